@@ -1,0 +1,40 @@
+# Two commands: `make run` opens the window, `make test` runs the checks. Both create .venv
+# on first use and reuse it afterwards; dependencies are reinstalled only when pyproject.toml changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint typecheck pytest screenshots clean-venv
+
+run: $(VENV)/.installed-app
+	$(BIN)/workbench
+
+test: $(VENV)/.installed-test lint typecheck pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check workbench tests
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy workbench/spec workbench/engine
+
+pytest: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Workbench needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed-app
+
+clean-venv:
+	rm -rf $(VENV)
+
+screenshots: $(VENV)/.installed-app
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m workbench.gui.screenshots docs

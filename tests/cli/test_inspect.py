@@ -1,0 +1,73 @@
+"""`workbench inspect`: the table, the total, exit codes and messages without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PRESETS, ROOT
+from workbench.cli import main
+from workbench.spec import load_preset
+
+
+def test_seed_total(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(PRESETS / "seed_cifar10_cnn.json")]) == 0
+    out = capsys.readouterr().out
+    assert "total parameters: 545,098" in out
+    assert "Linear(128)" in out and "in_features=4096" in out and "(64, 8, 8)" in out
+    assert len([line for line in out.splitlines() if line[:3].strip().isdigit()]) == 10
+
+
+def write(tmp_path: Path, doc: object) -> Path:
+    path = tmp_path / "exp.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_shape_error_exit_2_names_the_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = load_preset("seed_cifar10_cnn").model_dump(mode="json")
+    del doc["network"]["layers"][6]  # the Flatten
+    assert main(["inspect", str(write(tmp_path, doc))]) == 2
+    err = capsys.readouterr().err
+    assert "network.layers[6] (Linear): needs a flat input but gets an image (64, 8, 8): add Flatten before it" in err
+    assert "Traceback" not in err
+
+
+def test_invalid_file_exit_2_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = load_preset("digits_mlp").model_dump(mode="json")
+    doc["network"]["layers"][1]["out_features"] = 0
+    doc["training"]["optimizer"]["lr"] = "fast"
+    assert main(["inspect", str(write(tmp_path, doc))]) == 2
+    err = capsys.readouterr().err
+    assert "network.layers[1].out_features: must be >= 1" in err
+    assert "training.optimizer.lr: must be a number" in err
+
+
+def test_missing_file_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", "no/such/file.json"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "workbench: no such file: no/such/file.json"
+
+
+def test_console_entry_point_and_module() -> None:
+    """`python -m workbench` is the same command; a broken file gets no traceback."""
+    ok = subprocess.run(
+        [sys.executable, "-m", "workbench", "inspect", str(PRESETS / "digits_cnn.json")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0 and "total parameters: 13,706" in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "workbench", "inspect", str(ROOT / "pyproject.toml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "not valid JSON" in bad.stderr and "Traceback" not in bad.stderr

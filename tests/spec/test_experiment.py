@@ -1,0 +1,227 @@
+"""Experiment files: round trips, presets, migrations and the checks before training."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import math
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PRESETS
+from workbench.spec import (
+    CURRENT_FORMAT_VERSION,
+    ExperimentSpec,
+    NetworkSpec,
+    SpecError,
+    default_experiment,
+    load_preset,
+    migrate,
+    preset_names,
+)
+from workbench.spec import experiment as experiment_module
+
+EXPECTED_PRESETS = {
+    "seed_cifar10_cnn",
+    "digits_mlp",
+    "digits_cnn",
+    "spiral_mlp",
+    "mnist_mlp",
+    "mnist_cnn",
+    "overfitting_demo",
+}
+
+
+def test_every_expected_preset_ships() -> None:
+    assert set(preset_names()) >= EXPECTED_PRESETS
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PRESETS))
+def test_preset_round_trip_and_valid(name: str, tmp_path: Path) -> None:
+    path = PRESETS / f"{name}.json"
+    spec = ExperimentSpec.load(path)
+    assert spec.check() == []
+    # Presets are stored in canonical form, so saving one changes nothing.
+    assert path.read_text() == spec.to_json()
+    assert ExperimentSpec.from_json(spec.to_json()) == spec
+    assert ExperimentSpec.model_validate(json.loads(path.read_text())) == spec
+    spec.save(tmp_path / "copy.json")
+    assert ExperimentSpec.load(tmp_path / "copy.json") == spec
+
+
+def test_seed_preset_is_the_seed_network() -> None:
+    spec = load_preset("seed_cifar10_cnn")
+    assert [layer.summary() for layer in spec.network.layers] == [
+        "Conv2d(32, padding=1)",
+        "ReLU()",
+        "MaxPool2d(2, stride=2)",
+        "Conv2d(64, padding=1)",
+        "ReLU()",
+        "MaxPool2d(2, stride=2)",
+        "Flatten()",
+        "Linear(128)",
+        "ReLU()",
+        "Linear(10)",
+    ]
+    opt = spec.training.optimizer
+    assert (opt.name, opt.lr, spec.training.batch_size, spec.loss_name) == ("SGD", 0.01, 64, "cross_entropy")
+    assert (spec.dataset.normalize.mode, spec.dataset.normalize.mean, spec.dataset.normalize.std) == (
+        "fixed",
+        [0.5] * 3,
+        [0.5] * 3,
+    )
+
+
+def test_default_is_a_digits_preset() -> None:
+    spec = default_experiment()
+    assert spec.dataset.kind == "digits" and spec.check() == []
+
+
+def test_overfitting_demo_uses_early_stopping() -> None:
+    es = load_preset("overfitting_demo").training.early_stopping
+    assert es.enabled and es.restore_best_weights
+
+
+def test_save_is_atomic_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "exp.json"
+    path.write_text("original")
+
+    def fail(*_: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(experiment_module.os, "replace", fail)
+    with pytest.raises(OSError):
+        default_experiment().save(path)
+    assert path.read_text() == "original"
+    assert [p.name for p in tmp_path.iterdir()] == ["exp.json"]
+
+
+def test_missing_file_is_one_line() -> None:
+    with pytest.raises(SpecError) as info:
+        ExperimentSpec.load("/nonexistent/exp.json")
+    assert str(info.value) == "no such file: /nonexistent/exp.json"
+
+
+def test_migration_chain_applies_each_step_in_order() -> None:
+    steps = {
+        1: lambda d: {"format_version": 1, "renamed": d["old"]},
+        2: lambda d: {**d, "renamed": d["renamed"] * 2},
+    }
+    assert migrate({"format_version": 1, "old": 3}, steps, current=3) == {"format_version": 3, "renamed": 6}
+    assert migrate({"format_version": 3, "x": 1}, steps, current=3) == {"format_version": 3, "x": 1}
+    assert migrate({"format_version": "?"}, steps, current=3) == {"format_version": "?"}
+
+
+def test_loading_migrates_old_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A future format bump: version-1 files must still load through the registered step."""
+    doc = default_experiment().model_dump(mode="json")
+    epochs = doc["training"]["epochs"]
+    doc["training"]["max_epochs"] = doc["training"].pop("epochs")  # pretend v1 used another name
+
+    def v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
+        d["training"]["epochs"] = d["training"].pop("max_epochs")
+        return d
+
+    monkeypatch.setattr(experiment_module, "CURRENT_FORMAT_VERSION", CURRENT_FORMAT_VERSION + 1)
+    monkeypatch.setitem(experiment_module.MIGRATIONS, CURRENT_FORMAT_VERSION, v1_to_v2)
+    before = copy.deepcopy(doc)
+    spec = ExperimentSpec.from_dict(doc)
+    assert doc == before, "migration must not edit the caller's document"
+    assert spec.format_version == CURRENT_FORMAT_VERSION + 1
+    assert spec.training.epochs == epochs
+
+
+def experiment(dataset: dict[str, Any], layers: list[dict[str, Any]], **training: Any) -> ExperimentSpec:
+    return ExperimentSpec.from_dict({"dataset": dataset, "network": {"layers": layers}, "training": training})
+
+
+FLAT3 = [{"type": "Linear", "out_features": 3}]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (
+            experiment({"kind": "digits"}, [{"type": "Flatten"}, {"type": "Linear", "out_features": 5}]),
+            "network: outputs 5 values but the loss needs one value per class (10 classes): "
+            "make the last layer Linear(10)",
+        ),
+        (experiment({"kind": "digits"}, [{"type": "Conv2d"}]), "add Flatten and Linear(10) at the end"),
+        (experiment({"kind": "moons"}, []), "network.layers: is empty"),
+        (
+            experiment({"kind": "moons"}, FLAT3[:0] + [{"type": "Linear", "out_features": 2}], loss="mse"),
+            "training.loss: mse needs numeric targets",
+        ),
+        (experiment({"kind": "spiral"}, FLAT3, early_stopping={"monitor": "val_mae"}), "val_mae is for regression"),
+        (experiment({"kind": "digits"}, [{"type": "Linear"}]), "network.layers[0] (Linear): needs a flat input"),
+    ],
+)
+def test_checks_before_training(spec: ExperimentSpec, expected: str) -> None:
+    assert any(expected in str(p) for p in spec.check()), spec.check()
+
+
+def write_idx(path: Path, dims: tuple[int, ...], zipped: bool = False) -> None:
+    header = bytes([0, 0, 8, len(dims)]) + struct.pack(f">{len(dims)}I", *dims)
+    data = header + bytes(math.prod(dims))
+    path.write_bytes(gzip.compress(data) if zipped else data)
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_idx_shape_from_header(tmp_path: Path, zipped: bool) -> None:
+    write_idx(tmp_path / "imgs.idx", (5, 6, 7), zipped)
+    spec = experiment(
+        {"kind": "idx", "images": "imgs.idx", "labels": "labels.idx"},
+        [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}],
+    )
+    assert spec.data_shape(tmp_path).input_shape == (1, 6, 7)
+    assert spec.analyze(tmp_path).total_params == 42 * 10 + 10
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x01\x02\x03", "not an IDX file"),
+        (bytes([0, 0, 8, 3, 0, 0]), "truncated inside its header"),
+        (bytes([0, 0, 8, 1, 0, 0, 0, 4]), "expected images (count, rows, columns), found 1 dimensions"),
+    ],
+)
+def test_idx_header_problems(tmp_path: Path, content: bytes, expected: str) -> None:
+    (tmp_path / "x.idx").write_bytes(content)
+    spec = experiment({"kind": "idx", "images": "x.idx", "labels": "y"}, FLAT3)
+    problems = spec.check(tmp_path)
+    assert problems[0].path == "dataset.images" and expected in problems[0].message
+
+
+def test_csv_shape_and_problems(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("a,b,c,label\n1,2,3,x\n")
+    good = experiment({"kind": "csv", "path": "t.csv", "target": "label"}, [{"type": "Linear", "out_features": 2}])
+    assert good.data_shape(tmp_path).input_shape == (3,)
+    bad = experiment({"kind": "csv", "path": "t.csv", "target": "y"}, FLAT3)
+    assert "no column 'y' in t.csv (columns: a, b, c, label)" in str(bad.check(tmp_path)[0])
+    missing = experiment({"kind": "csv", "path": "nope.csv", "target": "y"}, FLAT3)
+    assert str(missing.check(tmp_path)[0]).startswith("dataset.path: file not found")
+    reg = experiment(
+        {"kind": "csv", "path": "t.csv", "target": "label", "task": "regression"},
+        [{"type": "Linear", "out_features": 1}],
+    )
+    assert reg.loss_name == "mse" and reg.check(tmp_path) == []
+
+
+def test_image_folder_counts_classes(tmp_path: Path) -> None:
+    for name in ("cat", "dog", "fox"):
+        (tmp_path / name).mkdir()
+    spec = experiment(
+        {"kind": "image_folder", "path": str(tmp_path), "image_size": 16, "channels": 1},
+        [{"type": "Flatten"}, {"type": "Linear", "out_features": 3}],
+    )
+    shape = spec.data_shape()
+    assert (shape.input_shape, shape.num_classes) == ((1, 16, 16), 3) and spec.check() == []
+
+
+def test_network_spec_alone() -> None:
+    net = NetworkSpec.model_validate({"layers": [{"type": "Linear", "out_features": 4}]})
+    assert net.analyze((3,)).total_params == 16

@@ -1,0 +1,141 @@
+"""The spec's shape inference must agree with torch exactly: every shape, every parameter."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.engine import build_network
+from workbench.spec import LAYER_TYPES, ExperimentSpec, NetworkSpec, preset_names, presets_dir
+
+
+def L(type_: str, **kw: object) -> dict[str, object]:
+    return {"type": type_, **kw}
+
+
+# (input shape, layers): together these use every layer type with non-default options.
+CASES = [
+    ((4,), [L("Linear", out_features=7), L("ReLU"), L("Linear", out_features=3, bias=False)]),
+    (
+        (3, 16, 16),
+        [
+            L("Conv2d", out_channels=5, kernel_size=3, stride=2, padding=1),
+            L("BatchNorm2d"),
+            L("GELU"),
+            L("MaxPool2d", kernel_size=2),
+            L("Dropout2d", p=0.2),
+            L("Flatten"),
+            L("Linear", out_features=4),
+        ],
+    ),
+    (
+        (1, 15, 13),
+        [
+            L("Conv2d", out_channels=4, kernel_size=4, bias=False),
+            L("AvgPool2d", kernel_size=3, stride=2),
+            L("LeakyReLU", negative_slope=0.2),
+            L("AdaptiveAvgPool2d", output_size=2),
+            L("Flatten"),
+        ],
+    ),
+    (
+        (2, 9, 9),
+        [
+            L("MaxPool2d", kernel_size=3, stride=1),
+            L("AdaptiveAvgPool2d", output_size=1),
+            L("Flatten"),
+            L("BatchNorm1d"),
+            L("SiLU"),
+        ],
+    ),
+    (
+        (6, 20),
+        [
+            L("Conv1d", out_channels=8, kernel_size=5, stride=2, padding=2),
+            L("BatchNorm1d"),
+            L("ELU", alpha=0.5),
+            L("Conv1d", out_channels=3, kernel_size=3, bias=False),
+            L("Flatten"),
+            L("Dropout", p=0.1),
+        ],
+    ),
+    ((3, 5, 5), [L("LayerNorm"), L("Flatten"), L("LayerNorm"), L("Sigmoid"), L("Tanh")]),
+    ((7, 5), [L("RNN", hidden_size=6), L("Linear", out_features=2)]),
+    ((7, 5), [L("LSTM", hidden_size=4, num_layers=2, bidirectional=True), L("Linear", out_features=2)]),
+    ((9, 3), [L("GRU", hidden_size=5, num_layers=3), L("LayerNorm")]),
+    ((9, 3), [L("GRU", hidden_size=5, bidirectional=True)]),
+    ((9, 3), [L("RNN", hidden_size=2, num_layers=2, bidirectional=True)]),
+    ((9, 3), [L("LSTM", hidden_size=3)]),
+]
+
+
+def assert_agrees_with_torch(network: NetworkSpec, input_shape: tuple[int, ...]) -> None:
+    analysis = network.analyze(input_shape)
+    assert analysis.ok, analysis.error
+    model = build_network(network, input_shape).eval()
+    x = torch.randn(3, *input_shape)
+    with torch.no_grad():
+        for module, row in zip(model, analysis.rows, strict=True):
+            x = module(x)
+            assert tuple(x.shape[1:]) == row.output_shape, f"{row.location}: torch {tuple(x.shape[1:])}"
+            torch_params = sum(p.numel() for p in module.parameters())
+            assert torch_params == row.params, f"{row.location}: torch counts {torch_params}"
+    assert sum(p.numel() for p in model.parameters()) == analysis.total_params
+    assert tuple(x.shape[1:]) == analysis.output_shape
+
+
+@pytest.mark.parametrize(("input_shape", "layers"), CASES)
+def test_shapes_and_counts_match_torch(input_shape: tuple[int, ...], layers: list[dict[str, object]]) -> None:
+    assert_agrees_with_torch(NetworkSpec.model_validate({"layers": layers}), input_shape)
+
+
+def test_cases_cover_every_layer_type() -> None:
+    used = {layer["type"] for _, layers in CASES for layer in layers}
+    assert used == set(LAYER_TYPES)
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_presets_match_torch(name: str) -> None:
+    experiment = ExperimentSpec.load(presets_dir() / f"{name}.json")
+    assert_agrees_with_torch(experiment.network, experiment.data_shape().input_shape)
+
+
+def test_seed_network_has_545098_parameters() -> None:
+    experiment = ExperimentSpec.load(presets_dir() / "seed_cifar10_cnn.json")
+    analysis = experiment.analyze()
+    assert analysis.total_params == 545_098
+    assert sum(p.numel() for p in build_network(experiment.network, (3, 32, 32)).parameters()) == 545_098
+
+
+windows = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["Conv2d", "MaxPool2d", "AvgPool2d", "Conv1d"]),
+        "kernel_size": st.integers(1, 7),
+        "stride": st.integers(1, 4),
+        "padding": st.integers(0, 3),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(window=windows, size=st.tuples(st.integers(1, 12), st.integers(1, 12)), channels=st.integers(1, 3))
+def test_sliding_windows_agree_with_torch(window: dict[str, int], size: tuple[int, int], channels: int) -> None:
+    """Where the spec says a window does not fit, torch refuses too; where it fits, shapes agree."""
+    kind = window["kind"]
+    layer: dict[str, object] = {"type": kind, "kernel_size": window["kernel_size"], "stride": window["stride"]}
+    if kind.startswith("Conv"):
+        layer.update(out_channels=2, padding=window["padding"])
+    input_shape = (channels, size[0]) if kind == "Conv1d" else (channels, *size)
+    network = NetworkSpec.model_validate({"layers": [layer]})
+    analysis = network.analyze(input_shape)
+    if analysis.ok:
+        assert_agrees_with_torch(network, input_shape)
+        return
+    torch_module = getattr(torch.nn, kind)(
+        **{k: v for k, v in layer.items() if k != "type" and k != "out_channels"},
+        **({"in_channels": channels, "out_channels": 2} if kind.startswith("Conv") else {}),
+    )
+    with pytest.raises(RuntimeError):
+        torch_module(torch.zeros(1, *input_shape))

@@ -1,0 +1,57 @@
+"""Turn a network spec into a torch module whose shapes agree with the spec's inference."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..spec import ExperimentSpec, LayerInfo, NetworkAnalysis, NetworkSpec, Shape, SpecError
+from ..spec.errors import Problem
+from ..spec.layers import Layer
+
+
+class LastStep(nn.Module):
+    """Runs an RNN/LSTM/GRU over (batch, steps, features) and returns the final state.
+
+    For a bidirectional layer the forward direction's last state and the backward direction's
+    last state (which has read the whole sequence from the end) are joined, as Keras does.
+    """
+
+    def __init__(self, rnn: nn.RNNBase) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, state = self.rnn(x)
+        h_n: torch.Tensor = state[0] if isinstance(state, tuple) else state
+        if self.rnn.bidirectional:
+            return torch.cat([h_n[-2], h_n[-1]], dim=1)
+        return h_n[-1]
+
+
+def build_layer(layer: Layer, info: LayerInfo) -> nn.Module:
+    """The torch module for one analysed layer, with the inferred input sizes filled in."""
+    kwargs = {**layer.arguments(), **info.inferred}
+    if layer.type in ("RNN", "LSTM", "GRU"):
+        rnn_class: type[nn.RNNBase] = getattr(nn, layer.type)
+        return LastStep(rnn_class(batch_first=True, **kwargs))
+    module_class: type[nn.Module] = getattr(nn, layer.type)
+    return module_class(**kwargs)
+
+
+def _checked(analysis: NetworkAnalysis) -> NetworkAnalysis:
+    if analysis.error is not None:
+        row = analysis.rows[-1]
+        raise SpecError([Problem(row.location, row.error or "")])
+    return analysis
+
+
+def build_network(network: NetworkSpec, input_shape: Shape) -> nn.Sequential:
+    """An `nn.Sequential` of the network's layers for inputs of `input_shape` (batch excluded)."""
+    analysis = _checked(network.analyze(input_shape))
+    return nn.Sequential(*(build_layer(row.layer, row) for row in analysis.rows))
+
+
+def build_model(experiment: ExperimentSpec) -> nn.Sequential:
+    """The experiment's network as a torch module, sized for the experiment's data."""
+    return build_network(experiment.network, experiment.data_shape().input_shape)

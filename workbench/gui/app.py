@@ -1,0 +1,50 @@
+"""Application start-up: the main window on a qasync event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+
+from ..spec import ExperimentSpec, SpecError, default_experiment
+from .main_window import QtMainWindow
+
+
+def create_main_window(experiment_path: str | Path | None = None) -> QMainWindow:
+    """Build the main window on an experiment file (default: the built-in digits preset).
+
+    No event loop is started, so tests and scripts can drive and grab the window.
+    """
+    if QApplication.instance() is None:
+        QApplication(sys.argv[:1])
+    experiment = ExperimentSpec.load(experiment_path) if experiment_path else default_experiment()
+    return QtMainWindow(experiment, Path(experiment_path) if experiment_path else None)
+
+
+async def _until_quit(app: QApplication) -> None:
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    await closed.wait()
+
+
+def main(experiment_path: str | Path | None = None) -> int:
+    """Open the window and run the Qt event loop under qasync until the window closes."""
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Workbench")
+    app.setOrganizationName("Workbench")
+    try:
+        window = create_main_window(experiment_path)
+    except SpecError as exc:
+        QMessageBox.critical(None, "Workbench", str(exc))
+        return 2
+    window.show()
+    try:
+        qasync.run(_until_quit(app))
+    except asyncio.CancelledError:
+        pass
+    return 0

@@ -1,0 +1,314 @@
+"""Dataset specs: which data to train on, how to split it, normalize it and augment it.
+
+The spec only describes the data; the engine loads it. Shapes and class counts known without
+reading any data are answered here (`input_shape`, `num_classes`); the file-based kinds answer
+from their files' headers (see `peek`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from .fields import STRICT, ui
+from .shapes import Shape
+
+
+class Task(StrEnum):
+    """What the network predicts: a class (classification) or a number (regression)."""
+
+    CLASSIFICATION = "classification"
+    REGRESSION = "regression"
+
+
+class NormalizeSpec(BaseModel):
+    """How inputs are rescaled before they reach the network."""
+
+    model_config = STRICT
+
+    mode: Literal["none", "standardize", "fixed"] = Field(
+        "standardize",
+        title="Normalization",
+        description="standardize: mean 0 and spread 1 from the training split; fixed: the mean and std below.",
+    )
+    mean: list[float] = Field(
+        default_factory=lambda: [0.5],
+        min_length=1,
+        max_length=4,
+        title="Mean",
+        description="Subtracted from each channel (one value, or one per channel) in fixed mode.",
+    )
+    std: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: [0.5],
+        min_length=1,
+        max_length=4,
+        title="Std",
+        description="Each channel is divided by this (one value, or one per channel) in fixed mode.",
+    )
+
+
+class AugmentSpec(BaseModel):
+    """Random changes to training images, so the network sees more variety."""
+
+    model_config = STRICT
+
+    horizontal_flip: bool = Field(
+        False, title="Random horizontal flip", description="Mirror half of the training images left to right."
+    )
+    random_crop_padding: int = Field(
+        0,
+        ge=0,
+        le=64,
+        title="Random crop padding",
+        description="Pad by this many pixels and crop back at a random place (0 = off).",
+    )
+
+
+class DatasetBase(BaseModel):
+    """Settings every dataset shares: the split and the normalization."""
+
+    model_config = STRICT
+
+    kind: str
+    val_fraction: float = Field(
+        0.2,
+        ge=0.0,
+        lt=1.0,
+        title="Validation share",
+        description="Share of the samples held out to check for overfitting after each epoch.",
+    )
+    test_fraction: float = Field(
+        0.1,
+        ge=0.0,
+        lt=1.0,
+        title="Test share",
+        description="Share of the samples kept aside for one final evaluation after training.",
+    )
+    normalize: NormalizeSpec = Field(default_factory=NormalizeSpec, title="Normalization")
+
+    @model_validator(mode="after")
+    def _leave_training_data(self) -> DatasetBase:
+        if self.val_fraction + self.test_fraction >= 0.95:
+            raise ValueError("val_fraction + test_fraction must leave at least 5% of the samples for training")
+        return self
+
+    def task_kind(self) -> Task:
+        """What the network predicts on this data: classification unless the dataset says otherwise."""
+        return Task.CLASSIFICATION
+
+    def input_shape(self) -> Shape | None:
+        """Shape of one sample when it is known without reading files."""
+        return None
+
+    def num_classes(self) -> int | None:
+        """Number of classes when it is known without reading files."""
+        return None
+
+
+# --- generated 2-D data -----------------------------------------------------------------------
+
+
+class _Synthetic(DatasetBase):
+    n_samples: int = Field(600, ge=10, le=1_000_000, title="Samples", description="How many points to generate.")
+    noise: float = Field(0.1, ge=0.0, le=5.0, title="Noise", description="How much random jitter blurs the pattern.")
+
+    def input_shape(self) -> Shape | None:
+        return (2,)
+
+    def num_classes(self) -> int | None:
+        return 2
+
+
+_N_CLASSES = Field(3, ge=2, le=10, title="Classes", description="How many classes (arms or blobs) to generate.")
+
+
+class SpiralDataset(_Synthetic):
+    """Interleaved spiral arms, one per class: needs a non-linear boundary."""
+
+    kind: Literal["spiral"] = "spiral"
+    n_classes: int = _N_CLASSES
+
+    def num_classes(self) -> int | None:
+        return self.n_classes
+
+
+class MoonsDataset(_Synthetic):
+    """Two interleaving half circles."""
+
+    kind: Literal["moons"] = "moons"
+
+
+class CirclesDataset(_Synthetic):
+    """A small circle inside a large one."""
+
+    kind: Literal["circles"] = "circles"
+
+
+class XorDataset(_Synthetic):
+    """Four quadrants with opposite quadrants in the same class."""
+
+    kind: Literal["xor"] = "xor"
+
+
+class GaussianDataset(_Synthetic):
+    """Round blobs of points, one per class."""
+
+    kind: Literal["gaussian"] = "gaussian"
+    n_classes: int = _N_CLASSES
+
+    def num_classes(self) -> int | None:
+        return self.n_classes
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+class _Images(DatasetBase):
+    augment: AugmentSpec = Field(default_factory=AugmentSpec, title="Augmentation")
+
+
+class DigitsDataset(_Images):
+    """The 1,797 handwritten 8x8 digits bundled with scikit-learn: works offline."""
+
+    kind: Literal["digits"] = "digits"
+
+    def input_shape(self) -> Shape | None:
+        return (1, 8, 8)
+
+    def num_classes(self) -> int | None:
+        return 10
+
+
+class _Torchvision(_Images):
+    root: str | None = Field(
+        None,
+        title="Folder",
+        description="Where the files are kept; empty means Workbench's data folder.",
+        json_schema_extra=ui(path="folder"),
+    )
+    download: bool = Field(False, title="Download", description="Download the files when they are missing.")
+
+    def num_classes(self) -> int | None:
+        return 10
+
+
+class MnistDataset(_Torchvision):
+    """70,000 handwritten 28x28 digits."""
+
+    kind: Literal["mnist"] = "mnist"
+
+    def input_shape(self) -> Shape | None:
+        return (1, 28, 28)
+
+
+class FashionMnistDataset(_Torchvision):
+    """70,000 28x28 pictures of clothes in 10 classes."""
+
+    kind: Literal["fashion_mnist"] = "fashion_mnist"
+
+    def input_shape(self) -> Shape | None:
+        return (1, 28, 28)
+
+
+class Cifar10Dataset(_Torchvision):
+    """60,000 small 32x32 colour photos in 10 classes."""
+
+    kind: Literal["cifar10"] = "cifar10"
+
+    def input_shape(self) -> Shape | None:
+        return (3, 32, 32)
+
+
+class IdxDataset(_Images):
+    """A pair of IDX files (images and labels), the format of MNIST, Fashion-MNIST, KMNIST, EMNIST."""
+
+    kind: Literal["idx"] = "idx"
+    images: str = Field(
+        "",
+        title="Images file",
+        description="The IDX file of images (may end in .gz).",
+        json_schema_extra=ui(path="file"),
+    )
+    labels: str = Field(
+        "",
+        title="Labels file",
+        description="The IDX file of labels, in the same order (may end in .gz).",
+        json_schema_extra=ui(path="file"),
+    )
+
+
+class CsvDataset(DatasetBase):
+    """A table of numbers: one column is the target, the others are the features."""
+
+    kind: Literal["csv"] = "csv"
+    path: str = Field(
+        "",
+        title="CSV file",
+        description="The table, with column names in the first row.",
+        json_schema_extra=ui(path="file"),
+    )
+    target: str = Field("", title="Target column", description="The column the network learns to predict.")
+    task: Task = Field(
+        Task.CLASSIFICATION,
+        title="Task",
+        description="classification: the target is a class; regression: the target is a number.",
+    )
+
+    def task_kind(self) -> Task:
+        return self.task
+
+
+class ImageFolderDataset(_Images):
+    """One sub-folder of pictures per class, as torchvision's ImageFolder reads them."""
+
+    kind: Literal["image_folder"] = "image_folder"
+    path: str = Field(
+        "",
+        title="Folder",
+        description="The folder holding one sub-folder per class.",
+        json_schema_extra=ui(path="folder"),
+    )
+    image_size: int = Field(
+        32, ge=4, le=1024, title="Image size", description="Pictures are resized to this square size."
+    )
+    channels: Literal[1, 3] = Field(3, title="Channels", description="3 for colour, 1 to turn pictures grey.")
+
+    def input_shape(self) -> Shape | None:
+        return (self.channels, self.image_size, self.image_size)
+
+
+AnyDataset = Annotated[
+    SpiralDataset
+    | MoonsDataset
+    | CirclesDataset
+    | XorDataset
+    | GaussianDataset
+    | DigitsDataset
+    | MnistDataset
+    | FashionMnistDataset
+    | Cifar10Dataset
+    | IdxDataset
+    | CsvDataset
+    | ImageFolderDataset,
+    Field(discriminator="kind"),
+]
+
+DATASET_KINDS: dict[str, type[DatasetBase]] = {
+    cls.model_fields["kind"].default: cls
+    for cls in (
+        SpiralDataset,
+        MoonsDataset,
+        CirclesDataset,
+        XorDataset,
+        GaussianDataset,
+        DigitsDataset,
+        MnistDataset,
+        FashionMnistDataset,
+        Cifar10Dataset,
+        IdxDataset,
+        CsvDataset,
+        ImageFolderDataset,
+    )
+}

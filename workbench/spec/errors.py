@@ -1,0 +1,124 @@
+"""The one error type of the spec floor, with messages that name the place in the JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+# Keys whose value selects the model of a tagged union: pydantic puts that value in the error
+# location, but the student's JSON has no such key, so it is left out of the path we show.
+_TAG_KEYS = ("type", "kind", "name")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a document: where (a JSON path) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class SpecError(ValueError):
+    """A document that is not a valid experiment; `problems` lists every fault found."""
+
+    def __init__(self, problems: Iterable[Problem], source: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.source = source
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """All problems, one per line, headed by the file name when there is one."""
+        lines = [str(p) for p in self.problems]
+        if self.source:
+            head = f"{self.source}: not a valid experiment ({len(lines)} problem{'s' * (len(lines) != 1)})"
+            return "\n".join([head, *("  " + line for line in lines)])
+        return "\n".join(lines)
+
+
+def json_path(loc: Sequence[str | int]) -> str:
+    """`('network', 'layers', 3, 'kernel_size')` -> `network.layers[3].kernel_size`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _strip_tags(loc: Sequence[str | int], document: Any) -> list[str | int]:
+    """Drop the union-tag segments pydantic inserts, by walking the document along `loc`."""
+    kept: list[str | int] = []
+    node = document
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part not in node:
+            if any(node.get(key) == part for key in _TAG_KEYS):
+                continue
+            kept.append(part)
+            node = None
+            continue
+        kept.append(part)
+        try:
+            node = node[part] if node is not None else None
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return kept
+
+
+def _message(error: Any) -> str:
+    """A short, plain message for one pydantic error."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    simple = {
+        "greater_than_equal": "must be >= {ge}",
+        "greater_than": "must be > {gt}",
+        "less_than_equal": "must be <= {le}",
+        "less_than": "must be < {lt}",
+        "missing": "is required",
+        "extra_forbidden": "is not a known setting here (check the spelling)",
+        "int_parsing": "must be a whole number",
+        "int_type": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "float_parsing": "must be a number",
+        "float_type": "must be a number",
+        "bool_parsing": "must be true or false",
+        "bool_type": "must be true or false",
+        "string_type": "must be text",
+        "list_type": "must be a list",
+        "tuple_type": "must be a list",
+        "dict_type": "must be an object",
+        "model_type": "must be an object",
+        "model_attributes_type": "must be an object",
+        "finite_number": "must be a finite number",
+        "literal_error": "must be one of {expected}",
+        "union_tag_invalid": "unknown {discriminator} {tag}; expected one of {expected_tags}",
+        "union_tag_not_found": "needs a {discriminator} field",
+        "string_pattern_mismatch": "has an unexpected form (expected pattern {pattern})",
+        "too_short": "needs at least {min_length} item(s)",
+        "too_long": "takes at most {max_length} item(s)",
+    }
+    template = simple.get(kind)
+    if template is not None:
+        try:
+            return template.format(**ctx).replace("'", "")
+        except (KeyError, IndexError):
+            pass
+    text = str(error.get("msg", kind))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def problems_from_validation(exc: ValidationError, document: Any) -> list[Problem]:
+    """Translate a pydantic error into problems with JSON paths a student can follow."""
+    problems = []
+    for error in exc.errors():
+        path = json_path(_strip_tags(error["loc"], document))
+        problems.append(Problem(path, _message(error)))
+    return problems

@@ -1,0 +1,216 @@
+"""The experiment: dataset, network and training in one versioned, validated document."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from .datasets import AnyDataset, DigitsDataset, Task
+from .errors import Problem, SpecError, problems_from_validation
+from .fields import STRICT
+from .network import NetworkAnalysis, NetworkSpec
+from .peek import DataProblem, DataShape, data_shape
+from .shapes import format_shape
+from .training import TrainingSpec
+
+CURRENT_FORMAT_VERSION = 1
+
+# MIGRATIONS[v] turns a version-v document into a version-(v + 1) document. When the format
+# changes, bump CURRENT_FORMAT_VERSION and add the step here with a test; old files keep opening.
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, Migration] = {}
+
+
+def migrate(
+    document: dict[str, Any],
+    migrations: dict[int, Migration] | None = None,
+    current: int | None = None,
+) -> dict[str, Any]:
+    """Bring an older document up to `current` by applying each migration step in turn.
+
+    Documents without a version, of the current version, newer or malformed versions are
+    returned unchanged: validation reports those.
+    """
+    steps = MIGRATIONS if migrations is None else migrations
+    target = CURRENT_FORMAT_VERSION if current is None else current
+    version = document.get("format_version", target)
+    if type(version) is not int:
+        return document
+    if version < target and version in steps:
+        document = copy.deepcopy(document)  # steps may edit nested parts; the caller's stays intact
+    while version < target and version in steps:
+        document = steps[version](document)
+        version += 1
+        document["format_version"] = version
+    return document
+
+
+class ExperimentSpec(BaseModel):
+    """Everything needed to repeat a run: the data, the network and how to train it."""
+
+    model_config = STRICT
+
+    format_version: int = Field(
+        CURRENT_FORMAT_VERSION, title="Format version", description="Version of the experiment file format."
+    )
+    name: str = Field("", max_length=200, title="Name", description="A short name for this experiment.")
+    description: str = Field("", max_length=5000, title="Description", description="What this experiment shows.")
+    dataset: AnyDataset = Field(default_factory=DigitsDataset, title="Dataset")
+    network: NetworkSpec = Field(default_factory=NetworkSpec, title="Network")
+    training: TrainingSpec = Field(default_factory=TrainingSpec, title="Training")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        return migrate(data) if isinstance(data, dict) else data
+
+    @field_validator("format_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        if version > CURRENT_FORMAT_VERSION:
+            raise ValueError(
+                f"version {version} is newer than this Workbench reads (up to {CURRENT_FORMAT_VERSION}): "
+                "update Workbench to open this file"
+            )
+        if version < CURRENT_FORMAT_VERSION:
+            raise ValueError(f"version {version} is not a version Workbench has ever written")
+        return version
+
+    # --- files ---------------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, document: Any, source: str | None = None) -> ExperimentSpec:
+        """Validate a parsed JSON document; every problem is reported in one SpecError."""
+        if not isinstance(document, dict):
+            raise SpecError([Problem("", "the file must hold a JSON object ({...})")], source)
+        document = migrate(document)
+        try:
+            return cls.model_validate(document)
+        except ValidationError as exc:
+            raise SpecError(problems_from_validation(exc, document), source) from None
+
+    @classmethod
+    def from_json(cls, text: str, source: str | None = None) -> ExperimentSpec:
+        """Parse and validate JSON text."""
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError(
+                [Problem("", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")], source
+            ) from None
+        except RecursionError:
+            raise SpecError([Problem("", "not valid JSON: nested too deeply")], source) from None
+        return cls.from_dict(document, source)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExperimentSpec:
+        """Read an experiment file; a missing, unreadable or invalid file raises SpecError."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SpecError([Problem("", f"no such file: {path}")]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecError([Problem("", f"cannot read {path}: {exc}")]) from None
+        return cls.from_json(text, source=str(path))
+
+    def to_json(self) -> str:
+        """The experiment as indented JSON text, ending with a newline."""
+        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+
+    def save(self, path: str | Path) -> None:
+        """Write atomically: a crash mid-write never leaves a half-written experiment behind."""
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.to_json())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    # --- analysis ------------------------------------------------------------------------------
+
+    @property
+    def task(self) -> Task:
+        """Classification or regression, as the dataset says."""
+        return self.dataset.task_kind()
+
+    @property
+    def loss_name(self) -> str:
+        """The loss to train with, `auto` resolved by the task."""
+        if self.training.loss != "auto":
+            return self.training.loss
+        return "cross_entropy" if self.task is Task.CLASSIFICATION else "mse"
+
+    def data_shape(self, base_dir: Path | None = None) -> DataShape:
+        """Sample shape and class count; raises DataProblem when the data files are unusable."""
+        return data_shape(self.dataset, base_dir)
+
+    def analyze(self, base_dir: Path | None = None) -> NetworkAnalysis:
+        """The network's shape table on this experiment's data; raises DataProblem like data_shape."""
+        return self.network.analyze(self.data_shape(base_dir).input_shape)
+
+    def check(self, base_dir: Path | None = None) -> list[Problem]:
+        """Everything that would stop this experiment from training, beyond per-field validity."""
+        problems = self._task_problems()
+        try:
+            shape = self.data_shape(base_dir)
+        except DataProblem as exc:
+            return [exc.problem, *problems]
+        analysis = self.network.analyze(shape.input_shape)
+        if analysis.error is not None:
+            row = analysis.rows[-1]
+            problems.insert(0, Problem(row.location, row.error or ""))
+        elif analysis.output_shape is not None:
+            problems.extend(self._output_problems(analysis, shape))
+        return problems
+
+    def _task_problems(self) -> list[Problem]:
+        problems = []
+        classify = self.task is Task.CLASSIFICATION
+        if classify and self.loss_name in ("mse", "l1"):
+            problems.append(
+                Problem(
+                    "training.loss", f"{self.loss_name} needs numeric targets; use cross_entropy (or auto) for classes"
+                )
+            )
+        if not classify and self.loss_name == "cross_entropy":
+            problems.append(Problem("training.loss", "cross_entropy needs classes; use mse or l1 for numbers"))
+        monitor = self.training.early_stopping.monitor
+        if classify and monitor == "val_mae":
+            problems.append(
+                Problem("training.early_stopping.monitor", "val_mae is for regression; use val_loss or val_accuracy")
+            )
+        if not classify and monitor == "val_accuracy":
+            problems.append(
+                Problem("training.early_stopping.monitor", "val_accuracy is for classes; use val_loss or val_mae")
+            )
+        return problems
+
+    def _output_problems(self, analysis: NetworkAnalysis, shape: DataShape) -> list[Problem]:
+        if not analysis.rows:
+            return [Problem("network.layers", "is empty: add layers, ending with a Linear layer")]
+        out = analysis.output_shape
+        assert out is not None
+        wanted = shape.num_classes if self.task is Task.CLASSIFICATION else 1
+        what = f"one value per class ({wanted} classes)" if self.task is Task.CLASSIFICATION else "one value"
+        if len(out) != 1:
+            fix = f"add Flatten and Linear({wanted or 'number of classes'}) at the end"
+            return [Problem("network", f"outputs {format_shape(out)} but the loss needs {what}: {fix}")]
+        if wanted is not None and out[0] != wanted:
+            return [
+                Problem(
+                    "network",
+                    f"outputs {out[0]} values but the loss needs {what}: make the last layer Linear({wanted})",
+                )
+            ]
+        return []

@@ -1,0 +1,118 @@
+"""The layer catalog: one pydantic model per layer, with PyTorch's constructor argument names.
+
+Input sizes (`in_features`, `in_channels`, `num_features`, `input_size`, `normalized_shape`) are
+never fields: `infer` derives them from the shape the previous layer produces.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from .activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh
+from .base import Layer, LayerCategory
+from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, LayerNorm
+from .recurrent import GRU, LSTM, RNN
+from .spatial import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    Flatten,
+    Linear,
+    MaxPool2d,
+)
+
+AnyLayer = Annotated[
+    Linear
+    | Flatten
+    | Conv2d
+    | Conv1d
+    | MaxPool2d
+    | AvgPool2d
+    | AdaptiveAvgPool2d
+    | BatchNorm1d
+    | BatchNorm2d
+    | LayerNorm
+    | Dropout
+    | Dropout2d
+    | ReLU
+    | LeakyReLU
+    | ELU
+    | GELU
+    | SiLU
+    | Sigmoid
+    | Tanh
+    | RNN
+    | LSTM
+    | GRU,
+    Field(discriminator="type"),
+]
+
+LAYER_TYPES: dict[str, type[Layer]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (
+        Linear,
+        Flatten,
+        Conv2d,
+        Conv1d,
+        MaxPool2d,
+        AvgPool2d,
+        AdaptiveAvgPool2d,
+        BatchNorm1d,
+        BatchNorm2d,
+        LayerNorm,
+        Dropout,
+        Dropout2d,
+        ReLU,
+        LeakyReLU,
+        ELU,
+        GELU,
+        SiLU,
+        Sigmoid,
+        Tanh,
+        RNN,
+        LSTM,
+        GRU,
+    )
+}
+
+
+def catalog() -> dict[LayerCategory, list[type[Layer]]]:
+    """The layer types grouped by category, in catalog order, for menus."""
+    groups: dict[LayerCategory, list[type[Layer]]] = {c: [] for c in LayerCategory}
+    for cls in LAYER_TYPES.values():
+        groups[cls.category].append(cls)
+    return groups
+
+
+__all__ = [
+    "ELU",
+    "GELU",
+    "GRU",
+    "LAYER_TYPES",
+    "LSTM",
+    "RNN",
+    "AdaptiveAvgPool2d",
+    "AnyLayer",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "Dropout",
+    "Dropout2d",
+    "Flatten",
+    "Layer",
+    "LayerCategory",
+    "LayerNorm",
+    "LeakyReLU",
+    "Linear",
+    "MaxPool2d",
+    "ReLU",
+    "SiLU",
+    "Sigmoid",
+    "Tanh",
+    "catalog",
+]

@@ -1,0 +1,79 @@
+"""Base of the layer catalog and the helpers layers share to check and compute shapes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape
+
+
+class LayerCategory(StrEnum):
+    """Groups of the catalog, in the order the editor lists them."""
+
+    CORE = "core"
+    CONVOLUTION = "convolution"
+    POOLING = "pooling"
+    NORMALIZATION = "normalization"
+    REGULARIZATION = "regularization"
+    ACTIVATION = "activation"
+    RECURRENT = "recurrent"
+
+
+class Layer(BaseModel):
+    """Base of every layer: a frozen record whose fields are the layer's own arguments."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: ClassVar[LayerCategory]
+    doc: ClassVar[str] = ""
+    type: str
+
+    def infer(self, in_shape: Shape) -> LayerShape:
+        """Output shape, parameter count and inferred input sizes for an input of `in_shape`."""
+        return LayerShape(in_shape, 0)
+
+    def arguments(self) -> dict[str, Any]:
+        """The layer's own constructor arguments (inferred sizes not included)."""
+        return self.model_dump(exclude={"type"})
+
+    def summary(self) -> str:
+        """Short PyTorch-like text, e.g. `Conv2d(32, kernel_size=3, padding=1)`."""
+        args = self.arguments()
+        parts: list[str] = []
+        for i, (name, value) in enumerate(args.items()):
+            default = type(self).model_fields[name].default
+            if i == 0:
+                parts.append(repr(value))
+            elif value != default:
+                parts.append(f"{name}={value!r}")
+        return f"{self.type}({', '.join(parts)})"
+
+
+def need_rank(in_shape: Shape, rank: int, what: str, remedy: str) -> None:
+    """Refuse an input of the wrong rank, saying what the layer needs and what to do."""
+    if len(in_shape) != rank:
+        raise ShapeProblem(f"needs {what} but gets {describe_rank(in_shape)} {format_shape(in_shape)}: {remedy}")
+
+
+def window(size: int, kernel: int, stride: int, padding: int, axis: str) -> int:
+    """Output length of a sliding window, as torch computes it (dilation 1, floor mode)."""
+    if kernel > size + 2 * padding:
+        padded = f" (padding {padding})" if padding else ""
+        raise ShapeProblem(
+            f"kernel {kernel} is larger than the {axis} input{padded}: "
+            "use a smaller kernel, add padding, or remove a pooling layer before it"
+        )
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def image_remedy(in_shape: Shape) -> str:
+    """What to do when an image layer meets a non-image input."""
+    if len(in_shape) == 1:
+        return "put it before Flatten, on image data"
+    return "it works on images (channels, height, width)"
+
+
+BIAS = Field(True, title="Bias", description="Add a learnable offset to every output.")

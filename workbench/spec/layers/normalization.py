@@ -1,0 +1,86 @@
+"""Normalization and regularization layers."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape, numel
+from .base import Layer, LayerCategory, need_rank
+
+# --- normalization ----------------------------------------------------------------------------
+
+
+class BatchNorm1d(Layer):
+    """Normalizes each feature over the batch (flat inputs or sequences)."""
+
+    category: ClassVar[LayerCategory] = LayerCategory.NORMALIZATION
+    doc: ClassVar[str] = "Rescales each feature to mean 0 and spread 1 over the batch, which speeds up training."
+    type: Literal["BatchNorm1d"] = "BatchNorm1d"
+
+    def infer(self, in_shape: Shape) -> LayerShape:
+        if len(in_shape) not in (1, 2):
+            remedy = "use BatchNorm2d for images" if len(in_shape) == 3 else "add Flatten before it"
+            raise ShapeProblem(
+                f"needs a flat input or a sequence but gets {describe_rank(in_shape)} "
+                f"{format_shape(in_shape)}: {remedy}"
+            )
+        return LayerShape(in_shape, 2 * in_shape[0], {"num_features": in_shape[0]})
+
+
+class BatchNorm2d(Layer):
+    """Normalizes each channel of an image over the batch."""
+
+    category: ClassVar[LayerCategory] = LayerCategory.NORMALIZATION
+    doc: ClassVar[str] = "Rescales each image channel to mean 0 and spread 1 over the batch."
+    type: Literal["BatchNorm2d"] = "BatchNorm2d"
+
+    def infer(self, in_shape: Shape) -> LayerShape:
+        remedy = "use BatchNorm1d for flat inputs" if len(in_shape) < 3 else "it works on images"
+        need_rank(in_shape, 3, "an image (channels, height, width)", remedy)
+        return LayerShape(in_shape, 2 * in_shape[0], {"num_features": in_shape[0]})
+
+
+class LayerNorm(Layer):
+    """Normalizes each sample over all of its values."""
+
+    category: ClassVar[LayerCategory] = LayerCategory.NORMALIZATION
+    doc: ClassVar[str] = "Rescales all values of each sample to mean 0 and spread 1."
+    type: Literal["LayerNorm"] = "LayerNorm"
+
+    def infer(self, in_shape: Shape) -> LayerShape:
+        return LayerShape(in_shape, 2 * numel(in_shape), {"normalized_shape": tuple(in_shape)})
+
+
+# --- regularization ---------------------------------------------------------------------------
+
+_P = Field(
+    0.5,
+    ge=0.0,
+    lt=1.0,
+    title="Drop probability",
+    description="Share of values set to zero at random during training (0.5 = half).",
+)
+
+
+class Dropout(Layer):
+    """Zeroes random values during training so the network cannot rely on any single one."""
+
+    category: ClassVar[LayerCategory] = LayerCategory.REGULARIZATION
+    doc: ClassVar[str] = "Randomly zeroes values while training, which fights overfitting."
+    type: Literal["Dropout"] = "Dropout"
+    p: float = _P
+
+
+class Dropout2d(Layer):
+    """Zeroes whole random channels of an image during training."""
+
+    category: ClassVar[LayerCategory] = LayerCategory.REGULARIZATION
+    doc: ClassVar[str] = "Randomly zeroes whole image channels while training, which fights overfitting."
+    type: Literal["Dropout2d"] = "Dropout2d"
+    p: float = _P
+
+    def infer(self, in_shape: Shape) -> LayerShape:
+        need_rank(in_shape, 3, "an image (channels, height, width)", "use Dropout for other inputs")
+        return LayerShape(in_shape, 0)

@@ -1,0 +1,46 @@
+"""The experiments that ship with Workbench, in `resources/presets/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .experiment import ExperimentSpec
+
+DEFAULT_PRESET = "digits_mlp"
+
+
+def resources_dir() -> Path:
+    """The `resources/` folder: inside the installed package, or beside it in a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "resources", package.parent / "resources"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"Workbench's resources folder is missing (looked in {package} and {package.parent})")
+
+
+def presets_dir() -> Path:
+    """The folder of preset experiment files."""
+    return resources_dir() / "presets"
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets (file names without `.json`), sorted."""
+    return sorted(p.stem for p in presets_dir().glob("*.json"))
+
+
+def preset_path(name: str) -> Path:
+    """The file of preset `name`; KeyError naming the known presets when there is none."""
+    path = presets_dir() / f"{name}.json"
+    if not path.is_file():
+        raise KeyError(f"no preset {name!r}; known presets: {', '.join(preset_names())}")
+    return path
+
+
+def load_preset(name: str) -> ExperimentSpec:
+    """Load a shipped preset by name."""
+    return ExperimentSpec.load(preset_path(name))
+
+
+def default_experiment() -> ExperimentSpec:
+    """The experiment the window opens on: a digits network that needs no download."""
+    return load_preset(DEFAULT_PRESET)

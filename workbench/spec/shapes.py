@@ -1,0 +1,40 @@
+"""Shape vocabulary shared by the layer catalog and the network analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+# A tensor shape without the batch dimension, e.g. (3, 32, 32) for a colour image.
+Shape = tuple[int, ...]
+
+# An inferred constructor argument: `in_features=64`, `normalized_shape=(64,)`.
+InferredValue = int | tuple[int, ...]
+
+
+class ShapeProblem(ValueError):
+    """Raised by a layer that cannot take the shape it is given; the text says what to do."""
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """What one layer does to a shape: its output, parameter count and inferred input sizes."""
+
+    output: Shape
+    params: int
+    inferred: dict[str, InferredValue] = field(default_factory=dict)
+
+
+def format_shape(shape: Shape) -> str:
+    """`(64, 8, 8)`; a one-element shape keeps its comma like Python's tuple: `(10,)`."""
+    return str(tuple(shape))
+
+
+def numel(shape: Shape) -> int:
+    """Number of values in one sample of this shape."""
+    return prod(shape)
+
+
+def describe_rank(shape: Shape) -> str:
+    """A student's word for what a shape looks like."""
+    return {1: "a flat vector", 2: "a sequence", 3: "an image"}.get(len(shape), f"a {len(shape)}-D tensor")

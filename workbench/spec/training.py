@@ -1,0 +1,299 @@
+"""Training settings: optimizer, learning-rate schedule, regularization and early stopping.
+
+Option names are PyTorch's (`torch.optim.SGD(lr, momentum, nesterov, weight_decay)`,
+`StepLR(step_size, gamma)`, ...) so what a student sets here reads the same in code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from .fields import STRICT, ui
+
+_LR_HELP = "How big a step the optimizer takes; too high diverges, too low crawls."
+_WD_HELP = "L2 penalty: pulls every weight a little towards zero at each step."
+
+
+def _lr(default: float) -> float:
+    return Field(default, gt=0.0, le=10.0, title="Learning rate", description=_LR_HELP, json_schema_extra=ui(log=True))
+
+
+def _weight_decay(default: float) -> float:
+    return Field(
+        default, ge=0.0, le=1.0, title="Weight decay (L2)", description=_WD_HELP, json_schema_extra=ui(log=True)
+    )
+
+
+def _eps(default: float) -> float:
+    return Field(
+        default,
+        gt=0.0,
+        le=1.0,
+        title="Epsilon",
+        description="A tiny number added to avoid dividing by zero.",
+        json_schema_extra=ui(log=True),
+    )
+
+
+_BETAS = Field(
+    (0.9, 0.999),
+    title="Betas",
+    description="How much of the past gradients and of their squares Adam keeps (each below 1).",
+)
+_AMSGRAD = Field(False, title="AMSGrad", description="Use the AMSGrad variant, which never grows the step size.")
+
+
+class OptimizerBase(BaseModel):
+    """Settings every optimizer has."""
+
+    model_config = STRICT
+
+    name: str
+
+    def arguments(self) -> dict[str, object]:
+        """Keyword arguments for the torch.optim class of the same name."""
+        return self.model_dump(exclude={"name"})
+
+    @model_validator(mode="after")
+    def _betas_below_one(self) -> OptimizerBase:
+        betas = getattr(self, "betas", None)
+        if betas is not None and not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError("betas: each must be >= 0 and < 1")
+        return self
+
+
+class SGD(OptimizerBase):
+    """Stochastic gradient descent, optionally with momentum."""
+
+    name: Literal["SGD"] = "SGD"
+    lr: float = _lr(0.01)
+    momentum: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        title="Momentum",
+        description="Keeps part of the previous step, which smooths and speeds up descent.",
+    )
+    nesterov: bool = Field(False, title="Nesterov", description="Look ahead along the momentum before each step.")
+    weight_decay: float = _weight_decay(0.0)
+
+    @model_validator(mode="after")
+    def _nesterov_needs_momentum(self) -> SGD:
+        if self.nesterov and self.momentum == 0:
+            raise ValueError("nesterov needs momentum > 0: set a momentum such as 0.9 or turn nesterov off")
+        return self
+
+
+class Adam(OptimizerBase):
+    """Adam: adapts the step size of every weight from its recent gradients."""
+
+    name: Literal["Adam"] = "Adam"
+    lr: float = _lr(0.001)
+    betas: tuple[float, float] = _BETAS
+    eps: float = _eps(1e-8)
+    weight_decay: float = _weight_decay(0.0)
+    amsgrad: bool = _AMSGRAD
+
+
+class AdamW(OptimizerBase):
+    """Adam with weight decay applied directly to the weights (decoupled)."""
+
+    name: Literal["AdamW"] = "AdamW"
+    lr: float = _lr(0.001)
+    betas: tuple[float, float] = _BETAS
+    eps: float = _eps(1e-8)
+    weight_decay: float = _weight_decay(0.01)
+    amsgrad: bool = _AMSGRAD
+
+
+class RMSprop(OptimizerBase):
+    """RMSprop: divides each step by a running average of recent gradient sizes."""
+
+    name: Literal["RMSprop"] = "RMSprop"
+    lr: float = _lr(0.01)
+    alpha: float = Field(0.99, ge=0.0, lt=1.0, title="Alpha", description="How slowly the running average forgets.")
+    eps: float = _eps(1e-8)
+    weight_decay: float = _weight_decay(0.0)
+    momentum: float = Field(0.0, ge=0.0, lt=1.0, title="Momentum", description="Keeps part of the previous step.")
+    centered: bool = Field(False, title="Centered", description="Also subtract the average gradient (more stable).")
+
+
+class Adagrad(OptimizerBase):
+    """Adagrad: steps shrink for weights that have already moved a lot."""
+
+    name: Literal["Adagrad"] = "Adagrad"
+    lr: float = _lr(0.01)
+    lr_decay: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        title="Learning-rate decay",
+        description="Shrinks the learning rate a little after every step.",
+        json_schema_extra=ui(log=True),
+    )
+    weight_decay: float = _weight_decay(0.0)
+    eps: float = _eps(1e-10)
+
+
+AnyOptimizer = Annotated[SGD | Adam | AdamW | RMSprop | Adagrad, Field(discriminator="name")]
+OPTIMIZERS: dict[str, type[OptimizerBase]] = {
+    cls.model_fields["name"].default: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad)
+}
+
+
+# --- learning-rate schedules ------------------------------------------------------------------
+
+_GAMMA_HELP = "What the learning rate is multiplied by"
+
+
+class SchedulerBase(BaseModel):
+    """A learning-rate schedule, stepped once per epoch."""
+
+    model_config = STRICT
+
+    name: str
+
+
+class NoScheduler(SchedulerBase):
+    """Keep the learning rate constant."""
+
+    name: Literal["none"] = "none"
+
+
+class StepScheduler(SchedulerBase):
+    """Multiply the learning rate by gamma every step_size epochs (torch StepLR)."""
+
+    name: Literal["step"] = "step"
+    step_size: int = Field(10, ge=1, le=100_000, title="Step size", description="Epochs between two drops.")
+    gamma: float = Field(0.1, gt=0.0, le=1.0, title="Gamma", description=f"{_GAMMA_HELP} at each drop.")
+
+
+class ExponentialScheduler(SchedulerBase):
+    """Multiply the learning rate by gamma after every epoch (torch ExponentialLR)."""
+
+    name: Literal["exponential"] = "exponential"
+    gamma: float = Field(0.95, gt=0.0, le=1.0, title="Gamma", description=f"{_GAMMA_HELP} after each epoch.")
+
+
+class CosineScheduler(SchedulerBase):
+    """Lower the learning rate along a half cosine to eta_min (torch CosineAnnealingLR)."""
+
+    name: Literal["cosine"] = "cosine"
+    T_max: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        title="Period (epochs)",
+        description="Epochs to reach the minimum; empty means the number of epochs.",
+    )
+    eta_min: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        title="Minimum learning rate",
+        description="The learning rate at the bottom of the curve.",
+        json_schema_extra=ui(log=True),
+    )
+
+
+class PlateauScheduler(SchedulerBase):
+    """Lower the learning rate when the validation loss stops improving (torch ReduceLROnPlateau)."""
+
+    name: Literal["reduce_on_plateau"] = "reduce_on_plateau"
+    factor: float = Field(0.1, gt=0.0, lt=1.0, title="Factor", description=f"{_GAMMA_HELP} when progress stalls.")
+    patience: int = Field(
+        5, ge=0, le=10_000, title="Patience", description="Epochs without improvement before the rate is lowered."
+    )
+    threshold: float = Field(
+        1e-4,
+        ge=0.0,
+        le=1.0,
+        title="Threshold",
+        description="Smallest relative change that counts as an improvement.",
+        json_schema_extra=ui(log=True),
+    )
+    min_lr: float = Field(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        title="Minimum learning rate",
+        description="The rate is never lowered below this.",
+        json_schema_extra=ui(log=True),
+    )
+
+
+AnyScheduler = Annotated[
+    NoScheduler | StepScheduler | ExponentialScheduler | CosineScheduler | PlateauScheduler,
+    Field(discriminator="name"),
+]
+SCHEDULERS: dict[str, type[SchedulerBase]] = {
+    cls.model_fields["name"].default: cls
+    for cls in (NoScheduler, StepScheduler, ExponentialScheduler, CosineScheduler, PlateauScheduler)
+}
+
+
+# --- early stopping and the rest --------------------------------------------------------------
+
+
+class EarlyStoppingSpec(BaseModel):
+    """Stop when the monitored metric has not improved for `patience` epochs (Keras' EarlyStopping)."""
+
+    model_config = STRICT
+
+    enabled: bool = Field(False, title="Early stopping", description="Stop training when validation stops improving.")
+    monitor: Literal["val_loss", "val_accuracy", "val_mae"] = Field(
+        "val_loss", title="Monitor", description="The validation metric to watch."
+    )
+    mode: Literal["auto", "min", "max"] = Field(
+        "auto", title="Mode", description="min: lower is better; max: higher is better; auto: from the metric."
+    )
+    patience: int = Field(
+        5, ge=1, le=10_000, title="Patience", description="Epochs without improvement before training stops."
+    )
+    min_delta: float = Field(
+        0.0, ge=0.0, le=1e6, title="Min delta", description="Smallest change that counts as an improvement."
+    )
+    restore_best_weights: bool = Field(
+        True, title="Restore best weights", description="When stopping, go back to the weights of the best epoch."
+    )
+
+
+class TrainingSpec(BaseModel):
+    """How to train: epochs, batch size, loss, optimizer, schedule, regularization, stopping."""
+
+    model_config = STRICT
+
+    epochs: int = Field(20, ge=1, le=100_000, title="Epochs", description="How many passes over the training data.")
+    batch_size: int = Field(64, ge=1, le=65_536, title="Batch size", description="Samples per optimizer step.")
+    seed: int = Field(
+        0, ge=0, le=2**31 - 1, title="Seed", description="Fixes the random choices so a run can be repeated exactly."
+    )
+    device: str = Field(
+        "auto",
+        pattern=r"^(auto|cpu|mps|cuda(:\d{1,2})?)$",
+        title="Device",
+        description="Where to train: auto picks a GPU when there is one.",
+    )
+    loss: Literal["auto", "cross_entropy", "mse", "l1"] = Field(
+        "auto", title="Loss", description="What training minimizes; auto: cross entropy for classes, MSE for numbers."
+    )
+    optimizer: AnyOptimizer = Field(default_factory=SGD, title="Optimizer")
+    scheduler: AnyScheduler = Field(default_factory=NoScheduler, title="Learning-rate schedule")
+    l1: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        title="L1 penalty",
+        description="Adds this times the sum of absolute weights to the loss, pushing weights to zero.",
+        json_schema_extra=ui(log=True),
+    )
+    grad_clip: float = Field(
+        0.0,
+        ge=0.0,
+        le=1e6,
+        title="Gradient clipping",
+        description="Largest allowed gradient norm; 0 turns clipping off.",
+    )
+    early_stopping: EarlyStoppingSpec = Field(default_factory=EarlyStoppingSpec, title="Early stopping")
