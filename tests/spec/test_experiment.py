@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PRESETS
+from workbench import atomic
 from workbench.spec import (
     CURRENT_FORMAT_VERSION,
     ExperimentSpec,
@@ -93,7 +94,7 @@ def test_save_is_atomic_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     def fail(*_: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(experiment_module.os, "replace", fail)
+    monkeypatch.setattr(atomic.os, "replace", fail)
     with pytest.raises(OSError):
         default_experiment().save(path)
     assert path.read_text() == "original"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from ..atomic import atomic_write
 from .datasets import AnyDataset, DigitsDataset, Task
 from .errors import Problem, SpecError, problems_from_validation
 from .fields import STRICT
@@ -127,15 +126,12 @@ class ExperimentSpec(BaseModel):
 
     def save(self, path: str | Path) -> None:
         """Write atomically: a crash mid-write never leaves a half-written experiment behind."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.to_json())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = self.to_json()
+
+        def write(tmp: Path) -> None:
+            tmp.write_text(text, encoding="utf-8")
+
+        atomic_write(path, write)
 
     # --- analysis ------------------------------------------------------------------------------
 
@@ -186,6 +182,13 @@ class ExperimentSpec(BaseModel):
         if not classify and self.loss_name == "cross_entropy":
             problems.append(Problem("training.loss", "cross_entropy needs classes; use mse or l1 for numbers"))
         monitor = self.training.early_stopping.monitor
+        if self.training.early_stopping.enabled and self.dataset.val_fraction == 0:
+            problems.append(
+                Problem(
+                    "training.early_stopping",
+                    "needs a validation split: set dataset.val_fraction above 0 or turn early stopping off",
+                )
+            )
         if classify and monitor == "val_mae":
             problems.append(
                 Problem("training.early_stopping.monitor", "val_mae is for regression; use val_loss or val_accuracy")

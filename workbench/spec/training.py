@@ -6,7 +6,7 @@ Option names are PyTorch's (`torch.optim.SGD(lr, momentum, nesterov, weight_deca
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -52,7 +52,7 @@ class OptimizerBase(BaseModel):
 
     name: str
 
-    def arguments(self) -> dict[str, object]:
+    def arguments(self) -> dict[str, Any]:
         """Keyword arguments for the torch.optim class of the same name."""
         return self.model_dump(exclude={"name"})
 

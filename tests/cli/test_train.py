@@ -1,0 +1,86 @@
+"""`workbench train / evaluate / export`: outputs, files and exit codes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.conftest import ROOT
+from tests.engine.helpers import tiny
+from workbench.cli import main
+
+
+def write(tmp_path: Path, **training: object) -> Path:
+    path = tmp_path / "exp.json"
+    tiny(**training).save(path)
+    return path
+
+
+def test_train_writes_model_and_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exp = write(tmp_path, epochs=3)
+    out, metrics = tmp_path / "m.pt", tmp_path / "metrics.jsonl"
+    assert main(["train", str(exp), "--epochs", "4", "--out", str(out), "--metrics-out", str(metrics)]) == 0
+    text = capsys.readouterr().out
+    assert "Epoch 4/4" in text and "Finished all 4 epochs" in text and "Test (30 samples)" in text
+    assert "Saved the best model (epoch" in text
+    assert torch.load(out, weights_only=True)["format"] == "workbench-model"
+    lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+    assert [line.get("epoch") for line in lines[:4]] == [1, 2, 3, 4] and lines[-1]["stop_reason"] == "completed"
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "lr"} <= set(lines[0])
+
+    assert main(["evaluate", str(out)]) == 0
+    evaluation = capsys.readouterr().out
+    assert "Test (30 samples)" in evaluation and "true \\ predicted" in evaluation
+    ts = tmp_path / "m.ts"
+    assert main(["export", str(out), "--format", "torchscript", "--out", str(ts)]) == 0 and ts.stat().st_size > 0
+
+
+def test_bad_input_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exp = tmp_path / "exp.json"
+    exp.write_text('{"network": {"layers": [{"type": "Linear", "out_features": 0}]}}')
+    assert main(["train", str(exp)]) == 2
+    assert "network.layers[0].out_features: must be >= 1" in capsys.readouterr().err
+    missing = tmp_path / "csv.json"
+    tiny(dataset={"kind": "csv", "path": "nowhere.csv", "target": "y"}).save(missing)
+    assert main(["train", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert "dataset.path: file not found" in err and "Traceback" not in err
+    assert main(["train", str(write(tmp_path)), "--device", "cuda:9"]) == 2
+    assert "cuda:9 is not available" in capsys.readouterr().err
+    assert main(["evaluate", str(tmp_path / "none.pt")]) == 2
+    assert main(["export", str(exp), "--format", "onnx", "--out", str(tmp_path / "x.onnx")]) == 2
+
+
+def test_diverged_run_is_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exp = write(tmp_path, epochs=50, optimizer={"name": "SGD", "lr": 10.0, "momentum": 0.9})
+    assert main(["train", str(exp)]) == 1
+    assert "lower the learning rate" in capsys.readouterr().out
+
+
+def test_ctrl_c_stops_cleanly_and_saves_the_best_model(tmp_path: Path) -> None:
+    exp = write(tmp_path, epochs=100_000)
+    out = tmp_path / "best.pt"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "train", str(exp), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.stdout.readline().startswith("Epoch 3/"):
+            break
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert "Stopped by you" in stdout and "Saved the best model" in stdout and "Traceback" not in stderr
+    assert torch.load(out, weights_only=True)["history"]["stop_reason"] == "user_stopped"

@@ -1,0 +1,64 @@
+"""Tiny experiments for fast engine tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workbench.engine import Callback
+from workbench.spec import ExperimentSpec
+
+
+def tiny(
+    layers: list[dict[str, Any]] | None = None, dataset: dict[str, Any] | None = None, **training: Any
+) -> ExperimentSpec:
+    """A small moons classifier; override any part."""
+    doc: dict[str, Any] = {
+        "dataset": dataset
+        or {"kind": "moons", "n_samples": 120, "noise": 0.2, "val_fraction": 0.25, "test_fraction": 0.25},
+        "network": {
+            "layers": layers
+            or [{"type": "Linear", "out_features": 16}, {"type": "ReLU"}, {"type": "Linear", "out_features": 2}]
+        },
+        "training": {"epochs": 3, "batch_size": 16, "optimizer": {"name": "SGD", "lr": 0.1}, **training},
+    }
+    return ExperimentSpec.from_dict(doc)
+
+
+class Recorder(Callback):
+    """Remembers every hook call, in order, with its arguments."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.batch_losses: list[float] = []
+        self.progress: list[Any] = []
+        self.histograms: list[Any] = []
+        self.epoch_logs: list[dict[str, float]] = []
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        self.calls.append(("train_begin", None))
+
+    def on_train_end(self, logs: Any = None) -> None:
+        self.calls.append(("train_end", None))
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.calls.append(("epoch_begin", epoch))
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self.calls.append(("epoch_end", epoch))
+        self.epoch_logs.append(dict(logs or {}))
+
+    def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+        self.calls.append(("batch_begin", batch))
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self.calls.append(("batch_end", batch))
+        self.batch_losses.append((logs or {})["loss"])
+
+    def on_progress(self, progress: Any) -> None:
+        self.progress.append(progress)
+
+    def on_histograms(self, snapshot: Any) -> None:
+        self.histograms.append(snapshot)
+
+    def on_test_end(self, result: Any) -> None:
+        self.calls.append(("test_end", None))

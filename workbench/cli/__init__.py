@@ -1,0 +1,90 @@
+"""The `workbench` command: no arguments opens the window; subcommands work without one.
+
+Exit codes: 0 the command did its job, 1 a run or export failed, 2 bad input (a file or option).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import __version__
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from .inspect import inspect_command
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "main"]
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Build neural networks in forms, train them and watch them learn. "
+        "Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    inspect = commands.add_parser(
+        "inspect",
+        help="print a network's layers, output shapes and parameter counts",
+        description="Print every layer's output shape and parameter count, and the total.",
+    )
+    inspect.add_argument("file", type=Path, help="an experiment file (.json)")
+
+    train = commands.add_parser(
+        "train",
+        help="train an experiment without the window",
+        description="Train an experiment; Ctrl-C stops after the current batch and still saves the best model.",
+    )
+    train.add_argument("file", type=Path, help="an experiment file (.json)")
+    train.add_argument("--epochs", type=_positive, help="override the number of epochs")
+    train.add_argument("--device", help="override the device: auto, cpu, cuda, cuda:N or mps")
+    train.add_argument("--out", type=Path, help="write the best model to this .pt file")
+    train.add_argument("--metrics-out", type=Path, help="write one JSON line of metrics per epoch to this file")
+
+    evaluate = commands.add_parser(
+        "evaluate", help="test a trained model", description="Loss, accuracy and confusion matrix on the test split."
+    )
+    evaluate.add_argument("model", type=Path, help="a model file written by Workbench (.pt)")
+    evaluate.add_argument("--data", type=Path, help="evaluate on this experiment's dataset instead")
+
+    export = commands.add_parser(
+        "export",
+        help="convert a trained model for use outside Workbench",
+        description="Write a model file as TorchScript or ONNX.",
+    )
+    export.add_argument("model", type=Path, help="a model file written by Workbench (.pt)")
+    export.add_argument("--format", choices=("torchscript", "onnx"), required=True)
+    export.add_argument("--out", type=Path, required=True, help="the file to write")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `workbench` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "inspect":
+        return inspect_command(args.file)
+    if args.command == "train":
+        from .train import train_command  # torch is imported only by the commands that need it
+
+        return train_command(
+            args.file, epochs=args.epochs, device=args.device, out=args.out, metrics_out=args.metrics_out
+        )
+    if args.command == "evaluate":
+        from .models import evaluate_command
+
+        return evaluate_command(args.model, args.data)
+    if args.command == "export":
+        from .models import export_command
+
+        return export_command(args.model, args.format, args.out)
+    from ..gui import main as gui_main  # Qt is imported only when a window is wanted
+
+    return gui_main()

@@ -1,0 +1,47 @@
+"""`workbench inspect FILE.json`: the shape table of a network (needs no torch)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ..spec import ExperimentSpec, NetworkAnalysis, SpecError, format_shape
+from ..spec.peek import DataProblem
+from .common import EXIT_BAD_INPUT, EXIT_OK, fail, table
+
+
+def shape_table(analysis: NetworkAnalysis) -> list[str]:
+    """Index, layer, output shape, parameters and inferred input sizes; then the total."""
+    rows = [("#", "layer", "output shape", "parameters", "inferred")]
+    for row in analysis.rows:
+        shape = format_shape(row.output_shape) if row.output_shape is not None else "error"
+        inferred = ", ".join(f"{name}={value}" for name, value in row.inferred.items())
+        rows.append((str(row.index), row.layer.summary(), shape, f"{row.params:,}", inferred))
+    return [*table(rows, right={0, 3}), f"total parameters: {analysis.total_params:,}"]
+
+
+def inspect_command(path: Path, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Print the shape table of the experiment in `path`; exit 2 when it cannot train as written."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        experiment = ExperimentSpec.load(path)
+    except SpecError as exc:
+        return fail(str(exc), err=err)
+    base_dir = path.resolve().parent
+    try:
+        shape = experiment.data_shape(base_dir)
+    except DataProblem as exc:
+        return fail(f"{path}: {exc.problem}", err=err)
+    title = experiment.name or path.stem
+    print(f"{title}: {experiment.dataset.kind} data, input {format_shape(shape.input_shape)}", file=out)
+    for line in shape_table(experiment.network.analyze(shape.input_shape)):
+        print(line, file=out)
+    problems = experiment.check(base_dir)
+    if problems:
+        print(f"workbench: {path} cannot train as written:", file=err)
+        for problem in problems:
+            print(f"  {problem}", file=err)
+        return EXIT_BAD_INPUT
+    return EXIT_OK

@@ -1,0 +1,75 @@
+"""`workbench evaluate` and `workbench export`: working with saved model files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ..engine import DataError, TestResult, load_raw
+from ..engine.evaluate import evaluate_loaded
+from ..engine.export import ModelFileError, export_onnx, export_torchscript, load_model
+from ..engine.optim import build_loss
+from ..engine.prepare import split_indices
+from ..spec import ExperimentSpec, SpecError
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, table
+
+
+def print_test_result(result: TestResult, split: str, out: TextIO) -> None:
+    """Loss, accuracy (or MAE) and the confusion matrix with class names."""
+    metric = f"accuracy {result.accuracy:.2%}" if result.accuracy is not None else f"mae {result.mae:.4g}"
+    print(f"{split.capitalize()} ({result.samples:,} samples): loss {result.loss:.4f}  {metric}", file=out)
+    if result.confusion is None:
+        return
+    names = [n[:12] for n in result.class_names]
+    rows = [("true \\ predicted", *names)]
+    rows += [(names[i], *(str(int(v)) for v in row)) for i, row in enumerate(result.confusion)]
+    for line in table(rows, right=set(range(1, len(names) + 1))):
+        print(line, file=out)
+
+
+def evaluate_command(model_path: Path, data_path: Path | None, out: TextIO | None = None) -> int:
+    """Evaluate a saved model on its test split (or the validation split, or all data, when there is none)."""
+    out = out or sys.stdout
+    try:
+        loaded = load_model(model_path)
+        experiment = ExperimentSpec.load(data_path) if data_path else loaded.experiment
+        base_dir = data_path.resolve().parent if data_path else None
+        raw = load_raw(experiment.dataset, experiment.training.seed, base_dir)
+    except (ModelFileError, SpecError, DataError) as exc:
+        return fail(str(exc))
+    if raw.input_shape != loaded.input_shape:
+        return fail(f"the data's samples are {raw.input_shape} but the model takes {loaded.input_shape}")
+    if raw.num_classes != len(loaded.class_names) and loaded.class_names:
+        return fail(f"the data has {raw.num_classes} classes but the model knows {len(loaded.class_names)}")
+    ds = experiment.dataset
+    split = split_indices(len(raw.y), ds.val_fraction, ds.test_fraction, experiment.training.seed)
+    name, index = next(
+        ((n, i) for n, i in (("test", split.test), ("validation", split.val)) if len(i)), ("all data", None)
+    )
+    x, y = (raw.x, raw.y) if index is None else (raw.x[index], raw.y[index])
+    result = evaluate_loaded(
+        loaded.module,
+        x,
+        y,
+        loaded.task,
+        build_loss(loaded.experiment.loss_name),
+        loaded.class_names,
+        float(loaded.normalization.get("scale", 1.0)),
+    )
+    print_test_result(result, name, out)
+    return EXIT_OK
+
+
+def export_command(model_path: Path, fmt: str, out_path: Path) -> int:
+    """Write a saved model as TorchScript or ONNX."""
+    try:
+        loaded = load_model(model_path)
+    except ModelFileError as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    try:
+        (export_torchscript if fmt == "torchscript" else export_onnx)(loaded, out_path)
+    except (ModelFileError, OSError, RuntimeError) as exc:
+        return fail(f"export to {fmt} failed: {exc}", EXIT_FAILED)
+    print(f"Wrote {out_path} ({fmt})")
+    return EXIT_OK

@@ -1,0 +1,177 @@
+"""`workbench train`: a run in the terminal, with a progress bar, metrics lines and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from ..engine import Callback, DataError, Progress, StopReason, Trainer
+from ..engine.export import ModelFileError, save_model
+from ..engine.history import History
+from ..spec import ExperimentSpec, SpecError
+from .common import EXIT_FAILED, EXIT_OK, fail
+from .models import print_test_result
+
+FAILED_REASONS = (StopReason.DIVERGED, StopReason.FAILED)
+BAR_WIDTH = 24
+
+
+class ConsoleProgress(Callback):
+    """A progress bar per epoch (on a terminal), one metrics line per epoch, an optional JSONL log."""
+
+    def __init__(self, out: TextIO, bar: TextIO | None, metrics: TextIO | None) -> None:
+        self.out, self.bar, self.metrics = out, bar, metrics
+        self.epoch_started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        self.epoch_started = time.perf_counter()
+
+    def on_progress(self, progress: Progress) -> None:
+        if self.bar is None:
+            return
+        filled = BAR_WIDTH * progress.batch // max(progress.batches, 1)
+        loss = progress.losses[-1] if len(progress.losses) else float("nan")
+        self.bar.write(
+            f"\rEpoch {progress.epoch + 1}/{progress.epochs} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+            f"{progress.batch}/{progress.batches}  loss {loss:.4f}  {progress.samples_per_second:,.0f} samples/s "
+        )
+        self.bar.flush()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        logs = logs or {}
+        if self.bar is not None:
+            self.bar.write("\r\033[K")
+        assert self.trainer is not None
+        total = self.trainer.experiment.training.epochs
+        metrics = "  ".join(f"{k} {v:.4g}" for k, v in logs.items())
+        extra = ""
+        if self.trainer.patience_left is not None:
+            extra = f"  patience left {self.trainer.patience_left}"
+        print(
+            f"Epoch {epoch + 1}/{total}  {metrics}  ({time.perf_counter() - self.epoch_started:.2f}s){extra}",
+            file=self.out,
+            flush=True,
+        )
+        if self.metrics is not None:
+            self.metrics.write(json.dumps({"epoch": epoch + 1, **logs}) + "\n")
+            self.metrics.flush()
+
+    def on_train_end(self, logs: dict[str, float] | None = None) -> None:
+        if self.metrics is not None and self.trainer is not None:
+            history = self.trainer.history
+            self.metrics.write(json.dumps({"event": "end", **_summary(history)}) + "\n")
+
+
+def _summary(history: History) -> dict[str, Any]:
+    full = history.as_dict()
+    return {k: full[k] for k in ("stop_reason", "message", "best_epoch", "best_value", "monitor", "test")}
+
+
+def _experiment(path: Path, epochs: int | None, device: str | None) -> ExperimentSpec:
+    experiment = ExperimentSpec.load(path)
+    training: dict[str, Any] = {}
+    if epochs is not None:
+        training["epochs"] = epochs
+    if device is not None:
+        training["device"] = device
+    if not training:
+        return experiment
+    document = experiment.model_dump(mode="json")
+    document["training"].update(training)
+    return ExperimentSpec.from_dict(document, source="command-line options")
+
+
+class _CtrlC:
+    """First Ctrl-C asks the run to stop after the current batch; a second one quits at once."""
+
+    def __init__(self, trainer: Trainer, err: TextIO) -> None:
+        self.trainer, self.err = trainer, err
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.trainer.stop_requested:
+            raise KeyboardInterrupt
+        print("\nStopping after this batch (Ctrl-C again to quit at once)...", file=self.err, flush=True)
+        self.trainer.request_stop(StopReason.USER_STOPPED)
+
+
+def train_command(
+    path: Path,
+    *,
+    epochs: int | None = None,
+    device: str | None = None,
+    out: Path | None = None,
+    metrics_out: Path | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Train the experiment in `path`; exit 0 when it trained, 1 when it failed, 2 for bad input."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        experiment = _experiment(path, epochs, device)
+    except SpecError as exc:
+        return fail(str(exc), err=stderr)
+    if out is not None and not out.resolve().parent.is_dir():
+        return fail(f"--out: the folder {out.resolve().parent} does not exist", err=stderr)
+    metrics = None
+    try:
+        metrics = metrics_out.open("w", encoding="utf-8") if metrics_out else None
+    except OSError as exc:
+        return fail(f"--metrics-out: cannot write {metrics_out}: {exc.strerror}", err=stderr)
+    bar = stderr if stderr.isatty() else None
+    trainer = Trainer(experiment, [ConsoleProgress(stdout, bar, metrics)], base_dir=path.resolve().parent)
+    try:
+        trainer.prepare()
+    except (SpecError, DataError) as exc:
+        return fail(f"{path}: {exc}", err=stderr)
+    print(
+        f"Training {experiment.name or path.stem} on {trainer.history.device}: "
+        f"{trainer.data.size('train'):,} training / {trainer.data.size('val'):,} validation / "
+        f"{trainer.data.size('test'):,} test samples",
+        file=stdout,
+        flush=True,
+    )
+    previous = signal.signal(signal.SIGINT, _CtrlC(trainer, stderr))
+    try:
+        history = trainer.fit()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if metrics is not None:
+            metrics.close()
+    print(history.message, file=stdout)
+    if history.error:
+        print(history.error, file=stderr)
+    if history.test is not None:
+        print_test_result(history.test, "test", stdout)
+    if out is not None and history.best_epoch is not None:
+        if not _save_best(trainer, out, stdout, stderr):
+            return EXIT_FAILED
+    return EXIT_FAILED if history.stop_reason in FAILED_REASONS else EXIT_OK
+
+
+def _save_best(trainer: Trainer, out: Path, stdout: TextIO, stderr: TextIO) -> bool:
+    history = trainer.history
+    assert trainer.model is not None and trainer.data is not None and history.best_epoch is not None
+    try:
+        save_model(
+            out,
+            trainer.model,
+            trainer.experiment,
+            input_shape=trainer.data.input_shape,
+            class_names=trainer.data.class_names,
+            normalization=trainer.data.normalization.as_dict(),
+            history=history.as_dict(),
+            state_dict=trainer.best_weights(),
+        )
+    except ModelFileError as exc:
+        fail(str(exc), EXIT_FAILED, stderr)
+        return False
+    print(
+        f"Saved the best model (epoch {history.best_epoch + 1}, {history.monitor} {history.best_value:.4g}) to {out}",
+        file=stdout,
+    )
+    return True

@@ -1,0 +1,127 @@
+"""Callbacks: Keras' hook names, plus throttled progress, histograms and the test result.
+
+A callback never breaks the loop: to end a run it asks the trainer to stop, with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ..spec import EarlyStoppingSpec
+from .early_stopping import Improvement, resolve_mode
+from .events import HistogramSnapshot, Progress, StopReason, TestResult
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+Logs = dict[str, float]
+
+
+class Callback:
+    """Base class: override the hooks you need. Epochs and batches count from 0, as in Keras."""
+
+    trainer: Trainer | None = None
+
+    def set_trainer(self, trainer: Trainer) -> None:
+        """Called once before training starts."""
+        self.trainer = trainer
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        """Before the first epoch."""
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        """After the last epoch and the test evaluation; `trainer.history` holds the outcome."""
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        """Before each epoch."""
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """After each epoch's validation; logs hold loss, accuracy, val_loss, val_accuracy, lr."""
+
+    def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        """Before every training batch (only called when some callback overrides it)."""
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        """After every training batch, with its loss (only called when some callback overrides it)."""
+
+    def on_progress(self, progress: Progress) -> None:
+        """At most `progress_rate` times a second: every batch loss since the previous call."""
+
+    def on_histograms(self, snapshot: HistogramSnapshot) -> None:
+        """Weight and gradient histograms, every `histogram_every` steps."""
+
+    def on_test_end(self, result: TestResult) -> None:
+        """After the final evaluation on the test split."""
+
+
+def overrides(callback: Callback, hook: str) -> bool:
+    """True when the callback's class replaces the base hook (so calling it is worth the cost)."""
+    return getattr(type(callback), hook) is not getattr(Callback, hook)
+
+
+class CallbackList:
+    """Calls a hook on every callback, in order."""
+
+    def __init__(self, callbacks: Iterable[Callback]) -> None:
+        self.callbacks = list(callbacks)
+        self.batch_hooks = any(
+            overrides(c, h) for c in self.callbacks for h in ("on_train_batch_begin", "on_train_batch_end")
+        )
+
+    def wants(self, hook: str) -> bool:
+        """True when some callback implements `hook`."""
+        return any(overrides(c, hook) for c in self.callbacks)
+
+    def call(self, hook: str, *args: Any) -> None:
+        """Call `hook` with `args` on each callback that implements it."""
+        for callback in self.callbacks:
+            if overrides(callback, hook):
+                getattr(callback, hook)(*args)
+
+
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved for `patience` epochs (Keras' EarlyStopping)."""
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        mode: str = "auto",
+        patience: int = 5,
+        min_delta: float = 0.0,
+        restore_best_weights: bool = True,
+    ) -> None:
+        self.monitor = monitor
+        self.patience = patience
+        self.restore_best_weights = restore_best_weights
+        self.tracker = Improvement(resolve_mode(monitor, mode), min_delta)
+        self.best_weights: dict[str, torch.Tensor] | None = None
+
+    @classmethod
+    def from_spec(cls, spec: EarlyStoppingSpec) -> EarlyStopping:
+        """The callback an experiment's early_stopping settings describe."""
+        return cls(spec.monitor, spec.mode, spec.patience, spec.min_delta, spec.restore_best_weights)
+
+    @property
+    def patience_left(self) -> int:
+        """Epochs without improvement still allowed before the run stops."""
+        return max(self.patience - self.tracker.wait, 0)
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        value = (logs or {}).get(self.monitor)
+        if value is None or self.trainer is None:
+            return
+        if self.tracker.update(epoch, value) and self.restore_best_weights:
+            self.best_weights = self.trainer.copy_weights()
+        if self.tracker.wait < self.patience:
+            return
+        best = self.tracker.best_epoch
+        sentence = f"Stopped at epoch {epoch + 1}: {self.monitor} did not improve for {self.patience} epochs"
+        restore = self.best_weights if self.restore_best_weights else None
+        if restore is not None and best is not None:
+            sentence += f"; weights restored from epoch {best + 1}."
+        else:
+            sentence += "; keeping the last weights" + (f" (best was epoch {best + 1})." if best is not None else ".")
+        self.trainer.request_stop(StopReason.EARLY_STOPPED, sentence, weights=restore)

@@ -1,0 +1,158 @@
+"""Loaders for the student's own files: IDX pairs, CSV tables and folders of pictures."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import math
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...spec import Task
+from ...spec.datasets import CsvDataset, IdxDataset, ImageFolderDataset
+from ...spec.peek import open_maybe_gzip, resolve_path
+from .base import DataError, RawData, class_indices
+
+# IDX type codes -> numpy dtype (big-endian, as the format stores them).
+IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
+MISSING = {"", "na", "nan", "null", "none", "?"}
+
+
+def _file(path_text: str, field: str, base_dir: Path | None, folder: bool = False) -> Path:
+    what = "folder" if folder else "file"
+    if not path_text:
+        raise DataError(f"choose a {what}", f"dataset.{field}")
+    path = resolve_path(path_text, base_dir)
+    if not (path.is_dir() if folder else path.is_file()):
+        raise DataError(f"{what} not found: {path}", f"dataset.{field}")
+    return path
+
+
+def read_idx(path: Path, field: str) -> np.ndarray:
+    """Read an IDX file (gzipped or not) into an array, refusing bad or truncated files clearly."""
+    try:
+        with open_maybe_gzip(path) as f:
+            data = f.read()
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DataError(f"cannot read {path.name}: {exc}", f"dataset.{field}") from exc
+    where = f"dataset.{field}"
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in IDX_TYPES:
+        raise DataError(f"{path.name} is not an IDX file (bad magic number)", where)
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(data) < header:
+        raise DataError(f"{path.name} is truncated inside its header", where)
+    dims = struct.unpack(f">{ndim}I", data[4:header])
+    dtype = np.dtype(IDX_TYPES[data[2]])
+    expected = math.prod(dims)
+    available = (len(data) - header) // dtype.itemsize
+    if available < expected:
+        raise DataError(
+            f"{path.name} is truncated: its header promises {expected:,} values but only {available:,} are there",
+            where,
+        )
+    return np.frombuffer(data, dtype, expected, offset=header).reshape(dims)
+
+
+def load_idx(spec: IdxDataset, base_dir: Path | None) -> RawData:
+    """An IDX pair: (N, rows, cols) uint8 images and N labels."""
+    images = read_idx(_file(spec.images, "images", base_dir), "images")
+    labels = read_idx(_file(spec.labels, "labels", base_dir), "labels")
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise DataError(
+            f"expected (count, rows, columns) bytes, found {images.ndim} dimensions of {images.dtype}", "dataset.images"
+        )
+    if labels.ndim != 1:
+        raise DataError(f"expected one label per image, found {labels.ndim} dimensions", "dataset.labels")
+    if len(images) != len(labels):
+        raise DataError(f"count mismatch: {len(images):,} images but {len(labels):,} labels", "dataset.labels")
+    y, names = class_indices(labels.astype(np.int64).tolist())
+    return RawData(torch.from_numpy(images.copy()).unsqueeze(1), y, Task.CLASSIFICATION, names)
+
+
+def _number(text: str, column: str, line: int) -> float:
+    if text.strip().lower() in MISSING:
+        raise DataError(f"column {column!r}, row {line}: missing value; fill it in or remove the row", "dataset.path")
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(
+            f"column {column!r}, row {line}: {text!r} is not a number; feature columns must be numeric",
+            "dataset.path",
+        ) from None
+    if not math.isfinite(value):
+        raise DataError(f"column {column!r}, row {line}: {text!r} is not a finite number", "dataset.path")
+    return value
+
+
+def load_csv(spec: CsvDataset, base_dir: Path | None) -> RawData:
+    """A CSV table: numeric features, one target column (class labels or numbers)."""
+    path = _file(spec.path, "path", base_dir)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"cannot read {path.name}: {exc}", "dataset.path") from exc
+    if not rows:
+        raise DataError(f"{path.name} is empty", "dataset.path")
+    header = [name.strip() for name in rows[0]]
+    if spec.target not in header:
+        raise DataError(f"no column {spec.target!r} in {path.name} (columns: {', '.join(header)})", "dataset.target")
+    t = header.index(spec.target)
+    features: list[list[float]] = []
+    targets: list[str] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise DataError(f"row {line} has {len(row)} values but the header has {len(header)}", "dataset.path")
+        features.append([_number(v, header[i], line) for i, v in enumerate(row) if i != t])
+        if row[t].strip().lower() in MISSING:
+            raise DataError(f"column {spec.target!r}, row {line}: missing target value", "dataset.path")
+        targets.append(row[t].strip())
+    if not features:
+        raise DataError(f"{path.name} has a header but no rows", "dataset.path")
+    x = torch.tensor(features, dtype=torch.float32)
+    if spec.task is Task.CLASSIFICATION:
+        y, names = class_indices(targets)
+        return RawData(x, y, Task.CLASSIFICATION, names)
+    values = [_number(v, spec.target, i + 2) for i, v in enumerate(targets)]
+    return RawData(x, torch.tensor(values, dtype=torch.float32).unsqueeze(1), Task.REGRESSION, (spec.target,))
+
+
+def _picture(path: Path, size: int, mode: str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            picture = image.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DataError(f"cannot read the picture {path}: {exc}", "dataset.path") from exc
+    array = np.asarray(picture, dtype=np.uint8)
+    return array[None, :, :] if array.ndim == 2 else array.transpose(2, 0, 1)
+
+
+def load_image_folder(spec: ImageFolderDataset, base_dir: Path | None) -> RawData:
+    """One sub-folder per class; every picture resized to `image_size` squared."""
+    root = _file(spec.path, "path", base_dir, folder=True)
+    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not classes:
+        raise DataError(f"{root} has no sub-folders: put each class's pictures in its own sub-folder", "dataset.path")
+    mode = "L" if spec.channels == 1 else "RGB"
+    pictures: list[np.ndarray] = []
+    labels: list[int] = []
+    for k, folder in enumerate(classes):
+        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+        if not files:
+            raise DataError(
+                f"the class folder {folder} holds no pictures ({', '.join(IMAGE_EXTENSIONS)})", "dataset.path"
+            )
+        pictures.extend(_picture(p, spec.image_size, mode) for p in files)
+        labels.extend([k] * len(files))
+    x = torch.from_numpy(np.stack(pictures))
+    return RawData(x, torch.tensor(labels, dtype=torch.int64), Task.CLASSIFICATION, tuple(c.name for c in classes))

@@ -1,0 +1,48 @@
+"""Choosing the training device and explaining failures that come from it."""
+
+from __future__ import annotations
+
+import torch
+
+from ..spec import Problem, SpecError
+
+
+def available_devices() -> list[str]:
+    """Devices this machine can train on, best first: each CUDA GPU, then MPS, then the CPU."""
+    devices = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    if torch.backends.mps.is_available():
+        devices.append("mps")
+    return [*devices, "cpu"]
+
+
+def device_label(device: torch.device) -> str:
+    """`cpu`, or the GPU's name: `cuda:0 (NVIDIA H200)`."""
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return str(device)
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` picks CUDA, then MPS, then the CPU; an unavailable device is refused with a message."""
+    if name == "auto":
+        return torch.device(available_devices()[0])
+    device = torch.device(name)
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = device.index or 0
+        if index >= count:
+            found = f"this machine has {count} CUDA GPU{'s' * (count != 1)}" if count else "there is no CUDA GPU here"
+            raise SpecError([Problem("training.device", f"{name} is not available: {found}; choose auto or cpu")])
+        return torch.device("cuda", index)
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise SpecError([Problem("training.device", "mps (Apple GPU) is not available here; choose auto or cpu")])
+    return device
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One sentence for a run that failed, with what to do where we know it."""
+    text = str(exc)
+    if isinstance(exc, torch.OutOfMemoryError) or "out of memory" in text.lower():
+        return "The run failed: the device ran out of memory. Lower the batch size or use a smaller network."
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    return f"The run failed: {type(exc).__name__}: {first_line}".rstrip(": ") + "."

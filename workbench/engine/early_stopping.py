@@ -1,0 +1,67 @@
+"""Deciding when a metric has stopped improving: a pure rule, and the callback that applies it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Mode = Literal["min", "max"]
+
+
+def resolve_mode(monitor: str, mode: str) -> Mode:
+    """`auto` means max for accuracy, min for losses and errors."""
+    if mode in ("min", "max"):
+        return mode  # type: ignore[return-value]
+    return "max" if "accuracy" in monitor else "min"
+
+
+class Improvement:
+    """Tracks the best value of a metric and how many epochs have passed without beating it."""
+
+    def __init__(self, mode: Mode, min_delta: float = 0.0) -> None:
+        self.mode = mode
+        self.min_delta = abs(min_delta)
+        self.best: float = math.inf if mode == "min" else -math.inf
+        self.best_epoch: int | None = None
+        self.wait = 0
+
+    def is_better(self, value: float) -> bool:
+        """True when `value` beats the best by more than min_delta."""
+        if not math.isfinite(value):
+            return False
+        if self.best_epoch is None:
+            return True
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def update(self, epoch: int, value: float) -> bool:
+        """Record this epoch's value; returns True when it is the new best."""
+        if self.is_better(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            return True
+        self.wait += 1
+        return False
+
+
+@dataclass(frozen=True)
+class StopDecision:
+    """Where a sequence of metric values stops: the stopping epoch and the best one (0-based)."""
+
+    stop_epoch: int | None
+    best_epoch: int | None
+
+
+def decide(values: Sequence[float], mode: Mode, patience: int, min_delta: float = 0.0) -> StopDecision:
+    """Replay a metric sequence through the early-stopping rule (Keras' EarlyStopping semantics).
+
+    Stops at the first epoch where `patience` epochs in a row have not improved on the best.
+    """
+    tracker = Improvement(mode, min_delta)
+    for epoch, value in enumerate(values):
+        tracker.update(epoch, value)
+        if tracker.wait >= patience:
+            return StopDecision(epoch, tracker.best_epoch)
+    return StopDecision(None, tracker.best_epoch)

@@ -1,0 +1,74 @@
+"""Plain data that leaves the engine: stop reasons, progress, histograms, test results.
+
+Everything here is frozen and made of floats, ints, strings, enums and numpy arrays, so it can
+cross into another thread (the window) without sharing any tensor or module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+
+class StopReason(StrEnum):
+    """Why a run ended."""
+
+    COMPLETED = "completed"
+    EARLY_STOPPED = "early_stopped"
+    USER_STOPPED = "user_stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Training progress since the last event; batch losses are never dropped, only grouped.
+
+    `steps` and `losses` hold every training step since the previous Progress event.
+    """
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    step: int
+    steps: np.ndarray
+    losses: np.ndarray
+    samples_per_second: float
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class LayerHistogram:
+    """Histogram of one layer's weights (and their gradients) at one step."""
+
+    layer: str
+    weight_counts: np.ndarray
+    weight_edges: np.ndarray
+    grad_counts: np.ndarray | None
+    grad_edges: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class HistogramSnapshot:
+    """Histograms of every parameterized layer at one training step."""
+
+    step: int
+    epoch: int
+    layers: tuple[LayerHistogram, ...]
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The final evaluation on the test split, with the weights the run ended with."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    loss: float
+    accuracy: float | None
+    mae: float | None
+    samples: int
+    confusion: np.ndarray | None
+    class_names: tuple[str, ...] = field(default_factory=tuple)

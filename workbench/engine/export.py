@@ -1,0 +1,248 @@
+"""Model files: one `.pt` that `torch.load(weights_only=True)` reads, plus TorchScript and ONNX.
+
+The `.pt` file is a plain dictionary of tensors, strings, numbers and lists:
+
+    format           "workbench-model"        format_version  1
+    experiment       the experiment JSON text  input_shape    [C, H, W] or [F]
+    state_dict       the network's weights (load into build_model(experiment))
+    class_names      ["0", "1", ...]           task           "classification" | "regression"
+    normalization    {"mean": [...], "std": [...], "scale": 1/255 for images}
+    history          per-epoch metrics, best epoch, stop reason, test result
+    versions         workbench, torch, python
+
+Nothing in it needs unpickling of Python objects, and Workbench never loads a file that does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import platform
+import warnings
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import __version__
+from ..atomic import atomic_write
+from ..spec import ExperimentSpec, SpecError, Task
+from .builder import build_network
+
+MODEL_FORMAT = "workbench-model"
+MODEL_FORMAT_VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read or written, with the reason and what to do."""
+
+
+class Normalize(nn.Module):
+    """(x - mean) / std, per channel or feature; part of the exported model so it takes raw input."""
+
+    mean: torch.Tensor
+    std: torch.Tensor
+
+    def __init__(self, mean: list[float], std: list[float], input_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        shape = (1, len(mean)) + (1,) * (len(input_shape) - 1)
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).reshape(shape))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).reshape(shape))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+class WorkbenchModel(nn.Module):
+    """A trained network with its input normalization: feed it data as Workbench loads it.
+
+    Images go in as floats in [0, 1] (uint8 pixels divided by 255, like torchvision's ToTensor);
+    other data goes in as the raw feature values. The output is one score per class (logits) or
+    the predicted number.
+    """
+
+    def __init__(self, network: nn.Module, normalize: Normalize) -> None:
+        super().__init__()
+        self.normalize = normalize
+        self.network = network
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.network(self.normalize(x))
+        return out
+
+
+@dataclass
+class LoadedModel:
+    """A model file, read: the ready-to-use module, its experiment and what it was trained on."""
+
+    module: WorkbenchModel
+    experiment: ExperimentSpec
+    input_shape: tuple[int, ...]
+    class_names: tuple[str, ...]
+    task: Task
+    normalization: dict[str, Any]
+    history: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def example_input(self, batch: int = 1) -> torch.Tensor:
+        """A zero batch of the right shape, for tracing and export."""
+        return torch.zeros(batch, *self.input_shape)
+
+
+def plain(value: Any) -> Any:
+    """Only types `torch.load(weights_only=True)` accepts: dict, list, str, int, float, bool, None."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None:
+        return None
+    for kind in (bool, int, float, str):  # also turns subclasses (enums, TorchVersion) into the base type
+        if isinstance(value, kind):
+            return kind(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a model file")
+
+
+def _writable(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise ModelFileError(f"cannot write {path}: the folder {path.parent} does not exist")
+
+
+def save_model(
+    path: str | Path,
+    network: nn.Module,
+    experiment: ExperimentSpec,
+    *,
+    input_shape: tuple[int, ...],
+    class_names: tuple[str, ...] = (),
+    normalization: Mapping[str, Any] | None = None,
+    history: Mapping[str, Any] | None = None,
+    state_dict: Mapping[str, torch.Tensor] | None = None,
+) -> Path:
+    """Write a `.pt` model file atomically; `state_dict` (e.g. the best epoch's) overrides the network's."""
+    weights = state_dict if state_dict is not None else network.state_dict()
+    content = {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "experiment": experiment.to_json(),
+        "input_shape": list(input_shape),
+        "state_dict": {k: v.detach().cpu().clone() for k, v in weights.items()},
+        "class_names": list(class_names),
+        "task": str(experiment.task),
+        "normalization": plain(dict(normalization or {"mean": [0.0], "std": [1.0], "scale": 1.0})),
+        "history": plain(dict(history or {})),
+        "versions": {"workbench": __version__, "torch": str(torch.__version__), "python": platform.python_version()},
+    }
+    path = Path(path)
+    try:
+        _writable(path)
+        atomic_write(path, lambda tmp: torch.save(content, tmp))
+    except OSError as exc:
+        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ModelFileError(f"no such file: {path}")
+    try:
+        content = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "global" not in str(exc).lower():  # not an object to run: just bytes that are not a model
+            raise ModelFileError(f"{path} is not a model file Workbench can read (damaged or another format)") from exc
+        raise ModelFileError(
+            f"{path} was refused: loading it would run Python code stored in the file, which Workbench never "
+            "does. Only open model files from people you trust, and re-export them from Workbench."
+        ) from exc
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise ModelFileError(
+            f"{path} is not a model file Workbench can read (damaged or another format): {exc}"
+        ) from exc
+    if not isinstance(content, dict) or content.get("format") != MODEL_FORMAT:
+        raise ModelFileError(
+            f"{path} is not a Workbench model file: it holds no experiment (export one from Workbench)"
+        )
+    version = content.get("format_version")
+    if not isinstance(version, int) or version > MODEL_FORMAT_VERSION:
+        raise ModelFileError(f"{path} was written by a newer Workbench (model format {version}): update Workbench")
+    return content
+
+
+def load_model(path: str | Path) -> LoadedModel:
+    """Rebuild the ready-to-use module from a `.pt` file written by `save_model` (weights only)."""
+    path = Path(path)
+    content = _read(path)
+    try:
+        experiment = ExperimentSpec.from_json(content["experiment"], source=f"{path} (experiment)")
+        input_shape = tuple(int(v) for v in content["input_shape"])
+        network = build_network(experiment.network, input_shape)
+        network.load_state_dict(content["state_dict"])
+        norm = content["normalization"]
+        module = WorkbenchModel(network, Normalize(list(norm["mean"]), list(norm["std"]), input_shape))
+    except SpecError as exc:
+        raise ModelFileError(str(exc)) from exc
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{path} is damaged: {type(exc).__name__}: {exc}") from exc
+    module.eval()
+    return LoadedModel(
+        module,
+        experiment,
+        input_shape,
+        tuple(content.get("class_names", ())),
+        Task(content.get("task", "classification")),
+        dict(norm),
+        dict(content.get("history", {})),
+        dict(content.get("versions", {})),
+    )
+
+
+def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
+    """A TorchScript file (traced) that runs without Workbench: `torch.jit.load(path)`."""
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracing warns about things that do not apply to these layers
+        traced = torch.jit.trace(model.module.eval(), model.example_input(2))  # type: ignore[no-untyped-call]
+    path = Path(path)
+    _writable(path)
+    atomic_write(path, lambda tmp: traced.save(str(tmp)))
+    return path
+
+
+def onnx_available() -> bool:
+    """True when the optional ONNX packages are installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxscript"))
+
+
+def export_onnx(model: LoadedModel, path: str | Path) -> Path:
+    """An ONNX file with a dynamic batch size; needs the optional `onnx` extra."""
+    if not onnx_available():
+        raise ModelFileError("ONNX export needs the onnx and onnxscript packages: pip install 'workbench[onnx]'")
+    path = Path(path)
+    batch = torch.export.Dim("batch", min=1)
+
+    def write(tmp: Path) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(
+                model.module.eval(),
+                (model.example_input(2),),
+                input_names=["input"],
+                output_names=["output"],
+                dynamic_shapes=({0: batch},),
+                dynamo=True,
+                verbose=False,
+            )
+        assert program is not None
+        program.save(str(tmp))
+
+    _writable(path)
+    atomic_write(path, write)
+    return path

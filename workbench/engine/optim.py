@@ -1,0 +1,69 @@
+"""Loss, optimizer and learning-rate schedule from the spec, with PyTorch's own classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..spec import AnyOptimizer, AnyScheduler
+from ..spec.training import CosineScheduler, ExponentialScheduler, PlateauScheduler, StepScheduler
+
+LOSSES: dict[str, type[nn.Module]] = {"cross_entropy": nn.CrossEntropyLoss, "mse": nn.MSELoss, "l1": nn.L1Loss}
+
+
+def build_loss(name: str) -> nn.Module:
+    """The loss module for `cross_entropy`, `mse` or `l1`."""
+    return LOSSES[name]()
+
+
+def build_optimizer(model: nn.Module, spec: AnyOptimizer) -> torch.optim.Optimizer:
+    """`torch.optim.<name>(model.parameters(), **options)`."""
+    optimizer_class: type[torch.optim.Optimizer] = getattr(torch.optim, spec.name)
+    return optimizer_class(model.parameters(), **spec.arguments())
+
+
+def build_scheduler(optimizer: torch.optim.Optimizer, spec: AnyScheduler, epochs: int) -> Any:
+    """The torch scheduler for the spec (stepped once per epoch), or None."""
+    sched = torch.optim.lr_scheduler
+    if isinstance(spec, StepScheduler):
+        return sched.StepLR(optimizer, step_size=spec.step_size, gamma=spec.gamma)
+    if isinstance(spec, ExponentialScheduler):
+        return sched.ExponentialLR(optimizer, gamma=spec.gamma)
+    if isinstance(spec, CosineScheduler):
+        return sched.CosineAnnealingLR(optimizer, T_max=spec.T_max or epochs, eta_min=spec.eta_min)
+    if isinstance(spec, PlateauScheduler):
+        return sched.ReduceLROnPlateau(
+            optimizer,
+            mode="min",
+            factor=spec.factor,
+            patience=spec.patience,
+            threshold=spec.threshold,
+            min_lr=spec.min_lr,
+        )
+    return None
+
+
+def step_scheduler(scheduler: Any, logs: dict[str, float]) -> None:
+    """Advance the schedule after an epoch; the plateau schedule watches val_loss (or loss)."""
+    if scheduler is None:
+        return
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        scheduler.step(logs.get("val_loss", logs["loss"]))
+    else:
+        scheduler.step()
+
+
+def lr_schedule(spec: AnyScheduler, lr: float, epochs: int) -> list[float]:
+    """The learning rate each epoch will use, for a preview (the plateau schedule is shown flat)."""
+    parameter = nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([parameter], lr=lr)
+    scheduler = build_scheduler(optimizer, spec, epochs)
+    rates = []
+    for _ in range(epochs):
+        rates.append(float(optimizer.param_groups[0]["lr"]))
+        if scheduler is not None and not isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            optimizer.step()
+            scheduler.step()
+    return rates

@@ -1,0 +1,175 @@
+"""From a loaded dataset to device-ready batches: split, normalization, augmentation.
+
+Data stays in memory as tensors (uint8 for images) and is batched by index slicing. Scaling,
+normalization and augmentation run once per batch on the training device, never per sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..spec import AugmentSpec, DatasetBase, NormalizeSpec, Task
+from .data import DataError, RawData
+
+# Move the dataset onto an accelerator when it takes at most this share of the free memory.
+DEVICE_MEMORY_SHARE = 0.4
+EVAL_BATCH = 1024
+
+
+@dataclass(frozen=True)
+class SplitIndices:
+    """Which samples of the loaded dataset went to training, validation and test."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+
+
+def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> SplitIndices:
+    """A seeded random split; the same n, fractions and seed always give the same split."""
+    perm = np.random.default_rng(seed).permutation(n)
+    n_test = round(n * test_fraction)
+    n_val = round(n * val_fraction)
+    if n - n_test - n_val < 1:
+        raise DataError(f"{n} samples leave none for training with these fractions", "dataset.val_fraction")
+    return SplitIndices(
+        train=np.sort(perm[n_test + n_val :]), val=np.sort(perm[n_test : n_test + n_val]), test=np.sort(perm[:n_test])
+    )
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """x -> (x * scale - mean) / std, per channel (images, sequences) or per feature (flat data)."""
+
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    scale: float = 1.0
+
+    def shape_for(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The broadcast shape of mean and std for samples of `sample_shape`."""
+        return (len(self.mean),) + (1,) * (len(sample_shape) - 1)
+
+    def as_dict(self) -> dict[str, list[float] | float]:
+        """Plain data for saving with a model."""
+        return {"mean": list(self.mean), "std": list(self.std), "scale": self.scale}
+
+
+def _channel_view(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, ...) -> (C, N * ...) so statistics are per channel; flat data is per feature."""
+    return x.transpose(0, 1).reshape(x.shape[1], -1)
+
+
+def fit_normalization(raw: RawData, train: np.ndarray, spec: NormalizeSpec) -> Normalization:
+    """Normalization statistics from the training split only (never validation or test)."""
+    scale = 1.0 / 255.0 if raw.is_image else 1.0
+    channels = raw.x.shape[1]
+    if spec.mode == "none":
+        return Normalization((0.0,), (1.0,), scale)
+    if spec.mode == "fixed":
+        for name, given in (("mean", spec.mean), ("std", spec.std)):
+            if len(given) not in (1, channels):
+                raise DataError(
+                    f"{len(given)} values for {channels} channels: give 1 or {channels}", f"dataset.normalize.{name}"
+                )
+        return Normalization(tuple(spec.mean), tuple(spec.std), scale)
+    sums = torch.zeros(channels, dtype=torch.float64)
+    squares = torch.zeros(channels, dtype=torch.float64)
+    count = 0
+    index = torch.from_numpy(train)
+    for chunk in torch.split(index, 8192):  # bounded memory on large image sets
+        values = _channel_view(raw.x[chunk].to(torch.float64) * scale)
+        sums += values.sum(1)
+        squares += (values**2).sum(1)
+        count += values.shape[1]
+    mean = sums / count
+    std = (squares / count - mean**2).clamp_min(0).sqrt()
+    std = torch.where(std > 1e-8, std, torch.ones_like(std))  # a constant feature stays as it is
+    return Normalization(tuple(mean.tolist()), tuple(std.tolist()), scale)
+
+
+def augment_batch(x: torch.Tensor, spec: AugmentSpec) -> torch.Tensor:
+    """Random horizontal flips and padded random crops of a whole (B, C, H, W) batch at once."""
+    if spec.horizontal_flip:
+        flip = torch.rand(x.shape[0], device=x.device) < 0.5
+        x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    p = spec.random_crop_padding
+    if p:
+        b, c, h, w = x.shape
+        padded = F.pad(x, (p, p, p, p))
+        top = torch.randint(0, 2 * p + 1, (b,), device=x.device)
+        left = torch.randint(0, 2 * p + 1, (b,), device=x.device)
+        rows = (top[:, None] + torch.arange(h, device=x.device))[:, None, :, None].expand(b, c, h, w + 2 * p)
+        x = padded.gather(2, rows)
+        cols = (left[:, None] + torch.arange(w, device=x.device))[:, None, None, :].expand(b, c, h, w)
+        x = x.gather(3, cols)
+    return x
+
+
+class PreparedData:
+    """The three splits, placed for the device, with the per-batch transform."""
+
+    def __init__(self, raw: RawData, spec: DatasetBase, seed: int, device: torch.device) -> None:
+        self.task: Task = raw.task
+        self.class_names = raw.class_names
+        self.input_shape = raw.input_shape
+        self.device = device
+        self.split = split_indices(len(raw.x), spec.val_fraction, spec.test_fraction, seed)
+        self.normalization = fit_normalization(raw, self.split.train, spec.normalize)
+        self.augment: AugmentSpec | None = getattr(spec, "augment", None)
+        if self.augment is not None and not (self.augment.horizontal_flip or self.augment.random_crop_padding):
+            self.augment = None
+        self.on_device = device.type == "cpu" or _fits(raw.x.element_size() * raw.x.numel(), device)
+        place = device if self.on_device else torch.device("cpu")
+        self.parts = {
+            name: (raw.x[torch.from_numpy(idx)].to(place), raw.y[torch.from_numpy(idx)].to(place))
+            for name, idx in (("train", self.split.train), ("val", self.split.val), ("test", self.split.test))
+        }
+        shape = self.normalization.shape_for(self.input_shape)
+        self._mean = torch.tensor(self.normalization.mean, dtype=torch.float32, device=device).reshape(shape)
+        self._std = torch.tensor(self.normalization.std, dtype=torch.float32, device=device).reshape(shape)
+
+    def size(self, part: str) -> int:
+        """Number of samples in 'train', 'val' or 'test'."""
+        return len(self.parts[part][1])
+
+    def transform(self, x: torch.Tensor, training: bool) -> torch.Tensor:
+        """Raw batch -> the network's input: to float on the device, augmented (training), normalized."""
+        x = x.to(self.device, non_blocking=True).to(torch.float32)
+        if self.normalization.scale != 1.0:
+            x = x * self.normalization.scale
+        if training and self.augment is not None and x.dim() == 4:
+            x = augment_batch(x, self.augment)
+        return (x - self._mean) / self._std
+
+    def train_batches(self, batch_size: int, generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Shuffled training batches; the order depends only on `generator`'s state."""
+        x, y = self.parts["train"]
+        order = torch.randperm(len(y), generator=generator).to(x.device)
+        for start in range(0, len(y), batch_size):
+            idx = order[start : start + batch_size]
+            yield self.transform(x[idx], training=True), y[idx].to(self.device, non_blocking=True)
+
+    def eval_batches(self, part: str) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Batches of 'val' or 'test' in order, for evaluation."""
+        x, y = self.parts[part]
+        for start in range(0, len(y), EVAL_BATCH):
+            yield (
+                self.transform(x[start : start + EVAL_BATCH], training=False),
+                y[start : start + EVAL_BATCH].to(self.device, non_blocking=True),
+            )
+
+    def batches_per_epoch(self, batch_size: int) -> int:
+        """Training steps in one epoch (the last batch may be smaller)."""
+        return -(-self.size("train") // batch_size)
+
+
+def _fits(nbytes: int, device: torch.device) -> bool:
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return nbytes <= DEVICE_MEMORY_SHARE * free
+    return nbytes <= 2 * 1024**3

@@ -1,0 +1,373 @@
+"""The training loop: ours, with Keras' hooks, cooperative stop/pause and honest stop reasons."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..spec import ExperimentSpec, SpecError
+from .builder import build_network
+from .callbacks import Callback, CallbackList, EarlyStopping, Logs
+from .data import load_raw
+from .device import describe_failure, device_label, resolve_device
+from .early_stopping import Improvement, resolve_mode
+from .evaluate import evaluate, final_evaluation, metric_name, metric_sum
+from .events import Progress, StopReason
+from .histograms import HistogramRecorder
+from .history import History
+from .optim import build_loss, build_optimizer, build_scheduler, step_scheduler
+from .prepare import PreparedData
+
+Weights = dict[str, torch.Tensor]
+
+# A batch loss this many times above the first batch's (or above this many times 1) means the
+# run has blown up even while the numbers are still finite.
+EXPLOSION_FACTOR = 1e4
+
+
+class Trainer:
+    """Trains one experiment: `Trainer(experiment, callbacks=[...]).fit() -> History`.
+
+    `fit` runs in the calling thread; `request_stop`, `pause` and `resume` may be called from any
+    other thread and take effect between batches. Bad input (an invalid network, unreadable data,
+    an unavailable device) raises SpecError or DataError before training starts; anything that
+    goes wrong during training ends the run with StopReason.FAILED instead of raising.
+    """
+
+    def __init__(
+        self,
+        experiment: ExperimentSpec,
+        callbacks: Iterable[Callback] = (),
+        *,
+        base_dir: Path | None = None,
+        device: str | None = None,
+        progress_rate: float = 20.0,
+        histogram_every: int = 50,
+        histogram_bins: int = 40,
+    ) -> None:
+        self.experiment = experiment
+        self.base_dir = base_dir
+        self.device_name = device or experiment.training.device
+        self.progress_interval = 1.0 / progress_rate if progress_rate > 0 else 0.0
+        self.histogram_every = histogram_every
+        self.histogram_bins = histogram_bins
+        self.user_callbacks = list(callbacks)
+        self.history = History(epochs_planned=experiment.training.epochs)
+        self.model: nn.Module | None = None
+        self.data: PreparedData | None = None
+        self.early_stopping: EarlyStopping | None = None
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._stop_reason: StopReason | None = None
+        self._stop_message = ""
+        self._stop_weights: Weights | None = None
+        # Run state, set by prepare() and fit().
+        self.device = torch.device("cpu")
+        self.first_loss: float | None = None
+        self._initial: Weights = {}
+        self._best_weights: Weights | None = None
+        self._lr_used = 0.0
+        self._step = 0
+        self._start = 0.0
+
+    # --- control, from any thread -------------------------------------------------------------
+
+    def request_stop(
+        self, reason: StopReason = StopReason.USER_STOPPED, message: str = "", weights: Weights | None = None
+    ) -> None:
+        """Ask the run to end after the current batch; the first request's reason wins."""
+        if not self._stop.is_set():
+            self._stop_reason, self._stop_message, self._stop_weights = reason, message, weights
+            self._stop.set()
+        self._running.set()  # a paused run must wake up to stop
+
+    def pause(self) -> None:
+        """Hold the run between two batches; the optimizer state is kept."""
+        if not self._stop.is_set():
+            self._running.clear()
+
+    def resume(self) -> None:
+        """Continue a paused run."""
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        """True while the run is held by `pause`."""
+        return not self._running.is_set()
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once a stop has been asked for."""
+        return self._stop.is_set()
+
+    # --- setup --------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Load the data, build the model and optimizer; raises SpecError or DataError on bad input."""
+        if self.model is not None:
+            return
+        problems = self.experiment.check(self.base_dir)
+        if problems:
+            raise SpecError(problems)
+        training = self.experiment.training
+        self.device = resolve_device(self.device_name)
+        torch.manual_seed(training.seed)
+        raw = load_raw(self.experiment.dataset, training.seed, self.base_dir)
+        self.data = PreparedData(raw, self.experiment.dataset, training.seed, self.device)
+        self.model = build_network(self.experiment.network, self.data.input_shape).to(self.device)
+        self.loss_fn = build_loss(self.experiment.loss_name)
+        self.optimizer = build_optimizer(self.model, training.optimizer)
+        self.scheduler = build_scheduler(self.optimizer, training.scheduler, training.epochs)
+        es = training.early_stopping
+        monitor = es.monitor if self.data.size("val") else "loss"
+        self.history.monitor = monitor
+        self.best = Improvement(resolve_mode(monitor, es.mode), es.min_delta)
+        if es.enabled and self.data.size("val"):
+            self.early_stopping = EarlyStopping.from_spec(es)
+        self.history.split = self.data.split
+        self.history.class_names = self.data.class_names
+        self.history.device = device_label(self.device)
+
+    def copy_weights(self) -> Weights:
+        """A detached copy of the model's weights (on the CPU, so the device can be freed)."""
+        assert self.model is not None
+        return {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+
+    @property
+    def patience_left(self) -> int | None:
+        """Epochs without improvement left before early stopping, or None when it is off."""
+        return self.early_stopping.patience_left if self.early_stopping else None
+
+    # --- the run ------------------------------------------------------------------------------
+
+    def fit(self) -> History:
+        """Train until the epochs are done or a stop is requested; returns the History."""
+        self.prepare()
+        assert self.model is not None and self.data is not None
+        callbacks = CallbackList([*([self.early_stopping] if self.early_stopping else []), *self.user_callbacks])
+        for callback in callbacks.callbacks:
+            callback.set_trainer(self)
+        self._initial = self.copy_weights()
+        callbacks.call("on_train_begin", {})
+        try:
+            self._loop(callbacks)
+        except Exception as exc:  # noqa: BLE001 - a failed run is reported, not raised
+            self._fail(exc)
+        self._finish(callbacks)
+        return self.history
+
+    def _fail(self, exc: BaseException) -> None:
+        self.history.error = traceback.format_exc()
+        self._stop_reason, self._stop_message = StopReason.FAILED, describe_failure(exc)
+        self._stop.set()
+
+    def _loop(self, callbacks: CallbackList) -> None:
+        assert self.data is not None and self.model is not None
+        training = self.experiment.training
+        generator = torch.Generator().manual_seed(training.seed)  # the batch order depends on the seed only
+        recorder = HistogramRecorder(self.model, self.histogram_bins) if self.histogram_every > 0 else None
+        self._step = 0
+        self._start = time.perf_counter()
+        for epoch in range(training.epochs):
+            if self._stop.is_set():
+                break
+            callbacks.call("on_epoch_begin", epoch, {})
+            train_logs = self._train_epoch(epoch, generator, callbacks, recorder)
+            if train_logs is None:
+                break
+            logs = {**train_logs, **self._validate(), "lr": self._lr_used}
+            step_scheduler(self.scheduler, logs)
+            self.history.append(epoch, logs)
+            bad = [v for v in logs.values() if not math.isfinite(v)]
+            if bad:
+                self._diverged(epoch, None, bad[0])
+            self._track_best(epoch, logs)
+            callbacks.call("on_epoch_end", epoch, logs)
+
+    def _train_epoch(
+        self, epoch: int, generator: torch.Generator, callbacks: CallbackList, recorder: HistogramRecorder | None
+    ) -> Logs | None:
+        """One pass over the training data; None when the run stopped or diverged inside it."""
+        assert self.data is not None and self.model is not None
+        batch_size = self.experiment.training.batch_size
+        batches = self.data.batches_per_epoch(batch_size)
+        self.model.train()
+        self._lr_used = float(self.optimizer.param_groups[0]["lr"])
+        losses = torch.zeros(batches, device=self.device)
+        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
+        metric = torch.zeros((), device=self.device, dtype=torch.float64)
+        self._emit = _Emitter(self, epoch, batches)
+        seen = done = 0
+        for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator)):
+            if not self._running.is_set():
+                self._wait_while_paused()
+            if self._stop.is_set():
+                break
+            if callbacks.batch_hooks:
+                callbacks.call("on_train_batch_begin", batch, {})
+            loss, out = self._train_step(x, y, epoch, callbacks, recorder)
+            losses[batch] = loss
+            loss_sum += loss.double() * len(y)
+            metric += metric_sum(out, y, self.data.task)
+            seen, done = seen + len(y), batch + 1
+            self._step += 1
+            if callbacks.batch_hooks:
+                callbacks.call("on_train_batch_end", batch, {"loss": float(loss)})
+            if (done == batches or self._emit.due()) and not self._emit.flush(losses, done, seen, callbacks):
+                return None
+        if done < batches:  # stopped inside the epoch: report what ran, record no partial epoch
+            self._emit.flush(losses, done, seen, callbacks)
+            return None
+        totals = torch.stack([loss_sum, metric]).cpu().tolist()
+        return {"loss": totals[0] / seen, metric_name(self.data.task): totals[1] / seen}
+
+    def _train_step(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        epoch: int,
+        callbacks: CallbackList,
+        recorder: HistogramRecorder | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        assert self.model is not None
+        training = self.experiment.training
+        self.optimizer.zero_grad(set_to_none=True)
+        out = self.model(x)
+        loss = self.loss_fn(out, y)
+        if training.l1:
+            # The penalty trains the weights; the logged loss stays the data loss, comparable to val_loss.
+            penalty = sum(p.abs().sum() for n, p in self.model.named_parameters() if p.dim() > 1)
+            (loss + training.l1 * penalty).backward()
+        else:
+            loss.backward()
+        if recorder is not None and self._step % self.histogram_every == 0 and callbacks.wants("on_histograms"):
+            callbacks.call("on_histograms", recorder.snapshot(self._step, epoch))
+        if training.grad_clip:
+            nn.utils.clip_grad_norm_(self.model.parameters(), training.grad_clip)
+        self.optimizer.step()
+        return loss.detach(), out.detach()
+
+    def _wait_while_paused(self) -> None:
+        started = time.perf_counter()
+        self._running.wait()
+        self._start += time.perf_counter() - started  # paused time is not training time
+        self._emit.last += time.perf_counter() - started
+
+    def _validate(self) -> Logs:
+        assert self.data is not None and self.model is not None
+        if not self.data.size("val"):
+            return {}
+        ev = evaluate(self.model, self.data, "val", self.loss_fn)
+        return {"val_loss": ev.loss, f"val_{metric_name(self.data.task)}": ev.metric}
+
+    def _track_best(self, epoch: int, logs: Logs) -> None:
+        value = logs.get(self.history.monitor)
+        if value is not None and self.best.update(epoch, value):
+            self.history.best_epoch, self.history.best_value = epoch, value
+            self._best_weights = self.copy_weights()
+
+    def best_weights(self) -> Weights:
+        """The weights of the best epoch so far (the starting weights before any epoch ends)."""
+        return self._best_weights if self._best_weights is not None else self._initial
+
+    def _diverged(self, epoch: int, step: int | None, value: float) -> None:
+        lr = self._lr_used
+        where = f"epoch {epoch + 1}" + (f", step {step}" if step is not None else "")
+        what = "is no longer a finite number" if not math.isfinite(value) else f"exploded to {value:.3g}"
+        best = self.history.best_epoch
+        kept = f"weights restored from epoch {best + 1}" if best is not None else "weights reset to their start"
+        self.request_stop(
+            StopReason.DIVERGED,
+            f"Stopped at {where}: the loss {what}, so the run diverged. "
+            f"The learning rate {lr:g} is probably too high: lower the learning rate (try {lr / 10:g}); {kept}.",
+            weights=self.best_weights(),
+        )
+
+    # --- the end ------------------------------------------------------------------------------
+
+    def _finish(self, callbacks: CallbackList) -> None:
+        assert self.model is not None and self.data is not None
+        reason = self._stop_reason or StopReason.COMPLETED
+        if self._stop_weights is not None:
+            self.model.load_state_dict(self._stop_weights)
+        self.history.stop_reason = reason
+        self.history.message = self._stop_message or self._default_message(reason)
+        if reason is not StopReason.FAILED and self.data.size("test"):
+            try:
+                self.history.test = final_evaluation(self.model, self.data, self.loss_fn)
+            except Exception as exc:  # noqa: BLE001 - e.g. out of memory on a large test split
+                self._fail(exc)
+                self.history.stop_reason, self.history.message = StopReason.FAILED, self._stop_message
+        if self.history.test is not None:
+            callbacks.call("on_test_end", self.history.test)
+        last = {k: v[-1] for k, v in self.history.history.items()}
+        callbacks.call("on_train_end", last)
+
+    def _default_message(self, reason: StopReason) -> str:
+        done = len(self.history.epoch)
+        planned = self.experiment.training.epochs
+        best = self.history.best_epoch
+        best_text = (
+            f"best {self.history.monitor} {self.history.best_value:.4g} at epoch {best + 1}"
+            if best is not None and self.history.best_value is not None
+            else "no epoch finished"
+        )
+        if reason is StopReason.USER_STOPPED:
+            return f"Stopped by you after {done} of {planned} epochs; {best_text}."
+        return f"Finished all {planned} epochs; {best_text}."
+
+
+class _Emitter:
+    """Throttles progress events at the source: every batch loss is sent, grouped at most N times a second."""
+
+    def __init__(self, trainer: Trainer, epoch: int, batches: int) -> None:
+        self.trainer = trainer
+        self.epoch = epoch
+        self.batches = batches
+        self.sent = 0
+        self.sent_samples = 0
+        self.last = time.perf_counter()
+
+    def due(self) -> bool:
+        return time.perf_counter() - self.last >= self.trainer.progress_interval
+
+    def flush(self, losses: torch.Tensor, done: int, seen: int, callbacks: CallbackList) -> bool:
+        """Send the losses of batches [sent, done); False when one of them is not finite."""
+        if done <= self.sent:
+            return True
+        t = self.trainer
+        chunk = losses[self.sent : done].cpu().numpy().astype(np.float64)
+        first_step = t._step - (done - self.sent)
+        now = time.perf_counter()
+        rate = (seen - self.sent_samples) / max(now - self.last, 1e-9)
+        t.history.batch_losses.extend(chunk.tolist())
+        progress = Progress(
+            self.epoch,
+            t.experiment.training.epochs,
+            done,
+            self.batches,
+            t._step,
+            np.arange(first_step, t._step),
+            chunk,
+            rate,
+            now - t._start,
+        )
+        self.sent, self.sent_samples, self.last = done, seen, now
+        callbacks.call("on_progress", progress)
+        if t.first_loss is None and chunk.size and np.isfinite(chunk[0]):
+            t.first_loss = float(chunk[0])
+        limit = EXPLOSION_FACTOR * max(t.first_loss or 1.0, 1.0)
+        bad = np.flatnonzero(~(np.abs(chunk) <= limit))  # NaN fails every comparison
+        if bad.size:
+            t._diverged(self.epoch, int(first_step + bad[0]) + 1, float(chunk[bad[0]]))
+            return False
+        return True
