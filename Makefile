@@ -15,7 +15,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check workbench tests
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy workbench/spec workbench/engine
+	$(BIN)/mypy workbench
 
 pytest: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q

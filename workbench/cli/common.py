@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 EXIT_OK = 0
@@ -16,7 +17,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, err: TextIO | None = None) ->
     return code
 
 
-def table(rows: list[tuple[str, ...]], right: set[int] | None = None) -> list[str]:
+def table(rows: Sequence[tuple[str, ...]], right: set[int] | None = None) -> list[str]:
     """Left-aligned columns (right-aligned where asked), two spaces apart, trailing spaces removed."""
     right = right or set()
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

@@ -128,6 +128,7 @@ def train_command(
         trainer.prepare()
     except (SpecError, DataError) as exc:
         return fail(f"{path}: {exc}", err=stderr)
+    assert trainer.data is not None
     print(
         f"Training {experiment.name or path.stem} on {trainer.history.device}: "
         f"{trainer.data.size('train'):,} training / {trainer.data.size('val'):,} validation / "

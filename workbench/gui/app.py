@@ -19,6 +19,8 @@ def create_main_window(experiment_path: str | Path | None = None) -> QMainWindow
     """
     if QApplication.instance() is None:
         QApplication(sys.argv[:1])
+    QApplication.setApplicationName("Workbench")
+    QApplication.setOrganizationName("Workbench")
     experiment = ExperimentSpec.load(experiment_path) if experiment_path else default_experiment()
     return QtMainWindow(experiment, Path(experiment_path) if experiment_path else None)
 

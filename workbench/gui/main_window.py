@@ -1,58 +1,347 @@
-"""The main window: for now the experiment's layer table with shapes and parameter counts."""
+"""The main window: dataset and layers on the left, plots in the centre, training on the right."""
 
 from __future__ import annotations
 
+import platform
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHeaderView,
+    QDockWidget,
     QLabel,
     QMainWindow,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QToolBar,
     QWidget,
 )
 
-from ..spec import ExperimentSpec, format_shape
-from ..spec.peek import DataProblem
+from .. import __version__
+from ..spec import ExperimentSpec, NetworkSpec, SpecError, default_experiment, preset_names, preset_path
+from .dialogs import Answer, Dialogs
+from .document import ExperimentDocument
+from .jobs import JobRunner
+from .panels.dataset_panel import QtDatasetPanel
+from .panels.layer_editor import QtLayerEditor
+from .panels.training_panel import QtTrainingPanel
+from .settings import app_settings
+
+MAX_RECENT = 8
+
+
+def _scroll(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # forms shrink to the dock
+    return area
 
 
 class QtMainWindow(QMainWindow):
-    """Top-level window showing one experiment."""
+    """One experiment being edited (and, in the centre, trained)."""
 
     def __init__(self, experiment: ExperimentSpec, path: Path | None = None) -> None:
         super().__init__()
-        self.experiment = experiment
-        self.path = path
-        title = experiment.name or (path.stem if path else "Untitled")
-        self.setWindowTitle(f"{title} - Workbench")
-        self.table = QTableWidget(0, 3)
-        self.table.setObjectName("layerTable")
-        self.table.setHorizontalHeaderLabels(["Layer", "Output shape", "Parameters"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.total = QLabel()
-        self.total.setObjectName("paramCountLabel")
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.addWidget(self.table)
-        layout.addWidget(self.total)
-        self.setCentralWidget(body)
-        self.resize(720, 480)
-        self._render()
+        self.setObjectName("mainWindow")
+        self.settings = app_settings()
+        self.dialogs = Dialogs(self)
+        self.jobs = JobRunner(self)
+        self.document = ExperimentDocument(experiment, path)
+        self.dataset_panel = QtDatasetPanel(self.document, self.jobs)
+        self.layer_editor = QtLayerEditor(self.document)
+        self.training_panel = QtTrainingPanel(self.document)
+        self._build_run_bar()
+        self._build_layout()
+        self._build_actions()
+        self._build_menus()
+        self.document.changed.connect(self._document_changed)
+        self.document.file_changed.connect(self._update_title)
+        self._update_title()
+        self._update_train_state()
+        self._restore_geometry()
+        if path is not None:
+            self._remember(path)
 
-    def _render(self) -> None:
-        base_dir = self.path.parent if self.path else None
-        try:
-            analysis = self.experiment.analyze(base_dir)
-        except DataProblem as exc:
-            self.total.setText(str(exc.problem))
+    # --- construction -------------------------------------------------------------------------
+
+    def _build_run_bar(self) -> None:
+        bar = QToolBar("Run")
+        bar.setObjectName("runToolBar")
+        bar.setMovable(False)
+        self.train_button = QPushButton("▶  Train")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("■  Stop")
+        self.export_button = QPushButton("Export model…")
+        for button, name, tip in (
+            (self.train_button, "trainButton", "Train the network (F5)"),
+            (self.pause_button, "pauseButton", "Pause or resume training (F6)"),
+            (self.stop_button, "stopButton", "Stop training after the current batch (Shift+F5)"),
+            (self.export_button, "exportButton", "Save the trained model as a .pt file (Ctrl+E)"),
+        ):
+            button.setObjectName(name)
+            button.setAccessibleName(button.text().strip("▶■ "))
+            button.setToolTip(tip)
+            bar.addWidget(button)
+        self.pause_button.setEnabled(False)
+        self.stop_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _build_layout(self) -> None:
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.setObjectName("leftSplitter")
+        left.addWidget(_scroll(self.dataset_panel))
+        left.addWidget(self.layer_editor)
+        left.setSizes([420, 380])
+        self.left_dock = self._dock("Data and network", "leftDock", left, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.right_dock = self._dock(
+            "Training", "rightDock", _scroll(self.training_panel), Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.centre = QLabel("Press Train to watch the network learn.")
+        self.centre.setObjectName("plotsPlaceholder")
+        self.centre.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.centre)
+        self.resizeDocks([self.left_dock, self.right_dock], [470, 360], Qt.Orientation.Horizontal)
+        self.resize(1400, 860)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        self.new_action = self._action("&New", self.new, keys.New, "newAction")
+        self.open_action = self._action("&Open…", self.open_dialog, keys.Open, "openAction")
+        self.save_action = self._action("&Save", self.save, keys.Save, "saveAction")
+        self.save_as_action = self._action("Save &as…", self.save_as, keys.SaveAs, "saveAsAction")
+        self.export_action = self._action("&Export model…", self.export_model, "Ctrl+E", "exportAction")
+        self.export_action.setEnabled(False)
+        self.quit_action = self._action("&Quit", self.close, keys.Quit, "quitAction")
+        self.train_action = self._action("&Train", self.train, "F5", "trainAction")
+        self.pause_action = self._action("&Pause / Resume", self.toggle_pause, "F6", "pauseAction")
+        self.stop_action = self._action("&Stop", self.stop, "Shift+F5", "stopAction")
+        self.pause_action.setEnabled(False)
+        self.stop_action.setEnabled(False)
+        self.train_button.clicked.connect(self.train_action.trigger)
+        self.pause_button.clicked.connect(self.pause_action.trigger)
+        self.stop_button.clicked.connect(self.stop_action.trigger)
+        self.export_button.clicked.connect(self.export_action.trigger)
+        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(keys.Undo)
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(keys.Redo)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.preset_menu = file_menu.addMenu("Open &preset")
+        self.preset_menu.setObjectName("presetMenu")
+        for name in preset_names():
+            self.preset_menu.addAction(name, partial(self.open_path, preset_path(name), as_template=True))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        run_menu = bar.addMenu("&Run")
+        run_menu.addActions([self.train_action, self.pause_action, self.stop_action])
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.left_dock.toggleViewAction(), self.right_dock.toggleViewAction()])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&About Workbench", self.about)
+
+    # --- state --------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _document_changed(self, _spec: ExperimentSpec) -> None:
+        self._update_train_state()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.title}[*] — Workbench")
+        self.setWindowModified(self.document.dirty)
+
+    def _update_train_state(self) -> None:
+        problems = self.document.problems()
+        reason = "\n".join(str(p) for p in problems)
+        can_train = not problems and self.train_allowed()
+        self.train_action.setEnabled(can_train)
+        self.train_button.setEnabled(can_train)
+        self.train_button.setToolTip(reason or "Train the network (F5)")
+        self.statusBar().showMessage(f"Cannot train: {problems[0]}" if problems else "Ready to train.")
+
+    def train_allowed(self) -> bool:
+        """False while something (a run) keeps Train from starting."""
+        return True
+
+    # --- files --------------------------------------------------------------------------------
+
+    def _confirm_discard(self) -> bool:
+        """True when it is fine to drop the current experiment (saved, discarded, or nothing to save)."""
+        if not self.document.dirty:
+            return True
+        answer = self.dialogs.unsaved_changes(self.document.title)
+        if answer is Answer.SAVE:
+            return self.save()
+        return answer is Answer.DISCARD
+
+    @Slot()
+    def new(self) -> None:
+        """A new experiment: the default data and settings, an empty stack to build."""
+        if self._confirm_discard():
+            start = default_experiment()
+            self.document.replace(start.model_copy(update={"name": "", "network": NetworkSpec()}), None)
+
+    @Slot()
+    def open_dialog(self) -> None:
+        """Choose an experiment file and open it."""
+        if not self._confirm_discard():
             return
-        self.table.setRowCount(len(analysis.rows))
-        # Rows are numbered from 0, as messages name them: network.layers[3].
-        self.table.setVerticalHeaderLabels([str(row.index) for row in analysis.rows])
-        for i, row in enumerate(analysis.rows):
-            shape = format_shape(row.output_shape) if row.output_shape else (row.error or "")
-            for col, text in enumerate((row.layer.summary(), shape, f"{row.params:,}")):
-                self.table.setItem(i, col, QTableWidgetItem(text))
-        self.total.setText(f"Total parameters: {analysis.total_params:,}")
+        path = self.dialogs.open_path(self.document.base_dir)
+        if path is not None:
+            self.open_path(path, confirmed=True)
+
+    def open_path(self, path: Path, as_template: bool = False, confirmed: bool = False) -> bool:
+        """Open `path`; a preset opens as a new, unsaved copy. A bad file changes nothing."""
+        if not confirmed and not self._confirm_discard():
+            return False
+        try:
+            experiment = ExperimentSpec.load(path)
+        except SpecError as exc:
+            self.dialogs.error("Cannot open the experiment", str(exc))
+            return False
+        self.document.replace(experiment, None if as_template else path)
+        if not as_template:
+            self._remember(path)
+        return True
+
+    @Slot()
+    def save(self) -> bool:
+        """Save to the current file (asks for one the first time)."""
+        if self.document.path is None:
+            return self.save_as()
+        return self._write(self.document.path)
+
+    @Slot()
+    def save_as(self) -> bool:
+        """Save under a new name."""
+        suggestion = Path.home() / f"{(self.document.spec.name or 'experiment').replace(' ', '_').lower()}.json"
+        path = self.dialogs.save_path(self.document.path or suggestion)
+        return self._write(path) if path is not None else False
+
+    def _write(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except OSError as exc:
+            self.dialogs.error("Cannot save", f"Could not write {path}: {exc.strerror or exc}")
+            return False
+        self._remember(path)
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def _remember(self, path: Path) -> None:
+        recent = [p for p in self.recent_files() if p != str(path.resolve())]
+        self.settings.setValue("recentFiles", [str(path.resolve()), *recent][:MAX_RECENT])
+
+    def recent_files(self) -> list[str]:
+        """Recently opened or saved experiment files, newest first."""
+        value = self.settings.value("recentFiles", [])
+        return [str(v) for v in (value if isinstance(value, list) else [value] if value else [])]
+
+    @Slot()
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for entry in self.recent_files():
+            self.recent_menu.addAction(entry, partial(self.open_path, Path(entry)))
+        if not self.recent_files():
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    # --- running (filled in by the run controller) --------------------------------------------
+
+    @Slot()
+    def train(self) -> None:
+        """Start training (see QtRunController)."""
+
+    @Slot()
+    def toggle_pause(self) -> None:
+        """Pause or resume the run."""
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop the run."""
+
+    @Slot()
+    def export_model(self) -> None:
+        """Export the trained model."""
+
+    # --- help and closing ---------------------------------------------------------------------
+
+    @Slot()
+    def about(self) -> None:
+        """Versions and devices, for bug reports and for curiosity."""
+        QMessageBox.about(self, "About Workbench", self.about_text())
+
+    def about_text(self) -> str:
+        """The About box's text."""
+        import pyqtgraph
+        import PySide6
+        import torch
+        from PySide6.QtCore import qVersion
+
+        from ..engine import available_devices
+        from ..engine.device import device_label
+
+        devices = ", ".join(device_label(torch.device(d)) for d in available_devices())
+        return (
+            f"<b>Workbench {__version__}</b><br>Build neural networks in forms and watch them learn.<br><br>"
+            f"PyTorch {torch.__version__} · Qt {qVersion()} · PySide6 {PySide6.__version__} · "
+            f"pyqtgraph {pyqtgraph.__version__} · Python {platform.python_version()}<br>Devices: {devices}"
+        )
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("windowState")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.jobs.wait(2000)
+        event.accept()

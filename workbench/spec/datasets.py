@@ -39,6 +39,7 @@ class NormalizeSpec(BaseModel):
         max_length=4,
         title="Mean",
         description="Subtracted from each channel (one value, or one per channel) in fixed mode.",
+        json_schema_extra=ui(enabled_when=("mode", "fixed")),
     )
     std: list[Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: [0.5],
@@ -46,6 +47,7 @@ class NormalizeSpec(BaseModel):
         max_length=4,
         title="Std",
         description="Each channel is divided by this (one value, or one per channel) in fixed mode.",
+        json_schema_extra=ui(enabled_when=("mode", "fixed")),
     )
 
 
@@ -63,6 +65,7 @@ class AugmentSpec(BaseModel):
         le=64,
         title="Random crop padding",
         description="Pad by this many pixels and crop back at a random place (0 = off).",
+        json_schema_extra=ui(none_text="off"),
     )
 
 
@@ -186,7 +189,7 @@ class _Torchvision(_Images):
         None,
         title="Folder",
         description="Where the files are kept; empty means Workbench's data folder.",
-        json_schema_extra=ui(path="folder"),
+        json_schema_extra=ui(path="folder", none_text="Workbench's data folder"),
     )
     download: bool = Field(False, title="Download", description="Download the files when they are missing.")
 

@@ -10,14 +10,27 @@ from pydantic import ConfigDict
 STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-def ui(*, log: bool = False, decimals: int | None = None, path: str | None = None) -> dict[str, Any]:
+def ui(
+    *,
+    log: bool = False,
+    decimals: int | None = None,
+    path: str | None = None,
+    none_text: str | None = None,
+    enabled_when: tuple[str, Any] | None = None,
+) -> dict[str, Any]:
     """Extra field metadata for forms.
 
-    log: the value spans orders of magnitude (a learning rate): edit it in scientific steps.
+    log: the value spans orders of magnitude (a learning rate): edit it in 1-2-5 steps.
     decimals: digits shown after the point.
     path: the field names a file ("file") or a folder ("folder"): offer a picker.
+    none_text: what an empty optional value means, shown in its editor ("= kernel size").
+    enabled_when: (other field, value): the field only matters when that field has that value.
     """
     extra: dict[str, Any] = {}
+    if enabled_when is not None:
+        extra["enabled_when"] = list(enabled_when)
+    if none_text is not None:
+        extra["none_text"] = none_text
     if log:
         extra["log"] = True
     if decimals is not None:

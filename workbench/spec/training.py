@@ -187,6 +187,7 @@ class CosineScheduler(SchedulerBase):
         le=100_000,
         title="Period (epochs)",
         description="Epochs to reach the minimum; empty means the number of epochs.",
+        json_schema_extra=ui(none_text="= epochs"),
     )
     eta_min: float = Field(
         0.0,
@@ -242,21 +243,40 @@ class EarlyStoppingSpec(BaseModel):
 
     model_config = STRICT
 
-    enabled: bool = Field(False, title="Early stopping", description="Stop training when validation stops improving.")
+    enabled: bool = Field(False, title="Enabled", description="Stop training when validation stops improving.")
     monitor: Literal["val_loss", "val_accuracy", "val_mae"] = Field(
-        "val_loss", title="Monitor", description="The validation metric to watch."
+        "val_loss",
+        title="Monitor",
+        description="The validation metric to watch.",
+        json_schema_extra=ui(enabled_when=("enabled", True)),
     )
     mode: Literal["auto", "min", "max"] = Field(
-        "auto", title="Mode", description="min: lower is better; max: higher is better; auto: from the metric."
+        "auto",
+        title="Mode",
+        description="min: lower is better; max: higher is better; auto: from the metric.",
+        json_schema_extra=ui(enabled_when=("enabled", True)),
     )
     patience: int = Field(
-        5, ge=1, le=10_000, title="Patience", description="Epochs without improvement before training stops."
+        5,
+        ge=1,
+        le=10_000,
+        title="Patience",
+        description="Epochs without improvement before training stops.",
+        json_schema_extra=ui(enabled_when=("enabled", True)),
     )
     min_delta: float = Field(
-        0.0, ge=0.0, le=1e6, title="Min delta", description="Smallest change that counts as an improvement."
+        0.0,
+        ge=0.0,
+        le=1e6,
+        title="Min delta",
+        description="Smallest change that counts as an improvement.",
+        json_schema_extra=ui(enabled_when=("enabled", True)),
     )
     restore_best_weights: bool = Field(
-        True, title="Restore best weights", description="When stopping, go back to the weights of the best epoch."
+        True,
+        title="Restore best weights",
+        description="When stopping, go back to the weights of the best epoch.",
+        json_schema_extra=ui(enabled_when=("enabled", True)),
     )
 
 
@@ -287,7 +307,7 @@ class TrainingSpec(BaseModel):
         le=1.0,
         title="L1 penalty",
         description="Adds this times the sum of absolute weights to the loss, pushing weights to zero.",
-        json_schema_extra=ui(log=True),
+        json_schema_extra=ui(log=True, none_text="off"),
     )
     grad_clip: float = Field(
         0.0,
@@ -295,5 +315,6 @@ class TrainingSpec(BaseModel):
         le=1e6,
         title="Gradient clipping",
         description="Largest allowed gradient norm; 0 turns clipping off.",
+        json_schema_extra=ui(log=True, none_text="off"),
     )
     early_stopping: EarlyStoppingSpec = Field(default_factory=EarlyStoppingSpec, title="Early stopping")

@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ..fields import ui
 from ..shapes import LayerShape, Shape, numel
 from .base import BIAS, Layer, LayerCategory, image_remedy, need_rank, window
 
@@ -99,7 +100,12 @@ class Conv1d(Layer):
 
 _POOL_KERNEL = Field(2, ge=1, le=1024, title="Kernel size", description="Width of the pooling window, in pixels.")
 _POOL_STRIDE = Field(
-    None, ge=1, le=1024, title="Stride", description="How far the window moves; empty means the kernel size."
+    None,
+    ge=1,
+    le=1024,
+    title="Stride",
+    description="How far the window moves; empty means the kernel size.",
+    json_schema_extra=ui(none_text="= kernel size"),
 )
 
 

@@ -1,0 +1,53 @@
+"""Helpers for window tests: a window whose dialogs answer at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from workbench.gui import create_main_window
+from workbench.gui.dialogs import Answer
+
+
+class FakeDialogs:
+    """Answers every question from its attributes and records what was shown."""
+
+    def __init__(self) -> None:
+        self.answer = Answer.CANCEL
+        self.open_answer: Path | None = None
+        self.save_answer: Path | None = None
+        self.errors: list[tuple[str, str]] = []
+        self.infos: list[tuple[str, str]] = []
+        self.asked = 0
+
+    def unsaved_changes(self, title: str) -> Answer:
+        self.asked += 1
+        return self.answer
+
+    def open_path(self, start: Path | None) -> Path | None:
+        return self.open_answer
+
+    def save_path(self, suggestion: Path, title: str = "", filters: str = "") -> Path | None:
+        return self.save_answer
+
+    def error(self, title: str, text: str) -> None:
+        self.errors.append((title, text))
+
+    def info(self, title: str, text: str) -> None:
+        self.infos.append((title, text))
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[Any]:
+    """The main window on the default experiment, with fake dialogs."""
+    win = create_main_window()
+    win.dialogs = FakeDialogs()  # type: ignore[attr-defined]
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.dialogs.answer = Answer.DISCARD  # type: ignore[attr-defined]
+    win.close()

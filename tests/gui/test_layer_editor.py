@@ -1,0 +1,168 @@
+"""The layer-stack editor: add, remove, duplicate, reorder, edit, undo; shapes and errors shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSpinBox, QToolButton
+from pytestqt.qtbot import QtBot
+
+from workbench.gui.document import ExperimentDocument
+from workbench.gui.panels.layer_editor import QtLayerEditor, drop_position
+from workbench.spec import ExperimentSpec, NetworkSpec, load_preset
+
+
+@pytest.fixture
+def editor(qtbot: QtBot) -> QtLayerEditor:
+    widget = QtLayerEditor(ExperimentDocument(load_preset("digits_mlp")))
+    qtbot.addWidget(widget)
+    return widget
+
+
+def types(editor: QtLayerEditor) -> list[str]:
+    return [layer.type for layer in editor.document.spec.network.layers]
+
+
+def rows(editor: QtLayerEditor) -> list[list[str]]:
+    items = [editor.list.topLevelItem(i) for i in range(editor.list.topLevelItemCount())]
+    return [[item.text(c) for c in range(4)] for item in items]
+
+
+def test_rows_show_layers_shapes_and_counts(editor: QtLayerEditor) -> None:
+    assert rows(editor) == [
+        ["0", "Flatten()", "(64,)", "0"],
+        ["1", "Linear(64)", "(64,)", "4,160"],
+        ["2", "ReLU()", "(64,)", "0"],
+        ["3", "Linear(10)", "(10,)", "650"],
+    ]
+    assert "4,810" in editor.findChild(object, "paramCountLabel").text()
+
+
+def test_add_inserts_after_the_selection_and_undo_redo(editor: QtLayerEditor) -> None:
+    editor.select(1)
+    editor.add("Dropout")
+    assert types(editor) == ["Flatten", "Linear", "Dropout", "ReLU", "Linear"]
+    assert editor.selected_index() == 2 and rows(editor)[2][1] == "Dropout(0.5)"
+    editor.document.undo_stack.undo()
+    assert types(editor) == ["Flatten", "Linear", "ReLU", "Linear"] and len(rows(editor)) == 4
+    editor.document.undo_stack.redo()
+    assert types(editor)[2] == "Dropout"
+
+
+def test_catalog_menu_is_grouped(editor: QtLayerEditor) -> None:
+    menu = editor.findChild(QToolButton, "addLayerButton").menu()
+    groups = [a.text() for a in menu.actions()]
+    assert groups == ["Core", "Convolution", "Pooling", "Normalization", "Regularization", "Activation", "Recurrent"]
+    recurrent = menu.actions()[-1].menu()
+    assert [a.text() for a in recurrent.actions()] == ["RNN", "LSTM", "GRU"]
+    recurrent.actions()[1].trigger()
+    assert "LSTM" in types(editor)
+
+
+def test_buttons_remove_duplicate_and_move(editor: QtLayerEditor, qtbot: QtBot) -> None:
+    editor.select(1)
+    qtbot.mouseClick(editor.findChild(QToolButton, "duplicateLayerButton"), Qt.MouseButton.LeftButton)
+    assert types(editor) == ["Flatten", "Linear", "Linear", "ReLU", "Linear"] and editor.selected_index() == 2
+    qtbot.mouseClick(editor.findChild(QToolButton, "moveLayerDownButton"), Qt.MouseButton.LeftButton)
+    assert types(editor) == ["Flatten", "Linear", "ReLU", "Linear", "Linear"] and editor.selected_index() == 3
+    qtbot.mouseClick(editor.findChild(QToolButton, "moveLayerUpButton"), Qt.MouseButton.LeftButton)
+    assert types(editor) == ["Flatten", "Linear", "Linear", "ReLU", "Linear"]
+    qtbot.mouseClick(editor.findChild(QToolButton, "removeLayerButton"), Qt.MouseButton.LeftButton)
+    assert types(editor) == ["Flatten", "Linear", "ReLU", "Linear"]
+    for _ in range(4):
+        editor.document.undo_stack.undo()
+    assert types(editor) == ["Flatten", "Linear", "ReLU", "Linear"] and editor.document.undo_stack.index() == 0
+
+
+def test_keyboard(editor: QtLayerEditor, qtbot: QtBot) -> None:
+    editor.select(2)
+    editor.list.setFocus()
+    qtbot.keyClick(editor.list, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    assert types(editor) == ["Flatten", "ReLU", "Linear", "Linear"]
+    qtbot.keyClick(editor.list, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert types(editor) == ["Flatten", "ReLU", "ReLU", "Linear", "Linear"]
+    qtbot.keyClick(editor.list, Qt.Key.Key_Delete)
+    assert types(editor) == ["Flatten", "ReLU", "Linear", "Linear"]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "below", "expected"),
+    [
+        (0, 2, False, 1),
+        (0, 2, True, 2),
+        (3, 0, False, 0),
+        (3, 1, True, 2),
+        (1, None, False, 3),
+        (2, 2, False, 2),
+    ],
+)
+def test_drop_position(source: int, target: int | None, below: bool, expected: int) -> None:
+    assert drop_position(source, target, below, count=4) == expected
+
+
+def test_drag_move_reorders(editor: QtLayerEditor) -> None:
+    editor.list.move_requested.emit(0, 2)
+    assert types(editor) == ["Linear", "ReLU", "Flatten", "Linear"]
+
+
+def test_form_edits_the_layer_and_merges_undo(editor: QtLayerEditor) -> None:
+    editor.select(1)
+    spin = editor.form.widgets["out_features"].spin  # type: ignore[union-attr]
+    assert isinstance(spin, QSpinBox) and spin.value() == 64 and spin.minimum() == 1
+    assert spin.toolTip() == "How many numbers this layer outputs."
+    before = editor.document.undo_stack.count()
+    spin.setValue(100)
+    spin.setValue(128)
+    assert editor.document.spec.network.layers[1].out_features == 128  # type: ignore[union-attr]
+    assert editor.document.undo_stack.count() == before + 1  # one undo step for one field
+    assert rows(editor)[1] == ["1", "Linear(128)", "(128,)", "8,320"]
+    assert "in_features = 64" in editor.inferred_label.text()
+    editor.document.undo_stack.undo()
+    assert editor.document.spec.network.layers[1].out_features == 64  # type: ignore[union-attr]
+    assert spin.value() == 64  # the form re-renders from the document
+
+
+def test_invalid_stack_marks_the_row(editor: QtLayerEditor) -> None:
+    editor.select(0)
+    editor.remove_selected()  # no Flatten: Linear gets (1, 8, 8)
+    item = editor.list.topLevelItem(0)
+    assert item.text(2) == "⚠ does not fit" and "add Flatten before it" in item.toolTip(1)
+    assert item.foreground(1).color().name() == "#c62828"
+    assert editor.error_label.text().startswith("network.layers[0] (Linear): needs a flat input")
+
+
+def test_renders_when_the_document_changes(editor: QtLayerEditor) -> None:
+    seed = load_preset("seed_cifar10_cnn")
+    editor.document.replace(seed, None)
+    assert len(rows(editor)) == 10 and "545,098" in editor.total_label.text()
+
+
+def set_field(editor: QtLayerEditor, name: str, value: Any) -> None:
+    widget = editor.form.widgets[name]  # type: ignore[union-attr]
+    widget.spin.setValue(value)
+
+
+def test_student_builds_the_seed_cnn_from_an_empty_stack(editor: QtLayerEditor) -> None:
+    seed = load_preset("seed_cifar10_cnn")
+    editor.document.replace(seed.model_copy(update={"network": NetworkSpec()}), None)
+    assert rows(editor) == [] and "0</b> parameters" in editor.total_label.text()
+    for layer_type, fields in [
+        ("Conv2d", {"out_channels": 32, "padding": 1}),
+        ("ReLU", {}),
+        ("MaxPool2d", {"stride": 2}),
+        ("Conv2d", {"out_channels": 64, "padding": 1}),
+        ("ReLU", {}),
+        ("MaxPool2d", {"stride": 2}),
+        ("Flatten", {}),
+        ("Linear", {"out_features": 128}),
+        ("ReLU", {}),
+        ("Linear", {"out_features": 10}),
+    ]:
+        editor.add(layer_type)
+        for name, value in fields.items():
+            set_field(editor, name, value)
+    assert "<b>545,098</b> parameters" in editor.total_label.text() and "output (10,)" in editor.total_label.text()
+    spec: ExperimentSpec = editor.document.spec
+    assert spec.network == seed.network

@@ -1,0 +1,57 @@
+"""The window's questions to the student, in one place so tests can answer them."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+EXPERIMENT_FILTER = "Experiments (*.json);;All files (*)"
+
+
+class Answer(Enum):
+    """What to do with unsaved changes."""
+
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+class Dialogs:
+    """Modal dialogs; a test replaces this object with one that answers at once."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+
+    def unsaved_changes(self, title: str) -> Answer:
+        """Save, discard or cancel?"""
+        buttons = QMessageBox.StandardButton
+        reply = QMessageBox.question(
+            self.parent,
+            "Unsaved changes",
+            f"{title} has changes that are not saved. Save them?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
+        return {buttons.Save: Answer.SAVE, buttons.Discard: Answer.DISCARD}.get(reply, Answer.CANCEL)
+
+    def open_path(self, start: Path | None) -> Path | None:
+        """Choose an experiment file to open."""
+        chosen, _ = QFileDialog.getOpenFileName(self.parent, "Open experiment", str(start or ""), EXPERIMENT_FILTER)
+        return Path(chosen) if chosen else None
+
+    def save_path(
+        self, suggestion: Path, title: str = "Save experiment", filters: str = EXPERIMENT_FILTER
+    ) -> Path | None:
+        """Choose where to save."""
+        chosen, _ = QFileDialog.getSaveFileName(self.parent, title, str(suggestion), filters)
+        return Path(chosen) if chosen else None
+
+    def error(self, title: str, text: str) -> None:
+        """Tell the student something went wrong (and what to do)."""
+        QMessageBox.warning(self.parent, title, text)
+
+    def info(self, title: str, text: str) -> None:
+        """Tell the student something worked."""
+        QMessageBox.information(self.parent, title, text)

@@ -1,0 +1,232 @@
+"""The dataset panel: kind and options, split, normalization, augmentation, summary and preview."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...engine import DataError, RawData, load_raw
+from ...engine.prepare import split_indices
+from ...spec import DatasetBase, ExperimentSpec, format_shape
+from ...spec.datasets import Cifar10Dataset, FashionMnistDataset, MnistDataset
+from ..document import ExperimentDocument
+from ..forms.introspect import describe
+from ..forms.model_form import UnionForm
+from ..jobs import Job, JobRunner
+from ..preview import scatter_items, thumbnail_grid
+
+KIND_LABELS = {
+    "spiral": "Spiral (2-D points)",
+    "moons": "Moons (2-D points)",
+    "circles": "Circles (2-D points)",
+    "xor": "XOR (2-D points)",
+    "gaussian": "Gaussian blobs (2-D points)",
+    "digits": "Digits 8x8 (built in)",
+    "mnist": "MNIST",
+    "fashion_mnist": "Fashion-MNIST",
+    "cifar10": "CIFAR-10",
+    "idx": "IDX files (your own)",
+    "csv": "CSV table (your own)",
+    "image_folder": "Image folder (your own)",
+}
+PREVIEW_SAMPLES = 24
+SCATTER_POINTS = 3000
+OFFLINE_HINT = (
+    "Offline? Put the files in the folder named above, or choose “IDX files” and point at "
+    "your own copy of the .idx / .gz files."
+)
+
+
+class QtDatasetPanel(QWidget):
+    """Choose and configure the data; a preview and summary load in the background."""
+
+    def __init__(self, document: ExperimentDocument, jobs: JobRunner | None = None) -> None:
+        super().__init__()
+        self.setObjectName("datasetPanel")
+        self.setAccessibleName("Dataset")
+        self.document = document
+        self.jobs = jobs or JobRunner(self)
+        self.job: Job | None = None
+        self.cache: dict[str, RawData] = {}
+        self.shown_key = ""
+        self._build()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(250)  # wait for the student to stop typing before loading
+        self.timer.timeout.connect(self.load_preview)
+        document.changed.connect(self.show_spec)
+        self.show_spec(document.spec)
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        desc = describe("dataset", ExperimentSpec.model_fields["dataset"])
+        self.form = UnionForm(desc, self.document.spec.dataset, combo_name="datasetKindCombo", labels=KIND_LABELS)
+        self.form.edited.connect(self._edited)
+        layout.addWidget(self.form)
+        self.summary = QLabel()
+        self.summary.setObjectName("datasetSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        busy = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("datasetProgress")
+        self.progress.setRange(0, 0)  # the loaders do not report a fraction: a busy bar
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("datasetCancelButton")
+        self.cancel_button.clicked.connect(self.cancel)
+        busy.addWidget(self.progress, 1)
+        busy.addWidget(self.cancel_button)
+        self.busy = QWidget()
+        self.busy.setLayout(busy)
+        self.busy.hide()
+        layout.addWidget(self.busy)
+        self.message = QLabel()
+        self.message.setObjectName("datasetMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setStyleSheet("color: #c62828;")
+        self.message.hide()
+        layout.addWidget(self.message)
+        self.preview = QStackedWidget()
+        self.preview.setObjectName("datasetPreview")
+        self.thumbnails = QLabel()
+        self.thumbnails.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.scatter = pg.PlotWidget(background="w")
+        self.scatter.setFixedHeight(240)
+        self.scatter.setAspectLocked(True)
+        self.scatter.addLegend(offset=(5, 5))
+        self.preview.addWidget(self.thumbnails)
+        self.preview.addWidget(self.scatter)
+        layout.addWidget(self.preview)
+
+    # --- the document -------------------------------------------------------------------------
+
+    @Slot(object)
+    def _edited(self, dataset: DatasetBase) -> None:
+        self.document.set_dataset(dataset, f"Change dataset ({dataset.kind})")
+
+    @Slot(object)
+    def show_spec(self, spec: ExperimentSpec) -> None:
+        """Show the experiment's dataset settings and schedule a preview when the data changed."""
+        self.form.set_value(spec.dataset)
+        if self._key(spec) != self.shown_key:
+            self.timer.start()
+        elif self.shown_key in self.cache:
+            self._show(self.cache[self.shown_key], spec)
+
+    def _key(self, spec: ExperimentSpec) -> str:
+        data = spec.dataset.model_dump(mode="json", exclude={"val_fraction", "test_fraction", "normalize", "augment"})
+        return json.dumps([data, spec.training.seed, str(self.document.base_dir)], sort_keys=True)
+
+    # --- loading ------------------------------------------------------------------------------
+
+    @Slot()
+    def load_preview(self) -> None:
+        """Load the data in the background (downloading it when asked to), then show it."""
+        spec = self.document.spec
+        key = self._key(spec)
+        if key in self.cache:
+            self.shown_key = key
+            self._show(self.cache[key], spec)
+            return
+        self.cancel()
+        downloading = (
+            isinstance(spec.dataset, MnistDataset | FashionMnistDataset | Cifar10Dataset) and spec.dataset.download
+        )
+        self.summary.setText("Downloading (or reading) the data…" if downloading else "Loading the data…")
+        self.busy.show()
+        self.message.hide()
+        dataset, seed, base_dir = spec.dataset, spec.training.seed, self.document.base_dir
+        self.job = self.jobs.start(partial(load_raw, dataset, seed, base_dir), partial(self._loaded, key), self._failed)
+
+    @Slot()
+    def cancel(self) -> None:
+        """Stop waiting for the current load; its result will be dropped."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job = None
+            self.busy.hide()
+            self.summary.setText("Loading cancelled.")
+
+    def _loaded(self, key: str, raw: RawData) -> None:
+        self.job = None
+        self.busy.hide()
+        self.cache[key] = raw
+        self.shown_key = key
+        if key == self._key(self.document.spec):
+            self._show(raw, self.document.spec)
+
+    def _failed(self, error: BaseException, trace: str) -> None:
+        self.job = None
+        self.busy.hide()
+        self.shown_key = ""
+        text = str(error) if isinstance(error, DataError) else f"Could not load the data: {error}"
+        if isinstance(self.document.spec.dataset, MnistDataset | FashionMnistDataset | Cifar10Dataset):
+            text += "\n" + OFFLINE_HINT
+        self.message.setText(text)
+        self.message.show()
+        self.summary.setText("No data to show.")
+        self.thumbnails.clear()
+
+    # --- showing ------------------------------------------------------------------------------
+
+    def _show(self, raw: RawData, spec: ExperimentSpec) -> None:
+        ds = spec.dataset
+        try:
+            split = split_indices(len(raw.y), ds.val_fraction, ds.test_fraction, spec.training.seed)
+        except DataError as exc:
+            self.summary.setText(str(exc))
+            return
+        classes = f"{len(raw.class_names)} classes" if raw.task.value == "classification" else "regression"
+        self.summary.setText(
+            f"<b>{len(split.train):,}</b> training · <b>{len(split.val):,}</b> validation · "
+            f"<b>{len(split.test):,}</b> test samples<br>input {format_shape(raw.input_shape)} · {classes}"
+        )
+        self.message.hide()
+        if raw.is_image:
+            self._show_images(raw, split.train)
+        elif raw.input_shape == (2,):
+            self._show_points(raw)
+        else:
+            self.preview.hide()
+
+    def _show_images(self, raw: RawData, train: np.ndarray) -> None:
+        picks = train[:PREVIEW_SAMPLES]
+        labels = [raw.class_names[int(k)] for k in raw.y[picks].tolist()]
+        self.thumbnails.setPixmap(thumbnail_grid(raw.x[picks].numpy(), labels, columns=8, cell=40))
+        self.preview.setCurrentWidget(self.thumbnails)
+        self.preview.show()
+
+    def _show_points(self, raw: RawData) -> None:
+        plot: Any = self.scatter.getPlotItem()
+        plot.clear()
+        if plot.legend is not None:
+            plot.legend.clear()
+        step = max(1, len(raw.y) // SCATTER_POINTS)
+        points, labels = raw.x[::step].numpy(), raw.y[::step].numpy()
+        for item in scatter_items(points, labels, raw.class_names):
+            plot.addItem(item)
+        self.preview.setCurrentWidget(self.scatter)
+        self.preview.show()
+
+
+if __name__ == "__main__":
+    from ..standalone import show
+
+    show(lambda doc: QtDatasetPanel(doc))

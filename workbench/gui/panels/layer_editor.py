@@ -1,0 +1,344 @@
+"""The layer-stack editor: the network as a table of layers with shapes, and a form per layer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QDropEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, catalog, format_shape
+from ...spec.layers import Layer
+from ...spec.peek import DataProblem
+from ..document import ExperimentDocument
+from ..forms.model_form import ModelForm
+
+ERROR_BRUSH = QBrush(QColor("#c62828"))
+ERROR_BACKGROUND = QBrush(QColor("#fdecea"))
+
+
+def drop_position(source: int, target: int | None, below: bool, count: int) -> int:
+    """Where a row dragged from `source` lands when dropped on row `target` (None: empty space)."""
+    insert_at = count if target is None else target + int(below)
+    return insert_at - 1 if source < insert_at else insert_at  # taking the row out shifts those below up
+
+
+class LayerList(QTreeWidget):
+    """The rows of the stack; a drag and drop asks the editor to move a layer instead of moving items."""
+
+    move_requested = Signal(int, int)
+    command = Signal(str)  # "remove", "duplicate", "up", "down" from the keyboard
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("layerList")
+        self.setAccessibleName("Layers")
+        self.setColumnCount(4)
+        self.setHeaderLabels(["#", "Layer", "Output shape", "Parameters"])
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        key = event.key()
+        commands: dict[tuple[bool, int], str] = {
+            (False, int(Qt.Key.Key_Delete)): "remove",
+            (False, int(Qt.Key.Key_Backspace)): "remove",
+            (True, int(Qt.Key.Key_D)): "duplicate",
+            (True, int(Qt.Key.Key_Up)): "up",
+            (True, int(Qt.Key.Key_Down)): "down",
+        }
+        command = commands.get((ctrl, int(key)))
+        if command is None:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        self.command.emit(command)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        current = self.currentItem()
+        source = self.indexOfTopLevelItem(current) if current is not None else -1
+        target_item = self.itemAt(event.position().toPoint())
+        target = self.indexOfTopLevelItem(target_item) if target_item is not None else None
+        below = self.dropIndicatorPosition() == QAbstractItemView.DropIndicatorPosition.BelowItem
+        insert_at = drop_position(source, target, below, self.topLevelItemCount())
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        if source >= 0 and insert_at != source:
+            self.move_requested.emit(source, insert_at)
+
+
+class QtLayerEditor(QWidget):
+    """Edit the layer stack: add from the catalog, insert, remove, duplicate, reorder, edit a layer.
+
+    Every change is one undoable edit of the document; the view re-renders from the document.
+    """
+
+    def __init__(self, document: ExperimentDocument) -> None:
+        super().__init__()
+        self.setObjectName("layerEditor")
+        self.setAccessibleName("Layer stack editor")
+        self.document = document
+        self.analysis: NetworkAnalysis | None = None
+        self.form: ModelForm | None = None
+        self.form_index = -1
+        self._build()
+        document.changed.connect(self.show_spec)
+        self.show_spec(document.spec)
+
+    # --- construction -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.list = LayerList()
+        self.list.currentItemChanged.connect(self._selection_changed)
+        self.list.move_requested.connect(self.move_layer)
+        layout.addLayout(self._buttons())
+        layout.addWidget(self.list, 3)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("layerErrorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828;")
+        layout.addWidget(self.error_label)
+        self.total_label = QLabel()
+        self.total_label.setObjectName("paramCountLabel")
+        self.total_label.setAccessibleName("Total parameters")
+        layout.addWidget(self.total_label)
+        self.form_title = QLabel()
+        self.form_title.setWordWrap(True)
+        layout.addWidget(self.form_title)
+        self.form_holder = QVBoxLayout()
+        layout.addLayout(self.form_holder)
+        self.inferred_label = QLabel()
+        self.inferred_label.setObjectName("inferredLabel")
+        self.inferred_label.setStyleSheet("color: #555;")
+        layout.addWidget(self.inferred_label)
+        self.list.command.connect(self._key_command)
+
+    def _button(self, name: str, text: str, tip: str) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        return button
+
+    def _buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.add_button = self._button("addLayerButton", "Add layer ▾", "Add a layer after the selected one")
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_button.setMenu(self._catalog_menu())
+        row.addWidget(self.add_button)
+        for name, text, tip, slot in (
+            ("removeLayerButton", "Remove", "Remove the selected layer (Delete)", self.remove_selected),
+            ("duplicateLayerButton", "Duplicate", "Duplicate the selected layer (Ctrl+D)", self.duplicate_selected),
+            ("moveLayerUpButton", "↑", "Move the selected layer up (Ctrl+Up)", lambda: self.move_selected(-1)),
+            ("moveLayerDownButton", "↓", "Move the selected layer down (Ctrl+Down)", lambda: self.move_selected(1)),
+        ):
+            button = self._button(name, text, tip)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+            setattr(self, name.removesuffix("Button").replace("Layer", "_"), button)
+        row.addStretch(1)
+        return row
+
+    def _catalog_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("layerCatalogMenu")
+        for category, classes in catalog().items():
+            sub = menu.addMenu(category.value.capitalize())
+            for cls in classes:
+                type_name = cls.model_fields["type"].default
+                action = sub.addAction(type_name)
+                action.setToolTip(cls.doc)
+                action.setStatusTip(cls.doc)
+                action.triggered.connect(lambda _=False, t=type_name: self.add(t))
+        return menu
+
+    # --- rendering ----------------------------------------------------------------------------
+
+    @Slot(object)
+    def show_spec(self, spec: ExperimentSpec) -> None:
+        """Show the stack of `spec`: rows, shapes, counts, errors, totals and the selected form."""
+        selected = self.selected_index()
+        layers = spec.network.layers
+        try:
+            self.analysis = spec.network.analyze(spec.data_shape(self.document.base_dir).input_shape)
+            data_error = ""
+        except DataProblem as exc:
+            self.analysis, data_error = None, f"Shapes need the data: {exc.problem}"
+        self.list.blockSignals(True)
+        self.list.clear()
+        rows = {row.index: row for row in self.analysis.rows} if self.analysis else {}
+        for i, layer in enumerate(layers):
+            item = QTreeWidgetItem([str(i), layer.summary(), "", ""])
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
+            item.setToolTip(1, type(layer).doc)
+            row = rows.get(i)
+            if row is not None and row.error is None:
+                item.setText(2, format_shape(row.output_shape or ()))
+                item.setText(3, f"{row.params:,}")
+            elif row is not None:
+                item.setText(2, "⚠ does not fit")
+                for col in range(4):
+                    item.setForeground(col, ERROR_BRUSH)
+                    item.setBackground(col, ERROR_BACKGROUND)
+                    item.setToolTip(col, row.error or "")
+            item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.list.addTopLevelItem(item)
+        self.list.blockSignals(False)
+        self._render_totals(data_error)
+        if layers:
+            self.select(min(max(selected, 0), len(layers) - 1))
+        else:
+            self._show_form(None)
+
+    def _render_totals(self, data_error: str) -> None:
+        analysis = self.analysis
+        if analysis is None:
+            self.error_label.setText(data_error)
+            self.total_label.setText("")
+            return
+        self.error_label.setText(analysis.error or "")
+        self.error_label.setVisible(bool(analysis.error))
+        out = format_shape(analysis.output_shape) if analysis.output_shape is not None else "—"
+        self.total_label.setText(
+            f"<b>{analysis.total_params:,}</b> parameters &nbsp;·&nbsp; input {format_shape(analysis.input_shape)}"
+            f" &nbsp;→&nbsp; output {out}"
+        )
+
+    def _show_form(self, index: int | None) -> None:
+        if index is not None and self.form is not None and self.form_index == index:
+            layer = self.document.spec.network.layers[index]
+            if self.form.cls is type(layer):  # same layer edited: keep the editors (and the focus)
+                self.form.set_value(layer)
+                self._show_inferred(index)
+                return
+        self.form_index = index if index is not None else -1
+        if self.form is not None:
+            self.form.setParent(None)
+            self.form.deleteLater()
+            self.form = None
+        if index is None:
+            self.form_title.setText("Add a layer to start: Add layer ▾")
+            self.inferred_label.setText("")
+            return
+        layer = self.document.spec.network.layers[index]
+        self.form_title.setText(f"<b>layers[{index}] {layer.type}</b>: {type(layer).doc}")
+        self.form = ModelForm(type(layer), layer)
+        self.form.setObjectName("layerForm")
+        self.form.edited.connect(lambda new, i=index: self.replace(i, new))
+        self.form_holder.addWidget(self.form)
+        self._show_inferred(index)
+
+    def _show_inferred(self, index: int) -> None:
+        row = next((r for r in (self.analysis.rows if self.analysis else ()) if r.index == index), None)
+        inferred = ", ".join(f"{k} = {v}" for k, v in row.inferred.items()) if row else ""
+        self.inferred_label.setText(f"Inferred from the layer before: {inferred}" if inferred else "")
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def selected_index(self) -> int:
+        """Row of the selected layer, or -1."""
+        item = self.list.currentItem()
+        return self.list.indexOfTopLevelItem(item) if item is not None else -1
+
+    def select(self, index: int) -> None:
+        """Select a row and show its form."""
+        item = self.list.topLevelItem(index)
+        if item is not None:
+            self.list.setCurrentItem(item)
+        self._show_form(index)
+
+    @Slot(QTreeWidgetItem, QTreeWidgetItem)
+    def _selection_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        self._show_form(self.list.indexOfTopLevelItem(current) if current is not None else None)
+
+    # --- edits --------------------------------------------------------------------------------
+
+    def _layers(self) -> list[Layer]:
+        return list(self.document.spec.network.layers)
+
+    def add(self, type_name: str) -> None:
+        """Insert a new layer of `type_name` after the selected one (at the end when none is)."""
+        layers = self._layers()
+        at = self.selected_index() + 1 if self.selected_index() >= 0 else len(layers)
+        layers.insert(at, LAYER_TYPES[type_name].model_validate({"type": type_name}))
+        self._commit(layers, f"Add {type_name}", at)
+
+    def remove_selected(self) -> None:
+        """Remove the selected layer."""
+        index, layers = self.selected_index(), self._layers()
+        if 0 <= index < len(layers):
+            removed = layers.pop(index)
+            self._commit(layers, f"Remove {removed.type}", min(index, len(layers) - 1))
+
+    def duplicate_selected(self) -> None:
+        """Insert a copy of the selected layer below it."""
+        index, layers = self.selected_index(), self._layers()
+        if 0 <= index < len(layers):
+            layers.insert(index + 1, layers[index])
+            self._commit(layers, f"Duplicate {layers[index].type}", index + 1)
+
+    @Slot(str)
+    def _key_command(self, command: str) -> None:
+        if command == "remove":
+            self.remove_selected()
+        elif command == "duplicate":
+            self.duplicate_selected()
+        else:
+            self.move_selected(-1 if command == "up" else 1)
+
+    def move_selected(self, step: int) -> None:
+        """Move the selected layer up (-1) or down (+1)."""
+        index = self.selected_index()
+        self.move_layer(index, index + step)
+
+    @Slot(int, int)
+    def move_layer(self, source: int, target: int) -> None:
+        """Move the layer at `source` so that it ends up at `target`."""
+        layers = self._layers()
+        if not (0 <= source < len(layers) and 0 <= target < len(layers)) or source == target:
+            return
+        layer = layers.pop(source)
+        layers.insert(target, layer)
+        self._commit(layers, f"Move {layer.type}", target)
+
+    def replace(self, index: int, layer: Layer) -> None:
+        """Put an edited layer in place (consecutive edits of one layer merge into one undo step)."""
+        layers = self._layers()
+        layers[index] = layer
+        self.document.set_layers(layers, f"Edit {layer.type}", merge_key=f"layer:{index}:{layer.type}")
+
+    def _commit(self, layers: list[Layer], text: str, select: int) -> None:
+        self.document.set_layers(layers, text)
+        if 0 <= select < self.list.topLevelItemCount():
+            self.select(select)
+
+
+if __name__ == "__main__":
+    from ..standalone import show
+
+    show(lambda doc: QtLayerEditor(doc))

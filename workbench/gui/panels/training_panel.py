@@ -1,0 +1,81 @@
+"""Training settings: a form generated from the spec, with a preview of the learning-rate schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ...engine import available_devices
+from ...engine.optim import lr_schedule
+from ...spec import ExperimentSpec, TrainingSpec
+from ..document import ExperimentDocument
+from ..forms.editors import ChoiceEditor, FieldEditor
+from ..forms.introspect import FieldDesc
+from ..forms.model_form import ModelForm
+
+DEVICE_LABELS = {"auto": "Auto (GPU when there is one)", "cpu": "CPU", "mps": "Apple GPU (mps)"}
+
+
+def device_editor(desc: FieldDesc) -> FieldEditor:
+    """A combo of this machine's devices instead of free text."""
+    choices = ("auto", *available_devices())
+    return ChoiceEditor(
+        FieldDesc(**{**desc.__dict__, "kind": "choice", "choices": choices}),
+        labels={c: DEVICE_LABELS.get(c, c) for c in choices},
+    )
+
+
+class QtTrainingPanel(QWidget):
+    """Epochs, batch size, device, loss, optimizer, schedule, regularization and early stopping."""
+
+    def __init__(self, document: ExperimentDocument) -> None:
+        super().__init__()
+        self.setObjectName("trainingPanel")
+        self.setAccessibleName("Training settings")
+        self.document = document
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.form = ModelForm(
+            TrainingSpec,
+            document.spec.training,
+            factories={"device": device_editor},
+            names={"optimizer": "optimizerCombo", "scheduler": "schedulerCombo"},
+        )
+        self.form.edited.connect(self._edited)
+        layout.addWidget(self.form)
+        caption = QLabel("Learning rate per epoch")
+        caption.setStyleSheet("color: #555;")
+        layout.addWidget(caption)
+        self.lr_plot = pg.PlotWidget(background="w")
+        self.lr_plot.setObjectName("lrSchedulePlot")
+        self.lr_plot.setFixedHeight(110)
+        self.lr_plot.setMouseEnabled(False, False)
+        self.lr_plot.hideButtons()
+        self.lr_curve: Any = self.lr_plot.plot(pen=pg.mkPen("#1f77b4", width=2), stepMode="center")
+        layout.addWidget(self.lr_plot)
+        layout.addStretch(1)
+        document.changed.connect(self.show_spec)
+        self.show_spec(document.spec)
+
+    @Slot(object)
+    def _edited(self, training: TrainingSpec) -> None:
+        self.document.set_training(training)
+
+    @Slot(object)
+    def show_spec(self, spec: ExperimentSpec) -> None:
+        """Show the training settings and the schedule they give."""
+        self.form.set_value(spec.training)
+        training = spec.training
+        rates = lr_schedule(training.scheduler, training.optimizer.lr, min(training.epochs, 1000))
+        self.lr_curve.setData([i + 0.5 for i in range(len(rates) + 1)], rates)  # epochs 1..n as steps
+        self.lr_plot.setXRange(0.5, len(rates) + 0.5, padding=0)
+        self.lr_plot.setYRange(0, max(rates) * 1.1, padding=0)
+
+
+if __name__ == "__main__":
+    from ..standalone import show
+
+    show(lambda doc: QtTrainingPanel(doc))
