@@ -272,3 +272,19 @@ def test_scheduler_l1_and_clipping() -> None:
     clipped.fit()
     after = torch.cat([p.detach().flatten() for p in clipped.model.parameters()])  # type: ignore[union-attr]
     assert float((after - before).norm()) <= 1.0 * 0.001 + 1e-6
+
+
+def test_completed_run_with_restore_ends_on_the_best_epoch() -> None:
+    experiment = tiny(
+        epochs=25,
+        optimizer={"name": "Adam", "lr": 0.05},
+        dataset={"kind": "moons", "n_samples": 60, "noise": 0.5, "val_fraction": 0.5, "test_fraction": 0.0},
+        layers=[{"type": "Linear", "out_features": 128}, {"type": "ReLU"}, {"type": "Linear", "out_features": 2}],
+        early_stopping={"enabled": True, "patience": 1000},
+    )
+    trainer = Trainer(experiment)
+    history = trainer.fit()
+    best = history.best_epoch
+    assert history.stop_reason is StopReason.COMPLETED and best is not None and best < 24
+    assert history.message.endswith(f"Weights restored from epoch {best + 1}.")
+    assert all(torch.equal(v, trainer.best_weights()[k]) for k, v in trainer.model.state_dict().items())  # type: ignore[union-attr]

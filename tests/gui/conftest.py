@@ -34,6 +34,10 @@ class FakeDialogs:
     def save_path(self, suggestion: Path, title: str = "", filters: str = "") -> Path | None:
         return self.save_answer
 
+    def export_path(self, suggestion: Path, formats: dict[str, str]) -> Path | None:
+        self.formats = formats
+        return self.save_answer
+
     def error(self, title: str, text: str) -> None:
         self.errors.append((title, text))
 

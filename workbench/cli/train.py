@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from ..engine import Callback, DataError, Progress, StopReason, Trainer
-from ..engine.export import ModelFileError, save_model
+from ..engine.export import ModelFileError, save_trained
 from ..engine.history import History
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_FAILED, EXIT_OK, fail
@@ -158,16 +158,7 @@ def _save_best(trainer: Trainer, out: Path, stdout: TextIO, stderr: TextIO) -> b
     history = trainer.history
     assert trainer.model is not None and trainer.data is not None and history.best_epoch is not None
     try:
-        save_model(
-            out,
-            trainer.model,
-            trainer.experiment,
-            input_shape=trainer.data.input_shape,
-            class_names=trainer.data.class_names,
-            normalization=trainer.data.normalization.as_dict(),
-            history=history.as_dict(),
-            state_dict=trainer.best_weights(),
-        )
+        save_trained(out, trainer)
     except ModelFileError as exc:
         fail(str(exc), EXIT_FAILED, stderr)
         return False

@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -33,6 +33,9 @@ from .. import __version__
 from ..atomic import atomic_write
 from ..spec import ExperimentSpec, SpecError, Task
 from .builder import build_network
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
 
 MODEL_FORMAT = "workbench-model"
 MODEL_FORMAT_VERSION = 1
@@ -246,3 +249,47 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
     _writable(path)
     atomic_write(path, write)
     return path
+
+
+def save_trained(path: str | Path, trainer: Trainer) -> Path:
+    """Write a finished run's model with its best epoch's weights (the CLI's --out and the window's Export)."""
+    assert trainer.model is not None and trainer.data is not None, "train first"
+    return save_model(
+        path,
+        trainer.model,
+        trainer.experiment,
+        input_shape=trainer.data.input_shape,
+        class_names=trainer.data.class_names,
+        normalization=trainer.data.normalization.as_dict(),
+        history=trainer.history.as_dict(),
+        state_dict=trainer.best_weights(),
+    )
+
+
+def loaded_from_trainer(trainer: Trainer) -> LoadedModel:
+    """A finished run as a LoadedModel (best weights, on the CPU), ready for TorchScript or ONNX export."""
+    assert trainer.model is not None and trainer.data is not None, "train first"
+    shape = trainer.data.input_shape
+    network = build_network(trainer.experiment.network, shape)
+    network.load_state_dict(trainer.best_weights())
+    norm = trainer.data.normalization
+    module = WorkbenchModel(network, Normalize(list(norm.mean), list(norm.std), shape)).eval()
+    return LoadedModel(
+        module,
+        trainer.experiment,
+        shape,
+        trainer.data.class_names,
+        trainer.data.task,
+        norm.as_dict(),
+        trainer.history.as_dict(),
+    )
+
+
+def export_trained(path: str | Path, trainer: Trainer) -> Path:
+    """Export a finished run by the file's suffix: `.onnx`, `.torchscript` (or `.ts`), else a `.pt` model file."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".onnx":
+        return export_onnx(loaded_from_trainer(trainer), path)
+    if suffix in (".torchscript", ".ts"):
+        return export_torchscript(loaded_from_trainer(trainer), path)
+    return save_trained(path, trainer)

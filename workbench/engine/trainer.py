@@ -143,6 +143,11 @@ class Trainer:
         return {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
 
     @property
+    def elapsed(self) -> float:
+        """Seconds of training so far (pauses not counted)."""
+        return time.perf_counter() - self._start if self._start else 0.0
+
+    @property
     def patience_left(self) -> int | None:
         """Epochs without improvement left before early stopping, or None when it is off."""
         return self.early_stopping.patience_left if self.early_stopping else None
@@ -297,10 +302,17 @@ class Trainer:
     def _finish(self, callbacks: CallbackList) -> None:
         assert self.model is not None and self.data is not None
         reason = self._stop_reason or StopReason.COMPLETED
+        es = self.early_stopping
+        restored = ""
+        if reason is StopReason.COMPLETED and es and es.restore_best_weights and es.best_weights is not None:
+            # As Keras 3 does: with restore_best_weights the run ends on its best epoch's weights.
+            self._stop_weights = es.best_weights
+            if es.tracker.best_epoch is not None and es.tracker.best_epoch != len(self.history.epoch) - 1:
+                restored = f" Weights restored from epoch {es.tracker.best_epoch + 1}."
         if self._stop_weights is not None:
             self.model.load_state_dict(self._stop_weights)
         self.history.stop_reason = reason
-        self.history.message = self._stop_message or self._default_message(reason)
+        self.history.message = (self._stop_message or self._default_message(reason)) + restored
         if reason is not StopReason.FAILED and self.data.size("test"):
             try:
                 self.history.test = final_evaluation(self.model, self.data, self.loss_fn)

@@ -48,6 +48,15 @@ class Dialogs:
         chosen, _ = QFileDialog.getSaveFileName(self.parent, title, str(suggestion), filters)
         return Path(chosen) if chosen else None
 
+    def export_path(self, suggestion: Path, formats: dict[str, str]) -> Path | None:
+        """Choose where and in which format ({filter text: suffix}) to export a model."""
+        chosen, selected = QFileDialog.getSaveFileName(self.parent, "Export model", str(suggestion), ";;".join(formats))
+        if not chosen:
+            return None
+        path = Path(chosen)
+        suffix = formats.get(selected, ".pt")
+        return path if path.suffix else path.with_suffix(suffix)
+
     def error(self, title: str, text: str) -> None:
         """Tell the student something went wrong (and what to do)."""
         QMessageBox.warning(self.parent, title, text)

@@ -29,9 +29,17 @@ from .jobs import JobRunner
 from .panels.dataset_panel import QtDatasetPanel
 from .panels.layer_editor import QtLayerEditor
 from .panels.training_panel import QtTrainingPanel
+from .run import RunController
 from .settings import app_settings
+from .training_view import QtTrainingView
 
 MAX_RECENT = 8
+STOP_WAIT_MS = 5000
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}" if minutes < 60 else f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
 def _scroll(widget: QWidget) -> QScrollArea:
@@ -56,6 +64,10 @@ class QtMainWindow(QMainWindow):
         self.dataset_panel = QtDatasetPanel(self.document, self.jobs)
         self.layer_editor = QtLayerEditor(self.document)
         self.training_panel = QtTrainingPanel(self.document)
+        self.runs = RunController(self.document, self)
+        self.training_view = QtTrainingView(self.runs)
+        self.runs.state_changed.connect(self._run_state_changed)
+        self.runs.redraw.connect(self._show_progress)
         self._build_run_bar()
         self._build_layout()
         self._build_actions()
@@ -91,6 +103,10 @@ class QtMainWindow(QMainWindow):
         self.pause_button.setEnabled(False)
         self.stop_button.setEnabled(False)
         self.export_button.setEnabled(False)
+        self.lock_label = QLabel("   Settings are locked while training: stop the run to edit them.")
+        self.lock_label.setObjectName("lockLabel")
+        self.lock_action = bar.addWidget(self.lock_label)
+        self.lock_action.setVisible(False)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     def _build_layout(self) -> None:
@@ -103,10 +119,7 @@ class QtMainWindow(QMainWindow):
         self.right_dock = self._dock(
             "Training", "rightDock", _scroll(self.training_panel), Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.centre = QLabel("Press Train to watch the network learn.")
-        self.centre.setObjectName("plotsPlaceholder")
-        self.centre.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(self.centre)
+        self.setCentralWidget(self.training_view)
         self.resizeDocks([self.left_dock, self.right_dock], [470, 360], Qt.Orientation.Horizontal)
         self.resize(1400, 860)
 
@@ -201,10 +214,6 @@ class QtMainWindow(QMainWindow):
         self.train_button.setToolTip(reason or "Train the network (F5)")
         self.statusBar().showMessage(f"Cannot train: {problems[0]}" if problems else "Ready to train.")
 
-    def train_allowed(self) -> bool:
-        """False while something (a run) keeps Train from starting."""
-        return True
-
     # --- files --------------------------------------------------------------------------------
 
     def _confirm_discard(self) -> bool:
@@ -287,23 +296,98 @@ class QtMainWindow(QMainWindow):
         if not self.recent_files():
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
-    # --- running (filled in by the run controller) --------------------------------------------
+    # --- running -----------------------------------------------------------------------------
 
     @Slot()
     def train(self) -> None:
-        """Start training (see QtRunController)."""
+        """Start a run of the current experiment in a worker thread."""
+        if self.document.problems() or self.runs.running:
+            return
+        self.training_view.start_run()
+        self.runs.start()
 
     @Slot()
     def toggle_pause(self) -> None:
         """Pause or resume the run."""
+        self.runs.toggle_pause()
 
     @Slot()
     def stop(self) -> None:
-        """Stop the run."""
+        """Stop the run after the current batch."""
+        self.runs.stop()
+
+    def train_allowed(self) -> bool:
+        """False while a run is active."""
+        return not self.runs.running if hasattr(self, "runs") else True
+
+    @Slot()
+    def _run_state_changed(self) -> None:
+        running, paused = self.runs.running, self.runs.paused
+        for dock in (self.left_dock, self.right_dock):
+            dock.widget().setEnabled(not running)  # the settings of a run cannot change under it
+        self.new_action.setEnabled(not running)
+        self.open_action.setEnabled(not running)
+        self.preset_menu.setEnabled(not running)
+        self.pause_action.setEnabled(running)
+        self.stop_action.setEnabled(running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.export_action.setEnabled(self.runs.exportable)
+        self.export_button.setEnabled(self.runs.exportable)
+        self.lock_action.setVisible(running)
+        self._update_train_state()
+        record = self.runs.current
+        if not running and record is not None and record.ended is not None:
+            self.statusBar().showMessage(record.ended.message)
+        elif not running and self.runs.failure is not None:
+            self.statusBar().showMessage(self.runs.failure.message)
+        if running:
+            self.statusBar().showMessage(
+                "Paused. Settings are locked while a run is active."
+                if paused
+                else "Training… settings are locked until the run ends."
+            )
+
+    @Slot()
+    def _show_progress(self) -> None:
+        record = self.runs.current
+        if record is None or not self.runs.running or record.progress is None:
+            return
+        p = record.progress
+        done = (p.epoch + p.batch / max(p.batches, 1)) / max(p.epochs, 1)
+        remaining = p.elapsed * (1 - done) / done if done > 0 else 0.0
+        device = record.started.device if record.started else ""
+        state = "Paused · " if self.runs.paused else ""
+        self.statusBar().showMessage(
+            f"{state}Epoch {p.epoch + 1}/{p.epochs} · step {p.step:,} · {p.samples_per_second:,.0f} samples/s · "
+            f"{_clock(p.elapsed)} elapsed · about {_clock(remaining)} left · {device}"
+        )
 
     @Slot()
     def export_model(self) -> None:
-        """Export the trained model."""
+        """Save the last run's model: .pt (plain PyTorch), TorchScript, or ONNX when available."""
+        if not self.runs.exportable:
+            return
+        from ..engine.export import onnx_available
+
+        formats = {"Workbench model (*.pt)": ".pt", "TorchScript (*.torchscript)": ".torchscript"}
+        if onnx_available():
+            formats["ONNX (*.onnx)"] = ".onnx"
+        name = (self.document.spec.name or "model").replace(" ", "_").lower()
+        path = self.dialogs.export_path((self.document.base_dir or Path.home()) / f"{name}.pt", formats)
+        if path is None:
+            return
+        self.statusBar().showMessage(f"Exporting {path}…")
+        self.jobs.start(partial(self.runs.export, path), self._exported, self._export_failed)
+
+    def _exported(self, path: Path) -> None:
+        self.statusBar().showMessage(f"Exported {path}", 6000)
+        self.dialogs.info("Model exported", f"Saved {path}")
+
+    def _export_failed(self, error: BaseException, _trace: str) -> None:
+        self.statusBar().showMessage("Export failed", 6000)
+        self.dialogs.error("Export failed", f"{error}\nNothing was written.")
 
     # --- help and closing ---------------------------------------------------------------------
 
@@ -341,6 +425,14 @@ class QtMainWindow(QMainWindow):
         if not self._confirm_discard():
             event.ignore()
             return
+        if not self.runs.shutdown(STOP_WAIT_MS):
+            # Still inside one step (loading data): keep the window until the worker is done.
+            self.statusBar().showMessage("Stopping the run… the window closes when it has stopped.")
+            assert self.runs.worker is not None
+            self.runs.worker.finished.connect(self.close)
+            event.ignore()
+            return
+        self.runs.timer.stop()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.jobs.wait(2000)

@@ -1,0 +1,56 @@
+"""The window's run bookkeeping: growing buffers, the overfitting span, run labels, histogram re-binning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.engine.helpers import tiny
+from workbench.gui.plots.histogram_panel import common_grid
+from workbench.gui.run_data import GrowingArray, describe_difference, overfitting_span
+
+
+def test_growing_array_keeps_every_point() -> None:
+    array = GrowingArray(capacity=4)
+    for start in range(0, 100_000, 1000):
+        array.extend(np.arange(start, start + 1000, dtype=float))
+    assert len(array) == 100_000 and np.array_equal(array.view(), np.arange(100_000))
+
+
+E = np.arange(1, 9, dtype=float)
+
+
+@pytest.mark.parametrize(
+    ("train", "val", "expected"),
+    [
+        ([8, 7, 6, 5, 4, 3, 2, 1], [8, 7, 6, 5, 4, 3, 2, 1], None),  # still improving
+        ([8, 7, 6, 5, 4, 3, 2, 1], [8, 6, 4, 3, 3.5, 4, 5, 6], (4.0, 8.0)),  # val turned up, train kept falling
+        ([8, 7, 6, 5, 6, 7, 8, 9], [8, 6, 4, 3, 3.5, 4, 5, 6], None),  # both rising: not overfitting
+        ([8, 7, 6, 5, 4, 3, 2, 1], [8, 6, 4, 3, 3.01, 3.02, 3.03, 3.04], None),  # within tolerance
+        ([8, 7, 6, 5, 4, 3, 2, 1], [8, 6, 4, 3, np.nan, 4, 5, 6], (4.0, 8.0)),
+    ],
+)
+def test_overfitting_span(train: list[float], val: list[float], expected: tuple[float, float] | None) -> None:
+    assert overfitting_span(np.array(train, float), np.array(val, float), E) == expected
+
+
+def test_run_labels_say_what_differs() -> None:
+    a = tiny(epochs=2)
+    b = tiny(epochs=2, optimizer={"name": "SGD", "lr": 0.01})
+    assert describe_difference(a, b) == "lr 0.1 → 0.01"
+    c = tiny(epochs=5, layers=[{"type": "Linear", "out_features": 2}])
+    text = describe_difference(a, c)
+    assert "epochs 2 → 5" in text and "layers Linear(16,True) ReLU() Linear(2,True) → Linear(2,True)" in text
+    assert describe_difference(a, a) == "same settings"
+
+
+def test_rebinning_keeps_every_count() -> None:
+    rng = np.random.default_rng(0)
+    snaps = []
+    for scale in (0.1, 0.5, 2.0):
+        counts, edges = np.histogram(rng.normal(0, scale, 1000), bins=30)
+        snaps.append((counts.astype(float), edges))
+    image, grid = common_grid(snaps, bins=40)
+    assert image.shape == (3, 40) and len(grid) == 41
+    assert np.allclose(image.sum(axis=1), 1000)
+    assert grid[0] <= min(e[0] for _, e in snaps) and grid[-1] >= max(e[-1] for _, e in snaps)

@@ -1,0 +1,166 @@
+"""Training from the window: live curves, histograms, results, stop, pause, close, divergence, export."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph.exporters
+import pytest
+import torch
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.engine.helpers import tiny
+from workbench.engine.events import StopReason
+from workbench.gui import create_main_window
+from workbench.spec import ExperimentSpec
+
+RUN_TIMEOUT = 60_000
+
+
+def start(window: Any, qtbot: QtBot, experiment: ExperimentSpec) -> None:
+    window.document.replace(experiment, None)
+    assert window.train_button.isEnabled(), window.train_button.toolTip()
+    qtbot.mouseClick(window.train_button, pytest.importorskip("PySide6.QtCore").Qt.MouseButton.LeftButton)
+    assert window.runs.running
+
+
+def wait_done(window: Any, qtbot: QtBot) -> None:
+    qtbot.waitUntil(lambda: not window.runs.running, timeout=RUN_TIMEOUT)
+    qtbot.wait(120)  # one redraw tick
+
+
+def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, tiny(epochs=2))
+    assert not window.left_dock.widget().isEnabled() and not window.right_dock.widget().isEnabled()
+    assert window.lock_action.isVisible()
+    wait_done(window, qtbot)
+    view = window.training_view
+    x, y = view.loss_panel.train.getData()
+    assert list(x) == [1.0, 2.0] and np.isfinite(y).all()
+    assert len(view.loss_panel.val.getData()[0]) == 2 and len(view.accuracy_panel.val.getData()[0]) == 2
+    assert len(view.loss_panel.batch.getData()[0]) == 8  # every batch loss, 4 per epoch
+    counts = view.histograms.current.getData()[1]
+    assert counts is not None and counts.sum() == 2 * 16  # first Linear layer's weights
+    assert view.histograms.layer_combo.count() == 2
+    assert view.results.reason.text().startswith("Finished all 2 epochs")
+    assert view.results.matrix.isVisibleTo(view.results) and view.results.matrix.rowCount() == 2
+    assert window.left_dock.widget().isEnabled() and window.export_button.isEnabled()
+    assert window.findChild(QWidget, "confusionMatrix") is view.results.matrix
+
+
+def test_stop_button_ends_the_run_within_seconds(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, tiny(epochs=100_000))
+    qtbot.waitUntil(lambda: window.runs.current.progress is not None, timeout=RUN_TIMEOUT)
+    qtbot.mouseClick(window.stop_button, pytest.importorskip("PySide6.QtCore").Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.runs.worker.isFinished(), timeout=5_000)
+    wait_done(window, qtbot)
+    assert window.runs.current.ended.reason is StopReason.USER_STOPPED
+    assert window.training_view.results.reason.text().startswith("Stopped by you")
+
+
+def test_pause_and_resume(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, tiny(epochs=100_000))
+    record = window.runs.current
+    qtbot.waitUntil(lambda: record.progress is not None, timeout=RUN_TIMEOUT)
+    window.pause_button.click()
+    assert window.runs.paused and window.pause_button.text() == "Resume"
+    qtbot.wait(300)
+    steps = record.progress.step
+    qtbot.wait(300)
+    assert record.progress.step == steps  # nothing moves while paused
+    window.pause_button.click()
+    qtbot.waitUntil(lambda: record.progress.step > steps, timeout=10_000)
+    window.stop_button.click()
+    wait_done(window, qtbot)
+
+
+def test_closing_during_a_run_stops_it(qtbot: QtBot) -> None:
+    from tests.gui.conftest import FakeDialogs
+
+    win = create_main_window()
+    win.dialogs = FakeDialogs()  # type: ignore[attr-defined]
+    qtbot.addWidget(win)
+    win.show()
+    win.document.replace(tiny(epochs=100_000), None)  # type: ignore[attr-defined]
+    win.train()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: win.runs.current.progress is not None, timeout=RUN_TIMEOUT)  # type: ignore[attr-defined]
+    worker = win.runs.worker  # type: ignore[attr-defined]
+    threads_during = threading.active_count()
+    assert win.close() is True
+    assert worker.isFinished() and threading.active_count() <= threads_during
+
+
+def test_a_diverging_run_says_so(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, tiny(epochs=50, optimizer={"name": "SGD", "lr": 10.0, "momentum": 0.9}))
+    wait_done(window, qtbot)
+    assert window.runs.current.ended.reason is StopReason.DIVERGED
+    text = window.training_view.results.reason.text()
+    assert "diverged" in text and "lower the learning rate" in text
+    assert window.statusBar().currentMessage() == text
+
+
+def test_a_failure_in_the_worker_is_shown_and_the_window_stays_usable(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, tiny(epochs=2, device="cuda:7"))
+    wait_done(window, qtbot)
+    assert "cuda:7 is not available" in window.training_view.results.reason.text()
+    assert window.left_dock.widget().isEnabled() and window.train_button.isEnabled()
+    assert not window.export_button.isEnabled()
+
+
+def test_export_writes_a_weights_only_file(window: Any, qtbot: QtBot, tmp_path: Path) -> None:
+    start(window, qtbot, tiny(epochs=2))
+    wait_done(window, qtbot)
+    window.dialogs.save_answer = tmp_path / "mine.pt"
+    window.export_button.click()
+    qtbot.waitUntil(lambda: bool(window.dialogs.infos), timeout=20_000)
+    content = torch.load(tmp_path / "mine.pt", weights_only=True)
+    assert content["format"] == "workbench-model" and content["history"]["stop_reason"] == "completed"
+    window.dialogs.save_answer = tmp_path / "mine.torchscript"
+    window.export_button.click()
+    qtbot.waitUntil(lambda: len(window.dialogs.infos) == 2, timeout=20_000)
+    assert (tmp_path / "mine.torchscript").stat().st_size > 0
+    window.dialogs.save_answer = tmp_path / "missing" / "x.pt"
+    window.export_button.click()
+    qtbot.waitUntil(lambda: bool(window.dialogs.errors), timeout=20_000)
+    assert "does not exist" in window.dialogs.errors[-1][1] and not (tmp_path / "missing").exists()
+
+
+def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, tiny(epochs=2))
+    wait_done(window, qtbot)
+    start(window, qtbot, tiny(epochs=3, optimizer={"name": "SGD", "lr": 0.01}))
+    wait_done(window, qtbot)
+    view = window.training_view
+    assert view.runs.count() == 1
+    label = view.runs.item(0).text()
+    assert "lr 0.1 → 0.01" in label and "epochs 2 → 3" in label
+    (train_overlay, val_overlay) = next(iter(view.loss_panel.overlays.values()))
+    assert len(train_overlay.getData()[0]) == 2
+    item = view.runs.item(0)
+    item.setCheckState(pytest.importorskip("PySide6.QtCore").Qt.CheckState.Unchecked)
+    qtbot.wait(120)
+    assert view.loss_panel.overlays == {}
+    view.runs.setCurrentRow(0)
+    view.findChild(QWidget, "removeRunButton").click()
+    qtbot.wait(120)
+    assert view.runs.count() == 0 and len(window.runs.records) == 1
+
+
+def test_plots_export_png_and_csv(window: Any, qtbot: QtBot, tmp_path: Path) -> None:
+    start(window, qtbot, tiny(epochs=2))
+    wait_done(window, qtbot)
+    plot = window.training_view.loss_panel.plot.getPlotItem()
+    pyqtgraph.exporters.ImageExporter(plot).export(str(tmp_path / "loss.png"))
+    pyqtgraph.exporters.CSVExporter(plot).export(str(tmp_path / "loss.csv"))
+    assert (tmp_path / "loss.png").stat().st_size > 1000
+    header = (tmp_path / "loss.csv").read_text().splitlines()[0]
+    assert "training" in header and "validation" in header
+
+
+def test_long_batch_curves_are_clipped_and_downsampled(window: Any) -> None:
+    batch = window.training_view.loss_panel.batch
+    assert batch.opts["clipToView"] and batch.opts["autoDownsample"] and batch.opts["downsampleMethod"] == "peak"

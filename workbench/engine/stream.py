@@ -1,0 +1,111 @@
+"""A run as a stream of plain-data events, for a window (or anything) in another thread.
+
+`EventStream` is a callback that turns the trainer's hooks into frozen events and hands each to a
+`sink` function (in the training thread). The sink must only pass the event on: the window's sink
+emits a Qt signal with a queued connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .callbacks import Callback, Logs
+from .events import HistogramSnapshot, Progress, StopReason, TestResult
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """The data is loaded and the model built: sizes, classes and layers are known."""
+
+    device: str
+    epochs: int
+    batches_per_epoch: int
+    train_samples: int
+    val_samples: int
+    test_samples: int
+    class_names: tuple[str, ...]
+    metric: str  # "accuracy" or "mae"
+    monitor: str
+    early_stopping: bool
+    parameters: int
+
+
+@dataclass(frozen=True)
+class EpochEnded:
+    """One finished epoch: its logs and where the run stands against its best epoch."""
+
+    epoch: int
+    logs: dict[str, float]
+    best_epoch: int | None
+    best_value: float | None
+    patience_left: int | None
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class RunEnded:
+    """The outcome: why it stopped (with the sentence to show), the best epoch and the test result."""
+
+    reason: StopReason
+    message: str
+    best_epoch: int | None
+    best_value: float | None
+    epochs_done: int
+    test: TestResult | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    """The run could not start (bad data, an unavailable device) or broke outside the loop."""
+
+    message: str
+    error: str | None = None
+
+
+Event = RunStarted | Progress | EpochEnded | HistogramSnapshot | RunEnded | RunFailed
+
+
+class EventStream(Callback):
+    """Sends every hook of interest to `sink` as a plain event; epoch and terminal events are never dropped."""
+
+    def __init__(self, sink: Callable[[Event], None]) -> None:
+        self.sink = sink
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        t = self.trainer
+        assert t is not None and t.data is not None and t.model is not None
+        self.sink(
+            RunStarted(
+                device=t.history.device,
+                epochs=t.experiment.training.epochs,
+                batches_per_epoch=t.data.batches_per_epoch(t.experiment.training.batch_size),
+                train_samples=t.data.size("train"),
+                val_samples=t.data.size("val"),
+                test_samples=t.data.size("test"),
+                class_names=t.data.class_names,
+                metric="accuracy" if t.data.task.value == "classification" else "mae",
+                monitor=t.history.monitor,
+                early_stopping=t.early_stopping is not None,
+                parameters=sum(p.numel() for p in t.model.parameters()),
+            )
+        )
+
+    def on_progress(self, progress: Progress) -> None:
+        self.sink(progress)
+
+    def on_histograms(self, snapshot: HistogramSnapshot) -> None:
+        self.sink(snapshot)
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        t = self.trainer
+        assert t is not None
+        self.sink(
+            EpochEnded(epoch, dict(logs or {}), t.history.best_epoch, t.history.best_value, t.patience_left, t.elapsed)
+        )
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        h = self.trainer.history if self.trainer is not None else None
+        assert h is not None and h.stop_reason is not None
+        self.sink(RunEnded(h.stop_reason, h.message, h.best_epoch, h.best_value, len(h.epoch), h.test, h.error))

@@ -1,0 +1,194 @@
+"""Loss and accuracy curves: per-epoch lines, the per-batch loss, the best epoch, overfitting, stops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...engine.events import StopReason
+from ..run_data import RunRecord, overfitting_span
+
+TRAIN = "#1f77b4"
+VAL = "#ff7f0e"
+BEST = "#2ca02c"
+STOP = "#d62728"
+
+
+def _pen(colour: str, width: float = 2.0, alpha: int = 255, dash: bool = False) -> Any:
+    pen = pg.mkPen(pg.mkColor(colour), width=width, style=Qt.PenStyle.DashLine if dash else Qt.PenStyle.SolidLine)
+    colour_obj = pen.color()
+    colour_obj.setAlpha(alpha)
+    pen.setColor(colour_obj)
+    return pen
+
+
+class CurvePlotPanel(QWidget):
+    """One plot of training and validation curves per epoch, with markers, for the current run.
+
+    Items are created once and updated with setData; previous runs appear as faint overlays.
+    """
+
+    def __init__(
+        self, name: str, title: str, train_key: str, val_key: str, batch_curve: bool, log_toggle: bool
+    ) -> None:
+        super().__init__()
+        self.train_key, self.val_key = train_key, val_key
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        header = QHBoxLayout()
+        self.title = QLabel(f"<b>{title}</b>")
+        header.addWidget(self.title)
+        header.addStretch(1)
+        self.log_box: QCheckBox | None = None
+        if log_toggle:
+            self.log_box = QCheckBox("Log scale")
+            self.log_box.setObjectName(f"{name}LogScale")
+            self.log_box.toggled.connect(self.set_log)
+            header.addWidget(self.log_box)
+        layout.addLayout(header)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName(name)
+        self.plot.setAccessibleName(title)
+        self.item: Any = self.plot.getPlotItem()
+        self.item.showGrid(x=True, y=True, alpha=0.25)
+        self.item.setLabel("bottom", "epoch")
+        self.item.setClipToView(True)
+        self.item.addLegend(offset=(-10, 10))
+        layout.addWidget(self.plot, 1)
+        self.info = QLabel()
+        self.info.setObjectName(f"{name}Info")
+        self.info.setWordWrap(True)
+        layout.addWidget(self.info)
+        self._make_items(batch_curve)
+        self.overlays: dict[int, tuple[Any, Any]] = {}
+
+    def _make_items(self, batch_curve: bool) -> None:
+        item = self.item
+        self.batch: Any = None
+        if batch_curve:
+            self.batch = item.plot(
+                [], [], pen=_pen(TRAIN, 1.0, alpha=70), name="training loss per batch", connect="finite"
+            )
+            self.batch.setClipToView(True)
+            self.batch.setDownsampling(auto=True, method="peak")
+        self.train: Any = item.plot(
+            [],
+            [],
+            pen=_pen(TRAIN),
+            symbol="o",
+            symbolSize=4,
+            symbolBrush=TRAIN,
+            symbolPen=None,
+            name="training",
+            connect="finite",
+        )
+        self.val: Any = item.plot(
+            [],
+            [],
+            pen=_pen(VAL),
+            symbol="o",
+            symbolSize=4,
+            symbolBrush=VAL,
+            symbolPen=None,
+            name="validation",
+            connect="finite",
+        )
+        self.region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(214, 39, 40, 30), pen=pg.mkPen(None))
+        self.region.setZValue(-10)
+        self.region_label = pg.TextItem("overfitting", color=STOP, anchor=(0, 0))
+        self.best_line = pg.InfiniteLine(
+            angle=90,
+            pen=_pen(BEST, 1.5, dash=True),
+            label="best",
+            labelOpts={"position": 0.06, "color": BEST, "anchors": [(1, 1), (1, 1)]},
+        )
+        self.stop_line = pg.InfiniteLine(
+            angle=90,
+            pen=_pen(STOP, 1.5),
+            label="early stop",
+            labelOpts={"position": 0.16, "color": STOP, "anchors": [(1, 1), (1, 1)]},
+        )
+        for extra in (self.region, self.best_line, self.stop_line):
+            extra.hide()
+            item.addItem(extra, ignoreBounds=True)
+        self.region_label.hide()
+        item.addItem(self.region_label, ignoreBounds=True)
+
+    @Slot(bool)
+    def set_log(self, on: bool) -> None:
+        """Show the loss on a log axis (easier to read once it gets small)."""
+        self.item.setLogMode(y=on)
+
+    def show_run(self, record: RunRecord) -> None:
+        """Draw the current run: curves, best epoch, overfitting span and stop marker."""
+        x, train = record.series(self.train_key)
+        xv, val = record.series(self.val_key)
+        self.train.setData(x, train)
+        self.val.setData(xv, val)
+        if self.batch is not None:
+            self.batch.setData(record.batch_x.view(), record.batch_loss.view())
+        best = record.best_epoch
+        self.best_line.setVisible(best is not None)
+        if best is not None:
+            self.best_line.setValue(best)
+            value = self._value_at(record, self.val_key if len(val) else self.train_key, best)
+            self.best_line.label.setFormat(f"best: epoch {best}" + (f" ({value:.4g})" if value is not None else ""))
+        self._show_region(record, x, train, val)
+        self._show_stop(record)
+
+    def _value_at(self, record: RunRecord, key: str, epoch: int) -> float | None:
+        values = record.logs.get(key, [])
+        return values[epoch - 1] if 0 < epoch <= len(values) else None
+
+    def _show_region(self, record: RunRecord, x: np.ndarray, train: np.ndarray, val: np.ndarray) -> None:
+        epochs, loss = record.series("loss")
+        _, val_loss = record.series("val_loss")
+        span = overfitting_span(loss, val_loss, epochs)
+        if span is not None:
+            self.region.setRegion(span)
+            self.region.show()
+            self.region_label.setPos(span[0], float(np.nanmax(val)) if len(val) else 0.0)
+            self.region_label.show()
+        else:
+            self.region.hide()
+            self.region_label.hide()
+
+    def _show_stop(self, record: RunRecord) -> None:
+        ended = record.ended
+        stopped = ended is not None and ended.reason is StopReason.EARLY_STOPPED
+        self.stop_line.setVisible(stopped)
+        if stopped and ended is not None:
+            self.stop_line.setValue(ended.epochs_done)
+
+    def set_overlays(self, records: list[RunRecord]) -> None:
+        """Previous runs as faint, dashed curves labelled by what differs; hidden ones removed."""
+        wanted = {id(r): r for r in records if r.visible}
+        for key in [k for k in self.overlays if k not in wanted]:
+            for curve in self.overlays.pop(key):
+                self.item.removeItem(curve)
+        for key, record in wanted.items():
+            if key not in self.overlays:
+                name = record.label
+                train = self.item.plot(
+                    [], [], pen=_pen(TRAIN, 1.0, alpha=90, dash=True), name=f"{name} (train)", connect="finite"
+                )
+                val = self.item.plot(
+                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=f"{name} (val)", connect="finite"
+                )
+                self.overlays[key] = (train, val)
+            train_curve, val_curve = self.overlays[key]
+            train_curve.setData(*record.series(self.train_key))
+            val_curve.setData(*record.series(self.val_key))
+
+    def clear_run(self) -> None:
+        """Empty the current run's curves (a new run starts)."""
+        for curve in (self.train, self.val, self.batch):
+            if curve is not None:
+                curve.setData([], [])
+        for extra in (self.region, self.region_label, self.best_line, self.stop_line):
+            extra.hide()
+        self.info.setText("")

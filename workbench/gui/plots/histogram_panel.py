@@ -1,0 +1,119 @@
+"""Weight (or gradient) histograms of one layer: the latest one, and its history as an image."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Slot
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...engine.events import HistogramSnapshot, LayerHistogram
+from ..run_data import RunRecord
+
+BINS = 60
+
+
+def common_grid(snapshots: list[tuple[np.ndarray, np.ndarray]], bins: int = BINS) -> tuple[np.ndarray, np.ndarray]:
+    """Re-bin histograms that each have their own range onto one shared range: (image steps x bins, edges).
+
+    Each histogram's cumulative count is interpolated at the shared edges, so no sample is lost.
+    """
+    lo = min(float(edges[0]) for _, edges in snapshots)
+    hi = max(float(edges[-1]) for _, edges in snapshots)
+    grid = np.linspace(lo, hi, bins + 1)
+    rows = []
+    for counts, edges in snapshots:
+        cumulative = np.concatenate([[0.0], np.cumsum(counts, dtype=np.float64)])
+        rows.append(np.diff(np.interp(grid, edges.astype(np.float64), cumulative)))
+    return np.stack(rows), grid
+
+
+class HistogramPanel(QWidget):
+    """Pick a layer; see its current weight histogram and how the distribution moved over training."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("<b>Weights</b>"))
+        self.layer_combo = QComboBox()
+        self.layer_combo.setObjectName("histogramLayerCombo")
+        self.layer_combo.setAccessibleName("Layer")
+        self.layer_combo.currentIndexChanged.connect(self._changed)
+        header.addWidget(self.layer_combo, 1)
+        self.gradients = QCheckBox("Gradients")
+        self.gradients.setObjectName("histogramGradients")
+        self.gradients.setToolTip("Show the gradients' distribution instead of the weights'")
+        self.gradients.toggled.connect(self._changed)
+        header.addWidget(self.gradients)
+        layout.addLayout(header)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName("histogramPlot")
+        self.plot.setAccessibleName("Weight histogram")
+        self.current: Any = self.plot.plot(
+            [], [], stepMode="center", fillLevel=0, brush=(31, 119, 180, 120), pen=pg.mkPen("#1f77b4")
+        )
+        self.plot.getPlotItem().setLabel("left", "count")
+        layout.addWidget(self.plot, 1)
+        self.history_plot = pg.PlotWidget(background="w")
+        self.history_plot.setObjectName("histogramHistory")
+        self.image = pg.ImageItem()
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        self.history_plot.addItem(self.image)
+        self.history_plot.getPlotItem().setLabel("bottom", "step")
+        self.history_plot.getPlotItem().setLabel("left", "value")
+        self.history_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
+        self.history_plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
+        self.plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
+        layout.addWidget(self.history_plot, 1)
+        self.record: RunRecord | None = None
+        self.shown = (-1, -1, False, "")
+
+    def show_run(self, record: RunRecord) -> None:
+        """Draw the chosen layer's histograms of `record` when something new arrived."""
+        self.record = record
+        if not record.histograms:
+            return
+        names = [h.layer for h in record.histograms[-1].layers]
+        if [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())] != names:
+            self.layer_combo.blockSignals(True)
+            self.layer_combo.clear()
+            self.layer_combo.addItems(names)
+            self.layer_combo.blockSignals(False)
+        key = (id(record), len(record.histograms), self.gradients.isChecked(), self.layer_combo.currentText())
+        if key != self.shown:
+            self.shown = key
+            self._draw(record.histograms, self.layer_combo.currentIndex())
+
+    @Slot()
+    def _changed(self) -> None:
+        self.shown = (-1, -1, False, "")
+        if self.record is not None:
+            self.show_run(self.record)
+
+    def _pick(self, snapshot: HistogramSnapshot, index: int) -> tuple[np.ndarray, np.ndarray] | None:
+        if index >= len(snapshot.layers):
+            return None
+        layer: LayerHistogram = snapshot.layers[index]
+        if self.gradients.isChecked():
+            if layer.grad_counts is None or layer.grad_edges is None:
+                return None
+            return layer.grad_counts, layer.grad_edges
+        return layer.weight_counts, layer.weight_edges
+
+    def _draw(self, snapshots: list[HistogramSnapshot], index: int) -> None:
+        picked = [(s.step, p) for s in snapshots if (p := self._pick(s, max(index, 0))) is not None]
+        if not picked:
+            self.current.setData([], [])
+            self.image.clear()
+            return
+        counts, edges = picked[-1][1]
+        self.current.setData(edges, counts)
+        image, grid = common_grid([p for _, p in picked])
+        steps = [s for s, _ in picked]
+        self.image.setImage(np.log1p(image), autoLevels=True)
+        width = max(steps[-1] - steps[0], 1)
+        self.image.setRect(QRectF(steps[0], grid[0], width, grid[-1] - grid[0]))

@@ -1,0 +1,98 @@
+"""After a run: why it stopped, the test metrics and the confusion matrix with class names."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from ...engine.events import StopReason, TestResult
+from ...engine.stream import RunEnded
+
+REASON_COLOURS = {
+    StopReason.COMPLETED: "#2e7d32",
+    StopReason.EARLY_STOPPED: "#2e7d32",
+    StopReason.USER_STOPPED: "#555555",
+    StopReason.DIVERGED: "#c62828",
+    StopReason.FAILED: "#c62828",
+}
+
+
+class ResultsPanel(QWidget):
+    """The stop sentence, the test loss and accuracy, and a confusion matrix (rows: true class)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("resultsPanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.reason = QLabel("Results appear here when a run ends.")
+        self.reason.setObjectName("stopReasonLabel")
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.reason)
+        self.metrics = QLabel()
+        self.metrics.setObjectName("testMetricsLabel")
+        layout.addWidget(self.metrics)
+        self.matrix = QTableWidget()
+        self.matrix.setObjectName("confusionMatrix")
+        self.matrix.setAccessibleName("Confusion matrix: rows are the true classes, columns the predicted ones")
+        self.matrix.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.matrix, 1)
+        self.matrix.hide()
+
+    def clear(self) -> None:
+        """A new run started."""
+        self.reason.setText("Training…")
+        self.reason.setStyleSheet("")
+        self.metrics.setText("")
+        self.matrix.hide()
+
+    def show_failure(self, message: str) -> None:
+        """The run could not start or broke: say so in red."""
+        self.reason.setText(message)
+        self.reason.setStyleSheet("color: #c62828;")
+
+    def show_end(self, ended: RunEnded) -> None:
+        """The stop reason sentence and, when there was a test split, the test results."""
+        self.reason.setText(ended.message)
+        self.reason.setStyleSheet(f"color: {REASON_COLOURS[ended.reason]};")
+        if ended.test is None:
+            self.metrics.setText("No test split: set a test share in the dataset panel to get a final test.")
+            self.matrix.hide()
+            return
+        self.show_test(ended.test)
+
+    def show_test(self, result: TestResult) -> None:
+        """Test metrics and the confusion matrix."""
+        metric = (
+            f"accuracy <b>{result.accuracy:.2%}</b>" if result.accuracy is not None else f"MAE <b>{result.mae:.4g}</b>"
+        )
+        self.metrics.setText(f"Test ({result.samples:,} samples): loss {result.loss:.4f} · {metric}")
+        if result.confusion is None:
+            self.matrix.hide()
+            return
+        self._fill(result.confusion, result.class_names)
+        self.matrix.show()
+
+    def _fill(self, confusion: np.ndarray, names: tuple[str, ...]) -> None:
+        k = len(confusion)
+        labels = list(names) if len(names) == k else [str(i) for i in range(k)]
+        self.matrix.setRowCount(k)
+        self.matrix.setColumnCount(k)
+        self.matrix.setHorizontalHeaderLabels([f"→ {n}" for n in labels])
+        self.matrix.setVerticalHeaderLabels(labels)
+        totals = confusion.sum(axis=1, keepdims=True).clip(min=1)
+        for i in range(k):
+            for j in range(k):
+                item = QTableWidgetItem(str(int(confusion[i, j])))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                share = float(confusion[i, j] / totals[i, 0])
+                base = (46, 125, 50) if i == j else (198, 40, 40)
+                item.setBackground(QBrush(QColor(*base, int(20 + 200 * share) if confusion[i, j] else 0)))
+                count = int(confusion[i, j])
+                item.setToolTip(f"true {labels[i]}, predicted {labels[j]}: {count} ({share:.0%} of {labels[i]})")
+                self.matrix.setItem(i, j, item)

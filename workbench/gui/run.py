@@ -1,0 +1,196 @@
+"""Training from the window: the trainer runs in a QThread; its events reach the GUI as plain data.
+
+One mechanism carries the stream: the worker's EventStream calls `EventBridge.emit_event`, whose
+signal is connected with an explicit queued connection to `RunController.on_event` in the GUI
+thread. The controller stores every event and marks the view dirty; a GUI-thread timer redraws.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+
+from ..engine import DataError, Trainer
+from ..engine.device import describe_failure
+from ..engine.events import HistogramSnapshot, Progress
+from ..engine.stream import EpochEnded, Event, EventStream, RunEnded, RunFailed, RunStarted
+from ..spec import SpecError
+from .document import ExperimentDocument
+from .run_data import RunRecord, describe_difference
+
+REDRAW_MS = 50
+HISTOGRAM_EVERY = 20  # steps between weight snapshots in the window
+
+
+class EventBridge(QObject):
+    """Carries engine events from the training thread to the GUI thread."""
+
+    arrived = Signal(object)
+
+    def emit_event(self, event: Event) -> None:
+        """Called in the training thread; Qt queues the signal to the GUI thread."""
+        self.arrived.emit(event)
+
+
+class TrainingWorker(QThread):
+    """Runs `trainer.fit()` (data loading included) off the GUI thread."""
+
+    def __init__(self, trainer: Trainer, bridge: EventBridge) -> None:
+        super().__init__()
+        self.trainer, self.bridge = trainer, bridge
+
+    def run(self) -> None:
+        try:
+            self.trainer.fit()
+        except (SpecError, DataError) as exc:
+            self.bridge.emit_event(RunFailed(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - shown in the window, which stays usable
+            self.bridge.emit_event(RunFailed(describe_failure(exc), traceback.format_exc()))
+
+
+class RunController(QObject):
+    """Starts, pauses and stops runs, keeps every run's record and tells the view when to redraw."""
+
+    state_changed = Signal()
+    redraw = Signal()
+
+    def __init__(self, document: ExperimentDocument, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.bridge = EventBridge(self)
+        self.bridge.arrived.connect(self.on_event, Qt.ConnectionType.QueuedConnection)
+        self.records: list[RunRecord] = []
+        self.current: RunRecord | None = None
+        self.trainer: Trainer | None = None
+        self.worker: TrainingWorker | None = None
+        self.failure: RunFailed | None = None
+        self.dirty = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_MS)  # coalesce: redraw at most this often, only when something arrived
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        document.changed.connect(self._relabel)
+
+    # --- state --------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True from Train until the worker thread has finished."""
+        return self.worker is not None and not self.worker.isFinished()
+
+    @property
+    def paused(self) -> bool:
+        """True while the run is paused."""
+        return self.running and self.trainer is not None and self.trainer.paused
+
+    @property
+    def exportable(self) -> bool:
+        """True when the last run ended with a trained model."""
+        t = self.trainer
+        return not self.running and t is not None and t.model is not None and bool(t.history.epoch)
+
+    def previous_runs(self) -> list[RunRecord]:
+        """Runs before the current one, oldest first."""
+        return [r for r in self.records if r is not self.current]
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Train the document's experiment in a new worker thread."""
+        if self.running:
+            return
+        spec = self.document.spec
+        self.current = RunRecord(spec, label=f"run {len(self.records) + 1}")
+        self.records.append(self.current)
+        self._relabel()
+        self.failure = None
+        self.trainer = Trainer(
+            spec,
+            [EventStream(self.bridge.emit_event)],
+            base_dir=self.document.base_dir,
+            histogram_every=HISTOGRAM_EVERY,
+        )
+        self.worker = TrainingWorker(self.trainer, self.bridge)
+        self.worker.finished.connect(self._finished)
+        self.worker.start()
+        self.dirty = True
+        self.state_changed.emit()
+
+    def toggle_pause(self) -> None:
+        """Pause a running run, or resume a paused one (optimizer state is kept)."""
+        if self.trainer is None or not self.running:
+            return
+        if self.trainer.paused:
+            self.trainer.resume()
+        else:
+            self.trainer.pause()
+        self.state_changed.emit()
+
+    def stop(self) -> None:
+        """Stop after the current batch."""
+        if self.trainer is not None and self.running:
+            self.trainer.request_stop()
+            self.state_changed.emit()
+
+    def shutdown(self, timeout_ms: int) -> bool:
+        """Stop any run and wait for its thread; True when no thread is left running."""
+        if self.worker is None:
+            return True
+        if self.running and self.trainer is not None:
+            self.trainer.request_stop()
+        return self.worker.wait(timeout_ms)
+
+    def remove(self, record: RunRecord) -> None:
+        """Forget a previous run."""
+        if record is not self.current and record in self.records:
+            self.records.remove(record)
+            self.dirty = True
+
+    def export(self, path: Path) -> Path:
+        """Write the last run's model (see engine.export.export_trained); may raise ModelFileError or OSError."""
+        from ..engine.export import export_trained
+
+        assert self.trainer is not None
+        return export_trained(path, self.trainer)
+
+    # --- events -------------------------------------------------------------------------------
+
+    @Slot(object)
+    def on_event(self, event: Event) -> None:
+        """Store an event of the current run (GUI thread); the timer redraws."""
+        record = self.current
+        if record is None:
+            return
+        if isinstance(event, Progress):
+            record.add_progress(event)
+        elif isinstance(event, EpochEnded):
+            record.add_epoch(event)
+        elif isinstance(event, HistogramSnapshot):
+            record.add_histograms(event)
+        elif isinstance(event, RunStarted):
+            record.started = event
+        elif isinstance(event, RunEnded):
+            record.ended = event
+        elif isinstance(event, RunFailed):
+            self.failure = event
+        self.dirty = True
+
+    @Slot()
+    def _tick(self) -> None:
+        if self.dirty:
+            self.dirty = False
+            self.redraw.emit()
+
+    @Slot()
+    def _finished(self) -> None:
+        self.dirty = True
+        self.state_changed.emit()
+
+    @Slot()
+    def _relabel(self) -> None:
+        for record in self.previous_runs():
+            number = self.records.index(record) + 1
+            record.label = f"run {number}: {describe_difference(record.spec, self.document.spec)}"
+        self.dirty = True

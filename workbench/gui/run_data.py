@@ -1,0 +1,149 @@
+"""What the window keeps of each run: every point the engine sent, in growing numpy buffers (no Qt)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine.events import HistogramSnapshot, Progress
+from ..engine.stream import EpochEnded, RunEnded, RunStarted
+from ..spec import ExperimentSpec
+
+MAX_SNAPSHOTS = 2000
+
+
+class GrowingArray:
+    """A float array that grows by doubling, so appending a point costs O(1) on average."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._data = np.empty(capacity, dtype=np.float64)
+        self._size = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        """Append values."""
+        needed = self._size + len(values)
+        if needed > len(self._data):
+            grown = np.empty(max(needed, 2 * len(self._data)), dtype=np.float64)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size : needed] = values
+        self._size = needed
+
+    def view(self) -> np.ndarray:
+        """The values so far (a view, not a copy)."""
+        return self._data[: self._size]
+
+    def __len__(self) -> int:
+        return self._size
+
+
+@dataclass
+class RunRecord:
+    """One run: its settings, a label, and everything it reported."""
+
+    spec: ExperimentSpec
+    label: str = ""
+    started: RunStarted | None = None
+    batch_x: GrowingArray = field(default_factory=GrowingArray)  # epochs, fractional (1.0 = end of epoch 1)
+    batch_loss: GrowingArray = field(default_factory=GrowingArray)
+    epochs: list[int] = field(default_factory=list)  # 1-based, as plotted
+    logs: dict[str, list[float]] = field(default_factory=dict)
+    last_epoch: EpochEnded | None = None
+    progress: Progress | None = None
+    histograms: list[HistogramSnapshot] = field(default_factory=list)
+    ended: RunEnded | None = None
+    visible: bool = True
+
+    def add_progress(self, progress: Progress) -> None:
+        """Every batch loss of the event, at its fractional epoch."""
+        self.progress = progress
+        batches = max(progress.batches, 1)
+        self.batch_x.extend((progress.steps + 1) / batches)
+        self.batch_loss.extend(progress.losses)
+
+    def add_epoch(self, event: EpochEnded) -> None:
+        """One epoch's metrics."""
+        self.last_epoch = event
+        self.epochs.append(event.epoch + 1)
+        for key, value in event.logs.items():
+            self.logs.setdefault(key, []).append(value)
+
+    def add_histograms(self, snapshot: HistogramSnapshot) -> None:
+        """Keep snapshots; past the cap, thin the older half so the history still spans the run."""
+        self.histograms.append(snapshot)
+        if len(self.histograms) > MAX_SNAPSHOTS:
+            half = len(self.histograms) // 2
+            self.histograms = self.histograms[:half:2] + self.histograms[half:]
+
+    def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, values) of one logged metric."""
+        values = self.logs.get(key, [])
+        return np.asarray(self.epochs[: len(values)], dtype=float), np.asarray(values, dtype=float)
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The best epoch so far (1-based), or None."""
+        source = self.ended.best_epoch if self.ended else (self.last_epoch.best_epoch if self.last_epoch else None)
+        return None if source is None else source + 1
+
+
+def overfitting_span(
+    train: np.ndarray, val: np.ndarray, epochs: np.ndarray, tolerance: float = 0.02
+) -> tuple[float, float] | None:
+    """The epochs where validation loss has risen from its best while training loss kept falling.
+
+    Returns (start, end) in plotted epochs, or None: the span starts at the best validation epoch
+    and runs to the latest epoch when the latest validation loss is above the best by more than
+    `tolerance` (relative) and the latest training loss is below its value at that best epoch.
+    """
+    if len(val) < 3 or len(train) != len(val):
+        return None
+    finite = np.isfinite(val)
+    if not finite.any():
+        return None
+    best = int(np.nanargmin(np.where(finite, val, np.inf)))
+    last = len(val) - 1
+    if best == last or not np.isfinite(val[last]):
+        return None
+    if val[last] > val[best] * (1 + tolerance) and train[last] < train[best]:
+        return float(epochs[best]), float(epochs[last])
+    return None
+
+
+def describe_difference(before: ExperimentSpec, after: ExperimentSpec, limit: int = 3) -> str:
+    """What changed between two runs' settings, e.g. `lr 0.1 → 0.01, epochs 30 → 10`."""
+    old, new = _flatten(before.model_dump(mode="json")), _flatten(after.model_dump(mode="json"))
+    changes = []
+    for key in sorted(set(old) | set(new), key=lambda k: (k.count("."), k)):
+        if key.startswith(("name", "description")) or old.get(key) == new.get(key):
+            continue
+        short = key.rsplit(".", 1)[-1]
+        changes.append(f"{short} {_text(old.get(key))} → {_text(new.get(key))}")
+    if not changes:
+        return "same settings"
+    return ", ".join(changes[:limit]) + (f" (+{len(changes) - limit} more)" if len(changes) > limit else "")
+
+
+def _flatten(node: object, prefix: str = "") -> dict[str, object]:
+    if isinstance(node, dict):
+        if "network" in node and isinstance(node.get("network"), dict):
+            node = {**node, "network": {"layers": " ".join(_layer_text(layer) for layer in node["network"]["layers"])}}
+        out: dict[str, object] = {}
+        for key, value in node.items():
+            out.update(_flatten(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): node}
+
+
+def _layer_text(layer: dict[str, object]) -> str:
+    args = ",".join(str(v) for k, v in layer.items() if k != "type")
+    return f"{layer['type']}({args})"
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ",".join(_text(v) for v in value)
+    return "—" if value is None else str(value)

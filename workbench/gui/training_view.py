@@ -1,0 +1,151 @@
+"""The centre of the window: live curves, weight histograms, results and the list of runs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.events import StopReason
+from .plots.curves import CurvePlotPanel
+from .plots.histogram_panel import HistogramPanel
+from .plots.results_panel import ResultsPanel
+from .run import RunController
+from .run_data import RunRecord
+
+
+class QtTrainingView(QWidget):
+    """Everything a run shows; redrawn from the controller's records on its timer."""
+
+    def __init__(self, controller: RunController) -> None:
+        super().__init__()
+        self.setObjectName("trainingView")
+        self.controller = controller
+        self.loss_panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=True)
+        self.accuracy_panel = CurvePlotPanel(
+            "accuracyPlot", "Accuracy", "accuracy", "val_accuracy", batch_curve=False, log_toggle=False
+        )
+        self.histograms = HistogramPanel()
+        self.results = ResultsPanel()
+        self.runs = QListWidget()
+        self.runs.setObjectName("runList")
+        self.runs.setAccessibleName("Previous runs")
+        self.runs.itemChanged.connect(self._run_toggled)
+        self._build()
+        controller.redraw.connect(self.refresh)
+        self.loss_panel.info.setText("Press Train (F5) to watch the network learn: the curves fill in as it trains.")
+        self.shown_runs: list[int] = []
+
+    def _build(self) -> None:
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.loss_panel)
+        top.addWidget(self.accuracy_panel)
+        tabs = QTabWidget()
+        tabs.setObjectName("resultTabs")
+        tabs.addTab(self.results, "Results")
+        runs_page = QWidget()
+        runs_layout = QVBoxLayout(runs_page)
+        runs_layout.addWidget(self.runs)
+        buttons = QHBoxLayout()
+        remove = QPushButton("Remove run")
+        remove.setObjectName("removeRunButton")
+        remove.clicked.connect(self._remove_selected)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        runs_layout.addLayout(buttons)
+        tabs.addTab(runs_page, "Runs")
+        self.tabs = tabs
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.histograms)
+        bottom.addWidget(tabs)
+        outer = QSplitter(Qt.Orientation.Vertical)
+        outer.addWidget(top)
+        outer.addWidget(bottom)
+        outer.setSizes([480, 360])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(outer)
+
+    @Slot()
+    def refresh(self) -> None:
+        """Redraw from the records (called at most every few tens of milliseconds)."""
+        record = self.controller.current
+        if record is None:
+            return
+        metric = record.started.metric if record.started else "accuracy"
+        self.accuracy_panel.title.setText("<b>Accuracy</b>" if metric == "accuracy" else "<b>Mean absolute error</b>")
+        self.accuracy_panel.train_key, self.accuracy_panel.val_key = metric, f"val_{metric}"
+        for panel in (self.loss_panel, self.accuracy_panel):
+            panel.show_run(record)
+            panel.set_overlays(self.controller.previous_runs())
+        self.histograms.show_run(record)
+        self._show_status(record)
+        self._sync_run_list()
+
+    def _show_status(self, record: RunRecord) -> None:
+        failure = self.controller.failure
+        if failure is not None:
+            self.results.show_failure(failure.message)
+            return
+        if record.ended is not None:
+            self.results.show_end(record.ended)
+            stopped = record.ended.reason is StopReason.EARLY_STOPPED
+            self.loss_panel.info.setText(record.ended.message if stopped else "")
+            return
+        last = record.last_epoch
+        if last is not None and last.patience_left is not None and last.best_epoch is not None:
+            monitor = record.started.monitor if record.started else "val_loss"
+            best = f"best {monitor} {last.best_value:.4g} at epoch {last.best_epoch + 1}"
+            self.loss_panel.info.setText(f"Early stopping: {last.patience_left} epochs of patience left ({best})")
+
+    def _sync_run_list(self) -> None:
+        previous = self.controller.previous_runs()
+        ids = [id(r) for r in previous]
+        labels = [r.label for r in previous]
+        current = [
+            (self.runs.item(i).data(Qt.ItemDataRole.UserRole), self.runs.item(i).text())
+            for i in range(self.runs.count())
+        ]
+        if current == list(zip(ids, labels, strict=True)):
+            return
+        self.runs.blockSignals(True)
+        self.runs.clear()
+        for record in previous:
+            item = QListWidgetItem(record.label)
+            item.setData(Qt.ItemDataRole.UserRole, id(record))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if record.visible else Qt.CheckState.Unchecked)
+            self.runs.addItem(item)
+        self.runs.blockSignals(False)
+
+    def _record(self, item: QListWidgetItem) -> RunRecord | None:
+        key = item.data(Qt.ItemDataRole.UserRole)
+        return next((r for r in self.controller.records if id(r) == key), None)
+
+    @Slot(QListWidgetItem)
+    def _run_toggled(self, item: QListWidgetItem) -> None:
+        record = self._record(item)
+        if record is not None:
+            record.visible = item.checkState() == Qt.CheckState.Checked
+            self.controller.dirty = True
+
+    @Slot()
+    def _remove_selected(self) -> None:
+        item = self.runs.currentItem()
+        record = self._record(item) if item is not None else None
+        if record is not None:
+            self.controller.remove(record)
+
+    def start_run(self) -> None:
+        """A new run begins: empty the current curves and results."""
+        self.loss_panel.clear_run()
+        self.accuracy_panel.clear_run()
+        self.results.clear()
