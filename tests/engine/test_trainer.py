@@ -288,3 +288,16 @@ def test_completed_run_with_restore_ends_on_the_best_epoch() -> None:
     assert history.stop_reason is StopReason.COMPLETED and best is not None and best < 24
     assert history.message.endswith(f"Weights restored from epoch {best + 1}.")
     assert all(torch.equal(v, trainer.best_weights()[k]) for k, v in trainer.model.state_dict().items())  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "scheduler",
+    [{"name": "none"}, {"name": "step", "step_size": 3, "gamma": 0.5}, {"name": "exponential", "gamma": 0.9},
+     {"name": "cosine", "eta_min": 0.001}, {"name": "cosine", "T_max": 4}],
+)
+def test_the_torch_free_schedule_preview_matches_torch(scheduler: dict[str, object]) -> None:
+    from workbench.engine.optim import lr_schedule
+    from workbench.spec.schedules import learning_rates
+
+    spec = tiny(scheduler=scheduler).training.scheduler
+    assert learning_rates(spec, 0.1, 12) == pytest.approx(lr_schedule(spec, 0.1, 12), rel=1e-9, abs=1e-12)

@@ -52,6 +52,7 @@ def window(qtbot: QtBot) -> Iterator[Any]:
     win.dialogs = FakeDialogs()  # type: ignore[attr-defined]
     qtbot.addWidget(win)
     win.show()
+    qtbot.waitUntil(lambda: win.engine_ready, timeout=60_000)  # type: ignore[attr-defined]
     yield win
     win.dialogs.answer = Answer.DISCARD  # type: ignore[attr-defined]
     win.close()

@@ -86,6 +86,7 @@ def test_closing_during_a_run_stops_it(qtbot: QtBot) -> None:
     qtbot.addWidget(win)
     win.show()
     win.document.replace(tiny(epochs=100_000), None)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: win.engine_ready, timeout=RUN_TIMEOUT)  # type: ignore[attr-defined]
     win.train()  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: win.runs.current.progress is not None, timeout=RUN_TIMEOUT)  # type: ignore[attr-defined]
     worker = win.runs.worker  # type: ignore[attr-defined]

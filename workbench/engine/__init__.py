@@ -1,13 +1,47 @@
-"""The engine: torch lives here, Qt never does. Builds, trains, evaluates and exports models."""
+"""The engine: torch lives here, Qt never does. Builds, trains, evaluates and exports models.
 
-from .builder import build_model, build_network
-from .callbacks import Callback, EarlyStopping
-from .data import DataError, RawData, load_raw
-from .device import available_devices, resolve_device
-from .events import HistogramSnapshot, LayerHistogram, Progress, StopReason, TestResult
-from .export import LoadedModel, ModelFileError, load_model, save_model
-from .history import History
-from .trainer import Trainer
+Names are loaded on first use, so that the plain-data modules (`events`, `stream`, `callbacks`,
+`early_stopping`) can be imported without paying for torch: the window uses them before torch
+has finished loading in the background.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .builder import build_model, build_network
+    from .callbacks import Callback, EarlyStopping
+    from .data import DataError, RawData, load_raw
+    from .device import available_devices, resolve_device
+    from .events import HistogramSnapshot, LayerHistogram, Progress, StopReason, TestResult
+    from .export import LoadedModel, ModelFileError, load_model, save_model
+    from .history import History
+    from .trainer import Trainer
+
+_EXPORTS = {
+    "build_model": "builder",
+    "build_network": "builder",
+    "Callback": "callbacks",
+    "EarlyStopping": "callbacks",
+    "DataError": "data",
+    "RawData": "data",
+    "load_raw": "data",
+    "available_devices": "device",
+    "resolve_device": "device",
+    "HistogramSnapshot": "events",
+    "LayerHistogram": "events",
+    "Progress": "events",
+    "StopReason": "events",
+    "TestResult": "events",
+    "LoadedModel": "export",
+    "ModelFileError": "export",
+    "load_model": "export",
+    "save_model": "export",
+    "History": "history",
+    "Trainer": "trainer",
+}
 
 __all__ = [
     "Callback",
@@ -15,9 +49,9 @@ __all__ = [
     "EarlyStopping",
     "HistogramSnapshot",
     "History",
+    "LayerHistogram",
     "LoadedModel",
     "ModelFileError",
-    "LayerHistogram",
     "Progress",
     "RawData",
     "StopReason",
@@ -27,7 +61,14 @@ __all__ = [
     "build_model",
     "build_network",
     "load_model",
-    "save_model",
     "load_raw",
     "resolve_device",
+    "save_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench.engine' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

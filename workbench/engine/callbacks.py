@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from ..spec import EarlyStoppingSpec
 from .early_stopping import Improvement, resolve_mode
 from .events import HistogramSnapshot, Progress, StopReason, TestResult
 
 if TYPE_CHECKING:
+    import torch
+
     from .trainer import Trainer
 
 Logs = dict[str, float]

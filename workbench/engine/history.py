@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..spec.split import SplitIndices
 from .events import StopReason, TestResult
-from .prepare import SplitIndices
 
 
 @dataclass

@@ -14,32 +14,13 @@ import torch
 import torch.nn.functional as F
 
 from ..spec import AugmentSpec, DatasetBase, NormalizeSpec, Task
+from ..spec.split import SplitError, SplitIndices
+from ..spec.split import split_indices as _split
 from .data import DataError, RawData
 
 # Move the dataset onto an accelerator when it takes at most this share of the free memory.
 DEVICE_MEMORY_SHARE = 0.4
 EVAL_BATCH = 1024
-
-
-@dataclass(frozen=True)
-class SplitIndices:
-    """Which samples of the loaded dataset went to training, validation and test."""
-
-    train: np.ndarray
-    val: np.ndarray
-    test: np.ndarray
-
-
-def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> SplitIndices:
-    """A seeded random split; the same n, fractions and seed always give the same split."""
-    perm = np.random.default_rng(seed).permutation(n)
-    n_test = round(n * test_fraction)
-    n_val = round(n * val_fraction)
-    if n - n_test - n_val < 1:
-        raise DataError(f"{n} samples leave none for training with these fractions", "dataset.val_fraction")
-    return SplitIndices(
-        train=np.sort(perm[n_test + n_val :]), val=np.sort(perm[n_test : n_test + n_val]), test=np.sort(perm[:n_test])
-    )
 
 
 @dataclass(frozen=True)
@@ -108,6 +89,14 @@ def augment_batch(x: torch.Tensor, spec: AugmentSpec) -> torch.Tensor:
         cols = (left[:, None] + torch.arange(w, device=x.device))[:, None, None, :].expand(b, c, h, w)
         x = x.gather(3, cols)
     return x
+
+
+def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> SplitIndices:
+    """The spec's seeded split, with a DataError naming the field when no training sample is left."""
+    try:
+        return _split(n, val_fraction, test_fraction, seed)
+    except SplitError as exc:
+        raise DataError(str(exc), "dataset.val_fraction") from None
 
 
 class PreparedData:

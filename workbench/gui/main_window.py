@@ -37,6 +37,14 @@ MAX_RECENT = 8
 STOP_WAIT_MS = 5000
 
 
+def _preload_engine() -> list[str]:
+    """Import torch and the trainer (in a pool thread) and list the devices found."""
+    from ..engine import trainer  # noqa: F401 - the import is the point
+    from ..engine.device import available_devices
+
+    return available_devices()
+
+
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}" if minutes < 60 else f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
@@ -60,6 +68,7 @@ class QtMainWindow(QMainWindow):
         self.settings = app_settings()
         self.dialogs = Dialogs(self)
         self.jobs = JobRunner(self)
+        self.engine_state = "Loading PyTorch…"  # "" once the engine is ready
         self.document = ExperimentDocument(experiment, path)
         self.dataset_panel = QtDatasetPanel(self.document, self.jobs)
         self.layer_editor = QtLayerEditor(self.document)
@@ -79,6 +88,22 @@ class QtMainWindow(QMainWindow):
         self._restore_geometry()
         if path is not None:
             self._remember(path)
+        # torch takes seconds to import: the window opens first, Train waits for the engine.
+        self.jobs.start(_preload_engine, self._engine_loaded, self._engine_failed)
+
+    def _engine_loaded(self, devices: list[str]) -> None:
+        self.engine_state = ""
+        self.training_panel.set_devices(devices)
+        self._update_train_state()
+
+    def _engine_failed(self, error: BaseException, _trace: str) -> None:
+        self.engine_state = f"PyTorch could not be loaded, so training is off: {error}"
+        self._update_train_state()
+
+    @property
+    def engine_ready(self) -> bool:
+        """True once torch and the trainer are loaded."""
+        return not self.engine_state
 
     # --- construction -------------------------------------------------------------------------
 
@@ -206,13 +231,16 @@ class QtMainWindow(QMainWindow):
         self.setWindowModified(self.document.dirty)
 
     def _update_train_state(self) -> None:
-        problems = self.document.problems()
-        reason = "\n".join(str(p) for p in problems)
-        can_train = not problems and self.train_allowed()
+        problems = [str(p) for p in self.document.problems()]
+        reason = "\n".join(problems) or self.engine_state
+        can_train = not reason and self.train_allowed()
         self.train_action.setEnabled(can_train)
         self.train_button.setEnabled(can_train)
         self.train_button.setToolTip(reason or "Train the network (F5)")
-        self.statusBar().showMessage(f"Cannot train: {problems[0]}" if problems else "Ready to train.")
+        if problems:
+            self.statusBar().showMessage(f"Cannot train: {problems[0]}")
+        else:
+            self.statusBar().showMessage(self.engine_state or "Ready to train.")
 
     # --- files --------------------------------------------------------------------------------
 
@@ -301,7 +329,7 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def train(self) -> None:
         """Start a run of the current experiment in a worker thread."""
-        if self.document.problems() or self.runs.running:
+        if self.document.problems() or self.runs.running or not self.engine_ready:
             return
         self.training_view.start_run()
         self.runs.start()

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from ..engine import DataError, Trainer
-from ..engine.device import describe_failure
 from ..engine.events import HistogramSnapshot, Progress
 from ..engine.stream import EpochEnded, Event, EventStream, RunEnded, RunFailed, RunStarted
 from ..spec import SpecError
 from .document import ExperimentDocument
 from .run_data import RunRecord, describe_difference
+
+if TYPE_CHECKING:
+    from ..engine.trainer import Trainer
 
 REDRAW_MS = 50
 HISTOGRAM_EVERY = 20  # steps between weight snapshots in the window
@@ -42,6 +44,9 @@ class TrainingWorker(QThread):
         self.trainer, self.bridge = trainer, bridge
 
     def run(self) -> None:
+        from ..engine.data import DataError
+        from ..engine.device import describe_failure
+
         try:
             self.trainer.fit()
         except (SpecError, DataError) as exc:
@@ -101,6 +106,8 @@ class RunController(QObject):
         """Train the document's experiment in a new worker thread."""
         if self.running:
             return
+        from ..engine.trainer import Trainer  # loaded in the background at start-up; instant by now
+
         spec = self.document.spec
         self.current = RunRecord(spec, label=f"run {len(self.records) + 1}")
         self.records.append(self.current)

@@ -39,7 +39,7 @@ def _window(preset: str | None) -> Any:
     window.resize(*SIZE)
     window.show()
     panel = window.dataset_panel  # type: ignore[attr-defined]
-    wait_until(lambda: bool(panel.shown_key) and panel.job is None)
+    wait_until(lambda: bool(panel.shown_key) and panel.job is None and window.engine_ready)
     return window
 
 

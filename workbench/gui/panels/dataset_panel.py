@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,15 +20,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...engine import DataError, RawData, load_raw
-from ...engine.prepare import split_indices
-from ...spec import DatasetBase, ExperimentSpec, format_shape
+from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
 from ...spec.datasets import Cifar10Dataset, FashionMnistDataset, MnistDataset
+from ...spec.split import SplitError, split_indices
 from ..document import ExperimentDocument
 from ..forms.introspect import describe
 from ..forms.model_form import UnionForm
 from ..jobs import Job, JobRunner
 from ..preview import scatter_items, thumbnail_grid
+
+if TYPE_CHECKING:
+    from ...engine.data import RawData
+
+
+def _load(dataset: DatasetBase, seed: int, base_dir: Path | None) -> RawData:
+    """Load in a pool thread; torch is imported there, never while the window is being built."""
+    from ...engine.data import load_raw
+
+    return load_raw(dataset, seed, base_dir)
+
 
 KIND_LABELS = {
     "spiral": "Spiral (2-D points)",
@@ -153,7 +164,7 @@ class QtDatasetPanel(QWidget):
         self.busy.show()
         self.message.hide()
         dataset, seed, base_dir = spec.dataset, spec.training.seed, self.document.base_dir
-        self.job = self.jobs.start(partial(load_raw, dataset, seed, base_dir), partial(self._loaded, key), self._failed)
+        self.job = self.jobs.start(partial(_load, dataset, seed, base_dir), partial(self._loaded, key), self._failed)
 
     @Slot()
     def cancel(self) -> None:
@@ -176,7 +187,7 @@ class QtDatasetPanel(QWidget):
         self.job = None
         self.busy.hide()
         self.shown_key = ""
-        text = str(error) if isinstance(error, DataError) else f"Could not load the data: {error}"
+        text = str(error) if hasattr(error, "problem") else f"Could not load the data: {error}"  # DataError
         if isinstance(self.document.spec.dataset, MnistDataset | FashionMnistDataset | Cifar10Dataset):
             text += "\n" + OFFLINE_HINT
         self.message.setText(text)
@@ -190,10 +201,10 @@ class QtDatasetPanel(QWidget):
         ds = spec.dataset
         try:
             split = split_indices(len(raw.y), ds.val_fraction, ds.test_fraction, spec.training.seed)
-        except DataError as exc:
+        except SplitError as exc:
             self.summary.setText(str(exc))
             return
-        classes = f"{len(raw.class_names)} classes" if raw.task.value == "classification" else "regression"
+        classes = f"{len(raw.class_names)} classes" if raw.task is Task.CLASSIFICATION else "regression"
         self.summary.setText(
             f"<b>{len(split.train):,}</b> training · <b>{len(split.val):,}</b> validation · "
             f"<b>{len(split.test):,}</b> test samples<br>input {format_shape(raw.input_shape)} · {classes}"

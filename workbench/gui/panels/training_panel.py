@@ -8,9 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ...engine import available_devices
-from ...engine.optim import lr_schedule
 from ...spec import ExperimentSpec, TrainingSpec
+from ...spec.schedules import learning_rates
 from ..document import ExperimentDocument
 from ..forms.editors import ChoiceEditor, FieldEditor
 from ..forms.introspect import FieldDesc
@@ -19,9 +18,9 @@ from ..forms.model_form import ModelForm
 DEVICE_LABELS = {"auto": "Auto (GPU when there is one)", "cpu": "CPU", "mps": "Apple GPU (mps)"}
 
 
-def device_editor(desc: FieldDesc) -> FieldEditor:
-    """A combo of this machine's devices instead of free text."""
-    choices = ("auto", *available_devices())
+def device_editor(desc: FieldDesc, devices: tuple[str, ...] = ("cpu",)) -> FieldEditor:
+    """A combo of this machine's devices instead of free text (GPUs join once torch has loaded)."""
+    choices = ("auto", *devices)
     return ChoiceEditor(
         FieldDesc(**{**desc.__dict__, "kind": "choice", "choices": choices}),
         labels={c: DEVICE_LABELS.get(c, c) for c in choices},
@@ -60,6 +59,16 @@ class QtTrainingPanel(QWidget):
         document.changed.connect(self.show_spec)
         self.show_spec(document.spec)
 
+    def set_devices(self, devices: list[str]) -> None:
+        """Offer this machine's devices (called once torch has loaded and looked for GPUs)."""
+        editor: ChoiceEditor = self.form.widgets["device"]
+        editor.combo.blockSignals(True)
+        editor.combo.clear()
+        for choice in ("auto", *devices):
+            editor.combo.addItem(DEVICE_LABELS.get(choice, choice), choice)
+        editor.combo.blockSignals(False)
+        editor.set_value(self.document.spec.training.device)
+
     @Slot(object)
     def _edited(self, training: TrainingSpec) -> None:
         self.document.set_training(training)
@@ -69,7 +78,7 @@ class QtTrainingPanel(QWidget):
         """Show the training settings and the schedule they give."""
         self.form.set_value(spec.training)
         training = spec.training
-        rates = lr_schedule(training.scheduler, training.optimizer.lr, min(training.epochs, 1000))
+        rates = learning_rates(training.scheduler, training.optimizer.lr, min(training.epochs, 1000))
         self.lr_curve.setData([i + 0.5 for i in range(len(rates) + 1)], rates)  # epochs 1..n as steps
         self.lr_plot.setXRange(0.5, len(rates) + 0.5, padding=0)
         self.lr_plot.setYRange(0, max(rates) * 1.1, padding=0)
