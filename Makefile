@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest screenshots clean-venv
+.PHONY: run test lint typecheck pytest screenshots bench clean-venv
 
 run: $(VENV)/.installed-app
 	$(BIN)/workbench
@@ -12,7 +12,7 @@ run: $(VENV)/.installed-app
 test: $(VENV)/.installed-test lint typecheck pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check workbench tests
+	$(BIN)/ruff check workbench tests bench
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy workbench
@@ -38,3 +38,7 @@ clean-venv:
 
 screenshots: $(VENV)/.installed-app
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m workbench.gui.screenshots docs
+
+# Benchmarks (not part of the tests): QUICK=1 for a two-minute run, DEVICE=cuda on a GPU machine.
+bench: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(DEVICE),--device $(DEVICE))

@@ -292,8 +292,13 @@ def test_completed_run_with_restore_ends_on_the_best_epoch() -> None:
 
 @pytest.mark.parametrize(
     "scheduler",
-    [{"name": "none"}, {"name": "step", "step_size": 3, "gamma": 0.5}, {"name": "exponential", "gamma": 0.9},
-     {"name": "cosine", "eta_min": 0.001}, {"name": "cosine", "T_max": 4}],
+    [
+        {"name": "none"},
+        {"name": "step", "step_size": 3, "gamma": 0.5},
+        {"name": "exponential", "gamma": 0.9},
+        {"name": "cosine", "eta_min": 0.001},
+        {"name": "cosine", "T_max": 4},
+    ],
 )
 def test_the_torch_free_schedule_preview_matches_torch(scheduler: dict[str, object]) -> None:
     from workbench.engine.optim import lr_schedule

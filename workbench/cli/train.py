@@ -58,7 +58,8 @@ class ConsoleProgress(Callback):
             flush=True,
         )
         if self.metrics is not None:
-            self.metrics.write(json.dumps({"epoch": epoch + 1, **logs}) + "\n")
+            line = {"epoch": epoch + 1, **logs, "elapsed": round(self.trainer.elapsed, 4)}
+            self.metrics.write(json.dumps(line) + "\n")
             self.metrics.flush()
 
     def on_train_end(self, logs: dict[str, float] | None = None) -> None:
@@ -69,7 +70,9 @@ class ConsoleProgress(Callback):
 
 def _summary(history: History) -> dict[str, Any]:
     full = history.as_dict()
-    return {k: full[k] for k in ("stop_reason", "message", "best_epoch", "best_value", "monitor", "test")}
+    summary = {k: full[k] for k in ("stop_reason", "message", "best_epoch", "best_value", "monitor", "test")}
+    summary["train_samples"] = len(history.split.train) if history.split is not None else None
+    return summary
 
 
 def _experiment(path: Path, epochs: int | None, device: str | None) -> ExperimentSpec:

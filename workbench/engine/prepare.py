@@ -121,6 +121,9 @@ class PreparedData:
         shape = self.normalization.shape_for(self.input_shape)
         self._mean = torch.tensor(self.normalization.mean, dtype=torch.float32, device=device).reshape(shape)
         self._std = torch.tensor(self.normalization.std, dtype=torch.float32, device=device).reshape(shape)
+        # (x * scale - mean) / std as one multiply and one subtract: x * (scale / std) - mean / std.
+        self._gain = self.normalization.scale / self._std
+        self._offset = self._mean / self._std
 
     def size(self, part: str) -> int:
         """Number of samples in 'train', 'val' or 'test'."""
@@ -128,12 +131,14 @@ class PreparedData:
 
     def transform(self, x: torch.Tensor, training: bool) -> torch.Tensor:
         """Raw batch -> the network's input: to float on the device, augmented (training), normalized."""
-        x = x.to(self.device, non_blocking=True).to(torch.float32)
-        if self.normalization.scale != 1.0:
-            x = x * self.normalization.scale
+        if x.device != self.device:
+            x = x.to(self.device, non_blocking=True)
+        x = x.to(torch.float32)
         if training and self.augment is not None and x.dim() == 4:
-            x = augment_batch(x, self.augment)
-        return (x - self._mean) / self._std
+            # Augment in [0, 1] so that padding is black, as torchvision's RandomCrop pads before ToTensor.
+            x = augment_batch(x * self.normalization.scale, self.augment)
+            return (x - self._mean) / self._std
+        return (x * self._gain).sub_(self._offset)  # a new tensor: the stored data is never touched
 
     def train_batches(self, batch_size: int, generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Shuffled training batches; the order depends only on `generator`'s state."""
@@ -141,7 +146,10 @@ class PreparedData:
         order = torch.randperm(len(y), generator=generator).to(x.device)
         for start in range(0, len(y), batch_size):
             idx = order[start : start + batch_size]
-            yield self.transform(x[idx], training=True), y[idx].to(self.device, non_blocking=True)
+            yield self.transform(x[idx], training=True), self._to_device(y[idx])
+
+    def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
+        return tensor if tensor.device == self.device else tensor.to(self.device, non_blocking=True)
 
     def eval_batches(self, part: str) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Batches of 'val' or 'test' in order, for evaluation."""
@@ -149,7 +157,7 @@ class PreparedData:
         for start in range(0, len(y), EVAL_BATCH):
             yield (
                 self.transform(x[start : start + EVAL_BATCH], training=False),
-                y[start : start + EVAL_BATCH].to(self.device, non_blocking=True),
+                self._to_device(y[start : start + EVAL_BATCH]),
             )
 
     def batches_per_epoch(self, batch_size: int) -> int:

@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..spec import ExperimentSpec, SpecError
+from ..spec import ExperimentSpec, SpecError, Task
 from .builder import build_network
 from .callbacks import Callback, CallbackList, EarlyStopping, Logs
-from .data import load_raw
+from .data import DataError, RawData, load_raw
 from .device import describe_failure, device_label, resolve_device
 from .early_stopping import Improvement, resolve_mode
 from .evaluate import evaluate, final_evaluation, metric_name, metric_sum
@@ -36,8 +36,10 @@ EXPLOSION_FACTOR = 1e4
 class Trainer:
     """Trains one experiment: `Trainer(experiment, callbacks=[...]).fit() -> History`.
 
-    `fit` runs in the calling thread; `request_stop`, `pause` and `resume` may be called from any
-    other thread and take effect between batches. Bad input (an invalid network, unreadable data,
+    `raw` trains on tensors already in memory instead of loading the experiment's dataset (its
+    split, normalization and augmentation settings still apply). `fit` runs in the calling thread;
+    `request_stop`, `pause` and `resume` may be called from any other thread and take effect
+    between batches. Bad input (an invalid network, unreadable data,
     an unavailable device) raises SpecError or DataError before training starts; anything that
     goes wrong during training ends the run with StopReason.FAILED instead of raising.
     """
@@ -52,6 +54,7 @@ class Trainer:
         progress_rate: float = 20.0,
         histogram_every: int = 50,
         histogram_bins: int = 40,
+        raw: RawData | None = None,
     ) -> None:
         self.experiment = experiment
         self.base_dir = base_dir
@@ -60,6 +63,7 @@ class Trainer:
         self.histogram_every = histogram_every
         self.histogram_bins = histogram_bins
         self.user_callbacks = list(callbacks)
+        self.raw = raw  # data already in memory (a notebook's tensors, a benchmark) instead of the spec's loader
         self.history = History(epochs_planned=experiment.training.epochs)
         self.model: nn.Module | None = None
         self.data: PreparedData | None = None
@@ -121,7 +125,10 @@ class Trainer:
         training = self.experiment.training
         self.device = resolve_device(self.device_name)
         torch.manual_seed(training.seed)
-        raw = load_raw(self.experiment.dataset, training.seed, self.base_dir)
+        raw = self.raw or load_raw(self.experiment.dataset, training.seed, self.base_dir)
+        expected = self.experiment.data_shape(self.base_dir).input_shape
+        if raw.input_shape != expected:
+            raise DataError(f"the data's samples are {raw.input_shape} but the network expects {expected}")
         self.data = PreparedData(raw, self.experiment.dataset, training.seed, self.device)
         self.model = build_network(self.experiment.network, self.data.input_shape).to(self.device)
         self.loss_fn = build_loss(self.experiment.loss_name)
@@ -179,7 +186,8 @@ class Trainer:
         assert self.data is not None and self.model is not None
         training = self.experiment.training
         generator = torch.Generator().manual_seed(training.seed)  # the batch order depends on the seed only
-        recorder = HistogramRecorder(self.model, self.histogram_bins) if self.histogram_every > 0 else None
+        wanted = self.histogram_every > 0 and callbacks.wants("on_histograms")
+        recorder = HistogramRecorder(self.model, self.histogram_bins) if wanted else None
         self._step = 0
         self._start = time.perf_counter()
         for epoch in range(training.epochs):
@@ -208,8 +216,8 @@ class Trainer:
         self.model.train()
         self._lr_used = float(self.optimizer.param_groups[0]["lr"])
         losses = torch.zeros(batches, device=self.device)
-        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
-        metric = torch.zeros((), device=self.device, dtype=torch.float64)
+        classify = self.data.task is Task.CLASSIFICATION
+        metric = torch.zeros((), device=self.device, dtype=torch.int64 if classify else torch.float32)
         self._emit = _Emitter(self, epoch, batches)
         seen = done = 0
         for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator)):
@@ -220,8 +228,7 @@ class Trainer:
             if callbacks.batch_hooks:
                 callbacks.call("on_train_batch_begin", batch, {})
             loss, out = self._train_step(x, y, epoch, callbacks, recorder)
-            losses[batch] = loss
-            loss_sum += loss.double() * len(y)
+            losses[batch] = loss  # stays on the device: no synchronisation per batch
             metric += metric_sum(out, y, self.data.task)
             seen, done = seen + len(y), batch + 1
             self._step += 1
@@ -232,7 +239,10 @@ class Trainer:
         if done < batches:  # stopped inside the epoch: report what ran, record no partial epoch
             self._emit.flush(losses, done, seen, callbacks)
             return None
-        totals = torch.stack([loss_sum, metric]).cpu().tolist()
+        # Every batch holds batch_size samples but the last: weight the mean loss like Keras does.
+        last = seen - (done - 1) * batch_size
+        loss_sum = losses[: done - 1].sum(dtype=torch.float64) * batch_size + losses[done - 1].double() * last
+        totals = torch.stack([loss_sum, metric.double()]).cpu().tolist()
         return {"loss": totals[0] / seen, metric_name(self.data.task): totals[1] / seen}
 
     def _train_step(
@@ -254,7 +264,7 @@ class Trainer:
             (loss + training.l1 * penalty).backward()
         else:
             loss.backward()
-        if recorder is not None and self._step % self.histogram_every == 0 and callbacks.wants("on_histograms"):
+        if recorder is not None and self._step % self.histogram_every == 0:
             callbacks.call("on_histograms", recorder.snapshot(self._step, epoch))
         if training.grad_clip:
             nn.utils.clip_grad_norm_(self.model.parameters(), training.grad_clip)

@@ -7,8 +7,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -35,6 +35,7 @@ from .training_view import QtTrainingView
 
 MAX_RECENT = 8
 STOP_WAIT_MS = 5000
+ENGINE_DELAY_MS = 150
 
 
 def _preload_engine() -> list[str]:
@@ -73,7 +74,7 @@ class QtMainWindow(QMainWindow):
         self.dataset_panel = QtDatasetPanel(self.document, self.jobs)
         self.layer_editor = QtLayerEditor(self.document)
         self.training_panel = QtTrainingPanel(self.document)
-        self.runs = RunController(self.document, self)
+        self.runs = RunController(self.document, self.jobs, self)
         self.training_view = QtTrainingView(self.runs)
         self.runs.state_changed.connect(self._run_state_changed)
         self.runs.redraw.connect(self._show_progress)
@@ -88,7 +89,18 @@ class QtMainWindow(QMainWindow):
         self._restore_geometry()
         if path is not None:
             self._remember(path)
-        # torch takes seconds to import: the window opens first, Train waits for the engine.
+        self._engine_requested = False
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._engine_requested:
+            # torch takes seconds to import and competes with the first paint for the interpreter:
+            # load it once the window is on screen; Train waits for it.
+            self._engine_requested = True
+            QTimer.singleShot(ENGINE_DELAY_MS, self._load_engine)
+
+    @Slot()
+    def _load_engine(self) -> None:
         self.jobs.start(_preload_engine, self._engine_loaded, self._engine_failed)
 
     def _engine_loaded(self, devices: list[str]) -> None:
@@ -453,15 +465,13 @@ class QtMainWindow(QMainWindow):
         if not self._confirm_discard():
             event.ignore()
             return
-        if not self.runs.shutdown(STOP_WAIT_MS):
-            # Still inside one step (loading data): keep the window until the worker is done.
+        if not self.runs.shutdown(STOP_WAIT_MS) or not self.jobs.shutdown(STOP_WAIT_MS):
+            # Still inside one step (loading data): keep the window until the engine thread is done.
             self.statusBar().showMessage("Stopping the run… the window closes when it has stopped.")
-            assert self.runs.worker is not None
-            self.runs.worker.finished.connect(self.close)
+            QTimer.singleShot(500, self.close)
             event.ignore()
             return
         self.runs.timer.stop()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
-        self.jobs.wait(2000)
         event.accept()

@@ -1,4 +1,4 @@
-"""Training from the window: the trainer runs in a QThread; its events reach the GUI as plain data.
+"""Training from the window: the trainer runs on the engine thread; its events reach the GUI as plain data.
 
 One mechanism carries the stream: the worker's EventStream calls `EventBridge.emit_event`, whose
 signal is connected with an explicit queued connection to `RunController.on_event` in the GUI
@@ -8,22 +8,24 @@ thread. The controller stores every event and marks the view dirty; a GUI-thread
 from __future__ import annotations
 
 import traceback
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from ..engine.events import HistogramSnapshot, Progress
 from ..engine.stream import EpochEnded, Event, EventStream, RunEnded, RunFailed, RunStarted
 from ..spec import SpecError
 from .document import ExperimentDocument
+from .jobs import Job, JobRunner
 from .run_data import RunRecord, describe_difference
 
 if TYPE_CHECKING:
     from ..engine.trainer import Trainer
 
 REDRAW_MS = 50
-HISTOGRAM_EVERY = 20  # steps between weight snapshots in the window
+HISTOGRAM_EVERY = 50  # steps between weight snapshots in the window
 
 
 class EventBridge(QObject):
@@ -36,23 +38,17 @@ class EventBridge(QObject):
         self.arrived.emit(event)
 
 
-class TrainingWorker(QThread):
-    """Runs `trainer.fit()` (data loading included) off the GUI thread."""
+def train_run(trainer: Trainer, bridge: EventBridge) -> None:
+    """Run `trainer.fit()` on the engine thread; bad input and crashes become RunFailed events."""
+    from ..engine.data import DataError
+    from ..engine.device import describe_failure
 
-    def __init__(self, trainer: Trainer, bridge: EventBridge) -> None:
-        super().__init__()
-        self.trainer, self.bridge = trainer, bridge
-
-    def run(self) -> None:
-        from ..engine.data import DataError
-        from ..engine.device import describe_failure
-
-        try:
-            self.trainer.fit()
-        except (SpecError, DataError) as exc:
-            self.bridge.emit_event(RunFailed(str(exc)))
-        except Exception as exc:  # noqa: BLE001 - shown in the window, which stays usable
-            self.bridge.emit_event(RunFailed(describe_failure(exc), traceback.format_exc()))
+    try:
+        trainer.fit()
+    except (SpecError, DataError) as exc:
+        bridge.emit_event(RunFailed(str(exc)))
+    except Exception as exc:  # noqa: BLE001 - shown in the window, which stays usable
+        bridge.emit_event(RunFailed(describe_failure(exc), traceback.format_exc()))
 
 
 class RunController(QObject):
@@ -61,15 +57,16 @@ class RunController(QObject):
     state_changed = Signal()
     redraw = Signal()
 
-    def __init__(self, document: ExperimentDocument, parent: QObject | None = None) -> None:
+    def __init__(self, document: ExperimentDocument, jobs: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self.jobs = jobs
         self.bridge = EventBridge(self)
         self.bridge.arrived.connect(self.on_event, Qt.ConnectionType.QueuedConnection)
         self.records: list[RunRecord] = []
         self.current: RunRecord | None = None
         self.trainer: Trainer | None = None
-        self.worker: TrainingWorker | None = None
+        self.job: Job | None = None
         self.failure: RunFailed | None = None
         self.dirty = False
         self.timer = QTimer(self)
@@ -83,7 +80,7 @@ class RunController(QObject):
     @property
     def running(self) -> bool:
         """True from Train until the worker thread has finished."""
-        return self.worker is not None and not self.worker.isFinished()
+        return self.job is not None and not self.job.finished.is_set()
 
     @property
     def paused(self) -> bool:
@@ -119,9 +116,7 @@ class RunController(QObject):
             base_dir=self.document.base_dir,
             histogram_every=HISTOGRAM_EVERY,
         )
-        self.worker = TrainingWorker(self.trainer, self.bridge)
-        self.worker.finished.connect(self._finished)
-        self.worker.start()
+        self.job = self.jobs.start(partial(train_run, self.trainer, self.bridge), self._finished, self._crashed)
         self.dirty = True
         self.state_changed.emit()
 
@@ -143,11 +138,11 @@ class RunController(QObject):
 
     def shutdown(self, timeout_ms: int) -> bool:
         """Stop any run and wait for its thread; True when no thread is left running."""
-        if self.worker is None:
+        if self.job is None:
             return True
         if self.running and self.trainer is not None:
             self.trainer.request_stop()
-        return self.worker.wait(timeout_ms)
+        return self.job.finished.wait(timeout_ms / 1000)
 
     def remove(self, record: RunRecord) -> None:
         """Forget a previous run."""
@@ -190,10 +185,13 @@ class RunController(QObject):
             self.dirty = False
             self.redraw.emit()
 
-    @Slot()
-    def _finished(self) -> None:
+    def _finished(self, _result: object) -> None:
         self.dirty = True
         self.state_changed.emit()
+
+    def _crashed(self, error: BaseException, trace: str) -> None:
+        self.failure = RunFailed(f"The run failed: {error}", trace)
+        self._finished(None)
 
     @Slot()
     def _relabel(self) -> None:

@@ -35,10 +35,10 @@ def _window(preset: str | None) -> Any:
     from ..spec import preset_path
     from .app import create_main_window
 
-    window = create_main_window(preset_path(preset) if preset else None)
+    window: Any = create_main_window(preset_path(preset) if preset else None)
     window.resize(*SIZE)
     window.show()
-    panel = window.dataset_panel  # type: ignore[attr-defined]
+    panel = window.dataset_panel
     wait_until(lambda: bool(panel.shown_key) and panel.job is None and window.engine_ready)
     return window
 

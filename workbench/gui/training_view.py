@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,6 +22,9 @@ from .plots.histogram_panel import HistogramPanel
 from .plots.results_panel import ResultsPanel
 from .run import RunController
 from .run_data import RunRecord
+
+FRAME_S = 0.4  # plots: a few frames a second during a run (each frame costs the trainer time)
+HISTOGRAM_S = 1.0
 
 
 class QtTrainingView(QWidget):
@@ -41,6 +46,8 @@ class QtTrainingView(QWidget):
         self.runs.itemChanged.connect(self._run_toggled)
         self._build()
         controller.redraw.connect(self.refresh)
+        self.drawn: dict[str, object] = {}
+        self.drawn_at: dict[str, float] = {}
         self.loss_panel.info.setText("Press Train (F5) to watch the network learn: the curves fill in as it trains.")
         self.shown_runs: list[int] = []
 
@@ -76,19 +83,45 @@ class QtTrainingView(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """Redraw from the records (called at most every few tens of milliseconds)."""
+        """Redraw at most one changed plot per tick, each plot at most every FRAME_S during a run.
+
+        Painting a plot runs Python code that holds the interpreter lock, which the training
+        thread needs too: a few frames a second per plot keep the curves live without slowing
+        training, and one plot per tick keeps every pause of the GUI thread short.
+        """
         record = self.controller.current
         if record is None:
             return
+        now = time.monotonic()
+        ended = record.ended is not None or self.controller.failure is not None
         metric = record.started.metric if record.started else "accuracy"
         self.accuracy_panel.title.setText("<b>Accuracy</b>" if metric == "accuracy" else "<b>Mean absolute error</b>")
         self.accuracy_panel.train_key, self.accuracy_panel.val_key = metric, f"val_{metric}"
-        for panel in (self.loss_panel, self.accuracy_panel):
-            panel.show_run(record)
-            panel.set_overlays(self.controller.previous_runs())
-        self.histograms.show_run(record)
+        runs = tuple((id(r), r.visible, r.label) for r in self.controller.records)
+        wanted = {
+            "loss": (id(record), len(record.epochs), len(record.batch_loss), ended, runs),
+            "accuracy": (id(record), len(record.epochs), ended, runs),
+            "histograms": (id(record), len(record.histograms), ended),
+        }
+        for name in [name for name, key in wanted.items() if key != self.drawn.get(name)]:
+            if not ended and now - self.drawn_at.get(name, 0.0) < (HISTOGRAM_S if name == "histograms" else FRAME_S):
+                continue
+            self.drawn[name], self.drawn_at[name] = wanted[name], now
+            self._draw(name, record)
+            if not ended:
+                break
+        if any(wanted[name] != self.drawn.get(name) for name in wanted):
+            self.controller.dirty = True  # more to draw on a later tick
         self._show_status(record)
         self._sync_run_list()
+
+    def _draw(self, name: str, record: RunRecord) -> None:
+        if name == "histograms":
+            self.histograms.show_run(record)
+            return
+        panel = self.loss_panel if name == "loss" else self.accuracy_panel
+        panel.show_run(record)
+        panel.set_overlays(self.controller.previous_runs())
 
     def _show_status(self, record: RunRecord) -> None:
         failure = self.controller.failure

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -29,17 +30,6 @@ from ..forms.model_form import UnionForm
 from ..jobs import Job, JobRunner
 from ..preview import scatter_items, thumbnail_grid
 
-if TYPE_CHECKING:
-    from ...engine.data import RawData
-
-
-def _load(dataset: DatasetBase, seed: int, base_dir: Path | None) -> RawData:
-    """Load in a pool thread; torch is imported there, never while the window is being built."""
-    from ...engine.data import load_raw
-
-    return load_raw(dataset, seed, base_dir)
-
-
 KIND_LABELS = {
     "spiral": "Spiral (2-D points)",
     "moons": "Moons (2-D points)",
@@ -62,6 +52,35 @@ OFFLINE_HINT = (
 )
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What the panel shows of a dataset, as plain numpy data made on the engine thread."""
+
+    samples: int
+    input_shape: tuple[int, ...]
+    task: Task
+    class_names: tuple[str, ...]
+    images: np.ndarray | None  # (N, C, H, W) uint8: the first samples
+    image_labels: list[str]
+    points: np.ndarray | None  # (N, 2) for 2-D data, subsampled
+    point_labels: np.ndarray | None
+
+
+def load_preview(dataset: DatasetBase, seed: int, base_dir: Path | None) -> Preview:
+    """Load the dataset (on the engine thread, where torch lives) and keep what the preview needs."""
+    from ...engine.data import load_raw
+
+    raw = load_raw(dataset, seed, base_dir)
+    images = labels = points = point_labels = None
+    if raw.is_image:
+        images = raw.x[:PREVIEW_SAMPLES].numpy().copy()
+        labels = [raw.class_names[int(k)] if raw.class_names else str(k) for k in raw.y[:PREVIEW_SAMPLES].tolist()]
+    elif raw.input_shape == (2,):
+        step = max(1, len(raw.y) // SCATTER_POINTS)
+        points, point_labels = raw.x[::step].numpy().copy(), raw.y[::step].numpy().copy()
+    return Preview(len(raw.y), raw.input_shape, raw.task, raw.class_names, images, labels or [], points, point_labels)
+
+
 class QtDatasetPanel(QWidget):
     """Choose and configure the data; a preview and summary load in the background."""
 
@@ -72,7 +91,7 @@ class QtDatasetPanel(QWidget):
         self.document = document
         self.jobs = jobs or JobRunner(self)
         self.job: Job | None = None
-        self.cache: dict[str, RawData] = {}
+        self.cache: dict[str, Preview] = {}
         self.shown_key = ""
         self._build()
         self.timer = QTimer(self)
@@ -164,7 +183,9 @@ class QtDatasetPanel(QWidget):
         self.busy.show()
         self.message.hide()
         dataset, seed, base_dir = spec.dataset, spec.training.seed, self.document.base_dir
-        self.job = self.jobs.start(partial(_load, dataset, seed, base_dir), partial(self._loaded, key), self._failed)
+        self.job = self.jobs.start(
+            partial(load_preview, dataset, seed, base_dir), partial(self._loaded, key), self._failed
+        )
 
     @Slot()
     def cancel(self) -> None:
@@ -175,7 +196,7 @@ class QtDatasetPanel(QWidget):
             self.busy.hide()
             self.summary.setText("Loading cancelled.")
 
-    def _loaded(self, key: str, raw: RawData) -> None:
+    def _loaded(self, key: str, raw: Preview) -> None:
         self.job = None
         self.busy.hide()
         self.cache[key] = raw
@@ -197,10 +218,10 @@ class QtDatasetPanel(QWidget):
 
     # --- showing ------------------------------------------------------------------------------
 
-    def _show(self, raw: RawData, spec: ExperimentSpec) -> None:
+    def _show(self, raw: Preview, spec: ExperimentSpec) -> None:
         ds = spec.dataset
         try:
-            split = split_indices(len(raw.y), ds.val_fraction, ds.test_fraction, spec.training.seed)
+            split = split_indices(raw.samples, ds.val_fraction, ds.test_fraction, spec.training.seed)
         except SplitError as exc:
             self.summary.setText(str(exc))
             return
@@ -210,28 +231,25 @@ class QtDatasetPanel(QWidget):
             f"<b>{len(split.test):,}</b> test samples<br>input {format_shape(raw.input_shape)} · {classes}"
         )
         self.message.hide()
-        if raw.is_image:
-            self._show_images(raw, split.train)
-        elif raw.input_shape == (2,):
-            self._show_points(raw)
+        if raw.images is not None:
+            self._show_images(raw)
+        elif raw.points is not None and raw.point_labels is not None:
+            self._show_points(raw.points, raw.point_labels, raw.class_names)
         else:
             self.preview.hide()
 
-    def _show_images(self, raw: RawData, train: np.ndarray) -> None:
-        picks = train[:PREVIEW_SAMPLES]
-        labels = [raw.class_names[int(k)] for k in raw.y[picks].tolist()]
-        self.thumbnails.setPixmap(thumbnail_grid(raw.x[picks].numpy(), labels, columns=8, cell=40))
+    def _show_images(self, raw: Preview) -> None:
+        assert raw.images is not None
+        self.thumbnails.setPixmap(thumbnail_grid(raw.images, raw.image_labels, columns=8, cell=40))
         self.preview.setCurrentWidget(self.thumbnails)
         self.preview.show()
 
-    def _show_points(self, raw: RawData) -> None:
+    def _show_points(self, points: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> None:
         plot: Any = self.scatter.getPlotItem()
         plot.clear()
         if plot.legend is not None:
             plot.legend.clear()
-        step = max(1, len(raw.y) // SCATTER_POINTS)
-        points, labels = raw.x[::step].numpy(), raw.y[::step].numpy()
-        for item in scatter_items(points, labels, raw.class_names):
+        for item in scatter_items(points, labels, names):
             plot.addItem(item)
         self.preview.setCurrentWidget(self.scatter)
         self.preview.show()

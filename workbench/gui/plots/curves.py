@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import StopReason
 from ..run_data import RunRecord, overfitting_span
@@ -58,6 +58,9 @@ class CurvePlotPanel(QWidget):
         self.item.setLabel("bottom", "epoch")
         self.item.setClipToView(True)
         self.item.addLegend(offset=(-10, 10))
+        for side in ("left", "bottom"):
+            # Axes are painted by Python code; cached as pixmaps they repaint only when they change.
+            self.item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         layout.addWidget(self.plot, 1)
         self.info = QLabel()
         self.info.setObjectName(f"{name}Info")
@@ -65,6 +68,13 @@ class CurvePlotPanel(QWidget):
         layout.addWidget(self.info)
         self._make_items(batch_curve)
         self.overlays: dict[int, tuple[Any, Any]] = {}
+        # The view range is kept by hand: pyqtgraph's auto-range would move (and repaint) the axes
+        # on every update, and axis painting competes with the training thread for the interpreter.
+        self.view: Any = self.item.getViewBox()
+        self.view.disableAutoRange()
+        self.user_zoomed = False
+        self.view.sigRangeChangedManually.connect(self._zoomed)
+        self.finished_fit = False
 
     def _make_items(self, batch_curve: bool) -> None:
         item = self.item
@@ -117,11 +127,47 @@ class CurvePlotPanel(QWidget):
             item.addItem(extra, ignoreBounds=True)
         self.region_label.hide()
         item.addItem(self.region_label, ignoreBounds=True)
+        # Items whose look rarely changes are kept as pixmaps: Qt repaints them without Python.
+        cached = [self.region, self.region_label, self.best_line, self.stop_line, item.legend]
+        for extra in cached:
+            if extra is not None:
+                extra.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     @Slot(bool)
     def set_log(self, on: bool) -> None:
         """Show the loss on a log axis (easier to read once it gets small)."""
         self.item.setLogMode(y=on)
+        self.view.enableAutoRange()
+        self.view.disableAutoRange()
+
+    @Slot()
+    def _zoomed(self) -> None:
+        self.user_zoomed = True  # the student zoomed or panned: leave the view alone
+
+    def _fit(self, record: RunRecord, ys: list[np.ndarray]) -> None:
+        """Grow the view in steps (epochs doubling, values with slack), so the axes rarely change."""
+        if self.user_zoomed:
+            return
+        if record.ended is not None:
+            if not self.finished_fit:
+                self.view.autoRange(padding=0.04)
+                self.finished_fit = True
+            return
+        done = max(len(record.epochs), 1)
+        planned = record.started.epochs if record.started else done
+        x_end = float(min(planned, max(8, 2 ** int(np.ceil(np.log2(done + 1)))))) + 0.5
+        values = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.zeros(0)
+        if self.item.ctrl.logYCheck.isChecked():
+            values = np.log10(values[values > 0])
+        (x0, x1), (y0, y1) = self.view.viewRange()
+        if x1 != x_end or x0 != 0.0:
+            self.view.setXRange(0.0, x_end, padding=0)
+        if not values.size:
+            return
+        lo, hi = float(values.min()), float(values.max())
+        span = max(hi - lo, 1e-9)
+        if lo < y0 or hi > y1 or span < 0.4 * (y1 - y0):
+            self.view.setYRange(lo - 0.08 * span, hi + 0.08 * span, padding=0)
 
     def show_run(self, record: RunRecord) -> None:
         """Draw the current run: curves, best epoch, overfitting span and stop marker."""
@@ -139,6 +185,8 @@ class CurvePlotPanel(QWidget):
             self.best_line.label.setFormat(f"best: epoch {best}" + (f" ({value:.4g})" if value is not None else ""))
         self._show_region(record, x, train, val)
         self._show_stop(record)
+        batch = [record.batch_loss.view()] if self.batch is not None else []
+        self._fit(record, [train, val, *batch])
 
     def _value_at(self, record: RunRecord, key: str, epoch: int) -> float | None:
         values = record.logs.get(key, [])
@@ -192,3 +240,5 @@ class CurvePlotPanel(QWidget):
         for extra in (self.region, self.region_label, self.best_line, self.stop_line):
             extra.hide()
         self.info.setText("")
+        self.user_zoomed = False
+        self.finished_fit = False

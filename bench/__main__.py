@@ -1,0 +1,54 @@
+"""`python -m bench [--quick] [--device cpu|cuda] [--mnist DIR]`: run the benchmarks, print and save the table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from .common import Report, machine
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a reduced run (under 2 minutes on 2 cores)")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--mnist", type=Path, help="folder with the MNIST test IDX files")
+    parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results/latest[-DEVICE].md)")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from . import engine_bench, window_bench
+    from .workloads import MNIST_DEFAULT
+
+    mnist = args.mnist or (MNIST_DEFAULT if MNIST_DEFAULT.is_dir() else None)
+    report = Report()
+    started = time.perf_counter()
+    print(f"Benchmarks on {args.device}{' (quick)' if args.quick else ''}", flush=True)
+    engine_bench.engine_overhead(report, args.quick, args.device, mnist)
+    engine_bench.data_path(report, args.quick, args.device, mnist)
+    engine_bench.limit(report, args.quick, args.device)
+    engine_bench.histogram_cost(report, args.quick, args.device)
+    if args.device == "cpu":
+        window_bench.under_load(report, args.quick, args.device)
+        window_bench.frame_cost(report, args.quick)
+        window_bench.startup(report, args.quick)
+    took = time.perf_counter() - started
+    header = (
+        f"# Benchmark results ({'quick' if args.quick else 'full'} run, device {args.device})\n\n"
+        f"Machine: {machine()}\n\nRun took {took:.0f} s on {time.strftime('%Y-%m-%d %H:%M')}. "
+        "Ratios compare measurements taken in the same run; absolute rates are context only.\n\n"
+    )
+    text = header + report.markdown() + "\n"
+    print()
+    print(text)
+    out = args.out or RESULTS / ("latest.md" if args.device == "cpu" else f"latest-{args.device}.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(f"Wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Shared helpers: timing, interleaving, the result table and the machine description."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    section: str
+    name: str
+    value: str
+    baseline: str = ""
+    ratio: float | None = None
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    """The table the runner prints and writes."""
+
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        print(
+            f"  {row.section} | {row.name}: {row.value}"
+            + (f" vs {row.baseline}" if row.baseline else "")
+            + (f" -> ratio {row.ratio:.3f}" if row.ratio is not None else ""),
+            flush=True,
+        )
+        return row
+
+    def markdown(self) -> str:
+        lines = [
+            "| Section | Measurement | Workbench | Baseline | Ratio | Target | Met | Note |",
+            "| --- | --- | ---: | ---: | ---: | --- | --- | --- |",
+        ]
+        for r in self.rows:
+            ratio = f"{r.ratio:.3f}" if r.ratio is not None else ""
+            met = "" if r.met is None else ("yes" if r.met else "**no**")
+            lines.append(
+                f"| {r.section} | {r.name} | {r.value} | {r.baseline} | {ratio} | {r.target} | {met} | {r.note} |"
+            )
+        return "\n".join(lines)
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of `fn()` over `repeats` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def interleaved(a: Callable[[], float], b: Callable[[], float], repeats: int) -> tuple[float, float]:
+    """Run A B A B ... (after one warm-up of each); median of each one's rate (higher is better)."""
+    a(), b()
+    rates_a, rates_b = [], []
+    for _ in range(repeats):
+        rates_a.append(a())
+        rates_b.append(b())
+    return statistics.median(rates_a), statistics.median(rates_b)
+
+
+def machine() -> str:
+    """CPU model, cores and library versions, for the results header."""
+    import torch
+    from PySide6.QtCore import qVersion
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    return (
+        f"{cpu}, {os.cpu_count()} cores (torch uses {torch.get_num_threads()} threads); GPU: {gpu}; "
+        f"Python {platform.python_version()}, torch {torch.__version__}, Qt {qVersion()}"
+    )
+
+
+def rate(value: float, unit: str = "samples/s") -> str:
+    """A rate with thousands separators."""
+    return f"{value:,.0f} {unit}"

@@ -1,0 +1,288 @@
+"""The window under load: throughput against a run without the window, GUI lateness, frame cost, start-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .common import Report, Row, median_time, rate
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE_MS = 16
+
+
+def _app() -> Any:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([])
+
+
+def _wait(app: Any, condition: Any, timeout: float = 600.0) -> None:
+    """Run a real Qt event loop (as the application does) until `condition()` holds.
+
+    A Python loop around processEvents() would keep asking for the interpreter lock and slow
+    the training thread down; Qt's own loop sleeps in C++ between events.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = time.monotonic() + timeout
+
+    def check() -> None:
+        if condition() or time.monotonic() > deadline:
+            loop.quit()
+
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(check)
+    poll.start()
+    check()
+    if not (condition() or time.monotonic() > deadline):
+        loop.exec()
+    poll.stop()
+
+
+def _window_run(epochs: int, device: str) -> tuple[float, list[float]]:
+    """Train digits_cnn from the window; (samples/s, GUI-timer lateness in ms after the first step)."""
+    from PySide6.QtCore import QTimer
+
+    from workbench.gui import create_main_window
+
+    from .workloads import experiment
+
+    app = _app()
+    window: Any = create_main_window()
+    window.show()
+    _wait(app, lambda: window.engine_ready)
+    spec = experiment("digits_cnn", epochs=epochs, device=device)
+    window.document.replace(spec, None)
+    lateness: list[float] = []
+    last = [time.perf_counter()]
+
+    def probe() -> None:
+        now = time.perf_counter()
+        record = window.runs.current
+        if record is not None and record.progress is not None:  # only after the first step
+            lateness.append(max(0.0, (now - last[0]) * 1e3 - PROBE_MS))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(PROBE_MS)
+    timer.timeout.connect(probe)
+    timer.start()
+    window.train()
+    _wait(app, lambda: not window.runs.running)
+    app.processEvents()
+    timer.stop()
+    record = window.runs.current
+    last_epoch = record.last_epoch
+    samples = record.started.train_samples * len(record.epochs)
+    window.close()
+    return samples / last_epoch.elapsed, lateness
+
+
+def _cli_run(epochs: int, device: str, folder: Path) -> float:
+    """The same training with `workbench train` (a fresh process, as a student runs it)."""
+    from .workloads import experiment
+
+    spec = folder / "digits_cnn.json"
+    metrics = folder / "metrics.jsonl"
+    experiment("digits_cnn", epochs=epochs, device=device).save(spec)
+    subprocess.run(
+        [sys.executable, "-m", "workbench", "train", str(spec), "--metrics-out", str(metrics)],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+    epochs_done = [line for line in lines if "epoch" in line]
+    return len(epochs_done) * lines[-1]["train_samples"] / epochs_done[-1]["elapsed"]
+
+
+def _window_probe(epochs: int, device: str) -> tuple[float, list[float]]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.window_probe", str(epochs), device],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    return float(result["rate"]), [float(v) for v in result["lateness"]]
+
+
+def under_load(report: Report, quick: bool, device: str) -> None:
+    """Window vs CLI throughput (interleaved, separate processes) and the GUI thread's lateness."""
+    epochs = 4 if quick else 12
+    repeats = 1 if quick else 3
+    window_rates, cli_rates, lateness = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        _cli_run(1, device, Path(tmp))  # warm the file cache
+        for _ in range(repeats):
+            rate_w, late = _window_probe(epochs, device)
+            window_rates.append(rate_w)
+            lateness.extend(late)
+            cli_rates.append(_cli_run(epochs, device, Path(tmp)))
+    w, c = statistics.median(window_rates), statistics.median(cli_rates)
+    report.add(
+        Row(
+            "Window",
+            "digits_cnn trained from the window vs `workbench train`",
+            rate(w),
+            rate(c),
+            w / c,
+            ">= 0.90",
+            w / c >= 0.90,
+        )
+    )
+    p99 = float(np.percentile(lateness, 99)) if lateness else 0.0
+    worst = max(lateness) if lateness else 0.0
+    report.add(
+        Row(
+            "Window",
+            f"GUI thread lateness, {PROBE_MS} ms timer, p99",
+            f"{p99:.1f} ms",
+            target="<= 16 ms",
+            met=p99 <= 16,
+            note=f"{len(lateness)} ticks",
+        )
+    )
+    report.add(
+        Row(
+            "Window",
+            f"GUI thread lateness, {PROBE_MS} ms timer, max",
+            f"{worst:.1f} ms",
+            target="<= 100 ms",
+            met=worst <= 100,
+        )
+    )
+
+
+def frame_cost(report: Report, quick: bool) -> None:
+    """Time to draw the curves with 100,000 batch points, and the histogram panel."""
+    from workbench.engine.events import HistogramSnapshot, LayerHistogram, Progress
+    from workbench.engine.stream import EpochEnded
+    from workbench.gui.plots.curves import CurvePlotPanel
+    from workbench.gui.plots.histogram_panel import HistogramPanel
+    from workbench.gui.run_data import RunRecord
+    from workbench.spec import load_preset
+
+    app = _app()
+    record = RunRecord(load_preset("digits_cnn"))
+    steps = 100_000
+    record.add_progress(Progress(0, 100, 1000, 1000, steps, np.arange(steps), np.random.rand(steps), 1.0, 1.0))
+    for epoch in range(100):
+        loss = 2.0 / (epoch + 1)
+        record.add_epoch(
+            EpochEnded(
+                epoch,
+                {"loss": loss, "val_loss": loss * 1.1, "accuracy": 0.5, "val_accuracy": 0.5},
+                epoch,
+                loss * 1.1,
+                None,
+                1.0,
+            )
+        )
+    curves = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=True)
+    curves.resize(700, 450)
+    curves.show()
+    app.processEvents()
+
+    def draw_curves() -> None:
+        curves.show_run(record)
+        curves.plot.grab()
+
+    report.add(
+        Row(
+            "Window",
+            "one frame of the loss curves with 100,000 batch points",
+            f"{median_time(draw_curves, 5 if quick else 20) * 1e3:.1f} ms",
+            target="< 50 ms (smooth)",
+        )
+    )
+    rng = np.random.default_rng(0)
+    for step in range(0, 10_000, 20):
+        layers = tuple(
+            LayerHistogram(
+                f"{i}: Linear", rng.random(40), np.linspace(-1, 1, 41), rng.random(40), np.linspace(-0.1, 0.1, 41)
+            )
+            for i in range(4)
+        )
+        record.add_histograms(HistogramSnapshot(step, step // 100, layers))
+    panel = HistogramPanel()
+    panel.resize(500, 450)
+    panel.show()
+    app.processEvents()
+
+    def draw_histograms() -> None:
+        panel.shown = (-1, -1, False, "")
+        panel.show_run(record)
+        panel.grab()
+
+    report.add(
+        Row(
+            "Window",
+            "one frame of the histogram panel (500 snapshots)",
+            f"{median_time(draw_histograms, 5 if quick else 20) * 1e3:.1f} ms",
+            target="< 50 ms (smooth)",
+        )
+    )
+    curves.close()
+    panel.close()
+
+
+def _probe_once() -> tuple[float, float, bool]:
+    start = time.time()
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.startup_probe"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout.split()
+    shown, ready, torch_first = float(out[0]), float(out[1]), out[2] == "1"
+    return shown - start, ready - start, torch_first
+
+
+def startup(report: Report, quick: bool) -> None:
+    """Process start to window shown and to Train ready: the first launch (cold) and the median of 5 (warm)."""
+    cold_shown, cold_ready, _ = _probe_once()
+    runs = [_probe_once() for _ in range(2 if quick else 5)]
+    shown = statistics.median(r[0] for r in runs)
+    ready = statistics.median(r[1] for r in runs)
+    torch_before = any(r[2] for r in runs)
+    report.add(
+        Row(
+            "Start-up",
+            "process start to window shown (warm, median)",
+            f"{shown:.2f} s",
+            target="<= 2 s",
+            met=shown <= 2.0,
+            note=f"first launch: {cold_shown:.2f} s",
+        )
+    )
+    report.add(
+        Row(
+            "Start-up",
+            "process start to Train ready (warm, median)",
+            f"{ready:.2f} s",
+            note=f"first launch: {cold_ready:.2f} s",
+        )
+    )
+    report.add(
+        Row(
+            "Start-up",
+            "window shown before torch finished importing",
+            "no" if torch_before else "yes",
+            target="yes",
+            met=not torch_before,
+        )
+    )
