@@ -23,6 +23,15 @@ def main() -> None:
     from . import engine_bench, window_bench
     from .workloads import MNIST_DEFAULT
 
+    if args.device != "cpu":
+        from workbench.engine.device import resolve_device
+        from workbench.spec import SpecError
+
+        try:
+            resolve_device(args.device)
+        except SpecError as exc:
+            raise SystemExit(f"bench: {exc}") from None
+
     mnist = args.mnist or (MNIST_DEFAULT if MNIST_DEFAULT.is_dir() else None)
     report = Report()
     started = time.perf_counter()

@@ -67,6 +67,7 @@ class RunController(QObject):
         self.current: RunRecord | None = None
         self.trainer: Trainer | None = None
         self.job: Job | None = None
+        self.settled = True  # the last run's end has reached the GUI thread
         self.failure: RunFailed | None = None
         self.dirty = False
         self.timer = QTimer(self)
@@ -80,7 +81,7 @@ class RunController(QObject):
     @property
     def running(self) -> bool:
         """True from Train until the worker thread has finished."""
-        return self.job is not None and not self.job.finished.is_set()
+        return self.job is not None and not self.settled
 
     @property
     def paused(self) -> bool:
@@ -116,6 +117,7 @@ class RunController(QObject):
             base_dir=self.document.base_dir,
             histogram_every=HISTOGRAM_EVERY,
         )
+        self.settled = False
         self.job = self.jobs.start(partial(train_run, self.trainer, self.bridge), self._finished, self._crashed)
         self.dirty = True
         self.state_changed.emit()
@@ -140,7 +142,7 @@ class RunController(QObject):
         """Stop any run and wait for its thread; True when no thread is left running."""
         if self.job is None:
             return True
-        if self.running and self.trainer is not None:
+        if not self.job.finished.is_set() and self.trainer is not None:
             self.trainer.request_stop()
         return self.job.finished.wait(timeout_ms / 1000)
 
@@ -186,7 +188,10 @@ class RunController(QObject):
             self.redraw.emit()
 
     def _finished(self, _result: object) -> None:
-        self.dirty = True
+        # Queued after every event of the run: the records are complete, so draw the end now.
+        self.settled = True
+        self.dirty = False
+        self.redraw.emit()
         self.state_changed.emit()
 
     def _crashed(self, error: BaseException, trace: str) -> None:
