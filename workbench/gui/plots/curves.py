@@ -85,28 +85,8 @@ class CurvePlotPanel(QWidget):
             )
             self.batch.setClipToView(True)
             self.batch.setDownsampling(auto=True, method="peak")
-        self.train: Any = item.plot(
-            [],
-            [],
-            pen=_pen(TRAIN),
-            symbol="o",
-            symbolSize=4,
-            symbolBrush=TRAIN,
-            symbolPen=None,
-            name="training",
-            connect="finite",
-        )
-        self.val: Any = item.plot(
-            [],
-            [],
-            pen=_pen(VAL),
-            symbol="o",
-            symbolSize=4,
-            symbolBrush=VAL,
-            symbolPen=None,
-            name="validation",
-            connect="finite",
-        )
+        self.train: Any = self._epoch_curve(TRAIN, "training")
+        self.val: Any = self._epoch_curve(VAL, "validation")
         self.region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(214, 39, 40, 30), pen=pg.mkPen(None))
         self.region.setZValue(-10)
         self.region_label = pg.TextItem("overfitting", color=STOP, anchor=(0, 0))
@@ -132,6 +112,19 @@ class CurvePlotPanel(QWidget):
         for extra in cached:
             if extra is not None:
                 extra.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def _epoch_curve(self, colour: str, name: str) -> Any:
+        return self.item.plot(
+            [],
+            [],
+            pen=_pen(colour),
+            symbol="o",
+            symbolSize=4,
+            symbolBrush=colour,
+            symbolPen=None,
+            name=name,
+            connect="finite",
+        )
 
     @Slot(bool)
     def set_log(self, on: bool) -> None:
