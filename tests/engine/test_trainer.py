@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -306,3 +307,28 @@ def test_the_torch_free_schedule_preview_matches_torch(scheduler: dict[str, obje
 
     spec = tiny(scheduler=scheduler).training.scheduler
     assert learning_rates(spec, 0.1, 12) == pytest.approx(lr_schedule(spec, 0.1, 12), rel=1e-9, abs=1e-12)
+
+
+def test_regression_logs_mae(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=200), rng.normal(size=200)
+    rows = "\n".join(f"{x:.4f},{y:.4f},{2 * x - y:.4f}" for x, y in zip(a, b, strict=True))
+    (tmp_path / "r.csv").write_text("a,b,target\n" + rows + "\n")
+    experiment = tiny(
+        epochs=15,
+        optimizer={"name": "Adam", "lr": 0.02},
+        layers=[{"type": "Linear", "out_features": 1}],
+        dataset={
+            "kind": "csv",
+            "path": "r.csv",
+            "target": "target",
+            "task": "regression",
+            "val_fraction": 0.2,
+            "test_fraction": 0.1,
+        },
+    )
+    rec = Recorder()
+    history = Trainer(experiment, [rec], base_dir=tmp_path).fit()
+    assert set(rec.epoch_logs[0]) == {"loss", "mae", "val_loss", "val_mae", "lr"}
+    assert history.history["val_mae"][-1] < 0.5 * history.history["val_mae"][0]
+    assert history.test is not None and history.test.mae is not None and history.test.confusion is None

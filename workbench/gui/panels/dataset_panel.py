@@ -75,7 +75,7 @@ def load_preview(dataset: DatasetBase, seed: int, base_dir: Path | None) -> Prev
     if raw.is_image:
         images = raw.x[:PREVIEW_SAMPLES].numpy().copy()
         labels = [raw.class_names[int(k)] if raw.class_names else str(k) for k in raw.y[:PREVIEW_SAMPLES].tolist()]
-    elif raw.input_shape == (2,):
+    elif raw.input_shape == (2,) and raw.task is Task.CLASSIFICATION:
         step = max(1, len(raw.y) // SCATTER_POINTS)
         points, point_labels = raw.x[::step].numpy().copy(), raw.y[::step].numpy().copy()
     return Preview(len(raw.y), raw.input_shape, raw.task, raw.class_names, images, labels or [], points, point_labels)
