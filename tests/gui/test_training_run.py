@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph.exporters
-import pytest
 import torch
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -24,7 +24,7 @@ RUN_TIMEOUT = 60_000
 def start(window: Any, qtbot: QtBot, experiment: ExperimentSpec) -> None:
     window.document.replace(experiment, None)
     assert window.train_button.isEnabled(), window.train_button.toolTip()
-    qtbot.mouseClick(window.train_button, pytest.importorskip("PySide6.QtCore").Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
     assert window.runs.running
 
 
@@ -55,7 +55,7 @@ def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
 def test_stop_button_ends_the_run_within_seconds(window: Any, qtbot: QtBot) -> None:
     start(window, qtbot, tiny(epochs=100_000))
     qtbot.waitUntil(lambda: window.runs.current.progress is not None, timeout=RUN_TIMEOUT)
-    qtbot.mouseClick(window.stop_button, pytest.importorskip("PySide6.QtCore").Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.runs.job.finished.is_set(), timeout=5_000)
     wait_done(window, qtbot)
     assert window.runs.current.ended.reason is StopReason.USER_STOPPED
@@ -142,7 +142,7 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
     (train_overlay, val_overlay) = next(iter(view.loss_panel.overlays.values()))
     assert len(train_overlay.getData()[0]) == 2
     item = view.runs.item(0)
-    item.setCheckState(pytest.importorskip("PySide6.QtCore").Qt.CheckState.Unchecked)
+    item.setCheckState(Qt.CheckState.Unchecked)
     qtbot.wait(120)
     assert view.loss_panel.overlays == {}
     view.runs.setCurrentRow(0)

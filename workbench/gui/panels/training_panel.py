@@ -53,6 +53,9 @@ class QtTrainingPanel(QWidget):
         self.lr_plot.setFixedHeight(110)
         self.lr_plot.setMouseEnabled(False, False)
         self.lr_plot.hideButtons()
+        left = self.lr_plot.getPlotItem().getAxis("left")
+        left.enableAutoSIPrefix(False)
+        left.setWidth(52)  # room for labels such as 0.0005 whatever the rate
         self.lr_curve: Any = self.lr_plot.plot(pen=pg.mkPen("#1f77b4", width=2), stepMode="center")
         layout.addWidget(self.lr_plot)
         layout.addStretch(1)

@@ -176,7 +176,7 @@ class CurvePlotPanel(QWidget):
             self.best_line.setValue(best)
             value = self._value_at(record, self.val_key if len(val) else self.train_key, best)
             self.best_line.label.setFormat(f"best: epoch {best}" + (f" ({value:.4g})" if value is not None else ""))
-        self._show_region(record, x, train, val)
+        self._show_region(record, val)
         self._show_stop(record)
         batch = [record.batch_loss.view()] if self.batch is not None else []
         self._fit(record, [train, val, *batch])
@@ -185,7 +185,8 @@ class CurvePlotPanel(QWidget):
         values = record.logs.get(key, [])
         return values[epoch - 1] if 0 < epoch <= len(values) else None
 
-    def _show_region(self, record: RunRecord, x: np.ndarray, train: np.ndarray, val: np.ndarray) -> None:
+    def _show_region(self, record: RunRecord, val: np.ndarray) -> None:
+        """Shade the overfitting span (from the loss curves); label it at the top of this plot's values."""
         epochs, loss = record.series("loss")
         _, val_loss = record.series("val_loss")
         span = overfitting_span(loss, val_loss, epochs)
