@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QComboBox
+import qasync
+from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
+from tests.engine.test_downloads import mnist_files, serve_file
+from workbench.engine import download as dl
 from workbench.gui.document import ExperimentDocument
 from workbench.gui.panels.dataset_panel import QtDatasetPanel
 from workbench.spec import load_preset
@@ -80,3 +88,100 @@ def test_cancel_drops_the_result(panel: QtDatasetPanel, qtbot: QtBot) -> None:
     assert job is not None and job.cancelled and panel.summary.text() == "Loading cancelled."
     qtbot.waitUntil(lambda: not panel.jobs.running, timeout=10_000)
     assert panel.summary.text() == "Loading cancelled."
+
+
+def run_on_qasync(coro_fn: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine on a qasync loop over the test's QApplication, as the application does."""
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(asyncio.wait_for(coro_fn(), timeout=60))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.02)
+
+
+def served_mnist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """MNIST's files behind file:// URLs; returns the empty root to download into."""
+    remotes = []
+    for name, data in mnist_files(30, 10).items():
+        base, md5, size = serve_file(tmp_path / "server", name, data)
+        remotes.append(dl.Remote(name, (base + name,), md5, size))
+    source = dl.SOURCES["mnist"]
+    monkeypatch.setitem(dl.SOURCES, "mnist", dl.Source(source.folder, tuple(remotes), source.expected))
+    return tmp_path / "root"
+
+
+def test_download_runs_on_the_asyncio_loop_with_progress(
+    panel: QtDatasetPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = served_mnist(tmp_path, monkeypatch)
+    shown: list[tuple[int, bool]] = []
+    original = panel._show_download
+
+    def record(progress: dl.DownloadProgress, stop: threading.Event) -> None:
+        original(progress, stop)
+        shown.append((panel.progress.value(), panel.busy.isVisibleTo(panel) and panel.progress.maximum() == 1000))
+
+    monkeypatch.setattr(panel, "_show_download", record)
+
+    async def scenario() -> None:
+        panel.document.set_dataset(load_preset("mnist_mlp").dataset.model_copy(update={"root": str(root)}))
+        await until(lambda: panel.download_task is None and panel.job is None and not panel.timer.isActive())
+
+    run_on_qasync(scenario)
+    values = [value for value, _ in shown]
+    assert values and values[-1] == 1000 and values == sorted(values)
+    assert all(bar_shown for _, bar_shown in shown)
+    assert dl.is_present("mnist", root)
+    assert "training" in panel.summary.text() and not panel.thumbnails.pixmap().isNull()
+    assert not panel.busy.isVisibleTo(panel)
+
+
+def test_cancel_stops_a_download_and_keeps_nothing(
+    panel: QtDatasetPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = served_mnist(tmp_path, monkeypatch)
+    started = threading.Event()
+
+    def slow_stream(url: str, part: Path, report: Callable[[int], object], cancelled: Callable[[], bool]) -> str:
+        part.write_bytes(b"partial")
+        started.set()
+        while not cancelled():  # a download that would take a long time
+            time.sleep(0.01)
+        raise dl.DownloadCancelled("download cancelled")
+
+    monkeypatch.setattr(dl, "_stream", slow_stream)
+
+    async def scenario() -> None:
+        panel.document.set_dataset(load_preset("mnist_mlp").dataset.model_copy(update={"root": str(root)}))
+        await until(started.is_set)
+        panel.cancel_button.click()
+        await until(lambda: panel.download_task is None)
+
+    run_on_qasync(scenario)
+    assert "Download cancelled" in panel.summary.text() and not panel.busy.isVisibleTo(panel)
+    assert not [p for p in root.rglob("*") if p.is_file()]
+    assert panel.job is None  # nothing was loaded after the cancel
+
+
+def test_failed_download_says_what_to_do(
+    panel: QtDatasetPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = dl.SOURCES["mnist"]
+    dead = [dl.Remote(r.name, ((tmp_path / "gone").as_uri() + "/x",), r.md5, r.size) for r in source.files]
+    monkeypatch.setitem(dl.SOURCES, "mnist", dl.Source(source.folder, tuple(dead), source.expected))
+
+    async def scenario() -> None:
+        panel.document.set_dataset(load_preset("mnist_mlp").dataset.model_copy(update={"root": str(tmp_path)}))
+        await until(lambda: panel.message.isVisibleTo(panel))
+
+    run_on_qasync(scenario)
+    text = panel.message.text()
+    assert "could not download train-images-idx3-ubyte.gz" in text and "IDX files" in text
+    assert panel.message.isVisibleTo(panel) and not panel.busy.isVisibleTo(panel)

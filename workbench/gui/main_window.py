@@ -465,6 +465,7 @@ class QtMainWindow(QMainWindow):
         if not self._confirm_discard():
             event.ignore()
             return
+        self.dataset_panel.download_stop.set()  # a download thread ends within one chunk, keeping nothing
         if not self.runs.shutdown(STOP_WAIT_MS) or not self.jobs.shutdown(STOP_WAIT_MS):
             # Still inside one step (loading data): keep the window until the engine thread is done.
             self.statusBar().showMessage("Stopping the run… the window closes when it has stopped.")

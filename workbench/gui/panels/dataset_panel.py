@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,6 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...engine.download import (
+    Downloadable,
+    DownloadCancelled,
+    DownloadError,
+    DownloadProgress,
+    dataset_root,
+    fetch,
+    is_present,
+)
 from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
 from ...spec.datasets import Cifar10Dataset, FashionMnistDataset, MnistDataset
 from ...spec.split import SplitError, split_indices
@@ -50,6 +63,34 @@ OFFLINE_HINT = (
     "Offline? Put the files in the folder named above, or choose “IDX files” and point at "
     "your own copy of the .idx / .gz files."
 )
+
+
+def in_thread(fn: Callable[[], Any]) -> asyncio.Future[Any]:
+    """Run `fn` on a new daemon thread; the future settles on the running loop (a daemon, so that a
+    stalled network never holds up quitting)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            outcome, error = fn(), None
+        except Exception as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            outcome, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, outcome, error)
+        except RuntimeError:  # the loop is closed: the window is gone
+            pass
+
+    threading.Thread(target=run, daemon=True, name="workbench-download").start()
+    return future
 
 
 @dataclass(frozen=True)
@@ -91,6 +132,9 @@ class QtDatasetPanel(QWidget):
         self.document = document
         self.jobs = jobs or JobRunner(self)
         self.job: Job | None = None
+        # Our own reference: qasync keeps only weak ones, and a collected task would stop silently.
+        self.download_task: asyncio.Task[None] | None = None
+        self.download_stop = threading.Event()
         self.cache: dict[str, Preview] = {}
         self.shown_key = ""
         self._build()
@@ -115,8 +159,7 @@ class QtDatasetPanel(QWidget):
         busy = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setObjectName("datasetProgress")
-        self.progress.setRange(0, 0)  # the loaders do not report a fraction: a busy bar
-        self.progress.setTextVisible(False)
+        self._busy_bar()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("datasetCancelButton")
         self.cancel_button.clicked.connect(self.cancel)
@@ -176,20 +219,95 @@ class QtDatasetPanel(QWidget):
             self._show(self.cache[key], spec)
             return
         self.cancel()
-        downloading = (
-            isinstance(spec.dataset, MnistDataset | FashionMnistDataset | Cifar10Dataset) and spec.dataset.download
-        )
-        self.summary.setText("Downloading (or reading) the data…" if downloading else "Loading the data…")
+        dataset = spec.dataset
+        if self._needs_download(dataset) and self._start_download(dataset):  # type: ignore[arg-type]
+            return
+        self._busy_bar()
+        self.summary.setText("Loading the data…")
         self.busy.show()
         self.message.hide()
-        dataset, seed, base_dir = spec.dataset, spec.training.seed, self.document.base_dir
+        seed, base_dir = spec.training.seed, self.document.base_dir
         self.job = self.jobs.start(
             partial(load_preview, dataset, seed, base_dir), partial(self._loaded, key), self._failed
         )
 
+    def _busy_bar(self) -> None:
+        self.progress.setRange(0, 0)  # the loaders do not report a fraction: a busy bar
+        self.progress.setTextVisible(False)
+
+    # --- downloading --------------------------------------------------------------------------
+
+    def _needs_download(self, dataset: DatasetBase) -> bool:
+        if not isinstance(dataset, MnistDataset | FashionMnistDataset | Cifar10Dataset) or not dataset.download:
+            return False
+        return not is_present(dataset.kind, dataset_root(dataset, self.document.base_dir))
+
+    def _start_download(self, dataset: Downloadable) -> bool:
+        """Download on a thread of its own, awaited on the application's asyncio loop (qasync).
+
+        False without a running loop (a script driving the window): the engine thread's loader
+        then downloads as part of loading, behind a busy bar.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self.download_stop = threading.Event()
+        root = dataset_root(dataset, self.document.base_dir)
+        self.summary.setText(f"Downloading {KIND_LABELS[dataset.kind]} into {root}…")
+        self.message.hide()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.progress.setTextVisible(True)
+        self.busy.show()
+        self.download_task = loop.create_task(self._download(dataset, root, self.download_stop))
+        return True
+
+    async def _download(self, dataset: Downloadable, root: Path, stop: threading.Event) -> None:
+        report = self._throttled(asyncio.get_running_loop(), stop)
+        done = False
+        try:
+            await in_thread(lambda: fetch(dataset.kind, root, progress=report, cancelled=stop.is_set))
+            done = True
+        except DownloadCancelled:
+            self.summary.setText("Download cancelled: nothing half-downloaded was kept.")
+        except DownloadError as exc:
+            self.summary.setText("No data to show.")
+            self.message.setText(f"{exc}\n{OFFLINE_HINT}")
+            self.message.show()
+        self.download_task = None
+        self.busy.hide()
+        if done:
+            self.load_preview()  # the files are there now: read them on the engine thread
+
+    def _throttled(self, loop: asyncio.AbstractEventLoop, stop: threading.Event) -> Callable[[DownloadProgress], None]:
+        """A progress callback for the download thread: about ten updates a second, handed to the loop."""
+        last = [0.0]
+
+        def report(progress: DownloadProgress) -> None:
+            now = time.monotonic()
+            if stop.is_set() or (now - last[0] < 0.1 and progress.done < progress.total):
+                return
+            last[0] = now
+            loop.call_soon_threadsafe(self._show_download, progress, stop)
+
+        return report
+
+    def _show_download(self, progress: DownloadProgress, stop: threading.Event) -> None:
+        if stop.is_set():
+            return  # cancelled (or the window closed) meanwhile
+        self.progress.setValue(round(1000 * progress.done / max(progress.total, 1)))
+        self.progress.setFormat(f"%p% of {progress.total / 1e6:.1f} MB")
+        if progress.file:
+            self.summary.setText(f"Downloading {progress.file}…")
+
     @Slot()
     def cancel(self) -> None:
-        """Stop waiting for the current load; its result will be dropped."""
+        """Stop the current download, or stop waiting for the current load (its result is dropped)."""
+        if self.download_task is not None:
+            self.download_stop.set()  # the download thread stops within one chunk and cleans up
+            return
         if self.job is not None:
             self.job.cancel()
             self.job = None

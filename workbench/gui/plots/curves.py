@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 
 from ...engine.events import StopReason
 from ..run_data import RunRecord, overfitting_span
+from .axes import grid_axes, show_grid
 
 TRAIN = "#1f77b4"
 VAL = "#ff7f0e"
@@ -50,11 +51,11 @@ class CurvePlotPanel(QWidget):
             self.log_box.toggled.connect(self.set_log)
             header.addWidget(self.log_box)
         layout.addLayout(header)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", axisItems=grid_axes("w"))
         self.plot.setObjectName(name)
         self.plot.setAccessibleName(title)
         self.item: Any = self.plot.getPlotItem()
-        self.item.showGrid(x=True, y=True, alpha=0.25)
+        show_grid(self.item)
         self.item.setLabel("bottom", "epoch")
         self.item.setClipToView(True)
         self.item.addLegend(offset=(-10, 10))

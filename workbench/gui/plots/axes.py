@@ -1,0 +1,53 @@
+"""An axis whose grid lines are drawn opaque: alpha-blended lines are Qt's slowest way to draw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPen
+
+
+def opaque(colour: QColor, background: QColor) -> QColor:
+    """The opaque colour `colour` shows when blended over `background`."""
+    a = colour.alphaF()
+    fore = (colour.red(), colour.green(), colour.blue())
+    back = (background.red(), background.green(), background.blue())
+    return QColor(*(round(a * c + (1 - a) * b) for c, b in zip(fore, back, strict=True)))
+
+
+class OpaqueGridAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no type hints
+    """A pyqtgraph axis for plots with a grid, drawn with the look of the usual one.
+
+    pyqtgraph fades grid lines with alpha; Qt's raster engine blends such lines pixel by pixel
+    (measured: 60 plot-high lines take 14 ms with alpha, 0.4 ms opaque), and the grid was most of
+    a plot's frame during training. The same colours, pre-blended over the plot's background, look
+    the same on an opaque background. `show_grid` puts the axes below the curves so that opaque
+    lines never cover them.
+    """
+
+    def __init__(self, orientation: str, background: str = "w", **kwargs: Any) -> None:
+        super().__init__(orientation, **kwargs)
+        self.background = pg.mkColor(background)
+
+    def drawPicture(self, p: Any, axisSpec: Any, tickSpecs: Any, textSpecs: Any) -> None:  # noqa: N802, N803
+        """Draw as pyqtgraph does, with each translucent tick pen made opaque first."""
+        solid = []
+        for pen, p1, p2 in tickSpecs:
+            if pen.color().alpha() < 255:
+                pen = QPen(pen)
+                pen.setColor(opaque(pen.color(), self.background))
+            solid.append((pen, p1, p2))
+        super().drawPicture(p, axisSpec, solid, textSpecs)
+
+
+def grid_axes(background: str = "w") -> dict[str, OpaqueGridAxis]:
+    """Left and bottom axes for `pg.PlotWidget(axisItems=...)`."""
+    return {side: OpaqueGridAxis(side, background) for side in ("left", "bottom")}
+
+
+def show_grid(item: Any, alpha: float = 0.25) -> None:
+    """Turn on a plot item's grid with its axes stacked below the data (pyqtgraph puts them above)."""
+    item.showGrid(x=True, y=True, alpha=alpha)
+    for side in ("left", "bottom"):
+        item.getAxis(side).setZValue(-0.5)
