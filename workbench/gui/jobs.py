@@ -5,17 +5,12 @@ One thread, not a pool: PyTorch's OpenMP runtime gives every thread that runs te
 team of worker threads, and on a small machine two teams slow training down severalfold (measured:
 digits_cnn at 4,300 instead of 11,000 samples/s on 2 cores). The GUI thread runs no tensor code.
 
-The engine thread runs at a lower scheduling priority (where the system allows one thread to):
-the threads PyTorch starts from it inherit that priority, so the window's thread gets a core as
-soon as it has something to draw, and training still takes every cycle the window leaves idle.
-
 Results come back through a queued signal to a slot of the GUI-thread runner, which calls the
 job's callbacks there. A job can be cancelled: its result is then dropped (a thread is never killed).
 """
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import traceback
@@ -23,24 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-
-ENGINE_NICE = 4
-
-
-def lower_priority(nice: int = ENGINE_NICE) -> bool:
-    """Lower the calling thread's priority by `nice` steps; False where the system has no such thing.
-
-    On Linux a thread's nice value is its own, and threads it starts inherit it. Elsewhere the
-    call would lower the whole process (or is unavailable), so it is left alone there.
-    """
-    if not hasattr(os, "setpriority") or not os.uname().sysname == "Linux":
-        return False
-    tid = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
-    except OSError:
-        return False
-    return True
 
 
 class Job:
@@ -79,7 +56,6 @@ class JobRunner(QObject):
 
     def _serve(self, tasks: queue.Queue[Job | None], relay: _Relay) -> None:
         """The engine thread: run jobs in order until told to stop."""
-        lower_priority()
         while (job := tasks.get()) is not None:
             try:
                 result = job.fn()
