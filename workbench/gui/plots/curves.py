@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 
 from ...engine.events import StopReason
 from ..run_data import RunRecord, overfitting_span
-from .axes import grid_axes, show_grid
+from .axes import grid_axes, settle_view, show_grid
 
 TRAIN = "#1f77b4"
 VAL = "#ff7f0e"
@@ -181,6 +181,7 @@ class CurvePlotPanel(QWidget):
         self._show_stop(record)
         batch = [record.batch_loss.view()] if self.batch is not None else []
         self._fit(record, [train, val, *batch])
+        settle_view(self.view)
 
     def _value_at(self, record: RunRecord, key: str, epoch: int) -> float | None:
         values = record.logs.get(key, [])

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 
 from ...engine.events import HistogramSnapshot, LayerHistogram
 from ..run_data import RunRecord
+from .axes import settle_view
 
 BINS = 60
 
@@ -117,3 +118,5 @@ class HistogramPanel(QWidget):
         self.image.setImage(np.log1p(image), autoLevels=True)
         width = max(steps[-1] - steps[0], 1)
         self.image.setRect(QRectF(steps[0], grid[0], width, grid[-1] - grid[0]))
+        for plot in (self.plot, self.history_plot):
+            settle_view(plot.getPlotItem().getViewBox())

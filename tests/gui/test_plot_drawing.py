@@ -1,0 +1,86 @@
+"""What keeps the plots cheap to draw during a run: opaque grid lines, one paint per frame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QColor, QPainter, QPixmap
+from pytestqt.qtbot import QtBot
+
+from workbench.engine.stream import EpochEnded
+from workbench.gui.plots.axes import OpaqueGridAxis, opaque
+from workbench.gui.plots.curves import CurvePlotPanel
+from workbench.gui.run_data import RunRecord
+from workbench.spec import load_preset
+
+
+def test_opaque_matches_the_blend_over_the_background() -> None:
+    grey = opaque(QColor(0, 0, 0, 64), QColor("white"))
+    assert (grey.red(), grey.green(), grey.blue(), grey.alpha()) == (191, 191, 191, 255)
+    tinted = opaque(QColor(255, 0, 0, 128), QColor(0, 0, 255))
+    assert (tinted.red(), tinted.green(), tinted.blue()) == (128, 0, 127)
+
+
+class _Recorder:
+    """Stands in for a QPainter and keeps the colours of the pens it is given."""
+
+    RenderHint = QPainter.RenderHint
+
+    def __init__(self) -> None:
+        self.alphas: list[int] = []
+
+    def setPen(self, pen: Any) -> None:  # noqa: N802 - QPainter's name
+        self.alphas.append(pen.color().alpha() if hasattr(pen, "color") else 255)
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args: None
+
+
+def test_grid_lines_reach_the_painter_opaque(qtbot: QtBot) -> None:
+    plot = pg.PlotWidget(background="w", axisItems={"left": OpaqueGridAxis("left")})
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.getPlotItem().showGrid(x=True, y=True, alpha=0.25)
+    axis = plot.getPlotItem().getAxis("left")
+    pixmap = QPixmap(400, 300)
+    painter = QPainter(pixmap)
+    specs = axis.generateDrawSpecs(painter)
+    painter.end()
+    assert specs is not None and any(pen.color().alpha() < 255 for pen, _, _ in specs[1])  # pyqtgraph's own
+    recorder = _Recorder()
+    axis.drawPicture(recorder, *specs)
+    assert len(recorder.alphas) > 3 and set(recorder.alphas) == {255}
+
+
+class _PaintCounter(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+def test_a_new_epoch_paints_the_plot_once(qtbot: QtBot) -> None:
+    panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=True)
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    record = RunRecord(load_preset("digits_mlp"))
+    counter = _PaintCounter()
+    panel.plot.viewport().installEventFilter(counter)
+    for epoch in range(12):
+        record.add_epoch(EpochEnded(epoch, {"loss": 1 / (epoch + 1), "val_loss": 1.2 / (epoch + 1)}, 0, 1.0, None, 1))
+        panel.show_run(record)
+        qtbot.wait(30)
+    counter.paints = 0
+    before = panel.view.viewRange()
+    record.add_epoch(EpochEnded(12, {"loss": 0.08, "val_loss": 0.1}, 0, 1.0, None, 1))  # one more epoch: x grows
+    panel.show_run(record)
+    qtbot.wait(100)
+    assert panel.view.viewRange() != before
+    assert counter.paints == 1
