@@ -46,6 +46,7 @@ def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
     counts = view.histograms.current.getData()[1]
     assert counts is not None and counts.sum() == 2 * 16  # first Linear layer's weights
     assert view.histograms.layer_combo.count() == 2
+    assert view.accuracy_panel.legend_bottom is True and view.loss_panel.legend_bottom is None  # free corners
     assert view.results.reason.text().startswith("Finished all 2 epochs")
     assert view.results.matrix.isVisibleTo(view.results) and view.results.matrix.rowCount() == 2
     assert window.left_dock.widget().isEnabled() and window.export_button.isEnabled()

@@ -97,6 +97,7 @@ class QtTrainingView(QWidget):
         metric = record.started.metric if record.started else "accuracy"
         self.accuracy_panel.title.setText("<b>Accuracy</b>" if metric == "accuracy" else "<b>Mean absolute error</b>")
         self.accuracy_panel.train_key, self.accuracy_panel.val_key = metric, f"val_{metric}"
+        self.accuracy_panel.put_legend(bottom=metric == "accuracy")
         runs = tuple((id(r), r.visible, r.label) for r in self.controller.records)
         wanted = {
             "loss": (id(record), len(record.epochs), len(record.batch_loss), ended, runs),

@@ -76,6 +76,7 @@ class CurvePlotPanel(QWidget):
         self.user_zoomed = False
         self.view.sigRangeChangedManually.connect(self._zoomed)
         self.finished_fit = False
+        self.legend_bottom: bool | None = None
 
     def _make_items(self, batch_curve: bool) -> None:
         item = self.item
@@ -126,6 +127,15 @@ class CurvePlotPanel(QWidget):
             name=name,
             connect="finite",
         )
+
+    def put_legend(self, bottom: bool) -> None:
+        """Keep the legend in the corner the curves leave free: top right for falling values (loss),
+        bottom right for rising ones (accuracy)."""
+        legend = self.item.legend
+        if legend is not None and self.legend_bottom != bottom:
+            self.legend_bottom = bottom
+            corner = (1, 1) if bottom else (1, 0)
+            legend.anchor(itemPos=corner, parentPos=corner, offset=(-10, -10 if bottom else 10))
 
     @Slot(bool)
     def set_log(self, on: bool) -> None:
