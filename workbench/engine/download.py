@@ -13,9 +13,6 @@ import gzip
 import hashlib
 import os
 import shutil
-import tarfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,7 +176,7 @@ def _download(remote: Remote, target: Path, report: Callable[[int], object], can
         except DownloadCancelled:
             part.unlink(missing_ok=True)
             raise
-        except (OSError, urllib.error.URLError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # URLError is an OSError
             part.unlink(missing_ok=True)
             failures.append(f"{url}: {getattr(exc, 'reason', None) or exc}")
             continue
@@ -195,6 +192,8 @@ def _download(remote: Remote, target: Path, report: Callable[[int], object], can
 
 
 def _stream(url: str, part: Path, report: Callable[[int], object], cancelled: Cancelled | None) -> str:
+    import urllib.request  # here, not at the top: the window imports this module while starting
+
     digest = hashlib.md5(usedforsecurity=False)
     received = 0
     with urllib.request.urlopen(url, timeout=30) as response, part.open("wb") as out:  # noqa: S310 - fixed URLs
@@ -230,6 +229,8 @@ def _gunzip(archive: Path, target: Path) -> None:
 
 def _untar(archive: Path, root: Path) -> None:
     """Unpack a tar archive under `root`, refusing members that would land outside it or are not plain."""
+    import tarfile
+
     base = root.resolve()
     try:
         with tarfile.open(archive, "r:gz") as tar:
