@@ -163,11 +163,21 @@ def test_cancel_stops_a_download_and_keeps_nothing(
         await until(started.is_set)
         panel.cancel_button.click()
         await until(lambda: panel.download_task is None)
+        assert "Download cancelled" in panel.summary.text() and not panel.busy.isVisibleTo(panel)
+        assert not [p for p in root.rglob("*") if p.is_file()]
+        assert panel.job is None  # nothing was loaded after the cancel
+        assert panel.retry_button.isVisibleTo(panel)
+        panel.document.set_dataset(panel.document.spec.dataset.model_copy(update={"val_fraction": 0.15}))
+        await asyncio.sleep(0.5)  # longer than the panel's typing delay
+        assert panel.download_task is None  # another edit does not restart the download
+        started.clear()
+        panel.retry_button.click()
+        assert panel.download_task is not None and not panel.retry_button.isVisibleTo(panel)
+        await until(started.is_set)
+        panel.cancel_button.click()
+        await until(lambda: panel.download_task is None)
 
     run_on_qasync(scenario)
-    assert "Download cancelled" in panel.summary.text() and not panel.busy.isVisibleTo(panel)
-    assert not [p for p in root.rglob("*") if p.is_file()]
-    assert panel.job is None  # nothing was loaded after the cancel
 
 
 def test_failed_download_says_what_to_do(

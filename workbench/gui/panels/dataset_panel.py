@@ -169,6 +169,11 @@ class QtDatasetPanel(QWidget):
         self.busy.setLayout(busy)
         self.busy.hide()
         layout.addWidget(self.busy)
+        self.retry_button = QPushButton("Try the download again")
+        self.retry_button.setObjectName("datasetRetryButton")
+        self.retry_button.clicked.connect(self.retry)
+        self.retry_button.hide()
+        layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.message = QLabel()
         self.message.setObjectName("datasetMessage")
         self.message.setWordWrap(True)
@@ -219,6 +224,7 @@ class QtDatasetPanel(QWidget):
             self._show(self.cache[key], spec)
             return
         self.cancel()
+        self.retry_button.hide()
         dataset = spec.dataset
         if self._needs_download(dataset) and self._start_download(dataset):  # type: ignore[arg-type]
             return
@@ -261,10 +267,12 @@ class QtDatasetPanel(QWidget):
         self.progress.setFormat("%p%")
         self.progress.setTextVisible(True)
         self.busy.show()
-        self.download_task = loop.create_task(self._download(dataset, root, self.download_stop))
+        self.download_task = loop.create_task(
+            self._download(dataset, root, self.download_stop, self._key(self.document.spec))
+        )
         return True
 
-    async def _download(self, dataset: Downloadable, root: Path, stop: threading.Event) -> None:
+    async def _download(self, dataset: Downloadable, root: Path, stop: threading.Event, key: str) -> None:
         report = self._throttled(asyncio.get_running_loop(), stop)
         done = False
         try:
@@ -280,6 +288,16 @@ class QtDatasetPanel(QWidget):
         self.busy.hide()
         if done:
             self.load_preview()  # the files are there now: read them on the engine thread
+            return
+        # Settled until the student asks again: other edits must not restart a download.
+        self.shown_key = key
+        self.retry_button.show()
+
+    @Slot()
+    def retry(self) -> None:
+        """Start the download again after a cancel or a failure."""
+        self.shown_key = ""
+        self.load_preview()
 
     def _throttled(self, loop: asyncio.AbstractEventLoop, stop: threading.Event) -> Callable[[DownloadProgress], None]:
         """A progress callback for the download thread: about ten updates a second, handed to the loop."""
