@@ -72,3 +72,16 @@ class TestResult:
     samples: int
     confusion: np.ndarray | None
     class_names: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class BoundarySnapshot:
+    """The predicted class and its probability over a grid; rows go up the y axis."""
+
+    epoch: int  # epochs done when it was taken
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    classes: np.ndarray  # (rows, columns) int64 predicted class
+    confidence: np.ndarray  # (rows, columns) float32 probability of that class
+    points: np.ndarray  # (N, 2) float32 training inputs, as the student's data has them
+    labels: np.ndarray  # (N,) int64 their classes

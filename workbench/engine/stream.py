@@ -7,11 +7,13 @@ emits a Qt signal with a queued connection.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .callbacks import Callback, Logs
-from .events import HistogramSnapshot, Progress, StopReason, TestResult
+from .events import BoundarySnapshot, HistogramSnapshot, Progress, StopReason, TestResult
 
 
 @dataclass(frozen=True)
@@ -64,18 +66,26 @@ class RunFailed:
     error: str | None = None
 
 
-Event = RunStarted | Progress | EpochEnded | HistogramSnapshot | RunEnded | RunFailed
+Event = RunStarted | Progress | EpochEnded | HistogramSnapshot | BoundarySnapshot | RunEnded | RunFailed
 
 
 class EventStream(Callback):
     """Sends every hook of interest to `sink` as a plain event; epoch and terminal events are never dropped."""
 
-    def __init__(self, sink: Callable[[Event], None]) -> None:
+    def __init__(self, sink: Callable[[Event], None], boundary_every: float | None = 0.3) -> None:
+        """`boundary_every`: least seconds between decision-boundary pictures (2-D data), None for none."""
         self.sink = sink
+        self.boundary_every = boundary_every
+        self.boundary: Any = None  # a BoundaryGrid when the data is 2-D points to classify
+        self.boundary_at = 0.0
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         t = self.trainer
         assert t is not None and t.data is not None and t.model is not None
+        if self.boundary_every is not None:
+            from .boundary import BoundaryGrid, applies  # torch: only ever loaded where training runs
+
+            self.boundary = BoundaryGrid(t.data) if applies(t.data) else None
         self.sink(
             RunStarted(
                 device=t.history.device,
@@ -104,8 +114,15 @@ class EventStream(Callback):
         self.sink(
             EpochEnded(epoch, dict(logs or {}), t.history.best_epoch, t.history.best_value, t.patience_left, t.elapsed)
         )
+        now = time.monotonic()
+        if self.boundary is not None and t.model is not None and now - self.boundary_at >= (self.boundary_every or 0):
+            self.boundary_at = now
+            self.sink(self.boundary.snapshot(t.model, epoch + 1))
 
     def on_train_end(self, logs: Logs | None = None) -> None:
         h = self.trainer.history if self.trainer is not None else None
         assert h is not None and h.stop_reason is not None
+        model = self.trainer.model if self.trainer is not None else None
+        if self.boundary is not None and model is not None:  # the final weights (the best, when restored)
+            self.sink(self.boundary.snapshot(model, len(h.epoch)))
         self.sink(RunEnded(h.stop_reason, h.message, h.best_epoch, h.best_value, len(h.epoch), h.test, h.error))

@@ -1,0 +1,51 @@
+"""The decision-boundary pictures of 2-D classifiers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.engine.helpers import tiny
+from workbench.engine import Trainer
+from workbench.engine.events import BoundarySnapshot
+from workbench.engine.stream import EpochEnded, Event, EventStream, RunEnded
+
+
+def run(spec: object, boundary_every: float | None = 0.0) -> list[Event]:
+    events: list[Event] = []
+    Trainer(spec, [EventStream(events.append, boundary_every=boundary_every)]).fit()  # type: ignore[arg-type]
+    return events
+
+
+def test_a_picture_per_epoch_and_one_of_the_final_weights() -> None:
+    events = run(tiny(epochs=3))
+    kinds = [type(e).__name__ for e in events if isinstance(e, EpochEnded | BoundarySnapshot | RunEnded)]
+    assert kinds == ["EpochEnded", "BoundarySnapshot"] * 3 + ["BoundarySnapshot", "RunEnded"]
+    pictures = [e for e in events if isinstance(e, BoundarySnapshot)]
+    assert [p.epoch for p in pictures] == [1, 2, 3, 3]
+    last = pictures[-1]
+    assert last.classes.shape == last.confidence.shape == (50, 50)
+    assert set(np.unique(last.classes)) <= {0, 1} and 0.5 <= last.confidence.min() <= last.confidence.max() <= 1.0
+    assert last.points.shape[1] == 2 and len(last.points) == len(last.labels) == 60  # the training split
+    low, high = last.points.min(0), last.points.max(0)
+    assert last.x_range[0] < low[0] and last.x_range[1] > high[0] and last.y_range[0] < low[1]
+
+
+def test_the_picture_agrees_with_the_points_it_learned() -> None:
+    """Well-separated blobs: the cell under each training point predicts that point's class."""
+    blobs = {"kind": "gaussian", "n_samples": 200, "noise": 0.05, "n_classes": 3, "val_fraction": 0.2}
+    layers = [{"type": "Linear", "out_features": 16}, {"type": "ReLU"}, {"type": "Linear", "out_features": 3}]
+    events = run(tiny(layers, blobs, epochs=40, optimizer={"name": "Adam", "lr": 0.05}))
+    picture = [e for e in events if isinstance(e, BoundarySnapshot)][-1]
+    rows, cols = picture.classes.shape
+    (x0, x1), (y0, y1) = picture.x_range, picture.y_range
+    col = np.clip(np.rint((picture.points[:, 0] - x0) / (x1 - x0) * (cols - 1)).astype(int), 0, cols - 1)
+    row = np.clip(np.rint((picture.points[:, 1] - y0) / (y1 - y0) * (rows - 1)).astype(int), 0, rows - 1)
+    agree = float(np.mean(picture.classes[row, col] == picture.labels))
+    assert agree > 0.95
+    assert len(np.unique(picture.classes)) == 3
+
+
+def test_no_pictures_for_images_or_when_turned_off() -> None:
+    digits = tiny([{"type": "Flatten"}, {"type": "Linear", "out_features": 10}], {"kind": "digits"}, epochs=1)
+    assert not [e for e in run(digits) if isinstance(e, BoundarySnapshot)]
+    assert not [e for e in run(tiny(epochs=2), boundary_every=None) if isinstance(e, BoundarySnapshot)]
