@@ -22,6 +22,8 @@ PROBE_MS = 16
 
 def _app() -> Any:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # Windows remember their layout on close: keep the benchmark's away from the student's settings.
+    os.environ.setdefault("WORKBENCH_SETTINGS_DIR", tempfile.mkdtemp(prefix="workbench-bench-"))
     from PySide6.QtWidgets import QApplication
 
     return QApplication.instance() or QApplication([])

@@ -6,6 +6,7 @@ import numpy as np
 
 from tests.engine.helpers import tiny
 from workbench.engine import Trainer
+from workbench.engine.boundary import RESOLUTION
 from workbench.engine.events import BoundarySnapshot
 from workbench.engine.stream import EpochEnded, Event, EventStream, RunEnded
 
@@ -23,7 +24,7 @@ def test_a_picture_per_epoch_and_one_of_the_final_weights() -> None:
     pictures = [e for e in events if isinstance(e, BoundarySnapshot)]
     assert [p.epoch for p in pictures] == [1, 2, 3, 3]
     last = pictures[-1]
-    assert last.classes.shape == last.confidence.shape == (50, 50)
+    assert last.classes.shape == last.confidence.shape == (RESOLUTION, RESOLUTION)
     assert set(np.unique(last.classes)) <= {0, 1} and 0.5 <= last.confidence.min() <= last.confidence.max() <= 1.0
     assert last.points.shape[1] == 2 and len(last.points) == len(last.labels) == 60  # the training split
     low, high = last.points.min(0), last.points.max(0)

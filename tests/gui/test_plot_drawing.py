@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QPainter, QPixmap
@@ -11,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from workbench.engine.stream import EpochEnded
 from workbench.gui.plots.axes import OpaqueGridAxis, opaque
+from workbench.gui.plots.boundary_panel import boundary_rgb
 from workbench.gui.plots.curves import CurvePlotPanel
 from workbench.gui.run_data import RunRecord
 from workbench.spec import load_preset
@@ -84,3 +86,14 @@ def test_a_new_epoch_paints_the_plot_once(qtbot: QtBot) -> None:
     qtbot.wait(100)
     assert panel.view.viewRange() != before
     assert counter.paints == 1
+
+
+def test_boundary_colours_fade_to_white_where_the_network_is_unsure() -> None:
+    classes = np.array([[0, 1], [2, 0]])
+    confidence = np.array([[1.0, 1.0], [1 / 3, 0.5]], dtype=np.float32)
+    rgb = boundary_rgb(classes, confidence, 3).astype(int)
+    blue, orange = np.array([0x1F, 0x77, 0xB4]), np.array([0xFF, 0x7F, 0x0E])
+    assert np.abs(rgb[0, 0] - (255 + 0.45 * (blue - 255))).max() <= 1  # sure: the strongest tint
+    assert np.abs(rgb[0, 1] - (255 + 0.45 * (orange - 255))).max() <= 1
+    assert rgb[1, 0].min() >= 230  # at chance level: nearly white
+    assert rgb[0, 0].sum() < rgb[1, 1].sum() < rgb[1, 0].sum()  # paler as it gets less sure

@@ -47,6 +47,9 @@ def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
     assert counts is not None and counts.sum() == 2 * 16  # first Linear layer's weights
     assert view.histograms.layer_combo.count() == 2
     assert view.accuracy_panel.legend_bottom is True and view.loss_panel.legend_bottom is None  # free corners
+    picture = view.boundary.image.image  # moons: 2-D points, so the decision boundary is drawn
+    assert picture is not None and picture.shape == (64, 64, 3) and view.tabs.currentWidget() is view.boundary
+    assert len(view.boundary.scatter) == 2 and "after epoch 2" in view.boundary.caption.text()
     assert view.results.reason.text().startswith("Finished all 2 epochs")
     assert view.results.matrix.isVisibleTo(view.results) and view.results.matrix.rowCount() == 2
     assert window.left_dock.widget().isEnabled() and window.export_button.isEnabled()

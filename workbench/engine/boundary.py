@@ -16,7 +16,7 @@ from ..spec import Task
 from .events import BoundarySnapshot
 from .prepare import PreparedData
 
-RESOLUTION = 50  # grid cells per side: 2,500 predictions per picture
+RESOLUTION = 64  # grid cells per side: 4,096 predictions per picture
 MAX_POINTS = 1500  # training points sent along to draw over the picture
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from ..engine.events import HistogramSnapshot, Progress
+from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress
 from ..engine.stream import EpochEnded, Event, EventStream, RunEnded, RunFailed, RunStarted
 from ..spec import SpecError
 from .document import ExperimentDocument
@@ -173,6 +173,8 @@ class RunController(QObject):
             record.add_epoch(event)
         elif isinstance(event, HistogramSnapshot):
             record.add_histograms(event)
+        elif isinstance(event, BoundarySnapshot):
+            record.boundary = event
         elif isinstance(event, RunStarted):
             record.started = event
         elif isinstance(event, RunEnded):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.events import HistogramSnapshot, Progress
+from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress
 from ..engine.stream import EpochEnded, RunEnded, RunStarted
 from ..spec import ExperimentSpec
 
@@ -52,6 +52,7 @@ class RunRecord:
     last_epoch: EpochEnded | None = None
     progress: Progress | None = None
     histograms: list[HistogramSnapshot] = field(default_factory=list)
+    boundary: BoundarySnapshot | None = None  # the latest decision-boundary picture (2-D data)
     ended: RunEnded | None = None
     visible: bool = True
 

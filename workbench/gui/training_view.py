@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import StopReason
+from .plots.boundary_panel import BoundaryPanel
 from .plots.curves import CurvePlotPanel
 from .plots.histogram_panel import HistogramPanel
 from .plots.results_panel import ResultsPanel
@@ -39,6 +40,7 @@ class QtTrainingView(QWidget):
             "accuracyPlot", "Accuracy", "accuracy", "val_accuracy", batch_curve=False, log_toggle=False
         )
         self.histograms = HistogramPanel()
+        self.boundary = BoundaryPanel()
         self.results = ResultsPanel()
         self.runs = QListWidget()
         self.runs.setObjectName("runList")
@@ -58,6 +60,7 @@ class QtTrainingView(QWidget):
         tabs = QTabWidget()
         tabs.setObjectName("resultTabs")
         tabs.addTab(self.results, "Results")
+        tabs.addTab(self.boundary, "Decision boundary")
         runs_page = QWidget()
         runs_layout = QVBoxLayout(runs_page)
         runs_layout.addWidget(self.runs)
@@ -103,6 +106,7 @@ class QtTrainingView(QWidget):
             "loss": (id(record), len(record.epochs), len(record.batch_loss), ended, runs),
             "accuracy": (id(record), len(record.epochs), ended, runs),
             "histograms": (id(record), len(record.histograms), ended),
+            "boundary": (id(record), id(record.boundary), ended),
         }
         for name in [name for name, key in wanted.items() if key != self.drawn.get(name)]:
             if not ended and now - self.drawn_at.get(name, 0.0) < (HISTOGRAM_S if name == "histograms" else FRAME_S):
@@ -119,6 +123,11 @@ class QtTrainingView(QWidget):
     def _draw(self, name: str, record: RunRecord) -> None:
         if name == "histograms":
             self.histograms.show_run(record)
+            return
+        if name == "boundary":
+            if self.boundary.shown is None and record.boundary is not None:
+                self.tabs.setCurrentWidget(self.boundary)  # a 2-D run: its picture is the thing to watch
+            self.boundary.show_run(record)
             return
         panel = self.loss_panel if name == "loss" else self.accuracy_panel
         panel.show_run(record)
@@ -182,4 +191,5 @@ class QtTrainingView(QWidget):
         """A new run begins: empty the current curves and results."""
         self.loss_panel.clear_run()
         self.accuracy_panel.clear_run()
+        self.boundary.clear()
         self.results.clear()

@@ -1,0 +1,102 @@
+"""The decision boundary, live: what the network answers over the whole plane of 2-D data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ...engine.events import BoundarySnapshot
+from ..preview import PALETTE, scatter_items
+from ..run_data import RunRecord
+from .axes import settle_view
+
+EMPTY_TEXT = (
+    "With 2-D points to classify (spiral, moons, circles, XOR, blobs, or a CSV with two features), "
+    "this shows what the network answers over the whole plane while it learns."
+)
+
+
+def boundary_rgb(classes: np.ndarray, confidence: np.ndarray, n_classes: int) -> np.ndarray:
+    """(rows, cols) predictions -> (rows, cols, 3) uint8: each class's colour, paler where the
+    network is unsure (at chance level it is almost white, fully sure it is a soft tint)."""
+    palette = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in PALETTE], dtype=np.float32)
+    chance = 1.0 / max(n_classes, 2)
+    sure = np.clip((confidence - chance) / (1.0 - chance), 0.0, 1.0)[..., None]
+    strength = 0.08 + 0.37 * sure  # a light tint, so that the points (full colour) stand out on it
+    colour = palette[classes % len(palette)]
+    rgb: np.ndarray = np.rint(255.0 + strength * (colour - 255.0)).astype(np.uint8)
+    return rgb
+
+
+class BoundaryPanel(QWidget):
+    """The current run's latest decision-boundary picture, with the training points over it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.caption = QLabel(EMPTY_TEXT)
+        self.caption.setObjectName("boundaryCaption")
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.caption)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName("boundaryPlot")
+        self.plot.setAccessibleName("Decision boundary")
+        self.item: Any = self.plot.getPlotItem()
+        self.image = pg.ImageItem()
+        self.image.setZValue(-10)
+        self.item.addItem(self.image)
+        self.item.addLegend(offset=(-5, 5))
+        layout.addWidget(self.plot, 1)
+        self.scatter: list[Any] = []
+        self.points: np.ndarray | None = None
+        self.shown: BoundarySnapshot | None = None
+
+    def show_run(self, record: RunRecord) -> None:
+        """Draw `record`'s latest picture (nothing to do when it has not changed)."""
+        snapshot = record.boundary
+        if snapshot is self.shown:
+            return
+        self.shown = snapshot
+        if snapshot is None:
+            self.clear()
+            return
+        names = record.started.class_names if record.started else ()
+        n_classes = max(len(names), int(snapshot.labels.max(initial=0)) + 1)
+        rgb = boundary_rgb(snapshot.classes, snapshot.confidence, n_classes)
+        self.image.setImage(rgb.transpose(1, 0, 2), autoLevels=False, levels=(0, 255))  # pyqtgraph wants [x, y]
+        (x0, x1), (y0, y1) = snapshot.x_range, snapshot.y_range
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        if snapshot.points is not self.points:
+            self._show_points(snapshot, names or tuple(f"class {k}" for k in range(n_classes)))
+            self.item.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self.caption.setText(
+            f"What the network answers over the plane after epoch {snapshot.epoch}: "
+            "each colour is a class, paler where it is unsure. Dots: the training points."
+        )
+        settle_view(self.item.getViewBox())
+
+    def _show_points(self, snapshot: BoundarySnapshot, names: tuple[str, ...]) -> None:
+        for item in self.scatter:
+            self.item.removeItem(item)
+        if self.item.legend is not None:
+            self.item.legend.clear()
+        self.points = snapshot.points
+        self.scatter = scatter_items(snapshot.points, snapshot.labels, names)
+        for item in self.scatter:
+            item.setPen(pg.mkPen("#333333", width=0.6))
+            self.item.addItem(item)
+
+    def clear(self) -> None:
+        """No picture: a run on other data, or none yet."""
+        self.image.clear()
+        for item in self.scatter:
+            self.item.removeItem(item)
+        if self.item.legend is not None:
+            self.item.legend.clear()
+        self.scatter, self.points, self.shown = [], None, None
+        self.caption.setText(EMPTY_TEXT)
