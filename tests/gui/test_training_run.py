@@ -43,6 +43,7 @@ def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
     assert list(x) == [1.0, 2.0] and np.isfinite(y).all()
     assert len(view.loss_panel.val.getData()[0]) == 2 and len(view.accuracy_panel.val.getData()[0]) == 2
     assert len(view.loss_panel.batch.getData()[0]) == 8  # every batch loss, 4 per epoch
+    assert view.loss_panel.view.viewRange()[0] == [0.0, 2.5]  # the whole run in view at its end
     counts = view.histograms.current.getData()[1]
     assert counts is not None and counts.sum() == 2 * 16  # first Linear layer's weights
     assert view.histograms.layer_combo.count() == 2

@@ -75,7 +75,6 @@ class CurvePlotPanel(QWidget):
         self.view.disableAutoRange()
         self.user_zoomed = False
         self.view.sigRangeChangedManually.connect(self._zoomed)
-        self.finished_fit = False
         self.legend_bottom: bool | None = None
 
     def _make_items(self, batch_curve: bool) -> None:
@@ -149,17 +148,18 @@ class CurvePlotPanel(QWidget):
         self.user_zoomed = True  # the student zoomed or panned: leave the view alone
 
     def _fit(self, record: RunRecord, ys: list[np.ndarray]) -> None:
-        """Grow the view in steps (epochs doubling, values with slack), so the axes rarely change."""
+        """Grow the view in steps (epochs doubling, values with slack), so the axes rarely change;
+        once the run has ended, fit it to everything it did.
+
+        Computed from the record, not with pyqtgraph's autoRange, which only sees the part of a
+        clipped curve that is on screen.
+        """
         if self.user_zoomed:
             return
-        if record.ended is not None:
-            if not self.finished_fit:
-                self.view.autoRange(padding=0.04)
-                self.finished_fit = True
-            return
         done = max(len(record.epochs), 1)
-        planned = record.started.epochs if record.started else done
-        x_end = float(min(planned, max(8, 2 ** int(np.ceil(np.log2(done + 1)))))) + 0.5
+        ended = record.ended is not None
+        planned = record.started.epochs if record.started and not ended else done
+        x_end = float(done if ended else min(planned, max(8, 2 ** int(np.ceil(np.log2(done + 1)))))) + 0.5
         values = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.zeros(0)
         if self.item.ctrl.logYCheck.isChecked():
             values = np.log10(values[values > 0])
@@ -170,7 +170,7 @@ class CurvePlotPanel(QWidget):
             return
         lo, hi = float(values.min()), float(values.max())
         span = max(hi - lo, 1e-9)
-        if lo < y0 or hi > y1 or span < 0.4 * (y1 - y0):
+        if ended or lo < y0 or hi > y1 or span < 0.4 * (y1 - y0):
             self.view.setYRange(lo - 0.08 * span, hi + 0.08 * span, padding=0)
 
     def show_run(self, record: RunRecord) -> None:
@@ -247,4 +247,3 @@ class CurvePlotPanel(QWidget):
             extra.hide()
         self.info.setText("")
         self.user_zoomed = False
-        self.finished_fit = False
