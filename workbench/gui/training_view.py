@@ -24,8 +24,8 @@ from .plots.results_panel import ResultsPanel
 from .run import RunController
 from .run_data import RunRecord
 
-FRAME_S = 0.4  # plots: a few frames a second during a run (each frame costs the trainer time)
-HISTOGRAM_S = 1.0
+FRAME_S = 0.5  # plots: two frames a second during a run (each frame costs the trainer CPU time)
+HISTOGRAM_S = 2.0  # weight distributions change slowly
 
 
 class QtTrainingView(QWidget):
