@@ -35,7 +35,9 @@ class QtTrainingView(QWidget):
         super().__init__()
         self.setObjectName("trainingView")
         self.controller = controller
-        self.loss_panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=True)
+        self.loss_panel = CurvePlotPanel(
+            "lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=True, from_zero=True
+        )
         self.accuracy_panel = CurvePlotPanel(
             "accuracyPlot", "Accuracy", "accuracy", "val_accuracy", batch_curve=False, log_toggle=False
         )
@@ -50,7 +52,7 @@ class QtTrainingView(QWidget):
         controller.redraw.connect(self.refresh)
         self.drawn: dict[str, object] = {}
         self.drawn_at: dict[str, float] = {}
-        self.loss_panel.info.setText("Press Train (F5) to watch the network learn: the curves fill in as it trains.")
+        self.loss_panel.show_info("Press Train (F5) to watch the network learn: the curves fill in as it trains.")
         self.shown_runs: list[int] = []
 
     def _build(self) -> None:
@@ -141,13 +143,13 @@ class QtTrainingView(QWidget):
         if record.ended is not None:
             self.results.show_end(record.ended)
             stopped = record.ended.reason is StopReason.EARLY_STOPPED
-            self.loss_panel.info.setText(record.ended.message if stopped else "")
+            self.loss_panel.show_info(record.ended.message if stopped else "")
             return
         last = record.last_epoch
         if last is not None and last.patience_left is not None and last.best_epoch is not None:
             monitor = record.started.monitor if record.started else "val_loss"
             best = f"best {monitor} {last.best_value:.4g} at epoch {last.best_epoch + 1}"
-            self.loss_panel.info.setText(f"Early stopping: {last.patience_left} epochs of patience left ({best})")
+            self.loss_panel.show_info(f"Early stopping: {last.patience_left} epochs of patience left ({best})")
 
     def _sync_run_list(self) -> None:
         previous = self.controller.previous_runs()

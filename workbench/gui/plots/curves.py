@@ -34,9 +34,19 @@ class CurvePlotPanel(QWidget):
     """
 
     def __init__(
-        self, name: str, title: str, train_key: str, val_key: str, batch_curve: bool, log_toggle: bool
+        self,
+        name: str,
+        title: str,
+        train_key: str,
+        val_key: str,
+        batch_curve: bool,
+        log_toggle: bool,
+        from_zero: bool = False,
     ) -> None:
         super().__init__()
+        # A loss is never negative: its axis starts at zero (except on a log scale), which also keeps
+        # the axis still while the loss falls, so it is not redrawn every frame.
+        self.from_zero = from_zero
         self.train_key, self.val_key = train_key, val_key
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -66,6 +76,8 @@ class CurvePlotPanel(QWidget):
         self.info = QLabel()
         self.info.setObjectName(f"{name}Info")
         self.info.setWordWrap(True)
+        self.info.setFixedHeight(2 * self.info.fontMetrics().lineSpacing() + 4)
+        self.info.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.info)
         self._make_items(batch_curve)
         self.overlays: dict[int, tuple[Any, Any]] = {}
@@ -127,6 +139,20 @@ class CurvePlotPanel(QWidget):
             connect="finite",
         )
 
+    def show_info(self, text: str) -> None:
+        """The line under the plot (patience countdown, stop sentence).
+
+        The label has a fixed height, grown when a text needs more room and never shrunk: a label
+        that follows its text resizes the plot, and a resized plot redraws everything, axes
+        included, on every update.
+        """
+        if text == self.info.text():
+            return
+        self.info.setText(text)
+        needed = self.info.heightForWidth(max(self.info.width(), 200))
+        if needed > self.info.height():
+            self.info.setFixedHeight(needed)
+
     def put_legend(self, bottom: bool) -> None:
         """Keep the legend in the corner the curves leave free: top right for falling values (loss),
         bottom right for rising ones (accuracy)."""
@@ -164,14 +190,16 @@ class CurvePlotPanel(QWidget):
         if self.item.ctrl.logYCheck.isChecked():
             values = np.log10(values[values > 0])
         (x0, x1), (y0, y1) = self.view.viewRange()
-        if x1 != x_end or x0 != 0.0:
+        if not np.isclose(x1, x_end) or not np.isclose(x0, 0.0):  # the range comes back rounded
             self.view.setXRange(0.0, x_end, padding=0)
         if not values.size:
             return
+        log = self.item.ctrl.logYCheck.isChecked()
         lo, hi = float(values.min()), float(values.max())
         span = max(hi - lo, 1e-9)
-        if ended or lo < y0 or hi > y1 or span < 0.4 * (y1 - y0):
-            self.view.setYRange(lo - 0.08 * span, hi + 0.08 * span, padding=0)
+        bottom = 0.0 if self.from_zero and not log and lo >= 0 else lo - 0.08 * span
+        if ended or lo < y0 or hi > y1 or hi - bottom < 0.4 * (y1 - y0) or (bottom == 0.0 and y0 != 0.0):
+            self.view.setYRange(bottom, hi + 0.08 * span, padding=0)
 
     def show_run(self, record: RunRecord) -> None:
         """Draw the current run: curves, best epoch, overfitting span and stop marker."""
@@ -245,5 +273,5 @@ class CurvePlotPanel(QWidget):
                 curve.setData([], [])
         for extra in (self.region, self.region_label, self.best_line, self.stop_line):
             extra.hide()
-        self.info.setText("")
+        self.show_info("")
         self.user_zoomed = False
