@@ -161,6 +161,10 @@ def test_cancel_stops_a_download_and_keeps_nothing(
     async def scenario() -> None:
         panel.document.set_dataset(load_preset("mnist_mlp").dataset.model_copy(update={"root": str(root)}))
         await until(started.is_set)
+        task = panel.download_task
+        panel.document.set_dataset(panel.document.spec.dataset.model_copy(update={"val_fraction": 0.12}))
+        await asyncio.sleep(0.5)  # longer than the panel's typing delay
+        assert panel.download_task is task and not task.done()  # an edit elsewhere leaves it running
         panel.cancel_button.click()
         await until(lambda: panel.download_task is None)
         assert "Download cancelled" in panel.summary.text() and not panel.busy.isVisibleTo(panel)
@@ -195,3 +199,32 @@ def test_failed_download_says_what_to_do(
     text = panel.message.text()
     assert "could not download train-images-idx3-ubyte.gz" in text and "IDX files" in text
     assert panel.message.isVisibleTo(panel) and not panel.busy.isVisibleTo(panel)
+
+
+def test_choosing_other_data_drops_a_download(
+    panel: QtDatasetPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = served_mnist(tmp_path, monkeypatch)
+    started, ended = threading.Event(), threading.Event()
+
+    def slow_stream(url: str, part: Path, report: Callable[[int], object], cancelled: Callable[[], bool]) -> str:
+        part.write_bytes(b"partial")
+        started.set()
+        while not cancelled():
+            time.sleep(0.01)
+        ended.set()
+        raise dl.DownloadCancelled("download cancelled")
+
+    monkeypatch.setattr(dl, "_stream", slow_stream)
+
+    async def scenario() -> None:
+        panel.document.set_dataset(load_preset("mnist_mlp").dataset.model_copy(update={"root": str(root)}))
+        await until(started.is_set)
+        panel.document.set_dataset(MoonsDataset(n_samples=60))
+        await until(lambda: ended.is_set() and panel.job is None and not panel.timer.isActive())
+        await asyncio.sleep(0.1)  # the dropped download's coroutine finishes too
+
+    run_on_qasync(scenario)
+    assert panel.preview.currentWidget() is panel.scatter and "training" in panel.summary.text()
+    assert not panel.retry_button.isVisibleTo(panel) and not panel.busy.isVisibleTo(panel)
+    assert not [p for p in root.rglob("*") if p.is_file()]

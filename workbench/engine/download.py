@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -158,6 +159,11 @@ def fetch(kind: str, root: Path, progress: Progress | None = None, cancelled: Ca
     return folder
 
 
+def _part(target: Path) -> Path:
+    """A temporary name beside `target`, its own for each download (two never share one)."""
+    return target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+
+
 def _md5(path: Path) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as f:
@@ -168,7 +174,7 @@ def _md5(path: Path) -> str:
 
 def _download(remote: Remote, target: Path, report: Callable[[int], object], cancelled: Cancelled | None) -> None:
     """Try each mirror in turn; the file appears under its name only once its checksum is right."""
-    part = target.with_name(f"{target.name}.part")
+    part = _part(target)
     failures = []
     for url in remote.urls:
         try:
@@ -217,7 +223,7 @@ def _unpack(archive: Path, folder: Path, root: Path) -> None:
 def _gunzip(archive: Path, target: Path) -> None:
     if target.is_file():
         return
-    part = target.with_name(f"{target.name}.part")
+    part = _part(target)
     try:
         with gzip.open(archive, "rb") as src, part.open("wb") as out:
             shutil.copyfileobj(src, out, CHUNK)

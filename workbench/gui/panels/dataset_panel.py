@@ -137,6 +137,7 @@ class QtDatasetPanel(QWidget):
         self.download_stop = threading.Event()
         self.cache: dict[str, Preview] = {}
         self.shown_key = ""
+        self.loading_key = ""  # what is being loaded or downloaded now: edits elsewhere leave it alone
         self._build()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -203,7 +204,8 @@ class QtDatasetPanel(QWidget):
     def show_spec(self, spec: ExperimentSpec) -> None:
         """Show the experiment's dataset settings and schedule a preview when the data changed."""
         self.form.set_value(spec.dataset)
-        if self._key(spec) != self.shown_key:
+        key = self._key(spec)
+        if key != self.shown_key and key != self.loading_key:
             self.timer.start()
         elif self.shown_key in self.cache:
             self._show(self.cache[self.shown_key], spec)
@@ -223,8 +225,10 @@ class QtDatasetPanel(QWidget):
             self.shown_key = key
             self._show(self.cache[key], spec)
             return
+        self._drop_download()
         self.cancel()
         self.retry_button.hide()
+        self.loading_key = key
         dataset = spec.dataset
         if self._needs_download(dataset) and self._start_download(dataset):  # type: ignore[arg-type]
             return
@@ -274,17 +278,23 @@ class QtDatasetPanel(QWidget):
 
     async def _download(self, dataset: Downloadable, root: Path, stop: threading.Event, key: str) -> None:
         report = self._throttled(asyncio.get_running_loop(), stop)
-        done = False
+        done, summary, problem = False, "", ""
         try:
             await in_thread(lambda: fetch(dataset.kind, root, progress=report, cancelled=stop.is_set))
             done = True
         except DownloadCancelled:
-            self.summary.setText("Download cancelled: nothing half-downloaded was kept.")
+            summary = "Download cancelled: nothing half-downloaded was kept."
         except DownloadError as exc:
-            self.summary.setText("No data to show.")
-            self.message.setText(f"{exc}\n{OFFLINE_HINT}")
-            self.message.show()
+            summary, problem = "No data to show.", f"{exc}\n{OFFLINE_HINT}"
+        if self.download_task is not asyncio.current_task():
+            return  # superseded: the student chose other data meanwhile
         self.download_task = None
+        self.loading_key = ""
+        if summary:
+            self.summary.setText(summary)
+        if problem:
+            self.message.setText(problem)
+            self.message.show()
         self.busy.hide()
         if done:
             self.load_preview()  # the files are there now: read them on the engine thread
@@ -292,6 +302,13 @@ class QtDatasetPanel(QWidget):
         # Settled until the student asks again: other edits must not restart a download.
         self.shown_key = key
         self.retry_button.show()
+
+    def _drop_download(self) -> None:
+        """Leave a download in progress to stop on its own (other data is wanted now)."""
+        if self.download_task is not None:
+            self.download_stop.set()
+            self.download_task = None
+            self.busy.hide()
 
     @Slot()
     def retry(self) -> None:
@@ -329,11 +346,13 @@ class QtDatasetPanel(QWidget):
         if self.job is not None:
             self.job.cancel()
             self.job = None
+            self.loading_key = ""
             self.busy.hide()
             self.summary.setText("Loading cancelled.")
 
     def _loaded(self, key: str, raw: Preview) -> None:
         self.job = None
+        self.loading_key = ""
         self.busy.hide()
         self.cache[key] = raw
         self.shown_key = key
@@ -342,6 +361,7 @@ class QtDatasetPanel(QWidget):
 
     def _failed(self, error: BaseException, trace: str) -> None:
         self.job = None
+        self.loading_key = ""
         self.busy.hide()
         self.shown_key = ""
         text = str(error) if hasattr(error, "problem") else f"Could not load the data: {error}"  # DataError
