@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from tests.engine.helpers import tiny
+from workbench.engine.events import StopReason, TestResult
+from workbench.engine.stream import EpochEnded, RunEnded
 from workbench.gui.plots.histogram_panel import common_grid
-from workbench.gui.run_data import GrowingArray, describe_difference, overfitting_span
+from workbench.gui.run_data import GrowingArray, RunRecord, describe_difference, overfitting_span, run_summary
+from workbench.spec import load_preset
 
 
 def test_growing_array_keeps_every_point() -> None:
@@ -54,3 +57,15 @@ def test_rebinning_keeps_every_count() -> None:
     assert image.shape == (3, 40) and len(grid) == 41
     assert np.allclose(image.sum(axis=1), 1000)
     assert grid[0] <= min(e[0] for _, e in snaps) and grid[-1] >= max(e[-1] for _, e in snaps)
+
+
+def test_run_summary_says_how_it_went() -> None:
+    record = RunRecord(load_preset("digits_mlp"))
+    assert run_summary(record) == "starting"
+    record.add_epoch(EpochEnded(0, {"loss": 1.0, "val_loss": 1.1}, 0, 1.1, None, 1.0))
+    assert run_summary(record) == "running"
+    test = TestResult(0.5, 0.875, None, 40, None)
+    record.ended = RunEnded(StopReason.EARLY_STOPPED, "", 4, 0.123456, 9, test, None)
+    assert run_summary(record) == "best val_loss 0.1235 at epoch 5 · test accuracy 87.5%"
+    record.ended = RunEnded(StopReason.USER_STOPPED, "", None, None, 0, None, None)
+    assert run_summary(record) == "user stopped"

@@ -144,6 +144,8 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
     assert view.runs.count() == 1
     label = view.runs.item(0).text()
     assert "lr 0.1 → 0.01" in label and "epochs 2 → 3" in label
+    best, test = window.runs.records[0].ended.best_value, window.runs.records[0].ended.test.accuracy
+    assert f"best val_loss {best:.4g} at epoch" in label and f"test accuracy {test:.1%}" in label
     (train_overlay, val_overlay) = next(iter(view.loss_panel.overlays.values()))
     assert len(train_overlay.getData()[0]) == 2
     item = view.runs.item(0)

@@ -89,6 +89,21 @@ class RunRecord:
         return None if source is None else source + 1
 
 
+def run_summary(record: RunRecord) -> str:
+    """How a run went, in a few words: `best val_loss 0.39 at epoch 22 · test accuracy 70.0%`."""
+    if record.ended is None:
+        return "running" if record.epochs else "starting"
+    parts = []
+    ended, best = record.ended, record.best_epoch
+    monitor = record.started.monitor if record.started else "val_loss"
+    if best is not None and ended.best_value is not None:
+        parts.append(f"best {monitor} {ended.best_value:.4g} at epoch {best}")
+    test = ended.test
+    if test is not None:
+        parts.append(f"test accuracy {test.accuracy:.1%}" if test.accuracy is not None else f"test MAE {test.mae:.4g}")
+    return " · ".join(parts) or ended.reason.value.replace("_", " ")
+
+
 def overfitting_span(
     train: np.ndarray, val: np.ndarray, epochs: np.ndarray, tolerance: float = 0.02
 ) -> tuple[float, float] | None:

@@ -22,7 +22,7 @@ from .plots.curves import CurvePlotPanel
 from .plots.histogram_panel import HistogramPanel
 from .plots.results_panel import ResultsPanel
 from .run import RunController
-from .run_data import RunRecord
+from .run_data import RunRecord, run_summary
 
 FRAME_S = 0.5  # plots: two frames a second during a run (each frame costs the trainer CPU time)
 HISTOGRAM_S = 2.0  # weight distributions change slowly
@@ -47,6 +47,7 @@ class QtTrainingView(QWidget):
         self.runs = QListWidget()
         self.runs.setObjectName("runList")
         self.runs.setAccessibleName("Previous runs")
+        self.runs.setWordWrap(True)  # what changed, then how it went: long lines wrap instead of scrolling
         self.runs.itemChanged.connect(self._run_toggled)
         self._build()
         controller.redraw.connect(self.refresh)
@@ -154,7 +155,7 @@ class QtTrainingView(QWidget):
     def _sync_run_list(self) -> None:
         previous = self.controller.previous_runs()
         ids = [id(r) for r in previous]
-        labels = [r.label for r in previous]
+        labels = [f"{r.label}\n{run_summary(r)}" for r in previous]
         current = [
             (self.runs.item(i).data(Qt.ItemDataRole.UserRole), self.runs.item(i).text())
             for i in range(self.runs.count())
@@ -163,8 +164,9 @@ class QtTrainingView(QWidget):
             return
         self.runs.blockSignals(True)
         self.runs.clear()
-        for record in previous:
-            item = QListWidgetItem(record.label)
+        for record, label in zip(previous, labels, strict=True):
+            item = QListWidgetItem(label)
+            item.setToolTip(label)
             item.setData(Qt.ItemDataRole.UserRole, id(record))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if record.visible else Qt.CheckState.Unchecked)
