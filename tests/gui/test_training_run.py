@@ -172,3 +172,16 @@ def test_plots_export_png_and_csv(window: Any, qtbot: QtBot, tmp_path: Path) -> 
 def test_long_batch_curves_are_clipped_and_downsampled(window: Any) -> None:
     batch = window.training_view.loss_panel.batch
     assert batch.opts["clipToView"] and batch.opts["autoDownsample"] and batch.opts["downsampleMethod"] == "peak"
+
+
+def test_picture_runs_show_their_most_confident_mistakes(window: Any, qtbot: QtBot) -> None:
+    digits = tiny([{"type": "Flatten"}, {"type": "Linear", "out_features": 10}], {"kind": "digits"}, epochs=1)
+    start(window, qtbot, digits)
+    wait_done(window, qtbot)
+    results = window.training_view.results
+    mistakes = window.runs.current.ended.test.mistakes
+    assert mistakes and results.mistakes.isVisibleTo(results) and not results.mistakes.pixmap().isNull()
+    assert results.mistakes.toolTip().splitlines()[0].startswith(f"a {mistakes[0].true}, taken for a ")
+    start(window, qtbot, tiny(epochs=1))  # points: no pictures to show
+    wait_done(window, qtbot)
+    assert not results.mistakes.isVisibleTo(results)

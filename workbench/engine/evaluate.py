@@ -8,8 +8,10 @@ import torch
 from torch import nn
 
 from ..spec import Task
-from .events import TestResult
+from .events import Mistake, TestResult
 from .prepare import EVAL_BATCH, PreparedData
+
+MISTAKES = 8  # wrong test pictures kept for the window: one row of thumbnails
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,32 @@ def evaluate(
     )
 
 
+@torch.no_grad()
+def find_mistakes(model: nn.Module, data: PreparedData, part: str, limit: int = MISTAKES) -> tuple[Mistake, ...]:
+    """The pictures of `part` the model gets wrong, most confident first (none for other data).
+
+    The confident mistakes teach the most: a network sure that a 4 is a 9 shows what it looks at.
+    """
+    pictures, labels = data.parts[part]
+    if pictures.dim() != 4 or pictures.dtype != torch.uint8 or data.task is not Task.CLASSIFICATION:
+        return ()
+    was_training = model.training
+    model.eval()
+    answers = [torch.softmax(model(x).float(), dim=1).max(1) for x, _ in data.eval_batches(part)]
+    model.train(was_training)
+    if not answers:
+        return ()
+    confidence = torch.cat([a.values for a in answers])
+    predicted = torch.cat([a.indices for a in answers])
+    truth = labels.to(predicted.device)
+    wrong = torch.nonzero(predicted != truth).flatten()
+    chosen = wrong[confidence[wrong].argsort(descending=True)[:limit]].cpu()
+    return tuple(
+        Mistake(pictures[i].cpu().numpy().copy(), int(truth[i]), int(predicted[i]), float(confidence[i]))
+        for i in chosen.tolist()
+    )
+
+
 def metric_name(task: Task) -> str:
     """`accuracy` for classification, `mae` for regression."""
     return "accuracy" if task is Task.CLASSIFICATION else "mae"
@@ -75,6 +103,7 @@ def final_evaluation(model: nn.Module, data: PreparedData, loss_fn: nn.Module, p
         samples=ev.samples,
         confusion=ev.confusion.numpy() if ev.confusion is not None else None,
         class_names=data.class_names,
+        mistakes=find_mistakes(model, data, part) if classify else (),
     )
 
 

@@ -61,6 +61,16 @@ class HistogramSnapshot:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A test picture the network got wrong: the picture, its true class, the answer and its probability."""
+
+    image: np.ndarray  # (C, H, W) uint8, as the data holds it
+    true: int
+    predicted: int
+    confidence: float
+
+
+@dataclass(frozen=True)
 class TestResult:
     """The final evaluation on the test split, with the weights the run ended with."""
 
@@ -72,6 +82,7 @@ class TestResult:
     samples: int
     confusion: np.ndarray | None
     class_names: tuple[str, ...] = field(default_factory=tuple)
+    mistakes: tuple[Mistake, ...] = ()  # pictures only: the most confident wrong answers first
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from ...engine.events import StopReason, TestResult
+from ...engine.events import Mistake, StopReason, TestResult
 from ...engine.stream import RunEnded
+from ..preview import thumbnail_grid
 
 REASON_COLOURS = {
     StopReason.COMPLETED: "#2e7d32",
@@ -43,6 +44,13 @@ class ResultsPanel(QWidget):
         self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.matrix, 1)
         self.matrix.hide()
+        self.mistakes_title = QLabel("<b>Most confident mistakes</b> (true → answer)")
+        layout.addWidget(self.mistakes_title)
+        self.mistakes = QLabel()
+        self.mistakes.setObjectName("mistakesGallery")
+        self.mistakes.setAccessibleName("Test pictures the network got wrong")
+        layout.addWidget(self.mistakes)
+        self._show_mistakes((), ())
 
     def clear(self) -> None:
         """A new run started."""
@@ -50,6 +58,7 @@ class ResultsPanel(QWidget):
         self.reason.setStyleSheet("")
         self.metrics.setText("")
         self.matrix.hide()
+        self._show_mistakes((), ())
 
     def show_failure(self, message: str) -> None:
         """The run could not start or broke: say so in red."""
@@ -63,6 +72,7 @@ class ResultsPanel(QWidget):
         if ended.test is None:
             self.metrics.setText("No test split: set a test share in the dataset panel to get a final test.")
             self.matrix.hide()
+            self._show_mistakes((), ())
             return
         self.show_test(ended.test)
 
@@ -72,6 +82,7 @@ class ResultsPanel(QWidget):
             f"accuracy <b>{result.accuracy:.2%}</b>" if result.accuracy is not None else f"MAE <b>{result.mae:.4g}</b>"
         )
         self.metrics.setText(f"Test ({result.samples:,} samples): loss {result.loss:.4f} · {metric}")
+        self._show_mistakes(result.mistakes, result.class_names)
         if result.confusion is None:
             self.matrix.hide()
             return
@@ -96,3 +107,21 @@ class ResultsPanel(QWidget):
                 count = int(confusion[i, j])
                 item.setToolTip(f"true {labels[i]}, predicted {labels[j]}: {count} ({share:.0%} of {labels[i]})")
                 self.matrix.setItem(i, j, item)
+
+    def _show_mistakes(self, mistakes: tuple[Mistake, ...], names: tuple[str, ...]) -> None:
+        """A strip of the wrong test pictures, captioned `true→answer`; the tooltip says how sure it was."""
+        self.mistakes_title.setVisible(bool(mistakes))
+        self.mistakes.setVisible(bool(mistakes))
+        if not mistakes:
+            self.mistakes.clear()
+            return
+
+        def name(k: int) -> str:
+            return names[k] if k < len(names) else str(k)
+
+        images = np.stack([m.image for m in mistakes])
+        captions = [f"{name(m.true)[:3]}→{name(m.predicted)[:3]}" for m in mistakes]
+        self.mistakes.setPixmap(thumbnail_grid(images, captions, columns=8, cell=40))
+        self.mistakes.setToolTip(
+            "\n".join(f"a {name(m.true)}, taken for a {name(m.predicted)} ({m.confidence:.0%} sure)" for m in mistakes)
+        )
