@@ -152,6 +152,16 @@ def test_an_archive_reaching_outside_its_folder_is_refused(tmp_path: Path, monke
     with pytest.raises(dl.DownloadError, match="unexpected entry '../escaped.txt'"):
         dl.fetch("cifar10", root)
     assert not (tmp_path / "escaped.txt").exists() and not (root / "cifar-10-batches-py").exists()
+    assert [p.name for p in root.iterdir()] == ["cifar-10-python.tar.gz"]  # no unpacking folder left
+
+
+def test_unpacking_completes_a_folder_left_half_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _serve_cifar(tmp_path, monkeypatch, _cifar_members())
+    (root / "cifar-10-batches-py").mkdir(parents=True)
+    (root / "cifar-10-batches-py" / "data_batch_1").write_bytes(_cifar_batch(2, 0))  # the rest is missing
+    dl.fetch("cifar10", root)
+    assert dl.is_present("cifar10", root)
+    assert {p.name for p in root.iterdir()} == {"cifar-10-batches-py", "cifar-10-python.tar.gz"}
 
 
 class _Payload:

@@ -234,20 +234,36 @@ def _gunzip(archive: Path, target: Path) -> None:
 
 
 def _untar(archive: Path, root: Path) -> None:
-    """Unpack a tar archive under `root`, refusing members that would land outside it or are not plain."""
+    """Unpack a tar archive under `root`, refusing members that would land outside it or are not plain.
+
+    It is unpacked into a temporary folder first and its folders moved into place whole, so an
+    interrupted unpacking never leaves a folder that looks complete.
+    """
     import tarfile
+    import tempfile
 
     base = root.resolve()
     try:
-        with tarfile.open(archive, "r:gz") as tar:
+        with tempfile.TemporaryDirectory(dir=base, prefix=".unpacking-") as scratch, tarfile.open(archive) as tar:
             members = tar.getmembers()
             for member in members:
                 inside = (base / member.name).resolve()
                 if not (member.isfile() or member.isdir()) or not inside.is_relative_to(base):
                     raise DownloadError(f"{archive.name} holds an unexpected entry {member.name!r}: not unpacked")
             if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later: the library checks too
-                tar.extractall(base, members, filter="data")
+                tar.extractall(scratch, members, filter="data")
             else:
-                tar.extractall(base, members)  # noqa: S202 - every member checked above
+                tar.extractall(scratch, members)  # noqa: S202 - every member checked above
+            for top in Path(scratch).iterdir():
+                _move_into(top, base / top.name)
     except (OSError, EOFError, tarfile.TarError) as exc:
         raise DownloadError(f"cannot unpack {archive}: {exc}") from exc
+
+
+def _move_into(source: Path, target: Path) -> None:
+    """Move `source` to `target`; into an existing folder, only what it lacks (files there stay)."""
+    if not target.exists():
+        os.replace(source, target)
+    elif source.is_dir() and target.is_dir():
+        for child in source.iterdir():
+            _move_into(child, target / child.name)
