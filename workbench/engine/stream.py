@@ -10,10 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .callbacks import Callback, Logs
 from .events import BoundarySnapshot, HistogramSnapshot, Progress, StopReason, TestResult
+
+if TYPE_CHECKING:
+    from .boundary import BoundaryGrid
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class EventStream(Callback):
         """`boundary_every`: least seconds between decision-boundary pictures (2-D data), None for none."""
         self.sink = sink
         self.boundary_every = boundary_every
-        self.boundary: Any = None  # a BoundaryGrid when the data is 2-D points to classify
+        self.boundary: BoundaryGrid | None = None  # when the data is 2-D points to classify
         self.boundary_at = 0.0
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
