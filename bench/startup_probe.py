@@ -11,6 +11,12 @@ import tempfile
 import time
 
 
+def _finished_importing(name: str) -> bool:
+    """True once the module is fully imported (Python flags a module whose import is under way)."""
+    module = sys.modules.get(name)
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+
 def main() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("WORKBENCH_SETTINGS_DIR", tempfile.mkdtemp(prefix="workbench-bench-"))
@@ -23,7 +29,7 @@ def main() -> None:
     window.show()
     app.processEvents()
     shown = time.time()
-    torch_loaded_at_show = "torch" in sys.modules and hasattr(sys.modules["torch"], "Tensor")
+    torch_loaded_at_show = _finished_importing("torch")
     while not window.engine_ready:  # type: ignore[attr-defined]
         app.processEvents()
         time.sleep(0.005)
