@@ -9,13 +9,10 @@ import numpy as np
 import torch
 
 from ...spec import Task
-from ...spec.datasets import Cifar10Dataset, FashionMnistDataset, MnistDataset
-from ..download import SOURCES, DownloadError, dataset_root, fetch, is_present
+from ..download import SOURCES, Downloadable, DownloadError, dataset_root, fetch, is_present
 from .base import DataError, RawData
 from .files import read_idx
 from .safe_pickle import safe_unpickle
-
-Torchvision = MnistDataset | FashionMnistDataset | Cifar10Dataset
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = (
@@ -56,7 +53,7 @@ def load_digits() -> RawData:
     )
 
 
-def load_torchvision(spec: Torchvision, base_dir: Path | None) -> RawData:
+def load_torchvision(spec: Downloadable, base_dir: Path | None) -> RawData:
     """MNIST, Fashion-MNIST or CIFAR-10: the official train and test files pooled, then split by the spec.
 
     Read by Workbench's own readers from torchvision's folder layout (CIFAR-10's batches without

@@ -35,7 +35,6 @@ from ...engine.download import (
     is_present,
 )
 from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
-from ...spec.datasets import Cifar10Dataset, FashionMnistDataset, MnistDataset
 from ...spec.split import SplitError, split_indices
 from ..document import ExperimentDocument
 from ..forms.introspect import describe
@@ -248,7 +247,7 @@ class QtDatasetPanel(QWidget):
     # --- downloading --------------------------------------------------------------------------
 
     def _needs_download(self, dataset: DatasetBase) -> bool:
-        if not isinstance(dataset, MnistDataset | FashionMnistDataset | Cifar10Dataset) or not dataset.download:
+        if not isinstance(dataset, Downloadable) or not dataset.download:
             return False
         return not is_present(dataset.kind, dataset_root(dataset, self.document.base_dir))
 
@@ -365,7 +364,7 @@ class QtDatasetPanel(QWidget):
         self.busy.hide()
         self.shown_key = ""
         text = str(error) if hasattr(error, "problem") else f"Could not load the data: {error}"  # DataError
-        if isinstance(self.document.spec.dataset, MnistDataset | FashionMnistDataset | Cifar10Dataset):
+        if isinstance(self.document.spec.dataset, Downloadable):
             text += "\n" + OFFLINE_HINT
         self.message.setText(text)
         self.message.show()
