@@ -25,7 +25,7 @@ from .run import RunController
 from .run_data import RunRecord, run_summary
 
 FRAME_S = 0.5  # plots: two frames a second during a run (each frame costs the trainer CPU time)
-HISTOGRAM_S = 2.0  # weight distributions change slowly
+HISTOGRAM_S = 1.0  # weight distributions change slowly, but the history must fill in from the start
 
 
 class QtTrainingView(QWidget):
