@@ -78,8 +78,13 @@ def interleaved(a: Callable[[], float], b: Callable[[], float], repeats: int) ->
 def machine() -> str:
     """CPU model, cores and library versions, for the results header."""
     import torch
-    from PySide6.QtCore import qVersion
 
+    try:
+        from PySide6.QtCore import qVersion
+    except ImportError:  # a GPU machine may run the engine benchmarks without Qt
+        qt = "Qt not installed"
+    else:
+        qt = f"Qt {qVersion()}"
     cpu = platform.processor() or "unknown CPU"
     try:
         with open("/proc/cpuinfo") as f:
@@ -89,7 +94,7 @@ def machine() -> str:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     return (
         f"{cpu}, {os.cpu_count()} cores (torch uses {torch.get_num_threads()} threads); GPU: {gpu}; "
-        f"Python {platform.python_version()}, torch {torch.__version__}, Qt {qVersion()}"
+        f"Python {platform.python_version()}, torch {torch.__version__}, {qt}"
     )
 
 

@@ -11,7 +11,7 @@ from workbench.spec import ExperimentSpec
 def tiny(
     layers: list[dict[str, Any]] | None = None, dataset: dict[str, Any] | None = None, **training: Any
 ) -> ExperimentSpec:
-    """A small moons classifier; override any part."""
+    """A small moons classifier on the CPU (bit-exact comparisons need it, also where a GPU is); override any part."""
     doc: dict[str, Any] = {
         "dataset": dataset
         or {"kind": "moons", "n_samples": 120, "noise": 0.2, "val_fraction": 0.25, "test_fraction": 0.25},
@@ -19,7 +19,13 @@ def tiny(
             "layers": layers
             or [{"type": "Linear", "out_features": 16}, {"type": "ReLU"}, {"type": "Linear", "out_features": 2}]
         },
-        "training": {"epochs": 3, "batch_size": 16, "optimizer": {"name": "SGD", "lr": 0.1}, **training},
+        "training": {
+            "epochs": 3,
+            "batch_size": 16,
+            "optimizer": {"name": "SGD", "lr": 0.1},
+            "device": "cpu",
+            **training,
+        },
     }
     return ExperimentSpec.from_dict(doc)
 
