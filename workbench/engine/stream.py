@@ -92,7 +92,7 @@ class EventStream(Callback):
         self.sink(
             RunStarted(
                 device=t.history.device,
-                epochs=t.experiment.training.epochs,
+                epochs=t.history.epochs_planned,
                 batches_per_epoch=t.data.batches_per_epoch(t.experiment.training.batch_size),
                 train_samples=t.data.size("train"),
                 val_samples=t.data.size("val"),

@@ -31,6 +31,8 @@ Weights = dict[str, torch.Tensor]
 # A batch loss this many times above the first batch's (or above this many times 1) means the
 # run has blown up even while the numbers are still finite.
 EXPLOSION_FACTOR = 1e4
+# Runs whose weights can be trained further: a diverged or failed run would only repeat its failure.
+CONTINUABLE = (StopReason.COMPLETED, StopReason.EARLY_STOPPED, StopReason.USER_STOPPED)
 
 
 class Trainer:
@@ -39,9 +41,11 @@ class Trainer:
     `raw` trains on tensors already in memory instead of loading the experiment's dataset (its
     split, normalization and augmentation settings still apply). `fit` runs in the calling thread;
     `request_stop`, `pause` and `resume` may be called from any other thread and take effect
-    between batches. Bad input (an invalid network, unreadable data,
-    an unavailable device) raises SpecError or DataError before training starts; anything that
-    goes wrong during training ends the run with StopReason.FAILED instead of raising.
+    between batches. `continue_training(n)` trains n more epochs of a finished run, from its
+    weights, optimizer state, schedule and batch order, as if the run had been planned longer.
+    Bad input (an invalid network, unreadable data, an unavailable device) raises SpecError or
+    DataError before training starts; anything that goes wrong during training ends the run with
+    StopReason.FAILED instead of raising.
     """
 
     def __init__(
@@ -82,6 +86,8 @@ class Trainer:
         self._lr_used = 0.0
         self._step = 0
         self._start = 0.0
+        self._trained_s = 0.0  # training time of the finished parts of the run
+        self._generator: torch.Generator | None = None  # the batch order, kept when the run continues
 
     # --- control, from any thread -------------------------------------------------------------
 
@@ -165,15 +171,48 @@ class Trainer:
         """Train until the epochs are done or a stop is requested; returns the History."""
         self.prepare()
         assert self.model is not None and self.data is not None
+        if self._generator is not None:
+            raise RuntimeError("this trainer has run: use continue_training for more epochs")
+        self._generator = torch.Generator().manual_seed(self.experiment.training.seed)
+        self._initial = self.copy_weights()
+        return self._run()
+
+    @property
+    def can_continue(self) -> bool:
+        """True when the run ended with weights worth training further (not diverged, not failed)."""
+        return self.model is not None and self.history.stop_reason in CONTINUABLE
+
+    def continue_training(self, epochs: int) -> History:
+        """Train `epochs` more epochs of a finished run; the History grows, epochs keep their numbers.
+
+        The model continues from the weights the run ended with (its best epoch's, when they were
+        restored); the optimizer, the learning-rate schedule and the batch order carry on where
+        they stopped. Early stopping counts its patience afresh against the best epoch so far.
+        """
+        if not self.can_continue:
+            raise RuntimeError("only a run that completed or was stopped can continue")
+        if epochs < 1:
+            raise ValueError("continue for at least one epoch")
+        self._stop.clear()
+        self._running.set()
+        self._stop_reason, self._stop_message, self._stop_weights = None, "", None
+        h = self.history
+        h.stop_reason, h.message, h.test, h.error = None, "", None, None
+        h.epochs_planned = len(h.epoch) + epochs
+        if self.early_stopping is not None:
+            self.early_stopping.tracker.wait = 0
+        return self._run()
+
+    def _run(self) -> History:
         callbacks = CallbackList([*([self.early_stopping] if self.early_stopping else []), *self.user_callbacks])
         for callback in callbacks.callbacks:
             callback.set_trainer(self)
-        self._initial = self.copy_weights()
         callbacks.call("on_train_begin", {})
         try:
             self._loop(callbacks)
         except Exception as exc:  # noqa: BLE001 - a failed run is reported, not raised
             self._fail(exc)
+        self._trained_s = self.elapsed
         self._finish(callbacks)
         return self.history
 
@@ -183,14 +222,12 @@ class Trainer:
         self._stop.set()
 
     def _loop(self, callbacks: CallbackList) -> None:
-        assert self.data is not None and self.model is not None
-        training = self.experiment.training
-        generator = torch.Generator().manual_seed(training.seed)  # the batch order depends on the seed only
+        assert self.data is not None and self.model is not None and self._generator is not None
+        generator = self._generator  # the batch order depends on the seed only
         wanted = self.histogram_every > 0 and callbacks.wants("on_histograms")
         recorder = HistogramRecorder(self.model, self.histogram_bins) if wanted else None
-        self._step = 0
-        self._start = time.perf_counter()
-        for epoch in range(training.epochs):
+        self._start = time.perf_counter() - self._trained_s
+        for epoch in range(len(self.history.epoch), self.history.epochs_planned):
             if self._stop.is_set():
                 break
             callbacks.call("on_epoch_begin", epoch, {})
@@ -336,7 +373,7 @@ class Trainer:
 
     def _default_message(self, reason: StopReason) -> str:
         done = len(self.history.epoch)
-        planned = self.experiment.training.epochs
+        planned = self.history.epochs_planned
         best = self.history.best_epoch
         best_text = (
             f"best {self.history.monitor} {self.history.best_value:.4g} at epoch {best + 1}"
@@ -374,7 +411,7 @@ class _Emitter:
         t.history.batch_losses.extend(chunk.tolist())
         progress = Progress(
             self.epoch,
-            t.experiment.training.epochs,
+            t.history.epochs_planned,
             done,
             self.batches,
             t._step,
