@@ -87,3 +87,15 @@ def test_a_diverged_run_cannot_continue_and_fit_runs_once() -> None:
     assert not fresh.can_continue
     with pytest.raises(RuntimeError):
         fresh.continue_training(1)
+
+
+def test_a_stop_between_extend_and_continue_is_kept() -> None:
+    """A window plans the epochs in its thread; a stop before the worker starts must not be lost."""
+    trainer = Trainer(tiny(epochs=1, early_stopping=NO_STOP))
+    trainer.fit()
+    trainer.extend(100_000)
+    trainer.request_stop()
+    history = trainer.continue_training()
+    assert history.stop_reason is StopReason.USER_STOPPED and len(history.epoch) == 1
+    with pytest.raises(RuntimeError, match="extend"):
+        trainer.continue_training()

@@ -88,6 +88,7 @@ class Trainer:
         self._start = 0.0
         self._trained_s = 0.0  # training time of the finished parts of the run
         self._generator: torch.Generator | None = None  # the batch order, kept when the run continues
+        self._extended = False  # extend() has planned more epochs that continue_training() has not run
 
     # --- control, from any thread -------------------------------------------------------------
 
@@ -182,12 +183,26 @@ class Trainer:
         """True when the run ended with weights worth training further (not diverged, not failed)."""
         return self.model is not None and self.history.stop_reason in CONTINUABLE
 
-    def continue_training(self, epochs: int) -> History:
+    def continue_training(self, epochs: int | None = None) -> History:
         """Train `epochs` more epochs of a finished run; the History grows, epochs keep their numbers.
 
         The model continues from the weights the run ended with (its best epoch's, when they were
         restored); the optimizer, the learning-rate schedule and the batch order carry on where
         they stopped. Early stopping counts its patience afresh against the best epoch so far.
+        `epochs=None` trains the epochs `extend` planned.
+        """
+        if epochs is not None:
+            self.extend(epochs)
+        if not self._extended:
+            raise RuntimeError("call extend(epochs) first, or pass epochs")
+        self._extended = False
+        return self._run()
+
+    def extend(self, epochs: int) -> None:
+        """Plan `epochs` more epochs of a finished run, for `continue_training()` to train.
+
+        A window calls this in its own thread before handing `continue_training` to a worker,
+        so that a stop asked for in between is kept, not undone when the worker starts.
         """
         if not self.can_continue:
             raise RuntimeError("only a run that completed or was stopped can continue")
@@ -201,7 +216,7 @@ class Trainer:
         h.epochs_planned = len(h.epoch) + epochs
         if self.early_stopping is not None:
             self.early_stopping.tracker.wait = 0
-        return self._run()
+        self._extended = True
 
     def _run(self) -> History:
         callbacks = CallbackList([*([self.early_stopping] if self.early_stopping else []), *self.user_callbacks])

@@ -36,6 +36,10 @@ from .training_view import QtTrainingView
 MAX_RECENT = 8
 STOP_WAIT_MS = 5000
 ENGINE_DELAY_MS = 150
+CONTINUE_TIP = (
+    "Train {epochs} more epoch{s} of the last run (the Epochs setting) from where it stopped: "
+    "its weights, optimizer state and learning-rate schedule carry on (Ctrl+F5)"
+)
 
 
 def _preload_engine() -> list[str]:
@@ -124,19 +128,22 @@ class QtMainWindow(QMainWindow):
         bar.setObjectName("runToolBar")
         bar.setMovable(False)
         self.train_button = QPushButton("▶  Train")
+        self.continue_button = QPushButton("»  Continue")
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("■  Stop")
         self.export_button = QPushButton("Export model…")
         for button, name, tip in (
             (self.train_button, "trainButton", "Train the network (F5)"),
+            (self.continue_button, "continueButton", CONTINUE_TIP),
             (self.pause_button, "pauseButton", "Pause or resume training (F6)"),
             (self.stop_button, "stopButton", "Stop training after the current batch (Shift+F5)"),
             (self.export_button, "exportButton", "Save the trained model as a .pt file (Ctrl+E)"),
         ):
             button.setObjectName(name)
-            button.setAccessibleName(button.text().strip("▶■ "))
+            button.setAccessibleName(button.text().strip("▶»■ "))
             button.setToolTip(tip)
             bar.addWidget(button)
+        self.continue_button.setEnabled(False)
         self.pause_button.setEnabled(False)
         self.stop_button.setEnabled(False)
         self.export_button.setEnabled(False)
@@ -195,11 +202,14 @@ class QtMainWindow(QMainWindow):
         self.export_action.setEnabled(False)
         self.quit_action = self._action("&Quit", self.close, keys.Quit, "quitAction")
         self.train_action = self._action("&Train", self.train, "F5", "trainAction")
+        self.continue_action = self._action("&Continue training", self.continue_training, "Ctrl+F5", "continueAction")
+        self.continue_action.setEnabled(False)
         self.pause_action = self._action("&Pause / Resume", self.toggle_pause, "F6", "pauseAction")
         self.stop_action = self._action("&Stop", self.stop, "Shift+F5", "stopAction")
         self.pause_action.setEnabled(False)
         self.stop_action.setEnabled(False)
         self.train_button.clicked.connect(self.train_action.trigger)
+        self.continue_button.clicked.connect(self.continue_action.trigger)
         self.pause_button.clicked.connect(self.pause_action.trigger)
         self.stop_button.clicked.connect(self.stop_action.trigger)
         self.export_button.clicked.connect(self.export_action.trigger)
@@ -226,7 +236,7 @@ class QtMainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action])
         run_menu = bar.addMenu("&Run")
-        run_menu.addActions([self.train_action, self.pause_action, self.stop_action])
+        run_menu.addActions([self.train_action, self.continue_action, self.pause_action, self.stop_action])
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.left_dock.toggleViewAction(), self.right_dock.toggleViewAction()])
         help_menu = bar.addMenu("&Help")
@@ -253,6 +263,16 @@ class QtMainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot train: {problems[0]}")
         else:
             self.statusBar().showMessage(self.engine_state or "Ready to train.")
+        self._update_continue_state(reason)
+
+    def _update_continue_state(self, train_problem: str) -> None:
+        reason = train_problem or self.runs.continue_reason()
+        epochs = self.document.spec.training.epochs
+        self.continue_action.setEnabled(not reason)
+        self.continue_button.setEnabled(not reason)
+        self.continue_button.setText(f"»  Continue +{epochs}")
+        tip = CONTINUE_TIP.format(epochs=epochs, s="" if epochs == 1 else "s")
+        self.continue_button.setToolTip(f"{tip}\n\n{reason}" if reason else tip)
 
     # --- files --------------------------------------------------------------------------------
 
@@ -345,6 +365,14 @@ class QtMainWindow(QMainWindow):
             return
         self.training_view.start_run()
         self.runs.start()
+
+    @Slot()
+    def continue_training(self) -> None:
+        """Train the last run for the Epochs setting more, from where it stopped."""
+        if self.runs.continue_reason() or not self.engine_ready:
+            return
+        self.training_view.continue_run()
+        self.runs.continue_run()
 
     @Slot()
     def toggle_pause(self) -> None:

@@ -8,6 +8,7 @@ thread. The controller stores every event and marks the view dirty; a GUI-thread
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from ..engine.stream import EpochEnded, Event, EventStream, RunEnded, RunFailed,
 from ..spec import SpecError
 from .document import ExperimentDocument
 from .jobs import Job, JobRunner
-from .run_data import RunRecord, describe_difference
+from .run_data import RunRecord, describe_difference, same_run_settings
 
 if TYPE_CHECKING:
     from ..engine.trainer import Trainer
@@ -38,13 +39,14 @@ class EventBridge(QObject):
         self.arrived.emit(event)
 
 
-def train_run(trainer: Trainer, bridge: EventBridge) -> None:
-    """Run `trainer.fit()` on the engine thread; bad input and crashes become RunFailed events."""
+def train_run(work: Callable[[], object], bridge: EventBridge) -> None:
+    """Run `work` (a trainer's fit or continue_training) on the engine thread; bad input and
+    crashes become RunFailed events."""
     from ..engine.data import DataError
     from ..engine.device import describe_failure
 
     try:
-        trainer.fit()
+        work()
     except (SpecError, DataError) as exc:
         bridge.emit_event(RunFailed(str(exc)))
     except Exception as exc:  # noqa: BLE001 - shown in the window, which stays usable
@@ -117,8 +119,37 @@ class RunController(QObject):
             base_dir=self.document.base_dir,
             histogram_every=HISTOGRAM_EVERY,
         )
+        self._launch(self.trainer.fit)
+
+    def continue_reason(self) -> str:
+        """Why the last run cannot train further now; "" when Continue may start."""
+        t = self.trainer
+        if self.running:
+            return "A run is active."
+        if t is None or self.current is None or t.model is None:
+            return "Train a run first; Continue then trains it further."
+        if not t.can_continue:
+            return "The last run diverged or failed, so there is nothing to continue: Train starts a new run."
+        if not same_run_settings(t.experiment, self.document.spec):
+            return (
+                "The settings changed since the last run: Train starts a new run with them. "
+                "To continue the last run, only Epochs may change."
+            )
+        return ""
+
+    def continue_run(self) -> None:
+        """Train the last run for the document's number of epochs more, from where it stopped."""
+        if self.continue_reason() or self.trainer is None or self.current is None:
+            return
+        epochs = self.document.spec.training.epochs
+        self.trainer.extend(epochs)  # here, so that a Stop or a close from now on is kept
+        self.current.continue_for(epochs)
+        self.failure = None
+        self._launch(self.trainer.continue_training)
+
+    def _launch(self, work: Callable[[], object]) -> None:
         self.settled = False
-        self.job = self.jobs.start(partial(train_run, self.trainer, self.bridge), self._finished, self._crashed)
+        self.job = self.jobs.start(partial(train_run, work, self.bridge), self._finished, self._crashed)
         self.dirty = True
         self.state_changed.emit()
 

@@ -55,13 +55,22 @@ class RunRecord:
     boundary: BoundarySnapshot | None = None  # the latest decision-boundary picture (2-D data)
     ended: RunEnded | None = None
     visible: bool = True
+    continued_at: list[int] = field(default_factory=list)  # epochs done each time the run was continued
 
     def add_progress(self, progress: Progress) -> None:
         """Every batch loss of the event, at its fractional epoch."""
         self.progress = progress
         batches = max(progress.batches, 1)
-        self.batch_x.extend((progress.steps + 1) / batches)
+        first = progress.batch - len(progress.losses)  # the event holds batches [first, batch) of its epoch
+        self.batch_x.extend(progress.epoch + (np.arange(first, progress.batch) + 1) / batches)
         self.batch_loss.extend(progress.losses)
+
+    def continue_for(self, epochs: int) -> None:
+        """The run trains `epochs` more: its end is undone and its settings say how long it now runs."""
+        self.continued_at.append(len(self.epochs))
+        self.ended = None
+        total = len(self.epochs) + epochs
+        self.spec = self.spec.model_copy(update={"training": self.spec.training.model_copy(update={"epochs": total})})
 
     def add_epoch(self, event: EpochEnded) -> None:
         """One epoch's metrics."""
@@ -125,6 +134,17 @@ def overfitting_span(
     if val[last] > val[best] * (1 + tolerance) and train[last] < train[best]:
         return float(epochs[best]), float(epochs[last])
     return None
+
+
+def same_run_settings(a: ExperimentSpec, b: ExperimentSpec) -> bool:
+    """True when two experiments train the same run: equal but for their number of epochs and name."""
+
+    def key(spec: ExperimentSpec) -> dict[str, object]:
+        doc = spec.model_dump(mode="json")
+        doc["training"].pop("epochs")
+        return {k: v for k, v in doc.items() if k not in ("name", "description")}
+
+    return key(a) == key(b)
 
 
 def describe_difference(before: ExperimentSpec, after: ExperimentSpec, limit: int = 3) -> str:

@@ -191,6 +191,11 @@ class QtTrainingView(QWidget):
         if record is not None:
             self.controller.remove(record)
 
+    def continue_run(self) -> None:
+        """The current run trains further: its curves go on; its results and end sentence go."""
+        self.results.clear()
+        self.loss_panel.show_info("")
+
     def start_run(self) -> None:
         """A new run begins: empty the current curves and results."""
         self.loss_panel.clear_run()

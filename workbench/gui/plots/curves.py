@@ -17,6 +17,7 @@ TRAIN = "#1f77b4"
 VAL = "#ff7f0e"
 BEST = "#2ca02c"
 STOP = "#d62728"
+CONTINUED = "#7f7f7f"
 
 
 def _pen(colour: str, width: float = 2.0, alpha: int = 255, dash: bool = False) -> Any:
@@ -115,13 +116,19 @@ class CurvePlotPanel(QWidget):
             label="early stop",
             labelOpts={"position": 0.16, "color": STOP, "anchors": [(1, 1), (1, 1)]},
         )
-        for extra in (self.region, self.best_line, self.stop_line):
+        self.continue_line = pg.InfiniteLine(
+            angle=90,
+            pen=_pen(CONTINUED, 1.2, dash=True),
+            label="continued",
+            labelOpts={"position": 0.26, "color": CONTINUED, "anchors": [(1, 1), (1, 1)]},
+        )
+        for extra in (self.region, self.best_line, self.stop_line, self.continue_line):
             extra.hide()
             item.addItem(extra, ignoreBounds=True)
         self.region_label.hide()
         item.addItem(self.region_label, ignoreBounds=True)
         # Items whose look rarely changes are kept as pixmaps: Qt repaints them without Python.
-        cached = [self.region, self.region_label, self.best_line, self.stop_line, item.legend]
+        cached = [self.region, self.region_label, self.best_line, self.stop_line, self.continue_line, item.legend]
         for extra in cached:
             if extra is not None:
                 extra.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -217,6 +224,9 @@ class CurvePlotPanel(QWidget):
             self.best_line.label.setFormat(f"best: epoch {best}" + (f" ({value:.4g})" if value is not None else ""))
         self._show_region(record, val)
         self._show_stop(record)
+        self.continue_line.setVisible(bool(record.continued_at))
+        if record.continued_at:
+            self.continue_line.setValue(record.continued_at[-1])
         batch = [record.batch_loss.view()] if self.batch is not None else []
         self._fit(record, [train, val, *batch])
         settle_view(self.view)
@@ -271,7 +281,7 @@ class CurvePlotPanel(QWidget):
         for curve in (self.train, self.val, self.batch):
             if curve is not None:
                 curve.setData([], [])
-        for extra in (self.region, self.region_label, self.best_line, self.stop_line):
+        for extra in (self.region, self.region_label, self.best_line, self.stop_line, self.continue_line):
             extra.hide()
         self.show_info("")
         self.user_zoomed = False
