@@ -20,7 +20,7 @@ import pickle
 import platform
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from ..spec import ExperimentSpec, SpecError, Task
 from .builder import build_network
 
 if TYPE_CHECKING:
+    from .callbacks import Callback
     from .trainer import Trainer
 
 MODEL_FORMAT = "workbench-model"
@@ -130,10 +131,14 @@ def save_model(
     normalization: Mapping[str, Any] | None = None,
     history: Mapping[str, Any] | None = None,
     state_dict: Mapping[str, torch.Tensor] | None = None,
+    training_state: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write a `.pt` model file atomically; `state_dict` (e.g. the best epoch's) overrides the network's."""
+    """Write a `.pt` model file atomically; `state_dict` (e.g. the best epoch's) overrides the network's.
+
+    `training_state` (a Trainer's `state_dict()`) lets the run continue later from the file.
+    """
     weights = state_dict if state_dict is not None else network.state_dict()
-    content = {
+    content: dict[str, Any] = {
         "format": MODEL_FORMAT,
         "format_version": MODEL_FORMAT_VERSION,
         "experiment": experiment.to_json(),
@@ -145,6 +150,8 @@ def save_model(
         "history": plain(dict(history or {})),
         "versions": {"workbench": __version__, "torch": str(torch.__version__), "python": platform.python_version()},
     }
+    if training_state is not None:
+        content["training_state"] = _on_cpu(training_state)
     path = Path(path)
     try:
         _writable(path)
@@ -251,9 +258,35 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
     return path
 
 
+def _on_cpu(value: Any) -> Any:
+    """A copy of nested dicts, lists and tuples with every tensor moved to the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, Mapping):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
+
+
+def _same_weights(a: Mapping[str, torch.Tensor] | None, b: Mapping[str, torch.Tensor]) -> bool:
+    return a is not None and a.keys() == b.keys() and all(torch.equal(a[k].cpu(), b[k].cpu()) for k in a)
+
+
+def _training_state(trainer: Trainer, saved: Mapping[str, torch.Tensor]) -> dict[str, Any]:
+    """The trainer's state without second copies of the weights the file already holds."""
+    state = trainer.state_dict()
+    state["best_weights"] = None if _same_weights(state["best_weights"], saved) else state["best_weights"]
+    state["weights"] = None if _same_weights(state["weights"], saved) else state["weights"]
+    state["best_is_saved"] = trainer.history.best_epoch is not None
+    return state
+
+
 def save_trained(path: str | Path, trainer: Trainer) -> Path:
-    """Write a finished run's model with its best epoch's weights (the CLI's --out and the window's Export)."""
+    """Write a finished run's model with its best epoch's weights (the CLI's --out and the window's Export),
+    and its training state, so that `resume_run` can continue the run from the file."""
     assert trainer.model is not None and trainer.data is not None, "train first"
+    best = trainer.best_weights()
     return save_model(
         path,
         trainer.model,
@@ -262,8 +295,58 @@ def save_trained(path: str | Path, trainer: Trainer) -> Path:
         class_names=trainer.data.class_names,
         normalization=trainer.data.normalization.as_dict(),
         history=trainer.history.as_dict(),
-        state_dict=trainer.best_weights(),
+        state_dict=best,
+        training_state=_training_state(trainer, best),
     )
+
+
+def resume_run(
+    path: str | Path,
+    callbacks: Iterable[Callback] = (),
+    *,
+    base_dir: Path | None = None,
+    device: str | None = None,
+    **options: Any,
+) -> Trainer:
+    """A Trainer that takes up the run saved in a model file: call `continue_training(epochs)` on it.
+
+    The data is loaded again from the experiment's settings (relative paths from `base_dir`) and
+    must be the run's. Raises ModelFileError for a file without a training state or a damaged
+    one, and SpecError or DataError when the data cannot be loaded or is not the run's.
+    """
+    from .data import DataError
+    from .trainer import Trainer
+
+    path = Path(path)
+    content = _read(path)
+    state = content.get("training_state")
+    if not isinstance(state, dict):
+        raise ModelFileError(
+            f"{path} holds a trained model but not its training state, so its run cannot continue "
+            "(model files from Export model… and `workbench train --out` hold it)"
+        )
+    try:
+        experiment = ExperimentSpec.from_json(content["experiment"], source=f"{path} (experiment)")
+        saved = content["state_dict"]
+        state = {
+            **state,
+            "weights": state["weights"] if state["weights"] is not None else saved,
+            "best_weights": state["best_weights"]
+            if state["best_weights"] is not None
+            else (saved if state["best_is_saved"] else None),
+        }
+    except SpecError as exc:
+        raise ModelFileError(str(exc)) from exc
+    except (KeyError, TypeError) as exc:
+        raise ModelFileError(f"{path} is damaged: {type(exc).__name__}: {exc}") from exc
+    trainer = Trainer(experiment, callbacks, base_dir=base_dir, device=device, **options)
+    try:
+        trainer.load_state_dict(state)
+    except (SpecError, DataError):
+        raise  # the data, not the file: the caller says which
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{path} has a damaged training state: {type(exc).__name__}: {exc}") from exc
+    return trainer
 
 
 def loaded_from_trainer(trainer: Trainer) -> LoadedModel:

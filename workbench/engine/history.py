@@ -56,6 +56,36 @@ class History:
             "device": self.device,
         }
 
+    def state(self) -> dict[str, Any]:
+        """`as_dict` plus what continuing the run needs: the planned epochs and every batch loss."""
+        return {**self.as_dict(), "epochs_planned": self.epochs_planned, "batch_losses": list(self.batch_losses)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> History:
+        """The History that `state()` described (the test's mistake pictures are not kept)."""
+        reason = state.get("stop_reason")
+        return cls(
+            epochs_planned=int(state["epochs_planned"]),
+            epoch=[int(e) for e in state["epoch"]],
+            history={str(k): [float(v) for v in values] for k, values in state["history"].items()},
+            monitor=str(state["monitor"]),
+            best_epoch=state["best_epoch"],
+            best_value=state["best_value"],
+            stop_reason=StopReason(reason) if reason else None,
+            message=str(state["message"]),
+            test=_test_from_dict(state.get("test"), tuple(state.get("class_names", ()))),
+            class_names=tuple(str(c) for c in state.get("class_names", ())),
+            device=str(state.get("device", "")),
+            batch_losses=[float(v) for v in state.get("batch_losses", ())],
+        )
+
+
+def _test_from_dict(d: dict[str, Any] | None, class_names: tuple[str, ...]) -> TestResult | None:
+    if d is None:
+        return None
+    confusion = np.asarray(d["confusion"], dtype=np.int64) if d.get("confusion") is not None else None
+    return TestResult(d["loss"], d["accuracy"], d["mae"], int(d["samples"]), confusion, class_names)
+
 
 def _test_dict(result: TestResult | None) -> dict[str, Any] | None:
     if result is None:

@@ -6,8 +6,9 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -218,6 +219,66 @@ class Trainer:
             self.early_stopping.tracker.wait = 0
         self._extended = True
 
+    # --- saving a run to continue later -------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """What continuing this finished run later needs besides its data, as tensors and plain data.
+
+        The weights it ended with and its best epoch's, the optimizer and schedule state, the batch
+        order, the best-epoch and patience counters and the whole History. A model file keeps it
+        under `training_state`; `load_state_dict` on a new Trainer of the same experiment reads it.
+        """
+        if self.model is None or self.data is None or self._generator is None or self.history.stop_reason is None:
+            raise RuntimeError("only a finished run has a state to save")
+        es = self.early_stopping
+        return {
+            "weights": self.copy_weights(),
+            "best_weights": self._best_weights,
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "generator": self._generator.get_state(),
+            "counters": {"step": self._step, "trained_s": self._trained_s, "first_loss": self.first_loss},
+            "best": [self.best.best, self.best.best_epoch, self.best.wait],
+            "patience": es.tracker.wait if es is not None else None,
+            "sizes": {part: self.data.size(part) for part in ("train", "val", "test")},
+            "history": self.history.state(),
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Take up a run that `state_dict` saved: prepares this trainer (data, model), then restores
+        everything, so that `continue_training(n)` trains on as the saved run would have.
+
+        Raises DataError when the data is not the run's (other sizes or classes), SpecError or
+        DataError when it cannot be loaded, and KeyError, TypeError or RuntimeError on a damaged state.
+        """
+        self.prepare()
+        assert self.model is not None and self.data is not None
+        sizes = {part: self.data.size(part) for part in ("train", "val", "test")}
+        history = History.from_state(dict(state["history"]))
+        if sizes != dict(state["sizes"]) or history.class_names != self.data.class_names:
+            raise DataError(
+                f"the data is not the saved run's: it has {_sizes(sizes)} where the run had {_sizes(state['sizes'])}"
+                + ("" if history.class_names == self.data.class_names else ", and other classes")
+            )
+        self.model.load_state_dict(state["weights"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"] is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self._generator = torch.Generator()
+        self._generator.set_state(state["generator"])
+        counters = state["counters"]
+        self._step, self._trained_s, self.first_loss = counters["step"], counters["trained_s"], counters["first_loss"]
+        best = state["best_weights"]
+        self._best_weights = {k: v.detach().cpu().clone() for k, v in best.items()} if best is not None else None
+        self._initial = self._best_weights or self.copy_weights()
+        self.best.best, self.best.best_epoch, self.best.wait = state["best"]
+        if self.early_stopping is not None and state["patience"] is not None:
+            tracker = self.early_stopping.tracker
+            tracker.best, tracker.best_epoch, tracker.wait = self.best.best, self.best.best_epoch, state["patience"]
+            self.early_stopping.best_weights = self._best_weights
+        history.split, history.device = self.data.split, self.history.device
+        self.history = history
+
     def _run(self) -> History:
         callbacks = CallbackList([*([self.early_stopping] if self.early_stopping else []), *self.user_callbacks])
         for callback in callbacks.callbacks:
@@ -398,6 +459,10 @@ class Trainer:
         if reason is StopReason.USER_STOPPED:
             return f"Stopped by you after {done} of {planned} epochs; {best_text}."
         return f"Finished all {planned} epochs; {best_text}."
+
+
+def _sizes(sizes: Mapping[str, int]) -> str:
+    return " / ".join(f"{sizes[part]:,} {part}" for part in ("train", "val", "test"))
 
 
 class _Emitter:
