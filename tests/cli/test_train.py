@@ -84,3 +84,29 @@ def test_ctrl_c_stops_cleanly_and_saves_the_best_model(tmp_path: Path) -> None:
     assert proc.returncode == 0, stderr
     assert "Stopped by you" in stdout and "Saved the best model" in stdout and "Traceback" not in stderr
     assert torch.load(out, weights_only=True)["history"]["stop_reason"] == "user_stopped"
+
+
+def test_train_continues_the_run_saved_in_a_model_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exp = write(tmp_path, epochs=2, early_stopping={"enabled": False})
+    first, second = tmp_path / "first.pt", tmp_path / "second.pt"
+    assert main(["train", str(exp), "--out", str(first)]) == 0
+    capsys.readouterr()
+    assert main(["train", str(first), "--epochs", "3", "--out", str(second)]) == 0
+    text = capsys.readouterr().out
+    assert "Continuing first after epoch 2 for 3 more epochs on cpu" in text
+    assert "Epoch 3/5" in text and "Epoch 5/5" in text and "Epoch 1/" not in text
+    assert "Finished all 5 epochs" in text
+    saved = torch.load(second, weights_only=True)
+    assert saved["history"]["epoch"] == [0, 1, 2, 3, 4]
+
+
+def test_train_refuses_a_model_file_that_cannot_continue(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exp = write(tmp_path, epochs=50, optimizer={"name": "SGD", "lr": 10.0, "momentum": 0.9})
+    out = tmp_path / "diverged.pt"
+    assert main(["train", str(exp), "--out", str(out)]) == 1
+    capsys.readouterr()
+    assert main(["train", str(out)]) == 2
+    assert "diverged, so it cannot continue" in capsys.readouterr().err
+    (tmp_path / "broken.pt").write_bytes(b"not a model")
+    assert main(["train", str(tmp_path / "broken.pt")]) == 2
+    assert "is not a model file Workbench can read" in capsys.readouterr().err

@@ -41,10 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train",
         help="train an experiment without the window",
-        description="Train an experiment; Ctrl-C stops after the current batch and still saves the best model.",
+        description="Train an experiment, or continue the run saved in a model file; Ctrl-C stops after the "
+        "current batch and still saves the best model.",
     )
-    train.add_argument("file", type=Path, help="an experiment file (.json)")
-    train.add_argument("--epochs", type=_positive, help="override the number of epochs")
+    train.add_argument(
+        "file", type=Path, help="an experiment file (.json), or a model file (.pt) whose run to continue"
+    )
+    train.add_argument(
+        "--epochs", type=_positive, help="override the number of epochs (for a model file: how many more)"
+    )
     train.add_argument("--device", help="override the device: auto, cpu, cuda, cuda:N or mps")
     train.add_argument("--out", type=Path, help="write the best model to this .pt file")
     train.add_argument("--metrics-out", type=Path, help="write one JSON line of metrics per epoch to this file")

@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from ..engine import Callback, DataError, Progress, StopReason, Trainer
-from ..engine.export import ModelFileError, save_trained
+from ..engine.export import ModelFileError, resume_run, save_trained
 from ..engine.history import History
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_FAILED, EXIT_OK, fail
@@ -47,7 +47,7 @@ class ConsoleProgress(Callback):
         if self.bar is not None:
             self.bar.write("\r\033[K")
         assert self.trainer is not None
-        total = self.trainer.experiment.training.epochs
+        total = self.trainer.history.epochs_planned
         metrics = "  ".join(f"{k} {v:.4g}" for k, v in logs.items())
         extra = ""
         if self.trainer.patience_left is not None:
@@ -102,6 +102,26 @@ class _CtrlC:
         self.trainer.request_stop(StopReason.USER_STOPPED)
 
 
+def _new_run(path: Path, epochs: int | None, device: str | None, progress: Callback) -> tuple[Trainer, str]:
+    experiment = _experiment(path, epochs, device)
+    trainer = Trainer(experiment, [progress], base_dir=path.resolve().parent)
+    trainer.prepare()
+    return trainer, f"Training {experiment.name or path.stem}"
+
+
+def _saved_run(path: Path, epochs: int | None, device: str | None, progress: Callback) -> tuple[Trainer, str]:
+    trainer = resume_run(path, [progress], base_dir=path.resolve().parent, device=device)
+    history = trainer.history
+    if not trainer.can_continue:
+        raise ModelFileError(f"the run saved in {path} {history.stop_reason}, so it cannot continue: train it anew")
+    more = epochs or trainer.experiment.training.epochs
+    trainer.extend(more)
+    return (
+        trainer,
+        f"Continuing {trainer.experiment.name or path.stem} after epoch {len(history.epoch)} for {more} more epochs",
+    )
+
+
 def train_command(
     path: Path,
     *,
@@ -112,12 +132,9 @@ def train_command(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Train the experiment in `path`; exit 0 when it trained, 1 when it failed, 2 for bad input."""
+    """Train the experiment in `path`, or continue the run saved in a `.pt` model file; exit 0
+    when it trained, 1 when it failed, 2 for bad input."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
-    try:
-        experiment = _experiment(path, epochs, device)
-    except SpecError as exc:
-        return fail(str(exc), err=stderr)
     if out is not None and not out.resolve().parent.is_dir():
         return fail(f"--out: the folder {out.resolve().parent} does not exist", err=stderr)
     metrics = None
@@ -125,15 +142,17 @@ def train_command(
         metrics = metrics_out.open("w", encoding="utf-8") if metrics_out else None
     except OSError as exc:
         return fail(f"--metrics-out: cannot write {metrics_out}: {exc.strerror}", err=stderr)
-    bar = stderr if stderr.isatty() else None
-    trainer = Trainer(experiment, [ConsoleProgress(stdout, bar, metrics)], base_dir=path.resolve().parent)
+    progress = ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics)
+    start = _saved_run if path.suffix.lower() == ".pt" else _new_run
     try:
-        trainer.prepare()
-    except (SpecError, DataError) as exc:
-        return fail(f"{path}: {exc}", err=stderr)
+        trainer, what = start(path, epochs, device, progress)
+    except (SpecError, DataError, ModelFileError) as exc:
+        if metrics is not None:
+            metrics.close()
+        return fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc), err=stderr)
     assert trainer.data is not None
     print(
-        f"Training {experiment.name or path.stem} on {trainer.history.device}: "
+        f"{what} on {trainer.history.device}: "
         f"{trainer.data.size('train'):,} training / {trainer.data.size('val'):,} validation / "
         f"{trainer.data.size('test'):,} test samples",
         file=stdout,
@@ -141,7 +160,7 @@ def train_command(
     )
     previous = signal.signal(signal.SIGINT, _CtrlC(trainer, stderr))
     try:
-        history = trainer.fit()
+        history = trainer.continue_training() if start is _saved_run else trainer.fit()
     finally:
         signal.signal(signal.SIGINT, previous)
         if metrics is not None:
