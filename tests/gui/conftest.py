@@ -31,6 +31,9 @@ class FakeDialogs:
     def open_path(self, start: Path | None) -> Path | None:
         return self.open_answer
 
+    def open_model_path(self, start: Path | None) -> Path | None:
+        return self.open_answer
+
     def save_path(self, suggestion: Path, title: str = "", filters: str = "") -> Path | None:
         return self.save_answer
 

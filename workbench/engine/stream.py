@@ -17,6 +17,7 @@ from .events import BoundarySnapshot, HistogramSnapshot, Progress, StopReason, T
 
 if TYPE_CHECKING:
     from .boundary import BoundaryGrid
+    from .trainer import Trainer
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,31 @@ class RunFailed:
 Event = RunStarted | Progress | EpochEnded | HistogramSnapshot | BoundarySnapshot | RunEnded | RunFailed
 
 
+def run_started(t: Trainer) -> RunStarted:
+    """What a prepared trainer's run looks like: sizes, classes, epochs planned, parameters."""
+    assert t.data is not None and t.model is not None
+    return RunStarted(
+        device=t.history.device,
+        epochs=t.history.epochs_planned,
+        batches_per_epoch=t.data.batches_per_epoch(t.experiment.training.batch_size),
+        train_samples=t.data.size("train"),
+        val_samples=t.data.size("val"),
+        test_samples=t.data.size("test"),
+        class_names=t.data.class_names,
+        metric="accuracy" if t.data.task.value == "classification" else "mae",
+        monitor=t.history.monitor,
+        early_stopping=t.early_stopping is not None,
+        parameters=sum(p.numel() for p in t.model.parameters()),
+    )
+
+
+def run_ended(t: Trainer) -> RunEnded:
+    """How a finished trainer's run ended."""
+    h = t.history
+    assert h.stop_reason is not None
+    return RunEnded(h.stop_reason, h.message, h.best_epoch, h.best_value, len(h.epoch), h.test, h.error)
+
+
 class EventStream(Callback):
     """Sends every hook of interest to `sink` as a plain event; epoch and terminal events are never dropped."""
 
@@ -89,21 +115,7 @@ class EventStream(Callback):
             from .boundary import BoundaryGrid, applies  # torch: only ever loaded where training runs
 
             self.boundary = BoundaryGrid(t.data) if applies(t.data) else None
-        self.sink(
-            RunStarted(
-                device=t.history.device,
-                epochs=t.history.epochs_planned,
-                batches_per_epoch=t.data.batches_per_epoch(t.experiment.training.batch_size),
-                train_samples=t.data.size("train"),
-                val_samples=t.data.size("val"),
-                test_samples=t.data.size("test"),
-                class_names=t.data.class_names,
-                metric="accuracy" if t.data.task.value == "classification" else "mae",
-                monitor=t.history.monitor,
-                early_stopping=t.early_stopping is not None,
-                parameters=sum(p.numel() for p in t.model.parameters()),
-            )
-        )
+        self.sink(run_started(t))
 
     def on_progress(self, progress: Progress) -> None:
         self.sink(progress)
@@ -123,9 +135,8 @@ class EventStream(Callback):
             self.sink(self.boundary.snapshot(t.model, epoch + 1))
 
     def on_train_end(self, logs: Logs | None = None) -> None:
-        h = self.trainer.history if self.trainer is not None else None
-        assert h is not None and h.stop_reason is not None
-        model = self.trainer.model if self.trainer is not None else None
-        if self.boundary is not None and model is not None:  # the final weights (the best, when restored)
-            self.sink(self.boundary.snapshot(model, len(h.epoch)))
-        self.sink(RunEnded(h.stop_reason, h.message, h.best_epoch, h.best_value, len(h.epoch), h.test, h.error))
+        t = self.trainer
+        assert t is not None
+        if self.boundary is not None and t.model is not None:  # the final weights (the best, when restored)
+            self.sink(self.boundary.snapshot(t.model, len(t.history.epoch)))
+        self.sink(run_ended(t))

@@ -163,6 +163,11 @@ class Trainer:
         return time.perf_counter() - self._start if self._start else 0.0
 
     @property
+    def steps(self) -> int:
+        """Optimizer steps taken so far."""
+        return self._step
+
+    @property
     def patience_left(self) -> int | None:
         """Epochs without improvement left before early stopping, or None when it is off."""
         return self.early_stopping.patience_left if self.early_stopping else None

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 EXPERIMENT_FILTER = "Experiments (*.json);;All files (*)"
+MODEL_FILTER = "Model files (*.pt);;All files (*)"
 
 
 class Answer(Enum):
@@ -39,6 +40,11 @@ class Dialogs:
     def open_path(self, start: Path | None) -> Path | None:
         """Choose an experiment file to open."""
         chosen, _ = QFileDialog.getOpenFileName(self.parent, "Open experiment", str(start or ""), EXPERIMENT_FILTER)
+        return Path(chosen) if chosen else None
+
+    def open_model_path(self, start: Path | None) -> Path | None:
+        """Choose a model file whose run to open."""
+        chosen, _ = QFileDialog.getOpenFileName(self.parent, "Open saved run", str(start or ""), MODEL_FILTER)
         return Path(chosen) if chosen else None
 
     def save_path(

@@ -196,6 +196,10 @@ class QtMainWindow(QMainWindow):
         keys = QKeySequence.StandardKey
         self.new_action = self._action("&New", self.new, keys.New, "newAction")
         self.open_action = self._action("&Open…", self.open_dialog, keys.Open, "openAction")
+        self.open_run_action = self._action("Open saved &run…", self.open_run_dialog, "Ctrl+Shift+O", "openRunAction")
+        self.open_run_action.setStatusTip(
+            "Open a model file (.pt) saved by Export model: its curves and results come back, and Continue trains it on"
+        )
         self.save_action = self._action("&Save", self.save, keys.Save, "saveAction")
         self.save_as_action = self._action("Save &as…", self.save_as, keys.SaveAs, "saveAsAction")
         self.export_action = self._action("&Export model…", self.export_model, "Ctrl+E", "exportAction")
@@ -229,6 +233,7 @@ class QtMainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addAction(self.open_run_action)
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
         file_menu.addSeparator()
@@ -300,6 +305,33 @@ class QtMainWindow(QMainWindow):
         path = self.dialogs.open_path(self.document.base_dir)
         if path is not None:
             self.open_path(path, confirmed=True)
+
+    @Slot()
+    def open_run_dialog(self) -> None:
+        """Choose a model file and take up its run."""
+        if self.runs.running or not self.engine_ready or not self._confirm_discard():
+            return
+        path = self.dialogs.open_model_path(self.document.base_dir)
+        if path is not None:
+            self.open_run(path)
+
+    def open_run(self, path: Path) -> None:
+        """Take up the run saved in `path` (its settings replace the experiment; a bad file changes nothing)."""
+        self.statusBar().showMessage(f"Opening the run saved in {path.name}…")
+
+        def opened() -> None:
+            assert self.runs.trainer is not None
+            self.training_view.start_run()
+            self.document.replace(self.runs.trainer.experiment, None)
+            record = self.runs.current
+            if record is not None and record.ended is not None:
+                self.statusBar().showMessage(f"{path.name}: {record.ended.message}")
+
+        def failed(message: str) -> None:
+            self.dialogs.error("Cannot open the saved run", message)
+            self.statusBar().showMessage(f"Could not open {path.name}.", 4000)
+
+        self.runs.open_saved(path, opened, failed)
 
     def open_path(self, path: Path, as_template: bool = False, confirmed: bool = False) -> bool:
         """Open `path`; a preset opens as a new, unsaved copy. A bad file changes nothing."""
@@ -395,22 +427,26 @@ class QtMainWindow(QMainWindow):
             dock.widget().setEnabled(not running)  # the settings of a run cannot change under it
         self.new_action.setEnabled(not running)
         self.open_action.setEnabled(not running)
+        self.open_run_action.setEnabled(not running)
         self.preset_menu.setEnabled(not running)
-        self.pause_action.setEnabled(running)
-        self.stop_action.setEnabled(running)
-        self.pause_button.setEnabled(running)
-        self.stop_button.setEnabled(running)
+        training = running and self.runs.opening is None
+        self.pause_action.setEnabled(training)
+        self.stop_action.setEnabled(training)
+        self.pause_button.setEnabled(training)
+        self.stop_button.setEnabled(training)
         self.pause_button.setText("Resume" if paused else "Pause")
         self.export_action.setEnabled(self.runs.exportable)
         self.export_button.setEnabled(self.runs.exportable)
-        self.lock_action.setVisible(running)
+        self.lock_action.setVisible(training)
         self._update_train_state()
         record = self.runs.current
         if not running and record is not None and record.ended is not None:
             self.statusBar().showMessage(record.ended.message)
         elif not running and self.runs.failure is not None:
             self.statusBar().showMessage(self.runs.failure.message)
-        if running:
+        if self.runs.opening is not None:
+            self.statusBar().showMessage(f"Opening the run saved in {self.runs.opening.name}…")
+        elif running:
             self.statusBar().showMessage(
                 "Paused. Settings are locked while a run is active."
                 if paused

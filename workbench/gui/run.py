@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress
-from ..engine.stream import EpochEnded, Event, EventStream, RunEnded, RunFailed, RunStarted
+from ..engine.stream import EpochEnded, Event, EventStream, RunEnded, RunFailed, RunStarted, run_ended, run_started
 from ..spec import SpecError
 from .document import ExperimentDocument
 from .jobs import Job, JobRunner
@@ -53,6 +53,21 @@ def train_run(work: Callable[[], object], bridge: EventBridge) -> None:
         bridge.emit_event(RunFailed(describe_failure(exc), traceback.format_exc()))
 
 
+def saved_pictures(trainer: Trainer) -> list[Event]:
+    """The weight histograms of a saved run's model, and its decision boundary for 2-D points
+    (engine thread): a model file keeps neither, but the weights it holds show both."""
+    from ..engine.boundary import BoundaryGrid, applies
+    from ..engine.histograms import HistogramRecorder
+
+    assert trainer.model is not None and trainer.data is not None
+    done = len(trainer.history.epoch)
+    recorder = HistogramRecorder(trainer.model)
+    pictures: list[Event] = [recorder.snapshot(trainer.steps, max(done - 1, 0), gradients=False)]
+    if applies(trainer.data):
+        pictures.append(BoundaryGrid(trainer.data).snapshot(trainer.model, done))
+    return pictures
+
+
 class RunController(QObject):
     """Starts, pauses and stops runs, keeps every run's record and tells the view when to redraw."""
 
@@ -71,6 +86,7 @@ class RunController(QObject):
         self.job: Job | None = None
         self.settled = True  # the last run's end has reached the GUI thread
         self.failure: RunFailed | None = None
+        self.opening: Path | None = None  # a saved run being read
         self.dirty = False
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)  # coalesce: redraw at most this often, only when something arrived
@@ -120,6 +136,53 @@ class RunController(QObject):
             histogram_every=HISTOGRAM_EVERY,
         )
         self._launch(self.trainer.fit)
+
+    def open_saved(self, path: Path, on_opened: Callable[[], None], on_error: Callable[[str], None]) -> None:
+        """Take up the run saved in a model file (read on the engine thread): it becomes the current
+        run, its curves and results are shown, and Continue can train it further."""
+        if self.running:
+            return
+        from ..engine.export import resume_run  # loaded in the background at start-up; instant by now
+
+        def load() -> tuple[Trainer, list[Event]]:
+            stream = EventStream(self.bridge.emit_event)
+            trainer = resume_run(path, [stream], base_dir=path.parent, histogram_every=HISTOGRAM_EVERY)
+            return trainer, saved_pictures(trainer)
+
+        def opened(result: tuple[Trainer, list[Event]]) -> None:
+            self.opening = None
+            self._finished(None)
+            self._adopt(*result, path)
+            on_opened()
+
+        def failed(error: BaseException, trace: str) -> None:
+            self.opening = None
+            self._finished(None)
+            on_error(str(error))
+
+        self.opening = path
+        self.settled = False
+        self.job = self.jobs.start(load, opened, failed)
+        self.state_changed.emit()
+
+    def _adopt(self, trainer: Trainer, pictures: list[Event], path: Path) -> None:
+        record = RunRecord.saved(
+            trainer.experiment,
+            trainer.history,
+            run_started(trainer),
+            run_ended(trainer),
+            label=f"run {len(self.records) + 1} ({path.name})",
+        )
+        for picture in pictures:
+            if isinstance(picture, HistogramSnapshot):
+                record.add_histograms(picture)
+            elif isinstance(picture, BoundarySnapshot):
+                record.boundary = picture
+        self.records.append(record)
+        self.current, self.trainer, self.failure = record, trainer, None
+        self._relabel()
+        self.dirty = True
+        self.state_changed.emit()
 
     def continue_reason(self) -> str:
         """Why the last run cannot train further now; "" when Continue may start."""

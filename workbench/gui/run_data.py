@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress
+from ..engine.history import History
 from ..engine.stream import EpochEnded, RunEnded, RunStarted
 from ..spec import ExperimentSpec
 
@@ -56,6 +57,21 @@ class RunRecord:
     ended: RunEnded | None = None
     visible: bool = True
     continued_at: list[int] = field(default_factory=list)  # epochs done each time the run was continued
+
+    @classmethod
+    def saved(
+        cls, spec: ExperimentSpec, history: History, started: RunStarted, ended: RunEnded, label: str
+    ) -> RunRecord:
+        """A run opened from its model file: every epoch and batch loss it kept, and how it ended."""
+        record = cls(spec, label=label, started=started, ended=ended)
+        for i, epoch in enumerate(history.epoch):
+            logs = {key: values[i] for key, values in history.history.items() if i < len(values)}
+            record.add_epoch(EpochEnded(epoch, logs, history.best_epoch, history.best_value, None, 0.0))
+        losses = np.asarray(history.batch_losses, dtype=np.float64)
+        # Batches in order, a whole epoch of them per epoch (a run stopped inside an epoch shifts a little).
+        record.batch_x.extend(np.arange(1, len(losses) + 1) / max(started.batches_per_epoch, 1))
+        record.batch_loss.extend(losses)
+        return record
 
     def add_progress(self, progress: Progress) -> None:
         """Every batch loss of the event, at its fractional epoch."""
