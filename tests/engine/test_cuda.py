@@ -91,3 +91,18 @@ def test_divergence_on_the_gpu_is_reported() -> None:
     spec = tiny(epochs=50, device="cuda", optimizer={"name": "SGD", "lr": 10.0, "momentum": 0.9})
     history = Trainer(spec).fit()
     assert history.stop_reason is StopReason.DIVERGED and "lower the learning rate" in history.message
+
+
+def test_a_gpu_run_continues_from_its_file_on_either_device(tmp_path: Path) -> None:
+    from workbench.engine.export import resume_run, save_trained
+
+    trainer = Trainer(tiny(epochs=2, device="cuda", optimizer={"name": "Adam", "lr": 0.01}))
+    trainer.fit()
+    path = save_trained(tmp_path / "gpu.pt", trainer)
+    for device in ("cpu", "cuda"):
+        resumed = resume_run(path, device=device)
+        history = resumed.continue_training(2)
+        assert history.stop_reason is StopReason.COMPLETED and history.epoch == [0, 1, 2, 3]
+        assert resumed.model is not None and all(p.device.type == device for p in resumed.model.parameters())
+        moments = [s["exp_avg"] for s in resumed.optimizer.state.values()]
+        assert moments and all(m.device.type == device for m in moments)
