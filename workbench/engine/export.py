@@ -276,17 +276,18 @@ def _same_weights(a: Mapping[str, torch.Tensor] | None, b: Mapping[str, torch.Te
 def _training_state(trainer: Trainer, saved: Mapping[str, torch.Tensor]) -> dict[str, Any]:
     """The trainer's state without second copies of the weights the file already holds."""
     state = trainer.state_dict()
-    state["best_weights"] = None if _same_weights(state["best_weights"], saved) else state["best_weights"]
+    state["best_is_saved"] = _same_weights(state["best_weights"], saved)
+    state["best_weights"] = None if state["best_is_saved"] else state["best_weights"]
     state["weights"] = None if _same_weights(state["weights"], saved) else state["weights"]
-    state["best_is_saved"] = trainer.history.best_epoch is not None
     return state
 
 
-def save_trained(path: str | Path, trainer: Trainer) -> Path:
-    """Write a finished run's model with its best epoch's weights (the CLI's --out and the window's Export),
-    and its training state, so that `resume_run` can continue the run from the file."""
+def save_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> Path:
+    """Write a finished run's model with its best epoch's weights, or `weights` (another epoch's),
+    and its training state, so that `resume_run` can continue the run from the file (the CLI's
+    --out and the window's Export)."""
     assert trainer.model is not None and trainer.data is not None, "train first"
-    best = trainer.best_weights()
+    best = weights if weights is not None else trainer.best_weights()
     return save_model(
         path,
         trainer.model,
@@ -349,12 +350,12 @@ def resume_run(
     return trainer
 
 
-def loaded_from_trainer(trainer: Trainer) -> LoadedModel:
-    """A finished run as a LoadedModel (best weights, on the CPU), ready for TorchScript or ONNX export."""
+def loaded_from_trainer(trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> LoadedModel:
+    """A finished run as a LoadedModel (best weights or `weights`, on the CPU), ready for TorchScript or ONNX."""
     assert trainer.model is not None and trainer.data is not None, "train first"
     shape = trainer.data.input_shape
     network = build_network(trainer.experiment.network, shape)
-    network.load_state_dict(trainer.best_weights())
+    network.load_state_dict(weights if weights is not None else trainer.best_weights())
     norm = trainer.data.normalization
     module = WorkbenchModel(network, Normalize(list(norm.mean), list(norm.std), shape)).eval()
     return LoadedModel(
@@ -368,11 +369,12 @@ def loaded_from_trainer(trainer: Trainer) -> LoadedModel:
     )
 
 
-def export_trained(path: str | Path, trainer: Trainer) -> Path:
-    """Export a finished run by the file's suffix: `.onnx`, `.torchscript` (or `.ts`), else a `.pt` model file."""
+def export_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> Path:
+    """Export a finished run (its best weights, or `weights`) by the file's suffix: `.onnx`,
+    `.torchscript` (or `.ts`), else a `.pt` model file."""
     suffix = Path(path).suffix.lower()
     if suffix == ".onnx":
-        return export_onnx(loaded_from_trainer(trainer), path)
+        return export_onnx(loaded_from_trainer(trainer, weights), path)
     if suffix in (".torchscript", ".ts"):
-        return export_torchscript(loaded_from_trainer(trainer), path)
-    return save_trained(path, trainer)
+        return export_torchscript(loaded_from_trainer(trainer, weights), path)
+    return save_trained(path, trainer, weights)

@@ -1,0 +1,68 @@
+"""Per-epoch snapshots: the weights after every epoch, kept in memory to test or export any of them.
+
+A callback: the trainer knows nothing of it. Copies live on the CPU, so the training device's
+memory is not used; past a memory budget older epochs are thinned (every other one dropped), never
+the best epoch or the latest.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from .builder import build_network
+from .callbacks import Callback, Logs
+from .evaluate import final_evaluation
+from .events import TestResult
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+Weights = dict[str, torch.Tensor]
+BUDGET_BYTES = 256 * 2**20
+
+
+def weights_bytes(weights: Weights) -> int:
+    """Memory one copy of the weights takes."""
+    return sum(t.numel() * t.element_size() for t in weights.values())
+
+
+class EpochSnapshots(Callback):
+    """Keeps the weights after each epoch (0-based keys), thinning the oldest past `budget_bytes`."""
+
+    def __init__(self, budget_bytes: int = BUDGET_BYTES) -> None:
+        self.budget_bytes = budget_bytes
+        self.weights: dict[int, Weights] = {}
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        if self.trainer is None:
+            return
+        self.weights[epoch] = self.trainer.copy_weights()
+        self._thin(keep={epoch, self.trainer.history.best_epoch})
+
+    def _thin(self, keep: set[int | None]) -> None:
+        epochs = sorted(self.weights)
+        if not epochs:
+            return
+        size = weights_bytes(self.weights[epochs[0]])
+        while size * len(self.weights) > self.budget_bytes and len(self.weights) > len(keep - {None}):
+            older = [e for e in sorted(self.weights) if e not in keep]
+            drop = older[1::2] or older[:1]  # every other one, so the survivors still span the run
+            for epoch in drop:
+                del self.weights[epoch]
+
+    @property
+    def epochs(self) -> list[int]:
+        """The epochs (0-based) whose weights are kept, in order."""
+        return sorted(self.weights)
+
+
+def evaluate_weights(trainer: Trainer, weights: Weights) -> TestResult | None:
+    """The test result of other weights of this trainer's network (the trainer's own model is not
+    touched, so the run can still continue); None when the data has no test split."""
+    if trainer.data is None or not trainer.data.size("test"):
+        return None
+    network = build_network(trainer.experiment.network, trainer.data.input_shape).to(trainer.device)
+    network.load_state_dict(weights)
+    return final_evaluation(network, trainer.data, trainer.loss_fn)
