@@ -479,6 +479,9 @@ class QtMainWindow(QMainWindow):
         if onnx_available():
             formats["ONNX (*.onnx)"] = ".onnx"
         name = (self.document.spec.name or "model").replace(" ", "_").lower()
+        record = self.runs.current
+        if record is not None and record.chosen_epoch is not None:
+            name += f"_epoch{record.chosen_epoch + 1}"
         path = self.dialogs.export_path((self.document.base_dir or Path.home()) / f"{name}.pt", formats)
         if path is None:
             return

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
@@ -23,6 +23,7 @@ from .jobs import Job, JobRunner
 from .run_data import RunRecord, describe_difference, same_run_settings
 
 if TYPE_CHECKING:
+    from ..engine.snapshots import EpochSnapshots
     from ..engine.trainer import Trainer
 
 REDRAW_MS = 50
@@ -83,6 +84,7 @@ class RunController(QObject):
         self.records: list[RunRecord] = []
         self.current: RunRecord | None = None
         self.trainer: Trainer | None = None
+        self.snapshots: EpochSnapshots | None = None  # the current run's weights after each epoch
         self.job: Job | None = None
         self.settled = True  # the last run's end has reached the GUI thread
         self.failure: RunFailed | None = None
@@ -122,6 +124,7 @@ class RunController(QObject):
         """Train the document's experiment in a new worker thread."""
         if self.running:
             return
+        from ..engine.snapshots import EpochSnapshots
         from ..engine.trainer import Trainer  # loaded in the background at start-up; instant by now
 
         spec = self.document.spec
@@ -129,9 +132,10 @@ class RunController(QObject):
         self.records.append(self.current)
         self._relabel()
         self.failure = None
+        self.snapshots = EpochSnapshots()
         self.trainer = Trainer(
             spec,
-            [EventStream(self.bridge.emit_event)],
+            [EventStream(self.bridge.emit_event), self.snapshots],
             base_dir=self.document.base_dir,
             histogram_every=HISTOGRAM_EVERY,
         )
@@ -179,7 +183,7 @@ class RunController(QObject):
             elif isinstance(picture, BoundarySnapshot):
                 record.boundary = picture
         self.records.append(record)
-        self.current, self.trainer, self.failure = record, trainer, None
+        self.current, self.trainer, self.failure, self.snapshots = record, trainer, None, None
         self._relabel()
         self.dirty = True
         self.state_changed.emit()
@@ -247,11 +251,41 @@ class RunController(QObject):
             self.dirty = True
 
     def export(self, path: Path) -> Path:
-        """Write the last run's model (see engine.export.export_trained); may raise ModelFileError or OSError."""
+        """Write the last run's model (see engine.export.export_trained): the chosen epoch's weights when
+        one is chosen, else the best; may raise ModelFileError or OSError. Engine thread."""
         from ..engine.export import export_trained
 
         assert self.trainer is not None
-        return export_trained(path, self.trainer)
+        return export_trained(path, self.trainer, self._chosen_weights())
+
+    def _chosen_weights(self) -> dict[str, Any] | None:
+        record, snapshots = self.current, self.snapshots
+        if record is None or record.chosen_epoch is None or snapshots is None:
+            return None
+        return snapshots.weights.get(record.chosen_epoch)
+
+    def choose_epoch(self, epoch: int | None) -> None:
+        """Test (and export from now on) the weights of `epoch`, or None for those the run ended with."""
+        record, trainer, snapshots = self.current, self.trainer, self.snapshots
+        if record is None or trainer is None or self.running or record.chosen_epoch == epoch:
+            return
+        record.chosen_epoch, record.chosen_test, self.failure = epoch, None, None
+        self.dirty = True
+        if epoch is None or snapshots is None or epoch not in snapshots.weights:
+            return
+        from ..engine.snapshots import evaluate_weights
+
+        def tested(result: object) -> None:
+            if record.chosen_epoch == epoch:  # not chosen away in the meantime
+                record.chosen_test = result  # type: ignore[assignment]
+                self.dirty = True
+
+        def failed(error: BaseException, trace: str) -> None:
+            record.chosen_epoch = None
+            self.failure = RunFailed(f"Testing the weights of epoch {epoch + 1} failed: {error}", trace)
+            self.dirty = True
+
+        self.jobs.start(partial(evaluate_weights, trainer, snapshots.weights[epoch]), tested, failed)
 
     # --- events -------------------------------------------------------------------------------
 
@@ -285,6 +319,8 @@ class RunController(QObject):
 
     def _finished(self, _result: object) -> None:
         # Queued after every event of the run: the records are complete, so draw the end now.
+        if self.current is not None and self.snapshots is not None:
+            self.current.snapshot_epochs = self.snapshots.epochs
         self.settled = True
         self.dirty = False
         self.redraw.emit()

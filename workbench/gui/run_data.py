@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress
+from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress, TestResult
 from ..engine.history import History
 from ..engine.stream import EpochEnded, RunEnded, RunStarted
 from ..spec import ExperimentSpec
@@ -57,6 +57,9 @@ class RunRecord:
     ended: RunEnded | None = None
     visible: bool = True
     continued_at: list[int] = field(default_factory=list)  # epochs done each time the run was continued
+    snapshot_epochs: list[int] = field(default_factory=list)  # epochs (0-based) whose weights can be tested
+    chosen_epoch: int | None = None  # the epoch whose weights are tested and exported; None: the run's end
+    chosen_test: TestResult | None = None  # the test result of the chosen epoch's weights
 
     @classmethod
     def saved(
@@ -85,6 +88,7 @@ class RunRecord:
         """The run trains `epochs` more: its end is undone and its settings say how long it now runs."""
         self.continued_at.append(len(self.epochs))
         self.ended = None
+        self.chosen_epoch, self.chosen_test = None, None
         total = len(self.epochs) + epochs
         self.spec = self.spec.model_copy(update={"training": self.spec.training.model_copy(update={"epochs": total})})
 

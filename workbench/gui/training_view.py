@@ -49,6 +49,7 @@ class QtTrainingView(QWidget):
         self.runs.setAccessibleName("Previous runs")
         self.runs.setWordWrap(True)  # what changed, then how it went: long lines wrap instead of scrolling
         self.runs.itemChanged.connect(self._run_toggled)
+        self.results.epoch_chosen.connect(controller.choose_epoch)
         self._build()
         controller.redraw.connect(self.refresh)
         self.drawn: dict[str, object] = {}
@@ -142,7 +143,9 @@ class QtTrainingView(QWidget):
             self.results.show_failure(failure.message)
             return
         if record.ended is not None:
-            self.results.show_end(record.ended)
+            if not self.controller.running:
+                self.results.set_epochs(record.snapshot_epochs, record.ended.best_epoch, record.chosen_epoch)
+            self.results.show_end(record.ended, record.chosen_epoch, record.chosen_test)
             stopped = record.ended.reason is StopReason.EARLY_STOPPED
             self.loss_panel.show_info(record.ended.message if stopped else "")
             return

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...engine.events import Mistake, StopReason, TestResult
 from ...engine.stream import RunEnded
@@ -21,7 +30,13 @@ REASON_COLOURS = {
 
 
 class ResultsPanel(QWidget):
-    """The stop sentence, the test loss and accuracy, and a confusion matrix (rows: true class)."""
+    """The stop sentence, the test loss and accuracy, and a confusion matrix (rows: true class).
+
+    After a run, a combo picks the weights to test (and export): those the run ended with, or
+    any epoch's; `epoch_chosen` carries the 0-based epoch, or None for the run's end.
+    """
+
+    epoch_chosen = Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,6 +48,21 @@ class ResultsPanel(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.reason)
+        self.epoch_row = QWidget()
+        row = QHBoxLayout(self.epoch_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Test the weights of"))
+        self.epoch_combo = QComboBox()
+        self.epoch_combo.setObjectName("snapshotCombo")
+        self.epoch_combo.setAccessibleName("Which epoch's weights to test and export")
+        self.epoch_combo.setToolTip(
+            "Every epoch's weights are kept: pick one to see its test results; Export model then saves it."
+        )
+        self.epoch_combo.currentIndexChanged.connect(lambda _i: self.epoch_chosen.emit(self.epoch_combo.currentData()))
+        row.addWidget(self.epoch_combo)
+        row.addStretch(1)
+        layout.addWidget(self.epoch_row)
+        self.epoch_row.hide()
         self.metrics = QLabel()
         self.metrics.setObjectName("testMetricsLabel")
         layout.addWidget(self.metrics)
@@ -56,6 +86,7 @@ class ResultsPanel(QWidget):
         """A new run started."""
         self.reason.setText("Training…")
         self.reason.setStyleSheet("")
+        self.epoch_row.hide()
         self.metrics.setText("")
         self.matrix.hide()
         self._show_mistakes((), ())
@@ -65,23 +96,50 @@ class ResultsPanel(QWidget):
         self.reason.setText(message)
         self.reason.setStyleSheet("color: #c62828;")
 
-    def show_end(self, ended: RunEnded) -> None:
-        """The stop reason sentence and, when there was a test split, the test results."""
+    def set_epochs(self, epochs: list[int], best: int | None, chosen: int | None) -> None:
+        """Offer the kept epochs (0-based) besides the run's end; hidden when there is no choice."""
+        wanted = [("where the run ended", None)] + [
+            (f"epoch {e + 1}" + (" (best)" if e == best else ""), e) for e in reversed(epochs)
+        ]
+        have = [(self.epoch_combo.itemText(i), self.epoch_combo.itemData(i)) for i in range(self.epoch_combo.count())]
+        if have != wanted:
+            self.epoch_combo.blockSignals(True)
+            self.epoch_combo.clear()
+            for text, epoch in wanted:
+                self.epoch_combo.addItem(text, epoch)
+            self.epoch_combo.blockSignals(False)
+        index = self.epoch_combo.findData(chosen) if chosen is not None else 0
+        if index != self.epoch_combo.currentIndex():
+            self.epoch_combo.blockSignals(True)
+            self.epoch_combo.setCurrentIndex(max(index, 0))
+            self.epoch_combo.blockSignals(False)
+        self.epoch_row.setVisible(len(epochs) > 1)
+
+    def show_end(self, ended: RunEnded, chosen: int | None = None, chosen_test: TestResult | None = None) -> None:
+        """The stop reason sentence and, when there was a test split, the test results: of the
+        weights the run ended with, or of the chosen epoch's."""
         self.reason.setText(ended.message)
         self.reason.setStyleSheet(f"color: {REASON_COLOURS[ended.reason]};")
         if ended.test is None:
+            self.epoch_row.hide()
             self.metrics.setText("No test split: set a test share in the dataset panel to get a final test.")
             self.matrix.hide()
             self._show_mistakes((), ())
             return
-        self.show_test(ended.test)
+        if chosen is None:
+            self.show_test(ended.test)
+        elif chosen_test is None:
+            self.metrics.setText(f"Testing the weights of epoch {chosen + 1}…")
+        else:
+            self.show_test(chosen_test, f"the weights of epoch {chosen + 1}")
 
-    def show_test(self, result: TestResult) -> None:
+    def show_test(self, result: TestResult, whose: str = "") -> None:
         """Test metrics and the confusion matrix."""
         metric = (
             f"accuracy <b>{result.accuracy:.2%}</b>" if result.accuracy is not None else f"MAE <b>{result.mae:.4g}</b>"
         )
-        self.metrics.setText(f"Test ({result.samples:,} samples): loss {result.loss:.4f} · {metric}")
+        of = f" with {whose}" if whose else ""
+        self.metrics.setText(f"Test ({result.samples:,} samples){of}: loss {result.loss:.4f} · {metric}")
         self._show_mistakes(result.mistakes, result.class_names)
         if result.confusion is None:
             self.matrix.hide()
