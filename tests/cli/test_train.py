@@ -110,3 +110,23 @@ def test_train_refuses_a_model_file_that_cannot_continue(tmp_path: Path, capsys:
     (tmp_path / "broken.pt").write_bytes(b"not a model")
     assert main(["train", str(tmp_path / "broken.pt")]) == 2
     assert "is not a model file Workbench can read" in capsys.readouterr().err
+
+
+def test_save_every_keeps_a_run_that_was_cut_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.engine import Callback, Trainer
+    from workbench.engine.export import SaveEvery
+
+    class Crash(Callback):
+        def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    assert main(["train", str(write(tmp_path)), "--save-every", "2"]) == 2
+    assert "--save-every needs --out" in capsys.readouterr().err
+    out = tmp_path / "run.pt"
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(tiny(epochs=5, early_stopping={"enabled": False}), [SaveEvery(out, 1), Crash()]).fit()
+    assert main(["train", str(out), "--save-every", "1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "after epoch 2 for 3 more epochs" in text and "Epoch 5/5" in text and "Finished all 5 epochs" in text
+    assert torch.load(out, weights_only=True)["history"]["epoch"] == [0, 1, 2, 3, 4]

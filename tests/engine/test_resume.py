@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from tests.engine.helpers import Recorder, tiny
-from workbench.engine import DataError, ModelFileError, StopReason, Trainer, save_model
-from workbench.engine.export import resume_run, save_trained
+from workbench.engine import Callback, DataError, ModelFileError, StopReason, Trainer, save_model
+from workbench.engine.export import SaveEvery, resume_run, save_trained
 
 SETTINGS: dict[str, Any] = {
     "optimizer": {"name": "Adam", "lr": 0.02},
@@ -102,3 +102,36 @@ def test_a_diverged_run_is_saved_but_cannot_continue(tmp_path: Path) -> None:
     save_trained(tmp_path / "run.pt", trainer)
     resumed = resume_run(tmp_path / "run.pt")
     assert resumed.history.stop_reason is StopReason.DIVERGED and not resumed.can_continue
+
+
+class Crash(Callback):
+    """Ends the process's run abruptly after an epoch, as a crash or a closed laptop would."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+
+def test_a_run_cut_short_continues_from_its_last_save(tmp_path: Path) -> None:
+    spec = tiny(epochs=5, **SETTINGS)
+    expected = Trainer(spec).fit()
+    path = tmp_path / "run.pt"
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(spec, [SaveEvery(path, 2), Crash(at=2)]).fit()  # saved after epochs 2; epoch 3 is lost
+    resumed = resume_run(path)
+    assert resumed.history.epoch == [0, 1] and resumed.history.stop_reason is StopReason.USER_STOPPED
+    assert resumed.history.message == "Saved after epoch 2 of 5 while training."
+    assert torch.load(path, weights_only=True)["history"]["stop_reason"] == "user_stopped"
+    history = resumed.continue_training(3)
+    assert history.history == expected.history and history.message == expected.message
+    assert history.test is not None and history.test.loss == expected.test.loss  # type: ignore[union-attr]
+
+
+def test_a_save_that_fails_does_not_stop_training(tmp_path: Path) -> None:
+    errors: list[str] = []
+    saver = SaveEvery(tmp_path / "missing" / "run.pt", 1, errors.append)
+    history = Trainer(tiny(epochs=2), [saver]).fit()
+    assert history.stop_reason is StopReason.COMPLETED and len(errors) == 2 and "does not exist" in errors[0]

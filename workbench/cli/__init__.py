@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--device", help="override the device: auto, cpu, cuda, cuda:N or mps")
     train.add_argument("--out", type=Path, help="write the best model to this .pt file")
+    train.add_argument(
+        "--save-every",
+        type=_positive,
+        metavar="N",
+        help="also write --out every N epochs, so that a run cut short continues from it (workbench train OUT.pt)",
+    )
     train.add_argument("--metrics-out", type=Path, help="write one JSON line of metrics per epoch to this file")
 
     evaluate = commands.add_parser(
@@ -80,7 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .train import train_command  # torch is imported only by the commands that need it
 
         return train_command(
-            args.file, epochs=args.epochs, device=args.device, out=args.out, metrics_out=args.metrics_out
+            args.file,
+            epochs=args.epochs,
+            device=args.device,
+            out=args.out,
+            metrics_out=args.metrics_out,
+            save_every=args.save_every,
         )
     if args.command == "evaluate":
         from .models import evaluate_command

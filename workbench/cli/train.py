@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from ..engine import Callback, DataError, Progress, StopReason, Trainer
-from ..engine.export import ModelFileError, resume_run, save_trained
+from ..engine.export import ModelFileError, SaveEvery, resume_run, save_trained
 from ..engine.history import History
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_FAILED, EXIT_OK, fail
@@ -102,19 +102,20 @@ class _CtrlC:
         self.trainer.request_stop(StopReason.USER_STOPPED)
 
 
-def _new_run(path: Path, epochs: int | None, device: str | None, progress: Callback) -> tuple[Trainer, str]:
+def _new_run(path: Path, epochs: int | None, device: str | None, callbacks: list[Callback]) -> tuple[Trainer, str]:
     experiment = _experiment(path, epochs, device)
-    trainer = Trainer(experiment, [progress], base_dir=path.resolve().parent)
+    trainer = Trainer(experiment, callbacks, base_dir=path.resolve().parent)
     trainer.prepare()
     return trainer, f"Training {experiment.name or path.stem}"
 
 
-def _saved_run(path: Path, epochs: int | None, device: str | None, progress: Callback) -> tuple[Trainer, str]:
-    trainer = resume_run(path, [progress], base_dir=path.resolve().parent, device=device)
+def _saved_run(path: Path, epochs: int | None, device: str | None, callbacks: list[Callback]) -> tuple[Trainer, str]:
+    trainer = resume_run(path, callbacks, base_dir=path.resolve().parent, device=device)
     history = trainer.history
     if not trainer.can_continue:
         raise ModelFileError(f"the run saved in {path} {history.stop_reason}, so it cannot continue: train it anew")
-    more = epochs or trainer.experiment.training.epochs
+    left = history.epochs_planned - len(history.epoch)  # a run saved while training: the epochs it had left
+    more = epochs or (left if left > 0 else trainer.experiment.training.epochs)
     trainer.extend(more)
     return (
         trainer,
@@ -129,6 +130,7 @@ def train_command(
     device: str | None = None,
     out: Path | None = None,
     metrics_out: Path | None = None,
+    save_every: int | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
@@ -137,15 +139,21 @@ def train_command(
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     if out is not None and not out.resolve().parent.is_dir():
         return fail(f"--out: the folder {out.resolve().parent} does not exist", err=stderr)
+    if save_every is not None and out is None:
+        return fail("--save-every needs --out: the file to save the run in", err=stderr)
     metrics = None
     try:
         metrics = metrics_out.open("w", encoding="utf-8") if metrics_out else None
     except OSError as exc:
         return fail(f"--metrics-out: cannot write {metrics_out}: {exc.strerror}", err=stderr)
-    progress = ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics)
+    callbacks: list[Callback] = [ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics)]
+    if save_every is not None and out is not None:
+        callbacks.append(
+            SaveEvery(out, save_every, lambda message: print(f"workbench: warning: {message}", file=stderr))
+        )
     start = _saved_run if path.suffix.lower() == ".pt" else _new_run
     try:
-        trainer, what = start(path, epochs, device, progress)
+        trainer, what = start(path, epochs, device, callbacks)
     except (SpecError, DataError, ModelFileError) as exc:
         if metrics is not None:
             metrics.close()

@@ -20,7 +20,7 @@ import pickle
 import platform
 import warnings
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,9 +33,9 @@ from .. import __version__
 from ..atomic import atomic_write
 from ..spec import ExperimentSpec, SpecError, Task
 from .builder import build_network
+from .callbacks import Callback
 
 if TYPE_CHECKING:
-    from .callbacks import Callback
     from .trainer import Trainer
 
 MODEL_FORMAT = "workbench-model"
@@ -288,6 +288,7 @@ def save_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch
     --out and the window's Export)."""
     assert trainer.model is not None and trainer.data is not None, "train first"
     best = weights if weights is not None else trainer.best_weights()
+    state = _training_state(trainer, best)
     return save_model(
         path,
         trainer.model,
@@ -295,10 +296,30 @@ def save_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch
         input_shape=trainer.data.input_shape,
         class_names=trainer.data.class_names,
         normalization=trainer.data.normalization.as_dict(),
-        history=trainer.history.as_dict(),
+        history={key: state["history"][key] for key in trainer.history.as_dict()},  # as the state tells it
         state_dict=best,
-        training_state=_training_state(trainer, best),
+        training_state=state,
     )
+
+
+class SaveEvery(Callback):
+    """Writes the run to a model file every `every` epochs, replacing the last one, so that a run cut
+    short (a crash, a closed laptop) continues from its last save: `resume_run(path)`.
+
+    A write that fails does not stop training: `on_error` gets the message (the next save tries again).
+    """
+
+    def __init__(self, path: str | Path, every: int, on_error: Callable[[str], None] | None = None) -> None:
+        self.path, self.every, self.on_error = Path(path), every, on_error
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if self.trainer is None or (epoch + 1) % self.every:
+            return
+        try:
+            save_trained(self.path, self.trainer)
+        except ModelFileError as exc:
+            if self.on_error is not None:
+                self.on_error(str(exc))
 
 
 def resume_run(

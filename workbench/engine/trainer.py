@@ -163,6 +163,11 @@ class Trainer:
         return time.perf_counter() - self._start if self._start else 0.0
 
     @property
+    def trained_seconds(self) -> float:
+        """Training time so far, pauses and the gaps between continued parts left out."""
+        return self.elapsed if self.history.stop_reason is None and self._start else self._trained_s
+
+    @property
     def steps(self) -> int:
         """Optimizer steps taken so far."""
         return self._step
@@ -227,26 +232,33 @@ class Trainer:
     # --- saving a run to continue later -------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """What continuing this finished run later needs besides its data, as tensors and plain data.
+        """What continuing this run later needs besides its data, as tensors and plain data.
 
         The weights it ended with and its best epoch's, the optimizer and schedule state, the batch
         order, the best-epoch and patience counters and the whole History. A model file keeps it
         under `training_state`; `load_state_dict` on a new Trainer of the same experiment reads it.
+        Taken during a run (from a callback's `on_epoch_end`), it describes the run as stopped
+        after that epoch, so that a run cut short (a crash, a closed laptop) continues from there.
         """
-        if self.model is None or self.data is None or self._generator is None or self.history.stop_reason is None:
-            raise RuntimeError("only a finished run has a state to save")
+        if self.model is None or self.data is None or self._generator is None:
+            raise RuntimeError("only a run that has started has a state to save")
         es = self.early_stopping
+        history = self.history.state()
+        if self.history.stop_reason is None:  # still training: saved as if stopped after this epoch
+            done, planned = len(self.history.epoch), self.history.epochs_planned
+            history["stop_reason"] = str(StopReason.USER_STOPPED)
+            history["message"] = f"Saved after epoch {done} of {planned} while training."
         return {
             "weights": self.copy_weights(),
             "best_weights": self._best_weights,
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "generator": self._generator.get_state(),
-            "counters": {"step": self._step, "trained_s": self._trained_s, "first_loss": self.first_loss},
+            "counters": {"step": self._step, "trained_s": self.trained_seconds, "first_loss": self.first_loss},
             "best": [self.best.best, self.best.best_epoch, self.best.wait],
             "patience": es.tracker.wait if es is not None else None,
             "sizes": {part: self.data.size(part) for part in ("train", "val", "test")},
-            "history": self.history.state(),
+            "history": history,
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
