@@ -135,3 +135,22 @@ def test_a_save_that_fails_does_not_stop_training(tmp_path: Path) -> None:
     saver = SaveEvery(tmp_path / "missing" / "run.pt", 1, errors.append)
     history = Trainer(tiny(epochs=2), [saver]).fit()
     assert history.stop_reason is StopReason.COMPLETED and len(errors) == 2 and "does not exist" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "scheduler"),
+    [
+        ({"name": "SGD", "lr": 0.1, "momentum": 0.9, "nesterov": True}, {"name": "exponential", "gamma": 0.9}),
+        ({"name": "AdamW", "lr": 0.01}, {"name": "cosine"}),
+        ({"name": "RMSprop", "lr": 0.01}, {"name": "reduce_on_plateau", "patience": 0}),
+        ({"name": "Adagrad", "lr": 0.05}, {"name": "none"}),
+    ],
+)
+def test_every_optimizer_and_schedule_round_trips(
+    tmp_path: Path, optimizer: dict[str, Any], scheduler: dict[str, Any]
+) -> None:
+    settings = {"optimizer": optimizer, "scheduler": scheduler, "early_stopping": {"enabled": False}}
+    in_memory = saved_run(tmp_path / "run.pt", epochs=2, **settings)
+    expected = in_memory.continue_training(2)
+    history = resume_run(tmp_path / "run.pt").continue_training(2)
+    assert history.history == expected.history and history.history["lr"] == expected.history["lr"]
