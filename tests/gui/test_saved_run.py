@@ -51,6 +51,9 @@ def test_a_saved_run_comes_back_and_continues(window: Any, qtbot: QtBot, tmp_pat
     wait_done(window, qtbot)
     assert window.runs.current is record and record.epochs == [1, 2, 3, 4, 5, 6]
     assert view.results.reason.text().startswith("Finished all 6 epochs")
+    combo = view.results.epoch_combo  # the saved best epoch's weights, and every epoch trained since
+    epochs = [combo.itemData(i) for i in range(combo.count())]
+    assert epochs[:4] == [None, 5, 4, 3] and record.ended.best_epoch in epochs
 
 
 def test_a_file_that_cannot_be_opened_changes_nothing(window: Any, qtbot: QtBot, tmp_path: Path) -> None:

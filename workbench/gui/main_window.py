@@ -323,9 +323,6 @@ class QtMainWindow(QMainWindow):
             assert self.runs.trainer is not None
             self.training_view.start_run()
             self.document.replace(self.runs.trainer.experiment, None)
-            record = self.runs.current
-            if record is not None and record.ended is not None:
-                self.statusBar().showMessage(f"{path.name}: {record.ended.message}")
 
         def failed(message: str) -> None:
             self.dialogs.error("Cannot open the saved run", message)

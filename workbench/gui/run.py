@@ -147,17 +147,22 @@ class RunController(QObject):
         if self.running:
             return
         from ..engine.export import resume_run  # loaded in the background at start-up; instant by now
+        from ..engine.snapshots import EpochSnapshots
+
+        snapshots = EpochSnapshots()
 
         def load() -> tuple[Trainer, list[Event]]:
             stream = EventStream(self.bridge.emit_event)
-            trainer = resume_run(path, [stream], base_dir=path.parent, histogram_every=HISTOGRAM_EVERY)
+            trainer = resume_run(path, [stream, snapshots], base_dir=path.parent, histogram_every=HISTOGRAM_EVERY)
+            if trainer.history.best_epoch is not None:  # the file keeps the best epoch's weights
+                snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
             return trainer, saved_pictures(trainer)
 
         def opened(result: tuple[Trainer, list[Event]]) -> None:
             self.opening = None
-            self._finished(None)
-            self._adopt(*result, path)
-            on_opened()
+            self._adopt(*result, path, snapshots)
+            on_opened()  # the window clears the last run's plots and takes the run's settings
+            self._finished(None)  # then draws the run
 
         def failed(error: BaseException, trace: str) -> None:
             self.opening = None
@@ -169,7 +174,7 @@ class RunController(QObject):
         self.job = self.jobs.start(load, opened, failed)
         self.state_changed.emit()
 
-    def _adopt(self, trainer: Trainer, pictures: list[Event], path: Path) -> None:
+    def _adopt(self, trainer: Trainer, pictures: list[Event], path: Path, snapshots: EpochSnapshots) -> None:
         record = RunRecord.saved(
             trainer.experiment,
             trainer.history,
@@ -183,7 +188,7 @@ class RunController(QObject):
             elif isinstance(picture, BoundarySnapshot):
                 record.boundary = picture
         self.records.append(record)
-        self.current, self.trainer, self.failure, self.snapshots = record, trainer, None, None
+        self.current, self.trainer, self.failure, self.snapshots = record, trainer, None, snapshots
         self._relabel()
         self.dirty = True
         self.state_changed.emit()
