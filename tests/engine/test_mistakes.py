@@ -16,7 +16,7 @@ def test_mistakes_are_wrong_and_most_confident_first() -> None:
     history = trainer.fit()
     assert history.test is not None and trainer.model is not None and trainer.data is not None
     mistakes = history.test.mistakes
-    assert 0 < len(mistakes) <= MISTAKES
+    assert len(mistakes) > 0
     assert all(m.true != m.predicted for m in mistakes)
     confidences = [m.confidence for m in mistakes]
     assert confidences == sorted(confidences, reverse=True)
@@ -25,8 +25,16 @@ def test_mistakes_are_wrong_and_most_confident_first() -> None:
     assert first.image.shape == (1, 8, 8) and first.image.dtype == np.uint8
     matches = [i for i in range(len(labels)) if torch.equal(pictures[i], torch.from_numpy(first.image))]
     assert matches and int(labels[matches[0]]) == first.true
-    wrong = len(labels) - int(np.trace(history.test.confusion))
-    assert len(mistakes) == min(MISTAKES, wrong)  # every wrong answer was a candidate
+    confusion = history.test.confusion
+    assert confusion is not None
+    off = confusion - np.diag(np.diag(confusion))
+    assert len(mistakes) == int(np.minimum(off, MISTAKES).sum())  # every cell's most confident, up to 8 each
+    for m in mistakes:
+        assert sum(1 for o in mistakes if (o.true, o.predicted) == (m.true, m.predicted)) <= MISTAKES
+    uncapped = find_mistakes(trainer.model, trainer.data, "test", per_cell=len(labels))
+    assert len(uncapped) == int(off.sum())  # every wrong answer, when no cell is capped
+    strip = [m.confidence for m in mistakes[:MISTAKES]]
+    assert strip == [m.confidence for m in uncapped[:MISTAKES]]  # the strip's first row: the surest of all
 
 
 def test_no_mistake_pictures_for_points() -> None:

@@ -19,12 +19,12 @@ def test_pick_an_epoch_see_its_test_and_export_it(window: Any, qtbot: QtBot, tmp
     wait_done(window, qtbot)
     results = window.training_view.results
     combo = results.epoch_combo
-    assert results.epoch_row.isVisibleTo(results)
+    assert results.epoch_combo.isVisibleTo(results)
     assert [combo.itemData(i) for i in range(combo.count())] == [None, 2, 1, 0]
     end_text = results.metrics.text()
     assert end_text.startswith("Test (30 samples): loss")
     combo.setCurrentIndex(combo.findData(0))
-    qtbot.waitUntil(lambda: "with the weights of epoch 1" in results.metrics.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: "the weights of epoch 1" in results.metrics.toolTip(), timeout=20_000)
     record = window.runs.current
     assert record.chosen_epoch == 0 and record.chosen_test is not None
     assert results.metrics.text() != end_text.replace(
@@ -46,8 +46,8 @@ def test_no_choice_without_a_test_split_or_during_a_run(window: Any, qtbot: QtBo
     start(window, qtbot, tiny(epochs=2, dataset=moons))
     wait_done(window, qtbot)
     results = window.training_view.results
-    assert not results.epoch_row.isVisibleTo(results) and "No test split" in results.metrics.text()
+    assert not results.epoch_combo.isVisibleTo(results) and "No test split" in results.metrics.text()
     start(window, qtbot, tiny(epochs=100_000))
-    assert not results.epoch_row.isVisibleTo(results)
+    assert not results.epoch_combo.isVisibleTo(results)
     window.stop()
     wait_done(window, qtbot)

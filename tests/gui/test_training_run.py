@@ -182,6 +182,20 @@ def test_picture_runs_show_their_most_confident_mistakes(window: Any, qtbot: QtB
     mistakes = window.runs.current.ended.test.mistakes
     assert mistakes and results.mistakes.isVisibleTo(results) and not results.mistakes.pixmap().isNull()
     assert results.mistakes.toolTip().splitlines()[0].startswith(f"a {mistakes[0].true}, taken for a ")
+    assert len(results.mistakes.toolTip().splitlines()) == min(len(mistakes), 8)  # one row: the surest of all
+    # A cell of the confusion matrix shows its own pictures; clicking it again shows all of them.
+    cells: dict[tuple[int, int], int] = {}
+    for m in mistakes:
+        cells[(m.true, m.predicted)] = cells.get((m.true, m.predicted), 0) + 1
+    (true, answer), count = max(cells.items(), key=lambda item: item[1])
+    results.matrix.cellClicked.emit(true, answer)
+    lines = results.mistakes.toolTip().splitlines()
+    assert len(lines) == count and all(line.startswith(f"a {true}, taken for a {answer} ") for line in lines)
+    assert f"{true} taken for {answer}" in results.mistakes_title.text()
+    results.matrix.cellClicked.emit(true, answer)
+    assert len(results.mistakes.toolTip().splitlines()) == min(len(mistakes), 8)
+    results.matrix.cellClicked.emit(true, true)  # a right answer: back to all mistakes too
+    assert "Most confident mistakes" in results.mistakes_title.text()
     start(window, qtbot, tiny(epochs=1))  # points: no pictures to show
     wait_done(window, qtbot)
     assert not results.mistakes.isVisibleTo(results)

@@ -8,10 +8,10 @@ import torch
 from torch import nn
 
 from ..spec import Task
-from .events import Mistake, TestResult
+from .events import MISTAKES, Mistake, TestResult
 from .prepare import EVAL_BATCH, PreparedData
 
-MISTAKES = 8  # wrong test pictures kept for the window: one row of thumbnails
+MAX_MISTAKES = 1000  # in all, so that many classes do not fill the memory
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,12 @@ def evaluate(
 
 
 @torch.no_grad()
-def find_mistakes(model: nn.Module, data: PreparedData, part: str, limit: int = MISTAKES) -> tuple[Mistake, ...]:
-    """The pictures of `part` the model gets wrong, most confident first (none for other data).
+def find_mistakes(
+    model: nn.Module, data: PreparedData, part: str, per_cell: int = MISTAKES, limit: int = MAX_MISTAKES
+) -> tuple[Mistake, ...]:
+    """The pictures of `part` the model gets wrong, most confident first (none for other data):
+    at most `per_cell` for each pair of true class and answer (a cell of the confusion matrix),
+    at most `limit` in all. The first `per_cell` are the most confident mistakes of all.
 
     The confident mistakes teach the most: a network sure that a 4 is a 9 shows what it looks at.
     """
@@ -80,10 +84,19 @@ def find_mistakes(model: nn.Module, data: PreparedData, part: str, limit: int = 
     predicted = torch.cat([a.indices for a in answers])
     truth = labels.to(predicted.device)
     wrong = torch.nonzero(predicted != truth).flatten()
-    chosen = wrong[confidence[wrong].argsort(descending=True)[:limit]].cpu()
+    order = wrong[confidence[wrong].argsort(descending=True)].cpu().tolist()
+    pairs = torch.stack([truth, predicted], 1).cpu().tolist()
+    taken: dict[tuple[int, int], int] = {}
+    chosen = []
+    for i in order:
+        cell = (pairs[i][0], pairs[i][1])
+        if taken.get(cell, 0) < per_cell:
+            taken[cell] = taken.get(cell, 0) + 1
+            chosen.append(i)
+            if len(chosen) == limit:
+                break
     return tuple(
-        Mistake(pictures[i].cpu().numpy().copy(), int(truth[i]), int(predicted[i]), float(confidence[i]))
-        for i in chosen.tolist()
+        Mistake(pictures[i].cpu().numpy().copy(), pairs[i][0], pairs[i][1], float(confidence[i])) for i in chosen
     )
 
 

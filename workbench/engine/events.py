@@ -60,6 +60,9 @@ class HistogramSnapshot:
     layers: tuple[LayerHistogram, ...]
 
 
+MISTAKES = 8  # wrong test pictures kept per confusion-matrix cell: one row of thumbnails
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A test picture the network got wrong: the picture, its true class, the answer and its probability."""

@@ -83,7 +83,7 @@ class QtTrainingView(QWidget):
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(top)
         outer.addWidget(bottom)
-        outer.setSizes([480, 360])
+        outer.setSizes([425, 415])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(outer)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...engine.events import Mistake, StopReason, TestResult
+from ...engine.events import MISTAKES, Mistake, StopReason, TestResult
 from ...engine.stream import RunEnded
 from ..preview import thumbnail_grid
 
@@ -48,33 +48,37 @@ class ResultsPanel(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.reason)
-        self.epoch_row = QWidget()
-        row = QHBoxLayout(self.epoch_row)
+        row = QHBoxLayout()  # which weights, then their test results: one line, so the matrix keeps its room
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Test the weights of"))
         self.epoch_combo = QComboBox()
         self.epoch_combo.setObjectName("snapshotCombo")
+        self.epoch_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.epoch_combo.setAccessibleName("Which epoch's weights to test and export")
         self.epoch_combo.setToolTip(
             "Every epoch's weights are kept: pick one to see its test results; Export model then saves it."
         )
         self.epoch_combo.currentIndexChanged.connect(lambda _i: self.epoch_chosen.emit(self.epoch_combo.currentData()))
         row.addWidget(self.epoch_combo)
-        row.addStretch(1)
-        layout.addWidget(self.epoch_row)
-        self.epoch_row.hide()
+        self.epoch_combo.hide()
         self.metrics = QLabel()
         self.metrics.setObjectName("testMetricsLabel")
-        layout.addWidget(self.metrics)
+        self.metrics.setWordWrap(True)  # a long line must not widen the centre and squeeze the side panels
+        row.addWidget(self.metrics, 1)
+        layout.addLayout(row)
         self.matrix = QTableWidget()
         self.matrix.setObjectName("confusionMatrix")
         self.matrix.setAccessibleName("Confusion matrix: rows are the true classes, columns the predicted ones")
         self.matrix.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.matrix.verticalHeader().setMinimumSectionSize(18)  # ten classes fit without scrolling
         layout.addWidget(self.matrix, 1)
         self.matrix.hide()
-        self.mistakes_title = QLabel("<b>Most confident mistakes</b> (true → answer)")
+        self.matrix.cellClicked.connect(self._cell_clicked)
+        self.result: TestResult | None = None  # the test result shown
+        self.cell: tuple[int, int] | None = None  # the confusion cell whose pictures the strip shows
+        self.mistakes_title = QLabel()
+        self.mistakes_title.setWordWrap(True)
         layout.addWidget(self.mistakes_title)
         self.mistakes = QLabel()
         self.mistakes.setObjectName("mistakesGallery")
@@ -86,9 +90,10 @@ class ResultsPanel(QWidget):
         """A new run started."""
         self.reason.setText("Training…")
         self.reason.setStyleSheet("")
-        self.epoch_row.hide()
+        self.epoch_combo.hide()
         self.metrics.setText("")
         self.matrix.hide()
+        self.result, self.cell = None, None
         self._show_mistakes((), ())
 
     def show_failure(self, message: str) -> None:
@@ -98,8 +103,8 @@ class ResultsPanel(QWidget):
 
     def set_epochs(self, epochs: list[int], best: int | None, chosen: int | None) -> None:
         """Offer the kept epochs (0-based) besides the run's end; hidden when there is no choice."""
-        wanted = [("where the run ended", None)] + [
-            (f"epoch {e + 1}" + (" (best)" if e == best else ""), e) for e in reversed(epochs)
+        wanted = [("Weights at the end", None)] + [
+            (f"Epoch {e + 1}" + (" (best)" if e == best else ""), e) for e in reversed(epochs)
         ]
         have = [(self.epoch_combo.itemText(i), self.epoch_combo.itemData(i)) for i in range(self.epoch_combo.count())]
         if have != wanted:
@@ -113,7 +118,7 @@ class ResultsPanel(QWidget):
             self.epoch_combo.blockSignals(True)
             self.epoch_combo.setCurrentIndex(max(index, 0))
             self.epoch_combo.blockSignals(False)
-        self.epoch_row.setVisible(len(epochs) > 1)
+        self.epoch_combo.setVisible(len(epochs) > 1)
 
     def show_end(self, ended: RunEnded, chosen: int | None = None, chosen_test: TestResult | None = None) -> None:
         """The stop reason sentence and, when there was a test split, the test results: of the
@@ -121,9 +126,10 @@ class ResultsPanel(QWidget):
         self.reason.setText(ended.message)
         self.reason.setStyleSheet(f"color: {REASON_COLOURS[ended.reason]};")
         if ended.test is None:
-            self.epoch_row.hide()
+            self.epoch_combo.hide()
             self.metrics.setText("No test split: set a test share in the dataset panel to get a final test.")
             self.matrix.hide()
+            self.result, self.cell = None, None
             self._show_mistakes((), ())
             return
         if chosen is None:
@@ -138,9 +144,11 @@ class ResultsPanel(QWidget):
         metric = (
             f"accuracy <b>{result.accuracy:.2%}</b>" if result.accuracy is not None else f"MAE <b>{result.mae:.4g}</b>"
         )
-        of = f" with {whose}" if whose else ""
-        self.metrics.setText(f"Test ({result.samples:,} samples){of}: loss {result.loss:.4f} · {metric}")
-        self._show_mistakes(result.mistakes, result.class_names)
+        self.metrics.setText(f"Test ({result.samples:,} samples): loss {result.loss:.4f} · {metric}")
+        self.metrics.setToolTip(f"The test split, with {whose or 'the weights the run ended with'}")
+        if result is not self.result:
+            self.result, self.cell = result, None
+            self._show_cell()
         if result.confusion is None:
             self.matrix.hide()
             return
@@ -163,12 +171,43 @@ class ResultsPanel(QWidget):
                 base = (46, 125, 50) if i == j else (198, 40, 40)
                 item.setBackground(QBrush(QColor(*base, int(20 + 200 * share) if confusion[i, j] else 0)))
                 count = int(confusion[i, j])
-                item.setToolTip(f"true {labels[i]}, predicted {labels[j]}: {count} ({share:.0%} of {labels[i]})")
+                tip = f"true {labels[i]}, predicted {labels[j]}: {count} ({share:.0%} of {labels[i]})"
+                if i != j and count and self.result is not None and self.result.mistakes:
+                    tip += ": click to see them"
+                item.setToolTip(tip)
                 self.matrix.setItem(i, j, item)
 
-    def _show_mistakes(self, mistakes: tuple[Mistake, ...], names: tuple[str, ...]) -> None:
+    def _cell_clicked(self, row: int, column: int) -> None:
+        """A wrong-answer cell shows its own pictures; clicking it again, or the diagonal, shows all."""
+        cell = (row, column) if row != column else None
+        self.cell = None if cell == self.cell else cell
+        self._show_cell()
+
+    def _show_cell(self) -> None:
+        result = self.result
+        if result is None or not result.mistakes:
+            self._show_mistakes((), ())
+            return
+        names = result.class_names
+
+        def name(k: int) -> str:
+            return names[k] if k < len(names) else str(k)
+
+        if self.cell is None:
+            self._show_mistakes(result.mistakes[:MISTAKES], names)
+            self.mistakes_title.setText("<b>Most confident mistakes</b> (true → answer)")
+            self.mistakes_title.setToolTip("Click a cell of the confusion matrix to see its own pictures.")
+            return
+        true, answer = self.cell
+        chosen = tuple(m for m in result.mistakes if (m.true, m.predicted) == self.cell)
+        self._show_mistakes(chosen, names, keep_title=True)
+        what = f"<b>{name(true)} taken for {name(answer)}</b>"
+        self.mistakes_title.setText(f"{what}: none" if not chosen else f"{what}, surest first")
+        self.mistakes_title.setToolTip("Click the cell again to see all the mistakes.")
+
+    def _show_mistakes(self, mistakes: tuple[Mistake, ...], names: tuple[str, ...], keep_title: bool = False) -> None:
         """A strip of the wrong test pictures, captioned `true→answer`; the tooltip says how sure it was."""
-        self.mistakes_title.setVisible(bool(mistakes))
+        self.mistakes_title.setVisible(bool(mistakes) or keep_title)
         self.mistakes.setVisible(bool(mistakes))
         if not mistakes:
             self.mistakes.clear()
