@@ -83,6 +83,7 @@ def test_ctrl_c_stops_cleanly_and_saves_the_best_model(tmp_path: Path) -> None:
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     assert "Stopped by you" in stdout and "Saved the best model" in stdout and "Traceback" not in stderr
+    assert f"To train on from here: workbench train {out} --out {out}" in stdout
     assert torch.load(out, weights_only=True)["history"]["stop_reason"] == "user_stopped"
 
 

@@ -141,21 +141,35 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
     start(window, qtbot, tiny(epochs=3, optimizer={"name": "SGD", "lr": 0.01}))
     wait_done(window, qtbot)
     view = window.training_view
-    assert view.runs.count() == 1
-    label = view.runs.item(0).text()
-    assert "lr 0.1 → 0.01" in label and "epochs 2 → 3" in label
-    best, test = window.runs.records[0].ended.best_value, window.runs.records[0].ended.test.accuracy
-    assert f"best val_loss {best:.4g} at epoch" in label and f"test accuracy {test:.1%}" in label
+    table = view.runs
+    assert table.rowCount() == 2  # the earlier run, then this one
+
+    def row(r: int) -> list[str]:
+        return [table.item(r, c).text() for c in range(table.columnCount())]
+
+    first, now = row(0), row(1)
+    assert first[0] == "run 1" and "lr 0.1 → 0.01" in first[3] and "epochs 2 → 3" in first[3]
+    earlier = window.runs.records[0]
+    best, test = earlier.ended.best_value, earlier.ended.test.accuracy
+    assert first[1] == f"{best:.4g} ({earlier.best_epoch})" and first[2] == f"{test:.1%}"
+    assert table.item(0, 1).toolTip().startswith("run 1: 2 epochs in ")
+    assert now[0] == "run 2 (now)" and now[3] == "(this run)"
     (train_overlay, val_overlay) = next(iter(view.loss_panel.overlays.values()))
-    assert len(train_overlay.getData()[0]) == 2
-    item = view.runs.item(0)
-    item.setCheckState(Qt.CheckState.Unchecked)
+    assert len(train_overlay.getData()[0]) == 2 and window.runs.records[0].label == f"run 1: {first[3]}"
+    table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # best test result first
+    accuracies = [float(row(r)[2].rstrip("%")) for r in range(2)]
+    assert accuracies == sorted(accuracies, reverse=True)
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     qtbot.wait(120)
     assert view.loss_panel.overlays == {}
-    view.runs.setCurrentRow(0)
+    table.selectRow(0)
     view.findChild(QWidget, "removeRunButton").click()
     qtbot.wait(120)
-    assert view.runs.count() == 0 and len(window.runs.records) == 1
+    assert table.rowCount() == 1 and len(window.runs.records) == 1 and row(0)[0] == "run 2 (now)"
+    start(window, qtbot, tiny(epochs=1))
+    wait_done(window, qtbot)
+    assert [row(r)[0] for r in range(table.rowCount())] == ["run 2", "run 3 (now)"]  # numbers stay
 
 
 def test_plots_export_png_and_csv(window: Any, qtbot: QtBot, tmp_path: Path) -> None:

@@ -181,6 +181,8 @@ def train_command(
     if out is not None and history.best_epoch is not None:
         if not _save_best(trainer, out, stdout, stderr):
             return EXIT_FAILED
+        if history.stop_reason is StopReason.USER_STOPPED:
+            print(f"To train on from here: workbench train {out} --out {out}", file=stdout)
     return EXIT_FAILED if history.stop_reason in FAILED_REASONS else EXIT_OK
 
 

@@ -89,6 +89,7 @@ class RunController(QObject):
         self.settled = True  # the last run's end has reached the GUI thread
         self.failure: RunFailed | None = None
         self.opening: Path | None = None  # a saved run being read
+        self.numbered = 0  # runs started or opened so far
         self.dirty = False
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)  # coalesce: redraw at most this often, only when something arrived
@@ -128,7 +129,8 @@ class RunController(QObject):
         from ..engine.trainer import Trainer  # loaded in the background at start-up; instant by now
 
         spec = self.document.spec
-        self.current = RunRecord(spec, label=f"run {len(self.records) + 1}")
+        name = f"run {self._next_number()}"
+        self.current = RunRecord(spec, label=name, name=name)
         self.records.append(self.current)
         self._relabel()
         self.failure = None
@@ -180,7 +182,7 @@ class RunController(QObject):
             trainer.history,
             run_started(trainer),
             run_ended(trainer),
-            label=f"run {len(self.records) + 1} ({path.name})",
+            label=f"run {self._next_number()} ({path.name})",
         )
         for picture in pictures:
             if isinstance(picture, HistogramSnapshot):
@@ -192,6 +194,11 @@ class RunController(QObject):
         self._relabel()
         self.dirty = True
         self.state_changed.emit()
+
+    def _next_number(self) -> int:
+        """Runs keep their number when earlier ones are removed."""
+        self.numbered += 1
+        return self.numbered
 
     def continue_reason(self) -> str:
         """Why the last run cannot train further now; "" when Continue may start."""
@@ -338,6 +345,6 @@ class RunController(QObject):
     @Slot()
     def _relabel(self) -> None:
         for record in self.previous_runs():
-            number = self.records.index(record) + 1
-            record.label = f"run {number}: {describe_difference(record.spec, self.document.spec)}"
+            record.changed = describe_difference(record.spec, self.document.spec)
+            record.label = f"{record.name}: {record.changed}"
         self.dirty = True

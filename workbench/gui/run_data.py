@@ -44,7 +44,9 @@ class RunRecord:
     """One run: its settings, a label, and everything it reported."""
 
     spec: ExperimentSpec
-    label: str = ""
+    label: str = ""  # the name, then what differs from the current settings (legends, the runs table)
+    name: str = ""  # "run 3", fixed when the run starts
+    changed: str = ""  # what differs from the current settings (a previous run)
     started: RunStarted | None = None
     batch_x: GrowingArray = field(default_factory=GrowingArray)  # epochs, fractional (1.0 = end of epoch 1)
     batch_loss: GrowingArray = field(default_factory=GrowingArray)
@@ -66,7 +68,7 @@ class RunRecord:
         cls, spec: ExperimentSpec, history: History, started: RunStarted, ended: RunEnded, label: str
     ) -> RunRecord:
         """A run opened from its model file: every epoch and batch loss it kept, and how it ended."""
-        record = cls(spec, label=label, started=started, ended=ended)
+        record = cls(spec, label=label, name=label, started=started, ended=ended)
         for i, epoch in enumerate(history.epoch):
             logs = {key: values[i] for key, values in history.history.items() if i < len(values)}
             record.add_epoch(EpochEnded(epoch, logs, history.best_epoch, history.best_value, None, 0.0))
@@ -116,6 +118,45 @@ class RunRecord:
         """The best epoch so far (1-based), or None."""
         source = self.ended.best_epoch if self.ended else (self.last_epoch.best_epoch if self.last_epoch else None)
         return None if source is None else source + 1
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run as a row of the runs table: plain text cells, and numbers to sort by."""
+
+    cells: tuple[str, ...]
+    keys: tuple[float | None, ...]  # None: nothing to sort by (sorts last)
+    tip: str  # how it went, in a sentence
+
+
+RUN_COLUMNS = ("Run", "Best", "Test", "Changed")
+
+
+def run_row(record: RunRecord, changed: str) -> RunRow:
+    """The runs table's row of a run: what changed, epochs, best epoch and value, test result, time."""
+    ended, best = record.ended, record.best_epoch
+    best_value = ended.best_value if ended else (record.last_epoch.best_value if record.last_epoch else None)
+    test = ended.test if ended else None
+    test_key: float | None = None
+    if test is None:
+        test_text = "—" if ended else "running"
+    elif test.accuracy is not None:
+        test_text, test_key = f"{test.accuracy:.1%}", test.accuracy
+    else:
+        test_text, test_key = f"MAE {test.mae:.4g}", test.mae
+    seconds = record.last_epoch.elapsed if record.last_epoch else 0.0
+    done = len(record.epochs)
+    trained = f"{done} epoch{'' if done == 1 else 's'}" + (f" in {seconds:.1f} s" if seconds else "")
+    return RunRow(
+        (
+            record.name,
+            "—" if best is None or best_value is None else f"{best_value:.4g} ({best})",
+            test_text,
+            changed,
+        ),
+        (None, best_value, test_key, None),
+        f"{record.name}: {trained} · {run_summary(record)}",
+    )
 
 
 def run_summary(record: RunRecord) -> str:

@@ -6,11 +6,13 @@ import time
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
-    QListWidget,
-    QListWidgetItem,
+    QHeaderView,
     QPushButton,
     QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -22,10 +24,24 @@ from .plots.curves import CurvePlotPanel
 from .plots.histogram_panel import HistogramPanel
 from .plots.results_panel import ResultsPanel
 from .run import RunController
-from .run_data import RunRecord, run_summary
+from .run_data import RUN_COLUMNS, RunRecord, run_row
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+# run id, cells, sort keys, shown on the plots (None: the current run), summary
+RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None, str]
 
 FRAME_S = 0.5  # plots: two frames a second during a run (each frame costs the trainer CPU time)
 HISTOGRAM_S = 1.0  # weight distributions change slowly, but the history must fill in from the start
+
+
+class _RunItem(QTableWidgetItem):
+    """A runs-table cell that sorts by its number (runs without one go last), else by its text."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        a, b = self.data(SORT_ROLE), other.data(SORT_ROLE)
+        if a is None and b is None:
+            return super().__lt__(other)
+        return b is None or (a is not None and float(a) < float(b))  # no value sorts after every number
 
 
 class QtTrainingView(QWidget):
@@ -44,11 +60,30 @@ class QtTrainingView(QWidget):
         self.histograms = HistogramPanel()
         self.boundary = BoundaryPanel()
         self.results = ResultsPanel()
-        self.runs = QListWidget()
-        self.runs.setObjectName("runList")
-        self.runs.setAccessibleName("Previous runs")
-        self.runs.setWordWrap(True)  # what changed, then how it went: long lines wrap instead of scrolling
+        self.runs = QTableWidget(0, len(RUN_COLUMNS))
+        self.runs.setObjectName("runTable")
+        self.runs.setAccessibleName("Runs: what changed and how each went; tick a run to show its curves")
+        self.runs.setHorizontalHeaderLabels(list(RUN_COLUMNS))
+        self.runs.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.runs.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.runs.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.runs.verticalHeader().hide()
+        self.runs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.runs.horizontalHeader().setSectionResizeMode(len(RUN_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.runs.setWordWrap(True)  # what changed can be long: it wraps instead of scrolling
+        self.runs.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.runs.horizontalHeader().sectionResized.connect(lambda *_: self.runs.resizeRowsToContents())
+        for column, tip in (
+            (1, "The best value of the monitored metric (val_loss unless set), and its epoch"),
+            (3, "What differs from the current settings"),
+        ):
+            header = self.runs.horizontalHeaderItem(column)
+            if header is not None:
+                header.setToolTip(tip)
+        self.runs.setSortingEnabled(True)
+        self.runs.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # in the order they ran
         self.runs.itemChanged.connect(self._run_toggled)
+        self._run_rows: list[RunTableRow] = []
         self.results.epoch_chosen.connect(controller.choose_epoch)
         self._build()
         controller.redraw.connect(self.refresh)
@@ -156,40 +191,50 @@ class QtTrainingView(QWidget):
             self.loss_panel.show_info(f"Early stopping: {last.patience_left} epochs of patience left ({best})")
 
     def _sync_run_list(self) -> None:
-        previous = self.controller.previous_runs()
-        ids = [id(r) for r in previous]
-        labels = [f"{r.label}\n{run_summary(r)}" for r in previous]
-        current = [
-            (self.runs.item(i).data(Qt.ItemDataRole.UserRole), self.runs.item(i).text())
-            for i in range(self.runs.count())
-        ]
-        if current == list(zip(ids, labels, strict=True)):
+        """One row per run (the current one marked), refilled only when something in it changed."""
+        current = self.controller.current
+        wanted: list[RunTableRow] = []
+        for record in self.controller.records:
+            now = record is current
+            row = run_row(record, "(this run)" if now else record.changed)
+            name = f"{record.name} (now)" if now else record.name
+            cells = (name, *row.cells[1:])
+            wanted.append((id(record), cells, row.keys, None if now else record.visible, row.tip))
+        if wanted == self._run_rows:
             return
+        self._run_rows = wanted
         self.runs.blockSignals(True)
-        self.runs.clear()
-        for record, label in zip(previous, labels, strict=True):
-            item = QListWidgetItem(label)
-            item.setToolTip(label)
-            item.setData(Qt.ItemDataRole.UserRole, id(record))
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if record.visible else Qt.CheckState.Unchecked)
-            self.runs.addItem(item)
+        self.runs.setSortingEnabled(False)
+        self.runs.setRowCount(len(wanted))
+        for r, (key, cells, keys, visible, summary) in enumerate(wanted):
+            for c, (text, sort_key) in enumerate(zip(cells, keys, strict=True)):
+                item = _RunItem(text)
+                item.setToolTip(summary if c else text)
+                item.setData(SORT_ROLE, sort_key if c else float(r))
+                item.setData(Qt.ItemDataRole.UserRole, key)
+                if c == 0 and visible is not None:
+                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
+                    item.setToolTip(f"{text}: tick to show its curves on the plots")
+                self.runs.setItem(r, c, item)
+        self.runs.setSortingEnabled(True)
+        self.runs.resizeRowsToContents()
         self.runs.blockSignals(False)
 
-    def _record(self, item: QListWidgetItem) -> RunRecord | None:
+    def _record(self, item: QTableWidgetItem) -> RunRecord | None:
         key = item.data(Qt.ItemDataRole.UserRole)
         return next((r for r in self.controller.records if id(r) == key), None)
 
-    @Slot(QListWidgetItem)
-    def _run_toggled(self, item: QListWidgetItem) -> None:
+    @Slot(QTableWidgetItem)
+    def _run_toggled(self, item: QTableWidgetItem) -> None:
         record = self._record(item)
-        if record is not None:
+        if record is not None and item.column() == 0 and record is not self.controller.current:
             record.visible = item.checkState() == Qt.CheckState.Checked
             self.controller.dirty = True
 
     @Slot()
     def _remove_selected(self) -> None:
-        item = self.runs.currentItem()
+        item = self.runs.item(self.runs.currentRow(), 0)
         record = self._record(item) if item is not None else None
         if record is not None:
             self.controller.remove(record)

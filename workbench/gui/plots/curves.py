@@ -82,6 +82,7 @@ class CurvePlotPanel(QWidget):
         layout.addWidget(self.info)
         self._make_items(batch_curve)
         self.overlays: dict[int, tuple[Any, Any]] = {}
+        self.overlay_names: dict[int, str] = {}  # the label each overlay was drawn with
         # The view range is kept by hand: pyqtgraph's auto-range would move (and repaint) the axes
         # on every update, and axis painting competes with the training thread for the interpreter.
         self.view: Any = self.item.getViewBox()
@@ -262,16 +263,19 @@ class CurvePlotPanel(QWidget):
         for key in [k for k in self.overlays if k not in wanted]:
             for curve in self.overlays.pop(key):
                 self.item.removeItem(curve)
+            self.overlay_names.pop(key, None)
         for key, record in wanted.items():
+            if key in self.overlays and self.overlay_names.get(key) != record.label:
+                for curve in self.overlays.pop(key):  # what differs changed with the settings: relabel
+                    self.item.removeItem(curve)
             if key not in self.overlays:
-                name = record.label
-                train = self.item.plot(
-                    [], [], pen=_pen(TRAIN, 1.0, alpha=90, dash=True), name=f"{name} (train)", connect="finite"
-                )
+                # One legend entry per run (on its validation curve): the legend stays small.
+                train = self.item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=90, dash=True), connect="finite")
                 val = self.item.plot(
-                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=f"{name} (val)", connect="finite"
+                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=record.label, connect="finite"
                 )
                 self.overlays[key] = (train, val)
+                self.overlay_names[key] = record.label
             train_curve, val_curve = self.overlays[key]
             train_curve.setData(*record.series(self.train_key))
             val_curve.setData(*record.series(self.val_key))
