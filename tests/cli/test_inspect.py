@@ -71,3 +71,11 @@ def test_console_entry_point_and_module() -> None:
         timeout=120,
     )
     assert bad.returncode == 2 and "not valid JSON" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_inspect_gives_tips_and_still_succeeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = load_preset("digits_mlp").model_dump(mode="json")
+    doc["network"]["layers"].append({"type": "ReLU"})  # after the output layer
+    assert main(["inspect", str(write(tmp_path, doc))]) == 0
+    out = capsys.readouterr().out
+    assert "tip: network.layers[4] (ReLU): the network ends with ReLU, but the loss wants raw scores" in out

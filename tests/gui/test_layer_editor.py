@@ -166,3 +166,16 @@ def test_student_builds_the_seed_cnn_from_an_empty_stack(editor: QtLayerEditor) 
     assert "<b>545,098</b> parameters" in editor.total_label.text() and "output (10,)" in editor.total_label.text()
     spec: ExperimentSpec = editor.document.spec
     assert spec.network == seed.network
+
+
+def test_advice_marks_the_row_and_says_why_without_blocking(editor: QtLayerEditor) -> None:
+    assert not editor.advice_label.isVisibleTo(editor)
+    editor.select(2)
+    editor.remove_selected()  # the ReLU: two Linear layers with nothing between them
+    item = editor.list.topLevelItem(2)
+    assert item.foreground(1).color().name() == "#8a5a00" and "nothing nonlinear" in item.toolTip(1)
+    assert editor.advice_label.isVisibleTo(editor)
+    assert editor.advice_label.text().startswith("Tip: network.layers[2] (Linear): nothing nonlinear")
+    assert editor.error_label.text() == ""  # advice, not an error: the network still trains
+    editor.document.undo_stack.undo()
+    assert not editor.advice_label.isVisibleTo(editor)

@@ -38,6 +38,8 @@ def inspect_command(path: Path, out: TextIO | None = None, err: TextIO | None = 
     print(f"{title}: {experiment.dataset.kind} data, input {format_shape(shape.input_shape)}", file=out)
     for line in shape_table(experiment.network.analyze(shape.input_shape)):
         print(line, file=out)
+    for advice in experiment.advice():
+        print(f"tip: {advice}", file=out)
     problems = experiment.check(base_dir)
     if problems:
         print(f"workbench: {path} cannot train as written:", file=err)

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from ..atomic import atomic_write
+from .advice import Advice, stack_advice
 from .datasets import AnyDataset, DigitsDataset, Task
 from .errors import Problem, SpecError, problems_from_validation
 from .fields import STRICT
@@ -154,6 +155,10 @@ class ExperimentSpec(BaseModel):
     def analyze(self, base_dir: Path | None = None) -> NetworkAnalysis:
         """The network's shape table on this experiment's data; raises DataProblem like data_shape."""
         return self.network.analyze(self.data_shape(base_dir).input_shape)
+
+    def advice(self) -> list[Advice]:
+        """Choices in the network that cost it something but do not stop it (see spec.advice)."""
+        return stack_advice(self.network.layers, self.task is Task.CLASSIFICATION)
 
     def check(self, base_dir: Path | None = None) -> list[Problem]:
         """Everything that would stop this experiment from training, beyond per-field validity."""

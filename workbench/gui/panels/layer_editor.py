@@ -25,6 +25,7 @@ from ..forms.model_form import ModelForm
 
 ERROR_BRUSH = QBrush(QColor("#c62828"))
 ERROR_BACKGROUND = QBrush(QColor("#fdecea"))
+ADVICE_BRUSH = QBrush(QColor("#8a5a00"))  # amber: the network trains, but could do better
 
 
 def drop_position(source: int, target: int | None, below: bool, count: int) -> int:
@@ -121,6 +122,12 @@ class QtLayerEditor(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c62828;")
         layout.addWidget(self.error_label)
+        self.advice_label = QLabel()
+        self.advice_label.setObjectName("layerAdviceLabel")
+        self.advice_label.setWordWrap(True)
+        self.advice_label.setStyleSheet("color: #8a5a00;")
+        self.advice_label.hide()
+        layout.addWidget(self.advice_label)
         self.total_label = QLabel()
         self.total_label.setObjectName("paramCountLabel")
         self.total_label.setAccessibleName("Total parameters")
@@ -210,6 +217,7 @@ class QtLayerEditor(QWidget):
             self.list.addTopLevelItem(item)
         self.list.blockSignals(False)
         self._render_totals(data_error)
+        self._render_advice(spec)
         if layers:
             self.select(min(max(selected, 0), len(layers) - 1))
         else:
@@ -228,6 +236,18 @@ class QtLayerEditor(QWidget):
             f"<b>{analysis.total_params:,}</b> parameters &nbsp;·&nbsp; input {format_shape(analysis.input_shape)}"
             f" &nbsp;→&nbsp; output {out}"
         )
+
+    def _render_advice(self, spec: ExperimentSpec) -> None:
+        """Advice (amber) on rows that train but cost the network something; only once shapes fit."""
+        advice = spec.advice() if self.analysis is not None and self.analysis.ok else []
+        self.advice_label.setText("\n".join(f"Tip: {a}" for a in advice))
+        self.advice_label.setVisible(bool(advice))
+        for a in advice:
+            item = self.list.topLevelItem(a.index)
+            if item is not None:
+                for col in range(4):
+                    item.setForeground(col, ADVICE_BRUSH)
+                    item.setToolTip(col, a.message)
 
     def _show_form(self, index: int | None) -> None:
         if index is not None and self.form is not None and self.form_index == index:

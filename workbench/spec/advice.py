@@ -1,0 +1,86 @@
+"""Advice on a layer stack: not errors (the network trains), but choices that cost it something.
+
+What a teacher would point out looking over a student's shoulder, each a sure thing: two linear
+layers with nothing nonlinear between them are one layer; an activation after the last layer
+fights the loss; dropout on the answers themselves makes them noisy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .layers import Layer
+from .layers.base import LayerCategory
+
+LINEAR_MAPS = frozenset({"Linear", "Conv1d", "Conv2d"})
+# Layers that add nothing nonlinear between two linear maps (batch norm is an affine map once trained).
+PASS_THROUGH = frozenset(
+    {"Flatten", "Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "AvgPool2d", "AdaptiveAvgPool2d"}
+)
+OUTPUT_RANGES = {"ReLU": "0 or more", "Sigmoid": "between 0 and 1", "Tanh": "between -1 and 1"}
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One piece of advice about the layer at `index` of the stack."""
+
+    index: int
+    layer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"network.layers[{self.index}] ({self.layer}): {self.message}"
+
+
+def stack_advice(layers: Sequence[Layer], classify: bool) -> list[Advice]:
+    """Advice on `layers` for a classifier (`classify`) or a regression, first layer first."""
+    advice = _linear_chains(layers)
+    if layers:
+        advice.extend(_last_layer(len(layers) - 1, layers[-1], classify))
+    return advice
+
+
+def _linear_chains(layers: Sequence[Layer]) -> list[Advice]:
+    advice = []
+    previous: int | None = None  # the last linear map with nothing nonlinear after it so far
+    for index, layer in enumerate(layers):
+        if layer.type in LINEAR_MAPS:
+            if previous is not None:
+                advice.append(
+                    Advice(
+                        index,
+                        layer.type,
+                        f"nothing nonlinear between it and layers[{previous}] ({layers[previous].type}), so together "
+                        "they compute no more than one layer would: put an activation (ReLU, ...) between them",
+                    )
+                )
+            previous = index
+        elif layer.type not in PASS_THROUGH:
+            previous = None
+    return advice
+
+
+def _last_layer(index: int, layer: Layer, classify: bool) -> list[Advice]:
+    where = (index, layer.type)
+    if layer.category is LayerCategory.ACTIVATION and classify:
+        return [
+            Advice(
+                *where,
+                f"the network ends with {layer.type}, but the loss wants raw scores (it applies softmax itself): "
+                "end with the Linear layer that gives one score per class",
+            )
+        ]
+    if layer.type in OUTPUT_RANGES and not classify:
+        return [
+            Advice(
+                *where,
+                f"the network ends with {layer.type}, so it can only answer {OUTPUT_RANGES[layer.type]}: "
+                "fine if every target is, otherwise end with Linear",
+            )
+        ]
+    if layer.type in ("Dropout", "Dropout2d"):
+        return [
+            Advice(*where, "dropout on the output zeroes some answers while training: put it before the last Linear")
+        ]
+    return []
