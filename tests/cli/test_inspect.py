@@ -79,3 +79,18 @@ def test_inspect_gives_tips_and_still_succeeds(tmp_path: Path, capsys: pytest.Ca
     assert main(["inspect", str(write(tmp_path, doc))]) == 0
     out = capsys.readouterr().out
     assert "tip: network.layers[4] (ReLU): the network ends with ReLU, but the loss wants raw scores" in out
+
+
+def test_find_lr_prints_the_curve_and_a_suggestion(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.engine.helpers import tiny
+
+    path = tmp_path / "exp.json"
+    tiny(epochs=1, optimizer={"name": "Adam", "lr": 0.5}).save(path)
+    assert main(["find-lr", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["learning", "rate", "loss"] and len(out) >= 6
+    assert out[-1].startswith("Suggested learning rate: ") and "the experiment has 0.5" in out[-1]
+    bad = load_preset("digits_mlp").model_dump(mode="json")
+    del bad["network"]["layers"][0]  # no Flatten
+    assert main(["find-lr", str(write(tmp_path, bad))]) == 2
+    assert "needs a flat input" in capsys.readouterr().err

@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--metrics-out", type=Path, help="write one JSON line of metrics per epoch to this file")
 
+    find = commands.add_parser(
+        "find-lr",
+        help="suggest a learning rate (a short range test)",
+        description="Train a throwaway copy of the network for a few batches with a growing learning rate, "
+        "print the loss against the rate and suggest one. The experiment file is not changed.",
+    )
+    find.add_argument("file", type=Path, help="an experiment file (.json)")
+
     evaluate = commands.add_parser(
         "evaluate", help="test a trained model", description="Loss, accuracy and confusion matrix on the test split."
     )
@@ -93,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             metrics_out=args.metrics_out,
             save_every=args.save_every,
         )
+    if args.command == "find-lr":
+        from .find_lr import find_lr_command
+
+        return find_lr_command(args.file)
     if args.command == "evaluate":
         from .models import evaluate_command
 

@@ -99,3 +99,14 @@ class BoundarySnapshot:
     confidence: np.ndarray  # (rows, columns) float32 probability of that class
     points: np.ndarray  # (N, 2) float32 training inputs, as the student's data has them
     labels: np.ndarray  # (N,) int64 their classes
+
+
+@dataclass(frozen=True)
+class LrFinding:
+    """A learning-rate range test: the rates tried, the smoothed loss at each, and the suggested
+    rate (None when the loss did not fall clearly)."""
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    suggestion: float | None
+    lowest: float | None  # the rate where the smoothed loss was lowest

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
+from ..engine.events import LrFinding
 from ..spec import ExperimentSpec, NetworkSpec, SpecError, default_experiment, preset_names, preset_path
 from .dialogs import Answer, Dialogs
 from .document import ExperimentDocument
-from .jobs import JobRunner
+from .jobs import Job, JobRunner
+from .lr_finder_view import LrFinderDialog
 from .panels.dataset_panel import QtDatasetPanel
 from .panels.layer_editor import QtLayerEditor
 from .panels.training_panel import QtTrainingPanel
@@ -81,6 +83,9 @@ class QtMainWindow(QMainWindow):
         self.runs = RunController(self.document, self.jobs, self)
         self.training_view = QtTrainingView(self.runs)
         self.runs.state_changed.connect(self._run_state_changed)
+        self.training_panel.find_lr_requested.connect(self.find_lr)
+        self.lr_job: Job | None = None
+        self.lr_dialog: LrFinderDialog | None = None
         self.runs.redraw.connect(self._show_progress)
         self._build_run_bar()
         self._build_layout()
@@ -394,6 +399,43 @@ class QtMainWindow(QMainWindow):
             return
         self.training_view.start_run()
         self.runs.start()
+
+    @Slot()
+    def find_lr(self) -> None:
+        """Run the learning-rate range test on the current settings (engine thread), then show it."""
+        problems = self.document.problems()
+        if problems:
+            self.dialogs.error("Cannot look for a learning rate", str(problems[0]))
+            return
+        if self.runs.running or self.lr_job is not None:
+            return
+        spec, base_dir = self.document.spec, self.document.base_dir
+
+        def work() -> object:
+            from ..engine.lr_finder import find_lr  # torch: only ever on the engine thread
+
+            return find_lr(spec, base_dir=base_dir)
+
+        self.training_panel.set_finding(True)
+        self.statusBar().showMessage("Finding a learning rate: a copy of the network trains for a few batches…")
+        self.lr_job = self.jobs.start(work, self._lr_found, self._lr_failed)
+
+    def _lr_found(self, finding: LrFinding) -> None:
+        self.lr_job = None
+        self.training_panel.set_finding(False)
+        self.statusBar().showMessage("Learning-rate range test done.", 4000)
+        self.lr_dialog = LrFinderDialog(finding, self._use_lr, self)
+        self.lr_dialog.show()
+
+    def _lr_failed(self, error: BaseException, _trace: str) -> None:
+        self.lr_job = None
+        self.training_panel.set_finding(False)
+        self.dialogs.error("Cannot look for a learning rate", str(error))
+
+    def _use_lr(self, lr: float) -> None:
+        training = self.document.spec.training
+        optimizer = training.optimizer.model_copy(update={"lr": lr})
+        self.document.set_training(training.model_copy(update={"optimizer": optimizer}), f"Learning rate {lr:g}")
 
     @Slot()
     def continue_training(self) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...spec import ExperimentSpec, TrainingSpec
 from ...spec.schedules import learning_rates
@@ -28,7 +28,12 @@ def device_editor(desc: FieldDesc, devices: tuple[str, ...] = ("cpu",)) -> Field
 
 
 class QtTrainingPanel(QWidget):
-    """Epochs, batch size, device, loss, optimizer, schedule, regularization and early stopping."""
+    """Epochs, batch size, device, loss, optimizer, schedule, regularization and early stopping.
+
+    `find_lr_requested` asks the window to run the learning-rate finder on the current settings.
+    """
+
+    find_lr_requested = Signal()
 
     def __init__(self, document: ExperimentDocument) -> None:
         super().__init__()
@@ -45,9 +50,20 @@ class QtTrainingPanel(QWidget):
         )
         self.form.edited.connect(self._edited)
         layout.addWidget(self.form)
+        self.find_lr_button = QPushButton("Find a learning rate…")
+        self.find_lr_button.setObjectName("findLrButton")
+        self.find_lr_button.setToolTip(
+            "Train a throwaway copy of the network for a few batches with a growing learning rate, "
+            "and suggest the rate where the loss falls fastest"
+        )
+        self.find_lr_button.clicked.connect(self.find_lr_requested)
         caption = QLabel("Learning rate per epoch")
         caption.setStyleSheet("color: #555;")
-        layout.addWidget(caption)
+        row = QHBoxLayout()  # the schedule's caption and the finder share a line: the panel fits the window
+        row.addWidget(caption)
+        row.addStretch(1)
+        row.addWidget(self.find_lr_button)
+        layout.addLayout(row)
         self.lr_plot = pg.PlotWidget(background="w")
         self.lr_plot.setObjectName("lrSchedulePlot")
         self.lr_plot.setFixedHeight(110)
@@ -71,6 +87,11 @@ class QtTrainingPanel(QWidget):
             editor.combo.addItem(DEVICE_LABELS.get(choice, choice), choice)
         editor.combo.blockSignals(False)
         editor.set_value(self.document.spec.training.device)
+
+    def set_finding(self, finding: bool) -> None:
+        """The finder is running (the button waits) or done."""
+        self.find_lr_button.setEnabled(not finding)
+        self.find_lr_button.setText("Finding a learning rate…" if finding else "Find a learning rate…")
 
     @Slot(object)
     def _edited(self, training: TrainingSpec) -> None:

@@ -1,0 +1,34 @@
+"""Find a learning rate from the training panel, and use the suggestion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.engine.helpers import tiny
+
+
+def test_find_a_rate_and_use_it(window: Any, qtbot: QtBot) -> None:
+    window.document.replace(tiny(epochs=1, optimizer={"name": "Adam", "lr": 0.5}), None)
+    button = window.training_panel.find_lr_button
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not button.isEnabled()  # one test at a time
+    qtbot.waitUntil(lambda: window.lr_dialog is not None and window.lr_dialog.isVisible(), timeout=30_000)
+    assert button.isEnabled()
+    dialog = window.lr_dialog
+    suggestion = float(f"{dialog.finding.suggestion:.2g}")
+    assert f"Suggested learning rate: <b>{suggestion:g}</b>" in dialog.answer.text()
+    assert dialog.use_button.text() == f"Use {suggestion:g}" and len(dialog.curve.getData()[0]) > 10
+    qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    assert window.document.spec.training.optimizer.lr == suggestion and not dialog.isVisible()
+    window.document.undo_stack.undo()
+    assert window.document.spec.training.optimizer.lr == 0.5
+
+
+def test_an_invalid_experiment_is_refused_with_the_reason(window: Any) -> None:
+    window.document.replace(tiny(layers=[{"type": "Linear", "out_features": 3}]), None)  # 3 outputs, 2 classes
+    window.find_lr()
+    assert window.dialogs.errors and window.dialogs.errors[-1][0] == "Cannot look for a learning rate"
+    assert window.lr_job is None

@@ -1,0 +1,43 @@
+"""`workbench find-lr`: the learning-rate range test in the terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from ..engine import DataError
+from ..engine.lr_finder import find_lr
+from ..spec import ExperimentSpec, SpecError
+from .common import EXIT_OK, fail, table
+
+ROWS = 12
+
+
+def find_lr_command(path: Path, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Print the loss at a dozen of the rates tried and the suggested rate; exit 2 for bad input."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        experiment = ExperimentSpec.load(path)
+        problems = experiment.check(path.resolve().parent)
+        if problems:
+            raise SpecError(problems)
+        finding = find_lr(experiment, base_dir=path.resolve().parent)
+    except (SpecError, DataError) as exc:
+        return fail(f"{path}: {exc}", err=err)
+    picks = np.unique(np.linspace(0, len(finding.lrs) - 1, min(ROWS, len(finding.lrs))).astype(int))
+    rows = [("learning rate", "loss")] + [(f"{finding.lrs[i]:.2g}", f"{finding.losses[i]:.4f}") for i in picks]
+    for line in table(rows, right={0, 1}):
+        print(line, file=out)
+    if finding.suggestion is None:
+        print("The loss did not fall clearly: no suggestion (check the network and the data).", file=out)
+    else:
+        print(
+            f"Suggested learning rate: {float(f'{finding.suggestion:.2g}'):g} "
+            f"(a tenth of {float(f'{finding.lowest:.2g}'):g}, where the loss was lowest); "
+            f"the experiment has {experiment.training.optimizer.lr:g}.",
+            file=out,
+        )
+    return EXIT_OK
