@@ -34,6 +34,9 @@ class FakeDialogs:
     def open_model_path(self, start: Path | None) -> Path | None:
         return self.open_answer
 
+    def open_picture_path(self, start: Path | None) -> Path | None:
+        return self.open_answer
+
     def save_path(self, suggestion: Path, title: str = "", filters: str = "") -> Path | None:
         return self.save_answer
 

@@ -209,7 +209,7 @@ def test_picture_runs_show_their_most_confident_mistakes(window: Any, qtbot: QtB
     results.matrix.cellClicked.emit(true, answer)
     assert len(results.mistakes.toolTip().splitlines()) == min(len(mistakes), 8)
     results.matrix.cellClicked.emit(true, true)  # a right answer: back to all mistakes too
-    assert "Most confident mistakes" in results.mistakes_title.text()
+    assert "Surest mistakes" in results.mistakes_title.text()
     start(window, qtbot, tiny(epochs=1))  # points: no pictures to show
     wait_done(window, qtbot)
     assert not results.mistakes.isVisibleTo(results)

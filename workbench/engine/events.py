@@ -110,3 +110,13 @@ class LrFinding:
     losses: np.ndarray
     suggestion: float | None
     lowest: float | None  # the rate where the smoothed loss was lowest
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What a network answers for one picture: the picture as it saw it, and each class's probability."""
+
+    image: np.ndarray  # (C, H, W) uint8, resized (and inverted, when `inverted`) as the network saw it
+    probabilities: np.ndarray  # one per class, summing to 1
+    class_names: tuple[str, ...]
+    inverted: bool  # light background turned dark, like the training pictures

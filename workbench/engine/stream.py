@@ -35,6 +35,7 @@ class RunStarted:
     monitor: str
     early_stopping: bool
     parameters: int
+    input_shape: tuple[int, ...] = ()  # one sample's shape: (C, H, W) for pictures
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def run_started(t: Trainer) -> RunStarted:
         monitor=t.history.monitor,
         early_stopping=t.early_stopping is not None,
         parameters=sum(p.numel() for p in t.model.parameters()),
+        input_shape=tuple(t.data.input_shape),
     )
 
 

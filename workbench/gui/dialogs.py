@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 EXPERIMENT_FILTER = "Experiments (*.json);;All files (*)"
 MODEL_FILTER = "Model files (*.pt);;All files (*)"
+PICTURE_FILTER = "Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm *.pgm);;All files (*)"
 
 
 class Answer(Enum):
@@ -45,6 +46,11 @@ class Dialogs:
     def open_model_path(self, start: Path | None) -> Path | None:
         """Choose a model file whose run to open."""
         chosen, _ = QFileDialog.getOpenFileName(self.parent, "Open saved run", str(start or ""), MODEL_FILTER)
+        return Path(chosen) if chosen else None
+
+    def open_picture_path(self, start: Path | None) -> Path | None:
+        """Choose a picture to show the network."""
+        chosen, _ = QFileDialog.getOpenFileName(self.parent, "Try a picture", str(start or ""), PICTURE_FILTER)
         return Path(chosen) if chosen else None
 
     def save_path(

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
-from ..engine.events import LrFinding
+from ..engine.events import LrFinding, Prediction
 from ..spec import ExperimentSpec, NetworkSpec, SpecError, default_experiment, preset_names, preset_path
 from .dialogs import Answer, Dialogs
 from .document import ExperimentDocument
@@ -31,6 +31,7 @@ from .lr_finder_view import LrFinderDialog
 from .panels.dataset_panel import QtDatasetPanel
 from .panels.layer_editor import QtLayerEditor
 from .panels.training_panel import QtTrainingPanel
+from .prediction_view import PredictionDialog
 from .run import RunController
 from .settings import app_settings
 from .training_view import QtTrainingView
@@ -84,6 +85,8 @@ class QtMainWindow(QMainWindow):
         self.training_view = QtTrainingView(self.runs)
         self.runs.state_changed.connect(self._run_state_changed)
         self.training_panel.find_lr_requested.connect(self.find_lr)
+        self.training_view.results.picture_requested.connect(self.try_picture)
+        self.prediction_dialog: PredictionDialog | None = None
         self.lr_job: Job | None = None
         self.lr_dialog: LrFinderDialog | None = None
         self.runs.redraw.connect(self._show_progress)
@@ -399,6 +402,31 @@ class QtMainWindow(QMainWindow):
             return
         self.training_view.start_run()
         self.runs.start()
+
+    @Slot()
+    def try_picture(self) -> None:
+        """Show the trained network a picture file (engine thread) and what it answers."""
+        trainer = self.runs.trainer
+        if self.runs.running or trainer is None or trainer.model is None:
+            return
+        path = self.dialogs.open_picture_path(self.document.base_dir)
+        if path is None:
+            return
+        weights = self.runs.chosen_weights()
+
+        def work() -> object:
+            from ..engine.predict import predict_picture  # torch: only ever on the engine thread
+
+            return predict_picture(trainer, path, weights)
+
+        def shown(prediction: Prediction) -> None:
+            self.prediction_dialog = PredictionDialog(prediction, path.name, self)
+            self.prediction_dialog.show()
+
+        def failed(error: BaseException, _trace: str) -> None:
+            self.dialogs.error("Cannot try this picture", str(error))
+
+        self.jobs.start(work, shown, failed)
 
     @Slot()
     def find_lr(self) -> None:

@@ -268,9 +268,10 @@ class RunController(QObject):
         from ..engine.export import export_trained
 
         assert self.trainer is not None
-        return export_trained(path, self.trainer, self._chosen_weights())
+        return export_trained(path, self.trainer, self.chosen_weights())
 
-    def _chosen_weights(self) -> dict[str, Any] | None:
+    def chosen_weights(self) -> dict[str, Any] | None:
+        """The chosen epoch's weights, or None for those the run ended with."""
         record, snapshots = self.current, self.snapshots
         if record is None or record.chosen_epoch is None or snapshots is None:
             return None

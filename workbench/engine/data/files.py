@@ -125,12 +125,13 @@ def load_csv(spec: CsvDataset, base_dir: Path | None) -> RawData:
     return RawData(x, torch.tensor(values, dtype=torch.float32).unsqueeze(1), Task.REGRESSION, (spec.target,))
 
 
-def _picture(path: Path, size: int, mode: str) -> np.ndarray:
+def read_picture(path: Path, height: int, width: int, mode: str) -> np.ndarray:
+    """A picture file as uint8 (C, H, W), converted to `mode` ("L" or "RGB") and resized."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
-            picture = image.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+            picture = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
     except (UnidentifiedImageError, OSError) as exc:
         raise DataError(f"cannot read the picture {path}: {exc}", "dataset.path") from exc
     array = np.asarray(picture, dtype=np.uint8)
@@ -152,7 +153,7 @@ def load_image_folder(spec: ImageFolderDataset, base_dir: Path | None) -> RawDat
             raise DataError(
                 f"the class folder {folder} holds no pictures ({', '.join(IMAGE_EXTENSIONS)})", "dataset.path"
             )
-        pictures.extend(_picture(p, spec.image_size, mode) for p in files)
+        pictures.extend(read_picture(p, spec.image_size, spec.image_size, mode) for p in files)
         labels.extend([k] * len(files))
     x = torch.from_numpy(np.stack(pictures))
     return RawData(x, torch.tensor(labels, dtype=torch.int64), Task.CLASSIFICATION, tuple(c.name for c in classes))

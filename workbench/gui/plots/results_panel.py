@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -37,6 +38,7 @@ class ResultsPanel(QWidget):
     """
 
     epoch_chosen = Signal(object)
+    picture_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,7 +81,15 @@ class ResultsPanel(QWidget):
         self.cell: tuple[int, int] | None = None  # the confusion cell whose pictures the strip shows
         self.mistakes_title = QLabel()
         self.mistakes_title.setWordWrap(True)
-        layout.addWidget(self.mistakes_title)
+        self.picture_button = QPushButton("Try a picture…")
+        self.picture_button.setObjectName("tryPictureButton")
+        self.picture_button.setToolTip("Show the trained network a picture of your own and see what it answers")
+        self.picture_button.clicked.connect(self.picture_requested)
+        self.picture_button.hide()
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.mistakes_title, 1)
+        title_row.addWidget(self.picture_button)
+        layout.addLayout(title_row)
         self.mistakes = QLabel()
         self.mistakes.setObjectName("mistakesGallery")
         self.mistakes.setAccessibleName("Test pictures the network got wrong")
@@ -195,7 +205,7 @@ class ResultsPanel(QWidget):
 
         if self.cell is None:
             self._show_mistakes(result.mistakes[:MISTAKES], names)
-            self.mistakes_title.setText("<b>Most confident mistakes</b> (true → answer)")
+            self.mistakes_title.setText("<b>Surest mistakes</b> (true→answer)")
             self.mistakes_title.setToolTip("Click a cell of the confusion matrix to see its own pictures.")
             return
         true, answer = self.cell

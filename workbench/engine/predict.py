@@ -1,0 +1,57 @@
+"""Ask a trained network about one picture of the student's own (DIGITS' "classify one")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+
+from ..spec import Task
+from .builder import build_network
+from .data import DataError
+from .data.files import read_picture
+from .events import Prediction
+from .trainer import Trainer
+
+DARK = 64  # a border darker than this (0-255) is a dark background, as in MNIST and the digits
+
+
+def _border(images: torch.Tensor) -> float:
+    """Mean brightness of the outermost pixels of (N, C, H, W) uint8 pictures."""
+    edges = torch.cat(
+        [images[..., 0, :].flatten(), images[..., -1, :].flatten(), images[..., 0].flatten(), images[..., -1].flatten()]
+    )
+    return float(edges.float().mean())
+
+
+def predict_picture(trainer: Trainer, path: Path, weights: Mapping[str, torch.Tensor] | None = None) -> Prediction:
+    """The trained network's answer for the picture at `path` (the run's end weights, or `weights`).
+
+    The picture is converted to the data's channels and size. When the training pictures have a
+    dark background and this one a light one (a digit drawn on white paper), it is inverted.
+    Raises DataError for data that is not pictures or a file that is not one.
+    """
+    data, model = trainer.data, trainer.model
+    if data is None or model is None:
+        raise DataError("train the network first")
+    if len(data.input_shape) != 3 or data.task is not Task.CLASSIFICATION:
+        raise DataError(f"this network does not sort pictures into classes (its samples are {data.input_shape})")
+    channels, height, width = data.input_shape
+    array = read_picture(path, height, width, "L" if channels == 1 else "RGB")
+    picture = torch.from_numpy(array.copy())
+    train_pictures = data.parts["train"][0]
+    inverted = _border(train_pictures[:1000]) < DARK and _border(picture[None]) > 255 - DARK
+    if inverted:
+        picture = 255 - picture
+    network = model
+    if weights is not None:
+        network = build_network(trainer.experiment.network, data.input_shape).to(trainer.device)
+        network.load_state_dict(weights)
+    was_training = network.training
+    network.eval()
+    with torch.no_grad():
+        scores = network(data.transform(picture[None], training=False))
+    network.train(was_training)
+    probabilities = torch.softmax(scores.float(), dim=1)[0].cpu().numpy()
+    return Prediction(picture.numpy(), probabilities, data.class_names, inverted)

@@ -1,0 +1,74 @@
+"""The network's answer for one picture of the student's own: the picture as it saw it, the top classes."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.events import Prediction
+from .preview import thumbnail_grid
+
+TOP = 5
+
+
+class PredictionDialog(QDialog):
+    """The picture (resized, inverted when it had to be) and the five likeliest classes with bars."""
+
+    def __init__(self, prediction: Prediction, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("predictionDialog")
+        self.setWindowTitle(f"What the network says about {name}")
+        layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        self.picture = QLabel()
+        self.picture.setObjectName("predictionPicture")
+        self.picture.setPixmap(thumbnail_grid(prediction.image[None], [""], columns=1, cell=168))
+        left.addWidget(self.picture)
+        size = "×".join(str(n) for n in prediction.image.shape[1:])
+        caption = QLabel(f"As the network sees it ({size})")
+        caption.setStyleSheet("color: #555;")
+        left.addWidget(caption)
+        left.addStretch(1)
+        layout.addLayout(left)
+        side = QGridLayout()
+        order = np.argsort(prediction.probabilities)[::-1][:TOP]
+        best = int(order[0])
+        names = prediction.class_names
+
+        def name_of(k: int) -> str:
+            return names[k] if k < len(names) else str(k)
+
+        self.answer = QLabel(f"It says <b>{name_of(best)}</b> ({prediction.probabilities[best]:.0%} sure).")
+        self.answer.setObjectName("predictionAnswer")
+        side.addWidget(self.answer, 0, 0, 1, 2)
+        self.bars: list[QProgressBar] = []
+        for row, k in enumerate(order, start=1):
+            side.addWidget(QLabel(name_of(int(k))), row, 0)
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setValue(round(1000 * float(prediction.probabilities[k])))
+            bar.setFormat(f"{float(prediction.probabilities[k]):.1%}")
+            side.addWidget(bar, row, 1)
+            self.bars.append(bar)
+        note = (
+            "Its background was light, unlike the training pictures, so it was inverted first."
+            if prediction.inverted
+            else "It was resized to the training pictures' size first."
+        )
+        hint = QLabel(note)
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        side.addWidget(hint, TOP + 1, 0, 1, 2)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        side.addWidget(buttons, TOP + 2, 0, 1, 2)
+        layout.addLayout(side, 1)
