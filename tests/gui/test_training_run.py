@@ -160,6 +160,14 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
     accuracies = [float(row(r)[2].rstrip("%")) for r in range(2)]
     assert accuracies == sorted(accuracies, reverse=True)
     table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    table.selectRow(0)
+    use = view.findChild(QWidget, "useRunSettingsButton")
+    assert use.isEnabled()
+    use.click()  # run 1's settings back in the forms
+    assert window.document.spec.training.optimizer.lr == 0.1 and window.document.spec.training.epochs == 2
+    assert window.document.undo_stack.undoText() == "Settings of run 1"
+    window.document.undo_stack.undo()
+    assert window.document.spec.training.optimizer.lr == 0.01
     table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     qtbot.wait(120)
     assert view.loss_panel.overlays == {}

@@ -108,6 +108,14 @@ class QtTrainingView(QWidget):
         remove.setObjectName("removeRunButton")
         remove.clicked.connect(self._remove_selected)
         buttons.addWidget(remove)
+        self.use_button = QPushButton("Use its settings")
+        self.use_button.setObjectName("useRunSettingsButton")
+        self.use_button.setToolTip(
+            "Put the selected run's settings back in the forms (Ctrl+Z undoes it); double-click does the same"
+        )
+        self.use_button.clicked.connect(self._use_selected)
+        self.runs.cellDoubleClicked.connect(lambda _row, _column: self._use_selected())
+        buttons.addWidget(self.use_button)
         buttons.addStretch(1)
         runs_layout.addLayout(buttons)
         tabs.addTab(runs_page, "Runs")
@@ -158,6 +166,7 @@ class QtTrainingView(QWidget):
             self.controller.dirty = True  # more to draw on a later tick
         self._show_status(record)
         self._sync_run_list()
+        self.use_button.setEnabled(not self.controller.running)
 
     def _draw(self, name: str, record: RunRecord) -> None:
         if name == "histograms":
@@ -234,6 +243,13 @@ class QtTrainingView(QWidget):
         if record is not None and item.column() == 0 and record is not self.controller.current:
             record.visible = item.checkState() == Qt.CheckState.Checked
             self.controller.dirty = True
+
+    @Slot()
+    def _use_selected(self) -> None:
+        item = self.runs.item(self.runs.currentRow(), 0)
+        record = self._record(item) if item is not None else None
+        if record is not None and not self.controller.running:
+            self.controller.document.edit(record.spec, f"Settings of {record.name}")
 
     @Slot()
     def _remove_selected(self) -> None:
