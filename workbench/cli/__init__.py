@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
-        help="train an experiment without the window",
+        help="train an experiment, or continue a saved run, without the window",
         description="Train an experiment, or continue the run saved in a model file; Ctrl-C stops after the "
         "current batch and still saves the best model.",
     )
