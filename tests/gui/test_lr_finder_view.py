@@ -32,3 +32,19 @@ def test_an_invalid_experiment_is_refused_with_the_reason(window: Any) -> None:
     window.find_lr()
     assert window.dialogs.errors and window.dialogs.errors[-1][0] == "Cannot look for a learning rate"
     assert window.lr_job is None
+
+
+def test_closing_the_window_ends_the_range_test(qtbot: QtBot) -> None:
+    from tests.gui.conftest import FakeDialogs
+    from workbench.gui import create_main_window
+
+    win: Any = create_main_window()
+    win.dialogs = FakeDialogs()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine_ready, timeout=60_000)
+    win.document.replace(tiny(epochs=1), None)
+    win.find_lr()
+    job = win.lr_job
+    assert job is not None and win.close() is True
+    assert win.lr_stop.is_set() and job.finished.is_set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,7 @@ class QtMainWindow(QMainWindow):
         self.training_view.results.picture_requested.connect(self.try_picture)
         self.prediction_dialog: PredictionDialog | None = None
         self.lr_job: Job | None = None
+        self.lr_stop = threading.Event()  # set on close: the range test ends within one batch
         self.lr_dialog: LrFinderDialog | None = None
         self.runs.redraw.connect(self._show_progress)
         self._build_run_bar()
@@ -437,12 +439,12 @@ class QtMainWindow(QMainWindow):
             return
         if self.runs.running or self.lr_job is not None:
             return
-        spec, base_dir = self.document.spec, self.document.base_dir
+        spec, base_dir, stop = self.document.spec, self.document.base_dir, self.lr_stop
 
         def work() -> object:
             from ..engine.lr_finder import find_lr  # torch: only ever on the engine thread
 
-            return find_lr(spec, base_dir=base_dir)
+            return find_lr(spec, base_dir=base_dir, cancelled=stop.is_set)
 
         self.training_panel.set_finding(True)
         self.statusBar().showMessage("Finding a learning rate: a copy of the network trains for a few batches…")
@@ -600,6 +602,7 @@ class QtMainWindow(QMainWindow):
             event.ignore()
             return
         self.dataset_panel.download_stop.set()  # a download thread ends within one chunk, keeping nothing
+        self.lr_stop.set()
         if not self.runs.shutdown(STOP_WAIT_MS) or not self.jobs.shutdown(STOP_WAIT_MS):
             # Still inside one step (loading data): keep the window until the engine thread is done.
             self.statusBar().showMessage("Stopping the run… the window closes when it has stopped.")
