@@ -19,8 +19,9 @@ def test_try_a_picture_after_a_picture_run(window: Any, qtbot: QtBot, tmp_path: 
     results = window.training_view.results
     start(window, qtbot, tiny(DIGITS_MLP, {"kind": "digits"}, epochs=2, optimizer={"name": "Adam", "lr": 0.01}))
     assert not results.picture_button.isVisibleTo(results)  # not while it trains
+    assert not window.picture_action.isEnabled()
     wait_done(window, qtbot)
-    assert results.picture_button.isVisibleTo(results)
+    assert results.picture_button.isVisibleTo(results) and window.picture_action.isEnabled()
     sample = window.runs.trainer.data.parts["test"][0][0][0].numpy()
     Image.fromarray(sample).resize((32, 32)).save(tmp_path / "mine.png")
     window.dialogs.open_answer = tmp_path / "mine.png"
@@ -46,4 +47,4 @@ def test_no_picture_button_for_points(window: Any, qtbot: QtBot) -> None:
     start(window, qtbot, tiny(epochs=1))
     wait_done(window, qtbot)
     results = window.training_view.results
-    assert not results.picture_button.isVisibleTo(results)
+    assert not results.picture_button.isVisibleTo(results) and not window.picture_action.isEnabled()

@@ -218,6 +218,9 @@ class QtMainWindow(QMainWindow):
         self.train_action = self._action("&Train", self.train, "F5", "trainAction")
         self.continue_action = self._action("&Continue training", self.continue_training, "Ctrl+F5", "continueAction")
         self.continue_action.setEnabled(False)
+        self.find_lr_action = self._action("Find a &learning rate…", self.find_lr, "Ctrl+L", "findLrAction")
+        self.picture_action = self._action("Try a p&icture…", self.try_picture, "Ctrl+I", "tryPictureAction")
+        self.picture_action.setEnabled(False)
         self.pause_action = self._action("&Pause / Resume", self.toggle_pause, "F6", "pauseAction")
         self.stop_action = self._action("&Stop", self.stop, "Shift+F5", "stopAction")
         self.pause_action.setEnabled(False)
@@ -252,6 +255,8 @@ class QtMainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         run_menu = bar.addMenu("&Run")
         run_menu.addActions([self.train_action, self.continue_action, self.pause_action, self.stop_action])
+        run_menu.addSeparator()
+        run_menu.addActions([self.find_lr_action, self.picture_action])
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.left_dock.toggleViewAction(), self.right_dock.toggleViewAction()])
         help_menu = bar.addMenu("&Help")
@@ -499,6 +504,10 @@ class QtMainWindow(QMainWindow):
         self.open_run_action.setEnabled(not running)
         self.preset_menu.setEnabled(not running)
         training = running and self.runs.opening is None
+        self.find_lr_action.setEnabled(not running)
+        record = self.runs.current
+        ended = not running and record is not None and record.ended is not None
+        self.picture_action.setEnabled(ended and record is not None and record.sorts_pictures)
         self.pause_action.setEnabled(training)
         self.stop_action.setEnabled(training)
         self.pause_button.setEnabled(training)
@@ -508,7 +517,6 @@ class QtMainWindow(QMainWindow):
         self.export_button.setEnabled(self.runs.exportable)
         self.lock_action.setVisible(training)
         self._update_train_state()
-        record = self.runs.current
         if not running and record is not None and record.ended is not None:
             self.statusBar().showMessage(record.ended.message)
         elif not running and self.runs.failure is not None:

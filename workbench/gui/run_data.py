@@ -114,6 +114,12 @@ class RunRecord:
         return np.asarray(self.epochs[: len(values)], dtype=float), np.asarray(values, dtype=float)
 
     @property
+    def sorts_pictures(self) -> bool:
+        """A classifier of pictures (one can show it a picture of one's own)."""
+        s = self.started
+        return s is not None and len(s.input_shape) == 3 and s.metric == "accuracy"
+
+    @property
     def best_epoch(self) -> int | None:
         """The best epoch so far (1-based), or None."""
         source = self.ended.best_epoch if self.ended else (self.last_epoch.best_epoch if self.last_epoch else None)

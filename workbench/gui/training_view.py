@@ -186,9 +186,7 @@ class QtTrainingView(QWidget):
         if failure is not None:
             self.results.show_failure(failure.message)
             return
-        started = record.started
-        pictures = started is not None and len(started.input_shape) == 3 and started.metric == "accuracy"
-        self.results.picture_button.setVisible(pictures and record.ended is not None)
+        self.results.picture_button.setVisible(record.sorts_pictures and record.ended is not None)
         if record.ended is not None:
             if not self.controller.running:
                 self.results.set_epochs(record.snapshot_epochs, record.ended.best_epoch, record.chosen_epoch)
