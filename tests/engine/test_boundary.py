@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from tests.engine.helpers import tiny
 from workbench.engine import Trainer
@@ -50,3 +51,24 @@ def test_no_pictures_for_images_or_when_turned_off() -> None:
     digits = tiny([{"type": "Flatten"}, {"type": "Linear", "out_features": 10}], {"kind": "digits"}, epochs=1)
     assert not [e for e in run(digits) if isinstance(e, BoundarySnapshot)]
     assert not [e for e in run(tiny(epochs=2), boundary_every=None) if isinstance(e, BoundarySnapshot)]
+
+
+def test_each_hidden_unit_has_its_own_picture() -> None:
+    """As TensorFlow Playground shows every neuron: the first hidden layer's outputs over the plane."""
+    from workbench.engine.boundary import BoundaryGrid
+
+    trainer = Trainer(tiny(epochs=2))
+    trainer.fit()
+    assert trainer.model is not None and trainer.data is not None
+    grid = BoundaryGrid(trainer.data)
+    picture = grid.snapshot(trainer.model, 2)
+    assert picture.neurons is not None and picture.neurons.shape == (16, RESOLUTION, RESOLUTION)
+    assert picture.neuron_layer == 1  # the ReLU after the first Linear
+    with torch.no_grad():
+        expected = torch.relu(trainer.model[0](grid.inputs))[:, 5].reshape(RESOLUTION, RESOLUTION)
+    assert np.allclose(picture.neurons[5], expected.numpy(), atol=1e-6)
+    assert picture.neurons.min() >= 0.0 and trainer.model.training  # ReLU outputs; the mode is restored
+    linear = Trainer(tiny([{"type": "Linear", "out_features": 2}], epochs=1))
+    linear.fit()
+    assert linear.model is not None and linear.data is not None
+    assert BoundaryGrid(linear.data).snapshot(linear.model, 1).neurons is None  # no hidden layer

@@ -97,3 +97,16 @@ def test_boundary_colours_fade_to_white_where_the_network_is_unsure() -> None:
     assert np.abs(rgb[0, 1] - (255 + 0.45 * (orange - 255))).max() <= 1
     assert rgb[1, 0].min() >= 230  # at chance level: nearly white
     assert rgb[0, 0].sum() < rgb[1, 1].sum() < rgb[1, 0].sum()  # paler as it gets less sure
+
+
+def test_neuron_pictures_are_white_at_zero_orange_up_blue_down_and_top_row_first() -> None:
+    from workbench.gui.plots.boundary_panel import neuron_rgb
+
+    maps = np.zeros((2, 3, 3), dtype=np.float32)
+    maps[0, 0, 0] = 2.0  # bottom-left in the data (rows go up the y axis)
+    maps[1, 2, 2] = -1.0  # top-right
+    rgb = neuron_rgb(maps)
+    assert rgb.shape == (2, 3, 3, 3) and rgb.dtype == np.uint8
+    assert tuple(rgb[0, :, 2, 0]) == (255, 127, 14)  # drawn in the last picture row: the bottom
+    assert tuple(rgb[1, :, 0, 2]) == (31, 119, 180)
+    assert tuple(rgb[0, :, 1, 1]) == (255, 255, 255)

@@ -51,6 +51,8 @@ def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
     picture = view.boundary.image.image  # moons: 2-D points, so the decision boundary is drawn
     assert picture is not None and picture.shape == (64, 64, 3) and view.tabs.currentWidget() is view.boundary
     assert len(view.boundary.scatter) == 2 and "after epoch 2" in view.boundary.caption.text()
+    neurons = view.boundary.neurons  # the 16 hidden units, one picture each
+    assert neurons.isVisibleTo(view.boundary) and neurons.pixmap().width() == 8 * 30
     assert view.results.reason.text().startswith("Finished all 2 epochs")
     assert view.results.matrix.isVisibleTo(view.results) and view.results.matrix.rowCount() == 2
     assert window.left_dock.widget().isEnabled() and window.export_button.isEnabled()

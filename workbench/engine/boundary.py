@@ -18,6 +18,14 @@ from .prepare import PreparedData
 
 RESOLUTION = 64  # grid cells per side: 4,096 predictions per picture
 MAX_POINTS = 1500  # training points sent along to draw over the picture
+MAX_NEURONS = 16  # hidden units whose own pictures are sent (TensorFlow Playground shows each neuron)
+ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh)
+
+
+def first_hidden(model: nn.Module) -> int | None:
+    """The index of the first activation before the output layer: where the first hidden layer ends."""
+    children = list(model.children())
+    return next((i for i, m in enumerate(children[:-1]) if isinstance(m, ACTIVATIONS)), None)
 
 
 def applies(data: PreparedData) -> bool:
@@ -46,15 +54,28 @@ class BoundaryGrid:
         self.labels = y[::step].to("cpu").numpy().astype(np.int64)
 
     def snapshot(self, model: nn.Module, epoch: int) -> BoundarySnapshot:
-        """The model's predictions over the grid, now."""
+        """The model's predictions over the grid, now, and what each unit of its first hidden layer answers."""
         was_training = model.training
         model.eval()
+        hidden = first_hidden(model)
+        captured: list[torch.Tensor] = []
+        hook = (
+            list(model.children())[hidden].register_forward_hook(lambda _m, _i, out: captured.append(out))
+            if hidden is not None
+            else None
+        )
         try:
             with torch.no_grad():
                 probabilities = torch.softmax(model(self.inputs).float(), dim=1)
                 confidence, classes = probabilities.max(1)
         finally:
             model.train(was_training)
+            if hook is not None:
+                hook.remove()
+        neurons = None
+        if captured and captured[0].dim() == 2:
+            units = captured[0][:, :MAX_NEURONS].float().T
+            neurons = units.reshape(len(units), *self.shape).cpu().numpy()
         return BoundarySnapshot(
             epoch,
             self.x_range,
@@ -63,4 +84,6 @@ class BoundaryGrid:
             confidence.reshape(self.shape).cpu().numpy(),
             self.points,
             self.labels,
+            neurons,
+            hidden if neurons is not None else None,
         )

@@ -99,6 +99,8 @@ class BoundarySnapshot:
     confidence: np.ndarray  # (rows, columns) float32 probability of that class
     points: np.ndarray  # (N, 2) float32 training inputs, as the student's data has them
     labels: np.ndarray  # (N,) int64 their classes
+    neurons: np.ndarray | None = None  # (units, rows, columns) float32: the first hidden layer's outputs
+    neuron_layer: int | None = None  # the index of that layer's activation in the stack
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import BoundarySnapshot
-from ..preview import PALETTE, scatter_items
+from ..preview import PALETTE, scatter_items, thumbnail_grid
 from ..run_data import RunRecord
 from .axes import settle_view
 
@@ -30,6 +30,20 @@ def boundary_rgb(classes: np.ndarray, confidence: np.ndarray, n_classes: int) ->
     colour = palette[classes % len(palette)]
     rgb: np.ndarray = np.rint(255.0 + strength * (colour - 255.0)).astype(np.uint8)
     return rgb
+
+
+POSITIVE = np.array([255, 127, 14], dtype=np.float32)  # orange: the neuron fires
+NEGATIVE = np.array([31, 119, 180], dtype=np.float32)  # blue: below zero
+
+
+def neuron_rgb(maps: np.ndarray) -> np.ndarray:
+    """(units, rows, cols) outputs -> (units, 3, rows, cols) uint8 pictures, top row first: white at
+    zero, orange as a unit's output grows, blue as it goes negative, each scaled to its own largest."""
+    scale = np.abs(maps).reshape(len(maps), -1).max(1).clip(min=1e-6)[:, None, None]
+    t = (maps / scale)[..., None]
+    colour = np.where(t >= 0, POSITIVE, NEGATIVE)
+    rgb = np.rint(255.0 + np.abs(t) * (colour - 255.0)).astype(np.uint8)
+    return np.ascontiguousarray(rgb[:, ::-1].transpose(0, 3, 1, 2))  # rows go up the y axis in the data
 
 
 class BoundaryPanel(QWidget):
@@ -52,6 +66,14 @@ class BoundaryPanel(QWidget):
         self.item.addItem(self.image)
         self.item.addLegend(offset=(-5, 5))
         layout.addWidget(self.plot, 1)
+        self.neuron_caption = QLabel()
+        self.neuron_caption.setWordWrap(True)
+        layout.addWidget(self.neuron_caption)
+        self.neurons = QLabel()
+        self.neurons.setObjectName("neuronMaps")
+        self.neurons.setAccessibleName("What each neuron of the first hidden layer answers over the plane")
+        layout.addWidget(self.neurons)
+        self._show_neurons(None)
         self.scatter: list[Any] = []
         self.points: np.ndarray | None = None
         self.shown: BoundarySnapshot | None = None
@@ -78,6 +100,7 @@ class BoundaryPanel(QWidget):
             f"What the network answers over the plane after epoch {snapshot.epoch}: "
             "each colour is a class, paler where it is unsure. Dots: the training points."
         )
+        self._show_neurons(snapshot)
         settle_view(self.item.getViewBox())
 
     def _show_points(self, snapshot: BoundarySnapshot, names: tuple[str, ...]) -> None:
@@ -91,8 +114,25 @@ class BoundaryPanel(QWidget):
             item.setPen(pg.mkPen("#333333", width=0.6))
             self.item.addItem(item)
 
+    def _show_neurons(self, snapshot: BoundarySnapshot | None) -> None:
+        """The first hidden layer's units, one small picture each (as TensorFlow Playground shows them)."""
+        maps = snapshot.neurons if snapshot is not None else None
+        self.neuron_caption.setVisible(maps is not None)
+        self.neurons.setVisible(maps is not None)
+        if maps is None or snapshot is None:
+            self.neurons.clear()
+            return
+        self.neuron_caption.setText("<b>Each neuron</b> of the first hidden layer: orange where it fires")
+        self.neuron_caption.setToolTip(
+            f"The outputs of layers[{snapshot.neuron_layer}] over the same plane, one picture per unit "
+            "(the first 16): white at zero, orange as the output grows, blue below zero."
+        )
+        labels = [str(k) for k in range(len(maps))]
+        self.neurons.setPixmap(thumbnail_grid(neuron_rgb(maps), labels, columns=8, cell=30))
+
     def clear(self) -> None:
         """No picture: a run on other data, or none yet."""
+        self._show_neurons(None)
         self.image.clear()
         for item in self.scatter:
             self.item.removeItem(item)
