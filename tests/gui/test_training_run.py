@@ -163,6 +163,9 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
     assert accuracies == sorted(accuracies, reverse=True)
     table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     table.selectRow(0)
+    view._run_rows = []  # any change refills the table: the selection stays on run 1
+    view.refresh()
+    assert table.item(table.currentRow(), 0).text() == "run 1"
     use = view.findChild(QWidget, "useRunSettingsButton")
     assert use.isEnabled()
     use.click()  # run 1's settings back in the forms

@@ -213,6 +213,8 @@ class QtTrainingView(QWidget):
         if wanted == self._run_rows:
             return
         self._run_rows = wanted
+        selected = self.runs.item(self.runs.currentRow(), 0)
+        keep = selected.data(Qt.ItemDataRole.UserRole) if selected is not None else None
         self.runs.blockSignals(True)
         self.runs.setSortingEnabled(False)
         self.runs.setRowCount(len(wanted))
@@ -229,6 +231,10 @@ class QtTrainingView(QWidget):
                 self.runs.setItem(r, c, item)
         self.runs.setSortingEnabled(True)
         self.runs.resizeRowsToContents()
+        for r in range(self.runs.rowCount()):  # the selected run stays selected as the table refills
+            first = self.runs.item(r, 0)
+            if keep is not None and first is not None and first.data(Qt.ItemDataRole.UserRole) == keep:
+                self.runs.selectRow(r)
         self.runs.blockSignals(False)
 
     def _record(self, item: QTableWidgetItem) -> RunRecord | None:
