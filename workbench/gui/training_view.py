@@ -206,6 +206,12 @@ class QtTrainingView(QWidget):
         wanted: list[RunTableRow] = []
         for record in self.controller.records:
             now = record is current
+            if now and record.ended is None:
+                # Refilling the table costs the GUI thread milliseconds: a running run's row waits
+                # for its end (its numbers are on the curves meanwhile).
+                running = (f"{record.name} (now)", "—", "running", "(this run)")
+                wanted.append((id(record), running, (None, None, None, None), None, f"{record.name}: training"))
+                continue
             row = run_row(record, "(this run)" if now else record.changed)
             name = f"{record.name} (now)" if now else record.name
             cells = (name, *row.cells[1:])
