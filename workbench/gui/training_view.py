@@ -72,7 +72,9 @@ class QtTrainingView(QWidget):
         self.runs.horizontalHeader().setSectionResizeMode(len(RUN_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.runs.setWordWrap(True)  # what changed can be long: it wraps instead of scrolling
         self.runs.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.runs.horizontalHeader().sectionResized.connect(lambda *_: self.runs.resizeRowsToContents())
+        self.runs.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )  # rows grow as text wraps
         for column, tip in (
             (1, "The best value of the monitored metric (val_loss unless set), and its epoch"),
             (3, "What differs from the current settings"),
@@ -236,7 +238,6 @@ class QtTrainingView(QWidget):
                     item.setToolTip(f"{text}: tick to show its curves on the plots")
                 self.runs.setItem(r, c, item)
         self.runs.setSortingEnabled(True)
-        self.runs.resizeRowsToContents()
         for r in range(self.runs.rowCount()):  # the selected run stays selected as the table refills
             first = self.runs.item(r, 0)
             if keep is not None and first is not None and first.data(Qt.ItemDataRole.UserRole) == keep:
