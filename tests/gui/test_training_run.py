@@ -161,11 +161,14 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
     table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # best test result first
     accuracies = [float(row(r)[2].rstrip("%")) for r in range(2)]
     assert accuracies == sorted(accuracies, reverse=True)
-    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    table.selectRow(0)
+    table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first: the refill below reorders the rows
+    table.selectRow(1)
+    assert table.item(table.currentRow(), 0).text() == "run 1"
     view._run_rows = []  # any change refills the table: the selection stays on run 1
     view.refresh()
     assert table.item(table.currentRow(), 0).text() == "run 1"
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    table.selectRow(0)
     use = view.findChild(QWidget, "useRunSettingsButton")
     assert use.isEnabled()
     use.click()  # run 1's settings back in the forms
