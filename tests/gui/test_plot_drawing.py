@@ -6,12 +6,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from workbench.engine.stream import EpochEnded
-from workbench.gui.plots.axes import OpaqueGridAxis, opaque
+from workbench.gui.plots.axes import OpaqueGridAxis, opaque, paint_later
 from workbench.gui.plots.boundary_panel import boundary_rgb
 from workbench.gui.plots.curves import CurvePlotPanel
 from workbench.gui.run_data import RunRecord
@@ -110,3 +111,50 @@ def test_neuron_pictures_are_white_at_zero_orange_up_blue_down_and_top_row_first
     assert tuple(rgb[0, :, 2, 0]) == (255, 127, 14)  # drawn in the last picture row: the bottom
     assert tuple(rgb[1, :, 0, 2]) == (31, 119, 180)
     assert tuple(rgb[0, :, 1, 1]) == (255, 255, 255)
+
+
+class _Painted(QWidget):
+    """Notes each paint in a shared log."""
+
+    def __init__(self, name: str, log: list[str]) -> None:
+        super().__init__()
+        self.name, self.log = name, log
+        self.peer: QWidget | None = None
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        held = self.peer is not None and not self.peer.updatesEnabled()
+        self.log.append(f"paint {self.name}" + (" (peer held)" if held else ""))
+
+
+def _paints_after_update(qtbot: QtBot, defer: bool) -> list[str]:
+    log: list[str] = []
+    host = QWidget()
+    qtbot.addWidget(host)
+    first, second = _Painted("first", log), _Painted("second", log)
+    first.peer = second
+    layout = QHBoxLayout(host)
+    layout.addWidget(first)
+    layout.addWidget(second)
+    host.resize(300, 100)
+    host.show()
+    qtbot.waitExposed(host)
+    qtbot.wait(50)
+    log.clear()
+    due = QTimer()  # stands for any timer (or the probe of the benchmark) due while a plot is updated
+    due.setSingleShot(True)
+    due.setInterval(0)
+    due.timeout.connect(lambda: log.append("timer"))
+    due.start()
+    if defer:
+        paint_later(first, second)
+    first.update()
+    second.update()
+    qtbot.waitUntil(lambda: log.count("timer") == 1 and any("second" in e for e in log), timeout=2000)
+    return log
+
+
+def test_paint_later_lets_a_due_timer_run_before_each_plot_is_painted(qtbot: QtBot) -> None:
+    assert _paints_after_update(qtbot, defer=False)[0] != "timer"  # Qt alone paints first
+    log = _paints_after_update(qtbot, defer=True)
+    assert log[0] == "timer"
+    assert log[1:] == ["paint first (peer held)", "paint second"]  # one widget per turn, in order

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import StopReason
+from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
 from .plots.curves import CurvePlotPanel
 from .plots.histogram_panel import HistogramPanel
@@ -172,6 +173,7 @@ class QtTrainingView(QWidget):
 
     def _draw(self, name: str, record: RunRecord) -> None:
         if name == "histograms":
+            paint_later(self.histograms.plot, self.histograms.history_plot)
             self.histograms.show_run(record)
             return
         if name == "boundary":
@@ -180,6 +182,7 @@ class QtTrainingView(QWidget):
             self.boundary.show_run(record)
             return
         panel = self.loss_panel if name == "loss" else self.accuracy_panel
+        paint_later(panel.plot)
         panel.show_run(record)
         panel.set_overlays(self.controller.previous_runs())
 

@@ -1,4 +1,4 @@
-"""Cheaper pyqtgraph frames: opaque grid lines, and view ranges applied before painting."""
+"""Cheaper pyqtgraph frames: opaque grid lines, view ranges applied before painting, paints spread out."""
 
 from __future__ import annotations
 
@@ -60,3 +60,34 @@ def settle_view(view: Any) -> None:
     time; settled beforehand, a frame is painted once.
     """
     view.prepareForPaint()
+
+
+def paint_later(*widgets: Any) -> None:
+    """Let the event loop turn between drawing a plot (setData) and painting it, and between plots.
+
+    Qt paints a changed widget before it fires a due timer, so a plot's update and its paint ran
+    as one long pause of the GUI thread. With updates held until a zero timer releases them, one
+    widget at a time, timers and input due in between run first.
+    """
+    from PySide6.QtCore import QTimer
+
+    held = [w for w in widgets if w.updatesEnabled()]
+    if not held:
+        return
+    for widget in held:
+        widget.setUpdatesEnabled(False)
+    # A timer object, not QTimer.singleShot(0, ...): Qt turns the latter into a posted call,
+    # which runs before due timers.
+    timer = QTimer(held[0])
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+
+    def release() -> None:
+        held.pop(0).setUpdatesEnabled(True)
+        if held:
+            timer.start()
+        else:
+            timer.deleteLater()
+
+    timer.timeout.connect(release)
+    timer.start()
