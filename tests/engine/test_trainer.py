@@ -233,10 +233,13 @@ def test_progress_is_throttled_but_drops_no_loss() -> None:
     assert len(rec.progress) < len(fast.progress)
 
 
-def test_histograms_on_the_interval() -> None:
+def test_histograms_on_the_interval_and_at_least_once_an_epoch() -> None:
     rec = Recorder()
-    Trainer(tiny(epochs=3), [rec], histogram_every=5, histogram_bins=8).fit()
-    assert [s.step for s in rec.histograms] == [0, 5, 10]
+    Trainer(tiny(epochs=3), [rec], histogram_every=3, histogram_bins=8).fit()  # 4 batches an epoch
+    assert [s.step for s in rec.histograms] == [0, 3, 6, 9]
+    sparse = Recorder()
+    Trainer(tiny(epochs=3), [sparse], histogram_every=50).fit()
+    assert [(s.step, s.epoch) for s in sparse.histograms] == [(0, 0), (4, 1), (8, 2)]
     snap = rec.histograms[0]
     assert [h.layer for h in snap.layers] == ["0: Linear", "2: Linear"]
     first = snap.layers[0]

@@ -51,7 +51,7 @@ class Callback:
         """At most `progress_rate` times a second: every batch loss since the previous call."""
 
     def on_histograms(self, snapshot: HistogramSnapshot) -> None:
-        """Weight and gradient histograms, every `histogram_every` steps."""
+        """Weight and gradient histograms, every `histogram_every` steps and at least once an epoch."""
 
     def on_test_end(self, result: TestResult) -> None:
         """After the final evaluation on the test split."""
