@@ -15,7 +15,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check workbench tests bench
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy workbench
+	$(BIN)/mypy workbench bench
 
 pytest: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q

@@ -48,7 +48,8 @@ def main() -> None:
     header = (
         f"# Benchmark results ({'quick' if args.quick else 'full'} run, device {args.device})\n\n"
         f"Machine: {machine()}\n\nRun took {took:.0f} s on {time.strftime('%Y-%m-%d %H:%M')}. "
-        "Ratios compare measurements taken in the same run; absolute rates are context only.\n\n"
+        "Each ratio compares runs made back to back, round after round (the median of the rounds' "
+        "ratios); absolute rates are context only.\n\n"
     )
     text = header + report.markdown() + "\n"
     print()

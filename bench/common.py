@@ -6,7 +6,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -65,14 +65,25 @@ def median_time(fn: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def interleaved(a: Callable[[], float], b: Callable[[], float], repeats: int) -> tuple[float, float]:
-    """Run A B A B ... (after one warm-up of each); median of each one's rate (higher is better)."""
-    a(), b()
-    rates_a, rates_b = [], []
+def interleaved(runs: Sequence[Callable[[], float]], repeats: int) -> list[list[float]]:
+    """Run A B C A B C ... (after one warm-up of each): every run's rates (higher is better).
+
+    Back to back, the runs of one round see the same state of this machine, whose speed drifts
+    by tens of percent over minutes; compare them round by round with `paired`.
+    """
+    for run in runs:
+        run()
+    rates: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
-        rates_a.append(a())
-        rates_b.append(b())
-    return statistics.median(rates_a), statistics.median(rates_b)
+        for run, out in zip(runs, rates, strict=True):
+            out.append(run())
+    return rates
+
+
+def paired(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float]:
+    """Median of `a`, median of `b`, and the median of the round-by-round ratios a/b."""
+    ratios = [x / y for x, y in zip(a, b, strict=True)]
+    return statistics.median(a), statistics.median(b), statistics.median(ratios)
 
 
 def machine() -> str:
