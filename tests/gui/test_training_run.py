@@ -72,10 +72,15 @@ def test_stop_button_ends_the_run_within_seconds(window: Any, qtbot: QtBot) -> N
 def test_pause_and_resume(window: Any, qtbot: QtBot) -> None:
     start(window, qtbot, tiny(epochs=100_000))
     record = window.runs.current
-    qtbot.waitUntil(lambda: record.progress is not None, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: len(record.epochs) >= 2, timeout=RUN_TIMEOUT)
     window.pause_button.click()
     assert window.runs.paused and window.pause_button.text() == "Resume"
-    qtbot.wait(300)
+    qtbot.wait(150)
+    view = window.training_view  # a paused run is drawn up to where it stands at once, not a frame later
+    assert len(view.loss_panel.train.getData()[0]) == len(record.epochs) > 0
+    assert len(view.accuracy_panel.val.getData()[0]) == len(record.epochs)
+    assert view.histograms.shown[1] == len(record.histograms)
+    qtbot.wait(150)
     steps = record.progress.step
     qtbot.wait(300)
     assert record.progress.step == steps  # nothing moves while paused

@@ -240,6 +240,7 @@ class RunController(QObject):
             self.trainer.resume()
         else:
             self.trainer.pause()
+        self.dirty = True  # paused, the plots catch up with the run at once
         self.state_changed.emit()
 
     def stop(self) -> None:

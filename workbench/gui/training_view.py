@@ -160,12 +160,13 @@ class QtTrainingView(QWidget):
             "histograms": (id(record), len(record.histograms), ended),
             "boundary": (id(record), id(record.boundary), ended),
         }
+        still = ended or self.controller.paused  # nothing competes with training: draw it all now
         for name in [name for name, key in wanted.items() if key != self.drawn.get(name)]:
-            if not ended and now - self.drawn_at.get(name, 0.0) < (HISTOGRAM_S if name == "histograms" else FRAME_S):
+            if not still and now - self.drawn_at.get(name, 0.0) < (HISTOGRAM_S if name == "histograms" else FRAME_S):
                 continue
             self.drawn[name], self.drawn_at[name] = wanted[name], now
             self._draw(name, record)
-            if not ended:
+            if not still:
                 break
         if any(wanted[name] != self.drawn.get(name) for name in wanted):
             self.controller.dirty = True  # more to draw on a later tick
