@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QWidget
@@ -158,3 +159,27 @@ def test_paint_later_lets_a_due_timer_run_before_each_plot_is_painted(qtbot: QtB
     log = _paints_after_update(qtbot, defer=True)
     assert log[0] == "timer"
     assert log[1:] == ["paint first (peer held)", "paint second"]  # one widget per turn, in order
+
+
+def _legend_names(panel: CurvePlotPanel) -> list[str]:
+    return [label.text for _, label in panel.item.legend.items]
+
+
+def test_the_overfitting_span_is_shaded_and_named_in_the_legend(qtbot: QtBot) -> None:
+    panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=False, log_toggle=False)
+    qtbot.addWidget(panel)
+    record = RunRecord(load_preset("digits_mlp"))
+    val = [1.0, 0.8, 0.6, 0.5, 0.55, 0.6, 0.7, 0.8]  # best at epoch 4, then rising while training loss falls
+    for epoch, v in enumerate(val):
+        record.add_epoch(EpochEnded(epoch, {"loss": 1.0 / (epoch + 1), "val_loss": v}, 3, 0.5, None, 1))
+    panel.show_run(record)
+    assert panel.region.isVisible() and panel.region.getRegion() == pytest.approx((4, 8))
+    assert _legend_names(panel).count("overfitting") == 1
+    panel.show_run(record)  # drawn again: still one legend entry
+    assert _legend_names(panel).count("overfitting") == 1
+    panel.region_key.setVisible(False)  # what a click on the legend entry does
+    assert not panel.region.isVisible()
+    panel.region_key.setVisible(True)
+    assert panel.region.isVisible()
+    panel.clear_run()  # a new run: no span yet, no entry
+    assert not panel.region.isVisible() and "overfitting" not in _legend_names(panel)

@@ -104,7 +104,11 @@ class CurvePlotPanel(QWidget):
         self.val: Any = self._epoch_curve(VAL, "validation")
         self.region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(214, 39, 40, 30), pen=pg.mkPen(None))
         self.region.setZValue(-10)
-        self.region_label = pg.TextItem("overfitting", color=STOP, anchor=(0, 0))
+        # The shaded span is named in the legend (a text in the plot would collide with the legend
+        # or the curves); clicking the legend entry hides the shading, as it hides a curve.
+        self.region_key = pg.BarGraphItem(x=[], height=[], width=1, brush=pg.mkBrush(214, 39, 40, 60), pen=None)
+        self.region_key.visibleChanged.connect(self._region_toggled)
+        self.region_span: tuple[float, float] | None = None
         self.best_line = pg.InfiniteLine(
             angle=90,
             pen=_pen(BEST, 1.5, dash=True),
@@ -126,10 +130,8 @@ class CurvePlotPanel(QWidget):
         for extra in (self.region, self.best_line, self.stop_line, self.continue_line):
             extra.hide()
             item.addItem(extra, ignoreBounds=True)
-        self.region_label.hide()
-        item.addItem(self.region_label, ignoreBounds=True)
         # Items whose look rarely changes are kept as pixmaps: Qt repaints them without Python.
-        cached = [self.region, self.region_label, self.best_line, self.stop_line, self.continue_line, item.legend]
+        cached = [self.region, self.best_line, self.stop_line, self.continue_line, item.legend]
         for extra in cached:
             if extra is not None:
                 extra.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -169,6 +171,10 @@ class CurvePlotPanel(QWidget):
             self.legend_bottom = bottom
             corner = (1, 1) if bottom else (1, 0)
             legend.anchor(itemPos=corner, parentPos=corner, offset=(-10, -10 if bottom else 10))
+            # The marker lines' labels go to the other end of the lines: the stop line is at the
+            # right edge, where the legend is.
+            for line, height in ((self.best_line, 0.06), (self.stop_line, 0.16), (self.continue_line, 0.26)):
+                line.label.setPosition(1.0 - height if bottom else height)
 
     @Slot(bool)
     def set_log(self, on: bool) -> None:
@@ -223,7 +229,7 @@ class CurvePlotPanel(QWidget):
             self.best_line.setValue(best)
             value = self._value_at(record, self.val_key if len(val) else self.train_key, best)
             self.best_line.label.setFormat(f"best: epoch {best}" + (f" ({value:.4g})" if value is not None else ""))
-        self._show_region(record, val)
+        self._show_region(record)
         self._show_stop(record)
         self.continue_line.setVisible(bool(record.continued_at))
         if record.continued_at:
@@ -236,19 +242,25 @@ class CurvePlotPanel(QWidget):
         values = record.logs.get(key, [])
         return values[epoch - 1] if 0 < epoch <= len(values) else None
 
-    def _show_region(self, record: RunRecord, val: np.ndarray) -> None:
-        """Shade the overfitting span (from the loss curves); label it at the top of this plot's values."""
+    def _show_region(self, record: RunRecord) -> None:
+        """Shade the overfitting span (from the loss curves) and name it in the legend."""
         epochs, loss = record.series("loss")
         _, val_loss = record.series("val_loss")
         span = overfitting_span(loss, val_loss, epochs)
+        legend = self.item.legend
+        if (span is None) != (self.region_span is None) and legend is not None:
+            if span is None:
+                legend.removeItem(self.region_key)
+            else:
+                legend.addItem(self.region_key, "overfitting")
+        self.region_span = span
         if span is not None:
             self.region.setRegion(span)
-            self.region.show()
-            self.region_label.setPos(span[0], float(np.nanmax(val)) if len(val) else 0.0)
-            self.region_label.show()
-        else:
-            self.region.hide()
-            self.region_label.hide()
+        self.region.setVisible(span is not None and self.region_key.isVisible())
+
+    @Slot()
+    def _region_toggled(self) -> None:
+        self.region.setVisible(self.region_span is not None and self.region_key.isVisible())
 
     def _show_stop(self, record: RunRecord) -> None:
         ended = record.ended
@@ -285,7 +297,10 @@ class CurvePlotPanel(QWidget):
         for curve in (self.train, self.val, self.batch):
             if curve is not None:
                 curve.setData([], [])
-        for extra in (self.region, self.region_label, self.best_line, self.stop_line, self.continue_line):
+        for extra in (self.region, self.best_line, self.stop_line, self.continue_line):
             extra.hide()
+        if self.region_span is not None and self.item.legend is not None:
+            self.item.legend.removeItem(self.region_key)
+        self.region_span = None
         self.show_info("")
         self.user_zoomed = False
