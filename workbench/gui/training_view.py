@@ -32,7 +32,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None, str]
 
 # A frame holds the interpreter lock that the training thread needs (Qt paints under it too):
-# with a frame a second per plot, the window trains within a few percent of the command line.
+# a frame a second per plot keeps the curves live and leaves training most of the lock.
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
 
