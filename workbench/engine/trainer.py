@@ -86,7 +86,6 @@ class Trainer:
         self._best_weights: Weights | None = None
         self._lr_used = 0.0
         self._step = 0
-        self._histogram_interval = max(1, histogram_every)  # steps between snapshots in this epoch
         self._start = 0.0
         self._trained_s = 0.0  # training time of the finished parts of the run
         self._generator: torch.Generator | None = None  # the batch order, kept when the run continues
@@ -351,7 +350,7 @@ class Trainer:
         metric = torch.zeros((), device=self.device, dtype=torch.int64 if classify else torch.float32)
         self._emit = _Emitter(self, epoch, batches)
         # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.
-        self._histogram_interval = max(1, min(self.histogram_every, batches))
+        every = max(1, min(self.histogram_every, batches))
         seen = done = 0
         for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator)):
             if not self._running.is_set():
@@ -360,7 +359,8 @@ class Trainer:
                 break
             if callbacks.batch_hooks:
                 callbacks.call("on_train_batch_begin", batch, {})
-            loss, out = self._train_step(x, y, epoch, callbacks, recorder)
+            snapshot = recorder if recorder is not None and self._step % every == 0 else None
+            loss, out = self._train_step(x, y, epoch, callbacks, snapshot)
             losses[batch] = loss  # stays on the device: no synchronisation per batch
             metric += metric_sum(out, y, self.data.task)
             seen, done = seen + len(y), batch + 1
@@ -397,7 +397,7 @@ class Trainer:
             (loss + training.l1 * penalty).backward()
         else:
             loss.backward()
-        if recorder is not None and self._step % self._histogram_interval == 0:
+        if recorder is not None:  # a snapshot is due at this step
             callbacks.call("on_histograms", recorder.snapshot(self._step, epoch))
         if training.grad_clip:
             nn.utils.clip_grad_norm_(self.model.parameters(), training.grad_clip)
