@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -10,8 +12,12 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..spec import DatasetBase, ExperimentSpec, NetworkSpec, Problem, TrainingSpec, default_experiment
 from ..spec.layers import Layer
+from .forms.model_form import FieldChange
 
 _MERGE_IDS: dict[str, int] = {}
+# Edits of one field this close together are one undo step (arrow keys held on a spin box);
+# an edit of the same field later, after a run say, is a step of its own.
+MERGE_SECONDS = 2.0
 
 
 def _merge_id(key: str | None) -> int:
@@ -21,13 +27,26 @@ def _merge_id(key: str | None) -> int:
 
 
 class SetExperiment(QUndoCommand):
-    """Replace the whole experiment; undo puts the old one back (specs are immutable values)."""
+    """Replace the whole experiment; undo puts the old one back (specs are immutable values).
+
+    `change` (a FieldChange) names the one field edited: its edits merge, and the step's text
+    is "Batch size 32 → 64" from the first value to the last.
+    """
 
     def __init__(
-        self, document: ExperimentDocument, old: ExperimentSpec, new: ExperimentSpec, text: str, merge_key: str | None
+        self,
+        document: ExperimentDocument,
+        old: ExperimentSpec,
+        new: ExperimentSpec,
+        text: str,
+        merge_key: str | None,
+        change: FieldChange | None = None,
+        prefix: str = "",
     ) -> None:
         super().__init__(text)
         self.document, self.old, self.new, self.merge_key = document, old, new, merge_key
+        self.change, self.prefix = change, prefix
+        self.edited_at = time.monotonic()
 
     def redo(self) -> None:
         self.document._show(self.new)
@@ -39,11 +58,21 @@ class SetExperiment(QUndoCommand):
         return _merge_id(self.merge_key)
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
-        """Consecutive edits of the same field become one undo step."""
-        if isinstance(other, SetExperiment) and other.merge_key == self.merge_key and self.merge_key:
-            self.new = other.new
-            return True
-        return False
+        """Consecutive edits of the same field, close together, become one undo step."""
+        if not (isinstance(other, SetExperiment) and other.merge_key == self.merge_key and self.merge_key):
+            return False
+        if other.edited_at - self.edited_at > MERGE_SECONDS:
+            return False
+        self.new, self.edited_at = other.new, other.edited_at
+        if self.change is not None and other.change is not None:
+            self.change = replace(other.change, before=self.change.before)
+            self.setText(self.prefix + self.change.text())
+        self.setObsolete(self.new == self.old)  # stepped back to where it started: no step at all
+        return True
+
+
+def _network(layers: Sequence[Layer]) -> NetworkSpec:
+    return NetworkSpec.model_construct(layers=list(layers))  # type: ignore[arg-type]  # validated already
 
 
 class ExperimentDocument(QObject):
@@ -67,23 +96,42 @@ class ExperimentDocument(QObject):
     # --- editing ------------------------------------------------------------------------------
 
     def edit(self, new: ExperimentSpec, text: str, merge_key: str | None = None) -> None:
-        """Replace the experiment as one undoable step (merged with the last one for the same key)."""
-        if new == self.spec:
-            return
-        self.undo_stack.push(SetExperiment(self, self.spec, new, text, merge_key))
+        """Replace the experiment as one undoable step (never merged with another)."""
+        if new != self.spec:
+            self.undo_stack.push(SetExperiment(self, self.spec, new, text, merge_key))
 
-    def set_dataset(self, dataset: DatasetBase, text: str = "Change dataset") -> None:
-        """Replace the dataset settings."""
-        self.edit(self.spec.model_copy(update={"dataset": dataset}), text, merge_key=f"dataset:{text}")
+    def edit_field(self, new: ExperimentSpec, change: FieldChange, where: str, prefix: str = "") -> None:
+        """Replace the experiment after one field's edit: "Undo Batch size 32 → 64". Edits of the
+        same field (`where` and the change's path) in quick succession merge; others never do."""
+        if new != self.spec:
+            key = f"{where}:{'.'.join(change.path)}"
+            self.undo_stack.push(SetExperiment(self, self.spec, new, prefix + change.text(), key, change, prefix))
 
-    def set_training(self, training: TrainingSpec, text: str = "Change training settings") -> None:
-        """Replace the training settings."""
-        self.edit(self.spec.model_copy(update={"training": training}), text, merge_key=f"training:{text}")
+    def set_dataset(self, dataset: DatasetBase, change: FieldChange | str = "Change the dataset") -> None:
+        """Replace the dataset settings: after one field's edit, or as a named step."""
+        self._set_part("dataset", dataset, change)
 
-    def set_layers(self, layers: Sequence[Layer], text: str, merge_key: str | None = None) -> None:
-        """Replace the layer stack."""
-        network = NetworkSpec.model_construct(layers=list(layers))  # type: ignore[arg-type]  # validated already
-        self.edit(self.spec.model_copy(update={"network": network}), text, merge_key)
+    def set_training(self, training: TrainingSpec, change: FieldChange | str = "Change training settings") -> None:
+        """Replace the training settings: after one field's edit, or as a named step."""
+        self._set_part("training", training, change)
+
+    def _set_part(self, part: str, value: DatasetBase | TrainingSpec, change: FieldChange | str) -> None:
+        new = self.spec.model_copy(update={part: value})
+        if isinstance(change, str):
+            self.edit(new, change)
+        else:
+            self.edit_field(new, change, part)
+
+    def set_layers(self, layers: Sequence[Layer], text: str) -> None:
+        """Replace the layer stack as one step (add, remove, move...)."""
+        self.edit(self.spec.model_copy(update={"network": _network(layers)}), text)
+
+    def edit_layer(self, index: int, layer: Layer, change: FieldChange) -> None:
+        """Put layer `index` edited in one field in place: "Layer 2 (Linear): Outputs 64 → 128"."""
+        layers: list[Layer] = list(self.spec.network.layers)
+        layers[index] = layer
+        new = self.spec.model_copy(update={"network": _network(layers)})
+        self.edit_field(new, change, f"layer{index}:{layer.type}", prefix=f"Layer {index + 1} ({layer.type}): ")
 
     def _show(self, spec: ExperimentSpec) -> None:
         self.spec = spec

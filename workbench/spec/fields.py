@@ -17,22 +17,31 @@ def ui(
     path: str | None = None,
     none_text: str | None = None,
     enabled_when: tuple[str, Any] | None = None,
+    needs: str | None = None,
+    first: float | None = None,
 ) -> dict[str, Any]:
     """Extra field metadata for forms.
 
     log: the value spans orders of magnitude (a learning rate): edit it in 1-2-5 steps.
+    first: for a log-scale field that can be 0 (off), the first step up from 0 (default 1e-5).
     decimals: digits shown after the point.
     path: the field names a file ("file") or a folder ("folder"): offer a picker.
     none_text: what an empty optional value means, shown in its editor ("= kernel size").
     enabled_when: (other field, value): the field only matters when that field has that value.
+    needs: another field that must be non-zero for this switch to act (Nesterov needs momentum):
+        forms grey the switch out while it is 0, and turn it off when it becomes 0.
     """
     extra: dict[str, Any] = {}
+    if needs is not None:
+        extra["needs"] = needs
     if enabled_when is not None:
         extra["enabled_when"] = list(enabled_when)
     if none_text is not None:
         extra["none_text"] = none_text
     if log:
         extra["log"] = True
+    if first is not None:
+        extra["first"] = first
     if decimals is not None:
         extra["decimals"] = decimals
     if path is not None:

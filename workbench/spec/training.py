@@ -76,7 +76,12 @@ class SGD(OptimizerBase):
         title="Momentum",
         description="Keeps part of the previous step, which smooths and speeds up descent.",
     )
-    nesterov: bool = Field(False, title="Nesterov", description="Look ahead along the momentum before each step.")
+    nesterov: bool = Field(
+        False,
+        title="Nesterov",
+        description="Look ahead along the momentum before each step.",
+        json_schema_extra=ui(needs="momentum"),
+    )
     weight_decay: float = _weight_decay(0.0)
 
     @model_validator(mode="after")
@@ -315,6 +320,6 @@ class TrainingSpec(BaseModel):
         le=1e6,
         title="Gradient clipping",
         description="Largest allowed gradient norm; 0 turns clipping off.",
-        json_schema_extra=ui(log=True, none_text="off"),
+        json_schema_extra=ui(log=True, none_text="off", first=0.1),
     )
     early_stopping: EarlyStoppingSpec = Field(default_factory=EarlyStoppingSpec, title="Early stopping")

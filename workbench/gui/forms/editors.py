@@ -31,14 +31,22 @@ def steps_125(lo: float, hi: float) -> list[float]:
     return [v for v in out if lo <= v <= hi]
 
 
-class LogSpinBox(QDoubleSpinBox):
-    """A number spanning orders of magnitude (a learning rate): typed freely, stepped 1-2-5."""
+# The first step up from "off" (0) on a log-scale field: the smallest setting that does something
+# a student can see (a weight decay of 1e-5), not the smallest number the field accepts.
+FIRST_STEP = 1e-5
 
-    def __init__(self, lo: float, hi: float, allow_zero: bool) -> None:
+
+class LogSpinBox(QDoubleSpinBox):
+    """A number spanning orders of magnitude (a learning rate): typed freely, stepped 1-2-5.
+
+    A field that can be 0 ("off") steps from 0 straight to `first`; smaller values can be typed.
+    """
+
+    def __init__(self, lo: float, hi: float, allow_zero: bool, first: float = FIRST_STEP) -> None:
         super().__init__()
         self.setDecimals(14)
         self.setRange(0.0 if allow_zero else max(lo, 1e-12), hi)
-        self.ladder = ([0.0] if allow_zero else []) + steps_125(max(lo, 1e-12), hi)
+        self.ladder = [0.0, *steps_125(max(lo, first), hi)] if allow_zero else steps_125(max(lo, 1e-12), hi)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
         return f"{value:g}"
@@ -152,7 +160,7 @@ class FloatEditor(FieldEditor):
         lo = desc.minimum if desc.minimum is not None else -1e9
         hi = desc.maximum if desc.maximum is not None else 1e9
         if desc.log:
-            self.spin: QDoubleSpinBox = LogSpinBox(lo, hi, allow_zero=lo <= 0.0)
+            self.spin: QDoubleSpinBox = LogSpinBox(lo, hi, allow_zero=lo <= 0.0, first=desc.first or FIRST_STEP)
         else:
             self.spin = QDoubleSpinBox()
             self.spin.setDecimals(desc.decimals if desc.decimals is not None else 4)

@@ -37,6 +37,8 @@ class FieldDesc:
     union: dict[str, type[BaseModel]] = field(default_factory=dict)
     tag: str = ""
     enabled_when: tuple[str, Any] | None = None
+    needs: str | None = None  # a switch that only acts while this other field is non-zero
+    first: float | None = None  # a log-scale field's first step up from 0
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -89,6 +91,8 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
         "path": extra.get("path"),
         "none_text": str(extra.get("none_text", "")),
         "enabled_when": tuple(extra["enabled_when"]) if "enabled_when" in extra else None,  # type: ignore[arg-type]
+        "needs": extra.get("needs"),
+        "first": extra.get("first"),
     }
     annotation, optional = _strip_optional(info.annotation)
     common["optional"] = optional

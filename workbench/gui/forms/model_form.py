@@ -6,35 +6,105 @@ it never mutates anything. Values the model refuses are shown inline and not emi
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from ...spec.errors import problems_from_validation
-from .editors import EDITORS, FieldEditor
+from .editors import EDITORS, BoolEditor, FieldEditor
 from .introspect import FieldDesc, form_fields, tag_of
 
 EditorFactory = Callable[[FieldDesc], FieldEditor]
 ERROR_STYLE = "color: #c62828;"
+NOTE_STYLE = "color: #1f5fa8;"
 
 
-def convert(value: BaseModel, target: type[BaseModel]) -> BaseModel:
-    """A `target` instance carrying over the fields `value` shares with it, where they stay valid."""
+@dataclass(frozen=True)
+class FieldChange:
+    """One edit of one field, in the words of the form: where (field names from the form's
+    model down), its title, and its value before and after as the student reads them."""
+
+    path: tuple[str, ...]
+    title: str
+    before: str
+    after: str
+    note: str = ""  # what else the edit changed, e.g. a default taken on switching optimizer
+
+    def text(self) -> str:
+        """ "Batch size 32 → 64", with the note in brackets when there is one."""
+        words = f"{self.title} {self.before} → {self.after}"
+        return f"{words} ({self.note})" if self.note else words
+
+    def under(self, name: str, title: str = "") -> FieldChange:
+        """The same change seen from the form one level up, where this form is field `name`."""
+        return replace(self, path=(name, *self.path), title=f"{title}: {self.title}" if title else self.title)
+
+
+def shown(value: Any, desc: FieldDesc | None = None) -> str:
+    """A field value as a student reads it: on/off, 0.001, "= epochs", 0.9, 0.999."""
+    if value is None:
+        return (desc.none_text if desc else "") or "auto"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, float):
+        return (desc.none_text if desc and desc.none_text and value == 0 else "") or f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(v) for v in value)
+    if isinstance(value, BaseModel):
+        return tag_of(type(value))[1]
+    return str(value)
+
+
+def convert(value: BaseModel, target: type[BaseModel]) -> tuple[BaseModel, list[str]]:
+    """A `target` instance carrying over the fields `value` shares with it, where they stay valid,
+    and the titles of the shared fields that took `target`'s default instead.
+
+    A shared field whose default differs between the two (a learning rate: Adam's 0.001, SGD's
+    0.01) takes the new default: a value tuned for one optimizer rarely suits another.
+    """
     tag_name, tag_value = tag_of(target)
-    shared = {k: v for k, v in value.model_dump().items() if k in target.model_fields and k != tag_name}
+    source = type(value).model_fields
+    shared, reset = {}, []
+    for name, current in value.model_dump().items():
+        if name == tag_name or name not in target.model_fields:
+            continue
+        new_default = target.model_fields[name].get_default(call_default_factory=True)
+        if source[name].get_default(call_default_factory=True) == new_default:
+            shared[name] = current
+        elif current != new_default:
+            reset.append(f"{target.model_fields[name].title or name} {shown(new_default)}")
     try:
-        return target.model_validate({**shared, tag_name: tag_value})
+        return target.model_validate({**shared, tag_name: tag_value}), reset
     except ValidationError:
-        return target.model_validate({tag_name: tag_value})
+        return target.model_validate({tag_name: tag_value}), reset
+
+
+class BuddyLabel(QLabel):
+    """A form row's title; a click on it toggles the row's check box, as on a check box's own text."""
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        buddy = self.buddy()
+        if isinstance(buddy, BoolEditor) and buddy.isEnabled() and event.button() == Qt.MouseButton.LeftButton:
+            buddy.box.toggle()
+            return
+        super().mouseReleaseEvent(event)
 
 
 class ModelForm(QWidget):
-    """Editors for every field of one pydantic model; nested models become group boxes."""
+    """Editors for every field of one pydantic model; nested models become group boxes.
 
-    edited = Signal(object)
+    `edited(value, change)` carries the new instance and the FieldChange that made it.
+    """
+
+    edited = Signal(object, object)
 
     def __init__(
         self,
@@ -76,23 +146,23 @@ class ModelForm(QWidget):
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(12, 4, 0, 0)
             box_layout.addWidget(inner)
-            inner.edited.connect(lambda v, n=desc.name: self._on_field(n, v))
+            inner.edited.connect(lambda v, c, n=desc.name, t=desc.title: self._on_field(n, v, c.under(n, t)))
             self.widgets[desc.name] = inner
             self.form.addRow(box)
             return
         if desc.kind == "union":
-            widget = UnionForm(desc, current, combo_name=names.get(desc.name), factories=factories)
-        else:
-            widget = (factories.get(desc.name) or EDITORS[desc.kind])(desc)
+            union = UnionForm(desc, current, combo_name=names.get(desc.name), factories=factories)
+            union.edited.connect(lambda v, c, n=desc.name: self._on_field(n, v, c.under(n)))
+            self.widgets[desc.name] = union
+            self.form.addRow(union)
+            return
+        widget = (factories.get(desc.name) or EDITORS[desc.kind])(desc)
         widget.edited.connect(lambda v, n=desc.name: self._on_field(n, v))
         self.widgets[desc.name] = widget
-        label = QLabel(desc.title)
+        label = BuddyLabel(desc.title)
         label.setToolTip(desc.description)
         label.setBuddy(widget)
-        if desc.kind == "union":
-            self.form.addRow(widget)
-        else:
-            self.form.addRow(label, widget)
+        self.form.addRow(label, widget)
 
     @property
     def value(self) -> BaseModel:
@@ -109,15 +179,29 @@ class ModelForm(QWidget):
         self.error.hide()
 
     def _update_enabled(self) -> None:
-        """Rows that only matter for another field's value are hidden otherwise (keeps forms short)."""
+        """Rows that only matter for another field's value are hidden otherwise (keeps forms short);
+        a switch that needs another field non-zero (Nesterov: momentum) is greyed out while it is 0."""
         for desc in self.descs:
             if desc.enabled_when is not None:
                 other, wanted = desc.enabled_when
                 self.form.setRowVisible(self.widgets[desc.name], getattr(self._value, other) == wanted)
+            if desc.needs is not None:
+                widget = self.widgets[desc.name]
+                active = bool(getattr(self._value, desc.needs))
+                widget.setEnabled(active)
+                needed = next((d.title for d in self.descs if d.name == desc.needs), desc.needs)
+                widget.setToolTip(desc.description if active else f"{desc.description} Needs {needed} above 0.")
 
-    def _on_field(self, name: str, value: Any) -> None:
+    def _on_field(self, name: str, value: Any, change: FieldChange | None = None) -> None:
+        desc = next(d for d in self.descs if d.name == name)
+        if change is None:
+            change = FieldChange((name,), desc.title, shown(getattr(self._value, name), desc), shown(value, desc))
         document = self._value.model_dump()
         document[name] = value.model_dump() if isinstance(value, BaseModel) else value
+        for other in self.descs:  # a switch whose field became 0 turns off with it, so the two agree
+            if other.needs == name and not document[name] and document.get(other.name):
+                document[other.name] = False
+                change = replace(change, note=f"{other.title} off")
         try:
             new = self.cls.model_validate(document)
         except ValidationError as exc:
@@ -127,14 +211,20 @@ class ModelForm(QWidget):
             return
         self.error.hide()
         self._value = new
+        for other in self.descs:
+            if other.needs == name:
+                self.widgets[other.name].set_value(getattr(new, other.name))
         self._update_enabled()
-        self.edited.emit(new)
+        self.edited.emit(new, change)
 
 
 class UnionForm(QWidget):
-    """A choice of model (optimizer, schedule, dataset kind) and the form of the chosen one."""
+    """A choice of model (optimizer, schedule, dataset kind) and the form of the chosen one.
 
-    edited = Signal(object)
+    `edited(value, change)`: a change of kind has the empty path; a field's, the field's path.
+    """
+
+    edited = Signal(object, object)
 
     def __init__(
         self,
@@ -163,6 +253,13 @@ class UnionForm(QWidget):
             self.combo.addItem((labels or {}).get(tag, tag.replace("_", " ")), tag)
             self.combo.setItemData(self.combo.count() - 1, (cls.__doc__ or "").strip().split("\n")[0], 3)
         layout.addWidget(self.combo)
+        self.note = QLabel()  # what a switch reset to the new kind's defaults
+        self.note.setObjectName(f"{desc.name}Note")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(NOTE_STYLE)
+        self.note.hide()
+        layout.addWidget(self.note)
+        self.labels = labels or {}
         self.body = QVBoxLayout()
         layout.addLayout(self.body)
         self.form: ModelForm | None = None
@@ -172,6 +269,8 @@ class UnionForm(QWidget):
 
     def set_value(self, value: BaseModel) -> None:
         """Show `value`, rebuilding the form when its kind changed, without emitting `edited`."""
+        if value != self._value:
+            self.note.hide()  # the note told of the switch; this value comes from elsewhere (an undo)
         self._value = value
         _, tag = tag_of(type(value))
         self.combo.blockSignals(True)
@@ -187,14 +286,23 @@ class UnionForm(QWidget):
         self.form.edited.connect(self._on_inner)
         self.body.addWidget(self.form)
 
+    def _label(self, value: BaseModel) -> str:
+        tag = tag_of(type(value))[1]
+        return self.labels.get(tag, tag.replace("_", " "))
+
     @Slot(int)
     def _on_tag(self, index: int) -> None:
-        target = self.desc.union[self.combo.itemData(index)]
-        new = convert(self._value, target)
+        old = self._value
+        new, reset = convert(old, self.desc.union[self.combo.itemData(index)])
         self.set_value(new)
-        self.edited.emit(new)
+        note = ", ".join(reset)
+        if note:
+            self.note.setText(f"{self._label(new)}'s default{'s' if len(reset) > 1 else ''}: {note}")
+            self.note.show()
+        self.edited.emit(new, FieldChange((), self.desc.title, self._label(old), self._label(new), note))
 
-    @Slot(object)
-    def _on_inner(self, value: BaseModel) -> None:
+    @Slot(object, object)
+    def _on_inner(self, value: BaseModel, change: FieldChange) -> None:
         self._value = value
-        self.edited.emit(value)
+        self.note.hide()
+        self.edited.emit(value, change)

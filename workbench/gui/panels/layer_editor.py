@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSpinBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,7 +22,7 @@ from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, catalog, forma
 from ...spec.layers import Layer
 from ...spec.peek import DataProblem
 from ..document import ExperimentDocument
-from ..forms.model_form import ModelForm
+from ..forms.model_form import FieldChange, ModelForm
 
 ERROR_BRUSH = QBrush(QColor("#c62828"))
 ERROR_BACKGROUND = QBrush(QColor("#fdecea"))
@@ -269,9 +270,20 @@ class QtLayerEditor(QWidget):
         self.form_title.setText(f"<b>layers[{index}] {layer.type}</b>: {type(layer).doc}")
         self.form = ModelForm(type(layer), layer)
         self.form.setObjectName("layerForm")
-        self.form.edited.connect(lambda new, i=index: self.replace(i, new))
+        self.form.edited.connect(lambda new, change, i=index: self.replace(i, new, change))
         self.form_holder.addWidget(self.form)
+        self._chain_tabs(self.form)
         self._show_inferred(index)
+
+    def _chain_tabs(self, form: QWidget) -> None:
+        """Tab goes from the layer list into the selected layer's form, then on to what follows the
+        list (a new form's widgets would otherwise come last in the window's tab order)."""
+        previous: QWidget = self.list
+        for widget in form.findChildren(QWidget):
+            takes_tab = widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            if takes_tab and not isinstance(widget.parentWidget(), QAbstractSpinBox):  # not a spin box's line
+                QWidget.setTabOrder(previous, widget)
+                previous = widget
 
     def _show_inferred(self, index: int) -> None:
         row = next((r for r in (self.analysis.rows if self.analysis else ()) if r.index == index), None)
@@ -346,11 +358,9 @@ class QtLayerEditor(QWidget):
         layers.insert(target, layer)
         self._commit(layers, f"Move {layer.type}", target)
 
-    def replace(self, index: int, layer: Layer) -> None:
-        """Put an edited layer in place (consecutive edits of one layer merge into one undo step)."""
-        layers = self._layers()
-        layers[index] = layer
-        self.document.set_layers(layers, f"Edit {layer.type}", merge_key=f"layer:{index}:{layer.type}")
+    def replace(self, index: int, layer: Layer, change: FieldChange) -> None:
+        """Put a layer edited in one field in place (one undo step per field)."""
+        self.document.edit_layer(index, layer, change)
 
     def _commit(self, layers: list[Layer], text: str, select: int) -> None:
         self.document.set_layers(layers, text)

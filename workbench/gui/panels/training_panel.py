@@ -13,7 +13,7 @@ from ...spec.schedules import learning_rates
 from ..document import ExperimentDocument
 from ..forms.editors import ChoiceEditor, FieldEditor
 from ..forms.introspect import FieldDesc
-from ..forms.model_form import ModelForm
+from ..forms.model_form import FieldChange, ModelForm
 
 DEVICE_LABELS = {"auto": "Auto (GPU when there is one)", "cpu": "CPU", "mps": "Apple GPU (mps)"}
 
@@ -93,9 +93,9 @@ class QtTrainingPanel(QWidget):
         self.find_lr_button.setEnabled(not finding)
         self.find_lr_button.setText("Finding a learning rate…" if finding else "Find a learning rate…")
 
-    @Slot(object)
-    def _edited(self, training: TrainingSpec) -> None:
-        self.document.set_training(training)
+    @Slot(object, object)
+    def _edited(self, training: TrainingSpec, change: FieldChange) -> None:
+        self.document.set_training(training, change)
 
     @Slot(object)
     def show_spec(self, spec: ExperimentSpec) -> None:
