@@ -30,7 +30,7 @@ def main() -> None:
     app.processEvents()
     shown = time.time()
     torch_loaded_at_show = _finished_importing("torch")
-    while not window.engine_ready:  # type: ignore[attr-defined]
+    while not window.engine_ready:
         app.processEvents()
         time.sleep(0.005)
     ready = time.time()

@@ -23,10 +23,16 @@ class FakeDialogs:
         self.errors: list[tuple[str, str]] = []
         self.infos: list[tuple[str, str]] = []
         self.asked = 0
+        self.run_answer: Answer | None = None  # for unexported_run; None: the same as `answer`
+        self.run_questions: list[tuple[str, str]] = []
 
     def unsaved_changes(self, title: str) -> Answer:
         self.asked += 1
         return self.answer
+
+    def unexported_run(self, run: str, action: str) -> Answer:
+        self.run_questions.append((run, action))
+        return self.run_answer or self.answer
 
     def open_path(self, start: Path | None) -> Path | None:
         return self.open_answer
@@ -52,8 +58,10 @@ class FakeDialogs:
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[Any]:
-    """The main window on the default experiment, with fake dialogs."""
+def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The main window on the default experiment, with fake dialogs and settings of its own
+    (a first launch: no saved layout or recent files from other tests)."""
+    monkeypatch.setenv("WORKBENCH_SETTINGS_DIR", str(tmp_path / "settings"))
     win = create_main_window()
     win.dialogs = FakeDialogs()  # type: ignore[attr-defined]
     qtbot.addWidget(win)

@@ -12,6 +12,7 @@ from tests.engine.helpers import tiny
 from tests.gui.test_training_run import start, wait_done
 from workbench.engine import Trainer
 from workbench.engine.export import save_trained
+from workbench.gui.dialogs import Answer
 
 NO_STOP = {"enabled": False}
 
@@ -62,7 +63,9 @@ def test_a_file_that_cannot_be_opened_changes_nothing(window: Any, qtbot: QtBot,
     before, spec = window.runs.current, window.document.spec
     broken = tmp_path / "broken.pt"
     broken.write_bytes(b"not a model")
+    window.dialogs.run_answer = Answer.DISCARD  # the trained run is not exported: asked, and let go
     open_run(window, qtbot, broken)
+    assert window.dialogs.run_questions == [("run 1", "opening a saved run")]
     assert window.dialogs.errors and window.dialogs.errors[-1][0] == "Cannot open the saved run"
     assert "is not a model file Workbench can read" in window.dialogs.errors[-1][1]
     assert window.runs.current is before and window.document.spec == spec and len(window.runs.records) == 1

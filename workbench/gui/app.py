@@ -6,13 +6,14 @@ import asyncio
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..spec import ExperimentSpec, SpecError, default_experiment
 from .main_window import QtMainWindow
+from .platform_check import platform_problem
 
 
-def create_main_window(experiment_path: str | Path | None = None) -> QMainWindow:
+def create_main_window(experiment_path: str | Path | None = None) -> QtMainWindow:
     """Build the main window on an experiment file (default: the built-in digits preset).
 
     No event loop is started, so tests and scripts can drive and grab the window.
@@ -32,8 +33,16 @@ async def _until_quit(app: QApplication) -> None:
 
 
 def main(experiment_path: str | Path | None = None) -> int:
-    """Open the window and run the Qt event loop under qasync until the window closes."""
+    """Open the window and run the Qt event loop under qasync until the window closes.
+
+    Returns 2, having said what to install, when the desktop lacks libraries Qt needs.
+    """
     import qasync
+
+    problem = platform_problem()
+    if problem and QApplication.instance() is None:
+        print(problem, file=sys.stderr)
+        return 2
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -44,7 +53,7 @@ def main(experiment_path: str | Path | None = None) -> int:
     except SpecError as exc:
         QMessageBox.critical(None, "Workbench", str(exc))
         return 2
-    window.show()
+    window.show_on_screen()
     try:
         qasync.run(_until_quit(app))
     except asyncio.CancelledError:

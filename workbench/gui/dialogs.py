@@ -13,9 +13,10 @@ PICTURE_FILTER = "Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *
 
 
 class Answer(Enum):
-    """What to do with unsaved changes."""
+    """What to do with unsaved changes, or with a trained model that was never exported."""
 
     SAVE = "save"
+    EXPORT = "export"
     DISCARD = "discard"
     CANCEL = "cancel"
 
@@ -37,6 +38,24 @@ class Dialogs:
             buttons.Save,
         )
         return {buttons.Save: Answer.SAVE, buttons.Discard: Answer.DISCARD}.get(reply, Answer.CANCEL)
+
+    def unexported_run(self, run: str, action: str) -> Answer:
+        """Export, discard or cancel, before `action` drops the trained model of `run`?"""
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Trained model not exported",
+            f"The network trained in {run} has not been exported, and {action} loses it. Export it first?",
+            buttons.Discard | buttons.Cancel,
+            self.parent,
+        )
+        export = box.addButton("Export…", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(export)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is export:
+            return Answer.EXPORT
+        return Answer.DISCARD if clicked is box.button(buttons.Discard) else Answer.CANCEL
 
     def open_path(self, start: Path | None) -> Path | None:
         """Choose an experiment file to open."""

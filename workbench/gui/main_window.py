@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import platform
 import threading
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+import pyqtgraph as pg
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -18,6 +21,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStyle,
+    QTabWidget,
     QToolBar,
     QWidget,
 )
@@ -27,6 +32,7 @@ from ..engine.events import LrFinding, Prediction
 from ..spec import ExperimentSpec, NetworkSpec, SpecError, default_experiment, preset_names, preset_path
 from .dialogs import Answer, Dialogs
 from .document import ExperimentDocument
+from .help_view import WIDGET_KEYS, ShortcutsDialog, menu_shortcuts
 from .jobs import Job, JobRunner
 from .lr_finder_view import LrFinderDialog
 from .panels.dataset_panel import QtDatasetPanel
@@ -36,9 +42,12 @@ from .prediction_view import PredictionDialog
 from .run import RunController
 from .settings import app_settings
 from .training_view import QtTrainingView
+from .window_layout import CENTRE_MIN, DOCK_MIN_CAP, LayoutPlan, fits, plan_layout
 
 MAX_RECENT = 8
 STOP_WAIT_MS = 5000
+# Saved dock layouts from another version of the window are not restored (Qt refuses them).
+LAYOUT_VERSION = 2
 ENGINE_DELAY_MS = 150
 CONTINUE_TIP = (
     "Train {epochs} more epoch{s} of the last run (the Epochs setting) from where it stopped: "
@@ -54,18 +63,35 @@ def _preload_engine() -> list[str]:
     return available_devices()
 
 
+def _ints(value: object) -> list[int]:
+    """A list of ints read back from the settings file (which may hand back strings), or []."""
+    try:
+        return [int(v) for v in value] if isinstance(value, list | tuple) else []
+    except (TypeError, ValueError):
+        return []
+
+
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}" if minutes < 60 else f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
-def _scroll(widget: QWidget) -> QScrollArea:
+def _scroll(widget: QWidget, name: str) -> QScrollArea:
+    """`widget` fills the area while there is room, and scrolls (both ways) when there is not:
+    a panel narrower or shorter than its contents never clips them."""
     area = QScrollArea()
+    area.setObjectName(name)
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # forms shrink to the dock
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, not to the panel around them
     return area
+
+
+def _fitting_width(*panels: QWidget) -> int:
+    """A dock width at which the panels' forms show whole beside a vertical scroll bar."""
+    bar = QApplication.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    return min(max(p.minimumSizeHint().width() for p in panels) + bar + 12, DOCK_MIN_CAP)
 
 
 class QtMainWindow(QMainWindow):
@@ -86,8 +112,10 @@ class QtMainWindow(QMainWindow):
         self.training_view = QtTrainingView(self.runs)
         self.runs.state_changed.connect(self._run_state_changed)
         self.training_panel.find_lr_requested.connect(self.find_lr)
+        self.dataset_panel.problem_changed.connect(self._update_train_state)
         self.training_view.results.picture_requested.connect(self.try_picture)
         self.prediction_dialog: PredictionDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
         self.lr_job: Job | None = None
         self.lr_stop = threading.Event()  # set on close: the range test ends within one batch
         self.lr_dialog: LrFinderDialog | None = None
@@ -100,13 +128,19 @@ class QtMainWindow(QMainWindow):
         self.document.file_changed.connect(self._update_title)
         self._update_title()
         self._update_train_state()
-        self._restore_geometry()
+        self.layout_plan: LayoutPlan | None = None
+        self.start_maximized = False
+        self.layout_pending = False
+        self._place_window()
         if path is not None:
             self._remember(path)
         self._engine_requested = False
+        self.close_confirmed = False
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        if self.layout_pending:
+            QTimer.singleShot(0, self._apply_dock_sizes)
         if not self._engine_requested:
             # torch takes seconds to import and competes with the first paint for the interpreter:
             # load it once the window is on screen; Train waits for it.
@@ -166,16 +200,28 @@ class QtMainWindow(QMainWindow):
     def _build_layout(self) -> None:
         left = QSplitter(Qt.Orientation.Vertical)
         left.setObjectName("leftSplitter")
-        left.addWidget(_scroll(self.dataset_panel))
-        left.addWidget(self.layer_editor)
+        left.addWidget(_scroll(self.dataset_panel, "datasetScroll"))
+        left.addWidget(_scroll(self.layer_editor, "layerScroll"))
+        left.setChildrenCollapsible(False)
         left.setSizes([420, 380])
         self.left_dock = self._dock("Data and network", "leftDock", left, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.right_dock = self._dock(
-            "Training", "rightDock", _scroll(self.training_panel), Qt.DockWidgetArea.RightDockWidgetArea
+            "Training",
+            "rightDock",
+            _scroll(self.training_panel, "trainingScroll"),
+            Qt.DockWidgetArea.RightDockWidgetArea,
         )
-        self.setCentralWidget(self.training_view)
-        self.resizeDocks([self.left_dock, self.right_dock], [470, 360], Qt.Orientation.Horizontal)
-        self.resize(1400, 860)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        # The plots take what the docks leave; when that is less than they need, they scroll,
+        # so nothing that appears after a run can push the docks narrower.
+        self.left_dock.setMinimumWidth(_fitting_width(self.dataset_panel, self.layer_editor))
+        self.right_dock.setMinimumWidth(_fitting_width(self.training_panel))
+        centre = _scroll(self.training_view, "centreScroll")
+        centre.setMinimumWidth(CENTRE_MIN)
+        self.setCentralWidget(centre)
+        for plot in self.findChildren(pg.GraphicsView):  # plots are looked at, not typed into
+            plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            plot.viewport().setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -212,9 +258,11 @@ class QtMainWindow(QMainWindow):
         )
         self.save_action = self._action("&Save", self.save, keys.Save, "saveAction")
         self.save_as_action = self._action("Save &as…", self.save_as, keys.SaveAs, "saveAsAction")
-        self.export_action = self._action("&Export model…", self.export_model, "Ctrl+E", "exportAction")
+        self.export_action = self._action("&Export model…", lambda: self.export_model(), "Ctrl+E", "exportAction")
         self.export_action.setEnabled(False)
         self.quit_action = self._action("&Quit", self.close, keys.Quit, "quitAction")
+        self.reset_layout_action = self._action("&Reset layout", self.reset_layout, None, "resetLayoutAction")
+        self.reset_layout_action.setStatusTip("Put the panels back where they start, sized for this screen")
         self.train_action = self._action("&Train", self.train, "F5", "trainAction")
         self.continue_action = self._action("&Continue training", self.continue_training, "Ctrl+F5", "continueAction")
         self.continue_action.setEnabled(False)
@@ -233,7 +281,7 @@ class QtMainWindow(QMainWindow):
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(keys.Undo)
         self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcut(keys.Redo)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -259,7 +307,11 @@ class QtMainWindow(QMainWindow):
         run_menu.addActions([self.find_lr_action, self.picture_action])
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.left_dock.toggleViewAction(), self.right_dock.toggleViewAction()])
+        view_menu.addSeparator()
+        view_menu.addAction(self.reset_layout_action)
         help_menu = bar.addMenu("&Help")
+        shortcuts = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        shortcuts.setObjectName("shortcutsAction")
         help_menu.addAction("&About Workbench", self.about)
 
     # --- state --------------------------------------------------------------------------------
@@ -272,15 +324,27 @@ class QtMainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.title}[*] — Workbench")
         self.setWindowModified(self.document.dirty)
 
-    def _update_train_state(self) -> None:
+    def train_blocker(self) -> str:
+        """Why Train cannot start now (settings, data, the learning-rate finder, the engine); "" if it can."""
         problems = [str(p) for p in self.document.problems()]
-        reason = "\n".join(problems) or self.engine_state
+        if problems:
+            return "\n".join(problems)
+        if self.engine_state:
+            return self.engine_state
+        if self.dataset_panel.problem:
+            return f"The data cannot be loaded: {self.dataset_panel.problem}"
+        if self.lr_job is not None:
+            return "Finding a learning rate: Train waits until the range test is done."
+        return ""
+
+    def _update_train_state(self) -> None:
+        reason = self.train_blocker()
         can_train = not reason and self.train_allowed()
         self.train_action.setEnabled(can_train)
         self.train_button.setEnabled(can_train)
         self.train_button.setToolTip(reason or "Train the network (F5)")
-        if problems:
-            self.statusBar().showMessage(f"Cannot train: {problems[0]}")
+        if reason and reason != self.engine_state:
+            self.statusBar().showMessage(f"Cannot train: {reason.splitlines()[0]}")
         else:
             self.statusBar().showMessage(self.engine_state or "Ready to train.")
         self._update_continue_state(reason)
@@ -305,6 +369,19 @@ class QtMainWindow(QMainWindow):
             return self.save()
         return answer is Answer.DISCARD
 
+    def _keep_trained_model(self, action: str, then: Callable[[], object]) -> bool:
+        """True when nothing trained would be lost by `action` (exported, discarded, or nothing to
+        lose). Export exports first and then does `then`; Cancel keeps everything."""
+        if not self.runs.at_risk:
+            return True
+        record = self.runs.current
+        answer = self.dialogs.unexported_run(record.name if record else "the last run", action)
+        if answer is Answer.DISCARD:
+            return True
+        if answer is Answer.EXPORT:
+            self.export_model(then)
+        return False
+
     @Slot()
     def new(self) -> None:
         """A new experiment: the default data and settings, an empty stack to build."""
@@ -324,7 +401,9 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def open_run_dialog(self) -> None:
         """Choose a model file and take up its run."""
-        if self.runs.running or not self.engine_ready or not self._confirm_discard():
+        if self.runs.running or not self.engine_ready:
+            return
+        if not self._keep_trained_model("opening a saved run", self.open_run_dialog) or not self._confirm_discard():
             return
         path = self.dialogs.open_model_path(self.document.base_dir)
         if path is not None:
@@ -405,7 +484,7 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def train(self) -> None:
         """Start a run of the current experiment in a worker thread."""
-        if self.document.problems() or self.runs.running or not self.engine_ready:
+        if self.train_blocker() or self.runs.running:
             return
         self.training_view.start_run()
         self.runs.start()
@@ -452,12 +531,14 @@ class QtMainWindow(QMainWindow):
             return find_lr(spec, base_dir=base_dir, cancelled=stop.is_set)
 
         self.training_panel.set_finding(True)
-        self.statusBar().showMessage("Finding a learning rate: a copy of the network trains for a few batches…")
         self.lr_job = self.jobs.start(work, self._lr_found, self._lr_failed)
+        self._update_train_state()
+        self.statusBar().showMessage("Finding a learning rate: a copy of the network trains for a few batches…")
 
     def _lr_found(self, finding: LrFinding) -> None:
         self.lr_job = None
         self.training_panel.set_finding(False)
+        self._update_train_state()
         self.statusBar().showMessage("Learning-rate range test done.", 4000)
         self.lr_dialog = LrFinderDialog(finding, self._use_lr, self)
         self.lr_dialog.show()
@@ -465,6 +546,7 @@ class QtMainWindow(QMainWindow):
     def _lr_failed(self, error: BaseException, _trace: str) -> None:
         self.lr_job = None
         self.training_panel.set_finding(False)
+        self._update_train_state()
         self.dialogs.error("Cannot look for a learning rate", str(error))
 
     def _use_lr(self, lr: float) -> None:
@@ -546,8 +628,9 @@ class QtMainWindow(QMainWindow):
         )
 
     @Slot()
-    def export_model(self) -> None:
-        """Save the last run's model: .pt (plain PyTorch), TorchScript, or ONNX when available."""
+    def export_model(self, then: Callable[[], object] | None = None) -> None:
+        """Save the last run's model: .pt (plain PyTorch), TorchScript, or ONNX when available;
+        once it is written, do `then` (what the student was doing when asked to export first)."""
         if not self.runs.exportable:
             return
         from ..engine.export import onnx_available
@@ -563,10 +646,14 @@ class QtMainWindow(QMainWindow):
         if path is None:
             return
         self.statusBar().showMessage(f"Exporting {path}…")
-        self.jobs.start(partial(self.runs.export, path), self._exported, self._export_failed)
+        self.jobs.start(partial(self.runs.export, path), partial(self._exported, then=then), self._export_failed)
 
-    def _exported(self, path: Path) -> None:
+    def _exported(self, path: Path, then: Callable[[], object] | None = None) -> None:
+        self.runs.exported()
         self.statusBar().showMessage(f"Exported {path}", 6000)
+        if then is not None:
+            then()
+            return
         self.dialogs.info("Model exported", f"Saved {path}")
 
     def _export_failed(self, error: BaseException, _trace: str) -> None:
@@ -574,6 +661,12 @@ class QtMainWindow(QMainWindow):
         self.dialogs.error("Export failed", f"{error}\nNothing was written.")
 
     # --- help and closing ---------------------------------------------------------------------
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: the menus' keys, then the keys of the layer list and the forms."""
+        self.shortcuts_dialog = ShortcutsDialog([*menu_shortcuts(self.menuBar()), *WIDGET_KEYS], self)
+        self.shortcuts_dialog.show()
 
     @Slot()
     def about(self) -> None:
@@ -597,18 +690,94 @@ class QtMainWindow(QMainWindow):
             f"pyqtgraph {pyqtgraph.__version__} · Python {platform.python_version()}<br>Devices: {devices}"
         )
 
-    def _restore_geometry(self) -> None:
-        geometry = self.settings.value("geometry")
-        state = self.settings.value("windowState")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+    # --- the window on its screen --------------------------------------------------------------
+
+    def _available(self) -> QRect:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _place_window(self) -> None:
+        """Take the saved geometry and dock layout when they were saved on a screen like this one
+        and still fit it; otherwise plan the default layout for this screen."""
+        area = self._available()
+        saved_screen = _ints(self.settings.value("layout/screen"))
+        frame = _ints(self.settings.value("layout/frame"))
+        state = self.settings.value("layout/docks")
+        same_screen = saved_screen == [area.width(), area.height()]
+        if same_screen and len(frame) == 4 and fits(tuple(frame), area.getRect()) and state is not None:  # type: ignore[arg-type]
+            if self.restoreState(state, LAYOUT_VERSION):
+                self.setGeometry(*frame)
+                self.start_maximized = self.settings.value("layout/maximized") in (True, "true")
+                self.layout_pending = False
+                return
+        self._plan_default(area)
+
+    def _plan_default(self, area: QRect) -> None:
+        plan = plan_layout(area.width(), area.height(), self.left_dock.minimumWidth(), self.right_dock.minimumWidth())
+        self.layout_plan = plan
+        for dock in (self.left_dock, self.right_dock):
+            dock.setFloating(False)
+            dock.show()
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.left_dock)
+        if plan.tabbed:
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.right_dock)
+            self.tabifyDockWidget(self.left_dock, self.right_dock)
+            self.left_dock.raise_()
+        else:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.right_dock)
+        self.setGeometry(
+            QStyle.alignedRect(
+                Qt.LayoutDirection.LeftToRight, Qt.AlignmentFlag.AlignCenter, QSize(plan.width, plan.height), area
+            )
+        )
+        self.start_maximized = plan.maximized
+        self.layout_pending = True
+
+    def _apply_dock_sizes(self) -> None:
+        """Give the docks their planned widths; only once the window is on screen do they hold
+        (before that a real window manager's first resize undoes them)."""
+        plan = self.layout_plan
+        if not self.layout_pending or plan is None:
+            return
+        self.layout_pending = False
+        if plan.tabbed:
+            self.resizeDocks([self.left_dock], [plan.left_width], Qt.Orientation.Horizontal)
+        else:
+            self.resizeDocks(
+                [self.left_dock, self.right_dock], [plan.left_width, plan.right_width], Qt.Orientation.Horizontal
+            )
+
+    def show_on_screen(self) -> None:
+        """Show the window as planned: maximized on screens up to Full HD, else at its planned size."""
+        if self.start_maximized:
+            self.showMaximized()
+        else:
+            self.show()
+
+    @Slot()
+    def reset_layout(self) -> None:
+        """View > Reset layout: the default docks and window size for this screen; forget the saved ones."""
+        for key in ("layout/screen", "layout/frame", "layout/docks", "layout/maximized"):
+            self.settings.remove(key)
+        self.showNormal()
+        self._plan_default(self._available())
+        self.show_on_screen()
+        QTimer.singleShot(0, self._apply_dock_sizes)
+
+    def _save_layout(self) -> None:
+        area = self._available()
+        normal = self.normalGeometry() if self.isMaximized() else self.geometry()
+        self.settings.setValue("layout/screen", [area.width(), area.height()])
+        self.settings.setValue("layout/frame", [normal.x(), normal.y(), normal.width(), normal.height()])
+        self.settings.setValue("layout/maximized", self.isMaximized())
+        self.settings.setValue("layout/docks", self.saveState(LAYOUT_VERSION))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if not self._confirm_discard():
-            event.ignore()
-            return
+        if not self.close_confirmed:  # asked once: the retries below while the engine stops do not ask again
+            if not self._keep_trained_model("closing the window", self.close) or not self._confirm_discard():
+                event.ignore()
+                return
+            self.close_confirmed = True
         self.dataset_panel.download_stop.set()  # a download thread ends within one chunk, keeping nothing
         self.lr_stop.set()
         if not self.runs.shutdown(STOP_WAIT_MS) or not self.jobs.shutdown(STOP_WAIT_MS):
@@ -618,6 +787,6 @@ class QtMainWindow(QMainWindow):
             event.ignore()
             return
         self.runs.timer.stop()
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("windowState", self.saveState())
+        self._save_layout()
+        self.close_confirmed = False
         event.accept()

@@ -90,6 +90,7 @@ class RunController(QObject):
         self.failure: RunFailed | None = None
         self.opening: Path | None = None  # a saved run being read
         self.numbered = 0  # runs started or opened so far
+        self.unexported = False  # the current run's trained model exists only in memory
         self.dirty = False
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)  # coalesce: redraw at most this often, only when something arrived
@@ -114,6 +115,11 @@ class RunController(QObject):
         """True when the last run ended with a trained model."""
         t = self.trainer
         return not self.running and t is not None and t.model is not None and bool(t.history.epoch)
+
+    @property
+    def at_risk(self) -> bool:
+        """True when the current run holds a trained model that no file has (closing would lose it)."""
+        return self.unexported and self.exportable
 
     def previous_runs(self) -> list[RunRecord]:
         """Runs before the current one, oldest first."""
@@ -164,11 +170,11 @@ class RunController(QObject):
             self.opening = None
             self._adopt(*result, path, snapshots)
             on_opened()  # the window clears the last run's plots and takes the run's settings
-            self._finished(None)  # then draws the run
+            self._finished(None, trained=False)  # then draws the run
 
         def failed(error: BaseException, trace: str) -> None:
             self.opening = None
-            self._finished(None)
+            self._finished(None, trained=False)
             on_error(str(error))
 
         self.opening = path
@@ -191,6 +197,7 @@ class RunController(QObject):
                 record.boundary = picture
         self.records.append(record)
         self.current, self.trainer, self.failure, self.snapshots = record, trainer, None, snapshots
+        self.unexported = False  # it is in the file it came from
         self._relabel()
         self.dirty = True
         self.state_changed.emit()
@@ -271,6 +278,10 @@ class RunController(QObject):
         assert self.trainer is not None
         return export_trained(path, self.trainer, self.chosen_weights())
 
+    def exported(self) -> None:
+        """An export of the current run's model was written (GUI thread)."""
+        self.unexported = False
+
     def chosen_weights(self) -> dict[str, Any] | None:
         """The chosen epoch's weights, or None for those the run ended with."""
         record, snapshots = self.current, self.snapshots
@@ -331,11 +342,13 @@ class RunController(QObject):
             self.dirty = False
             self.redraw.emit()
 
-    def _finished(self, _result: object) -> None:
+    def _finished(self, _result: object, trained: bool = True) -> None:
         # Queued after every event of the run: the records are complete, so draw the end now.
         if self.current is not None and self.snapshots is not None:
             self.current.snapshot_epochs = self.snapshots.epochs
         self.settled = True
+        if trained and self.exportable:
+            self.unexported = True  # trained (further) since it was last written anywhere
         self.dirty = False
         self.redraw.emit()
         self.state_changed.emit()

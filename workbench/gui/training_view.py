@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import StopReason
+from .panels.dataset_panel import KIND_LABELS
 from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
 from .plots.curves import CurvePlotPanel
@@ -92,6 +94,7 @@ class QtTrainingView(QWidget):
         self.results.epoch_chosen.connect(controller.choose_epoch)
         self._build()
         controller.redraw.connect(self.refresh)
+        controller.document.changed.connect(self._mark_stale)
         self.drawn: dict[str, object] = {}
         self.drawn_at: dict[str, float] = {}
         self.loss_panel.show_info("Press Train (F5) to watch the network learn: the curves fill in as it trains.")
@@ -134,6 +137,12 @@ class QtTrainingView(QWidget):
         outer.setSizes([425, 415])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.stale = QLabel()  # the results shown are of data the experiment no longer uses
+        self.stale.setObjectName("staleResultsLabel")
+        self.stale.setWordWrap(True)
+        self.stale.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 4px;")
+        self.stale.hide()
+        layout.addWidget(self.stale)
         layout.addWidget(outer)
 
     @Slot()
@@ -173,6 +182,19 @@ class QtTrainingView(QWidget):
         self._show_status(record)
         self._sync_run_list()
         self.use_button.setEnabled(not self.controller.running)
+
+    @Slot()
+    def _mark_stale(self) -> None:
+        """Say so when the curves and results below are of another dataset than the one chosen now."""
+        record, now = self.controller.current, self.controller.document.spec.dataset
+        stale = record is not None and not self.controller.running and record.spec.dataset.kind != now.kind
+        if stale and record is not None:
+            before, after = KIND_LABELS.get(record.spec.dataset.kind), KIND_LABELS.get(now.kind)
+            self.stale.setText(
+                f"These curves and results are {record.name}'s, trained on {before}. "
+                f"The dataset is now {after}: Train starts a run on it."
+            )
+        self.stale.setVisible(stale)
 
     def _draw(self, name: str, record: RunRecord) -> None:
         if name == "histograms":
@@ -282,6 +304,7 @@ class QtTrainingView(QWidget):
 
     def start_run(self) -> None:
         """A new run begins: empty the current curves and results."""
+        self.stale.hide()
         self.loss_panel.clear_run()
         self.accuracy_panel.clear_run()
         self.boundary.clear()

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -38,7 +38,7 @@ from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
 from ...spec.split import SplitError, split_indices
 from ..document import ExperimentDocument
 from ..forms.introspect import describe
-from ..forms.model_form import UnionForm
+from ..forms.model_form import FieldChange, UnionForm
 from ..jobs import Job, JobRunner
 from ..preview import scatter_items, thumbnail_grid
 
@@ -122,7 +122,12 @@ def load_preview(dataset: DatasetBase, seed: int, base_dir: Path | None) -> Prev
 
 
 class QtDatasetPanel(QWidget):
-    """Choose and configure the data; a preview and summary load in the background."""
+    """Choose and configure the data; a preview and summary load in the background.
+
+    `problem_changed` fires when the data could not be loaded (or can be again): `problem` says why.
+    """
+
+    problem_changed = Signal()
 
     def __init__(self, document: ExperimentDocument, jobs: JobRunner | None = None) -> None:
         super().__init__()
@@ -137,6 +142,7 @@ class QtDatasetPanel(QWidget):
         self.cache: dict[str, Preview] = {}
         self.shown_key = ""
         self.loading_key = ""  # what is being loaded or downloaded now: edits elsewhere leave it alone
+        self.problem = ""  # why the data cannot be loaded; "" when it can (or is loading)
         self._build()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -195,9 +201,9 @@ class QtDatasetPanel(QWidget):
 
     # --- the document -------------------------------------------------------------------------
 
-    @Slot(object)
-    def _edited(self, dataset: DatasetBase) -> None:
-        self.document.set_dataset(dataset, f"Change dataset ({dataset.kind})")
+    @Slot(object, object)
+    def _edited(self, dataset: DatasetBase, change: FieldChange) -> None:
+        self.document.set_dataset(dataset, change)
 
     @Slot(object)
     def show_spec(self, spec: ExperimentSpec) -> None:
@@ -220,6 +226,7 @@ class QtDatasetPanel(QWidget):
         """Load the data in the background (downloading it when asked to), then show it."""
         spec = self.document.spec
         key = self._key(spec)
+        self._set_problem("")
         if key in self.cache:
             self.shown_key = key
             self._show(self.cache[key], spec)
@@ -294,6 +301,7 @@ class QtDatasetPanel(QWidget):
         if problem:
             self.message.setText(problem)
             self.message.show()
+        self._set_problem(problem or summary)
         self.busy.hide()
         if done:
             self.load_preview()  # the files are there now: read them on the engine thread
@@ -370,6 +378,12 @@ class QtDatasetPanel(QWidget):
         self.message.show()
         self.summary.setText("No data to show.")
         self.thumbnails.clear()
+        self._set_problem(text)
+
+    def _set_problem(self, text: str) -> None:
+        if text != self.problem:
+            self.problem = text
+            self.problem_changed.emit()
 
     # --- showing ------------------------------------------------------------------------------
 
