@@ -37,7 +37,7 @@ clean-venv:
 	rm -rf $(VENV)
 
 screenshots: $(VENV)/.installed-app
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m workbench.gui.screenshots docs
+	$(BIN)/python -m workbench.gui.screenshots docs
 
 # Benchmarks (not part of the tests): QUICK=1 for a two-minute run, DEVICE=cuda on a GPU machine.
 bench: $(VENV)/.installed-test

@@ -40,9 +40,12 @@ XCB_LIBRARIES: tuple[SystemLibrary, ...] = (
     SystemLibrary("libxcb-xfixes.so.0", "libxcb-xfixes0", "libxcb", "libxcb"),
     SystemLibrary("libxcb-xkb.so.1", "libxcb-xkb1", "libxcb", "libxcb"),
     SystemLibrary("libxkbcommon-x11.so.0", "libxkbcommon-x11-0", "libxkbcommon-x11", "libxkbcommon-x11"),
+    SystemLibrary("libxkbcommon.so.0", "libxkbcommon0", "libxkbcommon", "libxkbcommon"),
     SystemLibrary("libX11-xcb.so.1", "libx11-xcb1", "libX11-xcb", "libx11"),
     SystemLibrary("libEGL.so.1", "libegl1", "libglvnd-egl", "libglvnd"),
+    SystemLibrary("libGL.so.1", "libgl1", "libglvnd-glx", "libglvnd"),
     SystemLibrary("libfontconfig.so.1", "libfontconfig1", "fontconfig", "fontconfig"),
+    SystemLibrary("libdbus-1.so.3", "libdbus-1-3", "dbus-libs", "dbus"),
 )
 
 
@@ -85,6 +88,11 @@ def install_hint(absent: list[SystemLibrary]) -> str:
     )
 
 
+def debian_packages() -> list[str]:
+    """The Debian/Ubuntu packages of every library above, once each (the README and CI install these)."""
+    return list(dict.fromkeys(lib.debian for lib in XCB_LIBRARIES))
+
+
 def platform_problem(environ: Mapping[str, str] | None = None) -> str:
     """The sentence to print instead of opening the window, or "" when Qt can start."""
     environ = os.environ if environ is None else environ
@@ -92,3 +100,7 @@ def platform_problem(environ: Mapping[str, str] | None = None) -> str:
         return ""
     absent = missing(XCB_LIBRARIES)
     return install_hint(absent) if absent else ""
+
+
+if __name__ == "__main__":  # `python3 -m workbench.gui.platform_check`: the packages, for scripts
+    print(" ".join(debian_packages()))

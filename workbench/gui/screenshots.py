@@ -1,12 +1,15 @@
-"""Render the window offscreen to the PNG files the README shows: `python -m workbench.gui.screenshots docs`.
+"""Render the README's screenshots on a real X11 desktop: `python -m workbench.gui.screenshots docs`.
 
-Three pictures: the window as it opens, a run of digits_cnn in the middle of training, and the
-overfitting demo after early stopping has ended it.
+Each picture is the whole screen of a virtual laptop (Xvfb with a window manager, Qt's xcb
+platform; see `virtual_desktop`), so it shows what a student sees: the window as it opens,
+digits_cnn in the middle of training and the overfitting demo after early stopping on a
+1366x768 screen, and the window after a run on a small 1024x700 one.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,7 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SIZE = (1600, 980)
+# Screen size -> the pictures taken on it, in order.
+SHOTS: dict[tuple[int, int], tuple[str, ...]] = {
+    (1366, 768): ("main-window", "training-live", "overfitting-demo"),
+    (1024, 700): ("small-screen",),
+}
+CHILD_FLAG = "--on-this-screen"
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
@@ -31,21 +39,34 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
     return True
 
 
+class _Discard:
+    """Answers the window's questions (unexported run, unsaved changes) so it closes unattended."""
+
+    def __getattr__(self, name: str) -> Any:
+        from .dialogs import Answer
+
+        return lambda *args, **kwargs: Answer.DISCARD
+
+
 def _window(preset: str | None) -> Any:
     from ..spec import preset_path
     from .app import create_main_window
 
     window: Any = create_main_window(preset_path(preset) if preset else None)
-    window.resize(*SIZE)
-    window.show()
+    window.dialogs = _Discard()
+    window.show_on_screen()
     panel = window.dataset_panel
     wait_until(lambda: bool(panel.shown_key) and panel.job is None and window.engine_ready)
+    wait_until(lambda: False, 1.5)  # the window manager has placed it; the docks have their widths
     return window
 
 
-def _save(window: Any, path: Path) -> Path:
-    wait_until(lambda: False, 0.3)  # let the redraw timer catch up
-    if not window.grab().save(str(path)):
+def _save(path: Path) -> Path:
+    from PySide6.QtGui import QGuiApplication
+
+    wait_until(lambda: False, 0.5)  # let the redraw timer catch up
+    screen = QGuiApplication.primaryScreen()
+    if not screen.grabWindow(0).save(str(path)):  # the whole screen, window manager included
         raise OSError(f"could not write {path}")
     return path
 
@@ -56,35 +77,75 @@ def _train(window: Any, until: Callable[[Any], bool]) -> None:
         raise RuntimeError("the run did not get there in time")
 
 
-def render(out_dir: Path) -> list[Path]:
-    """Save the README's screenshots into `out_dir`."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("WORKBENCH_SETTINGS_DIR", tempfile.mkdtemp(prefix="workbench-shots-"))
+def _main_window(path: Path) -> None:
+    window = _window(None)
+    _save(path)
+    window.close()
+
+
+def _training_live(path: Path) -> None:
+    window = _window("digits_cnn")
+    _train(window, lambda run: run.last_epoch is not None and run.last_epoch.epoch >= 9)
+    window.toggle_pause()
+    _save(path)
+    window.toggle_pause()
+    wait_until(lambda: not window.runs.running, 120)
+    window.close()
+
+
+def _after_a_run(preset: str | None) -> Callable[[Path], None]:
+    def scene(path: Path) -> None:
+        window = _window(preset)
+        _train(window, lambda run: run.ended is not None)
+        wait_until(lambda: not window.runs.running, 60)
+        _save(path)
+        window.close()
+
+    return scene
+
+
+SCENES: dict[str, Callable[[Path], None]] = {
+    "main-window": _main_window,
+    "training-live": _training_live,
+    "overfitting-demo": _after_a_run("overfitting_demo"),
+    "small-screen": _after_a_run(None),
+}
+
+
+def render_here(out_dir: Path, names: list[str]) -> list[Path]:
+    """Take the named pictures on the display this process runs on."""
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert app is not None
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = []
-    window = _window(None)
-    saved.append(_save(window, out_dir / "main-window.png"))
-    window.close()
+    for name in names:
+        path = out_dir / f"{name}.png"
+        SCENES[name](path)
+        saved.append(path)
+    return saved
 
-    window = _window("digits_cnn")
-    _train(window, lambda run: run.last_epoch is not None and run.last_epoch.epoch >= 9)
-    window.runs.trainer.pause()
-    saved.append(_save(window, out_dir / "training-live.png"))
-    window.runs.trainer.resume()
-    wait_until(lambda: not window.runs.running, 120)
-    window.close()
 
-    window = _window("overfitting_demo")
-    _train(window, lambda run: run.ended is not None)
-    saved.append(_save(window, out_dir / "overfitting-demo.png"))
-    window.close()
+def render(out_dir: Path) -> list[Path]:
+    """Start a virtual desktop per screen size and take its pictures there (a process per screen:
+    Qt's platform and screen are fixed for the life of a process)."""
+    from .virtual_desktop import VirtualDesktop
+
+    saved = []
+    settings = tempfile.mkdtemp(prefix="workbench-shots-")  # never the student's own settings
+    for (width, height), names in SHOTS.items():
+        with VirtualDesktop(width, height) as desktop:
+            env = {**desktop.environ(), "WORKBENCH_SETTINGS_DIR": os.path.join(settings, f"{width}x{height}")}
+            command = [sys.executable, "-m", "workbench.gui.screenshots", CHILD_FLAG, str(out_dir), *names]
+            subprocess.run(command, env=env, check=True, timeout=900)
+        saved += [out_dir / f"{name}.png" for name in names]
     return saved
 
 
 if __name__ == "__main__":
-    for path in render(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs")):
-        print(path)
+    if len(sys.argv) > 2 and sys.argv[1] == CHILD_FLAG:
+        render_here(Path(sys.argv[2]), sys.argv[3:])
+    else:
+        for picture in render(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs")):
+            print(picture)
