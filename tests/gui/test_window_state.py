@@ -174,3 +174,15 @@ def test_help_lists_the_shortcuts(window: Any) -> None:
     assert ("Edit", "Ctrl+Y or Ctrl+Shift+Z", "Redo") in rows and ("Layer list", "Ctrl+D") == rows[-4][:2]
     window.shortcuts_dialog.close()
     QApplication.processEvents()
+
+
+def test_a_failed_run_shows_nothing_of_the_run_before(window: Any, qtbot: QtBot) -> None:
+    trained(window, qtbot)
+    view = window.training_view
+    assert view.histograms.layer_combo.count() > 0 and view.results.matrix.isVisibleTo(view.results)
+    start(window, qtbot, tiny(epochs=1, device="cuda:7"))  # fails as it starts: no such GPU
+    wait_done(window, qtbot)
+    assert "cuda:7 is not available" in view.results.reason.text()
+    assert not view.results.matrix.isVisibleTo(view.results)
+    assert len(view.loss_panel.train.getData()[0] or []) == 0
+    assert view.histograms.layer_combo.count() == 0 and view.histograms.image.image is None

@@ -43,6 +43,7 @@ def within(frame: list[int], screen: list[int]) -> bool:
         (1366, 768, "", False),  # the most common student laptop
         (1280, 720, "", False),
         (1024, 700, "", True),  # small: the settings docks share the left side as tabs
+        (2560, 1440, "1.5", False),  # HiDPI: 1707x960 in Qt's pixels
         (2880, 1620, "2", False),  # HiDPI: 1440x810 in Qt's pixels
     ],
 )

@@ -75,9 +75,12 @@ class HistogramPanel(QWidget):
 
     def show_run(self, record: RunRecord) -> None:
         """Draw the chosen layer's histograms of `record` when something new arrived."""
-        self.record = record
         if not record.histograms:
+            if record is not self.record:
+                self.clear()  # a new run with no snapshot yet (or none ever, if it failed)
+            self.record = record
             return
+        self.record = record
         names = [h.layer for h in record.histograms[-1].layers]
         if [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())] != names:
             self.layer_combo.blockSignals(True)
@@ -88,6 +91,15 @@ class HistogramPanel(QWidget):
         if key != self.shown:
             self.shown = key
             self._draw(record.histograms, self.layer_combo.currentIndex())
+
+    def clear(self) -> None:
+        """Show nothing: the layers and histograms of an earlier run are gone."""
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        self.layer_combo.blockSignals(False)
+        self.current.setData([], [])
+        self.image.clear()
+        self.shown = (-1, -1, False, "")
 
     @Slot()
     def _changed(self) -> None:
