@@ -1,15 +1,14 @@
-"""The window's run bookkeeping: growing buffers, the overfitting span, run labels, histogram re-binning."""
+"""The window's run bookkeeping: growing buffers, run labels, histogram re-binning."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from tests.engine.helpers import tiny
 from workbench.engine.events import StopReason, TestResult
 from workbench.engine.stream import EpochEnded, RunEnded
 from workbench.gui.plots.histogram_panel import common_grid
-from workbench.gui.run_data import GrowingArray, RunRecord, describe_difference, overfitting_span, run_summary
+from workbench.gui.run_data import GrowingArray, RunRecord, describe_difference, elide, run_summary
 from workbench.spec import load_preset
 
 
@@ -20,31 +19,16 @@ def test_growing_array_keeps_every_point() -> None:
     assert len(array) == 100_000 and np.array_equal(array.view(), np.arange(100_000))
 
 
-E = np.arange(1, 9, dtype=float)
-
-
-@pytest.mark.parametrize(
-    ("train", "val", "expected"),
-    [
-        ([8, 7, 6, 5, 4, 3, 2, 1], [8, 7, 6, 5, 4, 3, 2, 1], None),  # still improving
-        ([8, 7, 6, 5, 4, 3, 2, 1], [8, 6, 4, 3, 3.5, 4, 5, 6], (4.0, 8.0)),  # val turned up, train kept falling
-        ([8, 7, 6, 5, 6, 7, 8, 9], [8, 6, 4, 3, 3.5, 4, 5, 6], None),  # both rising: not overfitting
-        ([8, 7, 6, 5, 4, 3, 2, 1], [8, 6, 4, 3, 3.01, 3.02, 3.03, 3.04], None),  # within tolerance
-        ([8, 7, 6, 5, 4, 3, 2, 1], [8, 6, 4, 3, np.nan, 4, 5, 6], (4.0, 8.0)),
-    ],
-)
-def test_overfitting_span(train: list[float], val: list[float], expected: tuple[float, float] | None) -> None:
-    assert overfitting_span(np.array(train, float), np.array(val, float), E) == expected
-
-
 def test_run_labels_say_what_differs() -> None:
     a = tiny(epochs=2)
     b = tiny(epochs=2, optimizer={"name": "SGD", "lr": 0.01})
-    assert describe_difference(a, b) == "lr 0.1 → 0.01"
+    assert describe_difference(a, b) == "learning rate 0.1 → 0.01"
     c = tiny(epochs=5, layers=[{"type": "Linear", "out_features": 2}])
-    text = describe_difference(a, c)
-    assert "epochs 2 → 5" in text and "layers Linear(16,True) ReLU() Linear(2,True) → Linear(2,True)" in text
+    assert describe_difference(a, c) == "− Linear(16) (layer 1), − ReLU() (layer 2), epochs 2 → 5"
     assert describe_difference(a, a) == "same settings"
+    long = "optimizer Adam → SGD (momentum 0.9), learning rate 0.001 → 0.01"
+    assert elide(long) == "optimizer Adam → SGD (momentum 0.9), le…" and len(elide(long)) == 40
+    assert elide("batch size 32 → 64") == "batch size 32 → 64"
 
 
 def test_rebinning_keeps_every_count() -> None:

@@ -155,7 +155,7 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
         return [table.item(r, c).text() for c in range(table.columnCount())]
 
     first, now = row(0), row(1)
-    assert first[0] == "run 1" and "lr 0.1 → 0.01" in first[3] and "epochs 2 → 3" in first[3]
+    assert first[0] == "run 1" and first[3] == "epochs 2 → 3, learning rate 0.1 → 0.01"
     earlier = window.runs.records[0]
     best, test = earlier.ended.best_value, earlier.ended.test.accuracy
     assert first[1] == f"{best:.4g} ({earlier.best_epoch})" and first[2] == f"{test:.1%}"

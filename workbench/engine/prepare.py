@@ -160,6 +160,16 @@ class PreparedData:
                 self._to_device(y[start : start + EVAL_BATCH]),
             )
 
+    def majority_rate(self) -> float | None:
+        """For a classifier: the share of the validation set (the training set when there is none) in
+        its most common class, what always answering that class would score; None for regression."""
+        if self.task is not Task.CLASSIFICATION:
+            return None
+        labels = self.parts["val"][1] if self.size("val") else self.parts["train"][1]
+        if not len(labels):
+            return None
+        return float(torch.bincount(labels.cpu()).max()) / len(labels)
+
     def batches_per_epoch(self, batch_size: int) -> int:
         """Training steps in one epoch (the last batch may be smaller)."""
         return -(-self.size("train") // batch_size)

@@ -36,6 +36,7 @@ class RunStarted:
     early_stopping: bool
     parameters: int
     input_shape: tuple[int, ...] = ()  # one sample's shape: (C, H, W) for pictures
+    majority_rate: float | None = None  # a classifier's score for always answering the commonest class
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class RunEnded:
     epochs_done: int
     test: TestResult | None
     error: str | None
+    learned: bool | None = None  # False: a classifier no better than chance (see spec.lessons)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def run_started(t: Trainer) -> RunStarted:
         early_stopping=t.early_stopping is not None,
         parameters=sum(p.numel() for p in t.model.parameters()),
         input_shape=tuple(t.data.input_shape),
+        majority_rate=t.data.majority_rate(),
     )
 
 
@@ -97,7 +100,7 @@ def run_ended(t: Trainer) -> RunEnded:
     """How a finished trainer's run ended."""
     h = t.history
     assert h.stop_reason is not None
-    return RunEnded(h.stop_reason, h.message, h.best_epoch, h.best_value, len(h.epoch), h.test, h.error)
+    return RunEnded(h.stop_reason, h.message, h.best_epoch, h.best_value, len(h.epoch), h.test, h.error, t.learned)
 
 
 class EventStream(Callback):

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ..spec import ExperimentSpec, SpecError, Task
+from ..spec.lessons import learned
 from .builder import build_network
 from .callbacks import Callback, CallbackList, EarlyStopping, Logs
 from .data import DataError, RawData, load_raw
@@ -456,6 +457,8 @@ class Trainer:
             self.model.load_state_dict(self._stop_weights)
         self.history.stop_reason = reason
         self.history.message = (self._stop_message or self._default_message(reason)) + restored
+        if self.learned is False and reason is not StopReason.DIVERGED:
+            self.history.message += " " + self._not_learned()
         if reason is not StopReason.FAILED and self.data.size("test"):
             try:
                 self.history.test = final_evaluation(self.model, self.data, self.loss_fn)
@@ -466,6 +469,22 @@ class Trainer:
             callbacks.call("on_test_end", self.history.test)
         last = {k: v[-1] for k, v in self.history.history.items()}
         callbacks.call("on_train_end", last)
+
+    @property
+    def learned(self) -> bool | None:
+        """For a classifier: did validation accuracy ever beat chance (see spec.lessons)? None otherwise."""
+        majority = self.data.majority_rate() if self.data is not None else None
+        accuracy = self.history.history.get("val_accuracy")
+        return None if majority is None or not accuracy else learned(accuracy, majority)
+
+    def _not_learned(self) -> str:
+        assert self.data is not None
+        best, majority = max(self.history.history["val_accuracy"]), self.data.majority_rate() or 0.0
+        return (
+            f"The network has not learned: its best validation accuracy, {best:.1%}, is no better than always "
+            f"answering the most common class ({majority:.1%}). Try another learning rate (Find a learning "
+            "rate suggests one), normalized inputs, or a larger network."
+        )
 
     def _default_message(self, reason: StopReason) -> str:
         done = len(self.history.epoch)

@@ -10,8 +10,10 @@ from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress, TestR
 from ..engine.history import History
 from ..engine.stream import EpochEnded, RunEnded, RunStarted
 from ..spec import ExperimentSpec
+from ..spec.changes import describe_changes
 
 MAX_SNAPSHOTS = 2000
+LEGEND_CHARS = 40  # a legend entry's label, at most
 
 
 class GrowingArray:
@@ -180,29 +182,6 @@ def run_summary(record: RunRecord) -> str:
     return " · ".join(parts) or ended.reason.value.replace("_", " ")
 
 
-def overfitting_span(
-    train: np.ndarray, val: np.ndarray, epochs: np.ndarray, tolerance: float = 0.02
-) -> tuple[float, float] | None:
-    """The epochs where validation loss has risen from its best while training loss kept falling.
-
-    Returns (start, end) in plotted epochs, or None: the span starts at the best validation epoch
-    and runs to the latest epoch when the latest validation loss is above the best by more than
-    `tolerance` (relative) and the latest training loss is below its value at that best epoch.
-    """
-    if len(val) < 3 or len(train) != len(val):
-        return None
-    finite = np.isfinite(val)
-    if not finite.any():
-        return None
-    best = int(np.nanargmin(np.where(finite, val, np.inf)))
-    last = len(val) - 1
-    if best == last or not np.isfinite(val[last]):
-        return None
-    if val[last] > val[best] * (1 + tolerance) and train[last] < train[best]:
-        return float(epochs[best]), float(epochs[last])
-    return None
-
-
 def same_run_settings(a: ExperimentSpec, b: ExperimentSpec) -> bool:
     """True when two experiments train the same run: equal but for their number of epochs and name."""
 
@@ -214,39 +193,11 @@ def same_run_settings(a: ExperimentSpec, b: ExperimentSpec) -> bool:
     return key(a) == key(b)
 
 
-def describe_difference(before: ExperimentSpec, after: ExperimentSpec, limit: int = 3) -> str:
-    """What changed between two runs' settings, e.g. `lr 0.1 → 0.01, epochs 30 → 10`."""
-    old, new = _flatten(before.model_dump(mode="json")), _flatten(after.model_dump(mode="json"))
-    changes = []
-    for key in sorted(set(old) | set(new), key=lambda k: (k.count("."), k)):
-        if key.startswith(("name", "description")) or old.get(key) == new.get(key):
-            continue
-        short = key.rsplit(".", 1)[-1]
-        changes.append(f"{short} {_text(old.get(key))} → {_text(new.get(key))}")
-    if not changes:
-        return "same settings"
-    return ", ".join(changes[:limit]) + (f" (+{len(changes) - limit} more)" if len(changes) > limit else "")
+def describe_difference(before: ExperimentSpec, after: ExperimentSpec) -> str:
+    """What changed between two runs' settings, in words: `+ Dropout(0.5) after layer 2, batch size 32 → 64`."""
+    return ", ".join(describe_changes(before, after)) or "same settings"
 
 
-def _flatten(node: object, prefix: str = "") -> dict[str, object]:
-    if isinstance(node, dict):
-        if "network" in node and isinstance(node.get("network"), dict):
-            node = {**node, "network": {"layers": " ".join(_layer_text(layer) for layer in node["network"]["layers"])}}
-        out: dict[str, object] = {}
-        for key, value in node.items():
-            out.update(_flatten(value, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip("."): node}
-
-
-def _layer_text(layer: dict[str, object]) -> str:
-    args = ",".join(str(v) for k, v in layer.items() if k != "type")
-    return f"{layer['type']}({args})"
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return ",".join(_text(v) for v in value)
-    return "—" if value is None else str(value)
+def elide(text: str, limit: int = LEGEND_CHARS) -> str:
+    """`text` cut to `limit` characters with an ellipsis (legends stay small; tooltips have it all)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,") + "…"

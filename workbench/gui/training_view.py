@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import StopReason
-from .panels.dataset_panel import KIND_LABELS
+from ..spec.datasets import dataset_label
 from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
 from .plots.curves import CurvePlotPanel
@@ -189,7 +189,7 @@ class QtTrainingView(QWidget):
         record, now = self.controller.current, self.controller.document.spec.dataset
         stale = record is not None and not self.controller.running and record.spec.dataset.kind != now.kind
         if stale and record is not None:
-            before, after = KIND_LABELS.get(record.spec.dataset.kind), KIND_LABELS.get(now.kind)
+            before, after = dataset_label(record.spec.dataset.kind), dataset_label(now.kind)
             self.stale.setText(
                 f"These curves and results are {record.name}'s, trained on {before}. "
                 f"The dataset is now {after}: Train starts a run on it."

@@ -8,7 +8,7 @@ from their files' headers (see `peek`).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -73,6 +73,7 @@ class DatasetBase(BaseModel):
     """Settings every dataset shares: the split and the normalization."""
 
     model_config = STRICT
+    label: ClassVar[str] = ""  # what the window and the messages call this kind of data
 
     kind: str
     val_fraction: float = Field(
@@ -130,6 +131,8 @@ _N_CLASSES = Field(3, ge=2, le=10, title="Classes", description="How many classe
 class SpiralDataset(_Synthetic):
     """Interleaved spiral arms, one per class: needs a non-linear boundary."""
 
+    label: ClassVar[str] = "Spiral (2-D points)"
+
     kind: Literal["spiral"] = "spiral"
     n_classes: int = _N_CLASSES
 
@@ -140,11 +143,15 @@ class SpiralDataset(_Synthetic):
 class MoonsDataset(_Synthetic):
     """Two interleaving half circles."""
 
+    label: ClassVar[str] = "Moons (2-D points)"
+
     kind: Literal["moons"] = "moons"
 
 
 class CirclesDataset(_Synthetic):
     """A small circle inside a large one."""
+
+    label: ClassVar[str] = "Circles (2-D points)"
 
     kind: Literal["circles"] = "circles"
 
@@ -152,11 +159,15 @@ class CirclesDataset(_Synthetic):
 class XorDataset(_Synthetic):
     """Four quadrants with opposite quadrants in the same class."""
 
+    label: ClassVar[str] = "XOR (2-D points)"
+
     kind: Literal["xor"] = "xor"
 
 
 class GaussianDataset(_Synthetic):
     """Round blobs of points, one per class."""
+
+    label: ClassVar[str] = "Gaussian blobs (2-D points)"
 
     kind: Literal["gaussian"] = "gaussian"
     n_classes: int = _N_CLASSES
@@ -174,6 +185,8 @@ class _Images(DatasetBase):
 
 class DigitsDataset(_Images):
     """The 1,797 handwritten 8x8 digits bundled with scikit-learn: works offline."""
+
+    label: ClassVar[str] = "Digits 8x8 (built in)"
 
     kind: Literal["digits"] = "digits"
 
@@ -200,6 +213,8 @@ class _Torchvision(_Images):
 class MnistDataset(_Torchvision):
     """70,000 handwritten 28x28 digits."""
 
+    label: ClassVar[str] = "MNIST"
+
     kind: Literal["mnist"] = "mnist"
 
     def input_shape(self) -> Shape | None:
@@ -208,6 +223,8 @@ class MnistDataset(_Torchvision):
 
 class FashionMnistDataset(_Torchvision):
     """70,000 28x28 pictures of clothes in 10 classes."""
+
+    label: ClassVar[str] = "Fashion-MNIST"
 
     kind: Literal["fashion_mnist"] = "fashion_mnist"
 
@@ -218,6 +235,8 @@ class FashionMnistDataset(_Torchvision):
 class Cifar10Dataset(_Torchvision):
     """60,000 small 32x32 colour photos in 10 classes."""
 
+    label: ClassVar[str] = "CIFAR-10"
+
     kind: Literal["cifar10"] = "cifar10"
 
     def input_shape(self) -> Shape | None:
@@ -226,6 +245,8 @@ class Cifar10Dataset(_Torchvision):
 
 class IdxDataset(_Images):
     """A pair of IDX files (images and labels), the format of MNIST, Fashion-MNIST, KMNIST, EMNIST."""
+
+    label: ClassVar[str] = "IDX files (your own)"
 
     kind: Literal["idx"] = "idx"
     images: str = Field(
@@ -244,6 +265,8 @@ class IdxDataset(_Images):
 
 class CsvDataset(DatasetBase):
     """A table of numbers: one column is the target, the others are the features."""
+
+    label: ClassVar[str] = "CSV table (your own)"
 
     kind: Literal["csv"] = "csv"
     path: str = Field(
@@ -265,6 +288,8 @@ class CsvDataset(DatasetBase):
 
 class ImageFolderDataset(_Images):
     """One sub-folder of pictures per class, as torchvision's ImageFolder reads them."""
+
+    label: ClassVar[str] = "Image folder (your own)"
 
     kind: Literal["image_folder"] = "image_folder"
     path: str = Field(
@@ -315,3 +340,9 @@ DATASET_KINDS: dict[str, type[DatasetBase]] = {
         ImageFolderDataset,
     )
 }
+
+
+def dataset_label(kind: str) -> str:
+    """The name a student reads for a kind of data: "Digits 8x8 (built in)", "MNIST"."""
+    cls = DATASET_KINDS.get(kind)
+    return cls.label if cls is not None and cls.label else kind.replace("_", " ")

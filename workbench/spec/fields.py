@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 # Every spec model refuses unknown keys (a typo must not pass silently), NaN and infinity.
 STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -47,3 +48,24 @@ def ui(
     if path is not None:
         extra["path"] = path
     return extra
+
+
+def display_value(value: Any, none_text: str = "") -> str:
+    """A field's value as a student reads it: on/off, 0.001, "0.9, 0.999", and a field's own word
+    for its empty or zero value ("off", "= epochs") where it has one."""
+    if value is None:
+        return none_text or "auto"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, int | float) and value == 0 and none_text:
+        return none_text
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(display_value(v) for v in value)
+    if isinstance(value, BaseModel):
+        tag = next((getattr(value, n) for n in ("name", "kind", "type") if n in type(value).model_fields), None)
+        return str(tag) if tag is not None else type(value).__name__
+    return str(value)

@@ -35,6 +35,7 @@ from ...engine.download import (
     is_present,
 )
 from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
+from ...spec.datasets import DATASET_KINDS, dataset_label
 from ...spec.split import SplitError, split_indices
 from ..document import ExperimentDocument
 from ..forms.introspect import describe
@@ -42,20 +43,7 @@ from ..forms.model_form import FieldChange, UnionForm
 from ..jobs import Job, JobRunner
 from ..preview import scatter_items, thumbnail_grid
 
-KIND_LABELS = {
-    "spiral": "Spiral (2-D points)",
-    "moons": "Moons (2-D points)",
-    "circles": "Circles (2-D points)",
-    "xor": "XOR (2-D points)",
-    "gaussian": "Gaussian blobs (2-D points)",
-    "digits": "Digits 8x8 (built in)",
-    "mnist": "MNIST",
-    "fashion_mnist": "Fashion-MNIST",
-    "cifar10": "CIFAR-10",
-    "idx": "IDX files (your own)",
-    "csv": "CSV table (your own)",
-    "image_folder": "Image folder (your own)",
-}
+KIND_LABELS = {kind: dataset_label(kind) for kind in DATASET_KINDS}  # the spec names each kind once
 PREVIEW_SAMPLES = 24
 SCATTER_POINTS = 3000
 OFFLINE_HINT = (

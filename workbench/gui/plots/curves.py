@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import StopReason
-from ..run_data import RunRecord, overfitting_span
+from ...spec.lessons import overfitting_span
+from ..run_data import RunRecord, elide
 from .axes import grid_axes, settle_view, show_grid
 
 TRAIN = "#1f77b4"
@@ -26,6 +27,18 @@ def _pen(colour: str, width: float = 2.0, alpha: int = 255, dash: bool = False) 
     colour_obj.setAlpha(alpha)
     pen.setColor(colour_obj)
     return pen
+
+
+def _overfitting_epochs(record: RunRecord) -> tuple[float, float] | None:
+    """The overfitting span of a run, in plotted (1-based) epochs."""
+    epochs, loss = record.series("loss")
+    _, val_loss = record.series("val_loss")
+    _, accuracy = record.series("val_accuracy")
+    majority = record.started.majority_rate if record.started else None
+    span = overfitting_span(
+        loss.tolist(), val_loss.tolist(), accuracy.tolist() if len(accuracy) == len(val_loss) else None, majority
+    )
+    return None if span is None else (float(epochs[span[0]]), float(epochs[span[1]]))
 
 
 class CurvePlotPanel(QWidget):
@@ -243,10 +256,8 @@ class CurvePlotPanel(QWidget):
         return values[epoch - 1] if 0 < epoch <= len(values) else None
 
     def _show_region(self, record: RunRecord) -> None:
-        """Shade the overfitting span (from the loss curves) and name it in the legend."""
-        epochs, loss = record.series("loss")
-        _, val_loss = record.series("val_loss")
-        span = overfitting_span(loss, val_loss, epochs)
+        """Shade the overfitting span (spec.lessons decides it) and name it in the legend."""
+        span = _overfitting_epochs(record)
         legend = self.item.legend
         if (span is None) != (self.region_span is None) and legend is not None:
             if span is None:
@@ -284,8 +295,11 @@ class CurvePlotPanel(QWidget):
                 # One legend entry per run (on its validation curve): the legend stays small.
                 train = self.item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=90, dash=True), connect="finite")
                 val = self.item.plot(
-                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=record.label, connect="finite"
+                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=elide(record.label), connect="finite"
                 )
+                legend = self.item.legend
+                if legend is not None and legend.items:
+                    legend.items[-1][1].setToolTip(record.label)  # the whole of what changed
                 self.overlays[key] = (train, val)
                 self.overlay_names[key] = record.label
             train_curve, val_curve = self.overlays[key]

@@ -30,6 +30,9 @@ REASON_COLOURS = {
 }
 
 
+NOT_LEARNED_COLOUR = "#8a5a00"  # amber: it ran, but learned nothing
+
+
 class ResultsPanel(QWidget):
     """The stop sentence, the test loss and accuracy, and a confusion matrix (rows: true class).
 
@@ -134,7 +137,8 @@ class ResultsPanel(QWidget):
         """The stop reason sentence and, when there was a test split, the test results: of the
         weights the run ended with, or of the chosen epoch's."""
         self.reason.setText(ended.message)
-        self.reason.setStyleSheet(f"color: {REASON_COLOURS[ended.reason]};")
+        colour = NOT_LEARNED_COLOUR if ended.learned is False else REASON_COLOURS[ended.reason]
+        self.reason.setStyleSheet(f"color: {colour};")
         if ended.test is None:
             self.epoch_combo.hide()
             self.metrics.setText("No test split: set a test share in the dataset panel to get a final test.")
