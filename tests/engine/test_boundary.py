@@ -72,3 +72,18 @@ def test_each_hidden_unit_has_its_own_picture() -> None:
     linear.fit()
     assert linear.model is not None and linear.data is not None
     assert BoundaryGrid(linear.data).snapshot(linear.model, 1).neurons is None  # no hidden layer
+
+
+def test_the_last_picture_names_the_weights_it_shows() -> None:
+    """Stopped early with the best weights restored: the picture is of the best epoch's weights, and says so."""
+    events: list[object] = []
+    spec = tiny(epochs=60, optimizer={"name": "Adam", "lr": 0.05}, early_stopping={"enabled": True, "patience": 3})
+    trainer = Trainer(spec, [EventStream(events.append)])
+    history = trainer.fit()
+    assert history.best_epoch is not None and history.best_epoch < len(history.epoch) - 1  # restored
+    last = [e for e in events if isinstance(e, BoundarySnapshot)][-1]
+    assert last.restored and last.epoch == history.best_epoch + 1 == trainer.weights_epoch + 1
+    trainer = Trainer(tiny(epochs=2), [EventStream(events.append)])
+    trainer.fit()
+    last = [e for e in events if isinstance(e, BoundarySnapshot)][-1]
+    assert not last.restored and last.epoch == 2

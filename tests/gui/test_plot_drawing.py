@@ -16,6 +16,7 @@ from workbench.engine.stream import EpochEnded
 from workbench.gui.plots.axes import OpaqueGridAxis, opaque, paint_later
 from workbench.gui.plots.boundary_panel import boundary_rgb
 from workbench.gui.plots.curves import CurvePlotPanel
+from workbench.gui.plots.tags import corner_rect, hidden
 from workbench.gui.run_data import RunRecord
 from workbench.spec import load_preset
 
@@ -183,3 +184,32 @@ def test_the_overfitting_span_is_shaded_and_named_in_the_legend(qtbot: QtBot) ->
     assert panel.region.isVisible()
     panel.clear_run()  # a new run: no span yet, no entry
     assert not panel.region.isVisible() and "overfitting" not in _legend_names(panel)
+
+
+def _record(train: list[float], val: list[float], best: int) -> RunRecord:
+    record = RunRecord(load_preset("digits_mlp"))
+    for epoch, (a, v) in enumerate(zip(train, val, strict=True)):
+        logs = {"accuracy": a, "val_accuracy": v, "loss": 1 - a, "val_loss": 1 - v}
+        record.add_epoch(EpochEnded(epoch, logs, best, 1 - val[best], None, 1))
+    return record
+
+
+def test_legend_and_marker_labels_keep_clear_of_the_curves(qtbot: QtBot) -> None:
+    panel = CurvePlotPanel("accuracyPlot", "Accuracy", "accuracy", "val_accuracy", batch_curve=False, log_toggle=False)
+    qtbot.addWidget(panel)
+    panel.resize(340, 330)
+    panel.show()
+    qtbot.wait(50)
+    rising = [0.34, 0.74, 0.86, 0.91, 0.93, 0.94, 0.96, 0.97, 0.975, 0.98]
+    record = _record(rising, [v - 0.05 for v in rising], best=9)
+    panel.show_run(record)
+    legend = panel.item.legend.boundingRect()
+    area = corner_rect(panel.view, panel.legend_corner, legend.width(), legend.height())
+    assert area is not None and hidden(area, panel._points()) == 0  # rising curves: not the top right
+    assert panel.legend_corner != (1, 0)
+    tag = panel.tags[panel.best_line]
+    assert tag.isVisible() and tag.textItem.toPlainText() == "best validation loss: epoch 10"  # says who chose it
+    box = tag.mapRectToView(tag.boundingRect())
+    (x0, x1), (y0, y1) = panel.view.viewRange()
+    assert x0 <= box.left() and box.right() <= x1 and y0 <= box.top() and box.bottom() <= y1  # never cut
+    assert not box.intersects(area) and hidden(box, panel._points()) == 0  # on no legend and no point

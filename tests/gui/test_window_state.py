@@ -186,3 +186,16 @@ def test_a_failed_run_shows_nothing_of_the_run_before(window: Any, qtbot: QtBot)
     assert not view.results.matrix.isVisibleTo(view.results)
     assert len(view.loss_panel.train.getData()[0] or []) == 0
     assert view.histograms.layer_combo.count() == 0 and view.histograms.image.image is None
+
+
+def test_empty_plots_say_what_will_come_and_the_boundary_tab_when_it_applies(window: Any, qtbot: QtBot) -> None:
+    view = window.training_view
+    assert view.loss_panel.frame.empty and "press Train" in view.loss_panel.frame.sentence.text()
+    assert view.accuracy_panel.frame.empty and view.histograms.frame.empty
+    index = view.tabs.indexOf(view.boundary)
+    assert not view.tabs.isTabEnabled(index) and "2-D points" in view.tabs.tabToolTip(index)  # digits: pictures
+    trained(window, qtbot)  # moons: 2-D points
+    assert view.tabs.isTabEnabled(index) and not view.loss_panel.frame.empty and not view.histograms.frame.empty
+    start(window, qtbot, tiny(epochs=1))
+    assert view.loss_panel.frame.empty  # a new run starts from nothing
+    wait_done(window, qtbot)

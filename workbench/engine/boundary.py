@@ -53,7 +53,7 @@ class BoundaryGrid:
         self.points = points[::step].numpy().copy()
         self.labels = y[::step].to("cpu").numpy().astype(np.int64)
 
-    def snapshot(self, model: nn.Module, epoch: int) -> BoundarySnapshot:
+    def snapshot(self, model: nn.Module, epoch: int, restored: bool = False) -> BoundarySnapshot:
         """The model's predictions over the grid, now, and what each unit of its first hidden layer answers."""
         was_training = model.training
         model.eval()
@@ -86,4 +86,5 @@ class BoundaryGrid:
             self.labels,
             neurons,
             hidden if neurons is not None else None,
+            restored,
         )

@@ -101,6 +101,7 @@ class BoundarySnapshot:
     labels: np.ndarray  # (N,) int64 their classes
     neurons: np.ndarray | None = None  # (units, rows, columns) float32: the first hidden layer's outputs
     neuron_layer: int | None = None  # the index of that layer's activation in the stack
+    restored: bool = False  # the weights of an earlier, best epoch, put back at the end of the run
 
 
 @dataclass(frozen=True)

@@ -143,5 +143,7 @@ class EventStream(Callback):
         t = self.trainer
         assert t is not None
         if self.boundary is not None and t.model is not None:  # the final weights (the best, when restored)
-            self.sink(self.boundary.snapshot(t.model, len(t.history.epoch)))
+            done = len(t.history.epoch)
+            epoch = done - 1 if t.weights_epoch is None else t.weights_epoch
+            self.sink(self.boundary.snapshot(t.model, epoch + 1, restored=epoch != done - 1))
         self.sink(run_ended(t))

@@ -80,6 +80,7 @@ class Trainer:
         self._stop_reason: StopReason | None = None
         self._stop_message = ""
         self._stop_weights: Weights | None = None
+        self.weights_epoch: int | None = None  # after a run: the epoch (from 0) whose weights the model holds
         # Run state, set by prepare() and fit().
         self.device = torch.device("cpu")
         self.first_loss: float | None = None
@@ -453,8 +454,11 @@ class Trainer:
             self._stop_weights = es.best_weights
             if es.tracker.best_epoch is not None and es.tracker.best_epoch != len(self.history.epoch) - 1:
                 restored = f" Weights restored from epoch {es.tracker.best_epoch + 1}."
+        self.weights_epoch = len(self.history.epoch) - 1
         if self._stop_weights is not None:
             self.model.load_state_dict(self._stop_weights)
+            if self.history.best_epoch is not None:  # the weights a stop keeps are always the best epoch's
+                self.weights_epoch = self.history.best_epoch
         self.history.stop_reason = reason
         self.history.message = (self._stop_message or self._default_message(reason)) + restored
         if self.learned is False and reason is not StopReason.DIVERGED:

@@ -9,7 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..engine.events import LrFinding
-from .plots.axes import grid_axes, show_grid
+from .plots.axes import show_grid
+from .theme import themed_plot
 
 SUGGESTION = "#2ca02c"
 
@@ -35,7 +36,7 @@ class LrFinderDialog(QDialog):
         )
         explain.setWordWrap(True)
         layout.addWidget(explain)
-        self.plot = pg.PlotWidget(background="w", axisItems=grid_axes())
+        self.plot = themed_plot(grid=True)
         self.plot.setObjectName("lrFinderPlot")
         item = self.plot.getPlotItem()
         show_grid(item)

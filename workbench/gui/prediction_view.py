@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.events import Prediction
 from .preview import thumbnail_grid
+from .theme import Tone, style
 
 TOP = 5
 
@@ -35,7 +36,7 @@ class PredictionDialog(QDialog):
         left.addWidget(self.picture)
         size = "×".join(str(n) for n in prediction.image.shape[1:])
         caption = QLabel(f"As the network sees it ({size})")
-        caption.setStyleSheet("color: #555;")
+        caption.setStyleSheet(style(Tone.MUTED))
         left.addWidget(caption)
         left.addStretch(1)
         layout.addLayout(left)
@@ -66,7 +67,7 @@ class PredictionDialog(QDialog):
         )
         hint = QLabel(note)
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        hint.setStyleSheet(style(Tone.MUTED))
         side.addWidget(hint, TOP + 1, 0, 1, 2)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -65,7 +65,9 @@ def saved_pictures(trainer: Trainer) -> list[Event]:
     recorder = HistogramRecorder(trainer.model)
     pictures: list[Event] = [recorder.snapshot(trainer.steps, max(done - 1, 0), gradients=False)]
     if applies(trainer.data):
-        pictures.append(BoundaryGrid(trainer.data).snapshot(trainer.model, done))
+        best = trainer.history.best_epoch  # a model file holds its best epoch's weights
+        shown = done - 1 if best is None else best
+        pictures.append(BoundaryGrid(trainer.data).snapshot(trainer.model, shown + 1, restored=shown != done - 1))
     return pictures
 
 

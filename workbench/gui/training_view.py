@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import StopReason
+from ..spec import Task
 from ..spec.datasets import dataset_label
 from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
@@ -28,6 +29,7 @@ from .plots.histogram_panel import HistogramPanel
 from .plots.results_panel import ResultsPanel
 from .run import RunController
 from .run_data import RUN_COLUMNS, RunRecord, run_row
+from .theme import banner_style
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 # run id, cells, sort keys, shown on the plots (None: the current run), summary
@@ -37,6 +39,10 @@ RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None,
 # a frame a second per plot keeps the curves live and leaves training most of the lock.
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
+BOUNDARY_OFF = (
+    "The decision boundary is drawn for 2-D points to classify (spiral, moons, circles, XOR, "
+    "Gaussian blobs): choose one of those datasets to see it."
+)
 
 
 class _RunItem(QTableWidgetItem):
@@ -57,10 +63,23 @@ class QtTrainingView(QWidget):
         self.setObjectName("trainingView")
         self.controller = controller
         self.loss_panel = CurvePlotPanel(
-            "lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=True, from_zero=True
+            "lossPlot",
+            "Loss",
+            "loss",
+            "val_loss",
+            batch_curve=True,
+            log_toggle=True,
+            from_zero=True,
+            empty="The loss of every batch and of every epoch appears here once you press Train (F5).",
         )
         self.accuracy_panel = CurvePlotPanel(
-            "accuracyPlot", "Accuracy", "accuracy", "val_accuracy", batch_curve=False, log_toggle=False
+            "accuracyPlot",
+            "Accuracy",
+            "accuracy",
+            "val_accuracy",
+            batch_curve=False,
+            log_toggle=False,
+            empty="How often the network is right, on the training and the validation data, after each epoch.",
         )
         self.histograms = HistogramPanel()
         self.boundary = BoundaryPanel()
@@ -95,9 +114,9 @@ class QtTrainingView(QWidget):
         self._build()
         controller.redraw.connect(self.refresh)
         controller.document.changed.connect(self._mark_stale)
+        controller.document.changed.connect(self._update_boundary_tab)
         self.drawn: dict[str, object] = {}
         self.drawn_at: dict[str, float] = {}
-        self.loss_panel.show_info("Press Train (F5) to watch the network learn: the curves fill in as it trains.")
         self.shown_runs: list[int] = []
 
     def _build(self) -> None:
@@ -128,6 +147,7 @@ class QtTrainingView(QWidget):
         runs_layout.addLayout(buttons)
         tabs.addTab(runs_page, "Runs")
         self.tabs = tabs
+        self._update_boundary_tab()
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.histograms)
         bottom.addWidget(tabs)
@@ -140,7 +160,7 @@ class QtTrainingView(QWidget):
         self.stale = QLabel()  # the results shown are of data the experiment no longer uses
         self.stale.setObjectName("staleResultsLabel")
         self.stale.setWordWrap(True)
-        self.stale.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 4px;")
+        self.stale.setStyleSheet(banner_style())
         self.stale.hide()
         layout.addWidget(self.stale)
         layout.addWidget(outer)
@@ -161,7 +181,6 @@ class QtTrainingView(QWidget):
         metric = record.started.metric if record.started else "accuracy"
         self.accuracy_panel.title.setText("<b>Accuracy</b>" if metric == "accuracy" else "<b>Mean absolute error</b>")
         self.accuracy_panel.train_key, self.accuracy_panel.val_key = metric, f"val_{metric}"
-        self.accuracy_panel.put_legend(bottom=metric == "accuracy")
         runs = tuple((id(r), r.visible, r.label) for r in self.controller.records)
         wanted = {
             "loss": (id(record), len(record.epochs), len(record.batch_loss), ended, runs),
@@ -180,8 +199,21 @@ class QtTrainingView(QWidget):
         if any(wanted[name] != self.drawn.get(name) for name in wanted):
             self.controller.dirty = True  # more to draw on a later tick
         self._show_status(record)
+        self._update_boundary_tab()
         self._sync_run_list()
         self.use_button.setEnabled(not self.controller.running)
+
+    @Slot()
+    def _update_boundary_tab(self) -> None:
+        """The decision-boundary tab is for 2-D points to classify; otherwise it is off, and says why."""
+        dataset, record = self.controller.document.spec.dataset, self.controller.current
+        points = dataset.input_shape() == (2,) and dataset.task_kind() is Task.CLASSIFICATION
+        applies = points or (record is not None and record.boundary is not None)
+        index = self.tabs.indexOf(self.boundary)
+        self.tabs.setTabEnabled(index, applies)
+        self.tabs.setTabToolTip(index, "" if applies else BOUNDARY_OFF)
+        if not applies and self.tabs.currentIndex() == index:
+            self.tabs.setCurrentWidget(self.results)
 
     @Slot()
     def _mark_stale(self) -> None:

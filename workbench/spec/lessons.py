@@ -21,6 +21,21 @@ MIN_EPOCHS, MAX_EPOCHS = 3, 8
 RELATIVE_RISE, GIVEN_BACK = 0.02, 0.1
 
 
+METRIC_WORDS = {
+    "loss": "training loss",
+    "accuracy": "training accuracy",
+    "mae": "training mean absolute error",
+    "val_loss": "validation loss",
+    "val_accuracy": "validation accuracy",
+    "val_mae": "validation mean absolute error",
+}
+
+
+def metric_words(key: str) -> str:
+    """What a logged metric is called in a sentence: "validation loss" for `val_loss`."""
+    return METRIC_WORDS.get(key, key.replace("_", " "))
+
+
 def chance_level(majority_rate: float) -> float:
     """The validation accuracy a classifier must beat to count as having learned."""
     return majority_rate + CHANCE_MARGIN * (1.0 - majority_rate)

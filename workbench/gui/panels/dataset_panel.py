@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -42,6 +41,7 @@ from ..forms.introspect import describe
 from ..forms.model_form import FieldChange, UnionForm
 from ..jobs import Job, JobRunner
 from ..preview import scatter_items, thumbnail_grid
+from ..theme import Tone, legend_options, style, themed_plot
 
 KIND_LABELS = {kind: dataset_label(kind) for kind in DATASET_KINDS}  # the spec names each kind once
 PREVIEW_SAMPLES = 24
@@ -172,17 +172,17 @@ class QtDatasetPanel(QWidget):
         self.message.setObjectName("datasetMessage")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setStyleSheet("color: #c62828;")
+        self.message.setStyleSheet(style(Tone.ERROR))
         self.message.hide()
         layout.addWidget(self.message)
         self.preview = QStackedWidget()
         self.preview.setObjectName("datasetPreview")
         self.thumbnails = QLabel()
         self.thumbnails.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.scatter = pg.PlotWidget(background="w")
+        self.scatter = themed_plot()
         self.scatter.setFixedHeight(240)
         self.scatter.setAspectLocked(True)
-        self.scatter.addLegend(offset=(5, 5))
+        self.scatter.addLegend(offset=(5, 5), **legend_options())
         self.preview.addWidget(self.thumbnails)
         self.preview.addWidget(self.scatter)
         layout.addWidget(self.preview)

@@ -23,6 +23,7 @@ from ...spec.layers import Layer
 from ...spec.peek import DataProblem
 from ..document import ExperimentDocument
 from ..forms.model_form import FieldChange, ModelForm
+from ..theme import Tone, style
 
 ERROR_BRUSH = QBrush(QColor("#c62828"))
 ERROR_BACKGROUND = QBrush(QColor("#fdecea"))
@@ -121,12 +122,12 @@ class QtLayerEditor(QWidget):
         self.error_label = QLabel()
         self.error_label.setObjectName("layerErrorLabel")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(style(Tone.ERROR))
         layout.addWidget(self.error_label)
         self.advice_label = QLabel()
         self.advice_label.setObjectName("layerAdviceLabel")
         self.advice_label.setWordWrap(True)
-        self.advice_label.setStyleSheet("color: #8a5a00;")
+        self.advice_label.setStyleSheet(style(Tone.ADVICE))
         self.advice_label.hide()
         layout.addWidget(self.advice_label)
         self.total_label = QLabel()
@@ -140,7 +141,7 @@ class QtLayerEditor(QWidget):
         layout.addLayout(self.form_holder)
         self.inferred_label = QLabel()
         self.inferred_label.setObjectName("inferredLabel")
-        self.inferred_label.setStyleSheet("color: #555;")
+        self.inferred_label.setStyleSheet(style(Tone.MUTED))
         layout.addWidget(self.inferred_label)
         self.list.command.connect(self._key_command)
 

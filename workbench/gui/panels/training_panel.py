@@ -14,6 +14,7 @@ from ..document import ExperimentDocument
 from ..forms.editors import ChoiceEditor, FieldEditor
 from ..forms.introspect import FieldDesc
 from ..forms.model_form import FieldChange, ModelForm
+from ..theme import Tone, style, themed_plot
 
 DEVICE_LABELS = {"auto": "Auto (GPU when there is one)", "cpu": "CPU", "mps": "Apple GPU (mps)"}
 
@@ -58,13 +59,13 @@ class QtTrainingPanel(QWidget):
         )
         self.find_lr_button.clicked.connect(self.find_lr_requested)
         caption = QLabel("Learning rate per epoch")
-        caption.setStyleSheet("color: #555;")
+        caption.setStyleSheet(style(Tone.MUTED))
         row = QHBoxLayout()  # the schedule's caption and the finder share a line: the panel fits the window
         row.addWidget(caption)
         row.addStretch(1)
         row.addWidget(self.find_lr_button)
         layout.addLayout(row)
-        self.lr_plot = pg.PlotWidget(background="w")
+        self.lr_plot = themed_plot()
         self.lr_plot.setObjectName("lrSchedulePlot")
         self.lr_plot.setFixedHeight(110)
         self.lr_plot.setMouseEnabled(False, False)

@@ -26,7 +26,7 @@ class OpaqueGridAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no typ
     lines never cover them.
     """
 
-    def __init__(self, orientation: str, background: str = "w", **kwargs: Any) -> None:
+    def __init__(self, orientation: str, background: str | QColor = "w", **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
         self.background = pg.mkColor(background)
 
@@ -41,7 +41,7 @@ class OpaqueGridAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no typ
         super().drawPicture(p, axisSpec, solid, textSpecs)
 
 
-def grid_axes(background: str = "w") -> dict[str, OpaqueGridAxis]:
+def grid_axes(background: str | QColor = "w") -> dict[str, OpaqueGridAxis]:
     """Left and bottom axes for `pg.PlotWidget(axisItems=...)`."""
     return {side: OpaqueGridAxis(side, background) for side in ("left", "bottom")}
 

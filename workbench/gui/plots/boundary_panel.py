@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ...engine.events import BoundarySnapshot
 from ..preview import PALETTE, scatter_items, thumbnail_grid
 from ..run_data import RunRecord
+from ..theme import legend_options, themed_plot
 from .axes import settle_view
 
 EMPTY_TEXT = (
@@ -57,14 +58,14 @@ class BoundaryPanel(QWidget):
         self.caption.setObjectName("boundaryCaption")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = themed_plot()
         self.plot.setObjectName("boundaryPlot")
         self.plot.setAccessibleName("Decision boundary")
         self.item: Any = self.plot.getPlotItem()
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.item.addItem(self.image)
-        self.item.addLegend(offset=(-5, 5))
+        self.item.addLegend(offset=(-5, 5), **legend_options())
         layout.addWidget(self.plot, 1)
         self.neuron_caption = QLabel()
         self.neuron_caption.setWordWrap(True)
@@ -96,8 +97,13 @@ class BoundaryPanel(QWidget):
         if snapshot.points is not self.points:
             self._show_points(snapshot, names or tuple(f"class {k}" for k in range(n_classes)))
             self.item.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        weights = (
+            f"with the weights of epoch {snapshot.epoch} (restored: the best)"
+            if snapshot.restored
+            else f"after epoch {snapshot.epoch}"
+        )
         self.caption.setText(
-            f"What the network answers over the plane after epoch {snapshot.epoch}: "
+            f"What the network answers over the plane {weights}: "
             "each colour is a class, paler where it is unsure. Dots: the training points."
         )
         self._show_neurons(snapshot)

@@ -10,9 +10,12 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import StopReason
-from ...spec.lessons import overfitting_span
+from ...spec.lessons import metric_words, overfitting_span
 from ..run_data import RunRecord, elide
-from .axes import grid_axes, settle_view, show_grid
+from ..theme import legend_options, themed_plot
+from .axes import settle_view, show_grid
+from .placeholder import PlotOrSentence
+from .tags import LEGEND_OFFSET_PX, Corner, best_corner, corner_rect, make_tag, place
 
 TRAIN = "#1f77b4"
 VAL = "#ff7f0e"
@@ -56,6 +59,7 @@ class CurvePlotPanel(QWidget):
         batch_curve: bool,
         log_toggle: bool,
         from_zero: bool = False,
+        empty: str = "",
     ) -> None:
         super().__init__()
         # A loss is never negative: its axis starts at zero (except on a log scale), which also keeps
@@ -75,18 +79,19 @@ class CurvePlotPanel(QWidget):
             self.log_box.toggled.connect(self.set_log)
             header.addWidget(self.log_box)
         layout.addLayout(header)
-        self.plot = pg.PlotWidget(background="w", axisItems=grid_axes("w"))
+        self.plot = themed_plot(grid=True)
         self.plot.setObjectName(name)
         self.plot.setAccessibleName(title)
         self.item: Any = self.plot.getPlotItem()
         show_grid(self.item)
         self.item.setLabel("bottom", "epoch")
         self.item.setClipToView(True)
-        self.item.addLegend(offset=(-10, 10))
+        self.item.addLegend(offset=(-10, 10), **legend_options())
         for side in ("left", "bottom"):
             # Axes are painted by Python code; cached as pixmaps they repaint only when they change.
             self.item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        layout.addWidget(self.plot, 1)
+        self.frame = PlotOrSentence(self.plot, empty)
+        layout.addWidget(self.frame, 1)
         self.info = QLabel()
         self.info.setObjectName(f"{name}Info")
         self.info.setWordWrap(True)
@@ -102,7 +107,8 @@ class CurvePlotPanel(QWidget):
         self.view.disableAutoRange()
         self.user_zoomed = False
         self.view.sigRangeChangedManually.connect(self._zoomed)
-        self.legend_bottom: bool | None = None
+        self.view.sigRangeChangedManually.connect(self.place_tags)
+        self.legend_corner: Corner = (1, 0)  # top right, until the curves say otherwise
 
     def _make_items(self, batch_curve: bool) -> None:
         item = self.item
@@ -122,27 +128,22 @@ class CurvePlotPanel(QWidget):
         self.region_key = pg.BarGraphItem(x=[], height=[], width=1, brush=pg.mkBrush(214, 39, 40, 60), pen=None)
         self.region_key.visibleChanged.connect(self._region_toggled)
         self.region_span: tuple[float, float] | None = None
-        self.best_line = pg.InfiniteLine(
-            angle=90,
-            pen=_pen(BEST, 1.5, dash=True),
-            label="best",
-            labelOpts={"position": 0.06, "color": BEST, "anchors": [(1, 1), (1, 1)]},
-        )
-        self.stop_line = pg.InfiniteLine(
-            angle=90,
-            pen=_pen(STOP, 1.5),
-            label="early stop",
-            labelOpts={"position": 0.16, "color": STOP, "anchors": [(1, 1), (1, 1)]},
-        )
-        self.continue_line = pg.InfiniteLine(
-            angle=90,
-            pen=_pen(CONTINUED, 1.2, dash=True),
-            label="continued",
-            labelOpts={"position": 0.26, "color": CONTINUED, "anchors": [(1, 1), (1, 1)]},
-        )
+        self.best_line = pg.InfiniteLine(angle=90, pen=_pen(BEST, 1.5, dash=True))
+        self.stop_line = pg.InfiniteLine(angle=90, pen=_pen(STOP, 1.5))
+        self.continue_line = pg.InfiniteLine(angle=90, pen=_pen(CONTINUED, 1.2, dash=True))
         for extra in (self.region, self.best_line, self.stop_line, self.continue_line):
             extra.hide()
             item.addItem(extra, ignoreBounds=True)
+        # Their labels: boxes placed where they cover no curve and no legend (see tags.py).
+        self.tags = {
+            line: make_tag(colour)
+            for line, colour in ((self.best_line, BEST), (self.stop_line, STOP), (self.continue_line, CONTINUED))
+        }
+        for tag in self.tags.values():
+            tag.hide()
+            item.addItem(tag, ignoreBounds=True)
+        self.view_box: Any = item.getViewBox()
+        self.view_box.sigResized.connect(self.place_tags)
         # Items whose look rarely changes are kept as pixmaps: Qt repaints them without Python.
         cached = [self.region, self.best_line, self.stop_line, self.continue_line, item.legend]
         for extra in cached:
@@ -175,19 +176,6 @@ class CurvePlotPanel(QWidget):
         needed = self.info.heightForWidth(max(self.info.width(), 200))
         if needed > self.info.height():
             self.info.setFixedHeight(needed)
-
-    def put_legend(self, bottom: bool) -> None:
-        """Keep the legend in the corner the curves leave free: top right for falling values (loss),
-        bottom right for rising ones (accuracy)."""
-        legend = self.item.legend
-        if legend is not None and self.legend_bottom != bottom:
-            self.legend_bottom = bottom
-            corner = (1, 1) if bottom else (1, 0)
-            legend.anchor(itemPos=corner, parentPos=corner, offset=(-10, -10 if bottom else 10))
-            # The marker lines' labels go to the other end of the lines: the stop line is at the
-            # right edge, where the legend is.
-            for line, height in ((self.best_line, 0.06), (self.stop_line, 0.16), (self.continue_line, 0.26)):
-                line.label.setPosition(1.0 - height if bottom else height)
 
     @Slot(bool)
     def set_log(self, on: bool) -> None:
@@ -232,24 +220,84 @@ class CurvePlotPanel(QWidget):
         """Draw the current run: curves, best epoch, overfitting span and stop marker."""
         x, train = record.series(self.train_key)
         xv, val = record.series(self.val_key)
+        self.frame.show_plot(bool(len(x) or len(record.batch_loss)))
         self.train.setData(x, train)
         self.val.setData(xv, val)
         if self.batch is not None:
             self.batch.setData(record.batch_x.view(), record.batch_loss.view())
-        best = record.best_epoch
-        self.best_line.setVisible(best is not None)
-        if best is not None:
-            self.best_line.setValue(best)
-            value = self._value_at(record, self.val_key if len(val) else self.train_key, best)
-            self.best_line.label.setFormat(f"best: epoch {best}" + (f" ({value:.4g})" if value is not None else ""))
+        self._show_best(record, len(val) > 0)
         self._show_region(record)
         self._show_stop(record)
-        self.continue_line.setVisible(bool(record.continued_at))
-        if record.continued_at:
-            self.continue_line.setValue(record.continued_at[-1])
+        self._mark(self.continue_line, record.continued_at[-1] if record.continued_at else None, "continued")
         batch = [record.batch_loss.view()] if self.batch is not None else []
         self._fit(record, [train, val, *batch])
         settle_view(self.view)
+        self.place_tags()
+
+    def _mark(self, line: Any, epoch: float | None, text: str) -> None:
+        """Show a marker line at `epoch` with its label, or hide both."""
+        tag = self.tags[line]
+        line.setVisible(epoch is not None)
+        tag.setVisible(epoch is not None)
+        if epoch is not None:
+            line.setValue(epoch)
+            if tag.textItem.toPlainText() != text:
+                tag.setText(text)
+
+    def _show_best(self, record: RunRecord, has_val: bool) -> None:
+        """The best epoch's line; the plot of another metric says which metric chose it."""
+        best = record.best_epoch
+        if best is None:
+            self._mark(self.best_line, None, "")
+            return
+        monitor = record.started.monitor if record.started else "val_loss"
+        key = self.val_key if has_val else self.train_key
+        value = self._value_at(record, key, best)
+        if key == monitor:
+            text = f"best: epoch {best}" + (f" ({value:.4g})" if value is not None else "")
+        else:
+            text = f"best {metric_words(monitor)}: epoch {best}"
+        self._mark(self.best_line, best, text)
+
+    @Slot()
+    def place_tags(self) -> None:
+        """Move the legend to the corner that hides the least of the curves, then the marker
+        labels to where they cover no curve, no legend and no other label."""
+        points = self._points()
+        legend = self.item.legend
+        obstacles = []
+        if legend is not None and legend.isVisible() and legend.items:
+            size = legend.boundingRect()
+            corner = best_corner(self.view, size.width(), size.height(), points, self.legend_corner)
+            if corner != self.legend_corner:
+                self.legend_corner = corner
+                offset = (
+                    -LEGEND_OFFSET_PX if corner[0] else LEGEND_OFFSET_PX,
+                    -LEGEND_OFFSET_PX if corner[1] else LEGEND_OFFSET_PX,
+                )
+                legend.anchor(itemPos=corner, parentPos=corner, offset=offset)
+            rect = corner_rect(self.view, corner, size.width(), size.height())
+            obstacles += [rect] if rect is not None else []
+        lines = [
+            (self.tags[line], float(line.value())) for line in (self.best_line, self.stop_line, self.continue_line)
+        ]
+        if any(tag.isVisible() for tag, _ in lines):
+            place(self.view, lines, obstacles, points)
+
+    def _points(self) -> np.ndarray:
+        """The current curves' points in view coordinates, each epoch point counted five times:
+        the faint per-batch loss (thinned) matters less than the epoch curves."""
+        parts = []
+        for curve, weight in ((self.train, 5), (self.val, 5), (self.batch, 1)):
+            if curve is None:
+                continue
+            x, y = curve.getData()
+            if x is None or not len(x):
+                continue
+            step = max(1, len(x) // 2000)
+            parts += [np.column_stack([x[::step], y[::step]])] * weight
+        points = np.concatenate(parts) if parts else np.zeros((0, 2))
+        return points[np.isfinite(points).all(axis=1)]
 
     def _value_at(self, record: RunRecord, key: str, epoch: int) -> float | None:
         values = record.logs.get(key, [])
@@ -276,9 +324,7 @@ class CurvePlotPanel(QWidget):
     def _show_stop(self, record: RunRecord) -> None:
         ended = record.ended
         stopped = ended is not None and ended.reason is StopReason.EARLY_STOPPED
-        self.stop_line.setVisible(stopped)
-        if stopped and ended is not None:
-            self.stop_line.setValue(ended.epochs_done)
+        self._mark(self.stop_line, ended.epochs_done if stopped and ended is not None else None, "early stop")
 
     def set_overlays(self, records: list[RunRecord]) -> None:
         """Previous runs as faint, dashed curves labelled by what differs; hidden ones removed."""
@@ -305,16 +351,18 @@ class CurvePlotPanel(QWidget):
             train_curve, val_curve = self.overlays[key]
             train_curve.setData(*record.series(self.train_key))
             val_curve.setData(*record.series(self.val_key))
+        self.place_tags()  # the legend may have grown or shrunk
 
     def clear_run(self) -> None:
         """Empty the current run's curves (a new run starts)."""
         for curve in (self.train, self.val, self.batch):
             if curve is not None:
                 curve.setData([], [])
-        for extra in (self.region, self.best_line, self.stop_line, self.continue_line):
+        for extra in (self.region, self.best_line, self.stop_line, self.continue_line, *self.tags.values()):
             extra.hide()
         if self.region_span is not None and self.item.legend is not None:
             self.item.legend.removeItem(self.region_key)
         self.region_span = None
+        self.frame.show_plot(False)
         self.show_info("")
         self.user_zoomed = False

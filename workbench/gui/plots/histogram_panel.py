@@ -11,7 +11,14 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 
 from ...engine.events import HistogramSnapshot, LayerHistogram
 from ..run_data import RunRecord
+from ..theme import themed_plot
 from .axes import settle_view
+from .placeholder import PlotOrSentence
+
+EMPTY_TEXT = (
+    "How the weights of each layer are spread, and how that spread changes as the network learns, "
+    "appears here once training starts."
+)
 
 BINS = 60
 
@@ -51,15 +58,19 @@ class HistogramPanel(QWidget):
         self.gradients.toggled.connect(self._changed)
         header.addWidget(self.gradients)
         layout.addLayout(header)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = themed_plot()
         self.plot.setObjectName("histogramPlot")
         self.plot.setAccessibleName("Weight histogram")
         self.current: Any = self.plot.plot(
             [], [], stepMode="center", fillLevel=0, brush=(31, 119, 180, 120), pen=pg.mkPen("#1f77b4")
         )
         self.plot.getPlotItem().setLabel("left", "count")
-        layout.addWidget(self.plot, 1)
-        self.history_plot = pg.PlotWidget(background="w")
+        pair = QWidget()
+        pair.setObjectName("histogramPlots")
+        plots = QVBoxLayout(pair)
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.addWidget(self.plot, 1)
+        self.history_plot = themed_plot()
         self.history_plot.setObjectName("histogramHistory")
         self.image = pg.ImageItem()
         self.image.setColorMap(pg.colormap.get("viridis"))
@@ -69,7 +80,9 @@ class HistogramPanel(QWidget):
         self.history_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.history_plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
-        layout.addWidget(self.history_plot, 1)
+        plots.addWidget(self.history_plot, 1)
+        self.frame = PlotOrSentence(pair, EMPTY_TEXT)
+        layout.addWidget(self.frame, 1)
         self.record: RunRecord | None = None
         self.shown = (-1, -1, False, "")
 
@@ -81,6 +94,7 @@ class HistogramPanel(QWidget):
             self.record = record
             return
         self.record = record
+        self.frame.show_plot(True)
         names = [h.layer for h in record.histograms[-1].layers]
         if [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())] != names:
             self.layer_combo.blockSignals(True)
@@ -100,6 +114,7 @@ class HistogramPanel(QWidget):
         self.current.setData([], [])
         self.image.clear()
         self.shown = (-1, -1, False, "")
+        self.frame.show_plot(False)
 
     @Slot()
     def _changed(self) -> None:

@@ -1,0 +1,86 @@
+"""Colours from the desktop's palette, for plots and for the window's coloured sentences.
+
+A student with a dark desktop gets dark plots with light axes and text; the sentence colours
+(errors red, tips amber, notes blue) pick a shade that reads on the palette's background.
+Every plot is made by `themed_plot`, every coloured caption by `style`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from .plots.axes import grid_axes
+
+
+class Tone(Enum):
+    """What a coloured sentence says: (shade on a light background, shade on a dark one)."""
+
+    ERROR = ("#c62828", "#ef9a9a")
+    ADVICE = ("#8a5a00", "#ffcc80")
+    NOTE = ("#1f5fa8", "#90caf9")
+    GOOD = ("#2e7d32", "#a5d6a7")
+    MUTED = ("", "")  # the palette's own placeholder-text colour
+
+
+def _palette() -> QPalette:
+    app = QApplication.instance()
+    return app.palette() if isinstance(app, QApplication) else QPalette()
+
+
+def background() -> QColor:
+    """The colour text fields and plots are drawn on."""
+    return _palette().color(QPalette.ColorRole.Base)
+
+
+def foreground() -> QColor:
+    """Text and axis colour on that background."""
+    return _palette().color(QPalette.ColorRole.Text)
+
+
+def is_dark() -> bool:
+    """True on a dark palette."""
+    return background().lightness() < 128
+
+
+def colour(tone: Tone) -> QColor:
+    """The shade of `tone` that reads on this palette."""
+    if tone is Tone.MUTED:
+        return _palette().color(QPalette.ColorRole.PlaceholderText)
+    return QColor(tone.value[1] if is_dark() else tone.value[0])
+
+
+def style(tone: Tone) -> str:
+    """A style sheet colouring a label's text in `tone`."""
+    return f"color: {colour(tone).name()};"
+
+
+def banner_style() -> str:
+    """A pale band (light palette) or a dim one (dark palette) for a sentence across the plots."""
+    back, text = ("#4a3c00", "#ffe9a6") if is_dark() else ("#fff3cd", "#5c4400")
+    return f"background: {back}; color: {text}; padding: 4px;"
+
+
+def themed_plot(grid: bool = False, **kwargs: Any) -> pg.PlotWidget:
+    """A pyqtgraph plot on the palette's background, with axes and labels in its text colour."""
+    back, fore = background(), foreground()
+    axes = {"axisItems": grid_axes(back)} if grid else {}
+    plot = pg.PlotWidget(background=back, **axes, **kwargs)
+    item = plot.getPlotItem()
+    for side in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(side)
+        axis.setPen(pg.mkPen(fore))
+        axis.setTextPen(pg.mkPen(fore))
+    return plot
+
+
+def legend_options() -> dict[str, Any]:
+    """A legend on a box of the background colour: readable over curves and shading, which still
+    show faintly through it where a legend cannot avoid them."""
+    back = background()
+    back.setAlpha(200)
+    return {"brush": pg.mkBrush(back), "pen": pg.mkPen(colour(Tone.MUTED)), "labelTextColor": foreground()}
