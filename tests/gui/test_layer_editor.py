@@ -32,10 +32,10 @@ def rows(editor: QtLayerEditor) -> list[list[str]]:
 
 def test_rows_show_layers_shapes_and_counts(editor: QtLayerEditor) -> None:
     assert rows(editor) == [
-        ["0", "Flatten()", "(64,)", "0"],
-        ["1", "Linear(64)", "(64,)", "4,160"],
-        ["2", "ReLU()", "(64,)", "0"],
-        ["3", "Linear(10)", "(10,)", "650"],
+        ["1", "Flatten()", "(64,)", "0"],
+        ["2", "Linear(64)", "(64,)", "4,160"],
+        ["3", "ReLU()", "(64,)", "0"],
+        ["4", "Linear(10)", "(10,)", "650"],
     ]
     assert "4,810" in editor.findChild(object, "paramCountLabel").text()
 
@@ -117,7 +117,7 @@ def test_form_edits_the_layer_and_merges_undo(editor: QtLayerEditor) -> None:
     spin.setValue(128)
     assert editor.document.spec.network.layers[1].out_features == 128  # type: ignore[union-attr]
     assert editor.document.undo_stack.count() == before + 1  # one undo step for one field
-    assert rows(editor)[1] == ["1", "Linear(128)", "(128,)", "8,320"]
+    assert rows(editor)[1] == ["2", "Linear(128)", "(128,)", "8,320"]
     assert "in_features = 64" in editor.inferred_label.text()
     editor.document.undo_stack.undo()
     assert editor.document.spec.network.layers[1].out_features == 64  # type: ignore[union-attr]
@@ -130,7 +130,7 @@ def test_invalid_stack_marks_the_row(editor: QtLayerEditor) -> None:
     item = editor.list.topLevelItem(0)
     assert item.text(2) == "⚠ does not fit" and "add Flatten before it" in item.toolTip(1)
     assert item.foreground(1).color().name() == "#c62828"
-    assert editor.error_label.text().startswith("network.layers[0] (Linear): needs a flat input")
+    assert editor.error_label.text().startswith("Layer 1 (Linear) needs a flat input")
 
 
 def test_renders_when_the_document_changes(editor: QtLayerEditor) -> None:

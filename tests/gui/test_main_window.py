@@ -60,7 +60,7 @@ def test_edits_mark_the_title_and_invalid_stack_disables_train(window: Any) -> N
     window.layer_editor.remove_selected()
     assert window.isWindowModified()
     assert not window.train_button.isEnabled()
-    assert "network.layers[0] (Linear): needs a flat input" in window.train_button.toolTip()
+    assert "Layer 1 (Linear) needs a flat input" in window.train_button.toolTip()
     window.document.undo_stack.undo()
     assert window.train_button.isEnabled() and not window.isWindowModified()
 
@@ -115,4 +115,4 @@ def test_quitting_with_unsaved_changes_asks(qtbot: QtBot) -> None:
 def test_new_gives_an_empty_stack(window: Any) -> None:
     window.new()
     assert window.document.spec.network.layers == [] and window.document.path is None
-    assert not window.train_button.isEnabled() and "network.layers: is empty" in window.train_button.toolTip()
+    assert not window.train_button.isEnabled() and "The layer stack is empty" in window.train_button.toolTip()

@@ -21,9 +21,7 @@ RUNS: dict[str, dict[str, Any]] = json.loads((Path(__file__).parent / "data" / "
 
 def span(run: dict[str, Any], upto: int | None = None) -> tuple[int, int] | None:
     end = upto if upto is not None else len(run["val_loss"])
-    return overfitting_span(
-        run["loss"][:end], run["val_loss"][:end], run["val_accuracy"][:end], run["majority_rate"]
-    )
+    return overfitting_span(run["loss"][:end], run["val_loss"][:end], run["val_accuracy"][:end], run["majority_rate"])
 
 
 def live(run: dict[str, Any]) -> list[tuple[int, int] | None]:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..spec import EarlyStoppingSpec
+from ..spec.lessons import metric_words
 from .early_stopping import Improvement, resolve_mode
 from .events import HistogramSnapshot, Progress, StopReason, TestResult
 
@@ -118,7 +119,9 @@ class EarlyStopping(Callback):
         if self.tracker.wait < self.patience:
             return
         best = self.tracker.best_epoch
-        sentence = f"Stopped at epoch {epoch + 1}: {self.monitor} did not improve for {self.patience} epochs"
+        sentence = (
+            f"Stopped at epoch {epoch + 1}: {metric_words(self.monitor)} did not improve for {self.patience} epochs"
+        )
         restore = self.best_weights if self.restore_best_weights else None
         if restore is not None and best is not None:
             sentence += f"; weights restored from epoch {best + 1}."

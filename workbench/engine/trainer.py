@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..spec import ExperimentSpec, SpecError, Task
-from ..spec.lessons import learned
+from ..spec.lessons import learned, metric_words
 from .builder import build_network
 from .callbacks import Callback, CallbackList, EarlyStopping, Logs
 from .data import DataError, RawData, load_raw
@@ -495,7 +495,7 @@ class Trainer:
         planned = self.history.epochs_planned
         best = self.history.best_epoch
         best_text = (
-            f"best {self.history.monitor} {self.history.best_value:.4g} at epoch {best + 1}"
+            f"best {metric_words(self.history.monitor)} {self.history.best_value:.4g} at epoch {best + 1}"
             if best is not None and self.history.best_value is not None
             else "no epoch finished"
         )

@@ -326,7 +326,7 @@ class QtMainWindow(QMainWindow):
 
     def train_blocker(self) -> str:
         """Why Train cannot start now (settings, data, the learning-rate finder, the engine); "" if it can."""
-        problems = [str(p) for p in self.document.problems()]
+        problems = [p.in_words(self.document.spec) for p in self.document.problems()]
         if problems:
             return "\n".join(problems)
         if self.engine_state:

@@ -11,6 +11,7 @@ from ..engine.history import History
 from ..engine.stream import EpochEnded, RunEnded, RunStarted
 from ..spec import ExperimentSpec
 from ..spec.changes import describe_changes
+from ..spec.lessons import metric_words
 
 MAX_SNAPSHOTS = 2000
 LEGEND_CHARS = 40  # a legend entry's label, at most
@@ -175,7 +176,7 @@ def run_summary(record: RunRecord) -> str:
     ended, best = record.ended, record.best_epoch
     monitor = record.started.monitor if record.started else "val_loss"
     if best is not None and ended.best_value is not None:
-        parts.append(f"best {monitor} {ended.best_value:.4g} at epoch {best}")
+        parts.append(f"best {metric_words(monitor)} {ended.best_value:.4g} at epoch {best}")
     test = ended.test
     if test is not None:
         parts.append(f"test accuracy {test.accuracy:.1%}" if test.accuracy is not None else f"test MAE {test.mae:.4g}")

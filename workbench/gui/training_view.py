@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ..engine.events import StopReason
 from ..spec import Task
 from ..spec.datasets import dataset_label
+from ..spec.lessons import metric_words
 from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
 from .plots.curves import CurvePlotPanel
@@ -100,7 +101,7 @@ class QtTrainingView(QWidget):
             QHeaderView.ResizeMode.ResizeToContents
         )  # rows grow as text wraps
         for column, tip in (
-            (1, "The best value of the monitored metric (val_loss unless set), and its epoch"),
+            (1, "The best value of the metric early stopping watches (validation loss unless set), and its epoch"),
             (3, "What differs from the current settings"),
         ):
             header = self.runs.horizontalHeaderItem(column)
@@ -259,7 +260,7 @@ class QtTrainingView(QWidget):
         last = record.last_epoch
         if last is not None and last.patience_left is not None and last.best_epoch is not None:
             monitor = record.started.monitor if record.started else "val_loss"
-            best = f"best {monitor} {last.best_value:.4g} at epoch {last.best_epoch + 1}"
+            best = f"best {metric_words(monitor)} {last.best_value:.4g} at epoch {last.best_epoch + 1}"
             self.loss_panel.show_info(f"Early stopping: {last.patience_left} epochs of patience left ({best})")
 
     def _sync_run_list(self) -> None:

@@ -23,6 +23,17 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
 
+    def in_words(self, experiment: Any = None) -> str:
+        """The problem as the window says it: `Layer 4 (Linear): ...`, `Learning rate: must be > 0`."""
+        from .places import place_words  # the places know the models, which know this module
+
+        if not self.path:
+            return self.message
+        place = place_words(self.path, experiment)
+        # "The layer stack is empty", "Learning rate must be > 0": a verb reads on from the place.
+        joiner = " " if self.message.startswith(("is ", "must ", "needs ", "outputs ")) else ": "
+        return f"{place}{joiner}{self.message}"
+
 
 class SpecError(ValueError):
     """A document that is not a valid experiment; `problems` lists every fault found."""

@@ -39,8 +39,13 @@ class LayerInfo:
 
     @property
     def location(self) -> str:
-        """`network.layers[3] (Conv2d)`: how messages name this layer."""
+        """`network.layers[3] (Conv2d)`: how files and the command line name this layer."""
         return f"network.layers[{self.index}] ({self.layer.type})"
+
+    @property
+    def words(self) -> str:
+        """`Layer 4 (Conv2d)`: how the window names it, counting from 1 as the layer list does."""
+        return f"Layer {self.index + 1} ({self.layer.type})"
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,12 @@ class NetworkAnalysis:
             if row.error is not None:
                 return f"{row.location}: {row.error}"
         return None
+
+    @property
+    def error_words(self) -> str | None:
+        """The first shape error as the window says it (`Layer 6 (Linear): ...`), or None."""
+        row = next((row for row in self.rows if row.error is not None), None)
+        return None if row is None else f"{row.words} {row.error}"
 
     @property
     def error_index(self) -> int | None:

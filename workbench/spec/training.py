@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from .fields import STRICT, ui
+from .lessons import METRIC_WORDS
 
 _LR_HELP = "How big a step the optimizer takes; too high diverges, too low crawls."
 _WD_HELP = "L2 penalty: pulls every weight a little towards zero at each step."
@@ -253,7 +254,10 @@ class EarlyStoppingSpec(BaseModel):
         "val_loss",
         title="Monitor",
         description="The validation metric to watch.",
-        json_schema_extra=ui(enabled_when=("enabled", True)),
+        json_schema_extra=ui(
+            enabled_when=("enabled", True),
+            choice_labels={key: METRIC_WORDS[key] for key in ("val_loss", "val_accuracy", "val_mae")},
+        ),
     )
     mode: Literal["auto", "min", "max"] = Field(
         "auto",

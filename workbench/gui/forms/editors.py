@@ -187,8 +187,9 @@ class ChoiceEditor(FieldEditor):
     def __init__(self, desc: FieldDesc, labels: dict[Any, str] | None = None) -> None:
         super().__init__(desc)
         self.combo = QComboBox()
+        named = {**desc.choice_labels, **(labels or {})}
         for choice in desc.choices:
-            text = (labels or {}).get(choice) or str(getattr(choice, "value", choice)).replace("_", " ")
+            text = named.get(choice) or str(getattr(choice, "value", choice)).replace("_", " ")
             self.combo.addItem(text, choice)
         self._add(self.combo)
         self.combo.currentIndexChanged.connect(self._commit)

@@ -39,6 +39,7 @@ class FieldDesc:
     enabled_when: tuple[str, Any] | None = None
     needs: str | None = None  # a switch that only acts while this other field is non-zero
     first: float | None = None  # a log-scale field's first step up from 0
+    choice_labels: dict[Any, str] = field(default_factory=dict)  # what each choice is called
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -79,6 +80,10 @@ def tag_of(cls: type[BaseModel]) -> tuple[str, str]:
     raise TypeError(f"{cls.__name__} has no tag field")
 
 
+def _labels(value: object) -> dict[Any, str]:
+    return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def describe(name: str, info: FieldInfo) -> FieldDesc:
     """The form description of one field, from its annotation, constraints and extra metadata."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
@@ -93,6 +98,7 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
         "enabled_when": tuple(extra["enabled_when"]) if "enabled_when" in extra else None,  # type: ignore[arg-type]
         "needs": extra.get("needs"),
         "first": extra.get("first"),
+        "choice_labels": _labels(extra.get("choice_labels")),
     }
     annotation, optional = _strip_optional(info.annotation)
     common["optional"] = optional

@@ -359,7 +359,8 @@ class QtDatasetPanel(QWidget):
         self.loading_key = ""
         self.busy.hide()
         self.shown_key = ""
-        text = str(error) if hasattr(error, "problem") else f"Could not load the data: {error}"  # DataError
+        problem = getattr(error, "problem", None)  # a DataError names its field
+        text = problem.in_words(self.document.spec) if problem is not None else f"Could not load the data: {error}"
         if isinstance(self.document.spec.dataset, Downloadable):
             text += "\n" + OFFLINE_HINT
         self.message.setText(text)

@@ -197,12 +197,12 @@ class QtLayerEditor(QWidget):
             self.analysis = spec.network.analyze(spec.data_shape(self.document.base_dir).input_shape)
             data_error = ""
         except DataProblem as exc:
-            self.analysis, data_error = None, f"Shapes need the data: {exc.problem}"
+            self.analysis, data_error = None, f"Shapes need the data: {exc.problem.in_words(spec)}"
         self.list.blockSignals(True)
         self.list.clear()
         rows = {row.index: row for row in self.analysis.rows} if self.analysis else {}
         for i, layer in enumerate(layers):
-            item = QTreeWidgetItem([str(i), layer.summary(), "", ""])
+            item = QTreeWidgetItem([str(i + 1), layer.summary(), "", ""])
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
             item.setToolTip(1, type(layer).doc)
             row = rows.get(i)
@@ -231,7 +231,7 @@ class QtLayerEditor(QWidget):
             self.error_label.setText(data_error)
             self.total_label.setText("")
             return
-        self.error_label.setText(analysis.error or "")
+        self.error_label.setText(analysis.error_words or "")
         self.error_label.setVisible(bool(analysis.error))
         out = format_shape(analysis.output_shape) if analysis.output_shape is not None else "—"
         self.total_label.setText(
@@ -268,7 +268,7 @@ class QtLayerEditor(QWidget):
             self.inferred_label.setText("")
             return
         layer = self.document.spec.network.layers[index]
-        self.form_title.setText(f"<b>layers[{index}] {layer.type}</b>: {type(layer).doc}")
+        self.form_title.setText(f"<b>Layer {index + 1}: {layer.type}</b> · {type(layer).doc}")
         self.form = ModelForm(type(layer), layer)
         self.form.setObjectName("layerForm")
         self.form.edited.connect(lambda new, change, i=index: self.replace(i, new, change))

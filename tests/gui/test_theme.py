@@ -1,0 +1,58 @@
+"""Plots and coloured sentences follow the desktop's palette: a dark desktop gets dark plots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from workbench.gui import theme
+from workbench.gui.document import ExperimentDocument
+from workbench.gui.panels.layer_editor import QtLayerEditor
+from workbench.gui.plots.curves import CurvePlotPanel
+from workbench.spec import load_preset
+
+DARK_BASE, DARK_TEXT, DARK_MUTED = "#1e1e1e", "#e6e6e6", "#8c8c8c"
+
+
+@pytest.fixture
+def dark() -> Iterator[None]:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    palette = QPalette(before)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):
+        palette.setColor(group, QPalette.ColorRole.Base, QColor(DARK_BASE))
+        palette.setColor(group, QPalette.ColorRole.Text, QColor(DARK_TEXT))
+        palette.setColor(group, QPalette.ColorRole.PlaceholderText, QColor(DARK_MUTED))
+    app.setPalette(palette)
+    yield
+    app.setPalette(before)
+
+
+def test_plots_take_the_palettes_colours(dark: None, qtbot: QtBot) -> None:
+    panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=False)
+    qtbot.addWidget(panel)
+    assert theme.is_dark()
+    assert panel.plot.backgroundBrush().color().name() == DARK_BASE
+    axis = panel.item.getAxis("left")
+    assert axis.pen().color().name() == DARK_TEXT and axis.textPen().color().name() == DARK_TEXT
+    legend_box = panel.item.legend.opts["brush"].color()
+    assert legend_box.name() == DARK_BASE and legend_box.alpha() > 150
+
+
+def test_captions_take_a_shade_that_reads_on_it(dark: None, qtbot: QtBot) -> None:
+    editor = QtLayerEditor(ExperimentDocument(load_preset("digits_mlp")))
+    qtbot.addWidget(editor)
+    assert DARK_MUTED in editor.inferred_label.styleSheet()
+    assert theme.colour(theme.Tone.ERROR).lightness() > 128  # a light red on a dark background
+
+
+def test_a_light_palette_keeps_the_usual_look(qtbot: QtBot) -> None:
+    panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=False)
+    qtbot.addWidget(panel)
+    assert not theme.is_dark() and panel.plot.backgroundBrush().color().lightness() > 200
+    assert theme.colour(theme.Tone.ERROR).name() == "#c62828"

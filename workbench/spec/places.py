@@ -1,0 +1,80 @@
+"""Where in an experiment a problem is, in the window's words: "Layer 4 (Linear)", "Learning rate".
+
+Problems keep their JSON paths (`network.layers[3] (Linear)`, `training.optimizer.lr`) for files
+and the command line; the window names the same places as a student sees them, with layers
+counted from 1 and fields by their titles.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from typing import Any, Union
+
+from pydantic import BaseModel
+
+_LAYER = re.compile(r"^network\.layers\[(\d+)\](?: \((\w+)\))?(?:\.(\w+))?")
+_SECTIONS = {
+    "dataset": "Dataset",
+    "network": "The network",
+    "training": "Training",
+    "network.layers": "The layer stack",
+}
+
+
+def _members(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models a field may hold (itself, an optional one, or a union's members)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return [m for arg in typing.get_args(annotation) for m in _members(arg)]
+    return []
+
+
+def _step(node: Any, models: list[type[BaseModel]], name: str) -> tuple[str | None, Any, list[type[BaseModel]], bool]:
+    """One step down a path: the field's title, its value (when the experiment is known), the
+    models it may hold, and whether it is a plain nested group (whose title prefixes its fields')."""
+    if isinstance(node, BaseModel):
+        models = [type(node)]
+    for model in models:
+        info = model.model_fields.get(name)
+        if info is not None:
+            title = info.title or name.replace("_", " ").capitalize()
+            members = _members(info.annotation)
+            value = getattr(node, name, None) if isinstance(node, BaseModel) else None
+            return title, value, members, len(members) == 1
+    return None, None, [], False
+
+
+def place_words(path: str, experiment: BaseModel | None = None) -> str:
+    """A problem's place as the window says it; given the experiment, a field of a union (a
+    dataset's `path`) is named by the kind actually chosen."""
+    match = _LAYER.match(path)
+    if match:
+        index, kind, field = int(match.group(1)), match.group(2), match.group(3)
+        layer = f"Layer {index + 1}" + (f" ({kind})" if kind else "")
+        if field and kind:
+            from .layers import LAYER_TYPES
+
+            title, *_ = _step(None, [LAYER_TYPES[kind]] if kind in LAYER_TYPES else [], field)
+            layer += f": {title or field}"
+        return layer
+    if path in _SECTIONS:
+        return _SECTIONS[path]
+    from .experiment import ExperimentSpec
+
+    node: Any = experiment
+    models: list[type[BaseModel]] = [ExperimentSpec]
+    words: list[str] = []
+    group = False
+    for part in re.sub(r"\[\d+\]", "", path).split("."):
+        title, node, models, nested = _step(node, models, part)
+        if title is None:
+            break
+        words = [*words, title] if group else [title]
+        group = nested and part not in ("dataset", "training", "network")
+    return ": ".join(words) or path
