@@ -182,7 +182,8 @@ def test_early_stopping_restores_the_best_epoch() -> None:
     best = history.best_epoch
     assert best is not None and len(history.epoch) == best + 1 + 4
     assert history.message == (
-        f"Stopped at epoch {best + 5}: validation loss did not improve for 4 epochs; weights restored from epoch {best + 1}."
+        f"Stopped at epoch {best + 5}: validation loss did not improve for 4 epochs; "
+        f"weights restored from epoch {best + 1}."
     )
     assert history.test is None
     from workbench.engine.evaluate import evaluate
