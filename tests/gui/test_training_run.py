@@ -59,6 +59,12 @@ def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
     assert neurons.isVisibleTo(view.boundary) and neurons.pixmap().width() == 8 * 30
     assert view.results.reason.text().startswith("Finished all 2 epochs")
     assert view.results.matrix.isVisibleTo(view.results) and view.results.matrix.rowCount() == 2
+    matrix, test = view.results.matrix, window.runs.current.ended.test  # the last column: each class's share right
+    assert matrix.horizontalHeaderItem(2).text() == "right" and view.results.matrix_title.isVisibleTo(view.results)
+    assert "true" in view.results.matrix_title.text() and "predicted" in view.results.matrix_title.text()
+    confusion = test.confusion
+    assert matrix.item(0, 2).text() == f"{confusion[0, 0] / confusion[0].sum():.0%}"
+    assert window.progress.format() == "2/2 epochs" and window.progress.value() == window.progress.maximum()
     assert window.left_dock.widget().isEnabled() and window.export_button.isEnabled()
     assert window.findChild(QWidget, "confusionMatrix") is view.results.matrix
 
@@ -88,8 +94,12 @@ def test_pause_and_resume(window: Any, qtbot: QtBot) -> None:
     steps = record.progress.step
     qtbot.wait(300)
     assert record.progress.step == steps  # nothing moves while paused
+    assert view.paused_banner.isVisibleTo(view) and window.progress.format().startswith("Paused · epoch ")
     window.pause_button.click()
     qtbot.waitUntil(lambda: record.progress.step > steps, timeout=10_000)
+    qtbot.wait(120)
+    assert not view.paused_banner.isVisibleTo(view) and window.progress.format().startswith("epoch ")
+    assert window.progress.value() < window.progress.maximum()  # 100,000 epochs: a sliver of the bar
     window.stop_button.click()
     wait_done(window, qtbot)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -46,6 +47,7 @@ from .window_layout import CENTRE_MIN, DOCK_MIN_CAP, LayoutPlan, fits, plan_layo
 
 MAX_RECENT = 8
 STOP_WAIT_MS = 5000
+PROGRESS_STEPS = 1000
 # Saved dock layouts from another version of the window are not restored (Qt refuses them).
 LAYOUT_VERSION = 2
 ENGINE_DELAY_MS = 150
@@ -187,6 +189,14 @@ class QtMainWindow(QMainWindow):
             button.setAccessibleName(button.text().strip("▶»■ "))
             button.setToolTip(tip)
             bar.addWidget(button)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("runProgress")
+        self.progress.setAccessibleName("Progress of the run")
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setFixedWidth(self.progress.fontMetrics().horizontalAdvance("Paused · epoch 888/888") + 40)
+        self.progress.setToolTip("Epochs done, and how far into the current one")
+        self.progress.hide()
+        bar.insertWidget(bar.actions()[-1], self.progress)  # between Stop and Export
         self.continue_button.setEnabled(False)
         self.pause_button.setEnabled(False)
         self.stop_button.setEnabled(False)
@@ -595,12 +605,17 @@ class QtMainWindow(QMainWindow):
         self.pause_button.setEnabled(training)
         self.stop_button.setEnabled(training)
         self.pause_button.setText("Resume" if paused else "Pause")
+        if training and record is not None and record.progress is None:
+            self._set_progress(0.0, "starting…")
+        elif paused and record is not None and record.progress is not None:
+            self._show_progress()
         self.export_action.setEnabled(self.runs.exportable)
         self.export_button.setEnabled(self.runs.exportable)
         self.lock_action.setVisible(training)
         self._update_train_state()
         if not running and record is not None and record.ended is not None:
             self.statusBar().showMessage(record.ended.message)
+            self._show_run_end()
         elif not running and self.runs.failure is not None:
             self.statusBar().showMessage(self.runs.failure.message)
         if self.runs.opening is not None:
@@ -612,6 +627,20 @@ class QtMainWindow(QMainWindow):
                 else "Training… settings are locked until the run ends."
             )
 
+    def _set_progress(self, done: float, text: str) -> None:
+        self.progress.show()
+        self.progress.setValue(round(PROGRESS_STEPS * min(max(done, 0.0), 1.0)))
+        self.progress.setFormat(text)
+
+    def _show_run_end(self) -> None:
+        """The progress bar after a run: how far it got."""
+        record = self.runs.current
+        if record is None or record.ended is None:
+            return
+        planned = record.started.epochs if record.started else max(record.ended.epochs_done, 1)
+        done = record.ended.epochs_done
+        self._set_progress(done / max(planned, 1), f"{done}/{planned} epochs")
+
     @Slot()
     def _show_progress(self) -> None:
         record = self.runs.current
@@ -619,6 +648,7 @@ class QtMainWindow(QMainWindow):
             return
         p = record.progress
         done = (p.epoch + p.batch / max(p.batches, 1)) / max(p.epochs, 1)
+        self._set_progress(done, f"{'Paused · ' if self.runs.paused else ''}epoch {p.epoch + 1}/{p.epochs}")
         remaining = p.elapsed * (1 - done) / done if done > 0 else 0.0
         device = record.started.device if record.started else ""
         state = "Paused · " if self.runs.paused else ""

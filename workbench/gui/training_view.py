@@ -40,6 +40,9 @@ RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None,
 # a frame a second per plot keeps the curves live and leaves training most of the lock.
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
+PAUSED_TEXT = (
+    "⏸  Paused: the run waits where it is. Resume (F6) goes on; Stop (Shift+F5) ends it and keeps what it learned."
+)
 BOUNDARY_OFF = (
     "The decision boundary is drawn for 2-D points to classify (spiral, moons, circles, XOR, "
     "Gaussian blobs): choose one of those datasets to see it."
@@ -164,6 +167,12 @@ class QtTrainingView(QWidget):
         self.stale.setStyleSheet(banner_style())
         self.stale.hide()
         layout.addWidget(self.stale)
+        self.paused_banner = QLabel(PAUSED_TEXT)  # paused must not look like running
+        self.paused_banner.setObjectName("pausedBanner")
+        self.paused_banner.setStyleSheet(banner_style())
+        self.paused_banner.setWordWrap(True)
+        self.paused_banner.hide()
+        layout.addWidget(self.paused_banner)
         layout.addWidget(outer)
 
     @Slot()
@@ -175,6 +184,7 @@ class QtTrainingView(QWidget):
         training, and one plot per tick keeps every pause of the GUI thread short.
         """
         record = self.controller.current
+        self.paused_banner.setVisible(self.controller.paused)
         if record is None:
             return
         now = time.monotonic()

@@ -31,6 +31,10 @@ REASON_COLOURS = {
 
 
 NOT_LEARNED_COLOUR = "#8a5a00"  # amber: it ran, but learned nothing
+MATRIX_TITLE = (
+    "<b>Confusion matrix</b> on the test set: each row is a <b>true</b> class, each column what the "
+    "network <b>predicted</b>; <b>right</b>: the share of that class it got right."
+)
 
 
 class ResultsPanel(QWidget):
@@ -77,6 +81,11 @@ class ResultsPanel(QWidget):
         self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.matrix.verticalHeader().setMinimumSectionSize(18)  # ten classes fit without scrolling
+        self.matrix_title = QLabel(MATRIX_TITLE)
+        self.matrix_title.setObjectName("confusionTitle")
+        self.matrix_title.setWordWrap(True)
+        self.matrix_title.hide()
+        layout.addWidget(self.matrix_title)
         layout.addWidget(self.matrix, 1)
         self.matrix.hide()
         self.matrix.cellClicked.connect(self._cell_clicked)
@@ -106,6 +115,7 @@ class ResultsPanel(QWidget):
         self.epoch_combo.hide()
         self.metrics.setText("")
         self.matrix.hide()
+        self.matrix_title.hide()
         self.result, self.cell = None, None
         self._show_mistakes((), ())
 
@@ -165,18 +175,27 @@ class ResultsPanel(QWidget):
             self._show_cell()
         if result.confusion is None:
             self.matrix.hide()
+            self.matrix_title.hide()
             return
         self._fill(result.confusion, result.class_names)
         self.matrix.show()
+        self.matrix_title.show()
 
     def _fill(self, confusion: np.ndarray, names: tuple[str, ...]) -> None:
         k = len(confusion)
         labels = list(names) if len(names) == k else [str(i) for i in range(k)]
         self.matrix.setRowCount(k)
-        self.matrix.setColumnCount(k)
-        self.matrix.setHorizontalHeaderLabels([f"→ {n}" for n in labels])
+        self.matrix.setColumnCount(k + 1)
+        self.matrix.setHorizontalHeaderLabels([f"→ {n}" for n in labels] + ["right"])
         self.matrix.setVerticalHeaderLabels(labels)
         totals = confusion.sum(axis=1, keepdims=True).clip(min=1)
+        for i in range(k):  # the last column: the share of each true class the network got right
+            share = float(confusion[i, i] / totals[i, 0])
+            right = QTableWidgetItem(f"{share:.0%}" if confusion[i].sum() else "—")
+            right.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            right.setToolTip(f"{labels[i]}: {int(confusion[i, i])} of {int(confusion[i].sum())} right ({share:.1%})")
+            right.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.matrix.setItem(i, k, right)
         for i in range(k):
             for j in range(k):
                 item = QTableWidgetItem(str(int(confusion[i, j])))
@@ -193,6 +212,8 @@ class ResultsPanel(QWidget):
 
     def _cell_clicked(self, row: int, column: int) -> None:
         """A wrong-answer cell shows its own pictures; clicking it again, or the diagonal, shows all."""
+        if column >= self.matrix.rowCount():
+            return  # the "right" column
         cell = (row, column) if row != column else None
         self.cell = None if cell == self.cell else cell
         self._show_cell()
