@@ -190,7 +190,7 @@ def test_a_failed_run_shows_nothing_of_the_run_before(window: Any, qtbot: QtBot)
 
 def test_empty_plots_say_what_will_come_and_the_boundary_tab_when_it_applies(window: Any, qtbot: QtBot) -> None:
     view = window.training_view
-    assert view.loss_panel.frame.empty and "press Train" in view.loss_panel.frame.sentence.text()
+    assert view.loss_panel.frame.empty and "Train, F5" in view.loss_panel.frame.sentence.text()
     assert view.accuracy_panel.frame.empty and view.histograms.frame.empty
     index = view.tabs.indexOf(view.boundary)
     assert not view.tabs.isTabEnabled(index) and "2-D points" in view.tabs.tabToolTip(index)  # digits: pictures

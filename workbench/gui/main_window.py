@@ -195,13 +195,13 @@ class QtMainWindow(QMainWindow):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setFixedWidth(self.progress.fontMetrics().horizontalAdvance("Paused · epoch 888/888") + 40)
         self.progress.setToolTip("Epochs done, and how far into the current one")
-        self.progress.hide()
-        bar.insertWidget(bar.actions()[-1], self.progress)  # between Stop and Export
+        self.progress_action = bar.insertWidget(bar.actions()[-1], self.progress)  # between Stop and Export
+        self.progress_action.setVisible(False)  # a toolbar shows its widgets through their actions
         self.continue_button.setEnabled(False)
         self.pause_button.setEnabled(False)
         self.stop_button.setEnabled(False)
         self.export_button.setEnabled(False)
-        self.lock_label = QLabel("   Settings are locked while training: stop the run to edit them.")
+        self.lock_label = QLabel("   Settings are locked while training.")
         self.lock_label.setObjectName("lockLabel")
         self.lock_action = bar.addWidget(self.lock_label)
         self.lock_action.setVisible(False)
@@ -606,7 +606,7 @@ class QtMainWindow(QMainWindow):
         self.stop_button.setEnabled(training)
         self.pause_button.setText("Resume" if paused else "Pause")
         if training and record is not None and record.progress is None:
-            self._set_progress(0.0, "starting…")
+            self._set_progress(0.0, "paused · starting" if paused else "starting…")
         elif paused and record is not None and record.progress is not None:
             self._show_progress()
         self.export_action.setEnabled(self.runs.exportable)
@@ -628,7 +628,7 @@ class QtMainWindow(QMainWindow):
             )
 
     def _set_progress(self, done: float, text: str) -> None:
-        self.progress.show()
+        self.progress_action.setVisible(True)
         self.progress.setValue(round(PROGRESS_STEPS * min(max(done, 0.0), 1.0)))
         self.progress.setFormat(text)
 

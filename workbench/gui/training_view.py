@@ -41,7 +41,7 @@ RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None,
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
 PAUSED_TEXT = (
-    "⏸  Paused: the run waits where it is. Resume (F6) goes on; Stop (Shift+F5) ends it and keeps what it learned."
+    "Paused: the run waits where it is. Resume (F6) goes on; Stop (Shift+F5) ends it and keeps what it learned."
 )
 BOUNDARY_OFF = (
     "The decision boundary is drawn for 2-D points to classify (spiral, moons, circles, XOR, "
@@ -74,7 +74,7 @@ class QtTrainingView(QWidget):
             batch_curve=True,
             log_toggle=True,
             from_zero=True,
-            empty="The loss of every batch and of every epoch appears here once you press Train (F5).",
+            empty="The loss of every batch and of every epoch appears here as the network trains (Train, F5).",
         )
         self.accuracy_panel = CurvePlotPanel(
             "accuracyPlot",
