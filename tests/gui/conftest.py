@@ -25,10 +25,16 @@ class FakeDialogs:
         self.asked = 0
         self.run_answer: Answer | None = None  # for unexported_run; None: the same as `answer`
         self.run_questions: list[tuple[str, str]] = []
+        self.preset_answer: str | None = None
+        self.presets_offered: list[Any] = []
 
     def unsaved_changes(self, title: str) -> Answer:
         self.asked += 1
         return self.answer
+
+    def choose_preset(self, presets: list[Any]) -> str | None:
+        self.presets_offered = presets
+        return self.preset_answer
 
     def unexported_run(self, run: str, action: str) -> Answer:
         self.run_questions.append((run, action))

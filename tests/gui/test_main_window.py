@@ -49,8 +49,12 @@ def test_opens_on_the_default_digits_preset(window: Any) -> None:
 def test_menus(window: Any) -> None:
     titles = [a.text() for a in window.menuBar().actions()]
     assert titles == ["&File", "&Edit", "&Run", "&View", "&Help"]
-    presets = [a.text() for a in window.preset_menu.actions()]
-    assert {"digits_mlp", "overfitting_demo", "seed_cifar10_cnn"} <= set(presets)
+    window.dialogs.preset_answer = "overfitting_demo"
+    window.preset_action.trigger()
+    offered = {p.key: p for p in window.dialogs.presets_offered}
+    assert {"digits_mlp", "overfitting_demo", "seed_cifar10_cnn"} <= set(offered)
+    assert offered["overfitting_demo"].title == "Overfitting demo" and "Early stopping" in offered["overfitting_demo"].description
+    assert window.document.spec == load_preset("overfitting_demo") and window.document.path is None  # a new copy
     assert window.save_action.shortcut().toString() == "Ctrl+S" and window.train_action.shortcut().toString() == "F5"
     assert "PyTorch" in window.about_text() and "cpu" in window.about_text()
 

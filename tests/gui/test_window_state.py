@@ -171,7 +171,8 @@ def test_help_lists_the_shortcuts(window: Any) -> None:
     table = window.shortcuts_dialog.table
     rows = [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
     assert ("Run", "F5", "Train") in rows and ("Edit", "Ctrl+Z", "Undo") in rows
-    assert ("Edit", "Ctrl+Y or Ctrl+Shift+Z", "Redo") in rows and ("Layer list", "Ctrl+D") == rows[-4][:2]
+    assert ("Edit", "Ctrl+Y or Ctrl+Shift+Z", "Redo") in rows and ("Help", "F1", "Guide") in rows
+    assert any(row[:2] == ("Layer list", "Ctrl+D") for row in rows)
     window.shortcuts_dialog.close()
     QApplication.processEvents()
 

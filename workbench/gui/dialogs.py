@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+
+from .preset_dialog import PresetDialog, PresetInfo
 
 EXPERIMENT_FILTER = "Experiments (*.json);;All files (*)"
 MODEL_FILTER = "Model files (*.pt);;All files (*)"
@@ -56,6 +58,11 @@ class Dialogs:
         if clicked is export:
             return Answer.EXPORT
         return Answer.DISCARD if clicked is box.button(buttons.Discard) else Answer.CANCEL
+
+    def choose_preset(self, presets: list[PresetInfo]) -> str | None:
+        """Which preset to open (its key), or None."""
+        dialog = PresetDialog(presets, self.parent)
+        return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def open_path(self, start: Path | None) -> Path | None:
         """Choose an experiment file to open."""

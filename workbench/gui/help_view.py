@@ -1,4 +1,5 @@
-"""Help > Keyboard shortcuts: every menu command that has a key, read from the menus themselves."""
+"""Help: the guide (workflow and glossary, F1 opens it at the focused setting's entry) and the
+keyboard shortcuts, read from the menus themselves."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from PySide6.QtWidgets import (
     QMenuBar,
     QTableWidget,
     QTableWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
+
+from .forms.editors import GLOSSARY
 
 # Keys that belong to one widget rather than to a menu command.
 WIDGET_KEYS = (
@@ -22,6 +26,7 @@ WIDGET_KEYS = (
     ("Layer list", "Ctrl+Up / Ctrl+Down", "Move the selected layer up or down"),
     ("Forms", "Tab / Shift+Tab", "Go to the next or previous field (from the layer list into the layer's form)"),
     ("Number fields", "Up / Down, Page Up / Page Down", "Step the value (learning rates step 1, 2, 5, 10...)"),
+    ("Any setting", "F1", "Open the guide where it explains that setting"),
 )
 
 
@@ -73,3 +78,46 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.resize(620, 480)
+
+
+def guide_html() -> str:
+    """The built-in guide: the workflow, and a glossary with an anchor per term."""
+    from ..spec.presets import resources_dir
+
+    return (resources_dir() / "guide" / "guide.html").read_text(encoding="utf-8")
+
+
+def glossary_term(widget: QWidget | None) -> str:
+    """The guide entry of the setting `widget` edits (it or the nearest form around it), or ""."""
+    while widget is not None:
+        term = widget.property(GLOSSARY)
+        if term:
+            return str(term)
+        widget = widget.parentWidget()
+    return ""
+
+
+class GuideDialog(QDialog):
+    """Help > Guide: how to use Workbench, and what its words mean."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Workbench guide")
+        self.setObjectName("guideDialog")
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("guideBrowser")
+        self.browser.setOpenLinks(True)
+        self.browser.setHtml(guide_html())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
+        self.resize(640, 560)
+
+    def show_term(self, term: str) -> None:
+        """Scroll to a glossary entry ("learning-rate"); the top when there is none."""
+        if term:
+            self.browser.scrollToAnchor(term)
+        else:
+            self.browser.verticalScrollBar().setValue(0)

@@ -30,16 +30,25 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..engine.events import LrFinding, Prediction
-from ..spec import ExperimentSpec, NetworkSpec, SpecError, default_experiment, preset_names, preset_path
+from ..spec import (
+    ExperimentSpec,
+    NetworkSpec,
+    SpecError,
+    default_experiment,
+    load_preset,
+    preset_names,
+    preset_path,
+)
 from .dialogs import Answer, Dialogs
 from .document import ExperimentDocument
-from .help_view import WIDGET_KEYS, ShortcutsDialog, menu_shortcuts
+from .help_view import WIDGET_KEYS, GuideDialog, ShortcutsDialog, glossary_term, menu_shortcuts
 from .jobs import Job, JobRunner
 from .lr_finder_view import LrFinderDialog
 from .panels.dataset_panel import QtDatasetPanel
 from .panels.layer_editor import QtLayerEditor
 from .panels.training_panel import QtTrainingPanel
 from .prediction_view import PredictionDialog
+from .preset_dialog import PresetInfo
 from .run import RunController
 from .settings import app_settings
 from .training_view import QtTrainingView
@@ -118,6 +127,7 @@ class QtMainWindow(QMainWindow):
         self.training_view.results.picture_requested.connect(self.try_picture)
         self.prediction_dialog: PredictionDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
+        self.guide_dialog: GuideDialog | None = None
         self.lr_job: Job | None = None
         self.lr_stop = threading.Event()  # set on close: the range test ends within one batch
         self.lr_dialog: LrFinderDialog | None = None
@@ -262,6 +272,9 @@ class QtMainWindow(QMainWindow):
         keys = QKeySequence.StandardKey
         self.new_action = self._action("&New", self.new, keys.New, "newAction")
         self.open_action = self._action("&Open…", self.open_dialog, keys.Open, "openAction")
+        self.preset_action = self._action("Open &preset…", self.open_preset_dialog, "Ctrl+Shift+P", "presetAction")
+        self.preset_action.setStatusTip("Start from a ready-made experiment: each says what it shows")
+        self.guide_action = self._action("&Guide", self.show_guide, "F1", "guideAction")
         self.open_run_action = self._action("Open saved &run…", self.open_run_dialog, "Ctrl+Shift+O", "openRunAction")
         self.open_run_action.setStatusTip(
             "Open a model file (.pt) saved by Export model: its curves and results come back, and Continue trains it on"
@@ -297,10 +310,7 @@ class QtMainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.new_action, self.open_action])
-        self.preset_menu = file_menu.addMenu("Open &preset")
-        self.preset_menu.setObjectName("presetMenu")
-        for name in preset_names():
-            self.preset_menu.addAction(name, partial(self.open_path, preset_path(name), as_template=True))
+        file_menu.addAction(self.preset_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -320,6 +330,7 @@ class QtMainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.reset_layout_action)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.guide_action)
         shortcuts = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
         shortcuts.setObjectName("shortcutsAction")
         help_menu.addAction("&About Workbench", self.about)
@@ -407,6 +418,16 @@ class QtMainWindow(QMainWindow):
         path = self.dialogs.open_path(self.document.base_dir)
         if path is not None:
             self.open_path(path, confirmed=True)
+
+    @Slot()
+    def open_preset_dialog(self) -> None:
+        """File > Open preset: choose a shipped experiment by its name and what it teaches."""
+        if not self._confirm_discard():
+            return
+        presets = [PresetInfo(n, (e := load_preset(n)).name, e.description) for n in preset_names()]
+        chosen = self.dialogs.choose_preset(presets)
+        if chosen is not None:
+            self.open_path(preset_path(chosen), as_template=True, confirmed=True)
 
     @Slot()
     def open_run_dialog(self) -> None:
@@ -594,7 +615,7 @@ class QtMainWindow(QMainWindow):
         self.new_action.setEnabled(not running)
         self.open_action.setEnabled(not running)
         self.open_run_action.setEnabled(not running)
-        self.preset_menu.setEnabled(not running)
+        self.preset_action.setEnabled(not running)
         training = running and self.runs.opening is None
         self.find_lr_action.setEnabled(not running)
         record = self.runs.current
@@ -691,6 +712,16 @@ class QtMainWindow(QMainWindow):
         self.dialogs.error("Export failed", f"{error}\nNothing was written.")
 
     # --- help and closing ---------------------------------------------------------------------
+
+    @Slot()
+    def show_guide(self) -> None:
+        """Help > Guide (F1): at the entry of the setting that has the keyboard focus, if any."""
+        term = glossary_term(QApplication.focusWidget())
+        if self.guide_dialog is None:
+            self.guide_dialog = GuideDialog(self)
+        self.guide_dialog.show()
+        self.guide_dialog.raise_()
+        self.guide_dialog.show_term(term)
 
     @Slot()
     def show_shortcuts(self) -> None:

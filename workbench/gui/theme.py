@@ -65,6 +65,12 @@ def banner_style() -> str:
     return f"background: {back}; color: {text}; padding: 4px;"
 
 
+def info_style() -> str:
+    """A calm band for what an experiment is about."""
+    back, text = ("#1f3347", "#d6e6f5") if is_dark() else ("#e8f1fb", "#1f3a5a")
+    return f"background: {back}; color: {text}; padding: 6px;"
+
+
 def themed_plot(grid: bool = False, **kwargs: Any) -> pg.PlotWidget:
     """A pyqtgraph plot on the palette's background, with axes and labels in its text colour."""
     back, fore = background(), foreground()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from html import escape
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
@@ -30,7 +31,7 @@ from .plots.histogram_panel import HistogramPanel
 from .plots.results_panel import ResultsPanel
 from .run import RunController
 from .run_data import RUN_COLUMNS, RunRecord, run_row
-from .theme import banner_style
+from .theme import banner_style, info_style
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 # run id, cells, sort keys, shown on the plots (None: the current run), summary
@@ -119,6 +120,8 @@ class QtTrainingView(QWidget):
         controller.redraw.connect(self.refresh)
         controller.document.changed.connect(self._mark_stale)
         controller.document.changed.connect(self._update_boundary_tab)
+        controller.document.file_changed.connect(self._show_intro)
+        self._show_intro()
         self.drawn: dict[str, object] = {}
         self.drawn_at: dict[str, float] = {}
         self.shown_runs: list[int] = []
@@ -167,6 +170,12 @@ class QtTrainingView(QWidget):
         self.stale.setStyleSheet(banner_style())
         self.stale.hide()
         layout.addWidget(self.stale)
+        self.intro = QLabel()  # what the experiment shows, from its description, until a run starts
+        self.intro.setObjectName("experimentIntro")
+        self.intro.setWordWrap(True)
+        self.intro.setStyleSheet(info_style())
+        self.intro_for: tuple[str, str] | None = None
+        layout.addWidget(self.intro)
         self.paused_banner = QLabel(PAUSED_TEXT)  # paused must not look like running
         self.paused_banner.setObjectName("pausedBanner")
         self.paused_banner.setStyleSheet(banner_style())
@@ -213,6 +222,17 @@ class QtTrainingView(QWidget):
         self._update_boundary_tab()
         self._sync_run_list()
         self.use_button.setEnabled(not self.controller.running)
+
+    @Slot()
+    def _show_intro(self) -> None:
+        """When another experiment opens, say what it shows (a preset's description)."""
+        spec = self.controller.document.spec
+        key = (spec.name, spec.description)
+        if key == self.intro_for:
+            return  # the same experiment, saved or edited: leave the band as it is
+        self.intro_for = key
+        self.intro.setText(f"<b>{escape(spec.name or 'This experiment')}</b>: {escape(spec.description)}")
+        self.intro.setVisible(bool(spec.description))
 
     @Slot()
     def _update_boundary_tab(self) -> None:
@@ -348,6 +368,7 @@ class QtTrainingView(QWidget):
     def start_run(self) -> None:
         """A new run begins: empty the current curves and results."""
         self.stale.hide()
+        self.intro.hide()
         self.loss_panel.clear_run()
         self.accuracy_panel.clear_run()
         self.boundary.clear()

@@ -82,6 +82,7 @@ class DatasetBase(BaseModel):
         lt=1.0,
         title="Validation share",
         description="Share of the samples held out to check for overfitting after each epoch.",
+        json_schema_extra=ui(glossary="validation-set"),
     )
     test_fraction: float = Field(
         0.1,
@@ -89,8 +90,11 @@ class DatasetBase(BaseModel):
         lt=1.0,
         title="Test share",
         description="Share of the samples kept aside for one final evaluation after training.",
+        json_schema_extra=ui(glossary="test-set"),
     )
-    normalize: NormalizeSpec = Field(default_factory=NormalizeSpec, title="Normalization")
+    normalize: NormalizeSpec = Field(
+        default_factory=NormalizeSpec, title="Normalization", json_schema_extra=ui(glossary="normalization")
+    )
 
     @model_validator(mode="after")
     def _leave_training_data(self) -> DatasetBase:

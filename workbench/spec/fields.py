@@ -21,12 +21,14 @@ def ui(
     needs: str | None = None,
     first: float | None = None,
     choice_labels: dict[str, str] | None = None,
+    glossary: str | None = None,
 ) -> dict[str, Any]:
     """Extra field metadata for forms.
 
     log: the value spans orders of magnitude (a learning rate): edit it in 1-2-5 steps.
     first: for a log-scale field that can be 0 (off), the first step up from 0 (default 1e-5).
     choice_labels: what a choice is called in the window ({"val_loss": "validation loss"}).
+    glossary: the entry of the built-in guide that explains this setting ("learning-rate").
     decimals: digits shown after the point.
     path: the field names a file ("file") or a folder ("folder"): offer a picker.
     none_text: what an empty optional value means, shown in its editor ("= kernel size").
@@ -47,6 +49,8 @@ def ui(
         extra["first"] = first
     if choice_labels is not None:
         extra["choice_labels"] = dict(choice_labels)
+    if glossary is not None:
+        extra["glossary"] = glossary
     if decimals is not None:
         extra["decimals"] = decimals
     if path is not None:

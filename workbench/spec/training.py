@@ -18,12 +18,24 @@ _WD_HELP = "L2 penalty: pulls every weight a little towards zero at each step."
 
 
 def _lr(default: float) -> float:
-    return Field(default, gt=0.0, le=10.0, title="Learning rate", description=_LR_HELP, json_schema_extra=ui(log=True))
+    return Field(
+        default,
+        gt=0.0,
+        le=10.0,
+        title="Learning rate",
+        description=_LR_HELP,
+        json_schema_extra=ui(log=True, glossary="learning-rate"),
+    )
 
 
 def _weight_decay(default: float) -> float:
     return Field(
-        default, ge=0.0, le=1.0, title="Weight decay (L2)", description=_WD_HELP, json_schema_extra=ui(log=True)
+        default,
+        ge=0.0,
+        le=1.0,
+        title="Weight decay (L2)",
+        description=_WD_HELP,
+        json_schema_extra=ui(log=True, glossary="regularization"),
     )
 
 
@@ -249,7 +261,12 @@ class EarlyStoppingSpec(BaseModel):
 
     model_config = STRICT
 
-    enabled: bool = Field(False, title="Enabled", description="Stop training when validation stops improving.")
+    enabled: bool = Field(
+        False,
+        title="Enabled",
+        description="Stop training when validation stops improving.",
+        json_schema_extra=ui(glossary="early-stopping"),
+    )
     monitor: Literal["val_loss", "val_accuracy", "val_mae"] = Field(
         "val_loss",
         title="Monitor",
@@ -294,8 +311,22 @@ class TrainingSpec(BaseModel):
 
     model_config = STRICT
 
-    epochs: int = Field(20, ge=1, le=100_000, title="Epochs", description="How many passes over the training data.")
-    batch_size: int = Field(64, ge=1, le=65_536, title="Batch size", description="Samples per optimizer step.")
+    epochs: int = Field(
+        20,
+        ge=1,
+        le=100_000,
+        title="Epochs",
+        description="How many passes over the training data.",
+        json_schema_extra=ui(glossary="epoch"),
+    )
+    batch_size: int = Field(
+        64,
+        ge=1,
+        le=65_536,
+        title="Batch size",
+        description="Samples per optimizer step.",
+        json_schema_extra=ui(glossary="batch"),
+    )
     seed: int = Field(
         0, ge=0, le=2**31 - 1, title="Seed", description="Fixes the random choices so a run can be repeated exactly."
     )
@@ -306,9 +337,12 @@ class TrainingSpec(BaseModel):
         description="Where to train: auto picks a GPU when there is one.",
     )
     loss: Literal["auto", "cross_entropy", "mse", "l1"] = Field(
-        "auto", title="Loss", description="What training minimizes; auto: cross entropy for classes, MSE for numbers."
+        "auto",
+        title="Loss",
+        description="What training minimizes; auto: cross entropy for classes, MSE for numbers.",
+        json_schema_extra=ui(glossary="loss"),
     )
-    optimizer: AnyOptimizer = Field(default_factory=SGD, title="Optimizer")
+    optimizer: AnyOptimizer = Field(default_factory=SGD, title="Optimizer", json_schema_extra=ui(glossary="optimizer"))
     scheduler: AnyScheduler = Field(default_factory=NoScheduler, title="Learning-rate schedule")
     l1: float = Field(
         0.0,
@@ -316,7 +350,7 @@ class TrainingSpec(BaseModel):
         le=1.0,
         title="L1 penalty",
         description="Adds this times the sum of absolute weights to the loss, pushing weights to zero.",
-        json_schema_extra=ui(log=True, none_text="off"),
+        json_schema_extra=ui(log=True, none_text="off", glossary="regularization"),
     )
     grad_clip: float = Field(
         0.0,

@@ -76,6 +76,22 @@ class LogSpinBox(QDoubleSpinBox):
         self.editingFinished.emit()
 
 
+GLOSSARY = "glossary"  # the Qt property naming a widget's entry in the guide (F1 opens it there)
+
+
+def field_tip(desc: FieldDesc) -> str:
+    """A field's tooltip: its description, and where the guide explains it."""
+    if not desc.glossary:
+        return desc.description
+    return f"{desc.description}\n(F1: the guide on {desc.glossary.replace('-', ' ')})"
+
+
+def mark_glossary(widget: QWidget, desc: FieldDesc) -> None:
+    """Let F1 on `widget` open the guide at this field's entry."""
+    if desc.glossary:
+        widget.setProperty(GLOSSARY, desc.glossary)
+
+
 class FieldEditor(QWidget):
     """Base: a widget that shows one value and emits `edited` with the new one."""
 
@@ -84,7 +100,8 @@ class FieldEditor(QWidget):
     def __init__(self, desc: FieldDesc) -> None:
         super().__init__()
         self.desc = desc
-        self.setToolTip(desc.description)
+        self.setToolTip(field_tip(desc))
+        mark_glossary(self, desc)
         self.setAccessibleName(desc.title)
         self.setObjectName(f"field_{desc.name}")
         self._layout = QHBoxLayout(self)
@@ -99,7 +116,7 @@ class FieldEditor(QWidget):
         raise NotImplementedError
 
     def _add(self, widget: QWidget) -> None:
-        widget.setToolTip(self.desc.description)
+        widget.setToolTip(field_tip(self.desc))
         self._layout.addWidget(widget)
 
     @Slot()

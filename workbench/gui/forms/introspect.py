@@ -40,6 +40,7 @@ class FieldDesc:
     needs: str | None = None  # a switch that only acts while this other field is non-zero
     first: float | None = None  # a log-scale field's first step up from 0
     choice_labels: dict[Any, str] = field(default_factory=dict)  # what each choice is called
+    glossary: str = ""  # the guide's entry for this setting
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -99,6 +100,7 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
         "needs": extra.get("needs"),
         "first": extra.get("first"),
         "choice_labels": _labels(extra.get("choice_labels")),
+        "glossary": str(extra.get("glossary", "")),
     }
     annotation, optional = _strip_optional(info.annotation)
     common["optional"] = optional

@@ -17,7 +17,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from ...spec.errors import problems_from_validation
-from .editors import EDITORS, BoolEditor, FieldEditor
+from .editors import EDITORS, BoolEditor, FieldEditor, field_tip, mark_glossary
 from .introspect import FieldDesc, form_fields, tag_of
 
 EditorFactory = Callable[[FieldDesc], FieldEditor]
@@ -141,6 +141,7 @@ class ModelForm(QWidget):
             assert desc.model is not None
             box = QGroupBox(desc.title)
             box.setObjectName(f"group_{desc.name}")
+            mark_glossary(box, desc)
             box.setFlat(True)  # a title line, not a frame: nested settings stay compact
             inner = ModelForm(desc.model, current, factories=factories, names=names)
             box_layout = QVBoxLayout(box)
@@ -160,7 +161,7 @@ class ModelForm(QWidget):
         widget.edited.connect(lambda v, n=desc.name: self._on_field(n, v))
         self.widgets[desc.name] = widget
         label = BuddyLabel(desc.title)
-        label.setToolTip(desc.description)
+        label.setToolTip(field_tip(desc))
         label.setBuddy(widget)
         self.form.addRow(label, widget)
 
@@ -248,7 +249,8 @@ class UnionForm(QWidget):
         self.combo = QComboBox()
         self.combo.setObjectName(combo_name or f"{desc.name}Combo")
         self.combo.setAccessibleName(desc.title)
-        self.combo.setToolTip(desc.description)
+        self.combo.setToolTip(field_tip(desc))
+        mark_glossary(self, desc)
         for tag, cls in desc.union.items():
             self.combo.addItem((labels or {}).get(tag, tag.replace("_", " ")), tag)
             self.combo.setItemData(self.combo.count() - 1, (cls.__doc__ or "").strip().split("\n")[0], 3)

@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ..fields import ui
 from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape, numel
 from .base import Layer, LayerCategory, need_rank
 
@@ -61,6 +62,7 @@ _P = Field(
     lt=1.0,
     title="Drop probability",
     description="Share of values set to zero at random during training (0.5 = half).",
+    json_schema_extra=ui(glossary="dropout"),
 )
 
 
