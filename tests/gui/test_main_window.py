@@ -53,7 +53,10 @@ def test_menus(window: Any) -> None:
     window.preset_action.trigger()
     offered = {p.key: p for p in window.dialogs.presets_offered}
     assert {"digits_mlp", "overfitting_demo", "seed_cifar10_cnn"} <= set(offered)
-    assert offered["overfitting_demo"].title == "Overfitting demo" and "Early stopping" in offered["overfitting_demo"].description
+    assert (
+        offered["overfitting_demo"].title == "Overfitting demo"
+        and "Early stopping" in offered["overfitting_demo"].description
+    )
     assert window.document.spec == load_preset("overfitting_demo") and window.document.path is None  # a new copy
     assert window.save_action.shortcut().toString() == "Ctrl+S" and window.train_action.shortcut().toString() == "F5"
     assert "PyTorch" in window.about_text() and "cpu" in window.about_text()
