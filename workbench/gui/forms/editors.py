@@ -92,6 +92,15 @@ def mark_glossary(widget: QWidget, desc: FieldDesc) -> None:
         widget.setProperty(GLOSSARY, desc.glossary)
 
 
+def narrow_combo() -> QComboBox:
+    """A combo box that can be narrower than its longest choice (shown whole in its list): one long
+    name ("validation mean absolute error") must not widen a whole settings panel."""
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
+    return combo
+
+
 class FieldEditor(QWidget):
     """Base: a widget that shows one value and emits `edited` with the new one."""
 
@@ -203,7 +212,7 @@ class ChoiceEditor(FieldEditor):
 
     def __init__(self, desc: FieldDesc, labels: dict[Any, str] | None = None) -> None:
         super().__init__(desc)
-        self.combo = QComboBox()
+        self.combo = narrow_combo()
         named = {**desc.choice_labels, **(labels or {})}
         for choice in desc.choices:
             text = named.get(choice) or str(getattr(choice, "value", choice)).replace("_", " ")

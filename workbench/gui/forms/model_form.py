@@ -14,10 +14,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from ...spec.errors import problems_from_validation
-from .editors import EDITORS, BoolEditor, FieldEditor, field_tip, mark_glossary
+from .editors import EDITORS, BoolEditor, FieldEditor, field_tip, mark_glossary, narrow_combo
 from .introspect import FieldDesc, form_fields, tag_of
 
 EditorFactory = Callable[[FieldDesc], FieldEditor]
@@ -246,7 +246,7 @@ class UnionForm(QWidget):
         outer.addWidget(box)
         layout = QVBoxLayout(box)
         layout.setContentsMargins(12, 4, 0, 0)
-        self.combo = QComboBox()
+        self.combo = narrow_combo()
         self.combo.setObjectName(combo_name or f"{desc.name}Combo")
         self.combo.setAccessibleName(desc.title)
         self.combo.setToolTip(field_tip(desc))
