@@ -12,6 +12,7 @@ from .builder import build_network
 from .data import DataError
 from .data.files import read_picture
 from .events import Prediction
+from .picture import ink_fill, prepare_ink
 from .trainer import Trainer
 
 DARK = 64  # a border darker than this (0-255) is a dark background, as in MNIST and the digits
@@ -38,12 +39,19 @@ def predict_picture(trainer: Trainer, path: Path, weights: Mapping[str, torch.Te
     if len(data.input_shape) != 3 or data.task is not Task.CLASSIFICATION:
         raise DataError(f"this network does not sort pictures into classes (its samples are {data.input_shape})")
     channels, height, width = data.input_shape
-    array = read_picture(path, height, width, "L" if channels == 1 else "RGB")
-    picture = torch.from_numpy(array.copy())
-    train_pictures = data.parts["train"][0]
-    inverted = _border(train_pictures[:1000]) < DARK and _border(picture[None]) > 255 - DARK
-    if inverted:
-        picture = 255 - picture
+    train_pictures = data.parts["train"][0][:1000].cpu()
+    if channels == 1 and _border(train_pictures) < DARK:
+        # Ink on a dark background (digits, letters, clothes): made as the training pictures were.
+        gray = read_picture(path, None, None, "L")[0]
+        peak = float(train_pictures.flatten(1).amax(1).float().median())
+        array, inverted = prepare_ink(gray, height, width, ink_fill(train_pictures), peak)
+        picture = torch.from_numpy(array)
+    else:
+        array = read_picture(path, height, width, "L" if channels == 1 else "RGB")
+        picture = torch.from_numpy(array.copy())
+        inverted = _border(train_pictures) < DARK and _border(picture[None]) > 255 - DARK
+        if inverted:
+            picture = 255 - picture
     network = model
     if weights is not None:
         network = build_network(trainer.experiment.network, data.input_shape).to(trainer.device)

@@ -125,14 +125,17 @@ def load_csv(spec: CsvDataset, base_dir: Path | None) -> RawData:
     return RawData(x, torch.tensor(values, dtype=torch.float32).unsqueeze(1), Task.REGRESSION, (spec.target,))
 
 
-def read_picture(path: Path, height: int, width: int, mode: str) -> np.ndarray:
-    """A picture file as uint8 (C, H, W), converted to `mode` ("L" or "RGB") and resized."""
+def read_picture(path: Path, height: int | None, width: int | None, mode: str) -> np.ndarray:
+    """A picture file as uint8 (C, H, W), converted to `mode` ("L" or "RGB") and resized (kept
+    at its own size when `height` and `width` are None)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
-            picture = image.convert(mode).resize((width, height), Image.Resampling.BILINEAR)
-    except (UnidentifiedImageError, OSError) as exc:
+            picture = image.convert(mode)
+            if height is not None and width is not None:
+                picture = picture.resize((width, height), Image.Resampling.BILINEAR)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise DataError(f"cannot read the picture {path}: {exc}", "dataset.path") from exc
     array = np.asarray(picture, dtype=np.uint8)
     return array[None, :, :] if array.ndim == 2 else array.transpose(2, 0, 1)
