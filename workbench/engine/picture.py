@@ -59,8 +59,9 @@ def _stretched(gray: np.ndarray, invert: bool) -> np.ndarray:
     if invert:
         image = 255.0 - image
     image = np.clip(image - np.median(image), 0.0, None)  # most of a picture of a digit is background
-    top = np.percentile(image[image > 0], 99) if np.any(image > 0) else 0.0
-    return np.clip(image / top, 0.0, 1.0) if top > 0 else image
+    top = float(np.percentile(image[image > 0], 99)) if np.any(image > 0) else 0.0
+    stretched: np.ndarray = np.clip(image / top, 0.0, 1.0) if top > 0 else image
+    return stretched
 
 
 def _place(ink: np.ndarray, height: int, width: int, fill: float) -> np.ndarray:
