@@ -17,6 +17,7 @@ from tests.engine.helpers import tiny
 from workbench.engine.events import StopReason
 from workbench.gui import create_main_window
 from workbench.gui.plots.tags import corner_rect, hidden
+from workbench.gui.training_view import CHANGED_MIN_PX
 from workbench.spec import ExperimentSpec
 
 RUN_TIMEOUT = 60_000
@@ -62,6 +63,7 @@ def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
     matrix, test = view.results.matrix, window.runs.current.ended.test  # the last column: each class's share right
     assert matrix.horizontalHeaderItem(2).text() == "right" and view.results.matrix_title.isVisibleTo(view.results)
     assert "true" in view.results.matrix_title.text() and "predicted" in view.results.matrix_title.text()
+    assert "share" in matrix.horizontalHeaderItem(2).toolTip()
     confusion = test.confusion
     assert matrix.item(0, 2).text() == f"{confusion[0, 0] / confusion[0].sum():.0%}"
     assert window.progress.format() == "2/2 epochs" and window.progress.value() == window.progress.maximum()
@@ -170,13 +172,16 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
 
     first, now = row(0), row(1)
     assert first[0] == "run 1" and first[3] == "epochs 2 → 3, learning rate 0.1 → 0.01"
+    view.tabs.setCurrentIndex(view.tabs.count() - 1)  # the Runs tab
+    qtbot.wait(50)
+    assert table.columnWidth(3) >= CHANGED_MIN_PX  # what changed keeps room for its words
     earlier = window.runs.records[0]
     best, test = earlier.ended.best_value, earlier.ended.test.accuracy
     assert first[1] == f"{best:.4g} ({earlier.best_epoch})" and first[2] == f"{test:.1%}"
     assert table.item(0, 1).toolTip().startswith("run 1: 2 epochs in ")
     assert now[0] == "run 2 (now)" and now[3] == "(this run)"
     (train_overlay, val_overlay) = next(iter(view.loss_panel.overlays.values()))
-    assert len(train_overlay.getData()[0]) == 2 and window.runs.records[0].label == f"run 1: {first[3]}"
+    assert len(train_overlay.getData()[0]) == 2 and window.runs.records[0].label == f"run 1 → now: {first[3]}"
     table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # best test result first
     accuracies = [float(row(r)[2].rstrip("%")) for r in range(2)]
     assert accuracies == sorted(accuracies, reverse=True)

@@ -363,5 +363,5 @@ class RunController(QObject):
     def _relabel(self) -> None:
         for record in self.previous_runs():
             record.changed = describe_difference(record.spec, self.document.spec)
-            record.label = f"{record.name}: {record.changed}"
+            record.label = f"{record.name} → now: {record.changed}"  # what changed since that run
         self.dirty = True

@@ -138,7 +138,7 @@ class RunRow:
     tip: str  # how it went, in a sentence
 
 
-RUN_COLUMNS = ("Run", "Best", "Test", "Changed")
+RUN_COLUMNS = ("Run", "Best", "Test", "Changed since")
 
 
 def run_row(record: RunRecord, changed: str) -> RunRow:

@@ -19,7 +19,7 @@ from typing import Any
 
 # Screen size -> the pictures taken on it, in order.
 SHOTS: dict[tuple[int, int], tuple[str, ...]] = {
-    (1366, 768): ("main-window", "training-live", "overfitting-demo"),
+    (1366, 768): ("main-window", "training-live", "overfitting-demo", "comparison", "try-a-picture"),
     (1024, 700): ("small-screen",),
 }
 CHILD_FLAG = "--on-this-screen"
@@ -40,7 +40,13 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
 
 
 class _Discard:
-    """Answers the window's questions (unexported run, unsaved changes) so it closes unattended."""
+    """Answers the window's questions (unexported run, unsaved changes) so it closes unattended;
+    a picture asked for is `picture`."""
+
+    picture: Path | None = None
+
+    def open_picture_path(self, start: Path | None) -> Path | None:
+        return self.picture
 
     def __getattr__(self, name: str) -> Any:
         from .dialogs import Answer
@@ -104,10 +110,52 @@ def _after_a_run(preset: str | None) -> Callable[[Path], None]:
     return scene
 
 
+def _comparison(path: Path) -> None:
+    """Two runs of the digits MLP, the second with a Dropout layer: the overlay and the Runs table."""
+    window = _window(None)
+    _train(window, lambda run: run.ended is not None)
+    wait_until(lambda: not window.runs.running, 60)
+    window.layer_editor.select(1)
+    window.layer_editor.add("Dropout")
+    _train(window, lambda run: run.ended is not None)
+    wait_until(lambda: not window.runs.running, 60)
+    view = window.training_view
+    view.tabs.setCurrentIndex(view.tabs.count() - 1)  # the Runs tab
+    _save(path)
+    window.close()
+
+
+def _digit_on_paper(folder: Path) -> Path:
+    """A dark 7 drawn on a light page, off centre, as a photo of a student's digit would be."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (240, 240), 232)
+    draw = ImageDraw.Draw(page)
+    draw.text((70, 40), "7", fill=30, font=ImageFont.load_default(size=120))
+    path = folder / "my-digit.png"
+    page.save(path)
+    return path
+
+
+def _try_picture(path: Path) -> None:
+    """digits_cnn answers a picture of the student's own."""
+    window = _window("digits_cnn")
+    _train(window, lambda run: run.ended is not None)
+    wait_until(lambda: not window.runs.running, 60)
+    window.dialogs.picture = _digit_on_paper(Path(tempfile.mkdtemp(prefix="workbench-picture-")))
+    window.try_picture()
+    wait_until(lambda: window.prediction_dialog is not None and window.prediction_dialog.isVisible(), 60)
+    _save(path)
+    window.prediction_dialog.close()
+    window.close()
+
+
 SCENES: dict[str, Callable[[Path], None]] = {
     "main-window": _main_window,
     "training-live": _training_live,
     "overfitting-demo": _after_a_run("overfitting_demo"),
+    "comparison": _comparison,
+    "try-a-picture": _try_picture,
     "small-screen": _after_a_run(None),
 }
 

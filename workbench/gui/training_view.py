@@ -41,6 +41,7 @@ RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None,
 # a frame a second per plot keeps the curves live and leaves training most of the lock.
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
+CHANGED_MIN_PX = 160  # the runs table's "Changed since" column: a few words a line, never one
 PAUSED_TEXT = (
     "Paused: the run waits where it is. Resume (F6) goes on; Stop (Shift+F5) ends it and keeps what it learned."
 )
@@ -106,7 +107,7 @@ class QtTrainingView(QWidget):
         )  # rows grow as text wraps
         for column, tip in (
             (1, "The best value of the metric early stopping watches (validation loss unless set), and its epoch"),
-            (3, "What differs from the current settings"),
+            (3, "What changed from that run's settings to the current ones"),
         ):
             header = self.runs.horizontalHeaderItem(column)
             if header is not None:
@@ -329,11 +330,18 @@ class QtTrainingView(QWidget):
                     item.setToolTip(f"{text}: tick to show its curves on the plots")
                 self.runs.setItem(r, c, item)
         self.runs.setSortingEnabled(True)
+        self._make_room_for_changes()
         for r in range(self.runs.rowCount()):  # the selected run stays selected as the table refills
             first = self.runs.item(r, 0)
             if keep is not None and first is not None and first.data(Qt.ItemDataRole.UserRole) == keep:
                 self.runs.selectRow(r)
         self.runs.blockSignals(False)
+
+    def _make_room_for_changes(self) -> None:
+        """The "Changed since" column keeps room for a few words per line; the table scrolls sideways
+        (with the plots around it) rather than squeeze it to a word a line."""
+        others = sum(self.runs.columnWidth(c) for c in range(len(RUN_COLUMNS) - 1))
+        self.runs.setMinimumWidth(others + CHANGED_MIN_PX + self.runs.verticalScrollBar().sizeHint().width() + 4)
 
     def _record(self, item: QTableWidgetItem) -> RunRecord | None:
         key = item.data(Qt.ItemDataRole.UserRole)

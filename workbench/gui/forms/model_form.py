@@ -87,6 +87,15 @@ def convert(value: BaseModel, target: type[BaseModel]) -> tuple[BaseModel, list[
         return target.model_validate({tag_name: tag_value}), reset
 
 
+def discard(form: QWidget) -> None:
+    """Take a form out of the window and delete it. Hidden first: a form replaced in the same turn
+    of the event loop that added it still has Qt's queued "show" pending, which would otherwise
+    show it for a moment as a window of its own."""
+    form.hide()
+    form.setParent(None)
+    form.deleteLater()
+
+
 class BuddyLabel(QLabel):
     """A form row's title; a click on it toggles the row's check box, as on a check box's own text."""
 
@@ -282,8 +291,7 @@ class UnionForm(QWidget):
             self.form.set_value(value)
             return
         if self.form is not None:
-            self.form.setParent(None)
-            self.form.deleteLater()
+            discard(self.form)
         self.form = ModelForm(type(value), value, factories=self.factories)
         self.form.edited.connect(self._on_inner)
         self.body.addWidget(self.form)

@@ -22,7 +22,7 @@ from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, catalog, forma
 from ...spec.layers import Layer
 from ...spec.peek import DataProblem
 from ..document import ExperimentDocument
-from ..forms.model_form import FieldChange, ModelForm
+from ..forms.model_form import FieldChange, ModelForm, discard
 from ..theme import Tone, style
 
 ERROR_BRUSH = QBrush(QColor("#c62828"))
@@ -260,8 +260,7 @@ class QtLayerEditor(QWidget):
                 return
         self.form_index = index if index is not None else -1
         if self.form is not None:
-            self.form.setParent(None)
-            self.form.deleteLater()
+            discard(self.form)
             self.form = None
         if index is None:
             self.form_title.setText("Add a layer to start: Add layer ▾")

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import StopReason
@@ -341,7 +342,7 @@ class CurvePlotPanel(QWidget):
                 # One legend entry per run (on its validation curve): the legend stays small.
                 train = self.item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=90, dash=True), connect="finite")
                 val = self.item.plot(
-                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=elide(record.label), connect="finite"
+                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=self._short(record.label), connect="finite"
                 )
                 legend = self.item.legend
                 if legend is not None and legend.items:
@@ -352,6 +353,12 @@ class CurvePlotPanel(QWidget):
             train_curve.setData(*record.series(self.train_key))
             val_curve.setData(*record.series(self.val_key))
         self.place_tags()  # the legend may have grown or shrunk
+
+    def _short(self, label: str) -> str:
+        """A legend label short enough that the legend takes at most about half the plot's width
+        (and never more than LEGEND_CHARS characters)."""
+        room = max(80, self.plot.width() // 2 - 30)
+        return QFontMetrics(self.plot.font()).elidedText(elide(label), Qt.TextElideMode.ElideRight, room)
 
     def clear_run(self) -> None:
         """Empty the current run's curves (a new run starts)."""

@@ -32,8 +32,7 @@ REASON_COLOURS = {
 
 NOT_LEARNED_COLOUR = "#8a5a00"  # amber: it ran, but learned nothing
 MATRIX_TITLE = (
-    "<b>Confusion matrix</b> on the test set: each row is a <b>true</b> class, each column what the "
-    "network <b>predicted</b>; <b>right</b>: the share of that class it got right."
+    "<b>Confusion matrix</b> (test set): rows are the <b>true</b> classes, columns the <b>predicted</b> ones."
 )
 
 
@@ -196,6 +195,10 @@ class ResultsPanel(QWidget):
             right.setToolTip(f"{labels[i]}: {int(confusion[i, i])} of {int(confusion[i].sum())} right ({share:.1%})")
             right.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.matrix.setItem(i, k, right)
+        header = self.matrix.horizontalHeaderItem(k)
+        if header is not None:
+            header.setToolTip("The share of each true class the network got right")
+        self.matrix.horizontalHeader().setSectionResizeMode(k, QHeaderView.ResizeMode.ResizeToContents)
         for i in range(k):
             for j in range(k):
                 item = QTableWidgetItem(str(int(confusion[i, j])))
