@@ -88,8 +88,10 @@ def test_find_lr_prints_the_curve_and_a_suggestion(tmp_path: Path, capsys: pytes
     tiny(epochs=1, optimizer={"name": "Adam", "lr": 0.5}).save(path)
     assert main(["find-lr", str(path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["learning", "rate", "loss"] and len(out) >= 6
+    assert out[0].split() == ["learning", "rate", "smoothed", "loss"] and len(out) >= 6
     assert out[-1].startswith("Suggested learning rate: ") and "the experiment has 0.5" in out[-1]
+    lowest = next(line for line in out if line.endswith("<- lowest")).split()[0]  # the rate named is a row
+    assert f"a tenth of {float(lowest):g}, where the smoothed loss was lowest" in out[-1]
     bad = load_preset("digits_mlp").model_dump(mode="json")
     del bad["network"]["layers"][0]  # no Flatten
     assert main(["find-lr", str(write(tmp_path, bad))]) == 2

@@ -83,7 +83,7 @@ def test_ctrl_c_stops_cleanly_and_saves_the_best_model(tmp_path: Path) -> None:
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     assert "Stopped by you" in stdout and "Saved the best model" in stdout and "Traceback" not in stderr
-    assert f"To train on from here: workbench train {out} --out {out}" in stdout
+    assert f"To train on from here: workbench train {out}\n" in stdout  # it goes back into the same file
     assert torch.load(out, weights_only=True)["history"]["stop_reason"] == "user_stopped"
 
 
@@ -98,7 +98,7 @@ def test_train_continues_the_run_saved_in_a_model_file(tmp_path: Path, capsys: p
     assert "Epoch 3/5" in text and "Epoch 5/5" in text and "Epoch 1/" not in text
     assert "Finished all 5 epochs" in text
     saved = torch.load(second, weights_only=True)
-    assert saved["history"]["epoch"] == [0, 1, 2, 3, 4]
+    assert saved["history"]["epoch"] == [1, 2, 3, 4, 5]
 
 
 def test_train_refuses_a_model_file_that_cannot_continue(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,4 +130,47 @@ def test_save_every_keeps_a_run_that_was_cut_short(tmp_path: Path, capsys: pytes
     assert main(["train", str(out), "--save-every", "1", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "after epoch 2 for 3 more epochs" in text and "Epoch 5/5" in text and "Finished all 5 epochs" in text
-    assert torch.load(out, weights_only=True)["history"]["epoch"] == [0, 1, 2, 3, 4]
+    assert torch.load(out, weights_only=True)["history"]["epoch"] == [1, 2, 3, 4, 5]
+
+
+def test_the_saved_model_and_its_test_result_agree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Early stopping off: the run ends on its last epoch's weights, the file holds the best epoch's.
+    Both are tested and labelled, and the file's test result is that of the weights it holds."""
+    exp = write(tmp_path, epochs=15, optimizer={"name": "Adam", "lr": 0.3})  # best epoch 3 of 15
+    out = tmp_path / "m.pt"
+    assert main(["train", str(exp), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Test of the saved weights, from epoch 3 (30 samples): loss" in text
+    saved = torch.load(out, weights_only=True)
+    assert saved["history"]["test_weights"] == "saved" and saved["history"]["best_epoch"] == 3
+    assert main(["evaluate", str(out)]) == 0
+    evaluation = capsys.readouterr().out
+    file_loss = saved["history"]["test"]["loss"]
+    assert f"loss {file_loss:.4f}" in evaluation  # what `evaluate` measures is what the file says
+    line = next(x for x in text.splitlines() if x.startswith("Test of the saved weights"))
+    assert f"loss {file_loss:.4f}" in line
+
+
+def test_a_result_is_never_thrown_away_silently(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    exp = write(tmp_path, epochs=2, early_stopping={"enabled": False})
+    assert main(["train", str(exp)]) == 0
+    assert "Nothing was saved: add --out FILE.pt to keep the trained network." in capsys.readouterr().out
+    run = tmp_path / "run.pt"
+    assert main(["train", str(exp), "--out", str(run), "--metrics-out", str(tmp_path / "m.jsonl")]) == 0
+    capsys.readouterr()
+    assert main(["train", str(run), "--epochs", "2", "--metrics-out", str(tmp_path / "m.jsonl")]) == 0
+    text = capsys.readouterr().out
+    assert "Nothing was saved" not in text and "Saved the best model" in text
+    assert torch.load(run, weights_only=True)["history"]["epoch"] == [1, 2, 3, 4]  # continued into its own file
+    lines = [json.loads(line) for line in (tmp_path / "m.jsonl").read_text().splitlines()]
+    assert [line["epoch"] for line in lines if "epoch" in line] == [1, 2, 3, 4]  # the whole run, in one file
+    assert [line["best_epoch"] for line in lines if line.get("event") == "end"][-1] in (1, 2, 3, 4)
+
+
+def test_a_new_metrics_file_for_a_continued_run_gets_the_epochs_before(tmp_path: Path) -> None:
+    exp = write(tmp_path, epochs=2, early_stopping={"enabled": False})
+    run = tmp_path / "run.pt"
+    assert main(["train", str(exp), "--out", str(run)]) == 0
+    assert main(["train", str(run), "--epochs", "1", "--metrics-out", str(tmp_path / "later.jsonl")]) == 0
+    lines = [json.loads(line) for line in (tmp_path / "later.jsonl").read_text().splitlines()]
+    assert [line["epoch"] for line in lines if "epoch" in line] == [1, 2, 3]

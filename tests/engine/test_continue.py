@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import torch
 
 from tests.engine.helpers import Recorder, tiny
 from workbench.engine import Callback, StopReason, Trainer
+from workbench.engine.export import resume_run, save_trained
 from workbench.engine.stream import Event, EventStream, RunEnded, RunStarted
 
 NO_STOP = {"enabled": False}
@@ -99,3 +103,50 @@ def test_a_stop_between_extend_and_continue_is_kept() -> None:
     assert history.stop_reason is StopReason.USER_STOPPED and len(history.epoch) == 1
     with pytest.raises(RuntimeError, match="extend"):
         trainer.continue_training()
+
+
+class StopAtStep(Callback):
+    """Asks the run to stop after its `step`-th batch, as Ctrl-C or the Stop button would."""
+
+    def __init__(self, step: int) -> None:
+        self.step, self.count = step, 0
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
+        self.count += 1
+        if self.count == self.step and self.trainer is not None:
+            self.trainer.request_stop(StopReason.USER_STOPPED)
+
+
+SETTINGS = {"optimizer": {"name": "Adam", "lr": 0.02}, "early_stopping": NO_STOP, "batch_size": 8}
+
+
+def test_a_stop_inside_an_epoch_continues_exactly(tmp_path: Path) -> None:
+    """Stopped after the 7th batch of 8 in an epoch: continuing finishes that epoch's batches, then
+    the rest; the run is the uninterrupted one, to the bit, with the same number of steps."""
+    whole = Recorder()
+    expected_trainer = Trainer(tiny(epochs=4, **SETTINGS), [whole])
+    expected = expected_trainer.fit()
+    parts = Recorder()
+    trainer = Trainer(tiny(epochs=4, **SETTINGS), [parts, StopAtStep(8 + 7)])  # 8 batches an epoch
+    stopped = trainer.fit()
+    assert stopped.stop_reason is StopReason.USER_STOPPED and stopped.epoch == [0] and trainer.steps == 15
+    trainer.continue_training(3)
+    assert trainer.steps == expected_trainer.steps == 32  # not 8 + 7 + 3 x 8 = 39
+    assert trainer.history.history == expected.history and parts.batch_losses == whole.batch_losses
+    assert trainer.model is not None and expected_trainer.model is not None
+    for name, value in expected_trainer.model.state_dict().items():
+        assert torch.equal(trainer.model.state_dict()[name], value), name
+
+
+def test_a_stop_inside_an_epoch_continues_exactly_from_the_file(tmp_path: Path) -> None:
+    expected_trainer = Trainer(tiny(epochs=3, **SETTINGS))
+    expected = expected_trainer.fit()
+    trainer = Trainer(tiny(epochs=3, **SETTINGS), [StopAtStep(8 + 3)])
+    trainer.fit()
+    path = save_trained(tmp_path / "cut.pt", trainer, weights=trainer.copy_weights())
+    resumed = resume_run(path)
+    resumed.continue_training(2)
+    assert resumed.steps == expected_trainer.steps and resumed.history.history == expected.history
+    assert resumed.model is not None and expected_trainer.model is not None
+    for name, value in expected_trainer.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[name], value), name

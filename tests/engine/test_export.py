@@ -12,7 +12,7 @@ import torch
 
 from tests.engine.helpers import tiny
 from workbench.engine import ModelFileError, Trainer, load_model, save_model
-from workbench.engine.export import export_onnx, export_torchscript
+from workbench.engine.export import export_onnx, export_torchscript, migrate, resume_run, save_trained
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_round_trip_gives_identical_predictions(trained: tuple[Trainer, Path]) -
     trainer, path = trained
     loaded = load_model(path)
     assert loaded.experiment == trainer.experiment and loaded.class_names == tuple(str(d) for d in range(10))
-    assert loaded.history["best_epoch"] == trainer.history.best_epoch
+    assert loaded.history["best_epoch"] == trainer.history.best_epoch + 1  # files count epochs from 1
     assert trainer.data is not None and trainer.model is not None
     x_raw, _ = trainer.data.parts["test"]
     trainer.model.eval()
@@ -162,3 +162,21 @@ def test_onnx_without_the_package_says_how(
     with pytest.raises(ModelFileError, match=r"pip install 'workbench\[onnx\]'"):
         export_onnx(load_model(trained[1]), tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_version_1_file_counts_its_epochs_from_1_once_read(tmp_path: Path) -> None:
+    """Model format 1 counted epochs from 0; such files are migrated as they are read."""
+    trainer = Trainer(tiny(epochs=3, early_stopping={"enabled": False}))
+    trainer.fit()
+    path = save_trained(tmp_path / "v2.pt", trainer)
+    content = torch.load(path, weights_only=True)
+    assert content["format_version"] == 2 and content["history"]["epoch"] == [1, 2, 3]
+    old = dict(content, format_version=1)  # as version 1 wrote it
+    for history in (old["history"], old["training_state"]["history"]):
+        history["epoch"] = [e - 1 for e in history["epoch"]]
+        history["best_epoch"] -= 1
+    torch.save(old, tmp_path / "v1.pt")
+    assert load_model(tmp_path / "v1.pt").history["epoch"] == [1, 2, 3]
+    resumed = resume_run(tmp_path / "v1.pt")
+    assert resumed.history.epoch == trainer.history.epoch and resumed.history.best_epoch == trainer.history.best_epoch
+    assert migrate(dict(content)) == content  # the current version is left as it is

@@ -27,16 +27,21 @@ def find_lr_command(path: Path, out: TextIO | None = None, err: TextIO | None = 
         finding = find_lr(experiment, base_dir=path.resolve().parent)
     except (SpecError, DataError) as exc:
         return fail(f"{path}: {exc}", err=err)
-    picks = np.unique(np.linspace(0, len(finding.lrs) - 1, min(ROWS, len(finding.lrs))).astype(int))
-    rows = [("learning rate", "loss")] + [(f"{finding.lrs[i]:.2g}", f"{finding.losses[i]:.4f}") for i in picks]
+    picks = np.linspace(0, len(finding.lrs) - 1, min(ROWS, len(finding.lrs))).astype(int)
+    lowest = int(np.argmin(finding.losses)) if len(finding.losses) else None
+    picks = np.unique(np.append(picks, [lowest] if lowest is not None else []).astype(int))  # the lowest is a row
+    rows = [("learning rate", "smoothed loss", "")] + [
+        (f"{finding.lrs[i]:.2g}", f"{finding.losses[i]:.4f}", "<- lowest" if i == lowest else "") for i in picks
+    ]
     for line in table(rows, right={0, 1}):
-        print(line, file=out)
+        print(line.rstrip(), file=out)
+    print("(each loss is a running average over the last steps, as the range test smooths it)", file=out)
     if finding.suggestion is None:
         print("The loss did not fall clearly: no suggestion (check the network and the data).", file=out)
     else:
         print(
             f"Suggested learning rate: {float(f'{finding.suggestion:.2g}'):g} "
-            f"(a tenth of {float(f'{finding.lowest:.2g}'):g}, where the loss was lowest); "
+            f"(a tenth of {float(f'{finding.lowest:.2g}'):g}, where the smoothed loss was lowest); "
             f"the experiment has {experiment.training.optimizer.lr:g}.",
             file=out,
         )

@@ -18,7 +18,7 @@ from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, table
 def print_test_result(result: TestResult, split: str, out: TextIO) -> None:
     """Loss, accuracy (or MAE) and the confusion matrix with class names."""
     metric = f"accuracy {result.accuracy:.2%}" if result.accuracy is not None else f"mae {result.mae:.4g}"
-    print(f"{split.capitalize()} ({result.samples:,} samples): loss {result.loss:.4f}  {metric}", file=out)
+    print(f"{split[0].upper()}{split[1:]} ({result.samples:,} samples): loss {result.loss:.4f}  {metric}", file=out)
     if result.confusion is None:
         return
     names = [n[:12] for n in result.class_names]

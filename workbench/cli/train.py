@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from ..engine import Callback, DataError, Progress, StopReason, Trainer
-from ..engine.export import ModelFileError, SaveEvery, resume_run, save_trained
+from ..engine.export import ModelFileError, SaveEvery, resume_run, save_trained, saved_weights_test
 from ..engine.history import History
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_FAILED, EXIT_OK, fail
@@ -66,6 +66,14 @@ class ConsoleProgress(Callback):
         if self.metrics is not None and self.trainer is not None:
             history = self.trainer.history
             self.metrics.write(json.dumps({"event": "end", **_summary(history)}) + "\n")
+
+
+def _earlier_epochs(history: History, metrics: TextIO) -> None:
+    """The lines of the epochs a continued run had already trained, so a new metrics file holds the
+    whole run."""
+    for i, epoch in enumerate(history.epoch):
+        logs = {key: values[i] for key, values in history.history.items() if i < len(values)}
+        metrics.write(json.dumps({"epoch": epoch + 1, **logs}) + "\n")
 
 
 def _summary(history: History) -> dict[str, Any]:
@@ -137,13 +145,18 @@ def train_command(
     """Train the experiment in `path`, or continue the run saved in a `.pt` model file; exit 0
     when it trained, 1 when it failed, 2 for bad input."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    continuing = path.suffix.lower() == ".pt"
+    if continuing and out is None:
+        out = path  # a continued run goes back into the file it came from, unless --out says otherwise
     if out is not None and not out.resolve().parent.is_dir():
         return fail(f"--out: the folder {out.resolve().parent} does not exist", err=stderr)
     if save_every is not None and out is None:
         return fail("--save-every needs --out: the file to save the run in", err=stderr)
     metrics = None
     try:
-        metrics = metrics_out.open("w", encoding="utf-8") if metrics_out else None
+        # A continued run adds its epochs to the lines of the epochs before (see _earlier_epochs).
+        appending = continuing and metrics_out is not None and metrics_out.is_file()
+        metrics = metrics_out.open("a" if appending else "w", encoding="utf-8") if metrics_out else None
     except OSError as exc:
         return fail(f"--metrics-out: cannot write {metrics_out}: {exc.strerror}", err=stderr)
     callbacks: list[Callback] = [ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics)]
@@ -151,13 +164,15 @@ def train_command(
         callbacks.append(
             SaveEvery(out, save_every, lambda message: print(f"workbench: warning: {message}", file=stderr))
         )
-    start = _saved_run if path.suffix.lower() == ".pt" else _new_run
+    start = _saved_run if continuing else _new_run
     try:
         trainer, what = start(path, epochs, device, callbacks)
     except (SpecError, DataError, ModelFileError) as exc:
         if metrics is not None:
             metrics.close()
         return fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc), err=stderr)
+    if continuing and metrics is not None and not appending:
+        _earlier_epochs(trainer.history, metrics)
     assert trainer.data is not None
     print(
         f"{what} on {trainer.history.device}: "
@@ -182,15 +197,20 @@ def train_command(
         if not _save_best(trainer, out, stdout, stderr):
             return EXIT_FAILED
         if history.stop_reason is StopReason.USER_STOPPED:
-            print(f"To train on from here: workbench train {out} --out {out}", file=stdout)
+            print(f"To train on from here: workbench train {out}", file=stdout)
+    elif out is None and history.best_epoch is not None:
+        print("Nothing was saved: add --out FILE.pt to keep the trained network.", file=stdout)
     return EXIT_FAILED if history.stop_reason in FAILED_REASONS else EXIT_OK
 
 
 def _save_best(trainer: Trainer, out: Path, stdout: TextIO, stderr: TextIO) -> bool:
     history = trainer.history
     assert trainer.model is not None and trainer.data is not None and history.best_epoch is not None
+    test = saved_weights_test(trainer, trainer.best_weights())
+    if test is not None:  # the run ended on other weights (its last epoch's): test those saved as well
+        print_test_result(test, f"test of the saved weights, from epoch {history.best_epoch + 1}", stdout)
     try:
-        save_trained(out, trainer)
+        save_trained(out, trainer, test=test)
     except ModelFileError as exc:
         fail(str(exc), EXIT_FAILED, stderr)
         return False

@@ -2,7 +2,7 @@
 
 The `.pt` file is a plain dictionary of tensors, strings, numbers and lists:
 
-    format           "workbench-model"        format_version  1
+    format           "workbench-model"        format_version  2
     experiment       the experiment JSON text  input_shape    [C, H, W] or [F]
     state_dict       the network's weights (load into build_model(experiment))
     class_names      ["0", "1", ...]           task           "classification" | "regression"
@@ -34,12 +34,14 @@ from ..atomic import atomic_write
 from ..spec import ExperimentSpec, SpecError, Task
 from .builder import build_network
 from .callbacks import Callback
+from .events import TestResult
+from .history import test_to_dict
 
 if TYPE_CHECKING:
     from .trainer import Trainer
 
 MODEL_FORMAT = "workbench-model"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2  # 2: epochs in the history count from 1, as shown
 
 
 class ModelFileError(ValueError):
@@ -184,6 +186,21 @@ def _read(path: Path) -> dict[str, Any]:
     version = content.get("format_version")
     if not isinstance(version, int) or version > MODEL_FORMAT_VERSION:
         raise ModelFileError(f"{path} was written by a newer Workbench (model format {version}): update Workbench")
+    return migrate(content)
+
+
+def migrate(content: dict[str, Any]) -> dict[str, Any]:
+    """A model file's content in the current format, from any earlier one (version 1 counted the
+    epochs of its histories from 0)."""
+    if content.get("format_version") == 1:
+        state = content.get("training_state")
+        for history in (content.get("history"), state.get("history") if isinstance(state, dict) else None):
+            if isinstance(history, dict):
+                if isinstance(history.get("epoch"), list):
+                    history["epoch"] = [e + 1 for e in history["epoch"]]
+                if isinstance(history.get("best_epoch"), int):
+                    history["best_epoch"] += 1
+        content["format_version"] = 2
     return content
 
 
@@ -282,13 +299,40 @@ def _training_state(trainer: Trainer, saved: Mapping[str, torch.Tensor]) -> dict
     return state
 
 
-def save_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> Path:
+def saved_weights_test(trainer: Trainer, weights: Mapping[str, torch.Tensor]) -> TestResult | None:
+    """The test result of `weights` when a finished run did not end on them (its own test is of the
+    weights it ended with); None when they are those weights, or there is no test to match."""
+    if trainer.model is None or trainer.history.test is None:
+        return None
+    if _same_weights(trainer.model.state_dict(), weights):
+        return None
+    from .snapshots import evaluate_weights
+
+    return evaluate_weights(trainer, dict(weights))
+
+
+def save_trained(
+    path: str | Path,
+    trainer: Trainer,
+    weights: Mapping[str, torch.Tensor] | None = None,
+    test: TestResult | None = None,
+) -> Path:
     """Write a finished run's model with its best epoch's weights, or `weights` (another epoch's),
     and its training state, so that `resume_run` can continue the run from the file (the CLI's
-    --out and the window's Export)."""
+    --out and the window's Export).
+
+    The file's test result is always of the weights it holds: when the run ended on other weights
+    (early stopping off, so the last epoch's), those saved are tested too (`test`, when the caller
+    has already done so) and the history says which epoch's they are.
+    """
     assert trainer.model is not None and trainer.data is not None, "train first"
     best = weights if weights is not None else trainer.best_weights()
     state = _training_state(trainer, best)
+    history = {key: state["history"][key] for key in trainer.history.as_dict()}  # as the state tells it
+    own = test or saved_weights_test(trainer, best)
+    if own is not None:
+        history["test"] = test_to_dict(own)
+        history["test_weights"] = "saved"  # not the weights the run ended with: those saved in this file
     return save_model(
         path,
         trainer.model,
@@ -296,7 +340,7 @@ def save_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch
         input_shape=trainer.data.input_shape,
         class_names=trainer.data.class_names,
         normalization=trainer.data.normalization.as_dict(),
-        history={key: state["history"][key] for key in trainer.history.as_dict()},  # as the state tells it
+        history=history,
         state_dict=best,
         training_state=state,
     )

@@ -13,7 +13,7 @@ from .events import StopReason, TestResult
 
 @dataclass
 class History:
-    """The record of one run. `epoch` and `best_epoch` count from 0; messages count from 1."""
+    """The record of one run. `epoch` and `best_epoch` count from 0 here; messages and files count from 1."""
 
     epochs_planned: int = 0
     epoch: list[int] = field(default_factory=list)
@@ -42,16 +42,17 @@ class History:
         return values[-1] if values else None
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain data (lists, floats, strings) for metrics files and model files."""
+        """Plain data (lists, floats, strings) for metrics files and model files. Epochs count from
+        1 there, as the window and the command line show them."""
         return {
-            "epoch": list(self.epoch),
+            "epoch": [e + 1 for e in self.epoch],
             "history": {k: list(v) for k, v in self.history.items()},
             "monitor": self.monitor,
-            "best_epoch": self.best_epoch,
+            "best_epoch": None if self.best_epoch is None else self.best_epoch + 1,
             "best_value": self.best_value,
             "stop_reason": str(self.stop_reason) if self.stop_reason else None,
             "message": self.message,
-            "test": _test_dict(self.test),
+            "test": test_to_dict(self.test),
             "class_names": list(self.class_names),
             "device": self.device,
         }
@@ -66,10 +67,10 @@ class History:
         reason = state.get("stop_reason")
         return cls(
             epochs_planned=int(state["epochs_planned"]),
-            epoch=[int(e) for e in state["epoch"]],
+            epoch=[int(e) - 1 for e in state["epoch"]],  # files count from 1
             history={str(k): [float(v) for v in values] for k, values in state["history"].items()},
             monitor=str(state["monitor"]),
-            best_epoch=state["best_epoch"],
+            best_epoch=None if state["best_epoch"] is None else int(state["best_epoch"]) - 1,
             best_value=state["best_value"],
             stop_reason=StopReason(reason) if reason else None,
             message=str(state["message"]),
@@ -87,7 +88,7 @@ def _test_from_dict(d: dict[str, Any] | None, class_names: tuple[str, ...]) -> T
     return TestResult(d["loss"], d["accuracy"], d["mae"], int(d["samples"]), confusion, class_names)
 
 
-def _test_dict(result: TestResult | None) -> dict[str, Any] | None:
+def test_to_dict(result: TestResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
     confusion = result.confusion.tolist() if isinstance(result.confusion, np.ndarray) else None

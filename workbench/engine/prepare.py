@@ -140,11 +140,14 @@ class PreparedData:
             return (x - self._mean) / self._std
         return (x * self._gain).sub_(self._offset)  # a new tensor: the stored data is never touched
 
-    def train_batches(self, batch_size: int, generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Shuffled training batches; the order depends only on `generator`'s state."""
+    def train_batches(
+        self, batch_size: int, generator: torch.Generator, skip: int = 0
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Shuffled training batches; the order depends only on `generator`'s state. `skip` leaves
+        out the epoch's first batches (those trained before a stop inside the epoch)."""
         x, y = self.parts["train"]
         order = torch.randperm(len(y), generator=generator).to(x.device)
-        for start in range(0, len(y), batch_size):
+        for start in range(skip * batch_size, len(y), batch_size):
             idx = order[start : start + batch_size]
             yield self.transform(x[idx], training=True), self._to_device(y[idx])
 

@@ -7,6 +7,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,37 @@ Weights = dict[str, torch.Tensor]
 EXPLOSION_FACTOR = 1e4
 # Runs whose weights can be trained further: a diverged or failed run would only repeat its failure.
 CONTINUABLE = (StopReason.COMPLETED, StopReason.EARLY_STOPPED, StopReason.USER_STOPPED)
+
+
+@dataclass(frozen=True)
+class PartialEpoch:
+    """An epoch a stop cut short: where its batch order started and what its first batches gave,
+    so that continuing finishes it, batch for batch, as if the run had never stopped."""
+
+    epoch: int
+    generator: torch.Tensor  # the batch-order generator's state at the start of the epoch
+    done: int  # batches trained
+    seen: int  # samples trained
+    losses: list[float]
+    metric: float  # the running sum of correct answers (or absolute errors)
+
+    def as_state(self) -> dict[str, Any]:
+        """Plain data and tensors, for a model file (whose epochs count from 1)."""
+        return {**self.__dict__, "epoch": self.epoch + 1}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any] | None) -> PartialEpoch | None:
+        """The partial epoch `as_state` described, or None."""
+        if state is None:
+            return None
+        return cls(
+            int(state["epoch"]) - 1,
+            state["generator"],
+            int(state["done"]),
+            int(state["seen"]),
+            [float(v) for v in state["losses"]],
+            float(state["metric"]),
+        )
 
 
 class Trainer:
@@ -80,6 +112,7 @@ class Trainer:
         self._stop_reason: StopReason | None = None
         self._stop_message = ""
         self._stop_weights: Weights | None = None
+        self._partial: PartialEpoch | None = None  # an epoch a stop cut short, to finish on continuing
         self.weights_epoch: int | None = None  # after a run: the epoch (from 0) whose weights the model holds
         # Run state, set by prepare() and fit().
         self.device = torch.device("cpu")
@@ -261,6 +294,7 @@ class Trainer:
             "patience": es.tracker.wait if es is not None else None,
             "sizes": {part: self.data.size(part) for part in ("train", "val", "test")},
             "history": history,
+            "partial_epoch": self._partial.as_state() if self._partial is not None else None,
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -297,6 +331,7 @@ class Trainer:
             self.early_stopping.best_weights = self._best_weights
         history.split, history.device = self.data.split, self.history.device
         self.history = history
+        self._partial = PartialEpoch.from_state(state.get("partial_epoch"))
 
     def _run(self) -> History:
         callbacks = CallbackList([*([self.early_stopping] if self.early_stopping else []), *self.user_callbacks])
@@ -354,7 +389,15 @@ class Trainer:
         # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.
         every = max(1, min(self.histogram_every, batches))
         seen = done = 0
-        for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator)):
+        partial, self._partial = self._partial, None
+        if partial is not None and partial.epoch == epoch:  # stopped inside this epoch: finish it
+            generator.set_state(partial.generator)
+            done, seen = partial.done, partial.seen
+            losses[:done] = torch.tensor(partial.losses, device=self.device)
+            metric += torch.tensor(partial.metric, device=self.device, dtype=metric.dtype)
+            self._emit.sent, self._emit.sent_samples = done, seen
+        started = generator.get_state()
+        for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator, skip=done), start=done):
             if not self._running.is_set():
                 self._wait_while_paused()
             if self._stop.is_set():
@@ -371,8 +414,9 @@ class Trainer:
                 callbacks.call("on_train_batch_end", batch, {"loss": float(loss)})
             if (done == batches or self._emit.due()) and not self._emit.flush(losses, done, seen, callbacks):
                 return None
-        if done < batches:  # stopped inside the epoch: report what ran, record no partial epoch
+        if done < batches:  # stopped inside the epoch: report what ran; continuing finishes the epoch
             self._emit.flush(losses, done, seen, callbacks)
+            self._partial = PartialEpoch(epoch, started, done, seen, losses[:done].cpu().tolist(), metric.item())
             return None
         # Every batch holds batch_size samples but the last: weight the mean loss like Keras does.
         last = seen - (done - 1) * batch_size

@@ -73,8 +73,8 @@ class LrFinderDialog(QDialog):
         line = pg.InfiniteLine(np.log10(finding.suggestion), angle=90, pen=pg.mkPen(SUGGESTION, width=1.5))
         self.plot.addItem(line)
         self.answer.setText(
-            f"Suggested learning rate: <b>{lr:g}</b>, a tenth of {rounded(finding.lowest):g} where the loss "
-            "was lowest (the green line)."
+            f"Suggested learning rate: <b>{lr:g}</b>, a tenth of {rounded(finding.lowest):g} where the smoothed "
+            "loss was lowest (the green line)."
         )
         self.use_button.setText(f"Use {lr:g}")
 
