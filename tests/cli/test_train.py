@@ -174,3 +174,31 @@ def test_a_new_metrics_file_for_a_continued_run_gets_the_epochs_before(tmp_path:
     assert main(["train", str(run), "--epochs", "1", "--metrics-out", str(tmp_path / "later.jsonl")]) == 0
     lines = [json.loads(line) for line in (tmp_path / "later.jsonl").read_text().splitlines()]
     assert [line["epoch"] for line in lines if "epoch" in line] == [1, 2, 3]
+
+
+def test_a_closed_pipe_does_not_stop_the_run_from_being_saved(tmp_path: Path) -> None:
+    exp, out = write(tmp_path, epochs=3), tmp_path / "m.pt"
+    command = f"{sys.executable} -m workbench train {exp} --out {out} | head -1"
+    result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("Training ") and len(result.stdout.splitlines()) == 1
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert torch.load(out, weights_only=True)["history"]["epoch"] == [1, 2, 3]
+
+
+def test_a_second_ctrl_c_quits_quietly(tmp_path: Path) -> None:
+    exp = write(tmp_path, epochs=100_000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "train", str(exp)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not proc.stdout.readline().startswith("Epoch 2/"):
+        pass
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)  # at once: the run has not reached the end of its batch
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 130) and "Traceback" not in stderr, stderr

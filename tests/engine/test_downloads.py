@@ -108,6 +108,7 @@ def test_unreachable_download_is_a_data_error_naming_the_folder(
     with pytest.raises(DataError) as info:
         load_raw(spec({"kind": "mnist", "root": str(tmp_path), "download": True}))  # type: ignore[arg-type]
     assert str(tmp_path / "MNIST" / "raw") in str(info.value) and "could not be downloaded" in str(info.value)
+    assert all(r.name in str(info.value) for r in source.files)  # every missing file, not only the first
 
 
 def _cifar_batch(n: int, first_label: int) -> bytes:

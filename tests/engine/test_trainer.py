@@ -242,7 +242,7 @@ def test_histograms_on_the_interval_and_at_least_once_an_epoch() -> None:
     Trainer(tiny(epochs=3), [sparse], histogram_every=50).fit()
     assert [(s.step, s.epoch) for s in sparse.histograms] == [(0, 0), (4, 1), (8, 2)]
     snap = rec.histograms[0]
-    assert [h.layer for h in snap.layers] == ["0: Linear", "2: Linear"]
+    assert [h.layer for h in snap.layers] == ["1: Linear", "3: Linear"]  # numbered as the layer list shows them
     first = snap.layers[0]
     assert first.weight_counts.sum() == 2 * 16 and len(first.weight_edges) == 9
     assert first.grad_counts is not None and first.grad_counts.sum() == 2 * 16

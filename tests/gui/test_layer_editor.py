@@ -175,7 +175,9 @@ def test_advice_marks_the_row_and_says_why_without_blocking(editor: QtLayerEdito
     item = editor.list.topLevelItem(2)
     assert item.foreground(1).color().name() == "#8a5a00" and "nothing nonlinear" in item.toolTip(1)
     assert editor.advice_label.isVisibleTo(editor)
-    assert editor.advice_label.text().startswith("Tip: network.layers[2] (Linear): nothing nonlinear")
+    assert editor.advice_label.text().startswith(
+        "Tip: Layer 3 (Linear): nothing nonlinear between it and layer 2 (Linear)"
+    )
     assert editor.error_label.text() == ""  # advice, not an error: the network still trains
     editor.document.undo_stack.undo()
     assert not editor.advice_label.isVisibleTo(editor)

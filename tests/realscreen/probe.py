@@ -88,6 +88,13 @@ def settings_problems(window: Any) -> list[str]:
     return found
 
 
+def centre_overflow(window: Any) -> list[int]:
+    """How far (pixels) the plots area exceeds its scroll area's view, across and down."""
+    area = window.centralWidget()
+    inner, view = area.widget().size(), area.viewport().size()
+    return [max(0, inner.width() - view.width()), max(0, inner.height() - view.height())]
+
+
 def docks(window: Any) -> dict[str, int]:
     return {d.objectName(): d.width() for d in window.findChildren(QDockWidget) if d.isVisible()}
 
@@ -118,13 +125,20 @@ def main() -> int:
         "problems_before": settings_problems(window),  # raises each tabbed dock, so all are laid out
     }
     report["docks_before"] = docks(window)
+    report["centre_before"] = centre_overflow(window)
     wait(lambda: window.engine_ready, 60)
     window.training_panel.form.widgets["epochs"].spin.setValue(3)
     window.train()
+    wait(lambda: window.runs.current is not None and window.runs.current.progress is not None, 60)
+    window.toggle_pause()  # a paused run: the band across the plots must not stretch them
+    settle(1.0)
+    report["centre_paused"] = centre_overflow(window)
+    window.toggle_pause()
     ended = wait(lambda: not window.runs.running and window.runs.current is not None, 120)
     settle(1.5)  # every redraw of the end, the results and the mistakes strip
     report["run_ended"] = ended and window.runs.current.ended is not None
     report["docks_after"] = docks(window)
+    report["centre_after"] = centre_overflow(window)
     report["problems_after"] = settings_problems(window)
     report["frame_after"] = rect(window.frameGeometry())
     window.close()

@@ -43,7 +43,7 @@ FIELD_CASES = [
     ("training.optimizer.betas", [0.9, 1.5], "training.optimizer: betas: each must be >= 0 and < 1"),
     ("training.epochs", 0, "training.epochs: must be >= 1"),
     ("training.batch_size", 2.5, "training.batch_size: must be a whole number"),
-    ("training.device", "gpu", "training.device: has an unexpected form"),
+    ("training.device", "gpu", "training.device: must be auto, cpu, cuda, cuda:N (N: the GPU's number, from 0) or mps"),
     ("training.loss", "hinge", "training.loss: must be one of"),
     ("training.early_stopping.patience", -1, "training.early_stopping.patience: must be >= 1"),
     ("training.scheduler", {"name": "step", "gamma": 2}, "training.scheduler.gamma: must be <= 1"),

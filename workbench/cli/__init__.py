@@ -6,11 +6,12 @@ Exit codes: 0 the command did its job, 1 a run or export failed, 2 bad input (a 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ClosedPipeSafe
 from .inspect import inspect_command
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "main"]
@@ -88,6 +89,19 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `workbench` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    real_stdout = sys.stdout
+    if args.command is not None:
+        sys.stdout = ClosedPipeSafe(real_stdout)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # a second Ctrl-C: quit at once, quietly
+        print("\nworkbench: stopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        sys.stdout = real_stdout
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "inspect":
         return inspect_command(args.file)
     if args.command == "train":

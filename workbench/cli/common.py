@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -9,6 +11,7 @@ from typing import TextIO
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # as shells report a program ended by Ctrl-C
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT, err: TextIO | None = None) -> int:
@@ -26,3 +29,38 @@ def table(rows: Sequence[tuple[str, ...]], right: set[int] | None = None) -> lis
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
         lines.append("  ".join(cells).rstrip())
     return lines
+
+
+class ClosedPipeSafe(io.TextIOBase):
+    """Standard output that a closed pipe (`workbench train ... | head -2`) cannot break: once the
+    reader is gone, what would have been printed goes nowhere and the command carries on, so a
+    run still trains and its model is still written."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.closed_pipe = False
+
+    def write(self, text: str) -> int:
+        if not self.closed_pipe:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_pipe:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def _gone(self) -> None:
+        self.closed_pipe = True
+        try:  # Python flushes standard output once more at exit: give it somewhere harmless to go
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass

@@ -67,6 +67,8 @@ def export_command(model_path: Path, fmt: str, out_path: Path) -> int:
         loaded = load_model(model_path)
     except ModelFileError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
+    if not out_path.resolve().parent.is_dir():
+        return fail(f"--out: the folder {out_path.resolve().parent} does not exist", EXIT_BAD_INPUT)
     try:
         (export_torchscript if fmt == "torchscript" else export_onnx)(loaded, out_path)
     except (ModelFileError, OSError, RuntimeError) as exc:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -203,6 +206,19 @@ def train_command(
     return EXIT_FAILED if history.stop_reason in FAILED_REASONS else EXIT_OK
 
 
+@contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Ctrl-C waits until the block is done (only the main thread can set signal handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _save_best(trainer: Trainer, out: Path, stdout: TextIO, stderr: TextIO) -> bool:
     history = trainer.history
     assert trainer.model is not None and trainer.data is not None and history.best_epoch is not None
@@ -210,7 +226,8 @@ def _save_best(trainer: Trainer, out: Path, stdout: TextIO, stderr: TextIO) -> b
     if test is not None:  # the run ended on other weights (its last epoch's): test those saved as well
         print_test_result(test, f"test of the saved weights, from epoch {history.best_epoch + 1}", stdout)
     try:
-        save_trained(out, trainer, test=test)
+        with _no_interrupt():  # the run is complete: a Ctrl-C now must not cost the file
+            save_trained(out, trainer, test=test)
     except ModelFileError as exc:
         fail(str(exc), EXIT_FAILED, stderr)
         return False

@@ -151,7 +151,13 @@ def fetch(kind: str, root: Path, progress: Progress | None = None, cancelled: Ca
                 if progress is not None:
                     progress(DownloadProgress(name, min(base + received, total), total))
 
-            _download(remote, target, report, cancelled)
+            try:
+                _download(remote, target, report, cancelled)
+            except DownloadCancelled:
+                raise
+            except DownloadError as exc:  # say every file still missing, not only the first
+                missing = [r.name for r in source.files if not (archive_dir / r.name).is_file()]
+                raise DownloadError(f"{exc}. Still missing in {archive_dir}: {', '.join(missing)}") from exc
         done += remote.size
         _unpack(target, folder, root)
     if progress is not None:

@@ -163,9 +163,40 @@ def save_model(
     return path
 
 
+def _check_archive(path: Path) -> None:
+    """A model file is a zip archive whose every member matches its checksum: anything else (a CSV,
+    a picture, an old pickle) or a damaged copy is refused before a byte of it is unpickled."""
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(
+            f"{path} is not a model file Workbench can read: model files are the .pt files Workbench writes "
+            "(Export model, or train --out)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise ModelFileError(f"{path} is not a model file Workbench can read (damaged): {exc}") from exc
+    if damaged is not None:
+        raise ModelFileError(f"{path} is damaged: its part {damaged!r} does not match its checksum; use another copy")
+
+
+def _finite_weights(path: Path, content: Mapping[str, Any]) -> None:
+    """A model whose weights are NaN or infinite answers nothing meaningful: refused, not evaluated."""
+    weights = content.get("state_dict")
+    if not isinstance(weights, Mapping) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
+        raise ModelFileError(f"{path} is damaged: its weights are missing or not tensors")
+    bad = [name for name, value in weights.items() if value.is_floating_point() and not torch.isfinite(value).all()]
+    if bad:
+        raise ModelFileError(
+            f"{path} holds weights that are not finite numbers (NaN or infinity) in {', '.join(bad[:3])}: "
+            "the run that wrote it diverged or the file is damaged; train the network again"
+        )
+
+
 def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ModelFileError(f"no such file: {path}")
+    _check_archive(path)
     try:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -175,9 +206,9 @@ def _read(path: Path) -> dict[str, Any]:
             f"{path} was refused: loading it would run Python code stored in the file, which Workbench never "
             "does. Only open model files from people you trust, and re-export them from Workbench."
         ) from exc
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever torch makes of a damaged file, it is not a model
         raise ModelFileError(
-            f"{path} is not a model file Workbench can read (damaged or another format): {exc}"
+            f"{path} is not a model file Workbench can read (damaged or another format): {type(exc).__name__}: {exc}"
         ) from exc
     if not isinstance(content, dict) or content.get("format") != MODEL_FORMAT:
         raise ModelFileError(
@@ -186,6 +217,7 @@ def _read(path: Path) -> dict[str, Any]:
     version = content.get("format_version")
     if not isinstance(version, int) or version > MODEL_FORMAT_VERSION:
         raise ModelFileError(f"{path} was written by a newer Workbench (model format {version}): update Workbench")
+    _finite_weights(path, content)
     return migrate(content)
 
 

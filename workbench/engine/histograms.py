@@ -10,12 +10,14 @@ from .events import HistogramSnapshot, LayerHistogram
 
 
 def weight_layers(model: nn.Module) -> list[tuple[str, list[nn.Parameter]]]:
-    """Every layer that has weights, with its weight tensors (biases and norm offsets left out)."""
+    """Every layer that has weights, with its weight tensors (biases and norm offsets left out),
+    named as the layer list numbers them: "1: Linear" for the first layer of the stack."""
     layers = []
     for name, module in model.named_children():
         weights = [p for n, p in module.named_parameters() if "weight" in n.rsplit(".", 1)[-1]]
         if weights:
-            layers.append((f"{name}: {type(module).__name__}", weights))
+            number = str(int(name) + 1) if name.isdigit() else name
+            layers.append((f"{number}: {type(module).__name__}", weights))
     return layers
 
 

@@ -6,6 +6,7 @@ import time
 from html import escape
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -41,7 +42,7 @@ RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None,
 # a frame a second per plot keeps the curves live and leaves training most of the lock.
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
-CHANGED_MIN_PX = 160  # the runs table's "Changed since" column: a few words a line, never one
+CHANGED_MIN_PX = 120  # the runs table's "Changed since" column: a few words a line, never one
 PAUSED_TEXT = (
     "Paused: the run waits where it is. Resume (F6) goes on; Stop (Shift+F5) ends it and keeps what it learned."
 )
@@ -49,6 +50,32 @@ BOUNDARY_OFF = (
     "The decision boundary is drawn for 2-D points to classify (spiral, moons, circles, XOR, "
     "Gaussian blobs): choose one of those datasets to see it."
 )
+
+
+class Banner(QLabel):
+    """A wrapped sentence across the top of the plots that takes the height its text needs at its
+    width, without making the view's height depend on its width: a scroll area around a view that
+    does (Qt's height-for-width) lays the plots out at their preferred, much taller, height."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name; QLabel turns it back on with each text
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        needed = max(self.heightForWidth(max(self.width(), 200)), 0)
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
 
 
 class _RunItem(QTableWidgetItem):
@@ -165,22 +192,19 @@ class QtTrainingView(QWidget):
         outer.setSizes([425, 415])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.stale = QLabel()  # the results shown are of data the experiment no longer uses
+        self.stale = Banner()  # the results shown are of data the experiment no longer uses
         self.stale.setObjectName("staleResultsLabel")
-        self.stale.setWordWrap(True)
         self.stale.setStyleSheet(banner_style())
         self.stale.hide()
         layout.addWidget(self.stale)
-        self.intro = QLabel()  # what the experiment shows, from its description, until a run starts
+        self.intro = Banner()  # what the experiment shows, from its description, until a run starts
         self.intro.setObjectName("experimentIntro")
-        self.intro.setWordWrap(True)
         self.intro.setStyleSheet(info_style())
         self.intro_for: tuple[str, str] | None = None
         layout.addWidget(self.intro)
-        self.paused_banner = QLabel(PAUSED_TEXT)  # paused must not look like running
+        self.paused_banner = Banner(PAUSED_TEXT)  # paused must not look like running
         self.paused_banner.setObjectName("pausedBanner")
         self.paused_banner.setStyleSheet(banner_style())
-        self.paused_banner.setWordWrap(True)
         self.paused_banner.hide()
         layout.addWidget(self.paused_banner)
         layout.addWidget(outer)

@@ -7,6 +7,7 @@ fights the loss; dropout on the answers themselves makes them noisy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,12 @@ class Advice:
 
     def __str__(self) -> str:
         return f"network.layers[{self.index}] ({self.layer}): {self.message}"
+
+    def in_words(self) -> str:
+        """As the window says it, layers counted from 1: `Layer 3 (Linear): nothing nonlinear between
+        it and layer 2 (Linear), ...`."""
+        message = re.sub(r"layers\[(\d+)\]", lambda m: f"layer {int(m.group(1)) + 1}", self.message)
+        return f"Layer {self.index + 1} ({self.layer}): {message}"
 
 
 def stack_advice(layers: Sequence[Layer], classify: bool) -> list[Advice]:

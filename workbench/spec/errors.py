@@ -86,6 +86,8 @@ def _message(error: Any) -> str:
     """A short, plain message for one pydantic error."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    if _inferred(error):
+        return "is worked out from the layer before, so the experiment leaves it out (delete this line)"
     simple = {
         "greater_than_equal": "must be >= {ge}",
         "greater_than": "must be > {gt}",
@@ -133,3 +135,11 @@ def problems_from_validation(exc: ValidationError, document: Any) -> list[Proble
         path = json_path(_strip_tags(error["loc"], document))
         problems.append(Problem(path, _message(error)))
     return problems
+
+
+def _inferred(error: Any) -> bool:
+    """A PyTorch user who wrote `in_features`: right name, but Workbench works it out itself."""
+    from .shapes import INFERRED_SIZES
+
+    loc: tuple[str | int, ...] = tuple(error.get("loc") or ())
+    return error["type"] == "extra_forbidden" and bool(loc) and loc[-1] in INFERRED_SIZES

@@ -10,6 +10,8 @@ Shape = tuple[int, ...]
 
 # An inferred constructor argument: `in_features=64`, `normalized_shape=(64,)`.
 InferredValue = int | tuple[int, ...]
+# PyTorch's names for the sizes a layer takes from the layer before; an experiment never gives them.
+INFERRED_SIZES = ("in_features", "in_channels", "num_features", "input_size", "normalized_shape")
 
 
 class ShapeProblem(ValueError):

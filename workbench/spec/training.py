@@ -6,9 +6,10 @@ Option names are PyTorch's (`torch.optim.SGD(lr, momentum, nesterov, weight_deca
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .fields import STRICT, ui
 from .lessons import METRIC_WORDS
@@ -332,7 +333,6 @@ class TrainingSpec(BaseModel):
     )
     device: str = Field(
         "auto",
-        pattern=r"^(auto|cpu|mps|cuda(:\d{1,2})?)$",
         title="Device",
         description="Where to train: auto picks a GPU when there is one.",
     )
@@ -361,3 +361,10 @@ class TrainingSpec(BaseModel):
         json_schema_extra=ui(log=True, none_text="off", first=0.1),
     )
     early_stopping: EarlyStoppingSpec = Field(default_factory=EarlyStoppingSpec, title="Early stopping")
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, device: str) -> str:
+        if not re.fullmatch(r"auto|cpu|mps|cuda(:\d{1,2})?", device):
+            raise ValueError(f"must be auto, cpu, cuda, cuda:N (N: the GPU's number, from 0) or mps, not {device!r}")
+        return device

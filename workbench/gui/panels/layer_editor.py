@@ -242,14 +242,14 @@ class QtLayerEditor(QWidget):
     def _render_advice(self, spec: ExperimentSpec) -> None:
         """Advice (amber) on rows that train but cost the network something; only once shapes fit."""
         advice = spec.advice() if self.analysis is not None and self.analysis.ok else []
-        self.advice_label.setText("\n".join(f"Tip: {a}" for a in advice))
+        self.advice_label.setText("\n".join(f"Tip: {a.in_words()}" for a in advice))
         self.advice_label.setVisible(bool(advice))
         for a in advice:
             item = self.list.topLevelItem(a.index)
             if item is not None:
                 for col in range(4):
                     item.setForeground(col, ADVICE_BRUSH)
-                    item.setToolTip(col, a.message)
+                    item.setToolTip(col, a.in_words())
 
     def _show_form(self, index: int | None) -> None:
         if index is not None and self.form is not None and self.form_index == index:

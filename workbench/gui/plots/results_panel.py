@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,6 +32,7 @@ REASON_COLOURS = {
 
 
 NOT_LEARNED_COLOUR = "#8a5a00"  # amber: it ran, but learned nothing
+MISTAKE_COLUMNS, THUMB_PX = 8, 40
 MATRIX_TITLE = (
     "<b>Confusion matrix</b> (test set): rows are the <b>true</b> classes, columns the <b>predicted</b> ones."
 )
@@ -103,6 +105,10 @@ class ResultsPanel(QWidget):
         layout.addLayout(title_row)
         self.mistakes = QLabel()
         self.mistakes.setObjectName("mistakesGallery")
+        # Its width follows the panel's (the pictures wrap into rows), not the other way round.
+        self.mistakes.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.strip: tuple[np.ndarray, list[str]] | None = None
+        self.strip_columns = MISTAKE_COLUMNS
         self.mistakes.setAccessibleName("Test pictures the network got wrong")
         layout.addWidget(self.mistakes)
         self._show_mistakes((), ())
@@ -243,12 +249,29 @@ class ResultsPanel(QWidget):
         self.mistakes_title.setText(f"{what}: none" if not chosen else f"{what}, surest first")
         self.mistakes_title.setToolTip("Click the cell again to see all the mistakes.")
 
+    def _strip_columns(self) -> int:
+        """As many pictures a row as the panel's width holds, up to MISTAKE_COLUMNS."""
+        return max(2, min(MISTAKE_COLUMNS, (self.width() - 8) // THUMB_PX))
+
+    def _draw_strip(self) -> None:
+        if self.strip is None:
+            return
+        images, captions = self.strip
+        self.strip_columns = self._strip_columns()
+        self.mistakes.setPixmap(thumbnail_grid(images, captions, columns=self.strip_columns, cell=THUMB_PX))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.strip is not None and self._strip_columns() != self.strip_columns:
+            self._draw_strip()  # a narrow panel wraps the pictures into more rows, never cuts them
+
     def _show_mistakes(self, mistakes: tuple[Mistake, ...], names: tuple[str, ...], keep_title: bool = False) -> None:
         """A strip of the wrong test pictures, captioned `true→answer`; the tooltip says how sure it was."""
         self.mistakes_title.setVisible(bool(mistakes) or keep_title)
         self.mistakes.setVisible(bool(mistakes))
         if not mistakes:
             self.mistakes.clear()
+            self.strip = None
             return
 
         def name(k: int) -> str:
@@ -256,7 +279,8 @@ class ResultsPanel(QWidget):
 
         images = np.stack([m.image for m in mistakes])
         captions = [f"{name(m.true)[:3]}→{name(m.predicted)[:3]}" for m in mistakes]
-        self.mistakes.setPixmap(thumbnail_grid(images, captions, columns=8, cell=40))
+        self.strip = (images, captions)
+        self._draw_strip()
         self.mistakes.setToolTip(
             "\n".join(f"a {name(m.true)}, taken for a {name(m.predicted)} ({m.confidence:.0%} sure)" for m in mistakes)
         )
