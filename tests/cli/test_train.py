@@ -202,3 +202,17 @@ def test_a_second_ctrl_c_quits_quietly(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)  # at once: the run has not reached the end of its batch
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode in (0, 130) and "Traceback" not in stderr, stderr
+
+
+def test_an_interrupt_outside_the_run_ends_the_command_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second Ctrl-C raises KeyboardInterrupt wherever the command is: it exits 130, no traceback."""
+    import workbench.cli.train as train_module
+
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "train_command", interrupted)
+    assert main(["train", "whatever.json"]) == 130
+    assert capsys.readouterr().err.strip() == "workbench: stopped."

@@ -16,7 +16,7 @@ from workbench.engine.stream import EpochEnded
 from workbench.gui.plots.axes import OpaqueGridAxis, opaque, paint_later
 from workbench.gui.plots.boundary_panel import boundary_rgb
 from workbench.gui.plots.curves import CurvePlotPanel
-from workbench.gui.plots.tags import corner_rect, hidden
+from workbench.gui.plots.tags import hidden
 from workbench.gui.run_data import RunRecord
 from workbench.spec import load_preset
 
@@ -203,10 +203,9 @@ def test_legend_and_marker_labels_keep_clear_of_the_curves(qtbot: QtBot) -> None
     rising = [0.34, 0.74, 0.86, 0.91, 0.93, 0.94, 0.96, 0.97, 0.975, 0.98]
     record = _record(rising, [v - 0.05 for v in rising], best=9)
     panel.show_run(record)
-    legend = panel.item.legend.boundingRect()
-    area = corner_rect(panel.view, panel.legend_corner, legend.width(), legend.height())
-    assert area is not None and hidden(area, panel._points()) == 0  # rising curves: not the top right
-    assert panel.legend_corner != (1, 0)
+    legend, plot_area = panel.item.legend.sceneBoundingRect(), panel.view.sceneBoundingRect()
+    assert legend.bottom() <= plot_area.top() + 1  # above the plot's area: it covers no curve, ever
+    area = panel.view.mapSceneToView(legend).boundingRect()
     tag = panel.tags[panel.best_line]
     assert tag.isVisible() and tag.textItem.toPlainText() == "best validation loss: epoch 10"  # says who chose it
     box = tag.mapRectToView(tag.boundingRect())

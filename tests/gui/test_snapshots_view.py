@@ -21,15 +21,15 @@ def test_pick_an_epoch_see_its_test_and_export_it(window: Any, qtbot: QtBot, tmp
     combo = results.epoch_combo
     assert results.epoch_combo.isVisibleTo(results)
     assert [combo.itemData(i) for i in range(combo.count())] == [None, 2, 1, 0]
+    assert combo.itemText(0) == "Weights the run ended with (epoch 3)"
     end_text = results.metrics.text()
     assert end_text.startswith("Test (30 samples): loss")
     combo.setCurrentIndex(combo.findData(0))
     qtbot.waitUntil(lambda: "the weights of epoch 1" in results.metrics.toolTip(), timeout=20_000)
     record = window.runs.current
     assert record.chosen_epoch == 0 and record.chosen_test is not None
-    assert results.metrics.text() != end_text.replace(
-        "Test (30 samples)", "Test (30 samples) with the weights of epoch 1"
-    )
+    chosen = record.chosen_test  # the numbers shown are epoch 1's, not those of the run's end
+    assert f"loss {chosen.loss:.4f}" in results.metrics.text() and results.metrics.text() != end_text
     window.dialogs.save_answer = tmp_path / "first.pt"
     window.export_button.click()
     qtbot.waitUntil(lambda: bool(window.dialogs.infos), timeout=20_000)
@@ -51,3 +51,13 @@ def test_no_choice_without_a_test_split_or_during_a_run(window: Any, qtbot: QtBo
     assert not results.epoch_combo.isVisibleTo(results)
     window.stop()
     wait_done(window, qtbot)
+
+
+def test_restored_weights_are_named(window: Any, qtbot: QtBot) -> None:
+    stop = {"enabled": True, "patience": 3, "restore_best_weights": True}
+    start(window, qtbot, tiny(epochs=60, optimizer={"name": "Adam", "lr": 0.05}, early_stopping=stop))
+    wait_done(window, qtbot)
+    ended = window.runs.current.ended
+    assert ended.weights_epoch == ended.best_epoch < ended.epochs_done - 1
+    text = window.training_view.results.epoch_combo.itemText(0)
+    assert text == f"Weights the run ended with (epoch {ended.best_epoch + 1}, restored)"

@@ -185,3 +185,19 @@ def test_training_spec_fields_have_titles() -> None:
     """Undo texts and notes are built from field titles: every editable field has one."""
     for name, info in TrainingSpec.model_fields.items():
         assert info.title, name
+
+
+def test_ctrl_z_in_a_field_undoes_the_last_edit(window: Any, qtbot: QtBot) -> None:
+    """Focus in a text field (after Tab, say): Ctrl+Z is Edit > Undo, not the field's own undo."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=2000)
+    lr = window.training_panel.form.widgets["optimizer"].form.widgets["lr"].spin
+    lr.setValue(0.05)
+    assert window.document.spec.training.optimizer.lr == 0.05
+    eps = window.training_panel.form.widgets["optimizer"].form.widgets["eps"].spin
+    eps.setFocus()
+    qtbot.waitUntil(lambda: eps.lineEdit().hasFocus(), timeout=2000)
+    qtbot.keyClick(eps.lineEdit(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.spec.training.optimizer.lr == 0.001
+    qtbot.keyClick(eps.lineEdit(), Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.spec.training.optimizer.lr == 0.05

@@ -63,6 +63,7 @@ class RunEnded:
     test: TestResult | None
     error: str | None
     learned: bool | None = None  # False: a classifier no better than chance (see spec.lessons)
+    weights_epoch: int | None = None  # the epoch (from 0) whose weights the run ended with
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,9 @@ def run_ended(t: Trainer) -> RunEnded:
     """How a finished trainer's run ended."""
     h = t.history
     assert h.stop_reason is not None
-    return RunEnded(h.stop_reason, h.message, h.best_epoch, h.best_value, len(h.epoch), h.test, h.error, t.learned)
+    return RunEnded(
+        h.stop_reason, h.message, h.best_epoch, h.best_value, len(h.epoch), h.test, h.error, t.learned, t.weights_epoch
+    )
 
 
 class EventStream(Callback):

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, QRect, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
     QDockWidget,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
-from ..engine.events import LrFinding, Prediction
+from ..engine.events import LrFinding, Prediction, StopReason
 from ..spec import (
     ExperimentSpec,
     NetworkSpec,
@@ -105,6 +107,32 @@ def _fitting_width(*panels: QWidget) -> int:
     return min(max(p.minimumSizeHint().width() for p in panels) + bar + 12, DOCK_MIN_CAP)
 
 
+class FormUndo(QObject):
+    """Ctrl+Z and Ctrl+Y (Ctrl+Shift+Z) in a settings field undo and redo the experiment's edits,
+    as Edit > Undo names them, instead of the field's own typing: a text field would otherwise
+    take the keys, and Ctrl+Z would seem to do nothing."""
+
+    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(watched, QLineEdit | QAbstractSpinBox):
+            return False
+        key = event if isinstance(event, QKeyEvent) else None
+        if key is None or not self.window.isAncestorOf(watched):
+            return False
+        undo_or_redo = any(key.matches(k) for k in self.KEYS) or key.keyCombination() == QKeyCombination(
+            Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_Y
+        )
+        if undo_or_redo:
+            event.ignore()  # not the field's: the window's Undo/Redo shortcut takes the key
+            return True
+        return False
+
+
 class QtMainWindow(QMainWindow):
     """One experiment being edited (and, in the centre, trained)."""
 
@@ -136,6 +164,10 @@ class QtMainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self._build_menus()
+        self.form_undo = FormUndo(self)
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self.form_undo)
         self.document.changed.connect(self._document_changed)
         self.document.file_changed.connect(self._update_title)
         self._update_title()
@@ -223,7 +255,7 @@ class QtMainWindow(QMainWindow):
         left.addWidget(_scroll(self.dataset_panel, "datasetScroll"))
         left.addWidget(_scroll(self.layer_editor, "layerScroll"))
         left.setChildrenCollapsible(False)
-        left.setSizes([420, 380])
+        left.setSizes([580, 420])  # the data's settings and preview first; the layer list has room to spare
         self.left_dock = self._dock("Data and network", "leftDock", left, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.right_dock = self._dock(
             "Training",
@@ -660,7 +692,10 @@ class QtMainWindow(QMainWindow):
             return
         planned = record.started.epochs if record.started else max(record.ended.epochs_done, 1)
         done = record.ended.epochs_done
-        self._set_progress(done / max(planned, 1), f"{done}/{planned} epochs")
+        if record.ended.reason is StopReason.EARLY_STOPPED:  # finished, by its own rule: a full bar
+            self._set_progress(1.0, f"stopped early: {done}/{planned} epochs")
+        else:
+            self._set_progress(done / max(planned, 1), f"{done}/{planned} epochs")
 
     @Slot()
     def _show_progress(self) -> None:
@@ -786,6 +821,8 @@ class QtMainWindow(QMainWindow):
             self.left_dock.raise_()
         else:
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.right_dock)
+        for dock in (self.left_dock, self.right_dock):  # tabs name the docks: a title bar would again
+            dock.setTitleBarWidget(QWidget() if plan.tabbed else None)  # type: ignore[arg-type]  # None: the usual bar
         self.setGeometry(
             QStyle.alignedRect(
                 Qt.LayoutDirection.LeftToRight, Qt.AlignmentFlag.AlignCenter, QSize(plan.width, plan.height), area

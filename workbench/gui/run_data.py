@@ -138,7 +138,7 @@ class RunRow:
     tip: str  # how it went, in a sentence
 
 
-RUN_COLUMNS = ("Run", "Best", "Test", "Changed since")
+RUN_COLUMNS = ("Run", "Best\n(epoch)", "Test", "Changed\nsince")  # two lines: narrow columns
 
 
 def run_row(record: RunRecord, changed: str) -> RunRow:

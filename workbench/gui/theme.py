@@ -84,6 +84,18 @@ def themed_plot(grid: bool = False, **kwargs: Any) -> pg.PlotWidget:
     return plot
 
 
+def legend_above(plot: pg.PlotWidget, columns: int = 2) -> pg.LegendItem:
+    """A legend in a row of its own above the plot's area (where pyqtgraph's title would go): it
+    never covers a curve or a point, however the data falls. Curves added with a name join it."""
+    item = plot.getPlotItem()
+    legend = pg.LegendItem(colCount=columns, labelTextColor=foreground())
+    item.layout.removeItem(item.titleLabel)
+    item.titleLabel.hide()
+    item.layout.addItem(legend, 0, 1)
+    item.legend = legend
+    return legend
+
+
 def legend_options() -> dict[str, Any]:
     """A legend on a box of the background colour: readable over curves and shading, which still
     show faintly through it where a legend cannot avoid them."""

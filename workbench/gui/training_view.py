@@ -42,7 +42,7 @@ RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None,
 # a frame a second per plot keeps the curves live and leaves training most of the lock.
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
-CHANGED_MIN_PX = 120  # the runs table's "Changed since" column: a few words a line, never one
+CHANGED_MIN_PX = 100  # the runs table's "Changed since" column: a few words a line, never one
 PAUSED_TEXT = (
     "Paused: the run waits where it is. Resume (F6) goes on; Stop (Shift+F5) ends it and keeps what it learned."
 )
@@ -189,7 +189,7 @@ class QtTrainingView(QWidget):
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(top)
         outer.addWidget(bottom)
-        outer.setSizes([425, 415])
+        outer.setSizes([450, 550])  # the results below need the room: a ten-class matrix, the mistakes
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.stale = Banner()  # the results shown are of data the experiment no longer uses
@@ -307,7 +307,10 @@ class QtTrainingView(QWidget):
         self.results.picture_button.setVisible(record.sorts_pictures and record.ended is not None)
         if record.ended is not None:
             if not self.controller.running:
-                self.results.set_epochs(record.snapshot_epochs, record.ended.best_epoch, record.chosen_epoch)
+                ended = record.ended
+                self.results.set_epochs(
+                    record.snapshot_epochs, ended.best_epoch, record.chosen_epoch, ended.weights_epoch
+                )
             self.results.show_end(record.ended, record.chosen_epoch, record.chosen_test)
             stopped = record.ended.reason is StopReason.EARLY_STOPPED
             self.loss_panel.show_info(record.ended.message if stopped else "")

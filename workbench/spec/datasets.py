@@ -30,7 +30,7 @@ class NormalizeSpec(BaseModel):
 
     mode: Literal["none", "standardize", "fixed"] = Field(
         "standardize",
-        title="Normalization",
+        title="Method",
         description="standardize: mean 0 and spread 1 from the training split; fixed: the mean and std below.",
     )
     mean: list[float] = Field(

@@ -23,9 +23,22 @@ def presets_dir() -> Path:
     return resources_dir() / "presets"
 
 
+# The order a student meets them in: small and instant first, then the lessons, then the downloads.
+PRESET_ORDER = (
+    "digits_mlp",
+    "digits_cnn",
+    "spiral_mlp",
+    "overfitting_demo",
+    "mnist_mlp",
+    "mnist_cnn",
+    "seed_cifar10_cnn",
+)
+
+
 def preset_names() -> list[str]:
-    """Names of the shipped presets (file names without `.json`), sorted."""
-    return sorted(p.stem for p in presets_dir().glob("*.json"))
+    """Names of the shipped presets (file names without `.json`), in PRESET_ORDER (others after, by name)."""
+    names = [p.stem for p in presets_dir().glob("*.json")]
+    return sorted(names, key=lambda n: (PRESET_ORDER.index(n) if n in PRESET_ORDER else len(PRESET_ORDER), n))
 
 
 def preset_path(name: str) -> Path:

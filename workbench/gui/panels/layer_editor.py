@@ -156,7 +156,7 @@ class QtLayerEditor(QWidget):
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.add_button = self._button("addLayerButton", "Add layer ▾", "Add a layer after the selected one")
+        self.add_button = self._button("addLayerButton", "Add layer", "Add a layer after the selected one")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_button.setMenu(self._catalog_menu())
         row.addWidget(self.add_button)
@@ -263,7 +263,7 @@ class QtLayerEditor(QWidget):
             discard(self.form)
             self.form = None
         if index is None:
-            self.form_title.setText("Add a layer to start: Add layer ▾")
+            self.form_title.setText("Add a layer to start: Add layer, above the list")
             self.inferred_label.setText("")
             return
         layer = self.document.spec.network.layers[index]

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ...engine.events import BoundarySnapshot
 from ..preview import PALETTE, scatter_items, thumbnail_grid
 from ..run_data import RunRecord
-from ..theme import legend_options, themed_plot
+from ..theme import legend_above, themed_plot
 from .axes import settle_view
 
 EMPTY_TEXT = (
@@ -65,7 +65,7 @@ class BoundaryPanel(QWidget):
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.item.addItem(self.image)
-        self.item.addLegend(offset=(-5, 5), **legend_options())
+        legend_above(self.plot, columns=4)
         layout.addWidget(self.plot, 1)
         self.neuron_caption = QLabel()
         self.neuron_caption.setWordWrap(True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -13,10 +15,10 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 from ...engine.events import StopReason
 from ...spec.lessons import metric_words, overfitting_span
 from ..run_data import RunRecord, elide
-from ..theme import legend_options, themed_plot
+from ..theme import legend_above, themed_plot
 from .axes import settle_view, show_grid
 from .placeholder import PlotOrSentence
-from .tags import LEGEND_OFFSET_PX, Corner, best_corner, corner_rect, make_tag, place
+from .tags import make_tag, place
 
 TRAIN = "#1f77b4"
 VAL = "#ff7f0e"
@@ -87,7 +89,7 @@ class CurvePlotPanel(QWidget):
         show_grid(self.item)
         self.item.setLabel("bottom", "epoch")
         self.item.setClipToView(True)
-        self.item.addLegend(offset=(-10, 10), **legend_options())
+        legend_above(self.plot, columns=3)
         for side in ("left", "bottom"):
             # Axes are painted by Python code; cached as pixmaps they repaint only when they change.
             self.item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -107,17 +109,15 @@ class CurvePlotPanel(QWidget):
         self.view: Any = self.item.getViewBox()
         self.view.disableAutoRange()
         self.user_zoomed = False
+        self.legend_fitted: tuple[int, int] = (0, 0)  # (entries, room) the legend's columns were chosen for
         self.view.sigRangeChangedManually.connect(self._zoomed)
         self.view.sigRangeChangedManually.connect(self.place_tags)
-        self.legend_corner: Corner = (1, 0)  # top right, until the curves say otherwise
 
     def _make_items(self, batch_curve: bool) -> None:
         item = self.item
         self.batch: Any = None
         if batch_curve:
-            self.batch = item.plot(
-                [], [], pen=_pen(TRAIN, 1.0, alpha=70), name="training loss per batch", connect="finite"
-            )
+            self.batch = item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=70), name="each batch", connect="finite")
             self.batch.setClipToView(True)
             self.batch.setDownsampling(auto=True, method="peak")
         self.train: Any = self._epoch_curve(TRAIN, "training")
@@ -217,6 +217,19 @@ class CurvePlotPanel(QWidget):
         if ended or lo < y0 or hi > y1 or hi - bottom < 0.4 * (y1 - y0) or (bottom == 0.0 and y0 != 0.0):
             self.view.setYRange(bottom, hi + 0.08 * span, padding=0)
 
+    def _fit_legend(self) -> None:
+        """As many legend columns as the plot's width holds (three, two or one)."""
+        legend = self.item.legend
+        room = int(self.item.boundingRect().width()) - 40
+        key = (len(legend.items) if legend is not None else 0, room)
+        if legend is None or not legend.items or room <= 0 or key == self.legend_fitted:
+            return
+        self.legend_fitted = key
+        for columns in (3, 2):  # two at least: one a row would make a tall band over a short plot
+            legend.setColumnCount(columns)
+            if legend.boundingRect().width() <= room:
+                break
+
     def show_run(self, record: RunRecord) -> None:
         """Draw the current run: curves, best epoch, overfitting span and stop marker."""
         x, train = record.series(self.train_key)
@@ -231,6 +244,7 @@ class CurvePlotPanel(QWidget):
         self._show_stop(record)
         self._mark(self.continue_line, record.continued_at[-1] if record.continued_at else None, "continued")
         batch = [record.batch_loss.view()] if self.batch is not None else []
+        self._fit_legend()
         self._fit(record, [train, val, *batch])
         settle_view(self.view)
         self.place_tags()
@@ -262,28 +276,14 @@ class CurvePlotPanel(QWidget):
 
     @Slot()
     def place_tags(self) -> None:
-        """Move the legend to the corner that hides the least of the curves, then the marker
-        labels to where they cover no curve, no legend and no other label."""
+        """Move the marker labels to where they cover no curve and no other label (the legend is
+        above the plot's area)."""
         points = self._points()
-        legend = self.item.legend
-        obstacles = []
-        if legend is not None and legend.isVisible() and legend.items:
-            size = legend.boundingRect()
-            corner = best_corner(self.view, size.width(), size.height(), points, self.legend_corner)
-            if corner != self.legend_corner:
-                self.legend_corner = corner
-                offset = (
-                    -LEGEND_OFFSET_PX if corner[0] else LEGEND_OFFSET_PX,
-                    -LEGEND_OFFSET_PX if corner[1] else LEGEND_OFFSET_PX,
-                )
-                legend.anchor(itemPos=corner, parentPos=corner, offset=offset)
-            rect = corner_rect(self.view, corner, size.width(), size.height())
-            obstacles += [rect] if rect is not None else []
         lines = [
             (self.tags[line], float(line.value())) for line in (self.best_line, self.stop_line, self.continue_line)
         ]
         if any(tag.isVisible() for tag, _ in lines):
-            place(self.view, lines, obstacles, points)
+            place(self.view, lines, [], points)
 
     def _points(self) -> np.ndarray:
         """The current curves' points in view coordinates, each epoch point counted five times:
@@ -342,7 +342,7 @@ class CurvePlotPanel(QWidget):
                 # One legend entry per run (on its validation curve): the legend stays small.
                 train = self.item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=90, dash=True), connect="finite")
                 val = self.item.plot(
-                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=self._short(record.label), connect="finite"
+                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=self._legend_text(record), connect="finite"
                 )
                 legend = self.item.legend
                 if legend is not None and legend.items:
@@ -352,13 +352,16 @@ class CurvePlotPanel(QWidget):
             train_curve, val_curve = self.overlays[key]
             train_curve.setData(*record.series(self.train_key))
             val_curve.setData(*record.series(self.val_key))
+        self._fit_legend()
         self.place_tags()  # the legend may have grown or shrunk
 
-    def _short(self, label: str) -> str:
-        """A legend label short enough that the legend takes at most about half the plot's width
-        (and never more than LEGEND_CHARS characters)."""
-        room = max(80, self.plot.width() // 2 - 30)
-        return QFontMetrics(self.plot.font()).elidedText(elide(label), Qt.TextElideMode.ElideRight, room)
+    def _legend_text(self, record: RunRecord) -> str:
+        """An earlier run's legend entry: "since run 1:" and what changed, on up to two more lines
+        as wide as a column of a two-column legend (cut with "…" beyond; the tooltip has it all)."""
+        metrics = QFontMetrics(self.plot.font())
+        per_line = max(12, (self.plot.width() // 2 - 60) // max(metrics.averageCharWidth(), 1))
+        lines = textwrap.wrap(elide(record.changed, 2 * per_line), per_line)[:2]
+        return "<br>".join([f"since {escape(record.name)}:", *(escape(line) for line in lines)])
 
     def clear_run(self) -> None:
         """Empty the current run's curves (a new run starts)."""

@@ -62,7 +62,10 @@ class ResultsPanel(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.epoch_combo = QComboBox()
         self.epoch_combo.setObjectName("snapshotCombo")
-        self.epoch_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Its choices can be long ("Weights the run ended with (epoch 22, restored)"): the list shows them
+        # whole, the closed box as much as fits, so the results never widen the centre of the window.
+        self.epoch_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.epoch_combo.setMinimumContentsLength(18)
         self.epoch_combo.setAccessibleName("Which epoch's weights to test and export")
         self.epoch_combo.setToolTip(
             "Every epoch's weights are kept: pick one to see its test results; Export model then saves it."
@@ -81,7 +84,7 @@ class ResultsPanel(QWidget):
         self.matrix.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.matrix.verticalHeader().setMinimumSectionSize(18)  # ten classes fit without scrolling
+        self.matrix.verticalHeader().setMinimumSectionSize(16)  # ten classes fit without scrolling
         self.matrix_title = QLabel(MATRIX_TITLE)
         self.matrix_title.setObjectName("confusionTitle")
         self.matrix_title.setWordWrap(True)
@@ -129,11 +132,16 @@ class ResultsPanel(QWidget):
         self.reason.setText(message)
         self.reason.setStyleSheet("color: #c62828;")
 
-    def set_epochs(self, epochs: list[int], best: int | None, chosen: int | None) -> None:
-        """Offer the kept epochs (0-based) besides the run's end; hidden when there is no choice."""
-        wanted = [("Weights at the end", None)] + [
-            (f"Epoch {e + 1}" + (" (best)" if e == best else ""), e) for e in reversed(epochs)
-        ]
+    def set_epochs(
+        self, epochs: list[int], best: int | None, chosen: int | None, ended_with: int | None = None
+    ) -> None:
+        """Offer the kept epochs (0-based) besides the weights the run ended with (those of
+        `ended_with`, restored when it is not the last epoch); hidden when there is no choice."""
+        last = max(epochs) if epochs else None
+        end = "Weights the run ended with"
+        if ended_with is not None:
+            end += f" (epoch {ended_with + 1}{', restored' if last is not None and ended_with < last else ''})"
+        wanted = [(end, None)] + [(f"Epoch {e + 1}" + (" (best)" if e == best else ""), e) for e in reversed(epochs)]
         have = [(self.epoch_combo.itemText(i), self.epoch_combo.itemData(i)) for i in range(self.epoch_combo.count())]
         if have != wanted:
             self.epoch_combo.blockSignals(True)

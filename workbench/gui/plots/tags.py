@@ -1,7 +1,7 @@
-"""Where a plot's legend and the labels of its marker lines (best epoch, early stop, continued) go:
-where they hide the fewest curve points, overlap nothing else, and stay inside the plot.
+"""Where the labels of a plot's marker lines (best epoch, early stop, continued) go: where they
+hide the fewest curve points, overlap nothing else (the legend's band), and stay inside the plot.
 
-Both have opaque boxes, so that they read over curves and shading; placing them away from the
+They have opaque boxes, so that they read over curves and shading; placing them away from the
 curves keeps the data in sight. Everything here works in the view's coordinates (log values on a
 log axis), from sizes measured in pixels.
 """
@@ -17,10 +17,7 @@ from PySide6.QtCore import QRectF
 from ..theme import background
 
 MARGIN_PX = 6
-LEGEND_OFFSET_PX = 10
 STEPS = 24  # label heights tried, from the top of the plot down
-Corner = tuple[int, int]  # (1, 0): top right, as pyqtgraph anchors a legend
-CORNERS: tuple[Corner, ...] = ((1, 0), (1, 1), (0, 0), (0, 1))
 
 
 def make_tag(colour: str) -> pg.TextItem:
@@ -44,32 +41,6 @@ def hidden(rect: QRectF, points: np.ndarray) -> int:
 def _pixel(view: Any) -> tuple[float, float] | None:
     size = view.viewPixelSize()
     return (size[0], abs(size[1])) if size[0] and size[1] else None  # None: not laid out yet
-
-
-def corner_rect(view: Any, corner: Corner, width_px: float, height_px: float) -> QRectF | None:
-    """The rectangle (view coordinates) a box of this pixel size takes in a corner of the plot."""
-    pixel = _pixel(view)
-    if pixel is None:
-        return None
-    (x0, x1), (y0, y1) = view.viewRange()
-    w, h = width_px * pixel[0], height_px * pixel[1]
-    ox, oy = LEGEND_OFFSET_PX * pixel[0], LEGEND_OFFSET_PX * pixel[1]
-    left = x1 - ox - w if corner[0] else x0 + ox
-    bottom = y0 + oy if corner[1] else y1 - oy - h
-    return QRectF(left, bottom, w, h)
-
-
-def best_corner(view: Any, width_px: float, height_px: float, points: np.ndarray, current: Corner) -> Corner:
-    """The corner where a legend of this size hides the fewest points; the current one wins ties,
-    so a legend moves only when another corner is clearly better."""
-    scores = {}
-    for corner in CORNERS:
-        rect = corner_rect(view, corner, width_px, height_px)
-        if rect is None:
-            return current
-        scores[corner] = hidden(rect, points)
-    best = min(CORNERS, key=lambda c: (scores[c], c != current))
-    return best if scores[best] < scores[current] else current
 
 
 def place(view: Any, tags: list[tuple[pg.TextItem, float]], obstacles: list[QRectF], points: np.ndarray) -> None:
