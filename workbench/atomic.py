@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call `write(temporary_path)` in the target's folder, then rename over `path`.
 
     The temporary file is created by `write` itself, so it gets the usual permissions; on any

@@ -1,11 +1,17 @@
-"""Tiny experiments for fast engine tests."""
+"""Shared test helpers: tiny experiments, a hook recorder, and small data files (IDX, served downloads)."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import struct
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from workbench.engine import Callback
-from workbench.spec import ExperimentSpec
+from workbench.spec import DATASET_KINDS, ExperimentSpec
 
 
 def tiny(
@@ -68,3 +74,31 @@ class Recorder(Callback):
 
     def on_test_end(self, result: Any) -> None:
         self.calls.append(("test_end", None))
+
+
+def idx_bytes(array: np.ndarray, code: int = 0x08) -> bytes:
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(">u1" if code == 0x08 else ">i4").tobytes()
+
+
+def spec(doc: dict[str, object]) -> object:
+    return DATASET_KINDS[str(doc["kind"])].model_validate(doc)
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def serve_file(folder: Path, name: str, data: bytes) -> tuple[str, str, int]:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return folder.as_uri() + "/", md5(data), len(data)
+
+
+def mnist_files(train: int = 6, test: int = 4) -> dict[str, bytes]:
+    rng = np.random.default_rng(1)
+    files = {}
+    for part, n in (("train", train), ("t10k", test)):
+        files[f"{part}-images-idx3-ubyte.gz"] = gzip.compress(idx_bytes(rng.integers(0, 256, (n, 28, 28))))
+        files[f"{part}-labels-idx1-ubyte.gz"] = gzip.compress(idx_bytes(np.arange(n) % 10))
+    return files

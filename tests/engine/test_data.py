@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
+from tests.engine.helpers import idx_bytes, spec
 from workbench.engine import DataError, load_raw
 from workbench.engine.prepare import PreparedData, augment_batch, fit_normalization, split_indices
-from workbench.spec import DATASET_KINDS, AugmentSpec, NormalizeSpec, Task
-
-
-def idx_bytes(array: np.ndarray, code: int = 0x08) -> bytes:
-    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.astype(">u1" if code == 0x08 else ">i4").tobytes()
+from workbench.spec import AugmentSpec, NormalizeSpec, Task
 
 
 def write_idx_pair(tmp_path: Path, n: int = 12, zipped: bool = False, labels_n: int | None = None) -> dict[str, str]:
@@ -29,10 +24,6 @@ def write_idx_pair(tmp_path: Path, n: int = 12, zipped: bool = False, labels_n: 
         data = idx_bytes(array)
         (tmp_path / f"{name}.idx").write_bytes(gzip.compress(data) if zipped else data)
     return {"kind": "idx", "images": "images.idx", "labels": "labels.idx"}
-
-
-def spec(doc: dict[str, object]) -> object:
-    return DATASET_KINDS[str(doc["kind"])].model_validate(doc)
 
 
 @pytest.mark.parametrize("zipped", [False, True])

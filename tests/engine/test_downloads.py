@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
 import pickle
 import tarfile
@@ -12,29 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.engine.test_data import idx_bytes, spec
+from tests.engine.helpers import mnist_files, serve_file, spec
 from workbench.engine import DataError, load_raw
 from workbench.engine import download as dl
 from workbench.engine.data.safe_pickle import safe_unpickle
-
-
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()
-
-
-def serve_file(folder: Path, name: str, data: bytes) -> tuple[str, str, int]:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    return folder.as_uri() + "/", _md5(data), len(data)
-
-
-def mnist_files(train: int = 6, test: int = 4) -> dict[str, bytes]:
-    rng = np.random.default_rng(1)
-    files = {}
-    for part, n in (("train", train), ("t10k", test)):
-        files[f"{part}-images-idx3-ubyte.gz"] = gzip.compress(idx_bytes(rng.integers(0, 256, (n, 28, 28))))
-        files[f"{part}-labels-idx1-ubyte.gz"] = gzip.compress(idx_bytes(np.arange(n) % 10))
-    return files
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The early-stopping rule as a pure function: tables of metric sequences -> stop and best epoch."""
+"""The early-stopping rule: tables of metric sequences -> where the callback stops, its best epoch,
+and the patience it reports after every epoch (what the window's countdown and the CLI show)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import math
 
 import pytest
 
-from workbench.engine.early_stopping import Improvement, decide, resolve_mode
+from workbench.engine import EarlyStopping, StopReason
+from workbench.engine.early_stopping import Improvement, resolve_mode
 
 NAN = math.nan
 
@@ -26,12 +28,51 @@ TABLE = [
 ]
 
 
+class FakeTrainer:
+    """What the callback asks of a trainer: its weights, and a stop with a reason."""
+
+    def __init__(self) -> None:
+        self.stopped: tuple[StopReason, str] | None = None
+
+    def copy_weights(self) -> dict[str, object]:
+        return {}
+
+    def request_stop(self, reason: StopReason, message: str = "", weights: object = None) -> None:
+        self.stopped = (reason, message)
+
+
+def replay(values: list[float], mode: str, patience: int, min_delta: float) -> tuple[int | None, list[int]]:
+    """Feed the callback one epoch's logs at a time; where it stopped and its patience after each epoch."""
+    callback = EarlyStopping("val_loss", mode, patience, min_delta)
+    trainer = FakeTrainer()
+    callback.set_trainer(trainer)  # type: ignore[arg-type]
+    left = []
+    for epoch, value in enumerate(values):
+        callback.on_epoch_end(epoch, {"val_loss": value})
+        left.append(callback.patience_left)
+        if trainer.stopped is not None:
+            assert trainer.stopped[0] is StopReason.EARLY_STOPPED
+            return epoch, left
+    return None, left
+
+
 @pytest.mark.parametrize(("values", "mode", "patience", "min_delta", "stop", "best"), TABLE)
 def test_decision_table(
     values: list[float], mode: str, patience: int, min_delta: float, stop: int | None, best: int | None
 ) -> None:
-    decision = decide(values, mode, patience, min_delta)  # type: ignore[arg-type]
-    assert (decision.stop_epoch, decision.best_epoch) == (stop, best)
+    stopped, left = replay(values, mode, patience, min_delta)
+    assert stopped == stop
+    callback = EarlyStopping("val_loss", mode, patience, min_delta)
+    callback.set_trainer(FakeTrainer())  # type: ignore[arg-type]
+    for epoch, value in enumerate(values[: (stop + 1) if stop is not None else None]):
+        callback.on_epoch_end(epoch, {"val_loss": value})
+    assert callback.tracker.best_epoch == best
+
+
+def test_patience_counts_down_one_an_epoch_without_improvement() -> None:
+    """After an improvement the whole patience is left; each epoch without one takes one away."""
+    _, left = replay([1.0, 0.9, 0.95, 0.96, 0.8, 0.85, 0.86, 0.87], "min", 3, 0.0)
+    assert left == [3, 3, 2, 1, 3, 2, 1, 0]
 
 
 @pytest.mark.parametrize(

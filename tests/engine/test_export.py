@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import zipfile
@@ -180,3 +181,20 @@ def test_a_version_1_file_counts_its_epochs_from_1_once_read(tmp_path: Path) -> 
     resumed = resume_run(tmp_path / "v1.pt")
     assert resumed.history.epoch == trainer.history.epoch and resumed.history.best_epoch == trainer.history.best_epoch
     assert migrate(dict(content)) == content  # the current version is left as it is
+
+
+def test_exports_carry_what_a_deployed_model_needs(trained: tuple[Trainer, Path], tmp_path: Path) -> None:
+    """Class names, the input and the normalization travel with TorchScript and ONNX files, read
+    back here with plain torch and onnx, as a program without Workbench would."""
+    loaded = load_model(trained[1])
+    extra = {"workbench.json": ""}
+    torch.jit.load(str(export_torchscript(loaded, tmp_path / "m.torchscript")), _extra_files=extra)
+    meta = json.loads(extra["workbench.json"])
+    assert json.loads(meta["workbench.class_names"]) == list(loaded.class_names)
+    assert json.loads(meta["workbench.input_shape"]) == list(loaded.input_shape) == [1, 8, 8]
+    assert "normalizes them itself" in meta["workbench.input"]
+    assert set(json.loads(meta["workbench.normalization"])) >= {"mean", "std"}
+    import onnx
+
+    props = {p.key: p.value for p in onnx.load(str(export_onnx(loaded, tmp_path / "m.onnx"))).metadata_props}
+    assert props == meta  # the same description in both formats

@@ -66,3 +66,28 @@ def test_export_an_epoch_and_still_continue_from_the_end(tmp_path: Path) -> None
     assert resumed.model is not None
     assert equal({k: v.cpu() for k, v in resumed.model.state_dict().items()}, trainer.copy_weights())
     assert equal(resumed.best_weights(), trainer.best_weights())
+
+
+class _Run:
+    """What the callback reads of a trainer: its weights now and its best epoch so far."""
+
+    def __init__(self) -> None:
+        self.history = type("History", (), {"best_epoch": None})()
+        self.value = 0.0
+
+    def copy_weights(self) -> dict[str, torch.Tensor]:
+        return {"w": torch.full((4,), self.value)}
+
+
+def test_the_best_epoch_survives_thinning_wherever_it_falls() -> None:
+    """Every epoch in turn as the best: thinning (which drops every other old epoch) keeps it."""
+    for best in range(10):
+        snapshots, run = EpochSnapshots(budget_bytes=3 * 16), _Run()
+        snapshots.set_trainer(run)  # type: ignore[arg-type]
+        for epoch in range(10):
+            run.value = float(epoch)
+            if epoch == best:
+                run.history.best_epoch = best
+            snapshots.on_epoch_end(epoch)
+        assert best in snapshots.epochs and 9 in snapshots.epochs, (best, snapshots.epochs)
+        assert float(snapshots.weights[best]["w"][0]) == best  # and they are that epoch's weights

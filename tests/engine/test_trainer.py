@@ -336,3 +336,20 @@ def test_regression_logs_mae(tmp_path: Path) -> None:
     assert set(rec.epoch_logs[0]) == {"loss", "mae", "val_loss", "val_mae", "lr"}
     assert history.history["val_mae"][-1] < 0.5 * history.history["val_mae"][0]
     assert history.test is not None and history.test.mae is not None and history.test.confusion is None
+
+
+def test_the_logged_loss_is_the_data_loss_without_the_l1_penalty() -> None:
+    """L1 trains the weights, but the loss a student reads stays comparable with val_loss: with the
+    penalty at 1 (many times the data loss) and a step too small to move anything, the logged
+    training loss is still the data loss of the weights it was measured on."""
+    rec = Recorder()
+    trainer = Trainer(tiny(epochs=1, l1=1.0, batch_size=1000, optimizer={"name": "SGD", "lr": 1e-9}), [rec])
+    trainer.prepare()
+    assert trainer.model is not None and trainer.data is not None
+    x, y = trainer.data.parts["train"]
+    with torch.no_grad():
+        data_loss = float(trainer.loss_fn(trainer.model(trainer.data.transform(x, training=False)), y))
+        penalty = sum(float(p.abs().sum()) for n, p in trainer.model.named_parameters() if p.dim() > 1)
+    trainer.fit()
+    assert penalty > 5 * data_loss  # the penalty would show
+    assert rec.epoch_logs[0]["loss"] == pytest.approx(data_loss, rel=1e-4)

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
 from tests.gui.conftest import Answer
-from tests.gui.test_training_run import start, wait_done
+from tests.gui.helpers import start, wait_done
 from workbench.engine.events import StopReason
 
 NO_STOP = {"enabled": False}

@@ -9,12 +9,13 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
-from tests.engine.test_downloads import mnist_files, serve_file
+from tests.engine.helpers import mnist_files, serve_file
 from workbench.engine import download as dl
 from workbench.gui.document import ExperimentDocument
 from workbench.gui.panels.dataset_panel import QtDatasetPanel
@@ -228,3 +229,15 @@ def test_choosing_other_data_drops_a_download(
     assert panel.preview.currentWidget() is panel.scatter and "training" in panel.summary.text()
     assert not panel.retry_button.isVisibleTo(panel) and not panel.busy.isVisibleTo(panel)
     assert not [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_generated_points_follow_the_seed(panel: QtDatasetPanel, qtbot: QtBot) -> None:
+    """The preview of generated data is drawn again when the seed changes: other points, not a stale cache."""
+    panel.document.set_dataset(MoonsDataset(n_samples=60))
+    wait_loaded(qtbot, panel)
+    first = panel.cache[panel.shown_key].points
+    training = panel.document.spec.training
+    panel.document.set_training(training.model_copy(update={"seed": training.seed + 1}))
+    wait_loaded(qtbot, panel)
+    second = panel.cache[panel.shown_key].points
+    assert first is not None and second is not None and not np.array_equal(first, second)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
-from tests.gui.test_training_run import start, wait_done
+from tests.gui.helpers import start, wait_done
 from workbench.gui.help_view import GLOSSARY, GuideDialog, guide_html
 from workbench.gui.preset_dialog import PresetDialog, PresetInfo
 from workbench.spec import ExperimentSpec, load_preset

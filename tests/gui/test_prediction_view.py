@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
-from tests.gui.test_training_run import start, wait_done
+from tests.gui.helpers import start, wait_done
 
 DIGITS_MLP = [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]
 

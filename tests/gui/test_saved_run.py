@@ -9,7 +9,7 @@ import numpy as np
 from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
-from tests.gui.test_training_run import start, wait_done
+from tests.gui.helpers import start, wait_done
 from workbench.engine import Trainer
 from workbench.engine.export import save_trained
 from workbench.gui.dialogs import Answer

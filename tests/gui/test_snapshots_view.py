@@ -9,7 +9,7 @@ import torch
 from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
-from tests.gui.test_training_run import start, wait_done
+from tests.gui.helpers import start, wait_done
 
 NO_STOP = {"enabled": False}
 

@@ -45,6 +45,10 @@ def test_device_is_a_choice_of_this_machine(panel: QtTrainingPanel) -> None:
     combo = panel.form.widgets["device"].combo
     devices = [combo.itemData(i) for i in range(combo.count())]
     assert devices[0] == "auto" and "cpu" in devices
+    panel.set_devices(["cpu", "cuda:0", "cuda:1"])  # what torch found on a machine with two GPUs
+    assert [combo.itemData(i) for i in range(combo.count())] == ["auto", "cpu", "cuda:0", "cuda:1"]
+    combo.setCurrentIndex(combo.findData("cuda:1"))
+    assert panel.document.spec.training.device == "cuda:1"
 
 
 def test_invalid_combination_shown_inline(panel: QtTrainingPanel) -> None:

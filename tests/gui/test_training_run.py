@@ -14,24 +14,10 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
+from tests.gui.helpers import RUN_TIMEOUT, start, wait_done
 from workbench.engine.events import StopReason
 from workbench.gui import create_main_window
 from workbench.gui.training_view import CHANGED_MIN_PX
-from workbench.spec import ExperimentSpec
-
-RUN_TIMEOUT = 60_000
-
-
-def start(window: Any, qtbot: QtBot, experiment: ExperimentSpec) -> None:
-    window.document.replace(experiment, None)
-    assert window.train_button.isEnabled(), window.train_button.toolTip()
-    qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
-    assert window.runs.running
-
-
-def wait_done(window: Any, qtbot: QtBot) -> None:
-    qtbot.waitUntil(lambda: not window.runs.running, timeout=RUN_TIMEOUT)
-    qtbot.wait(120)  # one redraw tick
 
 
 def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
@@ -250,3 +236,15 @@ def test_picture_runs_show_their_most_confident_mistakes(window: Any, qtbot: QtB
     start(window, qtbot, tiny(epochs=1))  # points: no pictures to show
     wait_done(window, qtbot)
     assert not results.mistakes.isVisibleTo(results)
+
+
+def test_the_patience_countdown_is_shown_while_early_stopping_watches(window: Any, qtbot: QtBot) -> None:
+    stopping = {"enabled": True, "patience": 10_000, "min_delta": 1e6}  # nothing counts as better: it counts down
+    start(window, qtbot, tiny(epochs=100_000, early_stopping=stopping))
+    info = window.training_view.loss_panel.info
+    qtbot.waitUntil(lambda: "patience left" in info.text(), timeout=RUN_TIMEOUT)
+    first = int(info.text().split(": ")[1].split()[0])
+    qtbot.waitUntil(lambda: int(info.text().split(": ")[1].split()[0]) < first, timeout=RUN_TIMEOUT)
+    assert "best validation loss" in info.text() and "at epoch 1" in info.text()
+    window.stop_button.click()
+    wait_done(window, qtbot)

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
 from tests.gui.conftest import FakeDialogs
-from tests.gui.test_training_run import start, wait_done
+from tests.gui.helpers import start, wait_done
 from workbench.gui import create_main_window
 from workbench.gui.dialogs import Answer
 from workbench.gui.window_layout import fits, plan_layout

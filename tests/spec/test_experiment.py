@@ -226,3 +226,26 @@ def test_image_folder_counts_classes(tmp_path: Path) -> None:
 def test_network_spec_alone() -> None:
     net = NetworkSpec.model_validate({"layers": [{"type": "Linear", "out_features": 4}]})
     assert net.analyze((3,)).total_params == 16
+
+
+def test_settings_that_do_not_fit_the_task_or_the_split(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text("x,y\n" + "".join(f"{i},{i * 2}\n" for i in range(20)))
+    numbers = {"kind": "csv", "path": str(tmp_path / "r.csv"), "target": "y", "task": "regression"}
+    line = [{"type": "Linear", "out_features": 1}]
+
+    def problems(spec: ExperimentSpec) -> str:
+        return "\n".join(str(p) for p in spec.check())
+
+    assert "training.loss: cross_entropy needs classes" in problems(experiment(numbers, line, loss="cross_entropy"))
+    by_accuracy = experiment(numbers, line, early_stopping={"enabled": True, "monitor": "val_accuracy"})
+    assert "training.early_stopping.monitor: val_accuracy is for classes" in problems(by_accuracy)
+    no_split = experiment({"kind": "moons", "val_fraction": 0.0}, FLAT3[:0] + [{"type": "Linear", "out_features": 2}])
+    stopping = no_split.model_copy(
+        update={
+            "training": no_split.training.model_copy(
+                update={"early_stopping": no_split.training.early_stopping.model_copy(update={"enabled": True})}
+            )
+        }
+    )
+    assert "training.early_stopping: needs a validation split" in problems(stopping)
+    assert problems(experiment(numbers, line)) == ""  # the same data with fitting settings: no problem

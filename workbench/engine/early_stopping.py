@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 Mode = Literal["min", "max"]
@@ -44,24 +42,3 @@ class Improvement:
             return True
         self.wait += 1
         return False
-
-
-@dataclass(frozen=True)
-class StopDecision:
-    """Where a sequence of metric values stops: the stopping epoch and the best one (0-based)."""
-
-    stop_epoch: int | None
-    best_epoch: int | None
-
-
-def decide(values: Sequence[float], mode: Mode, patience: int, min_delta: float = 0.0) -> StopDecision:
-    """Replay a metric sequence through the early-stopping rule (Keras' EarlyStopping semantics).
-
-    Stops at the first epoch where `patience` epochs in a row have not improved on the best.
-    """
-    tracker = Improvement(mode, min_delta)
-    for epoch, value in enumerate(values):
-        tracker.update(epoch, value)
-        if tracker.wait >= patience:
-            return StopDecision(epoch, tracker.best_epoch)
-    return StopDecision(None, tracker.best_epoch)

@@ -16,6 +16,8 @@ Nothing in it needs unpickling of Python objects, and Workbench never loads a fi
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
 import pickle
 import platform
 import warnings
@@ -98,6 +100,27 @@ class LoadedModel:
     def example_input(self, batch: int = 1) -> torch.Tensor:
         """A zero batch of the right shape, for tracing and export."""
         return torch.zeros(batch, *self.input_shape)
+
+    def metadata(self) -> dict[str, str]:
+        """What a deployed model needs to be used without Workbench, as text (JSON values): the
+        class names its outputs stand for, the input it takes and the normalization it applies."""
+        images = len(self.input_shape) == 3
+        described = (
+            f"float32 (batch, {', '.join(map(str, self.input_shape))})"
+            + (" pictures with values in [0, 1]" if images else " features as in the training data")
+            + "; the model normalizes them itself"
+        )
+        return {
+            "workbench.class_names": json.dumps(list(self.class_names)),
+            "workbench.task": str(self.task),
+            "workbench.input_shape": json.dumps(list(self.input_shape)),
+            "workbench.input": described,
+            "workbench.output": "one score per class (apply softmax for probabilities)"
+            if self.task is Task.CLASSIFICATION
+            else "the predicted number(s)",
+            "workbench.normalization": json.dumps(plain(self.normalization)),
+            "workbench.version": __version__,
+        }
 
 
 def plain(value: Any) -> Any:
@@ -265,13 +288,19 @@ def load_model(path: str | Path) -> LoadedModel:
 
 
 def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
-    """A TorchScript file (traced) that runs without Workbench: `torch.jit.load(path)`."""
+    """A TorchScript file (traced) that runs without Workbench: `torch.jit.load(path)`, with its
+    metadata in the extra file `workbench.json` (`torch.jit.load(path, _extra_files=...)`).
+
+    The file is serialized in memory and written by Python, so a full disk is an OSError with a
+    message, not an abort inside PyTorch's C++ writer."""
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracing warns about things that do not apply to these layers
         traced = torch.jit.trace(model.module.eval(), model.example_input(2))  # type: ignore[no-untyped-call]
+        buffer = io.BytesIO()  # TorchScript is deprecated in favour of torch.export, but still what runs anywhere
+        torch.jit.save(traced, buffer, _extra_files={"workbench.json": json.dumps(model.metadata())})
     path = Path(path)
     _writable(path)
-    atomic_write(path, lambda tmp: traced.save(str(tmp)))
+    atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
     return path
 
 
@@ -287,23 +316,27 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
     path = Path(path)
     batch = torch.export.Dim("batch", min=1)
 
-    def write(tmp: Path) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            program = torch.onnx.export(
-                model.module.eval(),
-                (model.example_input(2),),
-                input_names=["input"],
-                output_names=["output"],
-                dynamic_shapes=({0: batch},),
-                dynamo=True,
-                verbose=False,
-            )
-        assert program is not None
-        program.save(str(tmp))
+    import onnx
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            model.module.eval(),
+            (model.example_input(2),),
+            input_names=["input"],
+            output_names=["output"],
+            dynamic_shapes=({0: batch},),
+            dynamo=True,
+            verbose=False,
+        )
+    assert program is not None
+    proto = program.model_proto
+    for key, value in model.metadata().items():  # metadata_props: read by any ONNX runtime
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    data = onnx.ModelProto.SerializeToString(proto)  # written by Python below: a full disk is a message
     _writable(path)
-    atomic_write(path, write)
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
     return path
 
 
