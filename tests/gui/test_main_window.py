@@ -13,6 +13,7 @@ from tests.conftest import PRESETS
 from workbench.gui import create_main_window
 from workbench.gui.dialogs import Answer
 from workbench.spec import ExperimentSpec, load_preset
+from workbench.spec.memory import format_bytes
 
 NAMES = [
     "layerEditor",
@@ -123,3 +124,22 @@ def test_new_gives_an_empty_stack(window: Any) -> None:
     window.new()
     assert window.document.spec.network.layers == [] and window.document.path is None
     assert not window.train_button.isEnabled() and "The layer stack is empty" in window.train_button.toolTip()
+
+
+def test_the_memory_a_run_needs_is_shown_and_a_network_too_big_cannot_train(window: Any) -> None:
+    label = window.layer_editor.total_label
+    memory = window.document.spec.memory()
+    assert f"~{format_bytes(memory.total)} to train" in label.text() and "Adam state" in label.toolTip()
+    huge = [
+        {"type": "Flatten"},
+        {"type": "Linear", "out_features": 1_000_000},
+        {"type": "Linear", "out_features": 1_000_000},
+        {"type": "Linear", "out_features": 10},
+    ]
+    spec = window.document.spec.model_dump(mode="json")
+    spec["network"]["layers"] = huge
+    window.document.replace(ExperimentSpec.from_dict(spec), None)
+    assert " TB to train" in label.text()
+    assert not window.train_button.isEnabled()
+    tip = window.train_button.toolTip()
+    assert tip.startswith("Layer 3 (Linear): this run needs about") and "make this layer smaller" in tip

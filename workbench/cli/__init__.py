@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..spec.memory import LIMIT_ENV, parse_bytes
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ClosedPipeSafe
 from .inspect import inspect_command
 
@@ -22,6 +23,22 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _memory_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--max-memory",
+        type=_size,
+        metavar="SIZE",
+        help=f"memory a run or model may use, like 8G or 512M (default: what the machine has free; also {LIMIT_ENV})",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print every layer's output shape and parameter count, and the total.",
     )
     inspect.add_argument("file", type=Path, help="an experiment file (.json)")
+    _memory_option(inspect)
 
     train = commands.add_parser(
         "train",
@@ -60,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help="also write --out every N epochs, so that a run cut short continues from it (workbench train OUT.pt)",
     )
     train.add_argument("--metrics-out", type=Path, help="write one JSON line of metrics per epoch to this file")
+    _memory_option(train)
 
     find = commands.add_parser(
         "find-lr",
@@ -68,12 +87,14 @@ def _parser() -> argparse.ArgumentParser:
         "print the loss against the rate and suggest one. The experiment file is not changed.",
     )
     find.add_argument("file", type=Path, help="an experiment file (.json)")
+    _memory_option(find)
 
     evaluate = commands.add_parser(
         "evaluate", help="test a trained model", description="Loss, accuracy and confusion matrix on the test split."
     )
     evaluate.add_argument("model", type=Path, help="a model file written by Workbench (.pt)")
     evaluate.add_argument("--data", type=Path, help="evaluate on this experiment's dataset instead")
+    _memory_option(evaluate)
 
     export = commands.add_parser(
         "export",
@@ -83,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("model", type=Path, help="a model file written by Workbench (.pt)")
     export.add_argument("--format", choices=("torchscript", "onnx"), required=True)
     export.add_argument("--out", type=Path, required=True, help="the file to write")
+    _memory_option(export)
     return parser
 
 
@@ -103,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "inspect":
-        return inspect_command(args.file)
+        return inspect_command(args.file, memory_limit=args.max_memory)
     if args.command == "train":
         from .train import train_command  # torch is imported only by the commands that need it
 
@@ -114,19 +136,20 @@ def _run(args: argparse.Namespace) -> int:
             out=args.out,
             metrics_out=args.metrics_out,
             save_every=args.save_every,
+            memory_limit=args.max_memory,
         )
     if args.command == "find-lr":
         from .find_lr import find_lr_command
 
-        return find_lr_command(args.file)
+        return find_lr_command(args.file, memory_limit=args.max_memory)
     if args.command == "evaluate":
         from .models import evaluate_command
 
-        return evaluate_command(args.model, args.data)
+        return evaluate_command(args.model, args.data, memory_limit=args.max_memory)
     if args.command == "export":
         from .models import export_command
 
-        return export_command(args.model, args.format, args.out)
+        return export_command(args.model, args.format, args.out, memory_limit=args.max_memory)
     from ..gui import main as gui_main  # Qt is imported only when a window is wanted
 
     return gui_main()

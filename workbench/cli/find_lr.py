@@ -16,7 +16,9 @@ from .common import EXIT_OK, fail, table
 ROWS = 12
 
 
-def find_lr_command(path: Path, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def find_lr_command(
+    path: Path, out: TextIO | None = None, err: TextIO | None = None, memory_limit: int | None = None
+) -> int:
     """Print the loss at a dozen of the rates tried and the suggested rate; exit 2 for bad input."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
@@ -24,7 +26,7 @@ def find_lr_command(path: Path, out: TextIO | None = None, err: TextIO | None = 
         problems = experiment.check(path.resolve().parent)
         if problems:
             raise SpecError(problems)
-        finding = find_lr(experiment, base_dir=path.resolve().parent)
+        finding = find_lr(experiment, base_dir=path.resolve().parent, memory_limit=memory_limit)
     except (SpecError, DataError) as exc:
         return fail(f"{path}: {exc}", err=err)
     picks = np.linspace(0, len(finding.lrs) - 1, min(ROWS, len(finding.lrs))).astype(int)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from ..engine.memory import check_fits
 from ..spec import ExperimentSpec, NetworkAnalysis, SpecError, format_shape
 from ..spec.peek import DataProblem
 from .common import EXIT_BAD_INPUT, EXIT_OK, fail, table
@@ -21,7 +22,9 @@ def shape_table(analysis: NetworkAnalysis) -> list[str]:
     return [*table(rows, right={0, 3}), f"total parameters: {analysis.total_params:,}"]
 
 
-def inspect_command(path: Path, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def inspect_command(
+    path: Path, out: TextIO | None = None, err: TextIO | None = None, memory_limit: int | None = None
+) -> int:
     """Print the shape table of the experiment in `path`; exit 2 when it cannot train as written."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -38,9 +41,16 @@ def inspect_command(path: Path, out: TextIO | None = None, err: TextIO | None = 
     print(f"{title}: {experiment.dataset.kind} data, input {format_shape(shape.input_shape)}", file=out)
     for line in shape_table(experiment.network.analyze(shape.input_shape)):
         print(line, file=out)
+    estimate = experiment.memory(base_dir)
+    print(f"memory to train: {estimate.in_words()}", file=out)
     for advice in experiment.advice():
         print(f"tip: {advice}", file=out)
     problems = experiment.check(base_dir)
+    if not problems:
+        try:
+            check_fits(estimate, "cpu", memory_limit)
+        except SpecError as exc:
+            problems = list(exc.problems)
     if problems:
         print(f"workbench: {path} cannot train as written:", file=err)
         for problem in problems:

@@ -28,11 +28,13 @@ def print_test_result(result: TestResult, split: str, out: TextIO) -> None:
         print(line, file=out)
 
 
-def evaluate_command(model_path: Path, data_path: Path | None, out: TextIO | None = None) -> int:
+def evaluate_command(
+    model_path: Path, data_path: Path | None, out: TextIO | None = None, memory_limit: int | None = None
+) -> int:
     """Evaluate a saved model on its test split (or the validation split, or all data, when there is none)."""
     out = out or sys.stdout
     try:
-        loaded = load_model(model_path)
+        loaded = load_model(model_path, memory_limit)
         experiment = ExperimentSpec.load(data_path) if data_path else loaded.experiment
         base_dir = data_path.resolve().parent if data_path else None
         raw = load_raw(experiment.dataset, experiment.training.seed, base_dir)
@@ -61,10 +63,10 @@ def evaluate_command(model_path: Path, data_path: Path | None, out: TextIO | Non
     return EXIT_OK
 
 
-def export_command(model_path: Path, fmt: str, out_path: Path) -> int:
+def export_command(model_path: Path, fmt: str, out_path: Path, memory_limit: int | None = None) -> int:
     """Write a saved model as TorchScript or ONNX."""
     try:
-        loaded = load_model(model_path)
+        loaded = load_model(model_path, memory_limit)
     except ModelFileError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     if not out_path.resolve().parent.is_dir():

@@ -113,15 +113,19 @@ class _CtrlC:
         self.trainer.request_stop(StopReason.USER_STOPPED)
 
 
-def _new_run(path: Path, epochs: int | None, device: str | None, callbacks: list[Callback]) -> tuple[Trainer, str]:
+def _new_run(
+    path: Path, epochs: int | None, device: str | None, callbacks: list[Callback], memory_limit: int | None
+) -> tuple[Trainer, str]:
     experiment = _experiment(path, epochs, device)
-    trainer = Trainer(experiment, callbacks, base_dir=path.resolve().parent)
+    trainer = Trainer(experiment, callbacks, base_dir=path.resolve().parent, memory_limit=memory_limit)
     trainer.prepare()
     return trainer, f"Training {experiment.name or path.stem}"
 
 
-def _saved_run(path: Path, epochs: int | None, device: str | None, callbacks: list[Callback]) -> tuple[Trainer, str]:
-    trainer = resume_run(path, callbacks, base_dir=path.resolve().parent, device=device)
+def _saved_run(
+    path: Path, epochs: int | None, device: str | None, callbacks: list[Callback], memory_limit: int | None
+) -> tuple[Trainer, str]:
+    trainer = resume_run(path, callbacks, base_dir=path.resolve().parent, device=device, memory_limit=memory_limit)
     history = trainer.history
     if not trainer.can_continue:
         raise ModelFileError(f"the run saved in {path} {history.stop_reason}, so it cannot continue: train it anew")
@@ -142,6 +146,7 @@ def train_command(
     out: Path | None = None,
     metrics_out: Path | None = None,
     save_every: int | None = None,
+    memory_limit: int | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
@@ -169,7 +174,7 @@ def train_command(
         )
     start = _saved_run if continuing else _new_run
     try:
-        trainer, what = start(path, epochs, device, callbacks)
+        trainer, what = start(path, epochs, device, callbacks, memory_limit)
     except (SpecError, DataError, ModelFileError) as exc:
         if metrics is not None:
             metrics.close()

@@ -8,8 +8,9 @@ import torch
 from torch import nn
 
 from ..spec import Task
+from ..spec.memory import EVAL_BATCH
 from .events import MISTAKES, Mistake, TestResult
-from .prepare import EVAL_BATCH, PreparedData
+from .prepare import PreparedData
 
 MAX_MISTAKES = 1000  # in all, so that many classes do not fill the memory
 

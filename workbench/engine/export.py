@@ -34,10 +34,12 @@ from torch import nn
 from .. import __version__
 from ..atomic import atomic_write
 from ..spec import ExperimentSpec, SpecError, Task
+from ..spec.memory import EVAL_BATCH, estimate_memory
 from .builder import build_network
 from .callbacks import Callback
 from .events import TestResult
 from .history import test_to_dict
+from .memory import check_fits, check_size
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -186,9 +188,10 @@ def save_model(
     return path
 
 
-def _check_archive(path: Path) -> None:
+def _check_archive(path: Path, memory_limit: int | None = None) -> None:
     """A model file is a zip archive whose every member matches its checksum: anything else (a CSV,
-    a picture, an old pickle) or a damaged copy is refused before a byte of it is unpickled."""
+    a picture, an old pickle) or a damaged copy is refused before a byte of it is unpickled; so is
+    one whose parts, unpacked, would not fit in memory."""
     if not zipfile.is_zipfile(path):
         raise ModelFileError(
             f"{path} is not a model file Workbench can read: model files are the .pt files Workbench writes "
@@ -196,6 +199,10 @@ def _check_archive(path: Path) -> None:
         )
     try:
         with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+            too_big = check_size(unpacked, f"{path} (unpacked)", memory_limit)
+            if too_big is not None:
+                raise ModelFileError(too_big)
             damaged = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise ModelFileError(f"{path} is not a model file Workbench can read (damaged): {exc}") from exc
@@ -216,10 +223,10 @@ def _finite_weights(path: Path, content: Mapping[str, Any]) -> None:
         )
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path, memory_limit: int | None = None) -> dict[str, Any]:
     if not path.is_file():
         raise ModelFileError(f"no such file: {path}")
-    _check_archive(path)
+    _check_archive(path, memory_limit)
     try:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -259,13 +266,19 @@ def migrate(content: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
-def load_model(path: str | Path) -> LoadedModel:
-    """Rebuild the ready-to-use module from a `.pt` file written by `save_model` (weights only)."""
+def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel:
+    """Rebuild the ready-to-use module from a `.pt` file written by `save_model` (weights only).
+
+    A network too big for the memory (or `memory_limit` bytes) is refused before it is built.
+    """
     path = Path(path)
-    content = _read(path)
+    content = _read(path, memory_limit)
     try:
         experiment = ExperimentSpec.from_json(content["experiment"], source=f"{path} (experiment)")
         input_shape = tuple(int(v) for v in content["input_shape"])
+        analysis = experiment.network.analyze(input_shape)
+        estimate = estimate_memory(analysis, batch_size=EVAL_BATCH, training=False)
+        check_fits(estimate, "cpu", memory_limit, what=f"the model in {path.name}")
         network = build_network(experiment.network, input_shape)
         network.load_state_dict(content["state_dict"])
         norm = content["normalization"]

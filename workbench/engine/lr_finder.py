@@ -37,9 +37,10 @@ def find_lr(
     start: float = START_LR,
     end: float = END_LR,
     cancelled: Callable[[], bool] = lambda: False,
+    memory_limit: int | None = None,
 ) -> LrFinding:
     """Run the range test on `experiment`'s data and network (SpecError or DataError on bad input)."""
-    trainer = Trainer(experiment, base_dir=base_dir, device=device, raw=raw)
+    trainer = Trainer(experiment, base_dir=base_dir, device=device, raw=raw, memory_limit=memory_limit)
     trainer.prepare()
     assert trainer.model is not None and trainer.data is not None
     model, optimizer, data = trainer.model, trainer.optimizer, trainer.data

@@ -14,13 +14,13 @@ import torch
 import torch.nn.functional as F
 
 from ..spec import AugmentSpec, DatasetBase, NormalizeSpec, Task
+from ..spec.memory import EVAL_BATCH
 from ..spec.split import SplitError, SplitIndices
 from ..spec.split import split_indices as _split
 from .data import DataError, RawData
 
 # Move the dataset onto an accelerator when it takes at most this share of the free memory.
 DEVICE_MEMORY_SHARE = 0.4
-EVAL_BATCH = 1024
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,9 @@ def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) 
 class PreparedData:
     """The three splits, placed for the device, with the per-batch transform."""
 
-    def __init__(self, raw: RawData, spec: DatasetBase, seed: int, device: torch.device) -> None:
+    def __init__(self, raw: RawData, spec: DatasetBase, seed: int, device: torch.device, min_batch: int = 1) -> None:
         self.task: Task = raw.task
+        self.min_batch = min_batch  # a smaller last batch is left out of the epoch (BatchNorm needs 2)
         self.class_names = raw.class_names
         self.input_shape = raw.input_shape
         self.device = device
@@ -148,6 +149,8 @@ class PreparedData:
         x, y = self.parts["train"]
         order = torch.randperm(len(y), generator=generator).to(x.device)
         for start in range(skip * batch_size, len(y), batch_size):
+            if len(y) - start < self.min_batch:
+                return  # those samples come in another batch next epoch, the order being new each time
             idx = order[start : start + batch_size]
             yield self.transform(x[idx], training=True), self._to_device(y[idx])
 
@@ -174,8 +177,9 @@ class PreparedData:
         return float(torch.bincount(labels.cpu()).max()) / len(labels)
 
     def batches_per_epoch(self, batch_size: int) -> int:
-        """Training steps in one epoch (the last batch may be smaller)."""
-        return -(-self.size("train") // batch_size)
+        """Training steps in one epoch (the last batch may be smaller, but not below `min_batch`)."""
+        full, rest = divmod(self.size("train"), batch_size)
+        return full + (1 if rest >= self.min_batch else 0)
 
 
 def _fits(nbytes: int, device: torch.device) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from ..spec.memory import SNAPSHOT_BUDGET
 from .builder import build_network
 from .callbacks import Callback, Logs
 from .evaluate import final_evaluation
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from .trainer import Trainer
 
 Weights = dict[str, torch.Tensor]
-BUDGET_BYTES = 256 * 2**20
+BUDGET_BYTES = SNAPSHOT_BUDGET
 
 
 def weights_bytes(weights: Weights) -> int:

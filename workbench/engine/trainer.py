@@ -26,6 +26,7 @@ from .evaluate import evaluate, final_evaluation, metric_name, metric_sum
 from .events import Progress, StopReason
 from .histograms import HistogramRecorder
 from .history import History
+from .memory import check_fits
 from .optim import build_loss, build_optimizer, build_scheduler, step_scheduler
 from .prepare import PreparedData
 
@@ -93,8 +94,10 @@ class Trainer:
         histogram_every: int = 50,
         histogram_bins: int = 40,
         raw: RawData | None = None,
+        memory_limit: int | None = None,
     ) -> None:
         self.experiment = experiment
+        self.memory_limit = memory_limit  # bytes a run may need; None: what the machine has free
         self.base_dir = base_dir
         self.device_name = device or experiment.training.device
         self.progress_interval = 1.0 / progress_rate if progress_rate > 0 else 0.0
@@ -167,12 +170,17 @@ class Trainer:
             raise SpecError(problems)
         training = self.experiment.training
         self.device = resolve_device(self.device_name)
+        check_fits(self.experiment.memory(self.base_dir), self.device, self.memory_limit)  # before any allocation
         torch.manual_seed(training.seed)
         raw = self.raw or load_raw(self.experiment.dataset, training.seed, self.base_dir)
         expected = self.experiment.data_shape(self.base_dir).input_shape
         if raw.input_shape != expected:
             raise DataError(f"the data's samples are {raw.input_shape} but the network expects {expected}")
-        self.data = PreparedData(raw, self.experiment.dataset, training.seed, self.device)
+        self._check_classes(raw)
+        network = self.experiment.network
+        self.data = PreparedData(raw, self.experiment.dataset, training.seed, self.device, network.min_batch)
+        if self.data.size("train") < network.min_batch:
+            raise DataError(f"BatchNorm needs at least {network.min_batch} training samples; add samples", "dataset")
         self.model = build_network(self.experiment.network, self.data.input_shape).to(self.device)
         self.loss_fn = build_loss(self.experiment.loss_name)
         self.optimizer = build_optimizer(self.model, training.optimizer)
@@ -186,6 +194,27 @@ class Trainer:
         self.history.split = self.data.split
         self.history.class_names = self.data.class_names
         self.history.device = device_label(self.device)
+
+    def _check_classes(self, raw: RawData) -> None:
+        """A classifier's data has at least two classes, and as many as the network has outputs (an
+        IDX label 255 among digits makes an eleventh class: said now, not as a crash mid-run)."""
+        if raw.task is not Task.CLASSIFICATION:
+            return
+        names = raw.class_names
+        if len(names) < 2:
+            raise DataError(
+                f"the data holds one class only ({names[0] if names else 'none'}): a classifier needs samples "
+                "of at least two classes to tell apart",
+                "dataset",
+            )
+        outputs = self.experiment.network.analyze(raw.input_shape).output_shape
+        if outputs is not None and len(outputs) == 1 and outputs[0] != len(names):
+            shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+            raise DataError(
+                f"the data has {len(names)} classes ({shown}) but the network gives {outputs[0]} outputs: "
+                f"make the last layer Linear({len(names)}), or check the labels",
+                "network",
+            )
 
     def copy_weights(self) -> Weights:
         """A detached copy of the model's weights (on the CPU, so the device can be freed)."""

@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..spec import DatasetBase, ExperimentSpec, NetworkSpec, Problem, TrainingSpec, default_experiment
+from ..engine.memory import check_fits
+from ..spec import DatasetBase, ExperimentSpec, NetworkSpec, Problem, SpecError, TrainingSpec, default_experiment
 from ..spec.layers import Layer
 from .forms.model_form import FieldChange
 
@@ -181,5 +182,13 @@ class ExperimentDocument(QObject):
     def problems(self) -> list[Problem]:
         """Everything that stops the experiment from training (cached until the next edit)."""
         if self._problems is None:
-            self._problems = self.spec.check(self.base_dir)
+            self._problems = self.spec.check(self.base_dir) or self._memory_problems()
         return self._problems
+
+    def _memory_problems(self) -> list[Problem]:
+        """A network too big for this computer's free memory (the trainer checks a GPU's itself)."""
+        try:
+            check_fits(self.spec.memory(self.base_dir), "cpu")
+        except SpecError as exc:
+            return list(exc.problems)
+        return []

@@ -74,6 +74,7 @@ class DatasetBase(BaseModel):
 
     model_config = STRICT
     label: ClassVar[str] = ""  # what the window and the messages call this kind of data
+    value_bytes: ClassVar[int] = 4  # memory per input value once loaded (float32)
 
     kind: str
     val_fraction: float = Field(
@@ -114,6 +115,10 @@ class DatasetBase(BaseModel):
         """Number of classes when it is known without reading files."""
         return None
 
+    def sample_count(self) -> int | None:
+        """Number of samples when it is known without reading files."""
+        return None
+
 
 # --- generated 2-D data -----------------------------------------------------------------------
 
@@ -127,6 +132,9 @@ class _Synthetic(DatasetBase):
 
     def num_classes(self) -> int | None:
         return 2
+
+    def sample_count(self) -> int | None:
+        return self.n_samples
 
 
 _N_CLASSES = Field(3, ge=2, le=10, title="Classes", description="How many classes (arms or blobs) to generate.")
@@ -184,6 +192,7 @@ class GaussianDataset(_Synthetic):
 
 
 class _Images(DatasetBase):
+    value_bytes: ClassVar[int] = 1  # pictures are kept as bytes until a batch is made
     augment: AugmentSpec = Field(default_factory=AugmentSpec, title="Augmentation")
 
 
@@ -199,6 +208,9 @@ class DigitsDataset(_Images):
 
     def num_classes(self) -> int | None:
         return 10
+
+    def sample_count(self) -> int | None:
+        return 1_797
 
 
 class _Torchvision(_Images):
@@ -224,6 +236,9 @@ class MnistDataset(_Torchvision):
     def input_shape(self) -> Shape | None:
         return (1, 28, 28)
 
+    def sample_count(self) -> int | None:
+        return 70_000
+
 
 class FashionMnistDataset(_Torchvision):
     """70,000 28x28 pictures of clothes in 10 classes."""
@@ -235,6 +250,9 @@ class FashionMnistDataset(_Torchvision):
     def input_shape(self) -> Shape | None:
         return (1, 28, 28)
 
+    def sample_count(self) -> int | None:
+        return 70_000
+
 
 class Cifar10Dataset(_Torchvision):
     """60,000 small 32x32 colour photos in 10 classes."""
@@ -245,6 +263,9 @@ class Cifar10Dataset(_Torchvision):
 
     def input_shape(self) -> Shape | None:
         return (3, 32, 32)
+
+    def sample_count(self) -> int | None:
+        return 60_000
 
 
 class IdxDataset(_Images):

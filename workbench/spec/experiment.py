@@ -15,6 +15,7 @@ from .advice import Advice, stack_advice
 from .datasets import AnyDataset, DigitsDataset, Task
 from .errors import Problem, SpecError, problems_from_validation
 from .fields import STRICT
+from .memory import MemoryEstimate, estimate_memory
 from .network import NetworkAnalysis, NetworkSpec
 from .peek import DataProblem, DataShape, data_shape
 from .shapes import format_shape
@@ -156,6 +157,20 @@ class ExperimentSpec(BaseModel):
         """The network's shape table on this experiment's data; raises DataProblem like data_shape."""
         return self.network.analyze(self.data_shape(base_dir).input_shape)
 
+    def memory(self, base_dir: Path | None = None) -> MemoryEstimate:
+        """The memory a run of this experiment needs (see spec.memory); raises DataProblem like data_shape."""
+        shape = self.data_shape(base_dir)
+        training = self.training
+        return estimate_memory(
+            self.network.analyze(shape.input_shape),
+            batch_size=training.batch_size,
+            state_per_weight=training.optimizer.state_per_weight(),
+            optimizer_name=training.optimizer.name,
+            samples=shape.samples,
+            value_bytes=self.dataset.value_bytes,
+            epochs=training.epochs,
+        )
+
     def advice(self) -> list[Advice]:
         """Choices in the network that cost it something but do not stop it (see spec.advice)."""
         return stack_advice(self.network.layers, self.task is Task.CLASSIFICATION)
@@ -187,6 +202,13 @@ class ExperimentSpec(BaseModel):
         if not classify and self.loss_name == "cross_entropy":
             problems.append(Problem("training.loss", "cross_entropy needs classes; use mse or l1 for numbers"))
         monitor = self.training.early_stopping.monitor
+        if self.training.batch_size < self.network.min_batch:
+            problems.append(
+                Problem(
+                    "training.batch_size",
+                    f"must be at least {self.network.min_batch} with BatchNorm, which averages over each batch",
+                )
+            )
         if self.training.early_stopping.enabled and self.dataset.val_fraction == 0:
             problems.append(
                 Problem(

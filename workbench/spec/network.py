@@ -24,6 +24,11 @@ class NetworkSpec(BaseModel):
         """Shapes and parameter counts of every layer for inputs of `input_shape`."""
         return analyze(self.layers, input_shape)
 
+    @property
+    def min_batch(self) -> int:
+        """The fewest samples a training batch may hold: 2 with BatchNorm, which averages over it."""
+        return max((layer.min_batch for layer in self.layers), default=1)
+
 
 @dataclass(frozen=True)
 class LayerInfo:

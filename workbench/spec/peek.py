@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
@@ -32,6 +33,7 @@ class DataShape:
 
     input_shape: Shape
     num_classes: int | None
+    samples: int | None = None  # how many samples the files hold, when known before loading them
 
 
 def resolve_path(path: str, base_dir: Path | None) -> Path:
@@ -71,7 +73,7 @@ def idx_dims(path: Path, field: str) -> tuple[int, ...]:
                 raise DataProblem(Problem(f"dataset.{field}", f"{path.name} is not an IDX file (bad magic number)"))
             ndim = head[3]
             raw = f.read(4 * ndim)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataProblem(Problem(f"dataset.{field}", f"cannot read {path}: {exc}")) from exc
     if len(raw) < 4 * ndim:
         raise DataProblem(Problem(f"dataset.{field}", f"{path.name} is truncated inside its header"))
@@ -84,7 +86,10 @@ def _idx_shape(ds: IdxDataset, base_dir: Path | None) -> DataShape:
         raise DataProblem(
             Problem("dataset.images", f"expected images (count, rows, columns), found {len(dims)} dimensions")
         )
-    return DataShape((1, dims[1], dims[2]), None)
+    if not all(dims):
+        found = f"{Path(ds.images).name} holds {dims[0]:,} pictures of {dims[1]}x{dims[2]} pixels"
+        raise DataProblem(Problem("dataset.images", found))
+    return DataShape((1, dims[1], dims[2]), None, dims[0])
 
 
 def csv_columns(path: Path) -> list[str]:
@@ -133,4 +138,4 @@ def data_shape(dataset: DatasetBase, base_dir: Path | None = None) -> DataShape:
         return _folder_shape(dataset, base_dir)
     shape = dataset.input_shape()
     assert shape is not None, f"{dataset.kind} must know its input shape"
-    return DataShape(shape, dataset.num_classes())
+    return DataShape(shape, dataset.num_classes(), dataset.sample_count())

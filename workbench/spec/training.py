@@ -70,6 +70,10 @@ class OptimizerBase(BaseModel):
         """Keyword arguments for the torch.optim class of the same name."""
         return self.model_dump(exclude={"name"})
 
+    def state_per_weight(self) -> int:
+        """How many numbers torch.optim keeps per weight between steps (momentum, running averages)."""
+        return 0
+
     @model_validator(mode="after")
     def _betas_below_one(self) -> OptimizerBase:
         betas = getattr(self, "betas", None)
@@ -98,6 +102,10 @@ class SGD(OptimizerBase):
     )
     weight_decay: float = _weight_decay(0.0)
 
+    def state_per_weight(self) -> int:
+        """The momentum buffer, when there is momentum."""
+        return 1 if self.momentum else 0
+
     @model_validator(mode="after")
     def _nesterov_needs_momentum(self) -> SGD:
         if self.nesterov and self.momentum == 0:
@@ -115,6 +123,10 @@ class Adam(OptimizerBase):
     weight_decay: float = _weight_decay(0.0)
     amsgrad: bool = _AMSGRAD
 
+    def state_per_weight(self) -> int:
+        """Two running averages (gradient and squared gradient), a third for amsgrad's maximum."""
+        return 3 if self.amsgrad else 2
+
 
 class AdamW(OptimizerBase):
     """Adam with weight decay applied directly to the weights (decoupled)."""
@@ -125,6 +137,10 @@ class AdamW(OptimizerBase):
     eps: float = _eps(1e-8)
     weight_decay: float = _weight_decay(0.01)
     amsgrad: bool = _AMSGRAD
+
+    def state_per_weight(self) -> int:
+        """As Adam's."""
+        return 3 if self.amsgrad else 2
 
 
 class RMSprop(OptimizerBase):
@@ -137,6 +153,10 @@ class RMSprop(OptimizerBase):
     weight_decay: float = _weight_decay(0.0)
     momentum: float = Field(0.0, ge=0.0, lt=1.0, title="Momentum", description="Keeps part of the previous step.")
     centered: bool = Field(False, title="Centered", description="Also subtract the average gradient (more stable).")
+
+    def state_per_weight(self) -> int:
+        """The running average of squared gradients, plus momentum and the average gradient when used."""
+        return 1 + (1 if self.momentum else 0) + (1 if self.centered else 0)
 
 
 class Adagrad(OptimizerBase):
@@ -154,6 +174,10 @@ class Adagrad(OptimizerBase):
     )
     weight_decay: float = _weight_decay(0.0)
     eps: float = _eps(1e-10)
+
+    def state_per_weight(self) -> int:
+        """The running sum of squared gradients."""
+        return 1
 
 
 AnyOptimizer = Annotated[SGD | Adam | AdamW | RMSprop | Adagrad, Field(discriminator="name")]

@@ -15,12 +15,14 @@ import torch
 from ...spec import Task
 from ...spec.datasets import CsvDataset, IdxDataset, ImageFolderDataset
 from ...spec.peek import open_maybe_gzip, resolve_path
+from ..memory import check_size
 from .base import DataError, RawData, class_indices
 
 # IDX type codes -> numpy dtype (big-endian, as the format stores them).
 IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 MISSING = {"", "na", "nan", "null", "none", "?"}
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _file(path_text: str, field: str, base_dir: Path | None, folder: bool = False) -> Path:
@@ -34,29 +36,37 @@ def _file(path_text: str, field: str, base_dir: Path | None, folder: bool = Fals
 
 
 def read_idx(path: Path, field: str) -> np.ndarray:
-    """Read an IDX file (gzipped or not) into an array, refusing bad or truncated files clearly."""
+    """Read an IDX file (gzipped or not) into an array, refusing bad or truncated files clearly.
+
+    Only what the header promises is read (and only when it fits in memory), so a compressed file
+    that would inflate to far more than its header says is never inflated past that.
+    """
+    where = f"dataset.{field}"
     try:
         with open_maybe_gzip(path) as f:
-            data = f.read()
+            head = f.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_TYPES:
+                raise DataError(f"{path.name} is not an IDX file (bad magic number)", where)
+            ndim = head[3]
+            raw_dims = f.read(4 * ndim)
+            if ndim == 0 or len(raw_dims) < 4 * ndim:
+                raise DataError(f"{path.name} is truncated inside its header", where)
+            dims = struct.unpack(f">{ndim}I", raw_dims)
+            dtype = np.dtype(IDX_TYPES[head[2]])
+            expected = math.prod(dims)
+            too_big = check_size(expected * dtype.itemsize, f"{path.name} (as its header says)")
+            if too_big is not None:
+                raise DataError(f"{too_big}: use a smaller file", where)
+            data = f.read(expected * dtype.itemsize)
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise DataError(f"cannot read {path.name}: {exc}", f"dataset.{field}") from exc
-    where = f"dataset.{field}"
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in IDX_TYPES:
-        raise DataError(f"{path.name} is not an IDX file (bad magic number)", where)
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(data) < header:
-        raise DataError(f"{path.name} is truncated inside its header", where)
-    dims = struct.unpack(f">{ndim}I", data[4:header])
-    dtype = np.dtype(IDX_TYPES[data[2]])
-    expected = math.prod(dims)
-    available = (len(data) - header) // dtype.itemsize
+        raise DataError(f"cannot read {path.name}: {exc}", where) from exc
+    available = len(data) // dtype.itemsize
     if available < expected:
         raise DataError(
             f"{path.name} is truncated: its header promises {expected:,} values but only {available:,} are there",
             where,
         )
-    return np.frombuffer(data, dtype, expected, offset=header).reshape(dims)
+    return np.frombuffer(data, dtype, expected).reshape(dims)
 
 
 def load_idx(spec: IdxDataset, base_dir: Path | None) -> RawData:
@@ -87,6 +97,12 @@ def _number(text: str, column: str, line: int) -> float:
         ) from None
     if not math.isfinite(value):
         raise DataError(f"column {column!r}, row {line}: {text!r} is not a finite number", "dataset.path")
+    if abs(value) > FLOAT32_MAX:
+        raise DataError(
+            f"column {column!r}, row {line}: {text.strip()} is larger than 32-bit numbers hold (about 3.4e38): "
+            "rescale the column",
+            "dataset.path",
+        )
     return value
 
 
@@ -159,4 +175,11 @@ def load_image_folder(spec: ImageFolderDataset, base_dir: Path | None) -> RawDat
         pictures.extend(read_picture(p, spec.image_size, spec.image_size, mode) for p in files)
         labels.extend([k] * len(files))
     x = torch.from_numpy(np.stack(pictures))
-    return RawData(x, torch.tensor(labels, dtype=torch.int64), Task.CLASSIFICATION, tuple(c.name for c in classes))
+    names = tuple(readable(c.name) for c in classes)
+    return RawData(x, torch.tensor(labels, dtype=torch.int64), Task.CLASSIFICATION, names)
+
+
+def readable(name: str) -> str:
+    """A file name as text that can be printed and saved: bytes that are not UTF-8 (which Python keeps
+    as lone surrogates) become the replacement character."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -86,6 +86,7 @@ def load_torchvision(spec: Downloadable, base_dir: Path | None) -> RawData:
             f"the files in {folder} do not match: {len(x_all):,} images, {len(y_all):,} labels", "dataset.root"
         )
     names = FASHION_NAMES if spec.kind == "fashion_mnist" else DIGIT_NAMES
+    _labels_within(y_all, len(names), f"the labels in {folder}")
     return RawData(torch.from_numpy(x_all).unsqueeze(1), torch.from_numpy(y_all), Task.CLASSIFICATION, names)
 
 
@@ -101,13 +102,34 @@ def read_cifar10(folder: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One batch: a (N, 3072) uint8 array and N labels from 0 to 9, nothing else; whatever a file
+    claims beyond that (another type, a vast shape, labels out of range) is refused unconverted."""
+    where = f"{path.name} in {path.parent}"
     try:
         with path.open("rb") as f:
             batch = safe_unpickle(f)
-        data = np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
-        labels = np.asarray(batch["labels"], dtype=np.int64)
-    except (OSError, KeyError, TypeError, ValueError, pickle.UnpicklingError, EOFError) as exc:
-        raise DataError(f"{path.name} in {path.parent} is not a CIFAR-10 batch ({exc})", "dataset.root") from exc
-    if len(data) != len(labels):
-        raise DataError(f"{path.name}: {len(data):,} images but {len(labels):,} labels", "dataset.root")
-    return data.copy(), labels
+        data, labels = batch["data"], np.asarray(batch["labels"])
+    except (OSError, KeyError, TypeError, ValueError, OverflowError, pickle.UnpicklingError, EOFError) as exc:
+        raise DataError(f"{where} is not a CIFAR-10 batch ({exc})", "dataset.root") from exc
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
+        found = f"{data.dtype} values of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
+        raise DataError(
+            f"{where} is not a CIFAR-10 batch: its data should be rows of 3,072 bytes, not {found}", "dataset.root"
+        )
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or len(labels) != len(data):
+        raise DataError(
+            f"{where}: {len(data):,} images but labels of {labels.dtype} shaped {labels.shape}", "dataset.root"
+        )
+    _labels_within(labels, len(CIFAR_NAMES), where)
+    return data.reshape(-1, 3, 32, 32).copy(), labels.astype(np.int64)
+
+
+def _labels_within(labels: np.ndarray, classes: int, where: str) -> None:
+    """Every label names one of the dataset's classes (0 to classes - 1)."""
+    outside = labels[(labels < 0) | (labels >= classes)]
+    if len(outside):
+        raise DataError(
+            f"{where} has a label {int(outside[0])}, but its classes are numbered 0 to {classes - 1}: "
+            "the file is damaged or from another dataset",
+            "dataset.root",
+        )

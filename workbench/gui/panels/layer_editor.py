@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, catalog, format_shape
 from ...spec.layers import Layer
+from ...spec.memory import format_bytes
 from ...spec.peek import DataProblem
 from ..document import ExperimentDocument
 from ..forms.model_form import FieldChange, ModelForm, discard
@@ -218,14 +219,14 @@ class QtLayerEditor(QWidget):
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.list.addTopLevelItem(item)
         self.list.blockSignals(False)
-        self._render_totals(data_error)
+        self._render_totals(spec, data_error)
         self._render_advice(spec)
         if layers:
             self.select(min(max(selected, 0), len(layers) - 1))
         else:
             self._show_form(None)
 
-    def _render_totals(self, data_error: str) -> None:
+    def _render_totals(self, spec: ExperimentSpec, data_error: str) -> None:
         analysis = self.analysis
         if analysis is None:
             self.error_label.setText(data_error)
@@ -234,10 +235,13 @@ class QtLayerEditor(QWidget):
         self.error_label.setText(analysis.error_words or "")
         self.error_label.setVisible(bool(analysis.error))
         out = format_shape(analysis.output_shape) if analysis.output_shape is not None else "—"
+        memory = spec.memory(self.document.base_dir)
         self.total_label.setText(
-            f"<b>{analysis.total_params:,}</b> parameters &nbsp;·&nbsp; input {format_shape(analysis.input_shape)}"
-            f" &nbsp;→&nbsp; output {out}"
+            f"<b>{analysis.total_params:,}</b> parameters &nbsp;·&nbsp; ~{format_bytes(memory.total)} to train"
+            f"<br>input {format_shape(analysis.input_shape)} &nbsp;→&nbsp; output {out}"
         )
+        parts = "\n".join(f"  {name}: {format_bytes(size)}" for name, size in memory.parts())
+        self.total_label.setToolTip(f"Memory a run needs, estimated before it starts:\n{parts}")
 
     def _render_advice(self, spec: ExperimentSpec) -> None:
         """Advice (amber) on rows that train but cost the network something; only once shapes fit."""

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape
+from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape, numel
 
 
 class LayerCategory(StrEnum):
@@ -29,11 +29,16 @@ class Layer(BaseModel):
 
     category: ClassVar[LayerCategory]
     doc: ClassVar[str] = ""
+    min_batch: ClassVar[int] = 1  # samples a training batch needs for this layer (BatchNorm: 2)
     type: str
 
     def infer(self, in_shape: Shape) -> LayerShape:
         """Output shape, parameter count and inferred input sizes for an input of `in_shape`."""
         return LayerShape(in_shape, 0)
+
+    def working_values(self, in_shape: Shape, out_shape: Shape) -> int:
+        """Numbers per sample this layer keeps for the backward pass: its output, for most layers."""
+        return numel(out_shape)
 
     def arguments(self) -> dict[str, Any]:
         """The layer's own constructor arguments (inferred sizes not included)."""

@@ -18,6 +18,7 @@ class BatchNorm1d(Layer):
 
     category: ClassVar[LayerCategory] = LayerCategory.NORMALIZATION
     doc: ClassVar[str] = "Rescales each feature to mean 0 and spread 1 over the batch, which speeds up training."
+    min_batch: ClassVar[int] = 2  # a batch of one has no spread to normalize by
     type: Literal["BatchNorm1d"] = "BatchNorm1d"
 
     def infer(self, in_shape: Shape) -> LayerShape:
@@ -35,6 +36,7 @@ class BatchNorm2d(Layer):
 
     category: ClassVar[LayerCategory] = LayerCategory.NORMALIZATION
     doc: ClassVar[str] = "Rescales each image channel to mean 0 and spread 1 over the batch."
+    min_batch: ClassVar[int] = 2  # a batch of one has no spread to normalize by
     type: Literal["BatchNorm2d"] = "BatchNorm2d"
 
     def infer(self, in_shape: Shape) -> LayerShape:

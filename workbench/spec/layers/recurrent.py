@@ -41,6 +41,11 @@ class _Recurrent(Layer):
             n_in = h * directions
         return LayerShape((h * directions,), params, {"input_size": in_shape[1]})
 
+    def working_values(self, in_shape: Shape, out_shape: Shape) -> int:
+        """Every step's gates and state, in every stacked layer and direction, are kept for backward."""
+        directions = 2 if self.bidirectional else 1
+        return in_shape[0] * self.num_layers * directions * self.hidden_size * (self.gates + 1)
+
 
 class RNN(_Recurrent):
     """Elman RNN with tanh."""

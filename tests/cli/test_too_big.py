@@ -1,0 +1,149 @@
+"""Networks, model files and data too big for the memory are refused with the estimate, before any
+allocation: a run, `load_model`, evaluate, export, continue, inspect and find-lr alike."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.engine.helpers import idx_bytes, tiny
+from workbench.cli import main
+from workbench.engine import DataError, ModelFileError, Trainer, load_model
+from workbench.engine.data import read_idx
+from workbench.engine.export import save_trained
+from workbench.engine.memory import check_fits, check_size, memory_limit
+from workbench.spec import ExperimentSpec, SpecError
+from workbench.spec.memory import LIMIT_ENV, TooBig
+
+# Two 1,000,000-wide layers: a trillion weights, terabytes in all, yet a file of a few hundred bytes.
+HUGE = [
+    {"type": "Linear", "out_features": 1_000_000},
+    {"type": "ReLU"},
+    {"type": "Linear", "out_features": 1_000_000},
+    {"type": "ReLU"},
+    {"type": "Linear", "out_features": 2},
+]
+
+
+def huge() -> ExperimentSpec:
+    return tiny(layers=HUGE)
+
+
+def test_a_run_too_big_is_refused_before_anything_is_allocated() -> None:
+    trainer = Trainer(huge())
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooBig) as refused:
+            trainer.prepare()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert trainer.model is None and trainer.data is None and peak < 50 * 2**20
+    problem = refused.value.problems[0]
+    assert problem.path == "network.layers[2] (Linear)" and "make this layer smaller" in problem.message
+    assert "TB" in problem.message and "free" in problem.message
+
+
+def test_a_limit_refuses_what_the_machine_would_allow_and_can_be_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    small = tiny()
+    need = small.memory().total
+    with pytest.raises(TooBig, match="the limit set is"):
+        Trainer(small, memory_limit=need - 1).prepare()
+    Trainer(small, memory_limit=need).prepare()
+    monkeypatch.setenv(LIMIT_ENV, "1K")
+    assert memory_limit() == 1024
+    with pytest.raises(TooBig):
+        Trainer(small).prepare()
+    monkeypatch.setenv(LIMIT_ENV, "plenty")
+    with pytest.raises(SpecError, match=LIMIT_ENV):
+        check_fits(small.memory())
+
+
+def test_readers_check_a_claimed_size_against_the_memory() -> None:
+    assert check_size(1024, "a file") is None
+    refusal = check_size(2**60, "images.idx")
+    assert refusal is not None and refusal.startswith("images.idx needs 1,024 PB of memory but this computer has")
+
+
+def _huge_model_file(tmp_path: Path) -> Path:
+    """A real model file whose experiment is swapped for a huge network (its weights stay tiny)."""
+    trainer = Trainer(tiny(epochs=1))
+    trainer.fit()
+    path = save_trained(tmp_path / "small.pt", trainer)
+    content = torch.load(path, weights_only=True)
+    content["experiment"] = huge().to_json()
+    torch.save(content, tmp_path / "huge.pt")
+    return tmp_path / "huge.pt"
+
+
+def test_a_model_file_describing_a_huge_network_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _huge_model_file(tmp_path)
+    with pytest.raises(ModelFileError, match="the model in huge.pt needs about"):
+        load_model(path)
+    for command in (["evaluate", str(path)], ["export", str(path), "--format", "onnx", "--out", str(tmp_path / "x")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "needs about" in err and "Traceback" not in err
+    assert main(["train", str(path), "--epochs", "1"]) == 2
+    assert "needs about" in capsys.readouterr().err
+
+
+def test_the_command_line_refuses_and_inspect_shows_the_estimate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.json"
+    huge().save(path)
+    assert main(["train", str(path), "--out", str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "this run needs about" in err and "--max-memory" in err and not (tmp_path / "m.pt").exists()
+    assert main(["find-lr", str(path)]) == 2
+    assert "needs about" in capsys.readouterr().err
+    assert main(["inspect", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "memory to train: about" in captured.out and "cannot train as written" in captured.err
+    small = tmp_path / "small.json"
+    tiny().save(small)
+    assert main(["inspect", str(small)]) == 0
+    assert main(["inspect", str(small), "--max-memory", "1K"]) == 2
+    assert "the limit set is 1 KB" in capsys.readouterr().err
+
+
+def test_an_idx_header_claiming_more_than_the_memory_is_refused_unread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = tmp_path / "images.idx"
+    labels = tmp_path / "labels.idx"
+    images.write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">3I", 2**31 - 1, 28, 28))  # 1.5 TB promised
+    labels.write_bytes(idx_bytes(torch.zeros(4, dtype=torch.uint8).numpy()))
+    experiment = {"kind": "idx", "images": str(images), "labels": str(labels)}
+    layers = [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]
+    path = tmp_path / "idx.json"
+    tiny(layers=layers, dataset=experiment).save(path)
+    assert main(["train", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "use a smaller dataset" in err and "data " in err
+
+
+def test_the_reader_reads_no_more_than_the_header_promises_and_fits(tmp_path: Path) -> None:
+    claim = tmp_path / "claim-idx3-ubyte"
+    claim.write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">3I", 2**31 - 1, 28, 28))
+    with pytest.raises(DataError, match="needs 1.5 TB of memory"):
+        read_idx(claim, "images")
+    # Four 28x28 images, then 200 MB more of zeros that a gzip of 200 KB inflates to: never inflated.
+    bomb = tmp_path / "bomb-idx3-ubyte.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as f:
+        f.write(idx_bytes(torch.ones(4, 28, 28, dtype=torch.uint8).numpy()))
+        for _ in range(200):
+            f.write(bytes(2**20))
+    tracemalloc.start()
+    try:
+        images = read_idx(bomb, "images")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert images.shape == (4, 28, 28) and images.min() == 1 and peak < 5 * 2**20

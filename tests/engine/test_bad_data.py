@@ -1,0 +1,129 @@
+"""Data the loaders used to accept and training then tripped on: each is a data message before the run."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.engine.helpers import idx_bytes, spec, tiny
+from workbench.engine import DataError, Trainer, load_raw
+from workbench.engine.data.vision import read_cifar10
+
+DIGITS = [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]
+
+
+def _idx(tmp_path: Path, labels: list[int]) -> dict[str, object]:
+    images = np.zeros((len(labels), 4, 4), dtype=np.uint8)
+    (tmp_path / "images.idx").write_bytes(idx_bytes(images))
+    (tmp_path / "labels.idx").write_bytes(idx_bytes(np.array(labels, dtype=np.uint8)))
+    return {"kind": "idx", "images": "images.idx", "labels": "labels.idx", "val_fraction": 0.2, "test_fraction": 0.2}
+
+
+def test_a_label_outside_the_networks_classes_is_a_data_error(tmp_path: Path) -> None:
+    dataset = _idx(tmp_path, [*range(10)] * 3 + [255])  # digits, and one label 255
+    trainer = Trainer(tiny(layers=DIGITS, dataset=dataset), base_dir=tmp_path)
+    with pytest.raises(DataError, match=r"11 classes \(0, 1, .*9, 255\) but the network gives 10 outputs") as info:
+        trainer.prepare()
+    assert info.value.problem.path == "network" and "Linear(11)" in str(info.value)
+    assert trainer.model is None
+
+
+def test_fewer_classes_than_outputs_are_said_too(tmp_path: Path) -> None:
+    dataset = _idx(tmp_path, [0, 1, 2] * 10)  # a sample of digits that has only three of them
+    with pytest.raises(DataError, match=r"3 classes \(0, 1, 2\) but the network gives 10 outputs"):
+        Trainer(tiny(layers=DIGITS, dataset=dataset), base_dir=tmp_path).prepare()
+
+
+def test_a_single_class_is_refused(tmp_path: Path) -> None:
+    dataset = _idx(tmp_path, [3] * 20)
+    layers = [{"type": "Flatten"}, {"type": "Linear", "out_features": 1}]
+    with pytest.raises(DataError, match=r"one class only \(3\): a classifier needs .* two"):
+        Trainer(tiny(layers=layers, dataset=dataset), base_dir=tmp_path).prepare()
+
+
+def test_a_csv_with_more_classes_than_outputs(tmp_path: Path) -> None:
+    rows = "\n".join(f"{i},{i % 3}" for i in range(30))
+    (tmp_path / "t.csv").write_text(f"x,kind\n{rows}\n")
+    dataset = {"kind": "csv", "path": "t.csv", "target": "kind"}
+    layers = [{"type": "Linear", "out_features": 2}]
+    with pytest.raises(DataError, match="3 classes .* but the network gives 2 outputs"):
+        Trainer(tiny(layers=layers, dataset=dataset), base_dir=tmp_path).prepare()
+
+
+def test_a_csv_value_beyond_32_bit_floats_names_its_cell(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("a,b,kind\n1,2,x\n3,1e39,y\n")
+    with pytest.raises(DataError, match=r"column 'b', row 3: 1e39 is larger than 32-bit numbers hold"):
+        load_raw(spec({"kind": "csv", "path": "t.csv", "target": "kind"}), base_dir=tmp_path)  # type: ignore[arg-type]
+
+
+def test_batchnorm_leaves_out_a_last_batch_of_one() -> None:
+    layers = [
+        {"type": "Linear", "out_features": 8},
+        {"type": "BatchNorm1d"},
+        {"type": "ReLU"},
+        {"type": "Linear", "out_features": 2},
+    ]
+    # 61 training samples in batches of 4: fifteen full batches and one of a single sample.
+    moons = {"kind": "moons", "n_samples": 100, "val_fraction": 0.2, "test_fraction": 0.19}
+    trainer = Trainer(tiny(layers=layers, dataset=moons, epochs=2, batch_size=4))
+    history = trainer.fit()
+    assert trainer.data is not None and trainer.data.size("train") == 61
+    assert history.stop_reason == "completed" and trainer.data.batches_per_epoch(4) == 15
+    plain = Trainer(tiny(dataset=moons, epochs=1, batch_size=4))
+    plain.prepare()
+    assert plain.data is not None and plain.data.batches_per_epoch(4) == 16  # without BatchNorm it stays
+
+
+def test_batchnorm_with_batches_of_one_is_a_settings_problem() -> None:
+    layers = [{"type": "Linear", "out_features": 8}, {"type": "BatchNorm1d"}, {"type": "Linear", "out_features": 2}]
+    problems = tiny(layers=layers, batch_size=1).check()
+    assert [(p.path, p.message) for p in problems] == [
+        ("training.batch_size", "must be at least 2 with BatchNorm, which averages over each batch")
+    ]
+
+
+def _cifar(tmp_path: Path, data: object, labels: object) -> Path:
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir(exist_ok=True)
+    good = {"data": np.zeros((2, 3072), dtype=np.uint8), "labels": [0, 1]}
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        (folder / name).write_bytes(pickle.dumps(good, protocol=2))
+    (folder / "data_batch_2").write_bytes(pickle.dumps({"data": data, "labels": labels}, protocol=2))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("data", "labels", "expected"),
+    [
+        (np.zeros((2, 3072), dtype=np.uint8), [0, 42], "has a label 42, but its classes are numbered 0 to 9"),
+        (np.zeros((2, 3072), dtype=np.uint8), [0, 10**30], "labels of object"),
+        (np.full((2, 3072), 300, dtype=np.int64), [0, 1], "rows of 3,072 bytes, not int64 values"),
+        (list(range(3072)), [0], "rows of 3,072 bytes, not list"),
+        (np.zeros((2, 3, 1024), dtype=np.uint8), [0, 1], "not uint8 values of shape (2, 3, 1024)"),
+    ],
+)
+def test_a_cifar_batch_holds_what_cifar_holds_or_is_refused(
+    tmp_path: Path, data: object, labels: object, expected: str
+) -> None:
+    with pytest.raises(DataError, match="data_batch_2") as info:
+        read_cifar10(_cifar(tmp_path, data, labels))
+    assert expected in str(info.value)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs a file system that takes any bytes in a name")
+def test_a_class_folder_named_in_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    for name in (b"caf\xe9", b"tea"):  # Latin-1 "café", written by an old system
+        folder = tmp_path / os.fsdecode(name)
+        folder.mkdir()
+        for i in range(3):
+            Image.new("L", (4, 4), i * 60).save(folder / f"{i}.png")
+    folder = {"kind": "image_folder", "path": str(tmp_path), "image_size": 4, "channels": 1}
+    raw = load_raw(spec(folder))  # type: ignore[arg-type]
+    assert raw.class_names == ("caf\ufffd", "tea")
+    raw.class_names[0].encode("utf-8")  # printable and saveable
