@@ -127,3 +127,11 @@ def test_a_class_folder_named_in_bytes_that_are_not_utf8(tmp_path: Path) -> None
     raw = load_raw(spec(folder))  # type: ignore[arg-type]
     assert raw.class_names == ("caf\ufffd", "tea")
     raw.class_names[0].encode("utf-8")  # printable and saveable
+
+
+def test_pictures_of_no_pixels_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "images.idx").write_bytes(idx_bytes(np.zeros((3, 0, 0), dtype=np.uint8)))
+    (tmp_path / "labels.idx").write_bytes(idx_bytes(np.array([0, 1, 0], dtype=np.uint8)))
+    dataset = {"kind": "idx", "images": "images.idx", "labels": "labels.idx"}
+    problems = tiny(layers=DIGITS, dataset=dataset).check(tmp_path)
+    assert [str(p) for p in problems] == ["dataset.images: images.idx holds 3 pictures of 0x0 pixels"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,3 +105,28 @@ def test_deeply_nested_json_is_refused() -> None:
             ExperimentSpec.from_json(text)
         assert "JSON" in str(info.value) or "object" in str(info.value)
     assert ExperimentSpec.from_json("{}") == ExperimentSpec.from_dict({})  # shallow JSON still reads
+
+
+def test_hostile_experiment_files_are_refused_quickly(tmp_path: Path) -> None:
+    """Files that would hang or exhaust a reader: each is a SpecError naming what is wrong."""
+    big = tmp_path / "big.json"
+    big.write_text('{"name": "' + "x" * (5 * 2**20) + '"}')
+    cases = {
+        "/dev/zero": "not a file: /dev/zero",  # would grow without end if read whole
+        str(tmp_path): "not a file",
+        str(tmp_path / "missing.json"): "no such file",
+        str(tmp_path / ("x" * 300 + ".json")): "cannot read",  # longer than the system allows
+        str(big): "larger than an experiment file can be",
+    }
+    for path, expected in cases.items():
+        with pytest.raises(SpecError) as info:
+            ExperimentSpec.load(path)
+        assert expected in str(info.value), path
+
+
+def test_hostile_documents_are_refused_quickly() -> None:
+    with pytest.raises(SpecError, match="has 1,000,000 layers; a network here has at most 1,000"):
+        ExperimentSpec.from_dict({"network": {"layers": [{"type": "ReLU"}] * 1_000_000}})
+    with pytest.raises(SpecError, match="a number in it has thousands of digits"):
+        ExperimentSpec.from_json('{"training": {"epochs": ' + "9" * 5000 + "}}")
+    assert len(ExperimentSpec.from_dict({"network": {"layers": [{"type": "ReLU"}] * 1000}}).network.layers) == 1000

@@ -14,9 +14,17 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # as shells report a program ended by Ctrl-C
 
 
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes (`\\x1b`), so that a name from a file cannot
+    move the cursor, recolour or retitle the terminal; line breaks and tabs stay."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT, err: TextIO | None = None) -> int:
     """Print `workbench: message` on stderr and return the exit code."""
-    print(f"workbench: {message}", file=err or sys.stderr)
+    print(f"workbench: {printable(message)}", file=err or sys.stderr)
     return code
 
 
@@ -34,7 +42,7 @@ def table(rows: Sequence[tuple[str, ...]], right: set[int] | None = None) -> lis
 class ClosedPipeSafe(io.TextIOBase):
     """Standard output that a closed pipe (`workbench train ... | head -2`) cannot break: once the
     reader is gone, what would have been printed goes nowhere and the command carries on, so a
-    run still trains and its model is still written."""
+    run still trains and its model is still written. Control characters are shown as escapes."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
@@ -43,7 +51,7 @@ class ClosedPipeSafe(io.TextIOBase):
     def write(self, text: str) -> int:
         if not self.closed_pipe:
             try:
-                self.stream.write(text)
+                self.stream.write(printable(text))
             except BrokenPipeError:
                 self._gone()
         return len(text)

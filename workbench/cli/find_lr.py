@@ -9,9 +9,10 @@ from typing import TextIO
 import numpy as np
 
 from ..engine import DataError
+from ..engine.device import describe_failure
 from ..engine.lr_finder import find_lr
 from ..spec import ExperimentSpec, SpecError
-from .common import EXIT_OK, fail, table
+from .common import EXIT_FAILED, EXIT_OK, fail, table
 
 ROWS = 12
 
@@ -29,6 +30,9 @@ def find_lr_command(
         finding = find_lr(experiment, base_dir=path.resolve().parent, memory_limit=memory_limit)
     except (SpecError, DataError) as exc:
         return fail(f"{path}: {exc}", err=err)
+    except Exception as exc:  # noqa: BLE001 - a failure inside the network (memory, a layer): said in a sentence
+        reason = describe_failure(exc).removeprefix("The run failed: ")
+        return fail(f"{path}: the range test failed: {reason}", EXIT_FAILED, err=err)
     picks = np.linspace(0, len(finding.lrs) - 1, min(ROWS, len(finding.lrs))).astype(int)
     lowest = int(np.argmin(finding.losses)) if len(finding.losses) else None
     picks = np.unique(np.append(picks, [lowest] if lowest is not None else []).astype(int))  # the lowest is a row

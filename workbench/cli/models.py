@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from ..atomic import cannot_write
 from ..engine import DataError, TestResult, load_raw
 from ..engine.evaluate import evaluate_loaded
 from ..engine.export import ModelFileError, export_onnx, export_torchscript, load_model
@@ -69,8 +70,9 @@ def export_command(model_path: Path, fmt: str, out_path: Path, memory_limit: int
         loaded = load_model(model_path, memory_limit)
     except ModelFileError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
-    if not out_path.resolve().parent.is_dir():
-        return fail(f"--out: the folder {out_path.resolve().parent} does not exist", EXIT_BAD_INPUT)
+    unwritable = cannot_write(out_path)
+    if unwritable is not None:
+        return fail(f"--out: {unwritable}", EXIT_BAD_INPUT)
     try:
         (export_torchscript if fmt == "torchscript" else export_onnx)(loaded, out_path)
     except (ModelFileError, OSError, RuntimeError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from ..atomic import cannot_write
 from ..engine import Callback, DataError, Progress, StopReason, Trainer
 from ..engine.export import ModelFileError, SaveEvery, resume_run, save_trained, saved_weights_test
 from ..engine.history import History
@@ -21,14 +23,16 @@ from .common import EXIT_FAILED, EXIT_OK, fail
 from .models import print_test_result
 
 FAILED_REASONS = (StopReason.DIVERGED, StopReason.FAILED)
+TRACEBACK_ENV = "WORKBENCH_TRACEBACK"  # set: a failed run prints where it failed, for a bug report
 BAR_WIDTH = 24
 
 
 class ConsoleProgress(Callback):
     """A progress bar per epoch (on a terminal), one metrics line per epoch, an optional JSONL log."""
 
-    def __init__(self, out: TextIO, bar: TextIO | None, metrics: TextIO | None) -> None:
+    def __init__(self, out: TextIO, bar: TextIO | None, metrics: TextIO | None, err: TextIO | None = None) -> None:
         self.out, self.bar, self.metrics = out, bar, metrics
+        self.err = err or sys.stderr
         self.epoch_started = time.perf_counter()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
@@ -62,13 +66,22 @@ class ConsoleProgress(Callback):
         )
         if self.metrics is not None:
             line = {"epoch": epoch + 1, **logs, "elapsed": round(self.trainer.elapsed, 4)}
-            self.metrics.write(json.dumps(line) + "\n")
-            self.metrics.flush()
+            self._log(line)
 
     def on_train_end(self, logs: dict[str, float] | None = None) -> None:
         if self.metrics is not None and self.trainer is not None:
-            history = self.trainer.history
-            self.metrics.write(json.dumps({"event": "end", **_summary(history)}) + "\n")
+            self._log({"event": "end", **_summary(self.trainer.history)})
+
+    def _log(self, line: dict[str, Any]) -> None:
+        """One line of --metrics-out; a file that cannot take it (a full disk) is given up with a
+        warning, and the run goes on: the model matters more than its log."""
+        assert self.metrics is not None
+        try:
+            self.metrics.write(json.dumps(line) + "\n")
+            self.metrics.flush()
+        except OSError as exc:
+            print(f"workbench: warning: --metrics-out stopped: {exc.strerror or exc}", file=self.err, flush=True)
+            self.metrics = None
 
 
 def _earlier_epochs(history: History, metrics: TextIO) -> None:
@@ -156,8 +169,9 @@ def train_command(
     continuing = path.suffix.lower() == ".pt"
     if continuing and out is None:
         out = path  # a continued run goes back into the file it came from, unless --out says otherwise
-    if out is not None and not out.resolve().parent.is_dir():
-        return fail(f"--out: the folder {out.resolve().parent} does not exist", err=stderr)
+    unwritable = cannot_write(out) if out is not None else None
+    if unwritable is not None:  # said now, not after the whole run has trained
+        return fail(f"--out: {unwritable}", err=stderr)
     if save_every is not None and out is None:
         return fail("--save-every needs --out: the file to save the run in", err=stderr)
     metrics = None
@@ -167,7 +181,7 @@ def train_command(
         metrics = metrics_out.open("a" if appending else "w", encoding="utf-8") if metrics_out else None
     except OSError as exc:
         return fail(f"--metrics-out: cannot write {metrics_out}: {exc.strerror}", err=stderr)
-    callbacks: list[Callback] = [ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics)]
+    callbacks: list[Callback] = [ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics, stderr)]
     if save_every is not None and out is not None:
         callbacks.append(
             SaveEvery(out, save_every, lambda message: print(f"workbench: warning: {message}", file=stderr))
@@ -195,10 +209,15 @@ def train_command(
     finally:
         signal.signal(signal.SIGINT, previous)
         if metrics is not None:
-            metrics.close()
+            try:
+                metrics.close()
+            except OSError:
+                pass  # already warned about when a line could not be written
     print(history.message, file=stdout)
-    if history.error:
+    if history.error and os.environ.get(TRACEBACK_ENV):
         print(history.error, file=stderr)
+    elif history.error:
+        print(f"workbench: to see where the run failed, run it again with {TRACEBACK_ENV}=1", file=stderr)
     if history.test is not None:
         print_test_result(history.test, "test", stdout)
     if out is not None and history.best_epoch is not None:

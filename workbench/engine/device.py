@@ -42,7 +42,8 @@ def resolve_device(name: str) -> torch.device:
 def describe_failure(exc: BaseException) -> str:
     """One sentence for a run that failed, with what to do where we know it."""
     text = str(exc)
-    if isinstance(exc, torch.OutOfMemoryError) or "out of memory" in text.lower():
+    lowered = text.lower()
+    if isinstance(exc, torch.OutOfMemoryError) or "out of memory" in lowered or "can't allocate memory" in lowered:
         return "The run failed: the device ran out of memory. Lower the batch size or use a smaller network."
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     return f"The run failed: {type(exc).__name__}: {first_line}".rstrip(": ") + "."

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from .. import __version__
-from ..atomic import atomic_write
+from ..atomic import atomic_write, cannot_write
 from ..spec import ExperimentSpec, SpecError, Task
 from ..spec.memory import EVAL_BATCH, estimate_memory
 from .builder import build_network
@@ -144,8 +144,9 @@ def plain(value: Any) -> Any:
 
 
 def _writable(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise ModelFileError(f"cannot write {path}: the folder {path.parent} does not exist")
+    problem = cannot_write(path)
+    if problem is not None:
+        raise ModelFileError(f"cannot write {path}: {problem}")
 
 
 def save_model(
@@ -180,12 +181,19 @@ def save_model(
     if training_state is not None:
         content["training_state"] = _on_cpu(training_state)
     path = Path(path)
+    _writable(path)
     try:
-        _writable(path)
         atomic_write(path, lambda tmp: torch.save(content, tmp))
     except OSError as exc:
         raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except RuntimeError as exc:  # PyTorch's zip writer reports a full disk this way
+        raise ModelFileError(f"cannot write {path}: {_first_line(exc)} (is the disk full?)") from exc
     return path
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _check_archive(path: Path, memory_limit: int | None = None) -> None:
@@ -247,8 +255,48 @@ def _read(path: Path, memory_limit: int | None = None) -> dict[str, Any]:
     version = content.get("format_version")
     if not isinstance(version, int) or version > MODEL_FORMAT_VERSION:
         raise ModelFileError(f"{path} was written by a newer Workbench (model format {version}): update Workbench")
+    _check_fields(path, content)
     _finite_weights(path, content)
     return migrate(content)
+
+
+def _numbers(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+
+
+# What each part of a model file holds, as a test and the words for it.
+_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "experiment": (lambda v: isinstance(v, str), "the experiment's JSON text"),
+    "input_shape": (
+        lambda v: _numbers(v) and 0 < len(v) <= 8 and all(isinstance(n, int) and n > 0 for n in v),
+        "a list of positive sizes",
+    ),
+    "class_names": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), "a list of names"),
+    "task": (lambda v: v in {str(t) for t in Task}, "classification or regression"),
+    "normalization": (
+        lambda v: (
+            isinstance(v, dict)
+            and _numbers(v.get("mean"))
+            and _numbers(v.get("std"))
+            and isinstance(v.get("scale", 1.0), int | float)
+        ),
+        "mean, std and scale numbers",
+    ),
+    "history": (lambda v: isinstance(v, dict), "a table of the run's epochs"),
+    "versions": (lambda v: isinstance(v, dict), "a table of versions"),
+}
+
+
+def _check_fields(path: Path, content: Mapping[str, Any]) -> None:
+    """Every part a model file must have, of the type it must be: a file that says otherwise was
+    damaged or written by something else, and is refused before it is used."""
+    for name, (valid, what) in _FIELDS.items():
+        if name in content and not valid(content[name]):
+            found = type(content[name]).__name__
+            raise ModelFileError(f"{path} is damaged: its {name} should be {what}, not this {found}")
+    missing = [name for name in ("experiment", "input_shape", "state_dict") if name not in content]
+    if missing:
+        raise ModelFileError(f"{path} is damaged: it has no {', '.join(missing)}")
 
 
 def migrate(content: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +361,10 @@ def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
         torch.jit.save(traced, buffer, _extra_files={"workbench.json": json.dumps(model.metadata())})
     path = Path(path)
     _writable(path)
-    atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
+    try:
+        atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
+    except OSError as exc:
+        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
 
 
@@ -349,7 +400,10 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
         entry.key, entry.value = key, value
     data = onnx.ModelProto.SerializeToString(proto)  # written by Python below: a full disk is a message
     _writable(path)
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    try:
+        atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    except OSError as exc:
+        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
 
 

@@ -22,6 +22,7 @@ from .shapes import format_shape
 from .training import TrainingSpec
 
 CURRENT_FORMAT_VERSION = 1
+MAX_FILE_BYTES = 4 * 2**20  # far above any real experiment; refuses /dev/zero and the like quickly
 
 # MIGRATIONS[v] turns a version-v document into a version-(v + 1) document. When the format
 # changes, bump CURRENT_FORMAT_VERSION and add the step here with a test; old files keep opening.
@@ -108,6 +109,10 @@ class ExperimentSpec(BaseModel):
             ) from None
         except RecursionError:
             raise SpecError([Problem("", "not valid JSON: nested too deeply")], source) from None
+        except ValueError:  # an integer of thousands of digits, which Python refuses to convert
+            raise SpecError(
+                [Problem("", "not a usable experiment: a number in it has thousands of digits")], source
+            ) from None
         return cls.from_dict(document, source)
 
     @classmethod
@@ -115,9 +120,16 @@ class ExperimentSpec(BaseModel):
         """Read an experiment file; a missing, unreadable or invalid file raises SpecError."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SpecError([Problem("", f"no such file: {path}")]) from None
+            if not path.is_file():  # a folder, a device such as /dev/zero, a pipe that never ends
+                problem = "no such file" if not path.exists() else "not a file"
+                raise SpecError([Problem("", f"{problem}: {path}")])
+            with path.open("rb") as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise SpecError(
+                    [Problem("", f"{path} is larger than an experiment file can be ({MAX_FILE_BYTES:,} bytes)")]
+                )
+            text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise SpecError([Problem("", f"cannot read {path}: {exc}")]) from None
         return cls.from_json(text, source=str(path))

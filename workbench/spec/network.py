@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .layers import AnyLayer, Layer
 from .shapes import InferredValue, Shape, ShapeProblem
+
+MAX_LAYERS = 1000
 
 
 class NetworkSpec(BaseModel):
@@ -19,6 +22,14 @@ class NetworkSpec(BaseModel):
     layers: list[AnyLayer] = Field(
         default_factory=list, title="Layers", description="The layers, from input to output."
     )
+
+    @field_validator("layers", mode="before")
+    @classmethod
+    def _not_too_many(cls, layers: Any) -> Any:
+        # Checked before each layer is validated: a million layers would take minutes to refuse.
+        if isinstance(layers, list) and len(layers) > MAX_LAYERS:
+            raise ValueError(f"has {len(layers):,} layers; a network here has at most {MAX_LAYERS:,}")
+        return layers
 
     def analyze(self, input_shape: Shape) -> NetworkAnalysis:
         """Shapes and parameter counts of every layer for inputs of `input_shape`."""

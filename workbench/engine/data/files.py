@@ -23,6 +23,7 @@ IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 MISSING = {"", "na", "nan", "null", "none", "?"}
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+MAX_PIXELS = 50_000_000  # a large camera photo; more is a mistake or a decompression bomb
 
 
 def _file(path_text: str, field: str, base_dir: Path | None, folder: bool = False) -> Path:
@@ -147,11 +148,26 @@ def read_picture(path: Path, height: int | None, width: int | None, mode: str) -
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(path) as image:  # reads the header only: the size is known before any pixel
+            width_px, height_px = image.size
+            if not width_px or not height_px or width_px * height_px > MAX_PIXELS:
+                raise DataError(
+                    f"the picture {path} is {width_px}x{height_px} pixels: use one of at least 1x1 and at most "
+                    f"{MAX_PIXELS // 1_000_000} million pixels",
+                    "dataset.path",
+                )
             picture = image.convert(mode)
             if height is not None and width is not None:
                 picture = picture.resize((width, height), Image.Resampling.BILINEAR)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+    except DataError:
+        raise
+    except Image.DecompressionBombError as exc:  # so large that PIL refuses to open it
+        raise DataError(
+            f"the picture {path} has more than {MAX_PIXELS // 1_000_000} million pixels: use a smaller one",
+            "dataset.path",
+        ) from exc
+    # PIL reports damaged files in several ways: a broken PNG stream is a SyntaxError or a zlib error.
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, zlib.error) as exc:
         raise DataError(f"cannot read the picture {path}: {exc}", "dataset.path") from exc
     array = np.asarray(picture, dtype=np.uint8)
     return array[None, :, :] if array.ndim == 2 else array.transpose(2, 0, 1)
