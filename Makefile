@@ -4,15 +4,19 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest screenshots bench clean-venv
+.PHONY: run test lint contracts typecheck pytest screenshots bench mutate clean-venv
 
 run: $(VENV)/.installed-app
 	$(BIN)/workbench
 
-test: $(VENV)/.installed-test lint typecheck pytest
+test: $(VENV)/.installed-test lint contracts typecheck pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check workbench tests bench
+
+# The floors' import contracts ([tool.importlinter] in pyproject.toml).
+contracts: $(VENV)/.installed-test
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy workbench bench
@@ -42,3 +46,12 @@ screenshots: $(VENV)/.installed-app
 # Benchmarks (not part of the tests): QUICK=1 for a two-minute run, DEVICE=cuda on a GPU machine.
 bench: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(DEVICE),--device $(DEVICE))
+
+# Mutation testing of the spec and engine floors (see README, Development): the files changed
+# since SINCE (a commit; default HEAD, the uncommitted changes), or FILES="workbench/engine/x.py ...".
+mutate: $(VENV)/.installed-mutate
+	$(BIN)/python -m tests.mutation --since $(or $(SINCE),HEAD) $(FILES)
+
+$(VENV)/.installed-mutate: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e ".[test,mutate]"
+	touch $@

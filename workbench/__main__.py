@@ -1,7 +1,24 @@
-"""`python -m workbench` does what the `workbench` command does."""
+"""The `workbench` command's entry point, above both front ends: no arguments opens the window,
+anything else is a command-line command (`workbench.cli`). The window and the command line import
+nothing from each other; only this module knows both."""
+
+from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
-from .cli import main
 
-sys.exit(main())
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the window without arguments; otherwise run the command line. Returns the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        from .gui import main as gui_main  # Qt is imported only when a window is wanted
+
+        return gui_main()
+    from .cli import main as cli_main  # torch is imported only by the commands that need it
+
+    return cli_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

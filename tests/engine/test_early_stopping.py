@@ -8,7 +8,8 @@ import math
 import pytest
 
 from workbench.engine import EarlyStopping, StopReason
-from workbench.engine.early_stopping import Improvement, resolve_mode
+from workbench.engine.early_stopping import Improvement, Mode, resolve_mode
+from workbench.spec import EarlyStoppingSpec
 
 NAN = math.nan
 
@@ -33,17 +34,20 @@ class FakeTrainer:
 
     def __init__(self) -> None:
         self.stopped: tuple[StopReason, str] | None = None
+        self.weights: object = None
+        self.copies = 0
 
     def copy_weights(self) -> dict[str, object]:
-        return {}
+        self.copies += 1
+        return {"epoch copy": self.copies}
 
     def request_stop(self, reason: StopReason, message: str = "", weights: object = None) -> None:
-        self.stopped = (reason, message)
+        self.stopped, self.weights = (reason, message), weights
 
 
 def replay(values: list[float], mode: str, patience: int, min_delta: float) -> tuple[int | None, list[int]]:
     """Feed the callback one epoch's logs at a time; where it stopped and its patience after each epoch."""
-    callback = EarlyStopping("val_loss", mode, patience, min_delta)
+    callback = EarlyStopping("val_loss", mode, patience, min_delta, True)
     trainer = FakeTrainer()
     callback.set_trainer(trainer)  # type: ignore[arg-type]
     left = []
@@ -62,7 +66,7 @@ def test_decision_table(
 ) -> None:
     stopped, left = replay(values, mode, patience, min_delta)
     assert stopped == stop
-    callback = EarlyStopping("val_loss", mode, patience, min_delta)
+    callback = EarlyStopping("val_loss", mode, patience, min_delta, True)
     callback.set_trainer(FakeTrainer())  # type: ignore[arg-type]
     for epoch, value in enumerate(values[: (stop + 1) if stop is not None else None]):
         callback.on_epoch_end(epoch, {"val_loss": value})
@@ -93,3 +97,72 @@ def test_improvement_counts_wait() -> None:
     tracker = Improvement("min")
     assert [tracker.update(i, v) for i, v in enumerate([3, 2, 2.5, 2.4, 1])] == [True, True, False, False, True]
     assert (tracker.best, tracker.best_epoch, tracker.wait) == (1, 4, 0)
+
+
+@pytest.mark.parametrize(
+    ("mode", "values", "better", "best"),
+    [
+        # Beating the best means by more than min_delta (0.25, exact in binary), in the metric's own
+        # direction: a value exactly min_delta better is a tie, and a tie never counts.
+        ("max", [0.5, 0.75, 0.5, 1.0, 0.875], [True, False, False, True, False], 1.0),
+        ("min", [0.5, 0.25, 0.5, 0.125, 0.0], [True, False, False, True, False], 0.125),
+        ("max", [float("nan"), 0.25, float("inf"), 0.75], [False, True, False, True], 0.75),
+    ],
+)
+def test_improvement_needs_more_than_min_delta(
+    mode: Mode, values: list[float], better: list[bool], best: float
+) -> None:
+    tracker = Improvement(mode, min_delta=-0.25)  # given negative, as Keras allows: its size counts
+    assert [tracker.update(i, v) for i, v in enumerate(values)] == better
+    assert tracker.best == best and tracker.best_epoch == len(better) - 1 - better[::-1].index(True)
+
+
+@pytest.mark.parametrize(
+    ("values", "restore", "sentence", "weights"),
+    [
+        (
+            [1.0, 0.5, 0.7, 0.8],
+            True,
+            "Stopped at epoch 4: validation loss did not improve for 2 epochs; weights restored from epoch 2.",
+            {"epoch copy": 2},
+        ),
+        (
+            [1.0, 0.5, 0.7, 0.8],
+            False,
+            "Stopped at epoch 4: validation loss did not improve for 2 epochs; "
+            "keeping the last weights (best was epoch 2).",
+            None,
+        ),
+        (
+            [NAN, NAN],
+            True,
+            "Stopped at epoch 2: validation loss did not improve for 2 epochs; keeping the last weights.",
+            None,
+        ),
+    ],
+)
+def test_the_stop_says_which_weights_the_run_ends_with(
+    values: list[float], restore: bool, sentence: str, weights: object
+) -> None:
+    callback = EarlyStopping("val_loss", "auto", 2, 0.0, restore)
+    trainer = FakeTrainer()
+    callback.set_trainer(trainer)  # type: ignore[arg-type]
+    for epoch, value in enumerate(values):
+        callback.on_epoch_end(epoch, {"val_loss": value})
+    assert trainer.stopped == (StopReason.EARLY_STOPPED, sentence) and trainer.weights == weights
+    assert trainer.copies == (1 + 1 if restore and weights else 0)  # a copy at each new best, only when restoring
+
+
+def test_the_callback_is_built_from_the_spec_and_waits_for_its_metric() -> None:
+    spec = EarlyStoppingSpec(
+        enabled=True, monitor="val_accuracy", mode="min", patience=7, min_delta=0.5, restore_best_weights=False
+    )
+    callback = EarlyStopping.from_spec(spec)
+    assert (callback.monitor, callback.patience, callback.restore_best_weights) == ("val_accuracy", 7, False)
+    assert (callback.tracker.mode, callback.tracker.min_delta) == ("min", 0.5)  # the spec's mode, not auto's max
+    callback.on_epoch_end(0, {"val_accuracy": 0.5})  # no trainer yet: nothing happens
+    trainer = FakeTrainer()
+    callback.set_trainer(trainer)  # type: ignore[arg-type]
+    for epoch in range(10):
+        callback.on_epoch_end(epoch, {"val_loss": 1.0})  # not the monitored metric: never counts
+    assert trainer.stopped is None and callback.patience_left == 7 and callback.tracker.best_epoch is None

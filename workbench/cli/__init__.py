@@ -1,4 +1,5 @@
-"""The `workbench` command: no arguments opens the window; subcommands work without one.
+"""The `workbench` command's subcommands, without a window (`workbench.__main__` opens the window
+when there are no arguments).
 
 Exit codes: 0 the command did its job, 1 a run or export failed, 2 bad input (a file or option).
 """
@@ -150,6 +151,5 @@ def _run(args: argparse.Namespace) -> int:
         from .models import export_command
 
         return export_command(args.model, args.format, args.out, memory_limit=args.max_memory)
-    from ..gui import main as gui_main  # Qt is imported only when a window is wanted
-
-    return gui_main()
+    _parser().print_help(sys.stderr)  # no command: `workbench.__main__` opens the window instead
+    return EXIT_BAD_INPUT

@@ -84,16 +84,12 @@ class CallbackList:
 
 
 class EarlyStopping(Callback):
-    """Stop when `monitor` has not improved for `patience` epochs (Keras' EarlyStopping)."""
+    """Stop when `monitor` has not improved for `patience` epochs (Keras' EarlyStopping).
 
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        mode: str = "auto",
-        patience: int = 5,
-        min_delta: float = 0.0,
-        restore_best_weights: bool = True,
-    ) -> None:
+    The defaults live in the spec (`EarlyStoppingSpec`): build one with `from_spec`.
+    """
+
+    def __init__(self, monitor: str, mode: str, patience: int, min_delta: float, restore_best_weights: bool) -> None:
         self.monitor = monitor
         self.patience = patience
         self.restore_best_weights = restore_best_weights
@@ -122,8 +118,9 @@ class EarlyStopping(Callback):
         sentence = (
             f"Stopped at epoch {epoch + 1}: {metric_words(self.monitor)} did not improve for {self.patience} epochs"
         )
-        restore = self.best_weights if self.restore_best_weights else None
-        if restore is not None and best is not None:
+        restore = self.best_weights  # kept only when restoring, and only once an epoch was the best
+        if restore is not None:
+            assert best is not None  # the weights were copied when that epoch became the best
             sentence += f"; weights restored from epoch {best + 1}."
         else:
             sentence += "; keeping the last weights" + (f" (best was epoch {best + 1})." if best is not None else ".")

@@ -21,7 +21,7 @@ class Improvement:
     def __init__(self, mode: Mode, min_delta: float = 0.0) -> None:
         self.mode = mode
         self.min_delta = abs(min_delta)
-        self.best: float = math.inf if mode == "min" else -math.inf
+        self.best: float | None = None  # nothing seen yet: the first finite value will be the best
         self.best_epoch: int | None = None
         self.wait = 0
 
@@ -29,7 +29,7 @@ class Improvement:
         """True when `value` beats the best by more than min_delta."""
         if not math.isfinite(value):
             return False
-        if self.best_epoch is None:
+        if self.best is None:
             return True
         if self.mode == "min":
             return value < self.best - self.min_delta

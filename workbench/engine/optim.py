@@ -35,8 +35,7 @@ def build_scheduler(optimizer: torch.optim.Optimizer, spec: AnyScheduler, epochs
         return sched.CosineAnnealingLR(optimizer, T_max=spec.T_max or epochs, eta_min=spec.eta_min)
     if isinstance(spec, PlateauScheduler):
         return sched.ReduceLROnPlateau(
-            optimizer,
-            mode="min",
+            optimizer,  # mode "min" (lower is better), the default: it watches a loss
             factor=spec.factor,
             patience=spec.patience,
             threshold=spec.threshold,
@@ -57,7 +56,7 @@ def step_scheduler(scheduler: Any, logs: dict[str, float]) -> None:
 
 def lr_schedule(spec: AnyScheduler, lr: float, epochs: int) -> list[float]:
     """The learning rate each epoch will use, for a preview (the plateau schedule is shown flat)."""
-    parameter = nn.Parameter(torch.zeros(1))
+    parameter = nn.Parameter(torch.zeros(1))  # pragma: no mutate - a stand-in: only the rate is read
     optimizer = torch.optim.SGD([parameter], lr=lr)
     scheduler = build_scheduler(optimizer, spec, epochs)
     rates = []

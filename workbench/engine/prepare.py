@@ -113,8 +113,8 @@ class PreparedData:
         self.augment: AugmentSpec | None = getattr(spec, "augment", None)
         if self.augment is not None and not (self.augment.horizontal_flip or self.augment.random_crop_padding):
             self.augment = None
-        self.on_device = device.type == "cpu" or _fits(raw.x.element_size() * raw.x.numel(), device)
-        place = device if self.on_device else torch.device("cpu")
+        place = data_place(raw.x.element_size() * raw.x.numel(), device)
+        self.on_device = place == device
         self.parts = {
             name: (raw.x[torch.from_numpy(idx)].to(place), raw.y[torch.from_numpy(idx)].to(place))
             for name, idx in (("train", self.split.train), ("val", self.split.val), ("test", self.split.test))
@@ -182,8 +182,14 @@ class PreparedData:
         return full + (1 if rest >= self.min_batch else 0)
 
 
-def _fits(nbytes: int, device: torch.device) -> bool:
+def data_place(nbytes: int, device: torch.device) -> torch.device:
+    """Where a dataset of `nbytes` is kept: on the training device when it fits in its share of the
+    free memory (the CPU always), otherwise in main memory, each batch then copied over."""
+    if device.type == "cpu":
+        return device
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
-        return nbytes <= DEVICE_MEMORY_SHARE * free
-    return nbytes <= 2 * 1024**3
+        fits = nbytes <= DEVICE_MEMORY_SHARE * free
+    else:  # mps and others report no free memory: a dataset up to 2 GiB goes there
+        fits = nbytes <= 2 * 1024**3
+    return device if fits else torch.device("cpu")
