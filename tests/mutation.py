@@ -43,13 +43,18 @@ TARGETS: dict[str, list[str]] = {
     ],
     "workbench/engine/callbacks.py": ["tests/engine/test_early_stopping.py", "tests/engine/test_trainer.py"],
     "workbench/engine/early_stopping.py": ["tests/engine/test_early_stopping.py"],
-    "workbench/engine/export.py": [
+    "workbench/engine/model_file.py": [
         "tests/engine/test_export.py",
-        "tests/engine/test_continue.py",
-        "tests/engine/test_resume.py",
         "tests/cli/test_bad_files.py",
         "tests/cli/test_faults.py",
+        "tests/cli/test_too_big.py",
     ],
+    "workbench/engine/checkpoint.py": [
+        "tests/engine/test_resume.py",
+        "tests/engine/test_continue.py",
+        "tests/engine/test_export.py",
+    ],
+    "workbench/engine/exporters.py": ["tests/engine/test_export.py"],
     "workbench/engine/prepare.py": [
         "tests/engine/test_prepare.py",
         "tests/engine/test_data.py",

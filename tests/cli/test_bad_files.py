@@ -13,7 +13,7 @@ import torch
 from tests.engine.helpers import tiny
 from workbench.cli import main
 from workbench.engine import ModelFileError, Trainer, load_model
-from workbench.engine.export import save_trained
+from workbench.engine.checkpoint import save_trained
 
 
 @pytest.fixture(scope="module")

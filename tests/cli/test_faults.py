@@ -18,8 +18,8 @@ from tests.engine.helpers import tiny
 from workbench.atomic import STALE_SECONDS, atomic_write, cannot_write
 from workbench.cli import main
 from workbench.engine import DataError, ModelFileError, Trainer, load_model
+from workbench.engine.checkpoint import save_trained
 from workbench.engine.data.files import read_picture
-from workbench.engine.export import save_trained
 
 
 def write(tmp_path: Path, **training: Any) -> Path:

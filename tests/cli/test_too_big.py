@@ -14,8 +14,8 @@ import torch
 from tests.engine.helpers import idx_bytes, tiny
 from workbench.cli import main
 from workbench.engine import DataError, ModelFileError, Trainer, load_model
+from workbench.engine.checkpoint import save_trained
 from workbench.engine.data import read_idx
-from workbench.engine.export import save_trained
 from workbench.engine.memory import check_fits, check_size, memory_limit
 from workbench.spec import ExperimentSpec, SpecError
 from workbench.spec.memory import LIMIT_ENV, TooBig

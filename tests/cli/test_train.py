@@ -115,7 +115,7 @@ def test_train_refuses_a_model_file_that_cannot_continue(tmp_path: Path, capsys:
 
 def test_save_every_keeps_a_run_that_was_cut_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from workbench.engine import Callback, Trainer
-    from workbench.engine.export import SaveEvery
+    from workbench.engine.checkpoint import SaveEvery
 
     class Crash(Callback):
         def on_epoch_end(self, epoch: int, logs: object = None) -> None:

@@ -9,7 +9,7 @@ import torch
 
 from tests.engine.helpers import Recorder, tiny
 from workbench.engine import Callback, StopReason, Trainer
-from workbench.engine.export import resume_run, save_trained
+from workbench.engine.checkpoint import resume_run, save_trained
 from workbench.engine.stream import Event, EventStream, RunEnded, RunStarted
 
 NO_STOP = {"enabled": False}

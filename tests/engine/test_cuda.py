@@ -14,7 +14,7 @@ import torch
 from tests.engine.helpers import Recorder, tiny
 from workbench.engine import StopReason, Trainer, load_model
 from workbench.engine.events import BoundarySnapshot
-from workbench.engine.export import export_trained
+from workbench.engine.exporters import export_trained
 from workbench.engine.stream import EventStream
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -94,7 +94,7 @@ def test_divergence_on_the_gpu_is_reported() -> None:
 
 
 def test_a_gpu_run_continues_from_its_file_on_either_device(tmp_path: Path) -> None:
-    from workbench.engine.export import resume_run, save_trained
+    from workbench.engine.checkpoint import resume_run, save_trained
 
     trainer = Trainer(tiny(epochs=2, device="cuda", optimizer={"name": "Adam", "lr": 0.01}))
     trainer.fit()

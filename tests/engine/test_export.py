@@ -13,7 +13,9 @@ import torch
 
 from tests.engine.helpers import tiny
 from workbench.engine import ModelFileError, Trainer, load_model, save_model
-from workbench.engine.export import export_onnx, export_torchscript, migrate, resume_run, save_trained
+from workbench.engine.checkpoint import resume_run, save_trained
+from workbench.engine.exporters import export_onnx, export_torchscript
+from workbench.engine.model_file import migrate
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +159,7 @@ def test_torchscript_and_onnx_match(trained: tuple[Trainer, Path], tmp_path: Pat
 def test_onnx_without_the_package_says_how(
     trained: tuple[Trainer, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import workbench.engine.export as export
+    import workbench.engine.exporters as export
 
     monkeypatch.setattr(export.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelFileError, match=r"pip install 'workbench\[onnx\]'"):

@@ -11,7 +11,7 @@ import torch
 
 from tests.engine.helpers import Recorder, tiny
 from workbench.engine import Callback, DataError, ModelFileError, StopReason, Trainer, save_model
-from workbench.engine.export import SaveEvery, resume_run, save_trained
+from workbench.engine.checkpoint import SaveEvery, resume_run, save_trained
 
 SETTINGS: dict[str, Any] = {
     "optimizer": {"name": "Adam", "lr": 0.02},

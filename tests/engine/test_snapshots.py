@@ -8,7 +8,7 @@ import torch
 
 from tests.engine.helpers import tiny
 from workbench.engine import Trainer, load_model
-from workbench.engine.export import resume_run, save_trained
+from workbench.engine.checkpoint import resume_run, save_trained
 from workbench.engine.snapshots import EpochSnapshots, evaluate_weights, weights_bytes
 
 NO_STOP = {"enabled": False}

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from tests.engine.helpers import tiny
 from tests.gui.helpers import start, wait_done
 from workbench.engine import Trainer
-from workbench.engine.export import save_trained
+from workbench.engine.checkpoint import save_trained
 from workbench.gui.dialogs import Answer
 
 NO_STOP = {"enabled": False}

@@ -9,7 +9,8 @@ from typing import TextIO
 from ..atomic import cannot_write
 from ..engine import DataError, TestResult, load_raw
 from ..engine.evaluate import evaluate_loaded
-from ..engine.export import ModelFileError, export_onnx, export_torchscript, load_model
+from ..engine.exporters import export_onnx, export_torchscript
+from ..engine.model_file import ModelFileError, load_model
 from ..engine.optim import build_loss
 from ..engine.prepare import split_indices
 from ..spec import ExperimentSpec, SpecError

@@ -16,8 +16,9 @@ from typing import Any, TextIO
 
 from ..atomic import cannot_write
 from ..engine import Callback, DataError, Progress, StopReason, Trainer
-from ..engine.export import ModelFileError, SaveEvery, resume_run, save_trained, saved_weights_test
+from ..engine.checkpoint import SaveEvery, resume_run, save_trained, saved_weights_test
 from ..engine.history import History
+from ..engine.model_file import ModelFileError
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_FAILED, EXIT_OK, fail
 from .models import print_test_result

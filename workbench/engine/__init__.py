@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from .data import DataError, RawData, load_raw
     from .device import available_devices, resolve_device
     from .events import HistogramSnapshot, LayerHistogram, Progress, StopReason, TestResult
-    from .export import LoadedModel, ModelFileError, load_model, save_model
     from .history import History
+    from .model_file import LoadedModel, ModelFileError, load_model, save_model
     from .trainer import Trainer
 
 _EXPORTS = {
@@ -35,10 +35,10 @@ _EXPORTS = {
     "Progress": "events",
     "StopReason": "events",
     "TestResult": "events",
-    "LoadedModel": "export",
-    "ModelFileError": "export",
-    "load_model": "export",
-    "save_model": "export",
+    "LoadedModel": "model_file",
+    "ModelFileError": "model_file",
+    "load_model": "model_file",
+    "save_model": "model_file",
     "History": "history",
     "Trainer": "trainer",
 }

@@ -719,7 +719,7 @@ class QtMainWindow(QMainWindow):
         once it is written, do `then` (what the student was doing when asked to export first)."""
         if not self.runs.exportable:
             return
-        from ..engine.export import onnx_available
+        from ..engine.exporters import onnx_available
 
         formats = {"Workbench model (*.pt)": ".pt", "TorchScript (*.torchscript)": ".torchscript"}
         if onnx_available():

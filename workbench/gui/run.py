@@ -156,7 +156,7 @@ class RunController(QObject):
         run, its curves and results are shown, and Continue can train it further."""
         if self.running:
             return
-        from ..engine.export import resume_run  # loaded in the background at start-up; instant by now
+        from ..engine.checkpoint import resume_run  # loaded in the background at start-up; instant by now
         from ..engine.snapshots import EpochSnapshots
 
         snapshots = EpochSnapshots()
@@ -273,9 +273,9 @@ class RunController(QObject):
             self.dirty = True
 
     def export(self, path: Path) -> Path:
-        """Write the last run's model (see engine.export.export_trained): the chosen epoch's weights when
+        """Write the last run's model (see engine.exporters.export_trained): the chosen epoch's weights when
         one is chosen, else the best; may raise ModelFileError or OSError. Engine thread."""
-        from ..engine.export import export_trained
+        from ..engine.exporters import export_trained
 
         assert self.trainer is not None
         return export_trained(path, self.trainer, self.chosen_weights())

@@ -1,4 +1,5 @@
-"""Model files: one `.pt` that `torch.load(weights_only=True)` reads, plus TorchScript and ONNX.
+"""The model file: one `.pt` that `torch.load(weights_only=True)` reads; what it holds, how it is
+written atomically, checked before use and read back as a ready-to-use module.
 
 The `.pt` file is a plain dictionary of tensors, strings, numbers and lists:
 
@@ -15,17 +16,14 @@ Nothing in it needs unpickling of Python objects, and Workbench never loads a fi
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import json
 import pickle
 import platform
-import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,13 +34,7 @@ from ..atomic import atomic_write, cannot_write
 from ..spec import ExperimentSpec, SpecError, Task
 from ..spec.memory import EVAL_BATCH, estimate_memory
 from .builder import build_network
-from .callbacks import Callback
-from .events import TestResult
-from .history import test_to_dict
 from .memory import check_fits, check_size
-
-if TYPE_CHECKING:
-    from .trainer import Trainer
 
 MODEL_FORMAT = "workbench-model"
 MODEL_FORMAT_VERSION = 2  # 2: epochs in the history count from 1, as shown
@@ -143,7 +135,8 @@ def plain(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} in a model file")
 
 
-def _writable(path: Path) -> None:
+def writable(path: Path) -> None:
+    """Raise ModelFileError now when `path` cannot be written (a folder, a missing folder, a name too long)."""
     problem = cannot_write(path)
     if problem is not None:
         raise ModelFileError(f"cannot write {path}: {problem}")
@@ -181,7 +174,7 @@ def save_model(
     if training_state is not None:
         content["training_state"] = _on_cpu(training_state)
     path = Path(path)
-    _writable(path)
+    writable(path)
     try:
         atomic_write(path, lambda tmp: torch.save(content, tmp))
     except OSError as exc:
@@ -189,6 +182,17 @@ def save_model(
     except RuntimeError as exc:  # PyTorch's zip writer reports a full disk this way
         raise ModelFileError(f"cannot write {path}: {_first_line(exc)} (is the disk full?)") from exc
     return path
+
+
+def _on_cpu(value: Any) -> Any:
+    """A copy of nested dicts, lists and tuples with every tensor moved to the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, Mapping):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
 
 
 def _first_line(exc: BaseException) -> str:
@@ -231,7 +235,8 @@ def _finite_weights(path: Path, content: Mapping[str, Any]) -> None:
         )
 
 
-def _read(path: Path, memory_limit: int | None = None) -> dict[str, Any]:
+def read_model_file(path: Path, memory_limit: int | None = None) -> dict[str, Any]:
+    """A model file's checked content (archive, format, parts, finite weights), in the current format."""
     if not path.is_file():
         raise ModelFileError(f"no such file: {path}")
     _check_archive(path, memory_limit)
@@ -320,7 +325,7 @@ def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel
     A network too big for the memory (or `memory_limit` bytes) is refused before it is built.
     """
     path = Path(path)
-    content = _read(path, memory_limit)
+    content = read_model_file(path, memory_limit)
     try:
         experiment = ExperimentSpec.from_json(content["experiment"], source=f"{path} (experiment)")
         input_shape = tuple(int(v) for v in content["input_shape"])
@@ -346,232 +351,3 @@ def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel
         dict(content.get("history", {})),
         dict(content.get("versions", {})),
     )
-
-
-def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
-    """A TorchScript file (traced) that runs without Workbench: `torch.jit.load(path)`, with its
-    metadata in the extra file `workbench.json` (`torch.jit.load(path, _extra_files=...)`).
-
-    The file is serialized in memory and written by Python, so a full disk is an OSError with a
-    message, not an abort inside PyTorch's C++ writer."""
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracing warns about things that do not apply to these layers
-        traced = torch.jit.trace(model.module.eval(), model.example_input(2))  # type: ignore[no-untyped-call]
-        buffer = io.BytesIO()  # TorchScript is deprecated in favour of torch.export, but still what runs anywhere
-        torch.jit.save(traced, buffer, _extra_files={"workbench.json": json.dumps(model.metadata())})
-    path = Path(path)
-    _writable(path)
-    try:
-        atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
-    except OSError as exc:
-        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path
-
-
-def onnx_available() -> bool:
-    """True when the optional ONNX packages are installed."""
-    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxscript"))
-
-
-def export_onnx(model: LoadedModel, path: str | Path) -> Path:
-    """An ONNX file with a dynamic batch size; needs the optional `onnx` extra."""
-    if not onnx_available():
-        raise ModelFileError("ONNX export needs the onnx and onnxscript packages: pip install 'workbench[onnx]'")
-    path = Path(path)
-    batch = torch.export.Dim("batch", min=1)
-
-    import onnx
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = torch.onnx.export(
-            model.module.eval(),
-            (model.example_input(2),),
-            input_names=["input"],
-            output_names=["output"],
-            dynamic_shapes=({0: batch},),
-            dynamo=True,
-            verbose=False,
-        )
-    assert program is not None
-    proto = program.model_proto
-    for key, value in model.metadata().items():  # metadata_props: read by any ONNX runtime
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    data = onnx.ModelProto.SerializeToString(proto)  # written by Python below: a full disk is a message
-    _writable(path)
-    try:
-        atomic_write(path, lambda tmp: tmp.write_bytes(data))
-    except OSError as exc:
-        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path
-
-
-def _on_cpu(value: Any) -> Any:
-    """A copy of nested dicts, lists and tuples with every tensor moved to the CPU."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu()
-    if isinstance(value, Mapping):
-        return {k: _on_cpu(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_on_cpu(v) for v in value)
-    return value
-
-
-def _same_weights(a: Mapping[str, torch.Tensor] | None, b: Mapping[str, torch.Tensor]) -> bool:
-    return a is not None and a.keys() == b.keys() and all(torch.equal(a[k].cpu(), b[k].cpu()) for k in a)
-
-
-def _training_state(trainer: Trainer, saved: Mapping[str, torch.Tensor]) -> dict[str, Any]:
-    """The trainer's state without second copies of the weights the file already holds."""
-    state = trainer.state_dict()
-    state["best_is_saved"] = _same_weights(state["best_weights"], saved)
-    state["best_weights"] = None if state["best_is_saved"] else state["best_weights"]
-    state["weights"] = None if _same_weights(state["weights"], saved) else state["weights"]
-    return state
-
-
-def saved_weights_test(trainer: Trainer, weights: Mapping[str, torch.Tensor]) -> TestResult | None:
-    """The test result of `weights` when a finished run did not end on them (its own test is of the
-    weights it ended with); None when they are those weights, or there is no test to match."""
-    if trainer.model is None or trainer.history.test is None:
-        return None
-    if _same_weights(trainer.model.state_dict(), weights):
-        return None
-    from .snapshots import evaluate_weights
-
-    return evaluate_weights(trainer, dict(weights))
-
-
-def save_trained(
-    path: str | Path,
-    trainer: Trainer,
-    weights: Mapping[str, torch.Tensor] | None = None,
-    test: TestResult | None = None,
-) -> Path:
-    """Write a finished run's model with its best epoch's weights, or `weights` (another epoch's),
-    and its training state, so that `resume_run` can continue the run from the file (the CLI's
-    --out and the window's Export).
-
-    The file's test result is always of the weights it holds: when the run ended on other weights
-    (early stopping off, so the last epoch's), those saved are tested too (`test`, when the caller
-    has already done so) and the history says which epoch's they are.
-    """
-    assert trainer.model is not None and trainer.data is not None, "train first"
-    best = weights if weights is not None else trainer.best_weights()
-    state = _training_state(trainer, best)
-    history = {key: state["history"][key] for key in trainer.history.as_dict()}  # as the state tells it
-    own = test or saved_weights_test(trainer, best)
-    if own is not None:
-        history["test"] = test_to_dict(own)
-        history["test_weights"] = "saved"  # not the weights the run ended with: those saved in this file
-    return save_model(
-        path,
-        trainer.model,
-        trainer.experiment,
-        input_shape=trainer.data.input_shape,
-        class_names=trainer.data.class_names,
-        normalization=trainer.data.normalization.as_dict(),
-        history=history,
-        state_dict=best,
-        training_state=state,
-    )
-
-
-class SaveEvery(Callback):
-    """Writes the run to a model file every `every` epochs, replacing the last one, so that a run cut
-    short (a crash, a closed laptop) continues from its last save: `resume_run(path)`.
-
-    A write that fails does not stop training: `on_error` gets the message (the next save tries again).
-    """
-
-    def __init__(self, path: str | Path, every: int, on_error: Callable[[str], None] | None = None) -> None:
-        self.path, self.every, self.on_error = Path(path), every, on_error
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        if self.trainer is None or (epoch + 1) % self.every:
-            return
-        try:
-            save_trained(self.path, self.trainer)
-        except ModelFileError as exc:
-            if self.on_error is not None:
-                self.on_error(str(exc))
-
-
-def resume_run(
-    path: str | Path,
-    callbacks: Iterable[Callback] = (),
-    *,
-    base_dir: Path | None = None,
-    device: str | None = None,
-    **options: Any,
-) -> Trainer:
-    """A Trainer that takes up the run saved in a model file: call `continue_training(epochs)` on it.
-
-    The data is loaded again from the experiment's settings (relative paths from `base_dir`) and
-    must be the run's. Raises ModelFileError for a file without a training state or a damaged
-    one, and SpecError or DataError when the data cannot be loaded or is not the run's.
-    """
-    from .data import DataError
-    from .trainer import Trainer
-
-    path = Path(path)
-    content = _read(path)
-    state = content.get("training_state")
-    if not isinstance(state, dict):
-        raise ModelFileError(
-            f"{path} holds a trained model but not its training state, so its run cannot continue "
-            "(model files from Export model… and `workbench train --out` hold it)"
-        )
-    try:
-        experiment = ExperimentSpec.from_json(content["experiment"], source=f"{path} (experiment)")
-        saved = content["state_dict"]
-        state = {
-            **state,
-            "weights": state["weights"] if state["weights"] is not None else saved,
-            "best_weights": state["best_weights"]
-            if state["best_weights"] is not None
-            else (saved if state["best_is_saved"] else None),
-        }
-    except SpecError as exc:
-        raise ModelFileError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise ModelFileError(f"{path} is damaged: {type(exc).__name__}: {exc}") from exc
-    trainer = Trainer(experiment, callbacks, base_dir=base_dir, device=device, **options)
-    try:
-        trainer.load_state_dict(state)
-    except (SpecError, DataError):
-        raise  # the data, not the file: the caller says which
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ModelFileError(f"{path} has a damaged training state: {type(exc).__name__}: {exc}") from exc
-    return trainer
-
-
-def loaded_from_trainer(trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> LoadedModel:
-    """A finished run as a LoadedModel (best weights or `weights`, on the CPU), ready for TorchScript or ONNX."""
-    assert trainer.model is not None and trainer.data is not None, "train first"
-    shape = trainer.data.input_shape
-    network = build_network(trainer.experiment.network, shape)
-    network.load_state_dict(weights if weights is not None else trainer.best_weights())
-    norm = trainer.data.normalization
-    module = WorkbenchModel(network, Normalize(list(norm.mean), list(norm.std), shape)).eval()
-    return LoadedModel(
-        module,
-        trainer.experiment,
-        shape,
-        trainer.data.class_names,
-        trainer.data.task,
-        norm.as_dict(),
-        trainer.history.as_dict(),
-    )
-
-
-def export_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> Path:
-    """Export a finished run (its best weights, or `weights`) by the file's suffix: `.onnx`,
-    `.torchscript` (or `.ts`), else a `.pt` model file."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".onnx":
-        return export_onnx(loaded_from_trainer(trainer, weights), path)
-    if suffix in (".torchscript", ".ts"):
-        return export_torchscript(loaded_from_trainer(trainer, weights), path)
-    return save_trained(path, trainer, weights)

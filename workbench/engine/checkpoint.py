@@ -1,0 +1,148 @@
+"""Checkpoints: a run written with its training state, so that it continues later as if it had
+never stopped (`save_trained`, `SaveEvery` every N epochs, `resume_run` to take it up again)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ..spec import ExperimentSpec, SpecError
+from .callbacks import Callback
+from .events import TestResult
+from .history import test_to_dict
+from .model_file import ModelFileError, read_model_file, save_model
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+
+def _same_weights(a: Mapping[str, torch.Tensor] | None, b: Mapping[str, torch.Tensor]) -> bool:
+    return a is not None and a.keys() == b.keys() and all(torch.equal(a[k].cpu(), b[k].cpu()) for k in a)
+
+
+def _training_state(trainer: Trainer, saved: Mapping[str, torch.Tensor]) -> dict[str, Any]:
+    """The trainer's state without second copies of the weights the file already holds."""
+    state = trainer.state_dict()
+    state["best_is_saved"] = _same_weights(state["best_weights"], saved)
+    state["best_weights"] = None if state["best_is_saved"] else state["best_weights"]
+    state["weights"] = None if _same_weights(state["weights"], saved) else state["weights"]
+    return state
+
+
+def saved_weights_test(trainer: Trainer, weights: Mapping[str, torch.Tensor]) -> TestResult | None:
+    """The test result of `weights` when a finished run did not end on them (its own test is of the
+    weights it ended with); None when they are those weights, or there is no test to match."""
+    if trainer.model is None or trainer.history.test is None:
+        return None
+    if _same_weights(trainer.model.state_dict(), weights):
+        return None
+    from .snapshots import evaluate_weights
+
+    return evaluate_weights(trainer, dict(weights))
+
+
+def save_trained(
+    path: str | Path,
+    trainer: Trainer,
+    weights: Mapping[str, torch.Tensor] | None = None,
+    test: TestResult | None = None,
+) -> Path:
+    """Write a finished run's model with its best epoch's weights, or `weights` (another epoch's),
+    and its training state, so that `resume_run` can continue the run from the file (the CLI's
+    --out and the window's Export).
+
+    The file's test result is always of the weights it holds: when the run ended on other weights
+    (early stopping off, so the last epoch's), those saved are tested too (`test`, when the caller
+    has already done so) and the history says which epoch's they are.
+    """
+    assert trainer.model is not None and trainer.data is not None, "train first"
+    best = weights if weights is not None else trainer.best_weights()
+    state = _training_state(trainer, best)
+    history = {key: state["history"][key] for key in trainer.history.as_dict()}  # as the state tells it
+    own = test or saved_weights_test(trainer, best)
+    if own is not None:
+        history["test"] = test_to_dict(own)
+        history["test_weights"] = "saved"  # not the weights the run ended with: those saved in this file
+    return save_model(
+        path,
+        trainer.model,
+        trainer.experiment,
+        input_shape=trainer.data.input_shape,
+        class_names=trainer.data.class_names,
+        normalization=trainer.data.normalization.as_dict(),
+        history=history,
+        state_dict=best,
+        training_state=state,
+    )
+
+
+class SaveEvery(Callback):
+    """Writes the run to a model file every `every` epochs, replacing the last one, so that a run cut
+    short (a crash, a closed laptop) continues from its last save: `resume_run(path)`.
+
+    A write that fails does not stop training: `on_error` gets the message (the next save tries again).
+    """
+
+    def __init__(self, path: str | Path, every: int, on_error: Callable[[str], None] | None = None) -> None:
+        self.path, self.every, self.on_error = Path(path), every, on_error
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if self.trainer is None or (epoch + 1) % self.every:
+            return
+        try:
+            save_trained(self.path, self.trainer)
+        except ModelFileError as exc:
+            if self.on_error is not None:
+                self.on_error(str(exc))
+
+
+def resume_run(
+    path: str | Path,
+    callbacks: Iterable[Callback] = (),
+    *,
+    base_dir: Path | None = None,
+    device: str | None = None,
+    **options: Any,
+) -> Trainer:
+    """A Trainer that takes up the run saved in a model file: call `continue_training(epochs)` on it.
+
+    The data is loaded again from the experiment's settings (relative paths from `base_dir`) and
+    must be the run's. Raises ModelFileError for a file without a training state or a damaged
+    one, and SpecError or DataError when the data cannot be loaded or is not the run's.
+    """
+    from .data import DataError
+    from .trainer import Trainer
+
+    path = Path(path)
+    content = read_model_file(path)
+    state = content.get("training_state")
+    if not isinstance(state, dict):
+        raise ModelFileError(
+            f"{path} holds a trained model but not its training state, so its run cannot continue "
+            "(model files from Export model… and `workbench train --out` hold it)"
+        )
+    try:
+        experiment = ExperimentSpec.from_json(content["experiment"], source=f"{path} (experiment)")
+        saved = content["state_dict"]
+        state = {
+            **state,
+            "weights": state["weights"] if state["weights"] is not None else saved,
+            "best_weights": state["best_weights"]
+            if state["best_weights"] is not None
+            else (saved if state["best_is_saved"] else None),
+        }
+    except SpecError as exc:
+        raise ModelFileError(str(exc)) from exc
+    except (KeyError, TypeError) as exc:
+        raise ModelFileError(f"{path} is damaged: {type(exc).__name__}: {exc}") from exc
+    trainer = Trainer(experiment, callbacks, base_dir=base_dir, device=device, **options)
+    try:
+        trainer.load_state_dict(state)
+    except (SpecError, DataError):
+        raise  # the data, not the file: the caller says which
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{path} has a damaged training state: {type(exc).__name__}: {exc}") from exc
+    return trainer

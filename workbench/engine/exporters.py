@@ -1,0 +1,112 @@
+"""Exporters: a trained model as TorchScript or ONNX, files that run without Workbench and carry
+its class names, input and normalization as metadata."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+from ..atomic import atomic_write
+from .builder import build_network
+from .model_file import LoadedModel, ModelFileError, Normalize, WorkbenchModel, writable
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+
+def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
+    """A TorchScript file (traced) that runs without Workbench: `torch.jit.load(path)`, with its
+    metadata in the extra file `workbench.json` (`torch.jit.load(path, _extra_files=...)`).
+
+    The file is serialized in memory and written by Python, so a full disk is an OSError with a
+    message, not an abort inside PyTorch's C++ writer."""
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracing warns about things that do not apply to these layers
+        traced = torch.jit.trace(model.module.eval(), model.example_input(2))  # type: ignore[no-untyped-call]
+        buffer = io.BytesIO()  # TorchScript is deprecated in favour of torch.export, but still what runs anywhere
+        torch.jit.save(traced, buffer, _extra_files={"workbench.json": json.dumps(model.metadata())})
+    path = Path(path)
+    writable(path)
+    try:
+        atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
+    except OSError as exc:
+        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def onnx_available() -> bool:
+    """True when the optional ONNX packages are installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxscript"))
+
+
+def export_onnx(model: LoadedModel, path: str | Path) -> Path:
+    """An ONNX file with a dynamic batch size; needs the optional `onnx` extra."""
+    if not onnx_available():
+        raise ModelFileError("ONNX export needs the onnx and onnxscript packages: pip install 'workbench[onnx]'")
+    path = Path(path)
+    batch = torch.export.Dim("batch", min=1)
+
+    import onnx
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            model.module.eval(),
+            (model.example_input(2),),
+            input_names=["input"],
+            output_names=["output"],
+            dynamic_shapes=({0: batch},),
+            dynamo=True,
+            verbose=False,
+        )
+    assert program is not None
+    proto = program.model_proto
+    for key, value in model.metadata().items():  # metadata_props: read by any ONNX runtime
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    data = onnx.ModelProto.SerializeToString(proto)  # written by Python below: a full disk is a message
+    writable(path)
+    try:
+        atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    except OSError as exc:
+        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def loaded_from_trainer(trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> LoadedModel:
+    """A finished run as a LoadedModel (best weights or `weights`, on the CPU), ready for TorchScript or ONNX."""
+    assert trainer.model is not None and trainer.data is not None, "train first"
+    shape = trainer.data.input_shape
+    network = build_network(trainer.experiment.network, shape)
+    network.load_state_dict(weights if weights is not None else trainer.best_weights())
+    norm = trainer.data.normalization
+    module = WorkbenchModel(network, Normalize(list(norm.mean), list(norm.std), shape)).eval()
+    return LoadedModel(
+        module,
+        trainer.experiment,
+        shape,
+        trainer.data.class_names,
+        trainer.data.task,
+        norm.as_dict(),
+        trainer.history.as_dict(),
+    )
+
+
+def export_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> Path:
+    """Export a finished run (its best weights, or `weights`) by the file's suffix: `.onnx`,
+    `.torchscript` (or `.ts`), else a `.pt` model file."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".onnx":
+        return export_onnx(loaded_from_trainer(trainer, weights), path)
+    if suffix in (".torchscript", ".ts"):
+        return export_torchscript(loaded_from_trainer(trainer, weights), path)
+    from .checkpoint import save_trained
+
+    return save_trained(path, trainer, weights)
