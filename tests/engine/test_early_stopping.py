@@ -37,7 +37,7 @@ class FakeTrainer:
         self.weights: object = None
         self.copies = 0
 
-    def copy_weights(self) -> dict[str, object]:
+    def epoch_weights(self) -> dict[str, object]:
         self.copies += 1
         return {"epoch copy": self.copies}
 

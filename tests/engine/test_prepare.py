@@ -161,11 +161,75 @@ def test_crops_reach_every_offset() -> None:
 
 def test_data_stays_on_the_cpu_or_goes_to_a_gpu_with_room(monkeypatch: pytest.MonkeyPatch) -> None:
     free = 1000
-    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (free, 4 * free))
     gpu = torch.device("cuda", 0)
+
+    def mem_get_info(device: torch.device | None = None) -> tuple[int, int]:
+        assert device == gpu  # the free memory of the GPU that trains, not of the current one
+        return free, 4 * free
+
+    monkeypatch.setattr(torch.cuda, "mem_get_info", mem_get_info)
     room = int(DEVICE_MEMORY_SHARE * free)
     assert data_place(room, gpu) == gpu
     assert data_place(room + 1, gpu) == CPU
     assert data_place(10**15, CPU) == CPU
     mps = torch.device("mps")
     assert data_place(2 * 1024**3, mps) == mps and data_place(2 * 1024**3 + 1, mps) == CPU
+
+
+def _flip_data(n: int = 64) -> PreparedData:
+    ds = DigitsDataset(val_fraction=0.25, test_fraction=0.0, augment=AugmentSpec(horizontal_flip=True))
+    return PreparedData(_images(n, channels=1), ds, seed=0, device=CPU)
+
+
+def test_training_batches_are_augmented_and_evaluation_batches_never() -> None:
+    data = _flip_data()
+    x, _ = data.parts["train"]
+    torch.manual_seed(0)
+    batch, _ = next(data.train_batches(len(x), torch.Generator().manual_seed(3)))
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(3))
+    plain = data.transform(x[order], training=False)
+    assert not torch.allclose(batch, plain)  # some pictures came flipped
+    val = torch.cat([b for b, _ in data.eval_batches("val")])
+    torch.testing.assert_close(val, data.transform(data.parts["val"][0], training=False))
+
+
+def test_the_batch_order_is_the_generators() -> None:
+    data = _flip_data()
+    labels = [torch.cat([y for _, y in data.train_batches(10, torch.Generator().manual_seed(s))]) for s in (5, 5, 6)]
+    assert torch.equal(labels[0], labels[1]) and not torch.equal(labels[0], labels[2])
+
+
+def test_evaluation_batches_cover_the_split_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("workbench.engine.prepare.EVAL_BATCH", 7)
+    data = _flip_data(100)
+    sizes = [len(y) for _, y in data.eval_batches("val")]
+    labels = torch.cat([y for _, y in data.eval_batches("val")])
+    assert sizes == [7, 7, 7, 4] and torch.equal(labels, data.parts["val"][1])
+
+
+def test_a_last_batch_of_min_batch_samples_is_kept() -> None:
+    ds = MoonsDataset(n_samples=12, val_fraction=0.0, test_fraction=0.0)
+    data = PreparedData(_flat(12), ds, seed=0, device=CPU, min_batch=2)
+    assert [len(y) for _, y in data.train_batches(5, torch.Generator())] == [5, 5, 2]
+    assert data.batches_per_epoch(5) == 3
+    assert [len(y) for _, y in data.train_batches(11, torch.Generator())] == [11]  # a batch of 1 is left out
+    assert data.batches_per_epoch(11) == 1
+
+
+def test_majority_rate_is_what_always_answering_the_commonest_class_scores() -> None:
+    y = torch.tensor([0, 0, 0, 1] * 10)
+    raw = RawData(torch.zeros(40, 2), y, Task.CLASSIFICATION, ("a", "b"))
+    with_val = PreparedData(raw, MoonsDataset(val_fraction=0.5, test_fraction=0.0), seed=0, device=CPU)
+    val = with_val.parts["val"][1]
+    assert with_val.majority_rate() == float(torch.bincount(val).max()) / len(val)
+    train_only = PreparedData(raw, MoonsDataset(val_fraction=0.0, test_fraction=0.0), seed=0, device=CPU)
+    assert train_only.majority_rate() == 0.75
+    regression = RawData(torch.zeros(10, 2), torch.zeros(10, 1), Task.REGRESSION, ("t",))
+    assert PreparedData(regression, MoonsDataset(), seed=0, device=CPU).majority_rate() is None
+
+
+def test_the_whole_dataset_is_weighed_for_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    monkeypatch.setattr("workbench.engine.prepare.data_place", lambda n, device: asked.append(n) or device)
+    PreparedData(_images(10, channels=3), DigitsDataset(), seed=0, device=CPU)
+    assert asked == [10 * 3 * 4 * 6]

@@ -75,7 +75,7 @@ class _Run:
         self.history = type("History", (), {"best_epoch": None})()
         self.value = 0.0
 
-    def copy_weights(self) -> dict[str, torch.Tensor]:
+    def epoch_weights(self) -> dict[str, torch.Tensor]:
         return {"w": torch.full((4,), self.value)}
 
 

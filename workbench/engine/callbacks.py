@@ -5,7 +5,7 @@ A callback never breaks the loop: to end a run it asks the trainer to stop, with
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..spec import EarlyStoppingSpec
@@ -57,6 +57,21 @@ class Callback:
     def on_test_end(self, result: TestResult) -> None:
         """After the final evaluation on the test split."""
 
+    # --- state, for a run that continues later ----------------------------------------------------
+
+    @property
+    def state_key(self) -> str:
+        """The name this callback's state is saved under in a run's file (its class name)."""
+        return type(self).__qualname__
+
+    def state_dict(self) -> dict[str, Any]:
+        """What this callback needs to carry on when the run continues later, as tensors and plain
+        data; the run's file keeps it (as Lightning keeps its callbacks' state). Nothing by default."""
+        return {}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Take up what `state_dict` saved, before a continued run's first epoch."""
+
 
 def overrides(callback: Callback, hook: str) -> bool:
     """True when the callback's class replaces the base hook (so calling it is worth the cost)."""
@@ -101,6 +116,22 @@ class EarlyStopping(Callback):
         """The callback an experiment's early_stopping settings describe."""
         return cls(spec.monitor, spec.mode, spec.patience, spec.min_delta, spec.restore_best_weights)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The best value and epoch so far, the epochs waited since, and the best epoch's weights."""
+        t = self.tracker
+        return {"best": t.best, "best_epoch": t.best_epoch, "wait": t.wait, "best_weights": self.best_weights}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        t = self.tracker
+        t.best, t.best_epoch, t.wait = state["best"], state["best_epoch"], int(state["wait"])
+        weights = state.get("best_weights")
+        # The very dict given, not a copy: the run then saves it once (see Trainer.state_dict).
+        self.best_weights = weights if weights is None or isinstance(weights, dict) else dict(weights)
+
+    def restart_patience(self) -> None:
+        """Count the patience afresh (a continued run), still against the best epoch so far."""
+        self.tracker.wait = 0
+
     @property
     def patience_left(self) -> int:
         """Epochs without improvement still allowed before the run stops."""
@@ -111,7 +142,7 @@ class EarlyStopping(Callback):
         if value is None or self.trainer is None:
             return
         if self.tracker.update(epoch, value) and self.restore_best_weights:
-            self.best_weights = self.trainer.copy_weights()
+            self.best_weights = self.trainer.epoch_weights()
         if self.tracker.wait < self.patience:
             return
         best = self.tracker.best_epoch

@@ -39,7 +39,7 @@ class EpochSnapshots(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if self.trainer is None:
             return
-        self.weights[epoch] = self.trainer.copy_weights()
+        self.weights[epoch] = self.trainer.epoch_weights()
         self._thin(keep={epoch, self.trainer.history.best_epoch})
 
     def _thin(self, keep: set[int | None]) -> None:

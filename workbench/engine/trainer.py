@@ -37,6 +37,8 @@ Weights = dict[str, torch.Tensor]
 EXPLOSION_FACTOR = 1e4
 # Runs whose weights can be trained further: a diverged or failed run would only repeat its failure.
 CONTINUABLE = (StopReason.COMPLETED, StopReason.EARLY_STOPPED, StopReason.USER_STOPPED)
+# In a saved run, a callback's state that holds the best epoch's weights names them instead of a second copy.
+SAME_AS_BEST = "same as best_weights"
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class Trainer:
         self.first_loss: float | None = None
         self._initial: Weights = {}
         self._best_weights: Weights | None = None
+        self._epoch_copy: tuple[int, Weights] | None = None  # (step, weights): one copy per epoch end, shared
         self._lr_used = 0.0
         self._step = 0
         self._start = 0.0
@@ -191,6 +194,8 @@ class Trainer:
         self.best = Improvement(resolve_mode(monitor, es.mode), es.min_delta)
         if es.enabled and self.data.size("val"):
             self.early_stopping = EarlyStopping.from_spec(es)
+        else:  # one passed Keras-style in callbacks= is the run's early stopping, as the spec's would be
+            self.early_stopping = next((c for c in self.user_callbacks if isinstance(c, EarlyStopping)), None)
         self.history.split = self.data.split
         self.history.class_names = self.data.class_names
         self.history.device = device_label(self.device)
@@ -220,6 +225,13 @@ class Trainer:
         """A detached copy of the model's weights (on the CPU, so the device can be freed)."""
         assert self.model is not None
         return {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+
+    def epoch_weights(self) -> Weights:
+        """The weights as the latest epoch ended: one copy (on the CPU) shared by all that keep them (the
+        best epoch, early stopping, the window's epochs), so that keeping them costs one copy. Read only."""
+        if self._epoch_copy is None or self._epoch_copy[0] != self._step:
+            self._epoch_copy = (self._step, self.copy_weights())
+        return self._epoch_copy[1]
 
     @property
     def elapsed(self) -> float:
@@ -290,7 +302,7 @@ class Trainer:
         h.stop_reason, h.message, h.test, h.error = None, "", None, None
         h.epochs_planned = len(h.epoch) + epochs
         if self.early_stopping is not None:
-            self.early_stopping.tracker.wait = 0
+            self.early_stopping.restart_patience()
         self._extended = True
 
     # --- saving a run to continue later -------------------------------------------------------
@@ -306,7 +318,6 @@ class Trainer:
         """
         if self.model is None or self.data is None or self._generator is None:
             raise RuntimeError("only a run that has started has a state to save")
-        es = self.early_stopping
         history = self.history.state()
         if self.history.stop_reason is None:  # still training: saved as if stopped after this epoch
             done, planned = len(self.history.epoch), self.history.epochs_planned
@@ -320,7 +331,7 @@ class Trainer:
             "generator": self._generator.get_state(),
             "counters": {"step": self._step, "trained_s": self.trained_seconds, "first_loss": self.first_loss},
             "best": [self.best.best, self.best.best_epoch, self.best.wait],
-            "patience": es.tracker.wait if es is not None else None,
+            "callbacks": self._callback_states(),
             "sizes": {part: self.data.size(part) for part in ("train", "val", "test")},
             "history": history,
             "partial_epoch": self._partial.as_state() if self._partial is not None else None,
@@ -354,16 +365,47 @@ class Trainer:
         self._best_weights = {k: v.detach().cpu().clone() for k, v in best.items()} if best is not None else None
         self._initial = self._best_weights or self.copy_weights()
         self.best.best, self.best.best_epoch, self.best.wait = state["best"]
-        if self.early_stopping is not None and state["patience"] is not None:
-            tracker = self.early_stopping.tracker
-            tracker.best, tracker.best_epoch, tracker.wait = self.best.best, self.best.best_epoch, state["patience"]
-            self.early_stopping.best_weights = self._best_weights
+        self._load_callback_states(state)
         history.split, history.device = self.data.split, self.history.device
         self.history = history
         self._partial = PartialEpoch.from_state(state.get("partial_epoch"))
 
+    def _callbacks(self) -> list[tuple[str, Callback]]:
+        """The run's callbacks (early stopping first), each with the key its state is saved under."""
+        es = [self.early_stopping] if self.early_stopping is not None else []
+        keyed: list[tuple[str, Callback]] = []
+        for callback in [*es, *(c for c in self.user_callbacks if c is not self.early_stopping)]:
+            same = sum(1 for key, _ in keyed if key.split("#")[0] == callback.state_key)
+            keyed.append((callback.state_key + (f"#{same + 1}" if same else ""), callback))
+        return keyed
+
+    def _callback_states(self) -> dict[str, dict[str, Any]]:
+        states = {}
+        for key, callback in self._callbacks():
+            state = callback.state_dict()
+            if state:
+                shared = self._best_weights
+                states[key] = {k: SAME_AS_BEST if shared is not None and v is shared else v for k, v in state.items()}
+        return states
+
+    def _load_callback_states(self, state: Mapping[str, Any]) -> None:
+        saved = state.get("callbacks")
+        es = self.early_stopping
+        if saved is None and es is not None and state.get("patience") is not None:  # a file from before
+            best, best_epoch, _ = state["best"]
+            saved = {es.state_key: {"best": best, "best_epoch": best_epoch, "wait": state["patience"]}}
+            saved[es.state_key]["best_weights"] = SAME_AS_BEST if es.restore_best_weights else None
+        for key, callback in self._callbacks():
+            if saved and key in saved:
+                callback.load_state_dict(
+                    {
+                        k: self._best_weights if isinstance(v, str) and v == SAME_AS_BEST else v
+                        for k, v in saved[key].items()
+                    }
+                )
+
     def _run(self) -> History:
-        callbacks = CallbackList([*([self.early_stopping] if self.early_stopping else []), *self.user_callbacks])
+        callbacks = CallbackList(callback for _, callback in self._callbacks())
         for callback in callbacks.callbacks:
             callback.set_trainer(self)
         callbacks.call("on_train_begin", {})
@@ -496,7 +538,7 @@ class Trainer:
         value = logs.get(self.history.monitor)
         if value is not None and self.best.update(epoch, value):
             self.history.best_epoch, self.history.best_value = epoch, value
-            self._best_weights = self.copy_weights()
+            self._best_weights = self.epoch_weights()
 
     def best_weights(self) -> Weights:
         """The weights of the best epoch so far (the starting weights before any epoch ends)."""
