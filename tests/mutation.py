@@ -41,7 +41,11 @@ TARGETS: dict[str, list[str]] = {
         "tests/engine/test_continue.py",
         "tests/engine/test_resume.py",
     ],
-    "workbench/engine/callbacks.py": ["tests/engine/test_early_stopping.py", "tests/engine/test_trainer.py"],
+    "workbench/engine/callbacks.py": [
+        "tests/engine/test_early_stopping.py",
+        "tests/engine/test_callback_state.py",
+        "tests/engine/test_trainer.py",
+    ],
     "workbench/engine/early_stopping.py": ["tests/engine/test_early_stopping.py"],
     "workbench/engine/model_file.py": [
         "tests/engine/test_export.py",
@@ -50,9 +54,10 @@ TARGETS: dict[str, list[str]] = {
         "tests/cli/test_too_big.py",
     ],
     "workbench/engine/checkpoint.py": [
+        "tests/engine/test_checkpoint.py",
         "tests/engine/test_resume.py",
         "tests/engine/test_continue.py",
-        "tests/engine/test_export.py",
+        "tests/engine/test_callback_state.py",
     ],
     "workbench/engine/exporters.py": ["tests/engine/test_export.py"],
     "workbench/engine/prepare.py": [

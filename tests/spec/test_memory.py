@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.engine.helpers import tiny
 from workbench.spec import ExperimentSpec
-from workbench.spec.memory import EVAL_BATCH, FLOAT_BYTES, TooBig, format_bytes, parse_bytes, refuse
+from workbench.spec.memory import (
+    EVAL_BATCH,
+    FLOAT_BYTES,
+    MemoryEstimate,
+    TooBig,
+    estimate_memory,
+    format_bytes,
+    parse_bytes,
+    refuse,
+)
 
 MOONS = {"kind": "moons", "n_samples": 100, "val_fraction": 0.2, "test_fraction": 0.2}
 
@@ -91,3 +102,107 @@ def test_sizes_are_parsed_from_what_people_write() -> None:
     for bad in ("", "lots", "8X", "-1G", "9" * 40):
         with pytest.raises(ValueError, match="8G, 512M"):
             parse_bytes(bad)
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(1 << 20, "1 MB"), ((1 << 20) - 1, "1,024 KB"), (5 << 30, "5 GB"), (2 << 50, "2 PB"), (2048 << 50, "2,048 PB")],
+)
+def test_each_unit_takes_over_at_1024_of_the_one_before(size: int, text: str) -> None:
+    assert format_bytes(size) == text
+
+
+def test_a_size_may_be_written_in_up_to_32_characters() -> None:
+    assert parse_bytes("8G".ljust(32)) == 8 * 2**30
+    with pytest.raises(ValueError):
+        parse_bytes("8G".ljust(33))
+
+
+def _estimate(**parts: object) -> MemoryEstimate:
+    values: dict[str, Any] = {
+        "weights": 0,
+        "gradients": 0,
+        "optimizer": 0,
+        "activations": 0,
+        "data": None,
+        "copies": 0,
+        "batch_size": 32,
+    }
+    return MemoryEstimate(**{**values, **parts})
+
+
+def test_the_parts_in_words() -> None:
+    memory = _estimate(weights=2048, gradients=2048, optimizer=4096, activations=1024, data=0, copies=3072)
+    assert memory.parts() == [
+        ("weights", 2048),
+        ("gradients", 2048),
+        ("optimizer state", 4096),
+        ("activations (batch of 32)", 1024),
+        ("weight copies to choose an epoch", 3072),
+    ]
+    adam = _estimate(weights=1024, optimizer=2048, data=5120, optimizer_name="Adam")
+    assert adam.in_words() == "about 8 KB (weights 1 KB, Adam state 2 KB, data 5 KB)"
+
+
+def test_the_advice_at_each_tie() -> None:
+    layer = tiny(layers=[{"type": "Linear", "out_features": 4}]).network.analyze((2,)).rows[0]
+    # The data as big as the rest: the data is what to cut.
+    assert _estimate(weights=5, data=5).remedy() == ("dataset", "use a smaller dataset (fewer or smaller samples)")
+    assert _estimate(copies=7, data=7).remedy()[0] == "dataset"
+    assert _estimate(weights=5, data=4, copies=1).remedy()[0] == "network"
+    # Activations as big as the weights' side: the widest layer's output.
+    even = _estimate(weights=1, gradients=1, optimizer=1, copies=1, activations=4, widest=layer, heaviest=layer)
+    assert even.remedy() == (layer.location, "lower the batch size (now 32) or make this layer's output smaller")
+    evaluation = _estimate(weights=1, activations=4, batch_size=EVAL_BATCH, widest=layer)
+    assert evaluation.remedy() == (layer.location, "make this layer's output smaller")
+    # Gradients and optimizer state count on the weights' side.
+    for side in ({"gradients": 10}, {"optimizer": 10}):
+        heavy = _estimate(weights=1, copies=1, activations=5, widest=layer, heaviest=layer, **side)
+        assert heavy.remedy() == (layer.location, f"make this layer smaller (it has {layer.params:,} weights)")
+    assert _estimate(weights=8).remedy() == ("network", "make the network smaller")
+
+
+def test_a_refusal_names_the_run_unless_told() -> None:
+    memory = tiny().memory()
+    assert str(refuse(memory, 2, 1, "it has 1 byte")).count("this run needs about") == 1
+    assert "the model in m.pt needs about" in str(refuse(memory, 2, 1, "it has 1 byte", what="the model in m.pt"))
+
+
+def test_the_defaults_of_an_estimate() -> None:
+    analysis = tiny().network.analyze((2,))
+    memory = estimate_memory(analysis, batch_size=8)
+    weights = analysis.total_params * FLOAT_BYTES
+    assert (memory.optimizer, memory.optimizer_name, memory.data) == (0, "", None)
+    assert memory.copies == 3 * weights  # the best epoch's, and never fewer than two more
+    named = estimate_memory(analysis, batch_size=8, state_per_weight=2, optimizer_name="Adam", epochs=200)
+    assert named.optimizer_name == "Adam" and named.optimizer == 2 * weights
+    assert named.copies == weights + 200 * weights
+
+
+def test_evaluating_a_saved_model_needs_no_gradients() -> None:
+    analysis = tiny().network.analyze((2,))
+    memory = estimate_memory(analysis, batch_size=8, samples=10, training=False)
+    weights = analysis.total_params * FLOAT_BYTES
+    assert (memory.weights, memory.gradients, memory.optimizer, memory.copies) == (weights, 0, 0, 0)
+    assert memory.activations == EVAL_BATCH * 2 * 16 * FLOAT_BYTES and memory.batch_size == EVAL_BATCH
+    assert memory.data == 2 * 10 * (2 * FLOAT_BYTES + 8) and memory.optimizer_name == ""
+    assert memory.heaviest is not None and memory.heaviest.index == 0  # Linear(2, 16) and Linear(16, 2): a tie
+    assert memory.widest is not None and memory.widest.index == 0
+
+
+def test_a_layer_that_keeps_values_per_step_is_sized_from_its_input() -> None:
+    lstm = ExperimentSpec.from_dict(
+        {
+            "dataset": {"kind": "csv", "path": "x.csv", "target": "y"},
+            "network": {"layers": [{"type": "LSTM", "hidden_size": 8}, {"type": "Linear", "out_features": 2}]},
+        }
+    ).network.analyze((50, 3))
+    memory = estimate_memory(lstm, batch_size=1, training=False)
+    assert memory.activations == EVAL_BATCH * 2 * (50 * 8 * 5) * FLOAT_BYTES
+
+
+def test_a_network_without_layers_needs_nothing_of_its_own() -> None:
+    empty = ExperimentSpec.from_dict({"dataset": {"kind": "moons"}, "network": {"layers": []}}).network.analyze((2,))
+    memory = estimate_memory(empty, batch_size=4)
+    assert (memory.weights, memory.heaviest, memory.widest) == (0, None, None)
+    assert memory.activations == 4 * 2 * FLOAT_BYTES  # a batch of inputs, nothing else

@@ -90,12 +90,11 @@ def format_bytes(size: int) -> str:
     """`512 bytes`, `3.2 KB`, `48 MB`, `1.5 GB` (powers of 1024, as operating systems report memory)."""
     if size < 1024:
         return f"{size} bytes"
-    value = float(size)
-    for unit in ("KB", "MB", "GB", "TB", "PB"):
+    value, units = size / 1024, ["KB", "MB", "GB", "TB", "PB"]
+    while value >= 1024 and len(units) > 1:  # PB at most, however large
         value /= 1024
-        if value < 1024 or unit == "PB":
-            return f"{value:.2g} {unit}" if value < 10 else f"{value:,.0f} {unit}"
-    raise AssertionError("unreachable")
+        units.pop(0)
+    return f"{value:.2g} {units[0]}" if value < 10 else f"{value:,.0f} {units[0]}"
 
 
 def parse_bytes(text: str) -> int:

@@ -1,0 +1,96 @@
+"""Saving a run to continue it: which weights the file holds, which test result it names, and how
+it is taken up again (relative data paths, the device, every few epochs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from tests.engine.helpers import tiny
+from workbench.engine import StopReason, Trainer
+from workbench.engine.checkpoint import SaveEvery, resume_run, save_trained, saved_weights_test
+from workbench.engine.history import test_to_dict as as_dict
+from workbench.engine.snapshots import evaluate_weights
+
+# Early stopping off and a rate that makes the loss bounce: the run ends on other weights than its best.
+BOUNCY: dict[str, Any] = {"optimizer": {"name": "SGD", "lr": 3.0}, "epochs": 8}
+
+
+def _bouncy() -> Trainer:
+    trainer = Trainer(tiny(**BOUNCY))
+    trainer.fit()
+    assert trainer.history.best_epoch != len(trainer.history.epoch) - 1
+    return trainer
+
+
+def test_the_file_tests_the_weights_it_holds(tmp_path: Path) -> None:
+    trainer = _bouncy()
+    best = trainer.best_weights()
+    own = saved_weights_test(trainer, best)
+    assert own is not None and own.loss != trainer.history.test.loss  # type: ignore[union-attr]
+    assert as_dict(own) == as_dict(evaluate_weights(trainer, dict(best)))
+    save_trained(tmp_path / "run.pt", trainer)
+    history = torch.load(tmp_path / "run.pt", weights_only=True)["history"]
+    assert history["test"] == as_dict(own) and history["test_weights"] == "saved"
+    assert saved_weights_test(trainer, trainer.copy_weights()) is None  # the weights it ended with
+
+
+def test_a_given_test_result_is_not_computed_again(tmp_path: Path) -> None:
+    trainer = _bouncy()
+    given = saved_weights_test(trainer, trainer.best_weights())
+    assert given is not None
+    fake = type(given)(1.5, 0.25, None, given.samples, given.confusion, given.class_names)
+    save_trained(tmp_path / "run.pt", trainer, test=fake)
+    assert torch.load(tmp_path / "run.pt", weights_only=True)["history"]["test"]["loss"] == 1.5
+
+
+def test_another_epochs_weights_are_saved_when_asked(tmp_path: Path) -> None:
+    trainer = _bouncy()
+    last = trainer.copy_weights()
+    save_trained(tmp_path / "run.pt", trainer, weights=last)
+    content = torch.load(tmp_path / "run.pt", weights_only=True)
+    assert all(torch.equal(content["state_dict"][k], last[k]) for k in last)
+    assert "test_weights" not in content["history"]  # the run's own test is of exactly these
+    assert content["normalization"] == trainer.data.normalization.as_dict()  # type: ignore[union-attr]
+
+
+def test_the_best_and_last_weights_come_back_from_the_file(tmp_path: Path) -> None:
+    trainer = _bouncy()
+    save_trained(tmp_path / "run.pt", trainer)
+    resumed = resume_run(tmp_path / "run.pt")
+    assert all(torch.equal(resumed.copy_weights()[k], v) for k, v in trainer.copy_weights().items())
+    assert all(torch.equal(resumed.best_weights()[k], v) for k, v in trainer.best_weights().items())
+
+
+def test_a_restored_run_keeps_one_copy(tmp_path: Path) -> None:
+    settings = {**BOUNCY, "early_stopping": {"enabled": True, "patience": 50, "restore_best_weights": True}}
+    trainer = Trainer(tiny(**settings))
+    trainer.fit()
+    save_trained(tmp_path / "run.pt", trainer)
+    resumed = resume_run(tmp_path / "run.pt")
+    assert all(torch.equal(resumed.copy_weights()[k], v) for k, v in trainer.best_weights().items())
+    assert all(torch.equal(resumed.best_weights()[k], v) for k, v in trainer.best_weights().items())
+
+
+def test_relative_data_paths_and_the_device_reach_the_resumed_run(tmp_path: Path) -> None:
+    rows = "\n".join(f"{i % 7},{(i * 3) % 5},{i % 2}" for i in range(60))
+    (tmp_path / "data.csv").write_text("a,b,label\n" + rows + "\n")
+    spec = tiny(dataset={"kind": "csv", "path": "data.csv", "target": "label"}, epochs=2)
+    trainer = Trainer(spec, base_dir=tmp_path)
+    trainer.fit()
+    save_trained(tmp_path / "run.pt", trainer)
+    resumed = resume_run(tmp_path / "run.pt", base_dir=tmp_path, device="cpu", progress_rate=0.0)
+    assert resumed.device_name == "cpu" and resumed.base_dir == tmp_path and resumed.progress_interval == 0.0
+    assert resumed.continue_training(1).stop_reason is StopReason.COMPLETED
+
+
+def test_save_every_writes_after_every_nth_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    saved: list[int] = []
+    monkeypatch.setattr(
+        "workbench.engine.checkpoint.save_trained", lambda path, trainer: saved.append(len(trainer.history.epoch))
+    )
+    Trainer(tiny(epochs=7), [SaveEvery(tmp_path / "run.pt", 3)]).fit()
+    assert saved == [3, 6]
