@@ -38,8 +38,11 @@ TARGETS: dict[str, list[str]] = {
     "workbench/engine/trainer.py": [
         "tests/engine/test_trainer.py",
         "tests/engine/test_early_stopping.py",
+        "tests/engine/test_callback_state.py",
         "tests/engine/test_continue.py",
         "tests/engine/test_resume.py",
+        "tests/engine/test_checkpoint.py",
+        "tests/engine/test_lessons.py",
     ],
     "workbench/engine/callbacks.py": [
         "tests/engine/test_early_stopping.py",
