@@ -331,7 +331,7 @@ def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel
         input_shape = tuple(int(v) for v in content["input_shape"])
         analysis = experiment.network.analyze(input_shape)
         estimate = estimate_memory(analysis, batch_size=EVAL_BATCH, training=False)
-        check_fits(estimate, "cpu", memory_limit, what=f"the model in {path.name}")
+        check_fits(estimate, limit=memory_limit, what=f"the model in {path.name}")  # it loads on the CPU
         network = build_network(experiment.network, input_shape)
         network.load_state_dict(content["state_dict"])
         norm = content["normalization"]
