@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tests.engine.helpers import tiny
-from workbench.engine import StopReason, Trainer
+from workbench.engine import ModelFileError, StopReason, Trainer
 from workbench.engine.checkpoint import SaveEvery, resume_run, save_trained, saved_weights_test
 from workbench.engine.history import test_to_dict as as_dict
 from workbench.engine.snapshots import evaluate_weights
@@ -94,3 +94,64 @@ def test_save_every_writes_after_every_nth_epoch(tmp_path: Path, monkeypatch: py
     )
     Trainer(tiny(epochs=7), [SaveEvery(tmp_path / "run.pt", 3)]).fit()
     assert saved == [3, 6]
+
+
+def test_another_epochs_weights_keep_the_best_for_continuing(tmp_path: Path) -> None:
+    trainer = _bouncy()
+    save_trained(tmp_path / "run.pt", trainer, weights=trainer.copy_weights())
+    resumed = resume_run(tmp_path / "run.pt")
+    assert all(torch.equal(resumed.best_weights()[k], v) for k, v in trainer.best_weights().items())
+    assert resumed.history.class_names == trainer.history.class_names
+    assert torch.load(tmp_path / "run.pt", weights_only=True)["class_names"] == ["class 0", "class 1"]
+
+
+def test_without_a_test_split_there_is_no_test_to_match() -> None:
+    trainer = Trainer(tiny(**BOUNCY, dataset={"kind": "moons", "n_samples": 80, "test_fraction": 0.0}))
+    trainer.fit()
+    assert trainer.history.test is None
+    assert saved_weights_test(trainer, trainer.best_weights()) is None
+
+
+def test_an_unfinished_trainer_is_not_saved(tmp_path: Path) -> None:
+    with pytest.raises(AssertionError, match="train first"):
+        save_trained(tmp_path / "run.pt", Trainer(tiny()))
+
+
+def test_the_device_given_wins_over_the_experiments(tmp_path: Path) -> None:
+    trainer = Trainer(tiny(epochs=1, device="auto"))
+    trainer.fit()
+    save_trained(tmp_path / "run.pt", trainer)
+    assert resume_run(tmp_path / "run.pt", device="cpu").device_name == "cpu"
+    assert resume_run(tmp_path / "run.pt").device_name == "auto"
+
+
+def _saved(tmp_path: Path) -> dict[str, Any]:
+    trainer = Trainer(tiny(epochs=1))
+    trainer.fit()
+    save_trained(tmp_path / "run.pt", trainer)
+    content: dict[str, Any] = torch.load(tmp_path / "run.pt", weights_only=True)
+    return content
+
+
+def _refused(path: Path, content: dict[str, Any]) -> str:
+    torch.save(content, path)
+    with pytest.raises(ModelFileError) as caught:
+        resume_run(path)
+    return str(caught.value)
+
+
+def test_each_file_that_cannot_continue_gets_its_sentence(tmp_path: Path) -> None:
+    content = _saved(tmp_path)
+    plain = {k: v for k, v in content.items() if k != "training_state"}
+    assert _refused(tmp_path / "plain.pt", plain) == (
+        f"{tmp_path / 'plain.pt'} holds a trained model but not its training state, so its run cannot continue "
+        "(model files from Export model… and `workbench train --out` hold it)"
+    )
+    bad = {**content, "experiment": '{"network": {"layers": [{"type": "Nope"}]}}'}
+    assert f"{tmp_path / 'bad.pt'} (experiment)" in _refused(tmp_path / "bad.pt", bad)
+    keyless = {**content, "training_state": {k: v for k, v in content["training_state"].items() if k != "weights"}}
+    assert _refused(tmp_path / "keyless.pt", keyless) == f"{tmp_path / 'keyless.pt'} is damaged: KeyError: 'weights'"
+    state = dict(content["training_state"])
+    state["counters"] = {}
+    said = _refused(tmp_path / "counters.pt", {**content, "training_state": state})
+    assert said == f"{tmp_path / 'counters.pt'} has a damaged training state: KeyError: 'step'"
