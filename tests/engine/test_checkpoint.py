@@ -113,7 +113,7 @@ def test_without_a_test_split_there_is_no_test_to_match() -> None:
 
 
 def test_an_unfinished_trainer_is_not_saved(tmp_path: Path) -> None:
-    with pytest.raises(AssertionError, match="train first"):
+    with pytest.raises(AssertionError, match="^train first$"):
         save_trained(tmp_path / "run.pt", Trainer(tiny()))
 
 

@@ -3,9 +3,12 @@ against what it must be, not against what the code happens to print."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -14,7 +17,10 @@ from tests.engine.helpers import Recorder, tiny
 from workbench.engine import Callback, StopReason, Trainer
 from workbench.engine import trainer as trainer_module
 from workbench.engine.checkpoint import resume_run, save_trained
+from workbench.engine.data import DataError, RawData
 from workbench.engine.events import TestResult
+from workbench.spec import SpecError, Task
+from workbench.spec.memory import TooBig
 
 NO_STOP: dict[str, Any] = {"enabled": False}
 # A rate so small that the weights never change in float32: the epoch's numbers are the start's.
@@ -152,7 +158,9 @@ def test_a_run_stopped_before_its_first_epoch_ended_saves_and_continues(tmp_path
     assert trainer.history.epoch == [] and trainer.history.best_epoch is None
     path = save_trained(tmp_path / "cut.pt", trainer, weights=trainer.copy_weights())
     resumed = resume_run(path)
-    assert resumed.best_weights() is not None
+    start = trainer.best_weights()  # no epoch ended: the weights it started from
+    assert all(torch.equal(resumed.best_weights()[k], v) for k, v in start.items())
+    assert not all(torch.equal(trainer.copy_weights()[k], v) for k, v in start.items())
     assert resumed.continue_training(2).history == expected.history
 
 
@@ -234,3 +242,171 @@ def test_other_classes_are_named_when_the_data_is_not_the_runs(tmp_path: Path) -
     state["history"] = {**state["history"], "class_names": ["x", "y"]}
     with pytest.raises(Exception, match="and other classes"):
         Trainer(tiny(epochs=1)).load_state_dict(state)
+
+
+class Poison(Callback):
+    """Turns the weights to NaN right after the `at`-th batch, as a blown-up step would."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.count = at, 0
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self.count += 1
+        if self.count == self.at and self.trainer is not None and self.trainer.model is not None:
+            with torch.no_grad():
+                for p in self.trainer.model.parameters():
+                    p.fill_(float("nan"))
+
+
+def test_divergence_inside_an_epoch_names_the_step_and_keeps_the_best() -> None:
+    trainer = Trainer(tiny(epochs=5, early_stopping=NO_STOP), [Poison(at=9)], progress_rate=0.0)
+    history = trainer.fit()  # 4 batches an epoch: the 10th batch, in epoch 3, sees NaN weights
+    assert history.stop_reason is StopReason.DIVERGED
+    best = history.best_epoch
+    assert best is not None and best <= 1 and trainer.weights_epoch == best
+    assert history.message == (
+        "Stopped at epoch 3, step 10: the loss is no longer a finite number, so the run diverged. "
+        "The learning rate 0.1 is probably too high: lower the learning rate (try 0.01); "
+        f"weights restored from epoch {best + 1}."
+    )
+
+
+def test_divergence_seen_by_validation_names_the_epoch() -> None:
+    trainer = Trainer(tiny(epochs=5, early_stopping=NO_STOP), [Poison(at=8)], progress_rate=0.0)
+    history = trainer.fit()  # the last batch of epoch 2 trained on finite weights; validation sees NaN
+    assert history.stop_reason is StopReason.DIVERGED and len(history.epoch) == 2
+    assert history.message.startswith("Stopped at epoch 2: the loss is no longer a finite number, so the run diverged.")
+    assert history.message.endswith("weights restored from epoch 1.")
+
+
+def test_an_explosion_says_how_big() -> None:
+    history = Trainer(tiny(epochs=6, optimizer={"name": "SGD", "lr": 5.0}, batch_size=4)).fit()
+    assert history.message.startswith(
+        "Stopped at epoch 1, step 13: the loss exploded to 2.61e+04, so the run diverged."
+    )
+    assert "The learning rate 5 is probably too high: lower the learning rate (try 0.5); " in history.message
+
+
+def test_the_default_sentences() -> None:
+    stopped = Trainer(tiny(epochs=4, early_stopping=NO_STOP), [StopAfter(6)])
+    history = stopped.fit()
+    assert history.best_epoch == 0 and history.best_value is not None
+    assert (
+        history.message
+        == f"Stopped by you after 1 of 4 epochs; best validation loss {history.best_value:.4g} at epoch 1."
+    )
+    early = Trainer(tiny(epochs=4, early_stopping=NO_STOP), [StopAfter(2)]).fit()
+    assert early.message == "Stopped by you after 0 of 4 epochs; no epoch finished."
+    done = Trainer(tiny(epochs=2, early_stopping=NO_STOP)).fit()
+    assert done.best_value is not None and done.best_epoch is not None
+    assert (
+        done.message
+        == f"Finished all 2 epochs; best validation loss {done.best_value:.4g} at epoch {done.best_epoch + 1}."
+    )
+
+
+def _one_step(**training: Any) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """One SGD step on the whole training set: the weights before, the data loss's gradients, and after."""
+    trainer = Trainer(tiny(epochs=1, batch_size=1000, early_stopping=NO_STOP, **training))
+    trainer.prepare()
+    assert trainer.model is not None and trainer.data is not None
+    before = trainer.copy_weights()
+    x, y = trainer.data.parts["train"]
+    trainer.model.zero_grad()
+    trainer.loss_fn(trainer.model(trainer.data.transform(x, training=False)), y).backward()
+    grads = {n: p.grad.detach().clone() for n, p in trainer.model.named_parameters() if p.grad is not None}
+    trainer.fit()
+    return before, grads, trainer.copy_weights()
+
+
+def test_l1_pulls_the_weights_and_leaves_the_biases() -> None:
+    lr, l1 = 0.1, 0.5
+    before, grads, after = _one_step(optimizer={"name": "SGD", "lr": lr}, l1=l1)
+    for name, start in before.items():
+        penalty = l1 * torch.sign(start) if start.dim() > 1 else 0.0
+        torch.testing.assert_close(after[name], start - lr * (grads[name] + penalty), rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_clipping_caps_the_steps_length() -> None:
+    lr, clip = 0.1, 0.01
+    before, grads, after = _one_step(optimizer={"name": "SGD", "lr": lr}, grad_clip=clip)
+    norm = torch.sqrt(sum((g**2).sum() for g in grads.values()))
+    assert norm > clip  # the clip applies
+    step = torch.sqrt(sum(((after[n] - before[n]) ** 2).sum() for n in before))
+    assert float(step) == pytest.approx(lr * clip, rel=1e-4)
+
+
+def test_paused_time_is_not_training_time() -> None:
+    class PauseOnce(Callback):
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            if batch == 1 and self.trainer is not None and not hasattr(self, "done"):
+                self.done = True
+                self.trainer.pause()
+                threading.Timer(0.5, self.trainer.resume).start()
+
+    rec = Recorder()
+    trainer = Trainer(tiny(epochs=1), [PauseOnce(), rec], progress_rate=0.0)
+    started = time.perf_counter()
+    trainer.fit()
+    wall = time.perf_counter() - started
+    assert wall > 0.5 and trainer.trained_seconds < wall - 0.45
+    assert rec.progress[-1].elapsed < wall - 0.45
+    assert all(p.samples_per_second > 100 for p in rec.progress)  # the pause is not counted against the rate
+
+
+def test_the_trainers_defaults() -> None:
+    rec = Recorder()
+    trainer = Trainer(tiny(epochs=1, batch_size=1, early_stopping=NO_STOP), [rec])  # 60 steps
+    assert trainer.progress_interval == pytest.approx(1 / 20)
+    trainer.fit()
+    assert [h.step for h in rec.histograms] == [0, 50]
+    assert len(rec.histograms[0].layers[0].weight_counts) == 40
+    assert trainer.history.split is not None and trainer.history.device == "cpu"
+
+
+def test_the_experiments_own_checks_run_first() -> None:
+    spec = tiny(dataset={"kind": "moons", "val_fraction": 0.0}, early_stopping={"enabled": True})
+    with pytest.raises(SpecError, match="needs a validation split"):
+        Trainer(spec).fit()
+
+
+def test_the_memory_limit_given_is_the_one_checked() -> None:
+    with pytest.raises(TooBig, match="the limit set is"):
+        Trainer(tiny(), memory_limit=1000).fit()
+
+
+def test_data_handed_in_is_the_data_trained_on() -> None:
+    x = torch.randn(40, 2)
+    raw = RawData(x, (x[:, 0] > 0).long(), Task.CLASSIFICATION, ("left", "right"))
+    trainer = Trainer(tiny(epochs=1), raw=raw)
+    trainer.fit()
+    assert trainer.history.class_names == ("left", "right")
+    bad = RawData(torch.randn(40, 3), raw.y, Task.CLASSIFICATION, ("left", "right"))
+    with pytest.raises(DataError, match=r"^dataset: the data's samples are \(3,\) but the network expects \(2,\)$"):
+        Trainer(tiny(epochs=1), raw=bad).fit()
+
+
+def test_batchnorm_trains_on_two_samples() -> None:
+    layers = [{"type": "Linear", "out_features": 4}, {"type": "BatchNorm1d"}, {"type": "Linear", "out_features": 2}]
+    x = torch.tensor([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [0.2, 0.1]])
+    raw = RawData(x, torch.tensor([0, 1, 0, 1]), Task.CLASSIFICATION, ("a", "b"))
+    dataset = {"kind": "moons", "val_fraction": 0.25, "test_fraction": 0.25}
+    history = Trainer(tiny(layers=layers, dataset=dataset, epochs=1), raw=raw).fit()
+    assert history.stop_reason is StopReason.COMPLETED
+
+
+def test_without_validation_the_best_epoch_is_the_training_losss() -> None:
+    dataset = {"kind": "moons", "n_samples": 80, "val_fraction": 0.0, "test_fraction": 0.0}
+    trainer = Trainer(tiny(dataset=dataset, epochs=3, early_stopping=NO_STOP))
+    history = trainer.fit()
+    assert history.monitor == "loss"
+    assert history.best_epoch == int(np.argmin(history.history["loss"]))
+
+
+def test_the_best_epoch_follows_the_early_stopping_settings_even_when_off() -> None:
+    off = {"enabled": False, "min_delta": 10.0}
+    assert Trainer(tiny(epochs=3, early_stopping=off)).fit().best_epoch == 0  # nothing beats the first by 10
+    backwards = {"enabled": False, "monitor": "val_accuracy", "mode": "min"}
+    history = Trainer(tiny(epochs=4, early_stopping=backwards)).fit()
+    accuracy = history.history["val_accuracy"]
+    assert history.best_epoch == accuracy.index(min(accuracy))

@@ -257,3 +257,52 @@ def test_a_saved_model_is_sized_for_evaluation_not_training(tmp_path: Path, trai
     assert load_model(path, memory_limit=evaluating).input_shape == (2,)
     with pytest.raises(ModelFileError, match="the model in wide.pt needs"):
         load_model(path, memory_limit=evaluating - 1)
+
+
+def test_a_copy_damaged_inside_a_part_names_the_part(tmp_path: Path, trained: tuple[Trainer, Path]) -> None:
+    _, good = trained
+    with zipfile.ZipFile(good) as archive:
+        part = max(archive.infolist(), key=lambda info: info.file_size)
+    raw = bytearray(good.read_bytes())
+    header = part.header_offset
+    name_length, extra_length = (
+        int.from_bytes(raw[header + 26 : header + 28], "little"),
+        int.from_bytes(raw[header + 28 : header + 30], "little"),
+    )
+    raw[header + 30 + name_length + extra_length + part.file_size // 2] ^= 0x5A
+    broken = tmp_path / "flip.pt"
+    broken.write_bytes(bytes(raw))
+    assert _refusal(broken) == (
+        f"{broken} is damaged: its part {part.filename!r} does not match its checksum; use another copy"
+    )
+
+
+def test_an_archive_that_is_not_pytorchs(tmp_path: Path) -> None:
+    path = tmp_path / "other.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    said = _refusal(path)
+    assert said.startswith(f"{path} is not a model file Workbench can read (damaged or another format): RuntimeError: ")
+
+
+def test_bytes_that_do_not_unpickle(
+    tmp_path: Path, trained: tuple[Trainer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    def garbage(*args: object, **kwargs: object) -> None:
+        raise pickle.UnpicklingError("invalid load key, 'x'.")
+
+    monkeypatch.setattr(torch, "load", garbage)
+    _, good = trained
+    assert _refusal(good) == f"{good} is not a model file Workbench can read (damaged or another format)"
+
+
+def test_a_regression_model_says_so(tmp_path: Path) -> None:
+    rows = "\n".join(f"{i},{i / 2}" for i in range(20))
+    (tmp_path / "t.csv").write_text("x,y\n" + rows + "\n")
+    dataset = {"kind": "csv", "path": str(tmp_path / "t.csv"), "target": "y", "task": "regression"}
+    layers = [{"type": "Linear", "out_features": 1}]
+    spec = tiny(layers=layers, dataset=dataset)
+    path = save_model(tmp_path / "r.pt", build_model(spec), spec, input_shape=(1,))
+    assert load_model(path).task is Task.REGRESSION

@@ -325,7 +325,7 @@ class Trainer:
             history["message"] = f"Saved after epoch {done} of {planned} while training."
         return {
             "weights": self.copy_weights(),
-            "best_weights": self._best_weights,
+            "best_weights": self.best_weights(),  # before any epoch ended: the weights the run started from
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "generator": self._generator.get_state(),

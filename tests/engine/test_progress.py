@@ -1,0 +1,85 @@
+"""Progress events: every batch loss sent once, in groups, with the step numbers, the rate and the
+time; a loss that is not finite, or that explodes against the first one, ends the run."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from tests.engine.helpers import Recorder, tiny
+from workbench.engine import StopReason, Trainer
+from workbench.engine.callbacks import CallbackList
+from workbench.engine.trainer import EXPLOSION_FACTOR, _Emitter
+
+
+def test_every_batch_is_reported_once_with_its_place() -> None:
+    rec = Recorder()
+    started = time.perf_counter()
+    Trainer(tiny(epochs=2, early_stopping={"enabled": False}), [rec], progress_rate=0.0).fit()
+    wall = time.perf_counter() - started
+    events = rec.progress
+    assert [(p.epoch, p.epochs, p.batch, p.batches, p.step) for p in events] == [
+        (e, 2, b, 4, 4 * e + b) for e in range(2) for b in range(1, 5)
+    ]
+    assert np.concatenate([p.steps for p in events]).tolist() == list(range(8))
+    losses = np.concatenate([p.losses for p in events])
+    assert losses.dtype == np.float64 and losses.tolist() == pytest.approx(rec.batch_losses, rel=1e-6)
+    assert all(p.samples_per_second > 100 for p in events)  # 16 samples in well under a tenth of a second
+    elapsed = [p.elapsed for p in events]
+    assert elapsed == sorted(elapsed) and 0 < elapsed[0] and elapsed[-1] < wall
+
+
+def _emitter(first_loss: float | None = None) -> tuple[Trainer, _Emitter, Recorder]:
+    trainer = Trainer(tiny())
+    trainer.first_loss = first_loss
+    rec = Recorder()
+    return trainer, _Emitter(trainer, 0, 10), rec
+
+
+def _send(trainer: Trainer, emitter: _Emitter, rec: Recorder, values: list[float]) -> bool:
+    trainer._step += len(values) - emitter.sent  # noqa: SLF001 - the trainer counts the steps it took
+    losses = torch.tensor([*(0.0,) * emitter.sent, *values[emitter.sent :]])
+    return emitter.flush(losses, len(values), 16 * len(values), CallbackList([rec]))
+
+
+def test_groups_carry_on_where_the_last_one_ended() -> None:
+    trainer, emitter, rec = _emitter()
+    assert _send(trainer, emitter, rec, [1.0, 0.9])
+    assert _send(trainer, emitter, rec, [1.0, 0.9, 0.8, 0.7])
+    assert _send(trainer, emitter, rec, [1.0, 0.9, 0.8, 0.7])  # nothing new: nothing sent
+    assert [p.steps.tolist() for p in rec.progress] == [[0, 1], [2, 3]]
+    assert [p.losses.tolist() for p in rec.progress] == [
+        [1.0, pytest.approx(0.9)],
+        [pytest.approx(0.8), pytest.approx(0.7)],
+    ]
+    assert trainer.first_loss == 1.0 and trainer.history.batch_losses == pytest.approx([1.0, 0.9, 0.8, 0.7])
+
+
+@pytest.mark.parametrize(
+    ("first", "values", "diverged_at"),
+    [
+        (None, [0.5, 1.5e4], 2),  # the first loss below 1: the limit is 10,000
+        (None, [0.0, 1.5e4], 2),  # a first loss of 0 too
+        (None, [1.0, EXPLOSION_FACTOR], None),  # the limit itself is not an explosion
+        (None, [2.0, 1.5e4], None),  # a first loss of 2 doubles the limit
+        (300.0, [9e4, 2e6], None),  # large targets: large losses are not an explosion
+        (None, [0.5, 0.4, float("nan"), float("inf")], 3),  # the first bad one is named
+    ],
+)
+def test_an_explosion_is_measured_against_the_first_loss(
+    first: float | None, values: list[float], diverged_at: int | None
+) -> None:
+    trainer, emitter, rec = _emitter(first)
+    ok = _send(trainer, emitter, rec, values)
+    assert ok == (diverged_at is None)
+    if diverged_at is None:
+        assert not trainer.stop_requested
+    else:
+        assert trainer._stop_reason is StopReason.DIVERGED  # noqa: SLF001
+        assert trainer._stop_message.startswith(f"Stopped at epoch 1, step {diverged_at}: the loss ")  # noqa: SLF001
+        bad = values[diverged_at - 1]
+        said = "is no longer a finite number" if not np.isfinite(bad) else f"exploded to {bad:.3g}"
+        assert said in trainer._stop_message  # noqa: SLF001
