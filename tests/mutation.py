@@ -37,6 +37,7 @@ TARGETS: dict[str, list[str]] = {
     "workbench/atomic.py": ["tests/cli/test_faults.py", "tests/spec/test_experiment.py"],
     "workbench/engine/trainer.py": [
         "tests/engine/test_epochs.py",
+        "tests/engine/test_progress.py",
         "tests/engine/test_trainer.py",
         "tests/engine/test_early_stopping.py",
         "tests/engine/test_callback_state.py",
