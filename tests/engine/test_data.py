@@ -183,3 +183,20 @@ def test_augmentation_flips_and_crops() -> None:
     seen = {key for c in crops for key, w in windows.items() if torch.equal(c[0], w)}
     assert len(seen) > 3 and all(c.shape == x.shape for c in crops)
     assert all(any(torch.equal(c[0], w) for w in windows.values()) for c in crops)
+
+
+def test_every_dataset_kind_has_one_loader() -> None:
+    from workbench.engine.data import LOADERS
+    from workbench.spec import DATASET_KINDS
+
+    assert set(LOADERS) == set(DATASET_KINDS)
+
+
+def test_a_kind_without_a_loader_is_a_data_error() -> None:
+    from workbench.spec.datasets import MoonsDataset
+
+    class Unknown(MoonsDataset):
+        kind: str = "unknown"  # type: ignore[assignment]
+
+    with pytest.raises(DataError, match="dataset.kind: no loader for dataset kind 'unknown'"):
+        load_raw(Unknown())

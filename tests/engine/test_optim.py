@@ -77,3 +77,17 @@ def test_losses_and_optimizers_are_torch_classes() -> None:
     optimizer = build_optimizer(model, Adam(lr=0.003))
     assert type(optimizer) is torch.optim.Adam and _lr(optimizer) == 0.003
     assert optimizer.param_groups[0]["params"] == list(model.parameters())
+
+
+def test_every_schedule_is_torchs_and_previews_as_torch_steps() -> None:
+    from workbench.spec.training import SCHEDULERS
+
+    for name, cls in SCHEDULERS.items():
+        spec = cls.model_validate({})
+        optimizer = _sgd(0.5)
+        scheduler = build_scheduler(optimizer, spec, epochs=12)  # type: ignore[arg-type]
+        if spec.torch_class is None:
+            assert scheduler is None, name
+            continue
+        assert type(scheduler).__name__ == spec.torch_class, name
+        assert lr_schedule(spec, 0.5, 12) == pytest.approx(spec.rates(0.5, 12), rel=1e-9, abs=1e-12), name  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ import torch
 from torch import nn
 
 from ..spec import AnyOptimizer, AnyScheduler
-from ..spec.training import CosineScheduler, ExponentialScheduler, PlateauScheduler, StepScheduler
 
 LOSSES: dict[str, type[nn.Module]] = {"cross_entropy": nn.CrossEntropyLoss, "mse": nn.MSELoss, "l1": nn.L1Loss}
 
@@ -25,23 +24,10 @@ def build_optimizer(model: nn.Module, spec: AnyOptimizer) -> torch.optim.Optimiz
 
 
 def build_scheduler(optimizer: torch.optim.Optimizer, spec: AnyScheduler, epochs: int) -> Any:
-    """The torch scheduler for the spec (stepped once per epoch), or None."""
-    sched = torch.optim.lr_scheduler
-    if isinstance(spec, StepScheduler):
-        return sched.StepLR(optimizer, step_size=spec.step_size, gamma=spec.gamma)
-    if isinstance(spec, ExponentialScheduler):
-        return sched.ExponentialLR(optimizer, gamma=spec.gamma)
-    if isinstance(spec, CosineScheduler):
-        return sched.CosineAnnealingLR(optimizer, T_max=spec.T_max or epochs, eta_min=spec.eta_min)
-    if isinstance(spec, PlateauScheduler):
-        return sched.ReduceLROnPlateau(
-            optimizer,  # mode "min" (lower is better), the default: it watches a loss
-            factor=spec.factor,
-            patience=spec.patience,
-            threshold=spec.threshold,
-            min_lr=spec.min_lr,
-        )
-    return None
+    """`torch.optim.lr_scheduler.<spec.torch_class>(optimizer, **arguments)` (stepped once per epoch), or None."""
+    if spec.torch_class is None:
+        return None
+    return getattr(torch.optim.lr_scheduler, spec.torch_class)(optimizer, **spec.arguments(epochs))
 
 
 def step_scheduler(scheduler: Any, logs: dict[str, float]) -> None:

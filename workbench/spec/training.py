@@ -6,8 +6,9 @@ Option names are PyTorch's (`torch.optim.SGD(lr, momentum, nesterov, weight_deca
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -192,11 +193,27 @@ _GAMMA_HELP = "What the learning rate is multiplied by"
 
 
 class SchedulerBase(BaseModel):
-    """A learning-rate schedule, stepped once per epoch."""
+    """A learning-rate schedule, stepped once per epoch. Each schedule says, in one place, which of
+    PyTorch's schedulers it is (`torch_class`, in `torch.optim.lr_scheduler`), with which arguments,
+    and the rates it gives (for previews without torch; a test checks them against torch's)."""
 
     model_config = STRICT
 
+    torch_class: ClassVar[str | None] = None  # None: the rate stays as it is
+
     name: str
+
+    def arguments(self, epochs: int) -> dict[str, Any]:
+        """Keyword arguments of the torch scheduler, for a run of `epochs` epochs."""
+        return {}
+
+    def rate(self, lr: float, epoch: int, epochs: int) -> float:
+        """The learning rate of `epoch` (from 0); a schedule that depends on the run shows flat."""
+        return lr
+
+    def rates(self, lr: float, epochs: int) -> list[float]:
+        """The learning rate of each epoch, 1..epochs."""
+        return [self.rate(lr, epoch, epochs) for epoch in range(epochs)]
 
 
 class NoScheduler(SchedulerBase):
@@ -208,16 +225,32 @@ class NoScheduler(SchedulerBase):
 class StepScheduler(SchedulerBase):
     """Multiply the learning rate by gamma every step_size epochs (torch StepLR)."""
 
+    torch_class: ClassVar[str | None] = "StepLR"
+
     name: Literal["step"] = "step"
     step_size: int = Field(10, ge=1, le=100_000, title="Step size", description="Epochs between two drops.")
     gamma: float = Field(0.1, gt=0.0, le=1.0, title="Gamma", description=f"{_GAMMA_HELP} at each drop.")
+
+    def arguments(self, epochs: int) -> dict[str, Any]:
+        return {"step_size": self.step_size, "gamma": self.gamma}
+
+    def rate(self, lr: float, epoch: int, epochs: int) -> float:
+        return lr * self.gamma ** (epoch // self.step_size)
 
 
 class ExponentialScheduler(SchedulerBase):
     """Multiply the learning rate by gamma after every epoch (torch ExponentialLR)."""
 
+    torch_class: ClassVar[str | None] = "ExponentialLR"
+
     name: Literal["exponential"] = "exponential"
     gamma: float = Field(0.95, gt=0.0, le=1.0, title="Gamma", description=f"{_GAMMA_HELP} after each epoch.")
+
+    def arguments(self, epochs: int) -> dict[str, Any]:
+        return {"gamma": self.gamma}
+
+    def rate(self, lr: float, epoch: int, epochs: int) -> float:
+        return lr * self.gamma**epoch
 
 
 class CosineScheduler(SchedulerBase):
@@ -240,6 +273,15 @@ class CosineScheduler(SchedulerBase):
         description="The learning rate at the bottom of the curve.",
         json_schema_extra=ui(log=True),
     )
+
+    torch_class: ClassVar[str | None] = "CosineAnnealingLR"
+
+    def arguments(self, epochs: int) -> dict[str, Any]:
+        return {"T_max": self.T_max or epochs, "eta_min": self.eta_min}
+
+    def rate(self, lr: float, epoch: int, epochs: int) -> float:
+        period = self.T_max or epochs
+        return self.eta_min + (lr - self.eta_min) * (1 + math.cos(math.pi * epoch / period)) / 2
 
 
 class PlateauScheduler(SchedulerBase):
@@ -266,6 +308,12 @@ class PlateauScheduler(SchedulerBase):
         description="The rate is never lowered below this.",
         json_schema_extra=ui(log=True),
     )
+
+    torch_class: ClassVar[str | None] = "ReduceLROnPlateau"  # stepped with the loss: see engine.optim
+
+    def arguments(self, epochs: int) -> dict[str, Any]:
+        # mode "min" (lower is better), torch's default: it watches a loss
+        return {"factor": self.factor, "patience": self.patience, "threshold": self.threshold, "min_lr": self.min_lr}
 
 
 AnyScheduler = Annotated[

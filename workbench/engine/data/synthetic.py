@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -44,22 +47,31 @@ def _gaussian(n: int, classes: int, noise: float, rng: np.random.Generator) -> t
     return centres[labels] + rng.normal(0.0, 0.5 + 2.0 * noise, size=(n, 2)), labels
 
 
+def _moons(spec: MoonsDataset, seed: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_moons
+
+    return make_moons(spec.n_samples, noise=spec.noise, random_state=seed)  # type: ignore[no-any-return]
+
+
+def _circles(spec: CirclesDataset, seed: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_circles
+
+    return make_circles(spec.n_samples, noise=spec.noise, factor=0.5, random_state=seed)  # type: ignore[no-any-return]
+
+
+# The points of each generated kind, from its spec, the seed and a generator seeded with it.
+POINTS: dict[str, Callable[[Any, int, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
+    "spiral": lambda spec, seed, rng: _spiral(spec.n_samples, spec.n_classes, spec.noise, rng),
+    "moons": _moons,
+    "circles": _circles,
+    "xor": lambda spec, seed, rng: _xor(spec.n_samples, spec.noise, rng),
+    "gaussian": lambda spec, seed, rng: _gaussian(spec.n_samples, spec.n_classes, spec.noise, rng),
+}
+
+
 def generate(spec: Synthetic, seed: int) -> RawData:
     """Generate the points of a synthetic dataset; the same seed gives the same points."""
-    from sklearn.datasets import make_circles, make_moons
-
-    rng = np.random.default_rng(seed)
-    n, noise = spec.n_samples, spec.noise
-    if isinstance(spec, SpiralDataset):
-        x, y = _spiral(n, spec.n_classes, noise, rng)
-    elif isinstance(spec, MoonsDataset):
-        x, y = make_moons(n, noise=noise, random_state=seed)
-    elif isinstance(spec, CirclesDataset):
-        x, y = make_circles(n, noise=noise, factor=0.5, random_state=seed)
-    elif isinstance(spec, XorDataset):
-        x, y = _xor(n, noise, rng)
-    else:
-        x, y = _gaussian(n, spec.n_classes, noise, rng)
+    x, y = POINTS[spec.kind](spec, seed, np.random.default_rng(seed))
     classes = spec.num_classes() or 2
     return RawData(
         torch.as_tensor(x, dtype=torch.float32),
