@@ -200,3 +200,30 @@ def test_a_kind_without_a_loader_is_a_data_error() -> None:
 
     with pytest.raises(DataError, match="dataset.kind: no loader for dataset kind 'unknown'"):
         load_raw(Unknown())
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"\x01\x02\x08\x03", "images.idx is not an IDX file (bad magic number)"),
+        (b"\x00\x00\x08\x03\x00\x00", "images.idx is truncated inside its header"),
+        (b"\x00\x00\x08\x00", "images.idx is truncated inside its header"),
+    ],
+)
+def test_the_spec_and_the_loader_read_an_idx_header_alike(tmp_path: Path, content: bytes, said: str) -> None:
+    """One reader of IDX headers and one error for data: the window's shape check (the spec, without
+    torch) and the loader refuse a bad file with the same sentence, as the same type."""
+    from workbench.spec.datasets import IdxDataset
+    from workbench.spec.peek import DataError as SpecDataError
+    from workbench.spec.peek import data_shape
+
+    (tmp_path / "images.idx").write_bytes(content)
+    (tmp_path / "labels.idx").write_bytes(content)
+    spec = IdxDataset(images="images.idx", labels="labels.idx")
+    assert DataError is SpecDataError
+    with pytest.raises(DataError) as peeked:
+        data_shape(spec, tmp_path)
+    with pytest.raises(DataError) as loaded:
+        load_raw(spec, base_dir=tmp_path)
+    assert peeked.value.problem == loaded.value.problem
+    assert str(peeked.value) == f"dataset.images: {said}"

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from ..engine.memory import check_fits
 from ..spec import ExperimentSpec, NetworkAnalysis, SpecError, format_shape
-from ..spec.peek import DataProblem
+from ..spec.peek import DataError
 from .common import EXIT_BAD_INPUT, EXIT_OK, fail, table
 
 
@@ -35,7 +35,7 @@ def inspect_command(
     base_dir = path.resolve().parent
     try:
         shape = experiment.data_shape(base_dir)
-    except DataProblem as exc:
+    except DataError as exc:
         return fail(f"{path}: {exc.problem}", err=err)
     title = experiment.name or path.stem
     print(f"{title}: {experiment.dataset.kind} data, input {format_shape(shape.input_shape)}", file=out)

@@ -9,7 +9,7 @@ from .errors import Problem, SpecError
 from .experiment import CURRENT_FORMAT_VERSION, MIGRATIONS, ExperimentSpec, migrate
 from .layers import LAYER_TYPES, AnyLayer, Layer, LayerCategory, catalog
 from .network import LayerInfo, NetworkAnalysis, NetworkSpec, analyze
-from .peek import DataProblem, DataShape, data_shape, resolve_path
+from .peek import DataError, DataShape, data_shape, resolve_path
 from .presets import default_experiment, load_preset, preset_names, preset_path, presets_dir
 from .shapes import LayerShape, Shape, ShapeProblem, format_shape
 from .training import (
@@ -35,7 +35,7 @@ __all__ = [
     "AnyOptimizer",
     "AnyScheduler",
     "AugmentSpec",
-    "DataProblem",
+    "DataError",
     "DataShape",
     "DatasetBase",
     "EarlyStoppingSpec",

@@ -17,7 +17,7 @@ from .errors import Problem, SpecError, problems_from_validation
 from .fields import STRICT
 from .memory import MemoryEstimate, estimate_memory
 from .network import NetworkAnalysis, NetworkSpec
-from .peek import DataProblem, DataShape, data_shape
+from .peek import DataError, DataShape, data_shape
 from .shapes import format_shape
 from .training import TrainingSpec
 
@@ -162,15 +162,15 @@ class ExperimentSpec(BaseModel):
         return "cross_entropy" if self.task is Task.CLASSIFICATION else "mse"
 
     def data_shape(self, base_dir: Path | None = None) -> DataShape:
-        """Sample shape and class count; raises DataProblem when the data files are unusable."""
+        """Sample shape and class count; raises DataError when the data files are unusable."""
         return data_shape(self.dataset, base_dir)
 
     def analyze(self, base_dir: Path | None = None) -> NetworkAnalysis:
-        """The network's shape table on this experiment's data; raises DataProblem like data_shape."""
+        """The network's shape table on this experiment's data; raises DataError like data_shape."""
         return self.network.analyze(self.data_shape(base_dir).input_shape)
 
     def memory(self, base_dir: Path | None = None) -> MemoryEstimate:
-        """The memory a run of this experiment needs (see spec.memory); raises DataProblem like data_shape."""
+        """The memory a run of this experiment needs (see spec.memory); raises DataError like data_shape."""
         shape = self.data_shape(base_dir)
         training = self.training
         return estimate_memory(
@@ -192,7 +192,7 @@ class ExperimentSpec(BaseModel):
         problems = self._task_problems()
         try:
             shape = self.data_shape(base_dir)
-        except DataProblem as exc:
+        except DataError as exc:
             return [exc.problem, *problems]
         analysis = self.network.analyze(shape.input_shape)
         if analysis.error is not None:

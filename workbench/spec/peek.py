@@ -10,6 +10,7 @@ import csv
 import gzip
 import struct
 import zlib
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
@@ -19,12 +20,14 @@ from .errors import Problem
 from .shapes import Shape
 
 
-class DataProblem(ValueError):
-    """A dataset file that cannot be read for the reason given; `problem` names the field."""
+class DataError(ValueError):
+    """Data that cannot be used, with a message naming the file, column or row and what to do;
+    `problem` holds the field it concerns. The one error for data, raised by the spec's peeks and
+    by the engine's loaders alike."""
 
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
+    def __init__(self, message: str, field: str = "dataset") -> None:
+        self.problem = Problem(field, message)
+        super().__init__(str(self.problem))
 
 
 @dataclass(frozen=True)
@@ -53,83 +56,97 @@ def open_maybe_gzip(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def _existing(path_text: str, field: str, base_dir: Path | None, folder: bool = False) -> Path:
+def existing_path(path_text: str, field: str, base_dir: Path | None, folder: bool = False) -> Path:
+    """The file (or folder) an experiment's `dataset.<field>` names; DataError when it is not there."""
     what = "folder" if folder else "file"
     if not path_text:
-        raise DataProblem(Problem(f"dataset.{field}", f"choose a {what}"))
+        raise DataError(f"choose a {what}", f"dataset.{field}")
     path = resolve_path(path_text, base_dir)
     ok = path.is_dir() if folder else path.is_file()
     if not ok:
-        raise DataProblem(Problem(f"dataset.{field}", f"{what} not found: {path}"))
+        raise DataError(f"{what} not found: {path}", f"dataset.{field}")
     return path
+
+
+# IDX type codes -> numpy dtype names (big-endian, as the format stores them).
+IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def read_idx_header(f: IO[bytes], name: str, where: str) -> tuple[str, tuple[int, ...]]:
+    """An IDX file's value type (a numpy dtype name) and dimensions (count first), read from `f`
+    up to where its values begin; DataError for a file that is not IDX or ends inside its header."""
+    head = f.read(4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_TYPES:
+        raise DataError(f"{name} is not an IDX file (bad magic number)", where)
+    ndim = head[3]
+    raw = f.read(4 * ndim)
+    if ndim == 0 or len(raw) < 4 * ndim:
+        raise DataError(f"{name} is truncated inside its header", where)
+    return IDX_TYPES[head[2]], struct.unpack(f">{ndim}I", raw)
 
 
 def idx_dims(path: Path, field: str) -> tuple[int, ...]:
     """The dimensions recorded in an IDX file's header (count first)."""
     try:
         with open_maybe_gzip(path) as f:
-            head = f.read(4)
-            if len(head) < 4 or head[0] != 0 or head[1] != 0:
-                raise DataProblem(Problem(f"dataset.{field}", f"{path.name} is not an IDX file (bad magic number)"))
-            ndim = head[3]
-            raw = f.read(4 * ndim)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataProblem(Problem(f"dataset.{field}", f"cannot read {path}: {exc}")) from exc
-    if len(raw) < 4 * ndim:
-        raise DataProblem(Problem(f"dataset.{field}", f"{path.name} is truncated inside its header"))
-    return struct.unpack(f">{ndim}I", raw)
+            return read_idx_header(f, path.name, f"dataset.{field}")[1]
+    except READ_ERRORS as exc:
+        raise DataError(f"cannot read {path.name}: {exc}", f"dataset.{field}") from exc
 
 
 def _idx_shape(ds: IdxDataset, base_dir: Path | None) -> DataShape:
-    dims = idx_dims(_existing(ds.images, "images", base_dir), "images")
+    dims = idx_dims(existing_path(ds.images, "images", base_dir), "images")
     if len(dims) != 3:
-        raise DataProblem(
-            Problem("dataset.images", f"expected images (count, rows, columns), found {len(dims)} dimensions")
-        )
+        raise DataError(f"expected images (count, rows, columns), found {len(dims)} dimensions", "dataset.images")
     if not all(dims):
         found = f"{Path(ds.images).name} holds {dims[0]:,} pictures of {dims[1]}x{dims[2]} pixels"
-        raise DataProblem(Problem("dataset.images", found))
+        raise DataError(found, "dataset.images")
     return DataShape((1, dims[1], dims[2]), None, dims[0])
+
+
+def csv_rows(path: Path) -> Generator[list[str], None, None]:
+    """A CSV file's rows (UTF-8, with or without a byte-order mark), the header first; DataError
+    when it cannot be read, wherever in the file that turns out."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            yield from csv.reader(f)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"cannot read {path.name}: {exc}", "dataset.path") from exc
 
 
 def csv_columns(path: Path) -> list[str]:
     """The column names in a CSV file's first row."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f), [])
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataProblem(Problem("dataset.path", f"cannot read {path}: {exc}")) from exc
+    rows = csv_rows(path)
+    header = next(rows, [])
+    rows.close()  # the rest is not needed
     return [name.strip() for name in header]
 
 
 def _csv_shape(ds: CsvDataset, base_dir: Path | None) -> DataShape:
-    path = _existing(ds.path, "path", base_dir)
+    path = existing_path(ds.path, "path", base_dir)
     columns = csv_columns(path)
     if not ds.target:
-        raise DataProblem(Problem("dataset.target", f"choose the target column (one of: {', '.join(columns)})"))
+        raise DataError(f"choose the target column (one of: {', '.join(columns)})", "dataset.target")
     if ds.target not in columns:
-        raise DataProblem(
-            Problem("dataset.target", f"no column {ds.target!r} in {path.name} (columns: {', '.join(columns)})")
-        )
+        raise DataError(f"no column {ds.target!r} in {path.name} (columns: {', '.join(columns)})", "dataset.target")
     if len(columns) < 2:
-        raise DataProblem(Problem("dataset.path", f"{path.name} needs at least one feature column besides the target"))
+        raise DataError(f"{path.name} needs at least one feature column besides the target", "dataset.path")
     return DataShape((len(columns) - 1,), None)
 
 
 def _folder_shape(ds: ImageFolderDataset, base_dir: Path | None) -> DataShape:
-    path = _existing(ds.path, "path", base_dir, folder=True)
+    path = existing_path(ds.path, "path", base_dir, folder=True)
     classes = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
     if not classes:
-        raise DataProblem(
-            Problem("dataset.path", f"{path} has no sub-folders: put each class's pictures in its own sub-folder")
-        )
+        raise DataError(f"{path} has no sub-folders: put each class's pictures in its own sub-folder", "dataset.path")
     shape = ds.input_shape()
     assert shape is not None
     return DataShape(shape, len(classes))
 
 
 def data_shape(dataset: DatasetBase, base_dir: Path | None = None) -> DataShape:
-    """The sample shape and class count of `dataset`; raises DataProblem when files are unusable."""
+    """The sample shape and class count of `dataset`; raises DataError when files are unusable."""
     if isinstance(dataset, IdxDataset):
         return _idx_shape(dataset, base_dir)
     if isinstance(dataset, CsvDataset):

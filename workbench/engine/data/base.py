@@ -6,15 +6,11 @@ from dataclasses import dataclass
 
 import torch
 
-from ...spec import Problem, Task
+from ...spec import Task
+from ...spec.peek import DataError
 
-
-class DataError(ValueError):
-    """Data that cannot be used, with a message naming the file, column or row and what to do."""
-
-    def __init__(self, message: str, field: str = "dataset") -> None:
-        self.problem = Problem(field, message)
-        super().__init__(str(self.problem))
+# The one error for data: the spec's peeks raise it too, so `except DataError` catches both.
+__all__ = ["DataError", "RawData", "class_indices"]
 
 
 @dataclass(frozen=True)

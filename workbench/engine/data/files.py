@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
 import math
-import struct
 import zlib
 from pathlib import Path
 
@@ -14,26 +11,14 @@ import torch
 
 from ...spec import Task
 from ...spec.datasets import CsvDataset, IdxDataset, ImageFolderDataset
-from ...spec.peek import open_maybe_gzip, resolve_path
+from ...spec.peek import READ_ERRORS, csv_rows, existing_path, open_maybe_gzip, read_idx_header
 from ..memory import check_size
 from .base import DataError, RawData, class_indices
 
-# IDX type codes -> numpy dtype (big-endian, as the format stores them).
-IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 MISSING = {"", "na", "nan", "null", "none", "?"}
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_PIXELS = 50_000_000  # a large camera photo; more is a mistake or a decompression bomb
-
-
-def _file(path_text: str, field: str, base_dir: Path | None, folder: bool = False) -> Path:
-    what = "folder" if folder else "file"
-    if not path_text:
-        raise DataError(f"choose a {what}", f"dataset.{field}")
-    path = resolve_path(path_text, base_dir)
-    if not (path.is_dir() if folder else path.is_file()):
-        raise DataError(f"{what} not found: {path}", f"dataset.{field}")
-    return path
 
 
 def read_idx(path: Path, field: str) -> np.ndarray:
@@ -45,21 +30,14 @@ def read_idx(path: Path, field: str) -> np.ndarray:
     where = f"dataset.{field}"
     try:
         with open_maybe_gzip(path) as f:
-            head = f.read(4)
-            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_TYPES:
-                raise DataError(f"{path.name} is not an IDX file (bad magic number)", where)
-            ndim = head[3]
-            raw_dims = f.read(4 * ndim)
-            if ndim == 0 or len(raw_dims) < 4 * ndim:
-                raise DataError(f"{path.name} is truncated inside its header", where)
-            dims = struct.unpack(f">{ndim}I", raw_dims)
-            dtype = np.dtype(IDX_TYPES[head[2]])
+            kind, dims = read_idx_header(f, path.name, where)
+            dtype = np.dtype(kind)
             expected = math.prod(dims)
             too_big = check_size(expected * dtype.itemsize, f"{path.name} (as its header says)")
             if too_big is not None:
                 raise DataError(f"{too_big}: use a smaller file", where)
             data = f.read(expected * dtype.itemsize)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+    except READ_ERRORS as exc:
         raise DataError(f"cannot read {path.name}: {exc}", where) from exc
     available = len(data) // dtype.itemsize
     if available < expected:
@@ -72,8 +50,8 @@ def read_idx(path: Path, field: str) -> np.ndarray:
 
 def load_idx(spec: IdxDataset, base_dir: Path | None) -> RawData:
     """An IDX pair: (N, rows, cols) uint8 images and N labels."""
-    images = read_idx(_file(spec.images, "images", base_dir), "images")
-    labels = read_idx(_file(spec.labels, "labels", base_dir), "labels")
+    images = read_idx(existing_path(spec.images, "images", base_dir), "images")
+    labels = read_idx(existing_path(spec.labels, "labels", base_dir), "labels")
     if images.ndim != 3 or images.dtype != np.uint8:
         raise DataError(
             f"expected (count, rows, columns) bytes, found {images.ndim} dimensions of {images.dtype}", "dataset.images"
@@ -109,12 +87,8 @@ def _number(text: str, column: str, line: int) -> float:
 
 def load_csv(spec: CsvDataset, base_dir: Path | None) -> RawData:
     """A CSV table: numeric features, one target column (class labels or numbers)."""
-    path = _file(spec.path, "path", base_dir)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"cannot read {path.name}: {exc}", "dataset.path") from exc
+    path = existing_path(spec.path, "path", base_dir)
+    rows = list(csv_rows(path))
     if not rows:
         raise DataError(f"{path.name} is empty", "dataset.path")
     header = [name.strip() for name in rows[0]]
@@ -175,7 +149,7 @@ def read_picture(path: Path, height: int | None, width: int | None, mode: str) -
 
 def load_image_folder(spec: ImageFolderDataset, base_dir: Path | None) -> RawData:
     """One sub-folder per class; every picture resized to `image_size` squared."""
-    root = _file(spec.path, "path", base_dir, folder=True)
+    root = existing_path(spec.path, "path", base_dir, folder=True)
     classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
         raise DataError(f"{root} has no sub-folders: put each class's pictures in its own sub-folder", "dataset.path")

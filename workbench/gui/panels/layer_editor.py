@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, catalog, format_shape
 from ...spec.layers import Layer
 from ...spec.memory import format_bytes
-from ...spec.peek import DataProblem
+from ...spec.peek import DataError
 from ..document import ExperimentDocument
 from ..forms.model_form import FieldChange, ModelForm, discard
 from ..theme import Tone, style
@@ -197,7 +197,7 @@ class QtLayerEditor(QWidget):
         try:
             self.analysis = spec.network.analyze(spec.data_shape(self.document.base_dir).input_shape)
             data_error = ""
-        except DataProblem as exc:
+        except DataError as exc:
             self.analysis, data_error = None, f"Shapes need the data: {exc.problem.in_words(spec)}"
         self.list.blockSignals(True)
         self.list.clear()
