@@ -4,6 +4,7 @@ and the patience it reports after every epoch (what the window's countdown and t
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pytest
 
@@ -32,10 +33,11 @@ TABLE = [
 class FakeTrainer:
     """What the callback asks of a trainer: its weights, and a stop with a reason."""
 
-    def __init__(self) -> None:
+    def __init__(self, epochs: int = 1000) -> None:
         self.stopped: tuple[StopReason, str] | None = None
         self.weights: object = None
         self.copies = 0
+        self.history = SimpleNamespace(epochs_planned=epochs)
 
     def epoch_weights(self) -> dict[str, object]:
         self.copies += 1
@@ -166,3 +168,24 @@ def test_the_callback_is_built_from_the_spec_and_waits_for_its_metric() -> None:
     for epoch in range(10):
         callback.on_epoch_end(epoch, {"val_loss": 1.0})  # not the monitored metric: never counts
     assert trainer.stopped is None and callback.patience_left == 7 and callback.tracker.best_epoch is None
+
+
+@pytest.mark.parametrize(
+    ("restore", "values", "asked"),
+    [(True, [1.0, 0.5, 0.7], True), (True, [1.0, 0.7, 0.5], False), (False, [1.0, 0.5, 0.7], False)],
+)
+def test_a_run_that_completes_ends_on_its_best_epoch_when_restoring(
+    restore: bool, values: list[float], asked: bool
+) -> None:
+    """Keras 3: with restore_best_weights, the last planned epoch asks for the best epoch's weights
+    (unless it is the best itself); without it, the run keeps its last weights."""
+    callback = EarlyStopping("val_loss", "min", 5, 0.0, restore)
+    trainer = FakeTrainer(epochs=len(values))
+    callback.set_trainer(trainer)  # type: ignore[arg-type]
+    for epoch, value in enumerate(values):
+        callback.on_epoch_end(epoch, {"val_loss": value})
+        if epoch < len(values) - 1:
+            assert trainer.stopped is None
+    assert (trainer.stopped is not None) == asked
+    if asked:
+        assert trainer.stopped == (StopReason.COMPLETED, "") and trainer.weights == {"epoch copy": 2}

@@ -144,6 +144,10 @@ class EarlyStopping(Callback):
         if self.tracker.update(epoch, value) and self.restore_best_weights:
             self.best_weights = self.trainer.epoch_weights()
         if self.tracker.wait < self.patience:
+            last = epoch + 1 == self.trainer.history.epochs_planned
+            if last and self.best_weights is not None and self.tracker.best_epoch != epoch:
+                # As Keras 3 does: with restore_best_weights a run that completes ends on its best epoch.
+                self.trainer.request_stop(StopReason.COMPLETED, weights=self.best_weights)
             return
         best = self.tracker.best_epoch
         sentence = (

@@ -562,18 +562,14 @@ class Trainer:
     def _finish(self, callbacks: CallbackList) -> None:
         assert self.model is not None and self.data is not None
         reason = self._stop_reason or StopReason.COMPLETED
-        es = self.early_stopping
         restored = ""
-        if reason is StopReason.COMPLETED and es and es.restore_best_weights and es.best_weights is not None:
-            # As Keras 3 does: with restore_best_weights the run ends on its best epoch's weights.
-            self._stop_weights = es.best_weights
-            if es.tracker.best_epoch is not None and es.tracker.best_epoch != len(self.history.epoch) - 1:
-                restored = f" Weights restored from epoch {es.tracker.best_epoch + 1}."
         self.weights_epoch = len(self.history.epoch) - 1
         if self._stop_weights is not None:
             self.model.load_state_dict(self._stop_weights)
             if self.history.best_epoch is not None:  # the weights a stop keeps are always the best epoch's
                 self.weights_epoch = self.history.best_epoch
+                if reason is StopReason.COMPLETED and self.weights_epoch != len(self.history.epoch) - 1:
+                    restored = f" Weights restored from epoch {self.weights_epoch + 1}."
         self.history.stop_reason = reason
         self.history.message = (self._stop_message or self._default_message(reason)) + restored
         if self.learned is False and reason is not StopReason.DIVERGED:
