@@ -49,6 +49,7 @@ TARGETS: dict[str, list[str]] = {
     ],
     "workbench/engine/callbacks.py": [
         "tests/engine/test_early_stopping.py",
+        "tests/engine/test_epochs.py",
         "tests/engine/test_callback_state.py",
         "tests/engine/test_trainer.py",
     ],
@@ -66,7 +67,7 @@ TARGETS: dict[str, list[str]] = {
         "tests/engine/test_continue.py",
         "tests/engine/test_callback_state.py",
     ],
-    "workbench/engine/exporters.py": ["tests/engine/test_export.py"],
+    "workbench/engine/exporters.py": ["tests/engine/test_exporters.py", "tests/engine/test_export.py"],
     "workbench/engine/prepare.py": [
         "tests/engine/test_prepare.py",
         "tests/engine/test_data.py",
