@@ -43,8 +43,10 @@ class FakeTrainer:
         self.copies += 1
         return {"epoch copy": self.copies}
 
-    def request_stop(self, reason: StopReason, message: str = "", weights: object = None) -> None:
-        self.stopped, self.weights = (reason, message), weights
+    def request_stop(
+        self, reason: StopReason, message: str = "", weights: object = None, epoch: int | None = None
+    ) -> None:
+        self.stopped, self.weights, self.epoch = (reason, message), weights, epoch
 
 
 def replay(values: list[float], mode: str, patience: int, min_delta: float) -> tuple[int | None, list[int]]:
@@ -152,6 +154,7 @@ def test_the_stop_says_which_weights_the_run_ends_with(
     for epoch, value in enumerate(values):
         callback.on_epoch_end(epoch, {"val_loss": value})
     assert trainer.stopped == (StopReason.EARLY_STOPPED, sentence) and trainer.weights == weights
+    assert trainer.epoch == callback.tracker.best_epoch  # the epoch the kept weights are from
     assert trainer.copies == (1 + 1 if restore and weights else 0)  # a copy at each new best, only when restoring
 
 
@@ -189,3 +192,4 @@ def test_a_run_that_completes_ends_on_its_best_epoch_when_restoring(
     assert (trainer.stopped is not None) == asked
     if asked:
         assert trainer.stopped == (StopReason.COMPLETED, "") and trainer.weights == {"epoch copy": 2}
+        assert trainer.epoch == 1

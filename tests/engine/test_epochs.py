@@ -243,8 +243,9 @@ def test_other_classes_are_named_when_the_data_is_not_the_runs(tmp_path: Path) -
     trainer.fit()
     state = trainer.state_dict()
     state["history"] = {**state["history"], "class_names": ["x", "y"]}
-    with pytest.raises(Exception, match="and other classes"):
+    with pytest.raises(DataError) as caught:
         Trainer(tiny(epochs=1)).load_state_dict(state)
+    assert caught.value.problem.message.endswith("where the run had 60 train / 30 val / 30 test, and other classes")
 
 
 class Poison(Callback):
@@ -503,3 +504,22 @@ def test_the_not_learned_advice_in_full() -> None:
     assert history.message.endswith(
         "Try another learning rate (Find a learning rate suggests one), normalized inputs, or a larger network."
     )
+
+
+def test_data_without_class_names_says_none() -> None:
+    raw = RawData(torch.randn(8, 2), torch.zeros(8, dtype=torch.int64), Task.CLASSIFICATION, ())
+    with pytest.raises(DataError) as caught:
+        Trainer(tiny(epochs=1), raw=raw).fit()
+    assert caught.value.problem.message.startswith("the data holds one class only (none): ")
+
+
+def test_a_completed_run_on_its_last_weights_says_nothing_of_restoring() -> None:
+    class KeepLast(Callback):
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            if self.trainer is not None and epoch + 1 == self.trainer.history.epochs_planned:
+                self.trainer.request_stop(StopReason.COMPLETED, weights=self.trainer.epoch_weights(), epoch=epoch)
+
+    trainer = Trainer(tiny(epochs=3, optimizer={"name": "SGD", "lr": 3.0}, early_stopping=NO_STOP), [KeepLast()])
+    history = trainer.fit()
+    assert history.best_epoch is not None and history.best_epoch < 2  # the last epoch is not the best
+    assert "restored" not in history.message

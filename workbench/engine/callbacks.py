@@ -147,7 +147,9 @@ class EarlyStopping(Callback):
             last = epoch + 1 == self.trainer.history.epochs_planned
             if last and self.best_weights is not None and self.tracker.best_epoch != epoch:
                 # As Keras 3 does: with restore_best_weights a run that completes ends on its best epoch.
-                self.trainer.request_stop(StopReason.COMPLETED, weights=self.best_weights)
+                self.trainer.request_stop(
+                    StopReason.COMPLETED, weights=self.best_weights, epoch=self.tracker.best_epoch
+                )
             return
         best = self.tracker.best_epoch
         sentence = (
@@ -159,4 +161,4 @@ class EarlyStopping(Callback):
             sentence += f"; weights restored from epoch {best + 1}."
         else:
             sentence += "; keeping the last weights" + (f" (best was epoch {best + 1})." if best is not None else ".")
-        self.trainer.request_stop(StopReason.EARLY_STOPPED, sentence, weights=restore)
+        self.trainer.request_stop(StopReason.EARLY_STOPPED, sentence, weights=restore, epoch=best)

@@ -117,6 +117,7 @@ class Trainer:
         self._stop_reason: StopReason | None = None
         self._stop_message = ""
         self._stop_weights: Weights | None = None
+        self._stop_epoch: int | None = None  # the epoch of _stop_weights (None: the weights it started with)
         self._partial: PartialEpoch | None = None  # an epoch a stop cut short, to finish on continuing
         self.weights_epoch: int | None = None  # after a run: the epoch (from 0) whose weights the model holds
         # Run state, set by prepare() and fit().
@@ -135,11 +136,17 @@ class Trainer:
     # --- control, from any thread -------------------------------------------------------------
 
     def request_stop(
-        self, reason: StopReason = StopReason.USER_STOPPED, message: str = "", weights: Weights | None = None
+        self,
+        reason: StopReason = StopReason.USER_STOPPED,
+        message: str = "",
+        weights: Weights | None = None,
+        epoch: int | None = None,
     ) -> None:
-        """Ask the run to end after the current batch; the first request's reason wins."""
+        """Ask the run to end after the current batch; the first request's reason wins. `weights`:
+        the weights to end on instead of the last ones, those of `epoch` (from 0; None: the start's)."""
         if not self._stop.is_set():
             self._stop_reason, self._stop_message, self._stop_weights = reason, message, weights
+            self._stop_epoch = epoch
             self._stop.set()
         self._running.set()  # a paused run must wake up to stop
 
@@ -183,7 +190,7 @@ class Trainer:
         network = self.experiment.network
         self.data = PreparedData(raw, self.experiment.dataset, training.seed, self.device, network.min_batch)
         if self.data.size("train") < network.min_batch:
-            raise DataError(f"BatchNorm needs at least {network.min_batch} training samples; add samples", "dataset")
+            raise DataError(f"BatchNorm needs at least {network.min_batch} training samples; add samples")
         self.model = build_network(self.experiment.network, self.data.input_shape).to(self.device)
         self.loss_fn = build_loss(self.experiment.loss_name)
         self.optimizer = build_optimizer(self.model, training.optimizer)
@@ -209,8 +216,7 @@ class Trainer:
         if len(names) < 2:
             raise DataError(
                 f"the data holds one class only ({names[0] if names else 'none'}): a classifier needs samples "
-                "of at least two classes to tell apart",
-                "dataset",
+                "of at least two classes to tell apart"  # a DataError's place is the dataset unless said
             )
         outputs = self.experiment.network.analyze(raw.input_shape).output_shape
         if outputs is not None and len(outputs) == 1 and outputs[0] != len(names):
@@ -297,7 +303,7 @@ class Trainer:
             raise ValueError("continue for at least one epoch")
         self._stop.clear()
         self._running.set()
-        self._stop_reason, self._stop_message, self._stop_weights = None, "", None
+        self._stop_reason, self._stop_message, self._stop_weights, self._stop_epoch = None, "", None, None
         h = self.history
         h.stop_reason, h.message, h.test, h.error = None, "", None, None
         h.epochs_planned = len(h.epoch) + epochs
@@ -555,6 +561,7 @@ class Trainer:
             f"Stopped at {where}: the loss {what}, so the run diverged. "
             f"The learning rate {lr:g} is probably too high: lower the learning rate (try {lr / 10:g}); {kept}.",
             weights=self.best_weights(),
+            epoch=best,
         )
 
     # --- the end ------------------------------------------------------------------------------
@@ -566,10 +573,10 @@ class Trainer:
         self.weights_epoch = len(self.history.epoch) - 1
         if self._stop_weights is not None:
             self.model.load_state_dict(self._stop_weights)
-            if self.history.best_epoch is not None:  # the weights a stop keeps are always the best epoch's
-                self.weights_epoch = self.history.best_epoch
-                if reason is StopReason.COMPLETED and self.weights_epoch != len(self.history.epoch) - 1:
-                    restored = f" Weights restored from epoch {self.weights_epoch + 1}."
+            if self._stop_epoch is not None:  # else the start's weights: said by the stop's message
+                self.weights_epoch = self._stop_epoch
+                if reason is StopReason.COMPLETED and self._stop_epoch != len(self.history.epoch) - 1:
+                    restored = f" Weights restored from epoch {self._stop_epoch + 1}."
         self.history.stop_reason = reason
         self.history.message = (self._stop_message or self._default_message(reason)) + restored
         if self.learned is False and reason is not StopReason.DIVERGED:
@@ -594,7 +601,8 @@ class Trainer:
 
     def _not_learned(self) -> str:
         assert self.data is not None
-        best, majority = max(self.history.history["val_accuracy"]), self.data.majority_rate() or 0.0
+        best, majority = max(self.history.history["val_accuracy"]), self.data.majority_rate()
+        assert majority is not None  # a classifier's, which `learned` has compared with
         return (
             f"The network has not learned: its best validation accuracy, {best:.1%}, is no better than always "
             f"answering the most common class ({majority:.1%}). Try another learning rate (Find a learning "
