@@ -50,6 +50,7 @@ TARGETS: dict[str, list[str]] = {
     "workbench/engine/callbacks.py": [
         "tests/engine/test_early_stopping.py",
         "tests/engine/test_epochs.py",
+        "tests/engine/test_continue.py",
         "tests/engine/test_callback_state.py",
         "tests/engine/test_trainer.py",
     ],

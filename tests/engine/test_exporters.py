@@ -97,3 +97,14 @@ def test_onnx_without_its_packages_says_exactly_what_to_install(
     with pytest.raises(ModelFileError) as caught:
         export_onnx(loaded_from_trainer(trainer), tmp_path / "m.onnx")
     assert str(caught.value) == "ONNX export needs the onnx and onnxscript packages: pip install 'workbench[onnx]'"
+
+
+def test_a_model_file_of_other_weights_by_suffix(trainer: Trainer, tmp_path: Path) -> None:
+    last = trainer.copy_weights()
+    pt = export_trained(tmp_path / "last.pt", trainer, last)
+    assert all(torch.equal(load_model(pt).module.network.state_dict()[k], v) for k, v in last.items())
+
+
+def test_an_unfinished_run_cannot_be_exported() -> None:
+    with pytest.raises(AssertionError, match="^train first$"):
+        loaded_from_trainer(Trainer(tiny()))

@@ -124,9 +124,8 @@ class EarlyStopping(Callback):
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         t = self.tracker
         t.best, t.best_epoch, t.wait = state["best"], state["best_epoch"], int(state["wait"])
-        weights = state.get("best_weights")
         # The very dict given, not a copy: the run then saves it once (see Trainer.state_dict).
-        self.best_weights = weights if weights is None or isinstance(weights, dict) else dict(weights)
+        self.best_weights = state.get("best_weights")
 
     def restart_patience(self) -> None:
         """Count the patience afresh (a continued run), still against the best epoch so far."""
