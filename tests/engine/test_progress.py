@@ -83,3 +83,12 @@ def test_an_explosion_is_measured_against_the_first_loss(
         bad = values[diverged_at - 1]
         said = "is no longer a finite number" if not np.isfinite(bad) else f"exploded to {bad:.3g}"
         assert said in trainer._stop_message  # noqa: SLF001
+
+
+def test_the_rate_is_the_samples_since_the_last_event_over_the_time_since() -> None:
+    rec = Recorder()
+    Trainer(tiny(epochs=1, batch_size=8, early_stopping={"enabled": False}), [rec], progress_rate=0.0).fit()
+    events = rec.progress  # one a batch (8 samples, the last 4 of the 60), each timed from the one before
+    for before, after in zip(events, events[1:], strict=False):
+        samples = min(8, 60 - 8 * int(after.steps[0]))
+        assert after.samples_per_second == pytest.approx(samples / (after.elapsed - before.elapsed), rel=1e-6)
