@@ -523,3 +523,20 @@ def test_a_completed_run_on_its_last_weights_says_nothing_of_restoring() -> None
     history = trainer.fit()
     assert history.best_epoch is not None and history.best_epoch < 2  # the last epoch is not the best
     assert "restored" not in history.message
+
+
+def test_a_prepared_run_that_has_not_started_has_no_state() -> None:
+    trainer = Trainer(tiny(epochs=1))
+    trainer.prepare()
+    with pytest.raises(RuntimeError, match="^only a run that has started has a state to save$"):
+        trainer.state_dict()
+
+
+def test_a_diverged_run_ends_on_its_best_epoch_and_says_which() -> None:
+    settings: dict[str, Any] = {"optimizer": {"name": "SGD", "lr": 3.0}, "early_stopping": NO_STOP}
+    trainer = Trainer(tiny(epochs=10, **settings), [Poison(at=4 * 8 + 1)], progress_rate=0.0)
+    history = trainer.fit()  # 4 batches an epoch: poisoned in the 9th epoch, after 8 finished
+    assert history.stop_reason is StopReason.DIVERGED and len(history.epoch) == 8
+    assert history.best_epoch is not None and history.best_epoch < 7
+    assert trainer.weights_epoch == history.best_epoch
+    assert history.message.endswith(f"weights restored from epoch {history.best_epoch + 1}.")
