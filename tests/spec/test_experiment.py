@@ -18,6 +18,7 @@ from workbench.spec import (
     CURRENT_FORMAT_VERSION,
     ExperimentSpec,
     NetworkSpec,
+    Problem,
     SpecError,
     default_experiment,
     load_preset,
@@ -249,3 +250,33 @@ def test_settings_that_do_not_fit_the_task_or_the_split(tmp_path: Path) -> None:
     )
     assert "training.early_stopping: needs a validation split" in problems(stopping)
     assert problems(experiment(numbers, line)) == ""  # the same data with fitting settings: no problem
+
+
+def _problems(doc: dict[str, Any]) -> list[Problem]:
+    return ExperimentSpec.from_dict(doc).check()
+
+
+def test_the_task_problems_exactly() -> None:
+    """Each refusal in full, at its place: the early-stopping metric, BatchNorm's batch, the loss."""
+    moons = {"kind": "moons"}
+    layers = [{"type": "Linear", "out_features": 2}]
+    es = {"enabled": True, "monitor": "val_mae"}
+    assert Problem("training.early_stopping.monitor", "val_mae is for regression; use val_loss or val_accuracy") in (
+        _problems({"dataset": moons, "network": {"layers": layers}, "training": {"early_stopping": es}})
+    )
+    norm = [{"type": "Linear", "out_features": 4}, {"type": "BatchNorm1d"}, {"type": "Linear", "out_features": 2}]
+    small = _problems({"dataset": moons, "network": {"layers": norm}, "training": {"batch_size": 1}})
+    assert Problem("training.batch_size", "must be at least 2 with BatchNorm, which averages over each batch") in small
+    assert not [p for p in _problems({"dataset": moons, "network": {"layers": norm}, "training": {"batch_size": 2}})]
+    for loss in ("mse", "l1"):
+        found = _problems({"dataset": moons, "network": {"layers": layers}, "training": {"loss": loss}})
+        assert [p.path for p in found] == ["training.loss"], loss
+
+
+def test_the_output_problems_exactly() -> None:
+    moons = {"kind": "moons"}
+    empty = _problems({"dataset": moons, "network": {"layers": []}})
+    assert Problem("network.layers", "is empty: add layers, ending with a Linear layer") in empty
+    three = _problems({"dataset": moons, "network": {"layers": [{"type": "Linear", "out_features": 3}]}})
+    said = "outputs 3 values but the loss needs one value per class (2 classes): make the last layer Linear(2)"
+    assert three == [Problem("network", said)]
