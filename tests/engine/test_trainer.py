@@ -307,10 +307,9 @@ def test_completed_run_with_restore_ends_on_the_best_epoch() -> None:
 )
 def test_the_torch_free_schedule_preview_matches_torch(scheduler: dict[str, object]) -> None:
     from workbench.engine.optim import lr_schedule
-    from workbench.spec.schedules import learning_rates
 
     spec = tiny(scheduler=scheduler).training.scheduler
-    assert learning_rates(spec, 0.1, 12) == pytest.approx(lr_schedule(spec, 0.1, 12), rel=1e-9, abs=1e-12)
+    assert spec.rates(0.1, 12) == pytest.approx(lr_schedule(spec, 0.1, 12), rel=1e-9, abs=1e-12)
 
 
 def test_regression_logs_mae(tmp_path: Path) -> None:

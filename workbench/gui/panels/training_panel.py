@@ -9,7 +9,6 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...spec import ExperimentSpec, TrainingSpec
-from ...spec.schedules import learning_rates
 from ..document import ExperimentDocument
 from ..forms.editors import ChoiceEditor, FieldEditor
 from ..forms.introspect import FieldDesc
@@ -103,7 +102,7 @@ class QtTrainingPanel(QWidget):
         """Show the training settings and the schedule they give."""
         self.form.set_value(spec.training)
         training = spec.training
-        rates = learning_rates(training.scheduler, training.optimizer.lr, min(training.epochs, 1000))
+        rates = training.scheduler.rates(training.optimizer.lr, min(training.epochs, 1000))
         self.lr_curve.setData([i + 0.5 for i in range(len(rates) + 1)], rates)  # epochs 1..n as steps
         self.lr_plot.setXRange(0.5, len(rates) + 0.5, padding=0)
         self.lr_plot.setYRange(0, max(rates) * 1.1, padding=0)
