@@ -26,6 +26,7 @@ from workbench.spec import (
     preset_names,
 )
 from workbench.spec import experiment as experiment_module
+from workbench.spec.peek import DataShape
 
 EXPECTED_PRESETS = {
     "seed_cifar10_cnn",
@@ -280,3 +281,85 @@ def test_the_output_problems_exactly() -> None:
     three = _problems({"dataset": moons, "network": {"layers": [{"type": "Linear", "out_features": 3}]}})
     said = "outputs 3 values but the loss needs one value per class (2 classes): make the last layer Linear(2)"
     assert three == [Problem("network", said)]
+
+
+def _refusal(text: str) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        ExperimentSpec.from_json(text, source="x.json")
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("[1, 2]", "the file must hold a JSON object ({...})"),
+        ("{", "not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)"),
+        ("[" * 100_000, "not valid JSON: nested too deeply"),
+        ('{"a": ' + "1" * 5_000 + "}", "not a usable experiment: a number in it has thousands of digits"),
+    ],
+)
+def test_unusable_text_is_one_problem_of_the_whole_file(text: str, said: str) -> None:
+    """Each refusal of a file's text in full: the file as a whole (no place in it), named as the source."""
+    refusal = _refusal(text)
+    assert refusal.problems == (Problem("", said),)
+    assert refusal.source == "x.json"
+    assert str(refusal) == f"x.json: not a valid experiment (1 problem)\n  {said}"
+
+
+def test_unreadable_files_are_refused_in_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Missing, a folder, too large (by one byte), not UTF-8: one problem of the whole file each."""
+
+    def problems(path: Path) -> tuple[Problem, ...]:
+        with pytest.raises(SpecError) as info:
+            ExperimentSpec.load(path)
+        return info.value.problems
+
+    assert problems(tmp_path / "gone.json") == (Problem("", f"no such file: {tmp_path / 'gone.json'}"),)
+    assert problems(tmp_path) == (Problem("", f"not a file: {tmp_path}"),)
+    monkeypatch.setattr(experiment_module, "MAX_FILE_BYTES", 20)
+    at_limit = tmp_path / "at.json"
+    at_limit.write_text("{}" + " " * 18)
+    assert ExperimentSpec.load(at_limit) == ExperimentSpec()  # exactly the limit still loads
+    over = tmp_path / "over.json"
+    over.write_text("{}" + " " * 19)
+    assert problems(over) == (Problem("", f"{over} is larger than an experiment file can be (20 bytes)"),)
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"a": "\xe9"}')
+    said = f"cannot read {latin}: 'utf-8' codec can't decode byte 0xe9 in position 7: invalid continuation byte"
+    assert problems(latin) == (Problem("", said),)
+
+
+def test_migration_stops_at_the_current_version() -> None:
+    """A step registered for the current version itself is for the next format: not run yet."""
+    steps = {1: lambda d: {**d, "a": 1}, 2: lambda d: {**d, "b": 2}}
+    assert migrate({"format_version": 1}, steps, current=2) == {"format_version": 2, "a": 1}
+
+
+def test_the_network_s_own_problem_comes_first() -> None:
+    """A layer that cannot take its input is the first thing said, before the training settings' problems."""
+    doc = {
+        "dataset": {"kind": "moons"},
+        "network": {"layers": [{"type": "Conv2d", "out_channels": 4}]},
+        "training": {"early_stopping": {"enabled": True, "monitor": "val_mae"}},
+    }
+    found = _problems(doc)
+    assert [p.path for p in found] == ["network.layers[0] (Conv2d)", "training.early_stopping.monitor"]
+
+
+def test_output_problems_of_regression_and_unknown_classes(tmp_path: Path) -> None:
+    """A regression network must end in one value; with the class count unknown, the fix says so in words."""
+    (tmp_path / "r.csv").write_text("x,y\n" + "".join(f"{i},{i * 2}\n" for i in range(20)))
+    three = [{"type": "Linear", "out_features": 3}]
+    table = {"kind": "csv", "path": "r.csv", "target": "y", "task": "regression"}
+    doc = {"dataset": table, "network": {"layers": three}}
+    found = ExperimentSpec.from_dict(doc).check(tmp_path)
+    assert found == [Problem("network", "outputs 3 values but the loss needs one value: make the last layer Linear(1)")]
+    conv = [{"type": "Conv2d", "out_channels": 4}]
+    spec = ExperimentSpec.from_dict({"dataset": {"kind": "digits"}, "network": {"layers": conv}})
+    said = "outputs (4, 6, 6) but the loss needs one value per class (10 classes): "
+    said += "add Flatten and Linear(10) at the end"
+    assert spec.check() == [Problem("network", said)]
+    unknown = DataShape((1, 8, 8), None, 10)
+    said = "add Flatten and Linear(number of classes) at the end"
+    [problem] = spec._output_problems(spec.network.analyze((1, 8, 8)), unknown)
+    assert problem.path == "network" and problem.message.endswith(said)

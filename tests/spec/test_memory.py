@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +33,17 @@ def test_every_part_is_counted_from_the_shapes() -> None:
     # An evaluation batch of 1,024 keeps two layers' values at a time: more than a training batch of 8.
     assert memory.activations == EVAL_BATCH * 2 * 16 * FLOAT_BYTES and memory.batch_size == EVAL_BATCH
     assert memory.total == sum(size for _, size in memory.parts())
+    assert memory.optimizer_name == "Adam" and ("Adam state", 2 * weights) in memory.parts()
+
+
+def test_pictures_are_counted_as_bytes_and_files_from_the_experiment_s_folder(tmp_path: Path) -> None:
+    digits = ExperimentSpec.from_dict({"dataset": {"kind": "digits"}, "network": {"layers": []}}).memory()
+    assert digits.data == 2 * 1_797 * (64 * 1 + 8)  # one byte a pixel until a batch is made, an 8-byte label
+    (tmp_path / "t.csv").write_text("a,b,label\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(30)))
+    layers = [{"type": "Linear", "out_features": 2}]
+    doc = {"dataset": {"kind": "csv", "path": "t.csv", "target": "label"}, "network": {"layers": layers}}
+    table = ExperimentSpec.from_dict(doc).memory(tmp_path)  # the path is relative to the experiment's folder
+    assert table.weights == (2 * 2 + 2) * FLOAT_BYTES  # two feature columns in, two classes out
 
 
 def test_a_large_training_batch_keeps_every_layers_values() -> None:
