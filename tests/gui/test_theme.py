@@ -9,11 +9,15 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from workbench.engine.events import StopReason
+from workbench.engine.stream import RunEnded
 from workbench.gui import theme
 from workbench.gui.document import ExperimentDocument
 from workbench.gui.panels.layer_editor import QtLayerEditor
 from workbench.gui.plots.curves import CurvePlotPanel
+from workbench.gui.plots.results_panel import ResultsPanel
 from workbench.spec import load_preset
+from workbench.spec.layers import Conv1d
 
 DARK_BASE, DARK_TEXT, DARK_MUTED = "#1e1e1e", "#e6e6e6", "#8c8c8c"
 
@@ -55,3 +59,23 @@ def test_a_light_palette_keeps_the_usual_look(qtbot: QtBot) -> None:
     qtbot.addWidget(panel)
     assert not theme.is_dark() and panel.plot.backgroundBrush().color().lightness() > 200
     assert theme.colour(theme.Tone.ERROR).name() == "#c62828"
+
+
+def test_every_sentence_and_marked_row_reads_on_a_dark_palette(dark: None, qtbot: QtBot) -> None:
+    """The end of a run (stopped, failed, at chance) and a layer that does not fit: light text on dark."""
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    shades = {}
+    for reason, learned in ((StopReason.USER_STOPPED, None), (StopReason.COMPLETED, False)):
+        panel.show_end(RunEnded(reason, "said", None, None, 1, None, None, learned))
+        shades[reason] = QColor(panel.reason.styleSheet().removeprefix("color: ").rstrip(";"))
+    assert shades[StopReason.USER_STOPPED].name() == DARK_MUTED
+    assert shades[StopReason.COMPLETED].name() == theme.colour(theme.Tone.ADVICE).name() == "#ffcc80"
+    panel.show_failure("broke")
+    assert "#ef9a9a" in panel.reason.styleSheet()
+    spec = load_preset("digits_mlp")
+    spec.network.layers.insert(0, Conv1d(out_channels=2, kernel_size=3))  # a picture cannot feed a Conv1d
+    editor = QtLayerEditor(ExperimentDocument(spec))
+    qtbot.addWidget(editor)
+    row = editor.list.topLevelItem(0)
+    assert row.background(0).color().lightness() < 100 and row.foreground(0).color().lightness() > 128

@@ -54,6 +54,11 @@ def colour(tone: Tone) -> QColor:
     return QColor(tone.value[1] if is_dark() else tone.value[0])
 
 
+def error_background() -> QColor:
+    """A faint red behind a row that is wrong, dark enough on a dark palette for its light text."""
+    return QColor("#4a1c1c" if is_dark() else "#fdecea")
+
+
 def style(tone: Tone) -> str:
     """A style sheet colouring a label's text in `tone`."""
     return f"color: {colour(tone).name()};"

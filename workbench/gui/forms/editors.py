@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..theme import Tone, colour
 from .introspect import FieldDesc
 
 INT_LIMIT = 2**31 - 1
@@ -319,7 +320,7 @@ class FloatsEditor(TextEditor):
     def _commit_if_changed(self) -> None:
         value = self.value()
         self.line.setProperty("invalid", value is None or not value)
-        self.line.setStyleSheet("border: 1px solid #c62828;" if value is None or not value else "")
+        self.line.setStyleSheet(f"border: 1px solid {colour(Tone.ERROR).name()};" if value is None or not value else "")
         if value and value != self._shown:
             self._shown = value
             self.edited.emit(value)

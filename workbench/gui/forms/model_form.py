@@ -17,12 +17,11 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from ...spec.errors import problems_from_validation
+from ..theme import Tone, style
 from .editors import EDITORS, BoolEditor, FieldEditor, field_tip, mark_glossary, narrow_combo
 from .introspect import FieldDesc, form_fields, tag_of
 
 EditorFactory = Callable[[FieldDesc], FieldEditor]
-ERROR_STYLE = "color: #c62828;"
-NOTE_STYLE = "color: #1f5fa8;"
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,7 @@ class ModelForm(QWidget):
         self.error = QLabel()
         self.error.setObjectName("formError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(style(Tone.ERROR))
         self.error.hide()
         layout.addWidget(self.error)
         self.set_value(value)
@@ -267,7 +266,7 @@ class UnionForm(QWidget):
         self.note = QLabel()  # what a switch reset to the new kind's defaults
         self.note.setObjectName(f"{desc.name}Note")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet(NOTE_STYLE)
+        self.note.setStyleSheet(style(Tone.NOTE))
         self.note.hide()
         layout.addWidget(self.note)
         self.labels = labels or {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QDropEvent, QKeyEvent
+from PySide6.QtGui import QBrush, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
@@ -24,11 +24,7 @@ from ...spec.memory import format_bytes
 from ...spec.peek import DataError
 from ..document import ExperimentDocument
 from ..forms.model_form import FieldChange, ModelForm, discard
-from ..theme import Tone, style
-
-ERROR_BRUSH = QBrush(QColor("#c62828"))
-ERROR_BACKGROUND = QBrush(QColor("#fdecea"))
-ADVICE_BRUSH = QBrush(QColor("#8a5a00"))  # amber: the network trains, but could do better
+from ..theme import Tone, colour, error_background, style
 
 
 def drop_position(source: int, target: int | None, below: bool, count: int) -> int:
@@ -213,8 +209,8 @@ class QtLayerEditor(QWidget):
             elif row is not None:
                 item.setText(2, "⚠ does not fit")
                 for col in range(4):
-                    item.setForeground(col, ERROR_BRUSH)
-                    item.setBackground(col, ERROR_BACKGROUND)
+                    item.setForeground(col, QBrush(colour(Tone.ERROR)))
+                    item.setBackground(col, QBrush(error_background()))
                     item.setToolTip(col, row.error or "")
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.list.addTopLevelItem(item)
@@ -252,7 +248,7 @@ class QtLayerEditor(QWidget):
             item = self.list.topLevelItem(a.index)
             if item is not None:
                 for col in range(4):
-                    item.setForeground(col, ADVICE_BRUSH)
+                    item.setForeground(col, QBrush(colour(Tone.ADVICE)))  # trains, but could do better
                     item.setToolTip(col, a.in_words())
 
     def _show_form(self, index: int | None) -> None:

@@ -21,17 +21,16 @@ from PySide6.QtWidgets import (
 from ...engine.events import MISTAKES, Mistake, StopReason, TestResult
 from ...engine.stream import RunEnded
 from ..preview import thumbnail_grid
+from ..theme import Tone, style
 
-REASON_COLOURS = {
-    StopReason.COMPLETED: "#2e7d32",
-    StopReason.EARLY_STOPPED: "#2e7d32",
-    StopReason.USER_STOPPED: "#555555",
-    StopReason.DIVERGED: "#c62828",
-    StopReason.FAILED: "#c62828",
+REASON_TONES = {
+    StopReason.COMPLETED: Tone.GOOD,
+    StopReason.EARLY_STOPPED: Tone.GOOD,
+    StopReason.USER_STOPPED: Tone.MUTED,
+    StopReason.DIVERGED: Tone.ERROR,
+    StopReason.FAILED: Tone.ERROR,
 }
-
-
-NOT_LEARNED_COLOUR = "#8a5a00"  # amber: it ran, but learned nothing
+NOT_LEARNED_TONE = Tone.ADVICE  # amber: it ran, but learned nothing
 MISTAKE_COLUMNS, THUMB_PX = 8, 40
 MATRIX_TITLE = (
     "<b>Confusion matrix</b> (test set): rows are the <b>true</b> classes, columns the <b>predicted</b> ones."
@@ -130,7 +129,7 @@ class ResultsPanel(QWidget):
     def show_failure(self, message: str) -> None:
         """The run could not start or broke: say so in red."""
         self.reason.setText(message)
-        self.reason.setStyleSheet("color: #c62828;")
+        self.reason.setStyleSheet(style(Tone.ERROR))
 
     def set_epochs(
         self, epochs: list[int], best: int | None, chosen: int | None, ended_with: int | None = None
@@ -160,8 +159,7 @@ class ResultsPanel(QWidget):
         """The stop reason sentence and, when there was a test split, the test results: of the
         weights the run ended with, or of the chosen epoch's."""
         self.reason.setText(ended.message)
-        colour = NOT_LEARNED_COLOUR if ended.learned is False else REASON_COLOURS[ended.reason]
-        self.reason.setStyleSheet(f"color: {colour};")
+        self.reason.setStyleSheet(style(NOT_LEARNED_TONE if ended.learned is False else REASON_TONES[ended.reason]))
         if ended.test is None:
             self.epoch_combo.hide()
             self.metrics.setText("No test split: set a test share in the dataset panel to get a final test.")
