@@ -108,6 +108,32 @@ def test_closing_after_training_asks_and_cancel_keeps_everything(window: Any, qt
     assert window.close() is True
 
 
+def test_new_or_another_experiment_asks_first_and_cancel_keeps_everything(
+    window: Any, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """New, Open, Open preset and a recent file each ask before leaving a trained run behind."""
+    trained(window, qtbot)
+    window.dialogs.answer = Answer.DISCARD  # unsaved settings may go; only the run is at stake here
+    kept = window.document.spec
+    other = tmp_path / "other.json"
+    load_preset("digits_mlp").save(other)
+    window.dialogs.open_answer, window.dialogs.preset_answer = other, "spiral_mlp"
+    window.dialogs.run_answer = Answer.CANCEL
+    window.new()
+    window.open_dialog()
+    window.open_preset_dialog()
+    window.open_path(other)
+    asked = [action for _, action in window.dialogs.run_questions]
+    opened = ["opening another experiment", "opening a preset", "opening other.json"]
+    assert asked == ["starting a new experiment", *opened]
+    assert window.document.spec == kept and window.runs.at_risk
+    window.dialogs.run_answer = Answer.DISCARD
+    window.open_preset_dialog()
+    assert window.document.spec.name == load_preset("spiral_mlp").name and not window.runs.at_risk
+    window.new()  # let go once: not asked again
+    assert len(window.dialogs.run_questions) == 5
+
+
 def test_export_first_then_close(window: Any, qtbot: QtBot, tmp_path: Path) -> None:
     trained(window, qtbot)
     window.dialogs.run_answer = Answer.EXPORT

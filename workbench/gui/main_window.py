@@ -430,6 +430,7 @@ class QtMainWindow(QMainWindow):
         record = self.runs.current
         answer = self.dialogs.unexported_run(record.name if record else "the last run", action)
         if answer is Answer.DISCARD:
+            self.runs.exported()  # the student let it go: not asked again for this run
             return True
         if answer is Answer.EXPORT:
             self.export_model(then)
@@ -438,14 +439,14 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def new(self) -> None:
         """A new experiment: the default data and settings, an empty stack to build."""
-        if self._confirm_discard():
+        if self._keep_trained_model("starting a new experiment", self.new) and self._confirm_discard():
             start = default_experiment()
             self.document.replace(start.model_copy(update={"name": "", "network": NetworkSpec()}), None)
 
     @Slot()
     def open_dialog(self) -> None:
         """Choose an experiment file and open it."""
-        if not self._confirm_discard():
+        if not self._keep_trained_model("opening another experiment", self.open_dialog) or not self._confirm_discard():
             return
         path = self.dialogs.open_path(self.document.base_dir)
         if path is not None:
@@ -454,7 +455,7 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def open_preset_dialog(self) -> None:
         """File > Open preset: choose a shipped experiment by its name and what it teaches."""
-        if not self._confirm_discard():
+        if not self._keep_trained_model("opening a preset", self.open_preset_dialog) or not self._confirm_discard():
             return
         presets = [PresetInfo(n, (e := load_preset(n)).name, e.description) for n in preset_names()]
         chosen = self.dialogs.choose_preset(presets)
@@ -489,7 +490,8 @@ class QtMainWindow(QMainWindow):
 
     def open_path(self, path: Path, as_template: bool = False, confirmed: bool = False) -> bool:
         """Open `path`; a preset opens as a new, unsaved copy. A bad file changes nothing."""
-        if not confirmed and not self._confirm_discard():
+        again = partial(self.open_path, path, as_template)
+        if not confirmed and not (self._keep_trained_model(f"opening {path.name}", again) and self._confirm_discard()):
             return False
         try:
             experiment = ExperimentSpec.load(path)
