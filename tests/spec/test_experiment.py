@@ -26,6 +26,7 @@ from workbench.spec import (
     preset_names,
 )
 from workbench.spec import experiment as experiment_module
+from workbench.spec.network import analyze
 from workbench.spec.peek import DataShape
 
 EXPECTED_PRESETS = {
@@ -363,3 +364,17 @@ def test_output_problems_of_regression_and_unknown_classes(tmp_path: Path) -> No
     said = "add Flatten and Linear(number of classes) at the end"
     [problem] = spec._output_problems(spec.network.analyze((1, 8, 8)), unknown)
     assert problem.path == "network" and problem.message.endswith(said)
+
+
+def test_the_analysis_row_by_row_and_where_it_stops() -> None:
+    """Each row says what its layer receives and gives; the one that does not fit ends the table with
+    its input, no output, no parameters; nothing after it is analysed."""
+    layers = NetworkSpec.model_validate(
+        {"layers": [{"type": "Linear", "out_features": 3}, {"type": "Conv2d", "out_channels": 2}, {"type": "ReLU"}]}
+    ).layers
+    analysis = analyze(layers, [2])  # a list, as a JSON file gives it
+    first, broken = analysis.rows
+    assert analysis.input_shape == (2,) and analysis.total_params == 9 and analysis.output_shape is None
+    assert (first.index, first.input_shape, first.output_shape, first.params) == (0, (2,), (3,), 9)
+    assert (broken.index, broken.input_shape, broken.output_shape, broken.params) == (1, (3,), None, 0)
+    assert broken.error and analysis.error == f"network.layers[1] (Conv2d): {broken.error}"

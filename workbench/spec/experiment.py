@@ -196,8 +196,9 @@ class ExperimentSpec(BaseModel):
             return [exc.problem, *problems]
         analysis = self.network.analyze(shape.input_shape)
         if analysis.error is not None:
-            row = analysis.rows[-1]
-            problems.insert(0, Problem(row.location, row.error or ""))
+            row = analysis.rows[-1]  # analysis stops at the layer that does not fit
+            assert row.error is not None
+            problems.insert(0, Problem(row.location, row.error))
         elif analysis.output_shape is not None:
             problems.extend(self._output_problems(analysis, shape))
         return problems
