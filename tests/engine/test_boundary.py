@@ -87,3 +87,14 @@ def test_the_last_picture_names_the_weights_it_shows() -> None:
     trainer.fit()
     last = [e for e in events if isinstance(e, BoundarySnapshot)][-1]
     assert not last.restored and last.epoch == 2
+
+
+def test_the_last_picture_is_of_the_restored_weights_and_says_so() -> None:
+    """Early stopping puts the best epoch's weights back: the final picture is theirs, marked restored."""
+    never_better = {"enabled": True, "patience": 2, "min_delta": 10.0, "restore_best_weights": True}
+    events = run(tiny(epochs=10, early_stopping=never_better))
+    pictures = [e for e in events if isinstance(e, BoundarySnapshot)]
+    ended = next(e for e in events if isinstance(e, RunEnded))
+    assert ended.epochs_done == 3 and ended.weights_epoch == 0
+    assert [(p.epoch, p.restored) for p in pictures] == [(1, False), (2, False), (3, False), (1, True)]
+    assert np.array_equal(pictures[-1].classes, pictures[0].classes)  # the first epoch's answers again

@@ -12,9 +12,10 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
+from workbench.engine.events import BoundarySnapshot
 from workbench.engine.stream import EpochEnded
 from workbench.gui.plots.axes import OpaqueGridAxis, opaque, paint_later
-from workbench.gui.plots.boundary_panel import boundary_rgb
+from workbench.gui.plots.boundary_panel import BoundaryPanel, boundary_rgb
 from workbench.gui.plots.curves import CurvePlotPanel
 from workbench.gui.plots.tags import hidden
 from workbench.gui.run_data import RunRecord
@@ -212,3 +213,43 @@ def test_legend_and_marker_labels_keep_clear_of_the_curves(qtbot: QtBot) -> None
     (x0, x1), (y0, y1) = panel.view.viewRange()
     assert x0 <= box.left() and box.right() <= x1 and y0 <= box.top() and box.bottom() <= y1  # never cut
     assert not box.intersects(area) and hidden(box, panel._points()) == 0  # on no legend and no point
+
+
+def test_a_long_comparison_keeps_the_legend_within_the_plot_and_it_recovers(qtbot: QtBot) -> None:
+    """An earlier run whose settings differ in many ways: its legend entry is cut to fit the plot's
+    width and two lines, visibly cut (the whole in its tooltip); once the difference is short again the
+    legend shrinks back."""
+    panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=False, log_toggle=False)
+    qtbot.addWidget(panel)
+    panel.resize(420, 330)
+    panel.show()
+    qtbot.wait(50)
+    now = _record([0.5, 0.7, 0.8], [0.5, 0.6, 0.7], best=2)
+    panel.show_run(now)
+    earlier = _record([0.4, 0.6, 0.7], [0.4, 0.5, 0.6], best=2)
+    earlier.name = "run 1"
+    earlier.changed = ", ".join(f"+ Dropout(0.{k}) after layer {k}" for k in range(1, 9))
+    earlier.label = f"run 1 → now: {earlier.changed}"
+    panel.set_overlays([earlier])
+    qtbot.wait(20)
+    legend = panel.item.legend.boundingRect()
+    assert legend.width() <= panel.item.boundingRect().width()  # cut, not spilling off the plot
+    entry = panel.item.legend.items[-1][1]
+    assert entry.toolTip() == earlier.label and "…" in entry.text
+    earlier.changed, earlier.label = "epochs 2 → 3", "run 1 → now: epochs 2 → 3"
+    panel.set_overlays([earlier])
+    qtbot.wait(20)
+    assert panel.item.legend.boundingRect().height() < legend.height()  # a line shorter, as before
+    assert "…" not in panel.item.legend.items[-1][1].text
+
+
+def test_the_boundary_caption_names_the_weights_shown(qtbot: QtBot) -> None:
+    panel = BoundaryPanel()
+    qtbot.addWidget(panel)
+    grid = np.zeros((4, 4), dtype=np.int64)
+    points, labels = np.zeros((2, 2), dtype=np.float32), np.array([0, 1])
+    record = RunRecord(load_preset("spiral_mlp"))
+    for epoch, restored, said in ((42, False, "after epoch 42"), (22, True, "of epoch 22 (restored: the best)")):
+        record.boundary = BoundarySnapshot(epoch, (0, 1), (0, 1), grid, grid + 0.9, points, labels, restored=restored)
+        panel.show_run(record)
+        assert said in panel.caption.text()

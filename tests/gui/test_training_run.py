@@ -160,7 +160,7 @@ def test_previous_runs_stay_as_labelled_overlays(window: Any, qtbot: QtBot) -> N
     assert table.columnWidth(3) >= CHANGED_MIN_PX  # what changed keeps room for its words
     earlier = window.runs.records[0]
     best, test = earlier.ended.best_value, earlier.ended.test.accuracy
-    assert first[1] == f"{best:.4g} ({earlier.best_epoch})" and first[2] == f"{test:.1%}"
+    assert first[1] == f"{best:.4g} ({earlier.best_epoch})" and first[2] == f"{test:.2%}"
     assert table.item(0, 1).toolTip().startswith("run 1: 2 epochs in ")
     assert now[0] == "run 2 (now)" and now[3] == "(this run)"
     (train_overlay, val_overlay) = next(iter(view.loss_panel.overlays.values()))

@@ -150,7 +150,7 @@ def run_row(record: RunRecord, changed: str) -> RunRow:
     if test is None:
         test_text = "—" if ended else "running"
     elif test.accuracy is not None:
-        test_text, test_key = f"{test.accuracy:.1%}", test.accuracy
+        test_text, test_key = f"{test.accuracy:.2%}", test.accuracy
     else:
         test_text, test_key = f"MAE {test.mae:.4g}", test.mae
     seconds = record.last_epoch.elapsed if record.last_epoch else 0.0
@@ -179,7 +179,7 @@ def run_summary(record: RunRecord) -> str:
         parts.append(f"best {metric_words(monitor)} {ended.best_value:.4g} at epoch {best}")
     test = ended.test
     if test is not None:
-        parts.append(f"test accuracy {test.accuracy:.1%}" if test.accuracy is not None else f"test MAE {test.mae:.4g}")
+        parts.append(f"test accuracy {test.accuracy:.2%}" if test.accuracy is not None else f"test MAE {test.mae:.4g}")
     return " · ".join(parts) or ended.reason.value.replace("_", " ")
 
 

@@ -360,7 +360,9 @@ class CurvePlotPanel(QWidget):
         as wide as a column of a two-column legend (cut with "…" beyond; the tooltip has it all)."""
         metrics = QFontMetrics(self.plot.font())
         per_line = max(12, (self.plot.width() // 2 - 60) // max(metrics.averageCharWidth(), 1))
-        lines = textwrap.wrap(elide(record.changed, 2 * per_line), per_line)[:2]
+        lines = textwrap.wrap(record.changed, per_line)
+        if len(lines) > 2:  # cut after two lines, and show that it is cut
+            lines = [lines[0], elide(lines[1] + " " + lines[2], per_line)]
         return "<br>".join([f"since {escape(record.name)}:", *(escape(line) for line in lines)])
 
     def clear_run(self) -> None:
