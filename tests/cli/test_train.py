@@ -216,3 +216,14 @@ def test_an_interrupt_outside_the_run_ends_the_command_quietly(
     monkeypatch.setattr(train_module, "train_command", interrupted)
     assert main(["train", "whatever.json"]) == 130
     assert capsys.readouterr().err.strip() == "workbench: stopped."
+
+
+def test_a_run_at_chance_says_so_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same sentence as the window's: the network has not learned, and what to try."""
+    from tests.engine.test_lessons import constant_inputs
+
+    exp = tmp_path / "same.json"
+    constant_inputs(tmp_path).save(exp)
+    assert main(["train", str(exp), "--out", str(tmp_path / "m.pt")]) == 0
+    said = " ".join(capsys.readouterr().out.split())  # the sentence may wrap
+    assert "The network has not learned: its best validation accuracy" in said and "learning rate" in said
