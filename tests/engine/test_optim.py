@@ -91,3 +91,52 @@ def test_every_schedule_is_torchs_and_previews_as_torch_steps() -> None:
             continue
         assert type(scheduler).__name__ == spec.torch_class, name
         assert lr_schedule(spec, 0.5, 12) == pytest.approx(spec.rates(0.5, 12), rel=1e-9, abs=1e-12), name  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"name": "step", "step_size": 3, "gamma": 0.3},
+        {"name": "exponential", "gamma": 0.8},
+        {"name": "cosine", "eta_min": 0.05},
+        {"name": "cosine", "T_max": 5, "eta_min": 0.02},
+    ],
+)
+def test_a_schedule_s_own_settings_preview_as_torch_steps(settings: dict[str, object]) -> None:
+    from workbench.spec.training import TrainingSpec
+
+    spec = TrainingSpec.model_validate({"scheduler": settings}).scheduler
+    assert lr_schedule(spec, 0.5, 12) == pytest.approx(spec.rates(0.5, 12), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"name": "SGD", "lr": 0.1},
+        {"name": "SGD", "lr": 0.1, "momentum": 0.9},
+        {"name": "Adam", "lr": 0.01},
+        {"name": "Adam", "lr": 0.01, "amsgrad": True},
+        {"name": "AdamW", "lr": 0.01},
+        {"name": "AdamW", "lr": 0.01, "amsgrad": True},
+        {"name": "RMSprop", "lr": 0.01},
+        {"name": "RMSprop", "lr": 0.01, "momentum": 0.9, "centered": True},
+        {"name": "Adagrad", "lr": 0.01},
+    ],
+)
+def test_the_state_an_optimizer_keeps_is_what_torch_keeps(settings: dict[str, object]) -> None:
+    """The memory estimate's optimizer state, counted in the state torch.optim holds after a step."""
+    from workbench.spec.training import TrainingSpec
+
+    spec = TrainingSpec.model_validate({"optimizer": settings}).optimizer
+    model = nn.Linear(3, 2)
+    optimizer = build_optimizer(model, spec)
+    model(torch.ones(4, 3)).sum().backward()
+    optimizer.step()
+    weights = sum(p.numel() for p in model.parameters())
+    kept = sum(
+        value.numel()
+        for p in model.parameters()
+        for value in optimizer.state[p].values()
+        if isinstance(value, torch.Tensor) and value.shape == p.shape  # not the step counter
+    )
+    assert kept == spec.state_per_weight() * weights
