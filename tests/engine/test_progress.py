@@ -92,3 +92,15 @@ def test_the_rate_is_the_samples_since_the_last_event_over_the_time_since() -> N
     for before, after in zip(events, events[1:], strict=False):
         samples = min(8, 60 - 8 * int(after.steps[0]))
         assert after.samples_per_second == pytest.approx(samples / (after.elapsed - before.elapsed), rel=1e-6)
+
+
+def test_the_first_rate_of_an_epoch_counts_its_first_batch_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the clock standing still, each rate is its batch's samples over the smallest time step:
+    the first event of the epoch counts all 8 samples, as every other does."""
+    import workbench.engine.trainer as trainer_module
+
+    still = type("Clock", (), {"perf_counter": staticmethod(lambda: 100.0)})
+    monkeypatch.setattr(trainer_module, "time", still)
+    rec = Recorder()
+    Trainer(tiny(epochs=1, batch_size=8, early_stopping={"enabled": False}), [rec], progress_rate=0.0).fit()
+    assert [round(e.samples_per_second / 1e9) for e in rec.progress] == [8] * 7 + [4]  # 60 = 7 x 8 + 4
