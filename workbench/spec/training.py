@@ -73,7 +73,7 @@ class OptimizerBase(BaseModel):
 
     def state_per_weight(self) -> int:
         """How many numbers torch.optim keeps per weight between steps (momentum, running averages)."""
-        raise NotImplementedError(type(self).__name__)  # each optimizer says its own
+        raise NotImplementedError  # each optimizer says its own
 
     @model_validator(mode="after")
     def _betas_below_one(self) -> OptimizerBase:
