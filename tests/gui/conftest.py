@@ -63,11 +63,9 @@ class FakeDialogs:
         self.infos.append((title, text))
 
 
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The main window on the default experiment, with fake dialogs and settings of its own
-    (a first launch: no saved layout or recent files from other tests)."""
+def _window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> Iterator[Any]:
     monkeypatch.setenv("WORKBENCH_SETTINGS_DIR", str(tmp_path / "settings"))
+    monkeypatch.setenv("WORKBENCH_BACKEND", backend)
     win = create_main_window()
     win.dialogs = FakeDialogs()  # type: ignore[attr-defined]
     qtbot.addWidget(win)
@@ -76,3 +74,17 @@ def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     yield win
     win.dialogs.answer = Answer.DISCARD  # type: ignore[attr-defined]
     win.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The main window on the default experiment, with fake dialogs and settings of its own
+    (a first launch: no saved layout or recent files from other tests). Runs train on a worker
+    thread: a training process per window would cost each test seconds of start-up."""
+    yield from _window(qtbot, tmp_path, monkeypatch, "thread")
+
+
+@pytest.fixture
+def process_window(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The same window, training in a process of its own."""
+    yield from _window(qtbot, tmp_path, monkeypatch, "process")

@@ -80,4 +80,4 @@ def test_stop_a_continued_run_and_close_the_window(window: Any, qtbot: QtBot) ->
     assert window.runs.running
     window.dialogs.answer = Answer.DISCARD  # the changed Epochs setting is not saved
     assert window.close() is True  # mid-run: stops the run and waits for its thread
-    assert window.runs.job.finished.is_set()
+    assert window.runs.backend is None  # the training worker has ended

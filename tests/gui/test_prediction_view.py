@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -22,7 +23,9 @@ def test_try_a_picture_after_a_picture_run(window: Any, qtbot: QtBot, tmp_path: 
     assert not window.picture_action.isEnabled()
     wait_done(window, qtbot)
     assert results.picture_button.isVisibleTo(results) and window.picture_action.isEnabled()
-    sample = window.runs.trainer.data.parts["test"][0][0][0].numpy()
+    from sklearn.datasets import load_digits
+
+    sample = np.clip(load_digits().images[0] * 16, 0, 255).astype(np.uint8)  # a training digit, as bytes
     Image.fromarray(sample).resize((32, 32)).save(tmp_path / "mine.png")
     window.dialogs.open_answer = tmp_path / "mine.png"
     qtbot.mouseClick(results.picture_button, Qt.MouseButton.LeftButton)

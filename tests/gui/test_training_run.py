@@ -58,7 +58,7 @@ def test_stop_button_ends_the_run_within_seconds(window: Any, qtbot: QtBot) -> N
     start(window, qtbot, tiny(epochs=100_000))
     qtbot.waitUntil(lambda: window.runs.current.progress is not None, timeout=RUN_TIMEOUT)
     qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.runs.job.finished.is_set(), timeout=5_000)
+    qtbot.waitUntil(lambda: not window.runs.running, timeout=5_000)
     wait_done(window, qtbot)
     assert window.runs.current.ended.reason is StopReason.USER_STOPPED
     assert window.training_view.results.reason.text().startswith("Stopped by you")
@@ -100,10 +100,9 @@ def test_closing_during_a_run_stops_it(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: win.engine_ready, timeout=RUN_TIMEOUT)  # type: ignore[attr-defined]
     win.train()  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: win.runs.current.progress is not None, timeout=RUN_TIMEOUT)  # type: ignore[attr-defined]
-    job = win.runs.job  # type: ignore[attr-defined]
     threads_during = threading.active_count()
     assert win.close() is True
-    assert job.finished.is_set() and threading.active_count() < threads_during  # the engine thread ended too
+    assert win.runs.backend is None and threading.active_count() < threads_during  # the worker ended too
 
 
 def test_a_diverging_run_says_so(window: Any, qtbot: QtBot) -> None:

@@ -77,7 +77,7 @@ def test_train_waits_for_the_learning_rate_finder(window: Any, qtbot: QtBot) -> 
     window.document.replace(tiny(epochs=1), None)
     window.find_lr()
     assert not window.train_button.isEnabled() and "Finding a learning rate" in window.train_button.toolTip()
-    qtbot.waitUntil(lambda: window.lr_job is None, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.finding_lr, timeout=30_000)
     assert window.train_button.isEnabled()
 
 

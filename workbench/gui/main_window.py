@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -44,7 +43,7 @@ from ..spec import (
 from .dialogs import Answer, Dialogs
 from .document import ExperimentDocument
 from .help_view import WIDGET_KEYS, GuideDialog, ShortcutsDialog, glossary_term, menu_shortcuts
-from .jobs import Job, JobRunner
+from .jobs import JobRunner
 from .lr_finder_view import LrFinderDialog
 from .panels.dataset_panel import QtDatasetPanel
 from .panels.layer_editor import QtLayerEditor
@@ -156,8 +155,7 @@ class QtMainWindow(QMainWindow):
         self.prediction_dialog: PredictionDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
         self.guide_dialog: GuideDialog | None = None
-        self.lr_job: Job | None = None
-        self.lr_stop = threading.Event()  # set on close: the range test ends within one batch
+        self.finding_lr = False  # the learning-rate range test is under way
         self.lr_dialog: LrFinderDialog | None = None
         self.runs.redraw.connect(self._show_progress)
         self._build_run_bar()
@@ -197,6 +195,7 @@ class QtMainWindow(QMainWindow):
 
     def _engine_loaded(self, devices: list[str]) -> None:
         self.engine_state = ""
+        self.runs.connect_backend()  # PyTorch is loaded: a training process starts warming up now
         self.training_panel.set_devices(devices)
         self._update_train_state()
 
@@ -386,7 +385,7 @@ class QtMainWindow(QMainWindow):
             return self.engine_state
         if self.dataset_panel.problem:
             return f"The data cannot be loaded: {self.dataset_panel.problem}"
-        if self.lr_job is not None:
+        if self.finding_lr:
             return "Finding a learning rate: Train waits until the range test is done."
         return ""
 
@@ -478,9 +477,9 @@ class QtMainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opening the run saved in {path.name}…")
 
         def opened() -> None:
-            assert self.runs.trainer is not None
+            assert self.runs.current is not None
             self.training_view.start_run()
-            self.document.replace(self.runs.trainer.experiment, None)
+            self.document.replace(self.runs.current.spec, None)
 
         def failed(message: str) -> None:
             self.dialogs.error("Cannot open the saved run", message)
@@ -557,27 +556,22 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def try_picture(self) -> None:
         """Show the trained network a picture file (engine thread) and what it answers."""
-        trainer = self.runs.trainer
-        if self.runs.running or trainer is None or trainer.model is None:
+        if not self.runs.exportable:
             return
         path = self.dialogs.open_picture_path(self.document.base_dir)
         if path is None:
             return
-        weights = self.runs.chosen_weights()
-
-        def work() -> object:
-            from ..engine.predict import predict_picture  # torch: only ever on the engine thread
-
-            return predict_picture(trainer, path, weights)
+        from ..engine.session import Predict
 
         def shown(prediction: Prediction) -> None:
             self.prediction_dialog = PredictionDialog(prediction, path.name, self)
             self.prediction_dialog.show()
 
-        def failed(error: BaseException, _trace: str) -> None:
-            self.dialogs.error("Cannot try this picture", str(error))
+        def failed(message: str, _trace: str | None) -> None:
+            self.dialogs.error("Cannot try this picture", message)
 
-        self.jobs.start(work, shown, failed)
+        epoch = self.runs.current.chosen_epoch if self.runs.current is not None else None
+        self.runs.request(Predict(str(path), epoch), shown, failed)
 
     @Slot()
     def find_lr(self) -> None:
@@ -586,33 +580,30 @@ class QtMainWindow(QMainWindow):
         if problems:
             self.dialogs.error("Cannot look for a learning rate", str(problems[0]))
             return
-        if self.runs.running or self.lr_job is not None:
+        if self.runs.running or self.finding_lr:
             return
-        spec, base_dir, stop = self.document.spec, self.document.base_dir, self.lr_stop
+        from ..engine.session import FindLr
 
-        def work() -> object:
-            from ..engine.lr_finder import find_lr  # torch: only ever on the engine thread
-
-            return find_lr(spec, base_dir=base_dir, cancelled=stop.is_set)
-
+        base_dir = str(self.document.base_dir) if self.document.base_dir else None
         self.training_panel.set_finding(True)
-        self.lr_job = self.jobs.start(work, self._lr_found, self._lr_failed)
+        self.finding_lr = True
+        self.runs.request(FindLr(self.document.spec, base_dir), self._lr_found, self._lr_failed)
         self._update_train_state()
         self.statusBar().showMessage("Finding a learning rate: a copy of the network trains for a few batches…")
 
     def _lr_found(self, finding: LrFinding) -> None:
-        self.lr_job = None
+        self.finding_lr = False
         self.training_panel.set_finding(False)
         self._update_train_state()
         self.statusBar().showMessage("Learning-rate range test done.", 4000)
         self.lr_dialog = LrFinderDialog(finding, self._use_lr, self)
         self.lr_dialog.show()
 
-    def _lr_failed(self, error: BaseException, _trace: str) -> None:
-        self.lr_job = None
+    def _lr_failed(self, message: str, _trace: str | None) -> None:
+        self.finding_lr = False
         self.training_panel.set_finding(False)
         self._update_train_state()
-        self.dialogs.error("Cannot look for a learning rate", str(error))
+        self.dialogs.error("Cannot look for a learning rate", message)
 
     def _use_lr(self, lr: float) -> None:
         training = self.document.spec.training
@@ -734,7 +725,7 @@ class QtMainWindow(QMainWindow):
         if path is None:
             return
         self.statusBar().showMessage(f"Exporting {path}…")
-        self.jobs.start(partial(self.runs.export, path), partial(self._exported, then=then), self._export_failed)
+        self.runs.export(path, partial(self._exported, then=then), self._export_failed)
 
     def _exported(self, path: Path, then: Callable[[], object] | None = None) -> None:
         self.runs.exported()
@@ -744,9 +735,9 @@ class QtMainWindow(QMainWindow):
             return
         self.dialogs.info("Model exported", f"Saved {path}")
 
-    def _export_failed(self, error: BaseException, _trace: str) -> None:
+    def _export_failed(self, message: str, _trace: str | None) -> None:
         self.statusBar().showMessage("Export failed", 6000)
-        self.dialogs.error("Export failed", f"{error}\nNothing was written.")
+        self.dialogs.error("Export failed", f"{message}\nNothing was written.")
 
     # --- help and closing ---------------------------------------------------------------------
 
@@ -879,7 +870,6 @@ class QtMainWindow(QMainWindow):
                 return
             self.close_confirmed = True
         self.dataset_panel.download_stop.set()  # a download thread ends within one chunk, keeping nothing
-        self.lr_stop.set()
         if not self.runs.shutdown(STOP_WAIT_MS) or not self.jobs.shutdown(STOP_WAIT_MS):
             # Still inside one step (loading data): keep the window until the engine thread is done.
             self.statusBar().showMessage("Stopping the run… the window closes when it has stopped.")

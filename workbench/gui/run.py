@@ -1,78 +1,53 @@
-"""Training from the window: the trainer runs on the engine thread; its events reach the GUI as plain data.
+"""Training from the window, through a run session (`engine.session`): plain-data commands go to a
+back end (`engine.backends`: a worker thread, or a process of its own); its events and replies come
+back as plain data. The window holds no trainer, no model and no tensor.
 
-One mechanism carries the stream: the worker's EventStream calls `EventBridge.emit_event`, whose
-signal is connected with an explicit queued connection to `RunController.on_event` in the GUI
-thread. The controller stores every event and marks the view dirty; a GUI-thread timer redraws.
+One mechanism carries the messages: the back end calls `EventBridge.emit_event` from its own
+thread, whose signal is connected with an explicit queued connection to `RunController.on_message`
+in the GUI thread. The controller stores every event and marks the view dirty; a GUI-thread timer
+redraws.
 """
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress
-from ..engine.stream import EpochEnded, Event, EventStream, RunEnded, RunFailed, RunStarted, run_ended, run_started
-from ..spec import SpecError
+from ..engine.stream import EpochEnded, RunEnded, RunFailed, RunStarted
 from .document import ExperimentDocument
-from .jobs import Job, JobRunner
+from .jobs import JobRunner
 from .run_data import RunRecord, describe_difference, same_run_settings
 
 if TYPE_CHECKING:
-    from ..engine.snapshots import EpochSnapshots
-    from ..engine.trainer import Trainer
+    from ..engine.backends import Backend
+    from ..engine.session import Command, Message, Opened, RunState
 
 REDRAW_MS = 50
-HISTOGRAM_EVERY = 50  # steps between weight snapshots in the window
+Done = Callable[[Any], None]
+Failed = Callable[[str, str | None], None]
 
 
 class EventBridge(QObject):
-    """Carries engine events from the training thread to the GUI thread."""
+    """Carries the session's messages from the back end's thread to the GUI thread."""
 
     arrived = Signal(object)
 
-    def emit_event(self, event: Event) -> None:
-        """Called in the training thread; Qt queues the signal to the GUI thread."""
-        self.arrived.emit(event)
-
-
-def train_run(work: Callable[[], object], bridge: EventBridge) -> None:
-    """Run `work` (a trainer's fit or continue_training) on the engine thread; bad input and
-    crashes become RunFailed events."""
-    from ..engine.data import DataError
-    from ..engine.device import describe_failure
-
-    try:
-        work()
-    except (SpecError, DataError) as exc:
-        bridge.emit_event(RunFailed(str(exc)))
-    except Exception as exc:  # noqa: BLE001 - shown in the window, which stays usable
-        bridge.emit_event(RunFailed(describe_failure(exc), traceback.format_exc()))
-
-
-def saved_pictures(trainer: Trainer) -> list[Event]:
-    """The weight histograms of a saved run's model, and its decision boundary for 2-D points
-    (engine thread): a model file keeps neither, but the weights it holds show both."""
-    from ..engine.boundary import BoundaryGrid, applies
-    from ..engine.histograms import HistogramRecorder
-
-    assert trainer.model is not None and trainer.data is not None
-    done = len(trainer.history.epoch)
-    recorder = HistogramRecorder(trainer.model)
-    pictures: list[Event] = [recorder.snapshot(trainer.steps, max(done - 1, 0), gradients=False)]
-    if applies(trainer.data):
-        best = trainer.history.best_epoch  # a model file holds its best epoch's weights
-        shown = done - 1 if best is None else best
-        pictures.append(BoundaryGrid(trainer.data).snapshot(trainer.model, shown + 1, restored=shown != done - 1))
-    return pictures
+    def emit_event(self, message: Message) -> None:
+        """Called in the back end's thread; Qt queues the signal to the GUI thread."""
+        try:
+            self.arrived.emit(message)
+        except RuntimeError:  # the window is gone: nobody is left to tell
+            pass
 
 
 class RunController(QObject):
-    """Starts, pauses and stops runs, keeps every run's record and tells the view when to redraw."""
+    """Starts, pauses and stops runs through the session, keeps every run's record and tells the
+    view when to redraw. Requests (export, test an epoch, try a picture) get their answer later,
+    in the GUI thread."""
 
     state_changed = Signal()
     redraw = Signal()
@@ -82,41 +57,52 @@ class RunController(QObject):
         self.document = document
         self.jobs = jobs
         self.bridge = EventBridge(self)
-        self.bridge.arrived.connect(self.on_event, Qt.ConnectionType.QueuedConnection)
+        self.bridge.arrived.connect(self.on_message, Qt.ConnectionType.QueuedConnection)
+        self.backend: Backend | None = None
         self.records: list[RunRecord] = []
         self.current: RunRecord | None = None
-        self.trainer: Trainer | None = None
-        self.snapshots: EpochSnapshots | None = None  # the current run's weights after each epoch
-        self.job: Job | None = None
-        self.settled = True  # the last run's end has reached the GUI thread
+        self.state: RunState | None = None  # what the session holds after the last run's work
+        self.run_ticket: int | None = None  # the run whose work is under way
         self.failure: RunFailed | None = None
         self.opening: Path | None = None  # a saved run being read
         self.numbered = 0  # runs started or opened so far
         self.unexported = False  # the current run's trained model exists only in memory
         self.dirty = False
+        self._paused = False
+        self._opened_run = False  # the run's work under way takes up a saved run (nothing newly trained)
+        self._opening: tuple[Callable[[Opened], None], Failed] = (lambda _: None, lambda _m, _t: None)
+        self._tickets = 0
+        self._waiting: dict[int, tuple[Done, Failed]] = {}
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_MS)  # coalesce: redraw at most this often, only when something arrived
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         document.changed.connect(self._relabel)
 
+    def connect_backend(self, name: str | None = None) -> None:
+        """Start the session's back end (once PyTorch is loaded in the background, so that this is
+        quick): a process starts warming up at once, so Train is quick too."""
+        if self.backend is None:
+            from ..engine.backends import make_backend
+
+            self.backend = make_backend(self.bridge.emit_event, name)
+
     # --- state --------------------------------------------------------------------------------
 
     @property
     def running(self) -> bool:
-        """True from Train until the worker thread has finished."""
-        return self.job is not None and not self.settled
+        """True from Train (or Continue, or opening a saved run) until the run's work has ended."""
+        return self.run_ticket is not None
 
     @property
     def paused(self) -> bool:
         """True while the run is paused."""
-        return self.running and self.trainer is not None and self.trainer.paused
+        return self.running and self._paused
 
     @property
     def exportable(self) -> bool:
         """True when the last run ended with a trained model."""
-        t = self.trainer
-        return not self.running and t is not None and t.model is not None and bool(t.history.epoch)
+        return not self.running and self.state is not None and self.state.has_model
 
     @property
     def at_risk(self) -> bool:
@@ -129,76 +115,68 @@ class RunController(QObject):
 
     # --- commands -----------------------------------------------------------------------------
 
+    def send(self, command: Command) -> int:
+        """Hand `command` to the session; returns its ticket."""
+        self.connect_backend()
+        assert self.backend is not None
+        self._tickets += 1
+        self.backend.send(self._tickets, command)
+        return self._tickets
+
+    def request(self, command: Command, on_done: Done, on_failed: Failed) -> None:
+        """Send `command`; `on_done(result)` or `on_failed(message, trace)` runs later in the GUI thread."""
+        self._waiting[self.send(command)] = (on_done, on_failed)
+
     def start(self) -> None:
-        """Train the document's experiment in a new worker thread."""
+        """Train the document's experiment."""
         if self.running:
             return
-        from ..engine.snapshots import EpochSnapshots
-        from ..engine.trainer import Trainer  # loaded in the background at start-up; instant by now
+        from ..engine.session import Start
 
         spec = self.document.spec
         name = f"run {self._next_number()}"
         self.current = RunRecord(spec, label=name, name=name)
         self.records.append(self.current)
         self._relabel()
-        self.failure = None
-        self.snapshots = EpochSnapshots()
-        self.trainer = Trainer(
-            spec,
-            [EventStream(self.bridge.emit_event), self.snapshots],
-            base_dir=self.document.base_dir,
-            histogram_every=HISTOGRAM_EVERY,
-        )
-        self._launch(self.trainer.fit)
+        self.failure, self.state = None, None
+        base_dir = str(self.document.base_dir) if self.document.base_dir else None
+        self._launch(Start(spec, base_dir))
 
     def open_saved(self, path: Path, on_opened: Callable[[], None], on_error: Callable[[str], None]) -> None:
-        """Take up the run saved in a model file (read on the engine thread): it becomes the current
-        run, its curves and results are shown, and Continue can train it further."""
+        """Take up the run saved in a model file: it becomes the current run, its curves and results
+        are shown, and Continue can train it further. A bad file changes nothing."""
         if self.running:
             return
-        from ..engine.checkpoint import resume_run  # loaded in the background at start-up; instant by now
-        from ..engine.snapshots import EpochSnapshots
+        from ..engine.session import OpenSaved
 
-        snapshots = EpochSnapshots()
-
-        def load() -> tuple[Trainer, list[Event]]:
-            stream = EventStream(self.bridge.emit_event)
-            trainer = resume_run(path, [stream, snapshots], base_dir=path.parent, histogram_every=HISTOGRAM_EVERY)
-            if trainer.history.best_epoch is not None:  # the file keeps the best epoch's weights
-                snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
-            return trainer, saved_pictures(trainer)
-
-        def opened(result: tuple[Trainer, list[Event]]) -> None:
+        def opened(message: Opened) -> None:
             self.opening = None
-            self._adopt(*result, path, snapshots)
+            self._adopt(message, path)
             on_opened()  # the window clears the last run's plots and takes the run's settings
-            self._finished(None, trained=False)  # then draws the run
 
-        def failed(error: BaseException, trace: str) -> None:
+        def failed(text: str, _trace: str | None) -> None:
             self.opening = None
-            self._finished(None, trained=False)
-            on_error(str(error))
+            on_error(text)
 
         self.opening = path
-        self.settled = False
-        self.job = self.jobs.start(load, opened, failed)
-        self.state_changed.emit()
+        self._opening = (opened, failed)
+        self._launch(OpenSaved(str(path)))
 
-    def _adopt(self, trainer: Trainer, pictures: list[Event], path: Path, snapshots: EpochSnapshots) -> None:
+    def _adopt(self, message: Opened, path: Path) -> None:
         record = RunRecord.saved(
-            trainer.experiment,
-            trainer.history,
-            run_started(trainer),
-            run_ended(trainer),
+            message.experiment,
+            message.history,
+            message.started,
+            message.ended,
             label=f"run {self._next_number()} ({path.name})",
         )
-        for picture in pictures:
+        for picture in message.pictures:
             if isinstance(picture, HistogramSnapshot):
                 record.add_histograms(picture)
             elif isinstance(picture, BoundarySnapshot):
                 record.boundary = picture
         self.records.append(record)
-        self.current, self.trainer, self.failure, self.snapshots = record, trainer, None, snapshots
+        self.current, self.failure = record, None
         self.unexported = False  # it is in the file it came from
         self._relabel()
         self.dirty = True
@@ -211,14 +189,14 @@ class RunController(QObject):
 
     def continue_reason(self) -> str:
         """Why the last run cannot train further now; "" when Continue may start."""
-        t = self.trainer
+        state = self.state
         if self.running:
             return "A run is active."
-        if t is None or self.current is None or t.model is None:
+        if state is None or self.current is None or not state.has_model or state.experiment is None:
             return "Train a run first; Continue then trains it further."
-        if not t.can_continue:
+        if not state.can_continue:
             return "The last run diverged or failed, so there is nothing to continue: Train starts a new run."
-        if not same_run_settings(t.experiment, self.document.spec):
+        if not same_run_settings(state.experiment, self.document.spec):
             return (
                 "The settings changed since the last run: Train starts a new run with them. "
                 "To continue the last run, only Epochs may change."
@@ -227,44 +205,50 @@ class RunController(QObject):
 
     def continue_run(self) -> None:
         """Train the last run for the document's number of epochs more, from where it stopped."""
-        if self.continue_reason() or self.trainer is None or self.current is None:
+        if self.continue_reason() or self.current is None:
             return
+        from ..engine.session import Extend
+
         epochs = self.document.spec.training.epochs
-        self.trainer.extend(epochs)  # here, so that a Stop or a close from now on is kept
         self.current.continue_for(epochs)
         self.failure = None
-        self._launch(self.trainer.continue_training)
+        self._launch(Extend(epochs))
 
-    def _launch(self, work: Callable[[], object]) -> None:
-        self.settled = False
-        self.job = self.jobs.start(partial(train_run, work, self.bridge), self._finished, self._crashed)
+    def _launch(self, command: Command) -> None:
+        from ..engine.session import OpenSaved
+
+        self._paused, self._opened_run = False, isinstance(command, OpenSaved)
+        self.run_ticket = self.send(command)
         self.dirty = True
         self.state_changed.emit()
 
     def toggle_pause(self) -> None:
         """Pause a running run, or resume a paused one (optimizer state is kept)."""
-        if self.trainer is None or not self.running:
+        if not self.running:
             return
-        if self.trainer.paused:
-            self.trainer.resume()
-        else:
-            self.trainer.pause()
+        from ..engine.session import Pause, Resume
+
+        self._paused = not self._paused
+        self.send(Pause() if self._paused else Resume())
         self.dirty = True  # paused, the plots catch up with the run at once
         self.state_changed.emit()
 
     def stop(self) -> None:
-        """Stop after the current batch."""
-        if self.trainer is not None and self.running:
-            self.trainer.request_stop()
+        """Stop after the current batch (also the learning-rate search)."""
+        if self.backend is not None:
+            from ..engine.session import Stop
+
+            self.send(Stop())
             self.state_changed.emit()
 
     def shutdown(self, timeout_ms: int) -> bool:
-        """Stop any run and wait for its thread; True when no thread is left running."""
-        if self.job is None:
+        """Stop any run and end the back end; True when it has ended."""
+        if self.backend is None:
             return True
-        if not self.job.finished.is_set() and self.trainer is not None:
-            self.trainer.request_stop()
-        return self.job.finished.wait(timeout_ms / 1000)
+        done = self.backend.close(timeout_ms / 1000)
+        if done:
+            self.backend = None
+        return done
 
     def remove(self, record: RunRecord) -> None:
         """Forget a previous run."""
@@ -272,57 +256,74 @@ class RunController(QObject):
             self.records.remove(record)
             self.dirty = True
 
-    def export(self, path: Path) -> Path:
-        """Write the last run's model (see engine.exporters.export_trained): the chosen epoch's weights when
-        one is chosen, else the best; may raise ModelFileError or OSError. Engine thread."""
-        from ..engine.exporters import export_trained
+    def export(self, path: Path, on_done: Done, on_failed: Failed) -> None:
+        """Write the last run's model (the chosen epoch's weights when one is chosen, else those
+        the run ended with) to `path`; `on_done(path)` once written."""
+        from ..engine.session import Export
 
-        assert self.trainer is not None
-        return export_trained(path, self.trainer, self.chosen_weights())
+        epoch = self.current.chosen_epoch if self.current is not None else None
+        self.request(Export(str(path), epoch), lambda written: on_done(Path(written)), on_failed)
 
     def exported(self) -> None:
         """An export of the current run's model was written (GUI thread)."""
         self.unexported = False
 
-    def chosen_weights(self) -> dict[str, Any] | None:
-        """The chosen epoch's weights, or None for those the run ended with."""
-        record, snapshots = self.current, self.snapshots
-        if record is None or record.chosen_epoch is None or snapshots is None:
-            return None
-        return snapshots.weights.get(record.chosen_epoch)
-
     def choose_epoch(self, epoch: int | None) -> None:
         """Test (and export from now on) the weights of `epoch`, or None for those the run ended with."""
-        record, trainer, snapshots = self.current, self.trainer, self.snapshots
-        if record is None or trainer is None or self.running or record.chosen_epoch == epoch:
+        record, state = self.current, self.state
+        if record is None or state is None or self.running or record.chosen_epoch == epoch:
             return
         record.chosen_epoch, record.chosen_test, self.failure = epoch, None, None
         self.dirty = True
-        if epoch is None or snapshots is None or epoch not in snapshots.weights:
+        if epoch is None or epoch not in state.snapshot_epochs:
             return
-        from ..engine.snapshots import evaluate_weights
+        from ..engine.session import Evaluate
 
-        def tested(result: object) -> None:
+        def tested(result: Any) -> None:
             if record.chosen_epoch == epoch:  # not chosen away in the meantime
-                record.chosen_test = result  # type: ignore[assignment]
+                record.chosen_test = result
                 self.dirty = True
 
-        def failed(error: BaseException, trace: str) -> None:
+        def failed(message: str, trace: str | None) -> None:
             record.chosen_epoch = None
-            self.failure = RunFailed(f"Testing the weights of epoch {epoch + 1} failed: {error}", trace)
+            self.failure = RunFailed(f"Testing the weights of epoch {epoch + 1} failed: {message}", trace)
             self.dirty = True
 
-        self.jobs.start(partial(evaluate_weights, trainer, snapshots.weights[epoch]), tested, failed)
+        self.request(Evaluate(epoch), tested, failed)
 
-    # --- events -------------------------------------------------------------------------------
+    # --- messages -----------------------------------------------------------------------------
 
     @Slot(object)
-    def on_event(self, event: Event) -> None:
-        """Store an event of the current run (GUI thread); the timer redraws."""
+    def on_message(self, message: Message) -> None:
+        """A message of the session (GUI thread): an event of the current run, a reply, the end
+        of a run's work, or the training process lost."""
+        from ..engine.session import Opened, Ready, Refused, Reply, RunState, WorkerLost
+
+        if isinstance(message, Reply | Refused):
+            self._answered(message)
+        elif isinstance(message, Opened):
+            if self.opening is not None:
+                self._opening[0](message)
+        elif isinstance(message, RunState):
+            self.state = message
+            if message.ticket == self.run_ticket:
+                self._finished()
+        elif isinstance(message, WorkerLost):
+            self._lost(message.message)
+        elif not isinstance(message, Ready):
+            self._store(message)
+
+    def _store(self, event: Any) -> None:
+        """Keep an event of the current run; the timer redraws."""
         record = self.current
-        if record is None:
+        if isinstance(event, RunFailed):
+            if self.opening is not None:  # the saved run could not be read: nothing changes
+                self._opening[1](event.message, event.error)
+                return
+            self.failure = event
+        elif record is None:
             return
-        if isinstance(event, Progress):
+        elif isinstance(event, Progress):
             record.add_progress(event)
         elif isinstance(event, EpochEnded):
             record.add_epoch(event)
@@ -334,9 +335,34 @@ class RunController(QObject):
             record.started = event
         elif isinstance(event, RunEnded):
             record.ended = event
-        elif isinstance(event, RunFailed):
-            self.failure = event
         self.dirty = True
+
+    def _answered(self, message: Any) -> None:
+        from ..engine.session import Reply
+
+        callbacks = self._waiting.pop(message.ticket, None)
+        if callbacks is None:
+            return
+        if isinstance(message, Reply):
+            callbacks[0](message.result)
+        else:
+            callbacks[1](message.message, message.trace)
+
+    def _lost(self, text: str) -> None:
+        """The training process died: say so, keep the curves, fail what waited for it."""
+        self.state = None
+        if self.opening is not None:
+            self.opening = None
+            self._opening[1](text, None)
+        waiting, self._waiting = self._waiting, {}
+        for _, failed in waiting.values():
+            failed(text, None)
+        self.failure = RunFailed(text)
+        if self.running:
+            self._finished(trained=False)
+        else:
+            self.dirty = True
+            self.state_changed.emit()
 
     @Slot()
     def _tick(self) -> None:
@@ -344,20 +370,16 @@ class RunController(QObject):
             self.dirty = False
             self.redraw.emit()
 
-    def _finished(self, _result: object, trained: bool = True) -> None:
-        # Queued after every event of the run: the records are complete, so draw the end now.
-        if self.current is not None and self.snapshots is not None:
-            self.current.snapshot_epochs = self.snapshots.epochs
-        self.settled = True
-        if trained and self.exportable:
+    def _finished(self, trained: bool = True) -> None:
+        # After every event of the run: the records are complete, so draw the end now.
+        if self.current is not None and self.state is not None:
+            self.current.snapshot_epochs = list(self.state.snapshot_epochs)
+        opened, self.run_ticket, self._paused = self._opened_run, None, False
+        if trained and not opened and self.exportable:
             self.unexported = True  # trained (further) since it was last written anywhere
         self.dirty = False
         self.redraw.emit()
         self.state_changed.emit()
-
-    def _crashed(self, error: BaseException, trace: str) -> None:
-        self.failure = RunFailed(f"The run failed: {error}", trace)
-        self._finished(None)
 
     @Slot()
     def _relabel(self) -> None:

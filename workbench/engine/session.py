@@ -1,0 +1,376 @@
+"""A run session: the one way a window drives training, in plain data.
+
+A client sends commands (`Start`, `Pause`, `Extend`, `Export`, ...) and receives messages: the
+run's events (`engine.stream`), a `Reply` or a `Refused` for each command that asks something, a
+`RunState` when a run's work ends. Every command and message is picklable and holds no live object:
+no trainer, no model, no tensor. So the session can run in the client's process (`ThreadBackend`,
+`engine.backends`) or in a process of its own (`ProcessBackend`), where a crash inside PyTorch ends
+that process and not the window.
+
+`RunSession` is what a back end runs. It keeps the current run (its Trainer and the weights after
+each epoch) and does one command's work at a time on one thread; `Pause`, `Resume` and `Stop` act at
+once from any thread, so they reach a run that is training.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..spec import ExperimentSpec, SpecError
+from .history import History
+from .stream import Event, RunEnded, RunFailed, RunStarted
+
+if TYPE_CHECKING:
+    from .snapshots import EpochSnapshots, Weights
+    from .trainer import Trainer
+
+HISTOGRAM_EVERY = 50  # steps between weight snapshots sent to a window
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    """Train `experiment` from its start (data files relative to `base_dir`)."""
+
+    experiment: ExperimentSpec
+    base_dir: str | None = None
+    histogram_every: int = HISTOGRAM_EVERY
+
+
+@dataclass(frozen=True)
+class OpenSaved:
+    """Take up the run saved in a model file; the reply is `Opened`, then a `RunState`."""
+
+    path: str
+    histogram_every: int = HISTOGRAM_EVERY
+
+
+@dataclass(frozen=True)
+class Extend:
+    """Train the current run `epochs` more, from where it stopped."""
+
+    epochs: int
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Hold the run between two batches."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Go on after a pause."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the run (or the learning-rate search) after the current batch."""
+
+
+@dataclass(frozen=True)
+class Evaluate:
+    """The test result (a TestResult, or None without a test split) of the weights of `epoch`
+    (from 0), or of those the run ended with."""
+
+    epoch: int | None = None
+
+
+@dataclass(frozen=True)
+class Export:
+    """Write the current run's model to `path` (`.pt`, `.torchscript`, `.onnx`); replies the path."""
+
+    path: str
+    epoch: int | None = None
+
+
+@dataclass(frozen=True)
+class Predict:
+    """The network's answer (a Prediction) for the picture file at `picture`."""
+
+    picture: str
+    epoch: int | None = None
+
+
+@dataclass(frozen=True)
+class FindLr:
+    """The learning-rate range test (an LrFinding) on `experiment`; `Stop` cuts it short."""
+
+    experiment: ExperimentSpec
+    base_dir: str | None = None
+
+
+Command = Start | OpenSaved | Extend | Pause | Resume | Stop | Evaluate | Export | Predict | FindLr
+CONTROLS = (Pause, Resume, Stop)  # act at once, even while another command's work runs
+RUNS = (Start, OpenSaved, Extend)  # train or take up a run: a RunState follows their events
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The back end has PyTorch loaded (and warm): the devices it can train on, best first."""
+
+    devices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the session holds once a run's work ended (after all of that run's events)."""
+
+    ticket: int
+    experiment: ExperimentSpec | None
+    has_model: bool  # a trained model to export, test, try pictures on
+    can_continue: bool  # Extend would train it further
+    snapshot_epochs: tuple[int, ...]  # epochs (from 0) whose weights can be tested or exported
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A saved run taken up: its settings, its record and the pictures its weights give."""
+
+    ticket: int
+    experiment: ExperimentSpec
+    history: History
+    started: RunStarted
+    ended: RunEnded
+    pictures: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to the command sent with `ticket`."""
+
+    ticket: int
+    result: Any
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The command sent with `ticket` could not be done: `message` says why, in a sentence."""
+
+    ticket: int
+    message: str
+    trace: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkerLost:
+    """The training process ended without being asked (killed, or crashed inside PyTorch)."""
+
+    message: str
+
+
+Message = Event | Ready | RunState | Opened | Reply | Refused | WorkerLost
+
+
+def warm_up() -> Ready:
+    """Import what training needs, including what PyTorch imports on first use (the first Adam
+    loads torch._dynamo, over a second), so that Train starts at once."""
+    import torch
+
+    from .device import available_devices
+    from .trainer import Trainer  # noqa: F401 - the import is the point
+
+    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
+    return Ready(tuple(available_devices()))
+
+
+class RunSession:
+    """Does each command's work and sends every event and reply to `sink` (see the module's doc).
+
+    `job` must be called from one thread (the session's worker), `control` from any."""
+
+    def __init__(self, sink: Callable[[Message], None]) -> None:
+        self.sink = sink
+        self.trainer: Trainer | None = None
+        self.snapshots: EpochSnapshots | None = None
+        self._lock = threading.Lock()
+        self._runs_due = 0  # run commands accepted and not yet ended (their trainer may not be ready)
+        self._live: Trainer | None = None  # the trainer of that run, once it is ready to train
+        self._stop_next = False  # a Stop that came before the run's trainer was ready
+        self._cancel = threading.Event()  # cuts the learning-rate search short
+
+    # --- controls (any thread) --------------------------------------------------------------------
+
+    def control(self, command: Pause | Resume | Stop) -> None:
+        """Pause, resume or stop what is under way; nothing when nothing is."""
+        with self._lock:
+            trainer = self._live
+            if isinstance(command, Stop):
+                self._cancel.set()
+                if trainer is None and self._runs_due:
+                    self._stop_next = True
+        if trainer is None:
+            return
+        if isinstance(command, Stop):
+            trainer.request_stop()
+        elif isinstance(command, Pause):
+            trainer.pause()
+        else:
+            trainer.resume()
+
+    def accept(self, command: Command) -> None:
+        """Note a command queued for `job` (the back end calls this as it queues, in the sending
+        thread): a Stop that comes before its run has started then still stops it."""
+        if isinstance(command, RUNS):
+            with self._lock:
+                self._runs_due += 1
+
+    # --- work (the session's thread) --------------------------------------------------------------
+
+    def job(self, ticket: int, command: Command) -> None:
+        """Do `command`'s work; its outcome goes to the sink (never raises)."""
+        self._cancel.clear()
+        if isinstance(command, RUNS):
+            self._run(ticket, command)
+            return
+        try:
+            result = self._answer(command)
+        except Exception as exc:  # noqa: BLE001 - told to the client, which stays usable
+            self.sink(Refused(ticket, str(exc), traceback.format_exc()))
+        else:
+            self.sink(Reply(ticket, result))
+
+    def _answer(self, command: Command) -> Any:
+        if isinstance(command, Evaluate):
+            from .snapshots import evaluate_weights
+
+            trainer = self._trained()
+            weights = self._weights(command.epoch)
+            return evaluate_weights(trainer, weights) if weights is not None else trainer.history.test
+        if isinstance(command, Export):
+            from .exporters import export_trained
+
+            return str(export_trained(command.path, self._trained(), self._weights(command.epoch)))
+        if isinstance(command, Predict):
+            from .predict import predict_picture
+
+            return predict_picture(self._trained(), Path(command.picture), self._weights(command.epoch))
+        if isinstance(command, FindLr):
+            from .lr_finder import find_lr
+
+            base_dir = Path(command.base_dir) if command.base_dir else None
+            return find_lr(command.experiment, base_dir=base_dir, cancelled=self._cancel.is_set)
+        raise TypeError(f"not a command: {command!r}")
+
+    def _trained(self) -> Trainer:
+        if self.trainer is None or self.trainer.model is None:
+            raise RuntimeError("train the network first")
+        return self.trainer
+
+    def _weights(self, epoch: int | None) -> Weights | None:
+        """The weights kept after `epoch`, or None for those the run ended with."""
+        if epoch is None:
+            return None
+        if self.snapshots is None or epoch not in self.snapshots.weights:
+            raise RuntimeError(f"the weights of epoch {epoch + 1} are not kept")
+        return self.snapshots.weights[epoch]
+
+    def _run(self, ticket: int, command: Start | OpenSaved | Extend) -> None:
+        """Train or take up a run; failures become RunFailed events; a RunState ends it."""
+        from .data import DataError
+        from .device import describe_failure
+
+        try:
+            if isinstance(command, Start):
+                self._start(command)
+            elif isinstance(command, OpenSaved):
+                self._open(ticket, command)
+            else:
+                self._extend(command)
+        except (SpecError, DataError) as exc:
+            self.sink(RunFailed(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - shown in the window, which stays usable
+            message = str(exc) if isinstance(command, OpenSaved) else describe_failure(exc)
+            self.sink(RunFailed(message, traceback.format_exc()))
+        finally:
+            with self._lock:
+                self._runs_due = max(self._runs_due - 1, 0)
+                self._stop_next = False
+                self._live = None
+            self.sink(self.state(ticket))
+
+    def _adopt(self, trainer: Trainer) -> None:
+        """Make `trainer` the current run, ready to train: controls reach it from now on, and a Stop
+        that came first stops it at once."""
+        with self._lock:
+            self.trainer = self._live = trainer
+            stop = self._stop_next
+        if stop:
+            trainer.request_stop()
+
+    def _start(self, command: Start) -> None:
+        from .snapshots import EpochSnapshots
+        from .stream import EventStream
+        from .trainer import Trainer
+
+        self.snapshots = EpochSnapshots()
+        base_dir = Path(command.base_dir) if command.base_dir else None
+        stream = EventStream(self.sink)
+        trainer = Trainer(
+            command.experiment, [stream, self.snapshots], base_dir=base_dir, histogram_every=command.histogram_every
+        )
+        self._adopt(trainer)
+        trainer.fit()
+
+    def _open(self, ticket: int, command: OpenSaved) -> None:
+        from .checkpoint import resume_run
+        from .snapshots import EpochSnapshots
+        from .stream import EventStream, run_ended, run_started
+
+        path = Path(command.path)
+        snapshots = EpochSnapshots()
+        stream = EventStream(self.sink)
+        trainer = resume_run(path, [stream, snapshots], base_dir=path.parent, histogram_every=command.histogram_every)
+        if trainer.history.best_epoch is not None:  # the file keeps the best epoch's weights
+            snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
+        pictures = tuple(saved_pictures(trainer))
+        history = replace(trainer.history, split=None)  # the record, without the split's index tensors
+        self.snapshots = snapshots
+        self._adopt(trainer)
+        self.sink(Opened(ticket, trainer.experiment, history, run_started(trainer), run_ended(trainer), pictures))
+
+    def _extend(self, command: Extend) -> None:
+        trainer = self._trained()
+        if not trainer.can_continue:
+            raise RuntimeError("the last run diverged or failed, so there is nothing to continue")
+        trainer.extend(command.epochs)
+        self._adopt(trainer)
+        trainer.continue_training()
+
+    def state(self, ticket: int) -> RunState:
+        """What the session holds now."""
+        t = self.trainer
+        has_model = t is not None and t.model is not None and bool(t.history.epoch)
+        return RunState(
+            ticket,
+            t.experiment if t is not None else None,
+            has_model,
+            has_model and t is not None and t.can_continue,
+            tuple(self.snapshots.epochs) if self.snapshots is not None else (),
+        )
+
+
+def saved_pictures(trainer: Trainer) -> list[Event]:
+    """The weight histograms of a saved run's model, and its decision boundary for 2-D points: a
+    model file keeps neither, but the weights it holds show both."""
+    from .boundary import BoundaryGrid, applies
+    from .histograms import HistogramRecorder
+
+    assert trainer.model is not None and trainer.data is not None
+    done = len(trainer.history.epoch)
+    recorder = HistogramRecorder(trainer.model)
+    pictures: list[Event] = [recorder.snapshot(trainer.steps, max(done - 1, 0), gradients=False)]
+    if applies(trainer.data):
+        best = trainer.history.best_epoch  # a model file holds its best epoch's weights
+        shown = done - 1 if best is None else best
+        pictures.append(BoundaryGrid(trainer.data).snapshot(trainer.model, shown + 1, restored=shown != done - 1))
+    return pictures
