@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +91,12 @@ def _window_run(epochs: int, device: str) -> tuple[float, list[float]]:
     record = window.runs.current
     last_epoch = record.last_epoch
     samples = record.started.train_samples * len(record.epochs)
+    window.runs.exported()  # nothing to keep: closing asks no question
     window.close()
     return samples / last_epoch.elapsed, lateness
 
 
-def _cli_run(epochs: int, device: str, folder: Path) -> float:
+def _cli_run(epochs: int, device: str, folder: Path, env: dict[str, str] | None = None) -> float:
     """The same training with `workbench train` (a fresh process, as a student runs it)."""
     from .workloads import experiment
 
@@ -106,13 +109,14 @@ def _cli_run(epochs: int, device: str, folder: Path) -> float:
         capture_output=True,
         check=True,
         timeout=600,
+        env=env,
     )
     lines = [json.loads(line) for line in metrics.read_text().splitlines()]
     epochs_done = [line for line in lines if "epoch" in line]
     return float(len(epochs_done) * lines[-1]["train_samples"] / epochs_done[-1]["elapsed"])
 
 
-def _window_probe(epochs: int, device: str) -> tuple[float, list[float]]:
+def _window_probe(epochs: int, device: str, env: dict[str, str]) -> tuple[float, list[float]]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.window_probe", str(epochs), device],
         cwd=ROOT,
@@ -120,33 +124,93 @@ def _window_probe(epochs: int, device: str) -> tuple[float, list[float]]:
         text=True,
         check=True,
         timeout=600,
+        env=env,
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     return float(result["rate"]), [float(v) for v in result["lateness"]]
 
 
+@contextmanager
+def _busy_core(on: bool) -> Iterator[None]:
+    """Another program keeping one core busy (as a browser does), for the block; nothing when off."""
+    if not on:
+        yield
+        return
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+@contextmanager
+def _screens() -> Iterator[list[tuple[str, dict[str, str]]]]:
+    """The platforms to measure on: offscreen, and the real xcb platform on Xvfb when it is here."""
+    from workbench.gui.virtual_desktop import VirtualDesktop, available
+
+    offscreen = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if not available():
+        yield [("offscreen", offscreen)]
+        return
+    with VirtualDesktop(1366, 768) as desktop:
+        yield [("xcb", desktop.environ()), ("offscreen", offscreen)]
+
+
 def under_load(report: Report, quick: bool, device: str) -> None:
-    """Window vs CLI throughput (interleaved, separate processes) and the GUI thread's lateness."""
+    """Window vs CLI throughput through each back end (interleaved rounds, separate processes) and
+    the GUI thread's lateness, on each platform, alone and beside a program that keeps a core busy."""
+    from workbench.engine.backends import BACKENDS, backend_name
+
     epochs = 4 if quick else 30  # long enough that start-up and noise weigh little
-    repeats = 1 if quick else 7  # rounds; the median of their ratios evens out this machine's drift
-    window_rates, cli_rates, lateness = [], [], []
-    with tempfile.TemporaryDirectory() as tmp:
+    repeats = 1 if quick else 5  # rounds; the median of their ratios evens out this machine's drift
+    default = backend_name()
+    with tempfile.TemporaryDirectory() as tmp, _screens() as screens:
         _cli_run(1, device, Path(tmp))  # warm the file cache
-        for _ in range(repeats):
-            rate_w, late = _window_probe(epochs, device)
-            window_rates.append(rate_w)
-            lateness.extend(late)
-            cli_rates.append(_cli_run(epochs, device, Path(tmp)))
-    w, c, ratio = paired(window_rates, cli_rates)
+        for screen, env in screens:
+            for loaded in (False, True):
+                rates: dict[str, list[float]] = {b: [] for b in BACKENDS}
+                late: dict[str, list[float]] = {b: [] for b in BACKENDS}
+                cli: list[float] = []
+                with _busy_core(loaded):
+                    for _ in range(repeats):
+                        for backend in BACKENDS:
+                            rate_w, lateness = _window_probe(epochs, device, {**env, "WORKBENCH_BACKEND": backend})
+                            rates[backend].append(rate_w)
+                            late[backend].extend(lateness)
+                        cli.append(_cli_run(epochs, device, Path(tmp), env))
+                where = f"{screen}{', one core busy' if loaded else ''}"
+                for backend in BACKENDS:
+                    _rows(
+                        report,
+                        f"{backend}{' (default)' if backend == default else ''}",
+                        where,
+                        rates[backend],
+                        cli,
+                        late[backend],
+                        targets=screen == "xcb" and not loaded,
+                    )
+
+
+def _rows(
+    report: Report,
+    backend: str,
+    where: str,
+    window: list[float],
+    cli: list[float],
+    lateness: list[float],
+    targets: bool,
+) -> None:
+    w, c, ratio = paired(window, cli)
     report.add(
         Row(
             "Window",
-            "digits_cnn trained from the window vs `workbench train`",
+            f"digits_cnn from the window vs `workbench train`: {backend} back end, {where}",
             rate(w),
             rate(c),
             ratio,
-            ">= 0.90",
-            ratio >= 0.90,
+            ">= 0.95" if targets else "",
+            ratio >= 0.95 if targets else None,
         )
     )
     p99 = float(np.percentile(lateness, 99)) if lateness else 0.0
@@ -154,20 +218,11 @@ def under_load(report: Report, quick: bool, device: str) -> None:
     report.add(
         Row(
             "Window",
-            f"GUI thread lateness, {PROBE_MS} ms timer, p99",
-            f"{p99:.1f} ms",
-            target="<= 16 ms",
-            met=p99 <= 16,
+            f"GUI thread lateness ({PROBE_MS} ms timer) p99 / max: {backend} back end, {where}",
+            f"{p99:.1f} / {worst:.0f} ms",
+            target="<= 16 ms" if targets else "",
+            met=p99 <= 16 if targets else None,
             note=f"{len(lateness)} ticks",
-        )
-    )
-    report.add(
-        Row(
-            "Window",
-            f"GUI thread lateness, {PROBE_MS} ms timer, max",
-            f"{worst:.1f} ms",
-            target="<= 100 ms",
-            met=worst <= 100,
         )
     )
 

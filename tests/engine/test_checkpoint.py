@@ -31,7 +31,7 @@ def test_the_file_tests_the_weights_it_holds(tmp_path: Path) -> None:
     best = trainer.best_weights()
     own = saved_weights_test(trainer, best)
     assert own is not None and own.loss != trainer.history.test.loss  # type: ignore[union-attr]
-    assert as_dict(own) == as_dict(evaluate_weights(trainer, dict(best)))
+    assert as_dict(own) == as_dict(evaluate_weights(trainer.trained(), dict(best)))
     save_trained(tmp_path / "run.pt", trainer)
     history = torch.load(tmp_path / "run.pt", weights_only=True)["history"]
     assert history["test"] == as_dict(own) and history["test_weights"] == "saved"

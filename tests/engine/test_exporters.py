@@ -12,7 +12,7 @@ import torch
 
 from tests.engine.helpers import tiny
 from workbench.engine import ModelFileError, Trainer, exporters, load_model
-from workbench.engine.exporters import export_onnx, export_torchscript, export_trained, loaded_from_trainer
+from workbench.engine.exporters import export_onnx, export_torchscript, export_trained, loaded_model
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def trainer() -> Trainer:
 
 
 def test_a_finished_run_as_a_model(trainer: Trainer) -> None:
-    loaded = loaded_from_trainer(trainer)
+    loaded = loaded_model(trainer.trained(), trainer.best_weights())
     best = trainer.best_weights()
     assert all(torch.equal(loaded.module.network.state_dict()[k], v) for k, v in best.items())
     assert not loaded.module.training
@@ -35,14 +35,14 @@ def test_a_finished_run_as_a_model(trainer: Trainer) -> None:
     assert loaded.module.normalize.mean.flatten().tolist() == pytest.approx(list(norm.mean))
     assert loaded.module.normalize.std.flatten().tolist() == pytest.approx(list(norm.std))
     last = trainer.copy_weights()
-    other = loaded_from_trainer(trainer, last)
+    other = loaded_model(trainer.trained(), last)
     assert all(torch.equal(other.module.network.state_dict()[k], v) for k, v in last.items())
 
 
 def test_the_suffix_chooses_the_format(trainer: Trainer, tmp_path: Path) -> None:
     last = trainer.copy_weights()
     x = torch.randn(5, 2)
-    expected = loaded_from_trainer(trainer, last).module(x)
+    expected = loaded_model(trainer.trained(), last).module(x)
     for name in ("m.ts", "m.TorchScript"):
         scripted = torch.jit.load(str(export_trained(tmp_path / name, trainer, last)))
         torch.testing.assert_close(scripted(x), expected)
@@ -58,7 +58,7 @@ def test_the_suffix_chooses_the_format(trainer: Trainer, tmp_path: Path) -> None
 def test_onnx_names_its_input_output_and_batch(trainer: Trainer, tmp_path: Path) -> None:
     import onnx
 
-    model = onnx.load(str(export_onnx(loaded_from_trainer(trainer), tmp_path / "m.onnx")))
+    model = onnx.load(str(export_onnx(loaded_model(trainer.trained(), trainer.best_weights()), tmp_path / "m.onnx")))
     (given,), (answer,) = model.graph.input, model.graph.output
     assert (given.name, answer.name) == ("input", "output")
     assert given.type.tensor_type.shape.dim[0].dim_param == "batch"
@@ -67,7 +67,7 @@ def test_onnx_names_its_input_output_and_batch(trainer: Trainer, tmp_path: Path)
 
 
 def test_torchscript_keeps_its_metadata_under_its_name(trainer: Trainer, tmp_path: Path) -> None:
-    path = export_torchscript(loaded_from_trainer(trainer), tmp_path / "m.ts")
+    path = export_torchscript(loaded_model(trainer.trained(), trainer.best_weights()), tmp_path / "m.ts")
     extra = {"workbench.json": ""}
     torch.jit.load(str(path), _extra_files=extra)
     assert json.loads(extra["workbench.json"])["workbench.task"] == "classification"
@@ -86,7 +86,7 @@ def test_a_write_that_fails_is_a_message(
 
     monkeypatch.setattr(exporters, "atomic_write", fail)
     with pytest.raises(ModelFileError) as caught:
-        export(loaded_from_trainer(trainer), tmp_path / "m.out")  # type: ignore[operator]
+        export(loaded_model(trainer.trained(), trainer.best_weights()), tmp_path / "m.out")  # type: ignore[operator]
     assert str(caught.value) == f"cannot write {tmp_path / 'm.out'}: {said}"
 
 
@@ -95,7 +95,7 @@ def test_onnx_without_its_packages_says_exactly_what_to_install(
 ) -> None:
     monkeypatch.setattr(exporters, "onnx_available", lambda: False)
     with pytest.raises(ModelFileError) as caught:
-        export_onnx(loaded_from_trainer(trainer), tmp_path / "m.onnx")
+        export_onnx(loaded_model(trainer.trained(), trainer.best_weights()), tmp_path / "m.onnx")
     assert str(caught.value) == "ONNX export needs the onnx and onnxscript packages: pip install 'workbench[onnx]'"
 
 
@@ -106,5 +106,5 @@ def test_a_model_file_of_other_weights_by_suffix(trainer: Trainer, tmp_path: Pat
 
 
 def test_an_unfinished_run_cannot_be_exported() -> None:
-    with pytest.raises(AssertionError, match="^train first$"):
-        loaded_from_trainer(Trainer(tiny()))
+    with pytest.raises(RuntimeError, match="^train the network first$"):
+        Trainer(tiny()).trained()

@@ -66,7 +66,7 @@ def test_most_drawn_digits_are_answered_right(digits_cnn: Trainer, tmp_path: Pat
     for digit, size, offset, dark in CASES:
         path = tmp_path / f"{digit}_{size}_{offset[0]}_{dark}.png"
         render(digit, size, offset, dark).save(path)
-        prediction = predict_picture(digits_cnn, path)
+        prediction = predict_picture(digits_cnn.trained(), path)
         prepared += int(np.argmax(prediction.probabilities)) == digit
         assert prediction.inverted is dark and prediction.image.shape == (1, 8, 8)
         resized = read_picture(path, 8, 8, "L")  # what a picture gets with no preparation

@@ -33,7 +33,7 @@ def test_a_test_picture_saved_as_a_file_gets_the_networks_answer(trained: Traine
     pictures, _ = trained.data.parts["test"]
     sample = pictures[3]
     Image.fromarray(sample[0].numpy()).save(tmp_path / "digit.png")
-    prediction = predict_picture(trained, tmp_path / "digit.png")
+    prediction = predict_picture(trained.trained(), tmp_path / "digit.png")
     assert prediction.image.shape == (1, 8, 8) and not prediction.inverted
     assert np.abs(prediction.image.astype(int) - sample.numpy().astype(int)).mean() < 40  # made again much the same
     assert prediction.class_names == tuple(str(d) for d in range(10))
@@ -50,7 +50,7 @@ def test_a_dark_digit_on_white_paper_is_inverted_and_resized(trained: Trainer, t
     sample = trained.data.parts["test"][0][3][0].numpy()
     paper = Image.fromarray(255 - sample).resize((64, 64), Image.Resampling.NEAREST).convert("RGB")
     paper.save(tmp_path / "paper.jpg", quality=95)
-    prediction = predict_picture(trained, tmp_path / "paper.jpg")
+    prediction = predict_picture(trained.trained(), tmp_path / "paper.jpg")
     assert prediction.inverted and prediction.image.shape == (1, 8, 8)
     assert np.abs(prediction.image[0].astype(int) - sample.astype(int)).mean() < 40  # light on dark again
 
@@ -58,8 +58,8 @@ def test_a_dark_digit_on_white_paper_is_inverted_and_resized(trained: Trainer, t
 def test_pictures_only(trained: Trainer, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a picture")
     with pytest.raises(DataError, match="cannot read the picture"):
-        predict_picture(trained, tmp_path / "notes.txt")
+        predict_picture(trained.trained(), tmp_path / "notes.txt")
     points = Trainer(tiny(epochs=1))
     points.fit()
     with pytest.raises(DataError, match="does not sort pictures"):
-        predict_picture(points, tmp_path / "notes.txt")
+        predict_picture(points.trained(), tmp_path / "notes.txt")

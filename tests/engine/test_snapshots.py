@@ -47,8 +47,8 @@ def test_any_epoch_can_be_tested_without_touching_the_run() -> None:
     history = trainer.fit()
     assert history.best_epoch is not None and history.test is not None
     end = trainer.copy_weights()
-    best = evaluate_weights(trainer, snapshots.weights[history.best_epoch])
-    first = evaluate_weights(trainer, snapshots.weights[0])
+    best = evaluate_weights(trainer.trained(), snapshots.weights[history.best_epoch])
+    first = evaluate_weights(trainer.trained(), snapshots.weights[0])
     assert best is not None and first is not None
     assert best.loss == history.test.loss and best.accuracy == history.test.accuracy  # the restored best
     assert first.loss != best.loss and first.confusion is not None and first.confusion.sum() == first.samples

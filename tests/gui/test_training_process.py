@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 from pytestqt.qtbot import QtBot
 
@@ -63,3 +64,20 @@ def test_a_crash_inside_training_leaves_the_window_up(process_window: Any, qtbot
     window.runs.backend = ProcessBackend(window.runs.bridge.emit_event, initializer=_crash_in_the_second_epoch)
     start(window, qtbot, tiny(epochs=5, early_stopping=NO_STOP))
     _lost_and_back(window, qtbot, "segmentation fault")
+
+
+def test_an_unknown_back_end_is_named_and_train_waits(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.gui.conftest import FakeDialogs
+    from workbench.gui import create_main_window
+
+    monkeypatch.setenv("WORKBENCH_SETTINGS_DIR", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_BACKEND", "fork")
+    window: Any = create_main_window()
+    window.dialogs = FakeDialogs()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: "WORKBENCH_BACKEND" in window.engine_state, timeout=RUN_TIMEOUT)
+    assert not window.train_button.isEnabled()
+    assert "WORKBENCH_BACKEND='fork': choose one of thread, process" in window.train_button.toolTip()

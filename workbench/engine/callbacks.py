@@ -6,27 +6,66 @@ A callback never breaks the loop: to end a run it asks the trainer to stop, with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..spec import EarlyStoppingSpec
+from ..spec import EarlyStoppingSpec, ExperimentSpec
 from ..spec.lessons import metric_words
 from .early_stopping import Improvement, resolve_mode
 from .events import HistogramSnapshot, Progress, StopReason, TestResult
 
 if TYPE_CHECKING:
     import torch
+    from torch import nn
 
-    from .trainer import Trainer
+    from .history import History
+    from .prepare import PreparedData
 
 Logs = dict[str, float]
+
+
+class RunView(Protocol):
+    """What a callback sees of the run it is part of, and the one thing it may ask: to stop.
+
+    The Trainer is one; a callback needs nothing else of it (and so can be tested with a stand-in)."""
+
+    experiment: ExperimentSpec
+    history: History
+    model: nn.Module | None
+    data: PreparedData | None
+    early_stopping: EarlyStopping | None
+    weights_epoch: int | None
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds of training so far."""
+
+    @property
+    def patience_left(self) -> int | None:
+        """Epochs early stopping still waits for a better one; None without early stopping."""
+
+    @property
+    def learned(self) -> bool | None:
+        """False for a classifier no better than chance; None when that cannot be said."""
+
+    def epoch_weights(self) -> dict[str, torch.Tensor]:
+        """A copy of the weights at the end of this epoch, shared by every callback that asks."""
+
+    def request_stop(
+        self,
+        reason: StopReason = StopReason.USER_STOPPED,
+        message: str = "",
+        weights: dict[str, torch.Tensor] | None = None,
+        epoch: int | None = None,
+    ) -> None:
+        """End the run after the current batch (with `weights` of `epoch` instead of the last ones)."""
 
 
 class Callback:
     """Base class: override the hooks you need. Epochs and batches count from 0, as in Keras."""
 
-    trainer: Trainer | None = None
+    trainer: RunView | None = None
 
-    def set_trainer(self, trainer: Trainer) -> None:
+    def set_trainer(self, trainer: RunView) -> None:
         """Called once before training starts."""
         self.trainer = trainer
 

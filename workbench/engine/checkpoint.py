@@ -41,7 +41,7 @@ def saved_weights_test(trainer: Trainer, weights: Mapping[str, torch.Tensor]) ->
         return None
     from .snapshots import evaluate_weights
 
-    return evaluate_weights(trainer, dict(weights))
+    return evaluate_weights(trainer.trained(), dict(weights))
 
 
 def save_trained(
@@ -90,8 +90,10 @@ class SaveEvery(Callback):
         self.path, self.every, self.on_error = Path(path), every, on_error
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        if self.trainer is None or (epoch + 1) % self.every:
-            return
+        from .trainer import Trainer
+
+        if not isinstance(self.trainer, Trainer) or (epoch + 1) % self.every:
+            return  # the run's whole state is saved: only a Trainer has it
         try:
             save_trained(self.path, self.trainer)
         except ModelFileError as exc:

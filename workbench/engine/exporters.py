@@ -18,6 +18,7 @@ from .builder import build_network
 from .model_file import LoadedModel, ModelFileError, Normalize, WorkbenchModel, writable
 
 if TYPE_CHECKING:
+    from .trained import TrainedNetwork
     from .trainer import Trainer
 
 
@@ -80,22 +81,21 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
     return path
 
 
-def loaded_from_trainer(trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> LoadedModel:
-    """A finished run as a LoadedModel (best weights or `weights`, on the CPU), ready for TorchScript or ONNX."""
-    assert trainer.model is not None and trainer.data is not None, "train first"
-    shape = trainer.data.input_shape
-    network = build_network(trainer.experiment.network, shape)
-    network.load_state_dict(weights if weights is not None else trainer.best_weights())
-    norm = trainer.data.normalization
+def loaded_model(trained: TrainedNetwork, weights: Mapping[str, torch.Tensor]) -> LoadedModel:
+    """A trained network holding `weights`, on the CPU, as a LoadedModel ready for TorchScript or ONNX."""
+    shape = trained.data.input_shape
+    network = build_network(trained.experiment.network, shape)
+    network.load_state_dict(weights)
+    norm = trained.data.normalization
     module = WorkbenchModel(network, Normalize(list(norm.mean), list(norm.std), shape)).eval()
     return LoadedModel(
         module,
-        trainer.experiment,
+        trained.experiment,
         shape,
-        trainer.data.class_names,
-        trainer.data.task,
+        trained.data.class_names,
+        trained.data.task,
         norm.as_dict(),
-        trainer.history.as_dict(),
+        trained.history.as_dict(),
     )
 
 
@@ -103,10 +103,9 @@ def export_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, tor
     """Export a finished run (its best weights, or `weights`) by the file's suffix: `.onnx`,
     `.torchscript` (or `.ts`), else a `.pt` model file."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".onnx":
-        return export_onnx(loaded_from_trainer(trainer, weights), path)
-    if suffix in (".torchscript", ".ts"):
-        return export_torchscript(loaded_from_trainer(trainer, weights), path)
+    if suffix in (".onnx", ".torchscript", ".ts"):
+        loaded = loaded_model(trainer.trained(), weights if weights is not None else trainer.best_weights())
+        return export_onnx(loaded, path) if suffix == ".onnx" else export_torchscript(loaded, path)
     from .checkpoint import save_trained
 
     return save_trained(path, trainer, weights)

@@ -8,12 +8,11 @@ from pathlib import Path
 import torch
 
 from ..spec import Task
-from .builder import build_network
 from .data import DataError
 from .data.files import read_picture
 from .events import Prediction
 from .picture import ink_fill, prepare_ink
-from .trainer import Trainer
+from .trained import TrainedNetwork
 
 DARK = 64  # a border darker than this (0-255) is a dark background, as in MNIST and the digits
 
@@ -26,16 +25,16 @@ def _border(images: torch.Tensor) -> float:
     return float(edges.float().mean())
 
 
-def predict_picture(trainer: Trainer, path: Path, weights: Mapping[str, torch.Tensor] | None = None) -> Prediction:
+def predict_picture(
+    trained: TrainedNetwork, path: Path, weights: Mapping[str, torch.Tensor] | None = None
+) -> Prediction:
     """The trained network's answer for the picture at `path` (the run's end weights, or `weights`).
 
     The picture is converted to the data's channels and size. When the training pictures have a
     dark background and this one a light one (a digit drawn on white paper), it is inverted.
     Raises DataError for data that is not pictures or a file that is not one.
     """
-    data, model = trainer.data, trainer.model
-    if data is None or model is None:
-        raise DataError("train the network first")
+    data = trained.data
     if len(data.input_shape) != 3 or data.task is not Task.CLASSIFICATION:
         raise DataError(f"this network does not sort pictures into classes (its samples are {data.input_shape})")
     channels, height, width = data.input_shape
@@ -52,10 +51,7 @@ def predict_picture(trainer: Trainer, path: Path, weights: Mapping[str, torch.Te
         inverted = _border(train_pictures) < DARK and _border(picture[None]) > 255 - DARK
         if inverted:
             picture = 255 - picture
-    network = model
-    if weights is not None:
-        network = build_network(trainer.experiment.network, data.input_shape).to(trainer.device)
-        network.load_state_dict(weights)
+    network = trained.network(weights)
     was_training = network.training
     network.eval()
     with torch.no_grad():

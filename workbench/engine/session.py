@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from .trainer import Trainer
 
 HISTOGRAM_EVERY = 50  # steps between weight snapshots sent to a window
+# Progress events a second: a window's status line and bar read smoothly at this rate, and each
+# event costs the window a redraw of them (CPU that training, on a small machine, misses).
+PROGRESS_RATE = 5.0
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -42,6 +45,7 @@ class Start:
     experiment: ExperimentSpec
     base_dir: str | None = None
     histogram_every: int = HISTOGRAM_EVERY
+    progress_rate: float = PROGRESS_RATE
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class OpenSaved:
 
     path: str
     histogram_every: int = HISTOGRAM_EVERY
+    progress_rate: float = PROGRESS_RATE
 
 
 @dataclass(frozen=True)
@@ -245,7 +250,7 @@ class RunSession:
 
             trainer = self._trained()
             weights = self._weights(command.epoch)
-            return evaluate_weights(trainer, weights) if weights is not None else trainer.history.test
+            return evaluate_weights(trainer.trained(), weights) if weights is not None else trainer.history.test
         if isinstance(command, Export):
             from .exporters import export_trained
 
@@ -253,7 +258,7 @@ class RunSession:
         if isinstance(command, Predict):
             from .predict import predict_picture
 
-            return predict_picture(self._trained(), Path(command.picture), self._weights(command.epoch))
+            return predict_picture(self._trained().trained(), Path(command.picture), self._weights(command.epoch))
         if isinstance(command, FindLr):
             from .lr_finder import find_lr
 
@@ -316,7 +321,11 @@ class RunSession:
         base_dir = Path(command.base_dir) if command.base_dir else None
         stream = EventStream(self.sink)
         trainer = Trainer(
-            command.experiment, [stream, self.snapshots], base_dir=base_dir, histogram_every=command.histogram_every
+            command.experiment,
+            [stream, self.snapshots],
+            base_dir=base_dir,
+            histogram_every=command.histogram_every,
+            progress_rate=command.progress_rate,
         )
         self._adopt(trainer)
         trainer.fit()
@@ -329,7 +338,13 @@ class RunSession:
         path = Path(command.path)
         snapshots = EpochSnapshots()
         stream = EventStream(self.sink)
-        trainer = resume_run(path, [stream, snapshots], base_dir=path.parent, histogram_every=command.histogram_every)
+        trainer = resume_run(
+            path,
+            [stream, snapshots],
+            base_dir=path.parent,
+            histogram_every=command.histogram_every,
+            progress_rate=command.progress_rate,
+        )
         if trainer.history.best_epoch is not None:  # the file keeps the best epoch's weights
             snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
         pictures = tuple(saved_pictures(trainer))

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..spec.memory import SNAPSHOT_BUDGET
-from .builder import build_network
 from .callbacks import Callback, Logs
 from .evaluate import final_evaluation
 from .events import TestResult
 
 if TYPE_CHECKING:
-    from .trainer import Trainer
+    from .trained import TrainedNetwork
 
 Weights = dict[str, torch.Tensor]
 BUDGET_BYTES = SNAPSHOT_BUDGET
@@ -59,11 +58,9 @@ class EpochSnapshots(Callback):
         return sorted(self.weights)
 
 
-def evaluate_weights(trainer: Trainer, weights: Weights) -> TestResult | None:
-    """The test result of other weights of this trainer's network (the trainer's own model is not
-    touched, so the run can still continue); None when the data has no test split."""
-    if trainer.data is None or not trainer.data.size("test"):
+def evaluate_weights(trained: TrainedNetwork, weights: Weights) -> TestResult | None:
+    """The test result of other weights of a trained network (the run's own model is not touched,
+    so the run can still continue); None when the data has no test split."""
+    if not trained.data.size("test"):
         return None
-    network = build_network(trainer.experiment.network, trainer.data.input_shape).to(trainer.device)
-    network.load_state_dict(weights)
-    return final_evaluation(network, trainer.data, trainer.loss_fn)
+    return final_evaluation(trained.network(weights), trained.data, trained.loss_fn)

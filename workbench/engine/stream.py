@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .callbacks import Callback, Logs
+from .callbacks import Callback, Logs, RunView
 from .events import BoundarySnapshot, HistogramSnapshot, Progress, StopReason, TestResult
 
 if TYPE_CHECKING:
     from .boundary import BoundaryGrid
-    from .trainer import Trainer
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class RunFailed:
 Event = RunStarted | Progress | EpochEnded | HistogramSnapshot | BoundarySnapshot | RunEnded | RunFailed
 
 
-def run_started(t: Trainer) -> RunStarted:
+def run_started(t: RunView) -> RunStarted:
     """What a prepared trainer's run looks like: sizes, classes, epochs planned, parameters."""
     assert t.data is not None and t.model is not None
     return RunStarted(
@@ -97,7 +96,7 @@ def run_started(t: Trainer) -> RunStarted:
     )
 
 
-def run_ended(t: Trainer) -> RunEnded:
+def run_ended(t: RunView) -> RunEnded:
     """How a finished trainer's run ended."""
     h = t.history
     assert h.stop_reason is not None

@@ -29,6 +29,7 @@ from .history import History
 from .memory import check_fits
 from .optim import build_loss, build_optimizer, build_scheduler, step_scheduler
 from .prepare import PreparedData
+from .trained import TrainedNetwork
 
 Weights = dict[str, torch.Tensor]
 
@@ -226,6 +227,12 @@ class Trainer:
                 f"make the last layer Linear({len(names)}), or check the labels",
                 "network",
             )
+
+    def trained(self) -> TrainedNetwork:
+        """The network as trained so far, apart from the loop (for tests, pictures and exports)."""
+        if self.model is None or self.data is None:
+            raise RuntimeError("train the network first")
+        return TrainedNetwork(self.experiment, self.model, self.data, self.loss_fn, self.device, self.history)
 
     def copy_weights(self) -> Weights:
         """A detached copy of the model's weights (on the CPU, so the device can be freed)."""

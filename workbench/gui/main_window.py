@@ -194,8 +194,12 @@ class QtMainWindow(QMainWindow):
         self.jobs.start(_preload_engine, self._engine_loaded, self._engine_failed)
 
     def _engine_loaded(self, devices: list[str]) -> None:
-        self.engine_state = ""
-        self.runs.connect_backend()  # PyTorch is loaded: a training process starts warming up now
+        try:
+            self.runs.connect_backend()  # PyTorch is loaded: a training process starts warming up now
+        except (ValueError, OSError) as exc:  # a mistyped WORKBENCH_BACKEND, or no process to be had
+            self.engine_state = f"Training cannot start: {exc}"
+        else:
+            self.engine_state = ""
         self.training_panel.set_devices(devices)
         self._update_train_state()
 
@@ -674,9 +678,12 @@ class QtMainWindow(QMainWindow):
             )
 
     def _set_progress(self, done: float, text: str) -> None:
-        self.progress_action.setVisible(True)
-        self.progress.setValue(round(PROGRESS_STEPS * min(max(done, 0.0), 1.0)))
-        self.progress.setFormat(text)
+        if not self.progress_action.isVisible():  # showing it again would lay the toolbar out again
+            self.progress_action.setVisible(True)
+        value = round(PROGRESS_STEPS * min(max(done, 0.0), 1.0))
+        if value != self.progress.value() or text != self.progress.format():  # each change repaints it
+            self.progress.setValue(value)
+            self.progress.setFormat(text)
 
     def _show_run_end(self) -> None:
         """The progress bar after a run: how far it got."""
