@@ -236,6 +236,7 @@ def test_a_long_comparison_keeps_the_legend_within_the_plot_and_it_recovers(qtbo
     assert legend.width() <= panel.item.boundingRect().width()  # cut, not spilling off the plot
     entry = panel.item.legend.items[-1][1]
     assert entry.toolTip() == earlier.label and "…" in entry.text
+    assert len(entry.text.split("<br>", 1)[1].replace("<br>", " ")) <= 40  # a few words, not the whole list
     earlier.changed, earlier.label = "epochs 2 → 3", "run 1 → now: epochs 2 → 3"
     panel.set_overlays([earlier])
     qtbot.wait(20)

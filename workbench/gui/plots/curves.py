@@ -356,11 +356,12 @@ class CurvePlotPanel(QWidget):
         self.place_tags()  # the legend may have grown or shrunk
 
     def _legend_text(self, record: RunRecord) -> str:
-        """An earlier run's legend entry: "since run 1:" and what changed, on up to two more lines
-        as wide as a column of a two-column legend (cut with "…" beyond; the tooltip has it all)."""
+        """An earlier run's legend entry: "since run 1:" and what changed, in at most 40 characters
+        on up to two more lines as wide as a column of a two-column legend (cut with "…" beyond;
+        the tooltip has it all)."""
         metrics = QFontMetrics(self.plot.font())
         per_line = max(12, (self.plot.width() // 2 - 60) // max(metrics.averageCharWidth(), 1))
-        lines = textwrap.wrap(record.changed, per_line)
+        lines = textwrap.wrap(elide(record.changed), per_line)  # a few words; the tooltip has them all
         if len(lines) > 2:  # cut after two lines, and show that it is cut
             lines = [lines[0], elide(lines[1] + " " + lines[2], per_line)]
         return "<br>".join([f"since {escape(record.name)}:", *(escape(line) for line in lines)])
