@@ -352,3 +352,15 @@ def test_the_logged_loss_is_the_data_loss_without_the_l1_penalty() -> None:
     trainer.fit()
     assert penalty > 5 * data_loss  # the penalty would show
     assert rec.epoch_logs[0]["loss"] == pytest.approx(data_loss, rel=1e-4)
+
+
+def test_the_trained_network_is_the_run_s_own() -> None:
+    """What testing, pictures and exports take: the run's network and data themselves, no copies."""
+    trainer = Trainer(tiny(epochs=1))
+    with pytest.raises(RuntimeError, match="^train the network first$"):
+        trainer.trained()
+    trainer.fit()
+    trained = trainer.trained()
+    assert trained.model is trainer.model and trained.data is trainer.data and trained.history is trainer.history
+    assert trained.experiment is trainer.experiment and trained.loss_fn is trainer.loss_fn
+    assert trained.device == trainer.device and trained.network() is trainer.model

@@ -230,8 +230,9 @@ class Trainer:
 
     def trained(self) -> TrainedNetwork:
         """The network as trained so far, apart from the loop (for tests, pictures and exports)."""
-        if self.model is None or self.data is None:
+        if self.model is None:
             raise RuntimeError("train the network first")
+        assert self.data is not None  # prepared together with the model
         return TrainedNetwork(self.experiment, self.model, self.data, self.loss_fn, self.device, self.history)
 
     def copy_weights(self) -> Weights:
