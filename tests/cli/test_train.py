@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from tests.conftest import ROOT
-from tests.engine.helpers import tiny
+from tests.engine.helpers import constant_inputs, tiny
 from workbench.cli import main
 
 
@@ -220,8 +220,6 @@ def test_an_interrupt_outside_the_run_ends_the_command_quietly(
 
 def test_a_run_at_chance_says_so_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The same sentence as the window's: the network has not learned, and what to try."""
-    from tests.engine.test_lessons import constant_inputs
-
     exp = tmp_path / "same.json"
     constant_inputs(tmp_path).save(exp)
     assert main(["train", str(exp), "--out", str(tmp_path / "m.pt")]) == 0

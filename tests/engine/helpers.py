@@ -102,3 +102,28 @@ def mnist_files(train: int = 6, test: int = 4) -> dict[str, bytes]:
         files[f"{part}-images-idx3-ubyte.gz"] = gzip.compress(idx_bytes(rng.integers(0, 256, (n, 28, 28))))
         files[f"{part}-labels-idx1-ubyte.gz"] = gzip.compress(idx_bytes(np.arange(n) % 10))
     return files
+
+
+def constant_inputs(tmp_path: Path) -> ExperimentSpec:
+    """Three classes, every input the same: no network can do better than the commonest class."""
+    rows = "\n".join(f"0,0,{'abc'[i % 3]}" for i in range(90))
+    (tmp_path / "same.csv").write_text(f"x,y,label\n{rows}\n")
+    dataset = {"kind": "csv", "path": "same.csv", "target": "label", "val_fraction": 0.3, "test_fraction": 0.2}
+    return tiny(layers=[{"type": "Linear", "out_features": 3}], dataset=dataset, epochs=3)
+
+
+def crash_in_the_second_epoch() -> None:
+    """Run in the training process: its second epoch dereferences a null pointer, as a broken
+    extension would."""
+    import ctypes
+
+    from workbench.engine import trainer as trainer_module
+
+    run_epoch = trainer_module.Trainer._train_epoch
+
+    def crashing(self: Any, epoch: int, *args: Any, **kwargs: Any) -> Any:
+        if epoch == 1:
+            ctypes.string_at(0)
+        return run_epoch(self, epoch, *args, **kwargs)
+
+    trainer_module.Trainer._train_epoch = crashing  # type: ignore[method-assign]

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.engine.helpers import tiny
+from tests.engine.helpers import constant_inputs, tiny
 from workbench.engine import Trainer
 from workbench.engine.stream import run_ended, run_started
-from workbench.spec import ExperimentSpec, load_preset
+from workbench.spec import load_preset
 from workbench.spec.lessons import overfitting_span
-
-
-def constant_inputs(tmp_path: Path) -> ExperimentSpec:
-    """Three classes, every input the same: no network can do better than the commonest class."""
-    rows = "\n".join(f"0,0,{'abc'[i % 3]}" for i in range(90))
-    (tmp_path / "same.csv").write_text(f"x,y,label\n{rows}\n")
-    dataset = {"kind": "csv", "path": "same.csv", "target": "label", "val_fraction": 0.3, "test_fraction": 0.2}
-    return tiny(layers=[{"type": "Linear", "out_features": 3}], dataset=dataset, epochs=3)
 
 
 def test_a_classifier_at_chance_says_it_did_not_learn(tmp_path: Path) -> None:

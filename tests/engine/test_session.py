@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.engine.helpers import tiny
+from tests.engine.helpers import crash_in_the_second_epoch, tiny
 from workbench.engine import StopReason, Trainer
 from workbench.engine.backends import Backend, ProcessBackend, ThreadBackend, backend_name
 from workbench.engine.events import Progress, TestResult
@@ -157,23 +157,6 @@ def test_the_back_end_is_chosen_by_name_or_environment(monkeypatch: pytest.Monke
 # --- the training process dies --------------------------------------------------------------------
 
 
-def _crash_in_the_second_epoch() -> None:
-    """Run in the training process: its second epoch dereferences a null pointer, as a broken
-    extension would."""
-    import ctypes
-
-    from workbench.engine import trainer as trainer_module
-
-    run_epoch = trainer_module.Trainer._train_epoch
-
-    def crashing(self: Any, epoch: int, *args: Any, **kwargs: Any) -> Any:
-        if epoch == 1:
-            ctypes.string_at(0)
-        return run_epoch(self, epoch, *args, **kwargs)
-
-    trainer_module.Trainer._train_epoch = crashing  # type: ignore[method-assign]
-
-
 def _survives(client: Client, said: str) -> None:
     lost = client.wait(lambda m: isinstance(m, WorkerLost))
     assert isinstance(lost, WorkerLost) and said in lost.message and "Train starts a new run" in lost.message
@@ -196,7 +179,7 @@ def test_a_killed_training_process_is_reported_and_replaced() -> None:
 
 
 def test_a_segmentation_fault_in_training_is_reported_and_replaced() -> None:
-    client = Client(lambda sink: ProcessBackend(sink, initializer=_crash_in_the_second_epoch))
+    client = Client(lambda sink: ProcessBackend(sink, initializer=crash_in_the_second_epoch))
     client.send(Start(tiny(epochs=5, early_stopping=NO_STOP)))
     _survives(client, "it crashed inside PyTorch (a segmentation fault)")
     # The first epoch's numbers arrived before the crash; then the new process's one epoch.

@@ -12,8 +12,7 @@ import pytest
 import torch
 from pytestqt.qtbot import QtBot
 
-from tests.engine.helpers import tiny
-from tests.engine.test_session import _crash_in_the_second_epoch
+from tests.engine.helpers import crash_in_the_second_epoch, tiny
 from tests.gui.helpers import RUN_TIMEOUT, start, wait_done
 from workbench.engine import StopReason
 from workbench.engine.backends import ProcessBackend
@@ -61,7 +60,7 @@ def test_a_killed_training_process_leaves_the_window_up(process_window: Any, qtb
 def test_a_crash_inside_training_leaves_the_window_up(process_window: Any, qtbot: QtBot) -> None:
     window = process_window
     window.runs.backend.close()
-    window.runs.backend = ProcessBackend(window.runs.bridge.emit_event, initializer=_crash_in_the_second_epoch)
+    window.runs.backend = ProcessBackend(window.runs.bridge.emit_event, initializer=crash_in_the_second_epoch)
     start(window, qtbot, tiny(epochs=5, early_stopping=NO_STOP))
     _lost_and_back(window, qtbot, "segmentation fault")
 
