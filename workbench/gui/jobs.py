@@ -1,5 +1,6 @@
-"""The window's one engine thread: every piece of torch work (loading PyTorch, reading a dataset,
-training, exporting) runs there, one after the other.
+"""The window's one engine thread: the torch work of the window's own process (loading PyTorch,
+reading a dataset for its preview) runs there, one after the other. Training, testing, exporting
+and trying pictures go to the run session instead (`gui.run`, `engine.session`).
 
 One thread, not a pool: PyTorch's OpenMP runtime gives every thread that runs tensor code its own
 team of worker threads, and on a small machine two teams slow training down severalfold (measured:
