@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from ..spec.metrics import better_mode
+
 Mode = Literal["min", "max"]
 
 
 def resolve_mode(monitor: str, mode: str) -> Mode:
-    """`auto` means max for accuracy, min for losses and errors."""
+    """`auto` means max for accuracy, min for losses and errors (see spec.metrics)."""
     if mode in ("min", "max"):
         return mode  # type: ignore[return-value]
-    return "max" if "accuracy" in monitor else "min"
+    return better_mode(monitor)
 
 
 class Improvement:

@@ -9,6 +9,7 @@ from torch import nn
 
 from ..spec import Task
 from ..spec.memory import EVAL_BATCH
+from ..spec.metrics import metric_for
 from .events import MISTAKES, Mistake, TestResult
 from .prepare import PreparedData
 
@@ -102,8 +103,8 @@ def find_mistakes(
 
 
 def metric_name(task: Task) -> str:
-    """`accuracy` for classification, `mae` for regression."""
-    return "accuracy" if task is Task.CLASSIFICATION else "mae"
+    """`accuracy` for classification, `mae` for regression (see spec.metrics)."""
+    return metric_for(task).key
 
 
 def final_evaluation(model: nn.Module, data: PreparedData, loss_fn: nn.Module, part: str = "test") -> TestResult:

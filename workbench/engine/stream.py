@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..spec.metrics import metric_for
 from .callbacks import Callback, Logs, RunView
 from .events import BoundarySnapshot, HistogramSnapshot, Progress, StopReason, TestResult
 
@@ -87,7 +88,7 @@ def run_started(t: RunView) -> RunStarted:
         val_samples=t.data.size("val"),
         test_samples=t.data.size("test"),
         class_names=t.data.class_names,
-        metric="accuracy" if t.data.task.value == "classification" else "mae",
+        metric=metric_for(t.data.task).key,
         monitor=t.history.monitor,
         early_stopping=t.early_stopping is not None,
         parameters=sum(p.numel() for p in t.model.parameters()),

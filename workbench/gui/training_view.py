@@ -25,6 +25,7 @@ from ..engine.events import StopReason
 from ..spec import Task
 from ..spec.datasets import dataset_label
 from ..spec.lessons import metric_words
+from ..spec.metrics import BY_KEY, metric_for
 from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
 from .plots.curves import CurvePlotPanel
@@ -223,8 +224,8 @@ class QtTrainingView(QWidget):
             return
         now = time.monotonic()
         ended = record.ended is not None or self.controller.failure is not None
-        metric = record.started.metric if record.started else "accuracy"
-        self.accuracy_panel.title.setText("<b>Accuracy</b>" if metric == "accuracy" else "<b>Mean absolute error</b>")
+        metric = record.started.metric if record.started else metric_for(Task.CLASSIFICATION).key
+        self.accuracy_panel.title.setText(f"<b>{BY_KEY[metric].title}</b>")
         self.accuracy_panel.train_key, self.accuracy_panel.val_key = metric, f"val_{metric}"
         runs = tuple((id(r), r.visible, r.label) for r in self.controller.records)
         wanted = {

@@ -16,6 +16,7 @@ from .datasets import AnyDataset, DigitsDataset, Task
 from .errors import Problem, SpecError, problems_from_validation
 from .fields import STRICT
 from .memory import MemoryEstimate, estimate_memory
+from .metrics import METRICS, metric_for
 from .network import NetworkAnalysis, NetworkSpec
 from .peek import DataError, DataShape, data_shape
 from .shapes import format_shape
@@ -229,14 +230,11 @@ class ExperimentSpec(BaseModel):
                     "needs a validation split: set dataset.val_fraction above 0 or turn early stopping off",
                 )
             )
-        if classify and monitor == "val_mae":
-            problems.append(
-                Problem("training.early_stopping.monitor", "val_mae is for regression; use val_loss or val_accuracy")
-            )
-        if not classify and monitor == "val_accuracy":
-            problems.append(
-                Problem("training.early_stopping.monitor", "val_accuracy is for classes; use val_loss or val_mae")
-            )
+        own = metric_for(self.task)
+        for other in METRICS:
+            if other is not own and monitor == f"val_{other.key}":
+                said = f"val_{other.key} is for {other.task_words}; use val_loss or val_{own.key}"
+                problems.append(Problem("training.early_stopping.monitor", said))
         return problems
 
     def _output_problems(self, analysis: NetworkAnalysis, shape: DataShape) -> list[Problem]:

@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from statistics import median
 
+from .metrics import metric_words_table
+
 # A classifier has learned something when its validation accuracy has been clearly above always
 # answering the most common class: at least this share of the way from that rate to 100%.
 CHANCE_MARGIN = 0.1
@@ -21,14 +23,7 @@ MIN_EPOCHS, MAX_EPOCHS = 3, 8
 RELATIVE_RISE, GIVEN_BACK = 0.02, 0.1
 
 
-METRIC_WORDS = {
-    "loss": "training loss",
-    "accuracy": "training accuracy",
-    "mae": "training mean absolute error",
-    "val_loss": "validation loss",
-    "val_accuracy": "validation accuracy",
-    "val_mae": "validation mean absolute error",
-}
+METRIC_WORDS = metric_words_table()
 
 
 def metric_words(key: str) -> str:

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .fields import STRICT, ui
 from .lessons import METRIC_WORDS
+
+# What early stopping may watch: the validation loss, or a task's metric (spec.metrics). A Literal
+# must be spelled out; a test checks it names every metric.
+Monitor = Literal["val_loss", "val_accuracy", "val_mae"]
+MONITORS: tuple[str, ...] = get_args(Monitor)
 
 _LR_HELP = "How big a step the optimizer takes; too high diverges, too low crawls."
 _WD_HELP = "L2 penalty: pulls every weight a little towards zero at each step."
@@ -340,13 +345,13 @@ class EarlyStoppingSpec(BaseModel):
         description="Stop training when validation stops improving.",
         json_schema_extra=ui(glossary="early-stopping"),
     )
-    monitor: Literal["val_loss", "val_accuracy", "val_mae"] = Field(
+    monitor: Monitor = Field(
         "val_loss",
         title="Monitor",
         description="The validation metric to watch.",
         json_schema_extra=ui(
             enabled_when=("enabled", True),
-            choice_labels={key: METRIC_WORDS[key] for key in ("val_loss", "val_accuracy", "val_mae")},
+            choice_labels={key: METRIC_WORDS[key] for key in MONITORS},
         ),
     )
     mode: Literal["auto", "min", "max"] = Field(

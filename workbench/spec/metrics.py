@@ -1,0 +1,52 @@
+"""The metric each task is scored by, besides its loss: named once, here.
+
+A run logs `loss` and the task's metric on the training split, and `val_` of each on the
+validation split; early stopping may watch any validation one. The engine computes the metric
+(`engine/evaluate.py`), the window and the command line word it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .datasets import Task
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A task's score: its key in the logs, which way is better, and how a student reads it."""
+
+    key: str  # "accuracy": logged as "accuracy" and "val_accuracy"
+    task: Task
+    mode: Literal["min", "max"]  # which way is better
+    words: str  # in a sentence: "validation accuracy"
+    title: str  # a plot's title
+    task_words: str  # "is for ..." when it is watched on the other task
+
+
+METRICS = (
+    Metric("accuracy", Task.CLASSIFICATION, "max", "accuracy", "Accuracy", "classes"),
+    Metric("mae", Task.REGRESSION, "min", "mean absolute error", "Mean absolute error", "regression"),
+)
+BY_KEY = {m.key: m for m in METRICS}
+
+
+def metric_for(task: Task) -> Metric:
+    """The metric `task` is scored by."""
+    return next(m for m in METRICS if m.task is task)
+
+
+def metric_words_table() -> dict[str, str]:
+    """Every logged key, in words: `val_loss` is "validation loss"."""
+    words = {"loss": "training loss", "val_loss": "validation loss"}
+    for m in METRICS:
+        words[m.key] = f"training {m.words}"
+        words[f"val_{m.key}"] = f"validation {m.words}"
+    return words
+
+
+def better_mode(monitor: str) -> Literal["min", "max"]:
+    """Which way a logged value improves: up for accuracy, down for losses and errors."""
+    metric = BY_KEY.get(monitor.removeprefix("val_"))
+    return metric.mode if metric is not None else "min"
