@@ -67,8 +67,7 @@ class Client:
 
     def answer(self, command: Any) -> Any:
         ticket = self.send(command)
-        message = self.wait(lambda m: isinstance(m, Reply | Refused | RunState) and m.ticket == ticket)
-        return message
+        return self.wait(lambda m: isinstance(m, Reply | Refused | RunState) and m.ticket == ticket)
 
     def of(self, kind: type) -> list[Any]:
         with self.arrived:

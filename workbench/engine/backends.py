@@ -25,7 +25,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from .session import CONTROLS, Command, Message, Ready, RunSession, WorkerLost, warm_up
+from .session import CONTROLS, Command, Message, RunSession, Stop, WorkerLost, warm_up
 
 BACKENDS = ("thread", "process")
 DEFAULT_BACKEND = "process"
@@ -82,8 +82,6 @@ class ThreadBackend:
 
     def close(self, timeout: float = 5.0) -> bool:
         """Stop, drop waiting work, end the thread."""
-        from .session import Stop
-
         while not self.jobs.empty():
             self.jobs.get_nowait()
         self.session.control(Stop())
@@ -119,8 +117,6 @@ def serve(conn: Connection, initializer: Callable[[], object] | None = None) -> 
                 jobs.put((ticket, command))
     except (EOFError, OSError):
         pass  # the client is gone
-    from .session import Stop
-
     session.control(Stop())
     jobs.put(None)
     worker.join(10)
@@ -214,6 +210,3 @@ class ProcessBackend:
         if self.conn is not None:
             self.conn.close()
         return True
-
-
-__all__ = ["BACKENDS", "Backend", "ProcessBackend", "Ready", "ThreadBackend", "backend_name", "make_backend"]
