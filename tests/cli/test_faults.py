@@ -128,7 +128,7 @@ def test_find_lr_reports_a_failure_inside_the_network(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 4000000000000 bytes")
 
-    monkeypatch.setattr("workbench.cli.find_lr.find_lr", broken)
+    monkeypatch.setattr("workbench.engine.lr_finder.find_lr", broken)  # where the session calls it
     assert main(["find-lr", str(write(tmp_path))]) == 1
     err = capsys.readouterr().err
     assert "the range test failed: the device ran out of memory" in err.lower() and "Traceback" not in err

@@ -18,7 +18,7 @@ import torch
 from tests.engine.helpers import crash_in_the_second_epoch, tiny
 from workbench.engine import StopReason, Trainer
 from workbench.engine.backends import Backend, ProcessBackend, ThreadBackend, backend_name
-from workbench.engine.events import Progress, TestResult
+from workbench.engine.events import BoundarySnapshot, HistogramSnapshot, Progress, TestResult
 from workbench.engine.session import (
     Evaluate,
     Export,
@@ -28,7 +28,9 @@ from workbench.engine.session import (
     Refused,
     Reply,
     Resume,
+    RunOptions,
     RunState,
+    SaveFailed,
     Start,
     Stop,
     WorkerLost,
@@ -94,7 +96,10 @@ def test_a_run_and_its_replies_are_plain_data_and_equal_a_trainer_s(client: Clie
     assert ended.reason is StopReason.COMPLETED and ended.test is not None
     assert ended.test.loss == direct.test.loss  # type: ignore[union-attr]
     exported = client.answer(Export(str(tmp_path / "m.pt"), epoch=1))
-    assert isinstance(exported, Reply) and Path(exported.result).stat().st_size > 0
+    assert isinstance(exported, Reply) and Path(exported.result.path).stat().st_size > 0
+    # Not the weights the run ended with: the file's own test is of epoch 2's, and the reply says it.
+    assert exported.result.test is not None
+    assert exported.result.test.loss == client.answer(Evaluate(epoch=1)).result.loss
     first = client.answer(Evaluate(epoch=0)).result
     end = client.answer(Evaluate()).result
     assert isinstance(first, TestResult) and isinstance(end, TestResult) and first.loss != end.loss
@@ -200,3 +205,20 @@ def test_messages_hold_no_tensors(client: Client) -> None:
 
     assert client.messages and not any(tensors(m) for m in client.messages)
     assert all(not isinstance(m, np.ndarray) for m in client.messages)
+
+
+def test_a_terminal_s_run_sends_no_pictures_keeps_no_epochs_and_says_when_a_save_fails(tmp_path: Path) -> None:
+    """A moons run (2-D points: a window gets decision-boundary pictures) with a terminal's options."""
+    client = Client(ThreadBackend)
+    blocked = tmp_path / "a directory"
+    blocked.mkdir()  # a model file cannot be written where a directory is
+    options = RunOptions.terminal(save_to=str(blocked), save_every=1)
+    state = client.answer(Start(tiny(epochs=2, early_stopping=NO_STOP), options=options))
+    assert isinstance(state, RunState) and state.has_model and state.snapshot_epochs == ()
+    assert not client.of(HistogramSnapshot) and not client.of(BoundarySnapshot)
+    assert len(client.of(SaveFailed)) == 2 and "a directory" in client.of(SaveFailed)[0].message
+    assert client.backend.close(10)
+    windowed = Client(ThreadBackend)  # the window's options: both pictures, every epoch kept
+    state = windowed.answer(Start(tiny(epochs=2, early_stopping=NO_STOP)))
+    assert windowed.of(HistogramSnapshot) and windowed.of(BoundarySnapshot) and state.snapshot_epochs == (0, 1)
+    assert windowed.backend.close(10)

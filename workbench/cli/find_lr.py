@@ -8,11 +8,11 @@ from typing import TextIO
 
 import numpy as np
 
-from ..engine import DataError
-from ..engine.device import describe_failure
-from ..engine.lr_finder import find_lr
+from ..engine.backends import Inbox
+from ..engine.events import LrFinding
+from ..engine.session import FindLr, Refused
 from ..spec import ExperimentSpec, SpecError
-from .common import EXIT_FAILED, EXIT_OK, fail, table
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, table
 
 ROWS = 12
 
@@ -24,15 +24,16 @@ def find_lr_command(
     out, err = out or sys.stdout, err or sys.stderr
     try:
         experiment = ExperimentSpec.load(path)
-        problems = experiment.check(path.resolve().parent)
-        if problems:
-            raise SpecError(problems)
-        finding = find_lr(experiment, base_dir=path.resolve().parent, memory_limit=memory_limit)
-    except (SpecError, DataError) as exc:
+    except SpecError as exc:
         return fail(f"{path}: {exc}", err=err)
-    except Exception as exc:  # noqa: BLE001 - a failure inside the network (memory, a layer): said in a sentence
-        reason = describe_failure(exc).removeprefix("The run failed: ")
-        return fail(f"{path}: the range test failed: {reason}", EXIT_FAILED, err=err)
+    inbox = Inbox("thread")
+    try:
+        reply = inbox.answer(FindLr(experiment, str(path.resolve().parent), memory_limit))
+    finally:
+        inbox.close()
+    if isinstance(reply, Refused):
+        return fail(f"{path}: {reply.message}", EXIT_BAD_INPUT if reply.bad_input else EXIT_FAILED, err=err)
+    finding: LrFinding = reply.result
     picks = np.linspace(0, len(finding.lrs) - 1, min(ROWS, len(finding.lrs))).astype(int)
     lowest = int(np.argmin(finding.losses)) if len(finding.losses) else None
     picks = np.unique(np.append(picks, [lowest] if lowest is not None else []).astype(int))  # the lowest is a row

@@ -8,17 +8,31 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
 from ..atomic import cannot_write
-from ..engine import Callback, DataError, Progress, StopReason, Trainer
-from ..engine.checkpoint import SaveEvery, resume_run, save_trained, saved_weights_test
-from ..engine.history import History
-from ..engine.model_file import ModelFileError
+from ..engine.backends import Inbox
+from ..engine.events import Progress, StopReason
+from ..engine.history import History, test_to_dict
+from ..engine.session import (
+    Export,
+    Extend,
+    Message,
+    Opened,
+    OpenSaved,
+    Refused,
+    Reply,
+    RunOptions,
+    RunState,
+    SaveFailed,
+    Start,
+    Stop,
+)
+from ..engine.stream import EpochEnded, Event, RunEnded, RunFailed, RunStarted
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_FAILED, EXIT_OK, fail
 from .models import print_test_result
@@ -26,20 +40,31 @@ from .models import print_test_result
 FAILED_REASONS = (StopReason.DIVERGED, StopReason.FAILED)
 TRACEBACK_ENV = "WORKBENCH_TRACEBACK"  # set: a failed run prints where it failed, for a bug report
 BAR_WIDTH = 24
+EVENTS = (RunStarted, Progress, EpochEnded, RunEnded)  # what the terminal shows
 
 
-class ConsoleProgress(Callback):
-    """A progress bar per epoch (on a terminal), one metrics line per epoch, an optional JSONL log."""
+class ConsoleProgress:
+    """A run's events in a terminal: a progress bar per epoch (on a terminal), one metrics line per
+    epoch, an optional JSONL log of the epochs and the outcome."""
 
     def __init__(self, out: TextIO, bar: TextIO | None, metrics: TextIO | None, err: TextIO | None = None) -> None:
         self.out, self.bar, self.metrics = out, bar, metrics
         self.err = err or sys.stderr
         self.epoch_started = time.perf_counter()
+        self.started: RunStarted | None = None
 
-    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        self.epoch_started = time.perf_counter()
+    def show(self, event: Event) -> None:
+        """Print (and log) one event of the run."""
+        if isinstance(event, RunStarted):
+            self.started, self.epoch_started = event, time.perf_counter()
+        elif isinstance(event, Progress):
+            self._bar(event)
+        elif isinstance(event, EpochEnded):
+            self._epoch(event)
+        elif isinstance(event, RunEnded) and self.metrics is not None:
+            self._log({"event": "end", **self._summary(event)})
 
-    def on_progress(self, progress: Progress) -> None:
+    def _bar(self, progress: Progress) -> None:
         if self.bar is None:
             return
         filled = BAR_WIDTH * progress.batch // max(progress.batches, 1)
@@ -50,28 +75,32 @@ class ConsoleProgress(Callback):
         )
         self.bar.flush()
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        logs = logs or {}
+    def _epoch(self, ended: EpochEnded) -> None:
+        assert self.started is not None  # a run starts before its epochs end
         if self.bar is not None:
             self.bar.write("\r\033[K")
-        assert self.trainer is not None
-        total = self.trainer.history.epochs_planned
-        metrics = "  ".join(f"{k} {v:.4g}" for k, v in logs.items())
-        extra = ""
-        if self.trainer.patience_left is not None:
-            extra = f"  patience left {self.trainer.patience_left}"
+        now = time.perf_counter()
+        metrics = "  ".join(f"{k} {v:.4g}" for k, v in ended.logs.items())
+        extra = f"  patience left {ended.patience_left}" if ended.patience_left is not None else ""
         print(
-            f"Epoch {epoch + 1}/{total}  {metrics}  ({time.perf_counter() - self.epoch_started:.2f}s){extra}",
+            f"Epoch {ended.epoch + 1}/{self.started.epochs}  {metrics}  ({now - self.epoch_started:.2f}s){extra}",
             file=self.out,
             flush=True,
         )
+        self.epoch_started = now
         if self.metrics is not None:
-            line = {"epoch": epoch + 1, **logs, "elapsed": round(self.trainer.elapsed, 4)}
-            self._log(line)
+            self._log({"epoch": ended.epoch + 1, **ended.logs, "elapsed": round(ended.elapsed, 4)})
 
-    def on_train_end(self, logs: dict[str, float] | None = None) -> None:
-        if self.metrics is not None and self.trainer is not None:
-            self._log({"event": "end", **_summary(self.trainer.history)})
+    def _summary(self, ended: RunEnded) -> dict[str, Any]:
+        return {
+            "stop_reason": str(ended.reason),
+            "message": ended.message,
+            "best_epoch": None if ended.best_epoch is None else ended.best_epoch + 1,
+            "best_value": ended.best_value,
+            "monitor": self.started.monitor if self.started is not None else None,
+            "test": test_to_dict(ended.test),
+            "train_samples": self.started.train_samples if self.started is not None else None,
+        }
 
     def _log(self, line: dict[str, Any]) -> None:
         """One line of --metrics-out; a file that cannot take it (a full disk) is given up with a
@@ -93,13 +122,6 @@ def _earlier_epochs(history: History, metrics: TextIO) -> None:
         metrics.write(json.dumps({"epoch": epoch + 1, **logs}) + "\n")
 
 
-def _summary(history: History) -> dict[str, Any]:
-    full = history.as_dict()
-    summary = {k: full[k] for k in ("stop_reason", "message", "best_epoch", "best_value", "monitor", "test")}
-    summary["train_samples"] = len(history.split.train) if history.split is not None else None
-    return summary
-
-
 def _experiment(path: Path, epochs: int | None, device: str | None) -> ExperimentSpec:
     experiment = ExperimentSpec.load(path)
     training: dict[str, Any] = {}
@@ -115,41 +137,100 @@ def _experiment(path: Path, epochs: int | None, device: str | None) -> Experimen
 
 
 class _CtrlC:
-    """First Ctrl-C asks the run to stop after the current batch; a second one quits at once."""
+    """First Ctrl-C asks the run to stop after the current batch; a second one quits at once.
 
-    def __init__(self, trainer: Trainer, err: TextIO) -> None:
-        self.trainer, self.err = trainer, err
+    The handler only notes the request: the waiting loop sends the Stop, so that a handler never
+    runs inside a send it would interrupt."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.pressed = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
-        if self.trainer.stop_requested:
+        if self.pressed:
             raise KeyboardInterrupt
         print("\nStopping after this batch (Ctrl-C again to quit at once)...", file=self.err, flush=True)
-        self.trainer.request_stop(StopReason.USER_STOPPED)
+        self.pressed = True
 
 
-def _new_run(
-    path: Path, epochs: int | None, device: str | None, callbacks: list[Callback], memory_limit: int | None
-) -> tuple[Trainer, str]:
-    experiment = _experiment(path, epochs, device)
-    trainer = Trainer(experiment, callbacks, base_dir=path.resolve().parent, memory_limit=memory_limit)
-    trainer.prepare()
-    return trainer, f"Training {experiment.name or path.stem}"
+class _Run:
+    """A run in the terminal, driven through a run session on a worker thread of this process."""
+
+    def __init__(self, path: Path, console: ConsoleProgress, stderr: TextIO) -> None:
+        self.path, self.console, self.err = path, console, stderr
+        self.inbox = Inbox("thread")
+        self.ctrl_c = _CtrlC(stderr)
+        self.stop_sent = False
+        self.what = ""  # the header's first words: "Training NAME" or "Continuing NAME ..."
+        self.ended: RunEnded | None = None
+        self.failed: RunFailed | None = None
+
+    def wait(self, ticket: int, on_message: Callable[[Message], None] | None = None) -> Message:
+        """Show events (and pass every other message to `on_message`) until the reply or the RunState
+        of `ticket` comes; a Ctrl-C noted meanwhile becomes a Stop."""
+        while True:
+            if self.ctrl_c.pressed and not self.stop_sent:
+                self.inbox.send(Stop())
+                self.stop_sent = True
+            message = self.inbox.next(0.1)
+            if message is None:
+                continue
+            if isinstance(message, RunStarted):
+                self._header(message)
+            if isinstance(message, RunEnded):
+                self.ended = message
+            elif isinstance(message, RunFailed):
+                self.failed = message
+            elif isinstance(message, SaveFailed):
+                print(f"workbench: warning: {message.message}", file=self.err, flush=True)
+            if isinstance(message, EVENTS):
+                self.console.show(message)
+            elif isinstance(message, Reply | Refused | RunState) and message.ticket == ticket:
+                return message
+            elif on_message is not None:
+                on_message(message)
+
+    def _header(self, started: RunStarted) -> None:
+        print(
+            f"{self.what} on {started.device}: {started.train_samples:,} training / "
+            f"{started.val_samples:,} validation / {started.test_samples:,} test samples",
+            file=self.console.out,
+            flush=True,
+        )
+
+    def train(self, command: Start | Extend) -> RunState:
+        """Send a run's command and show it until it ends; Ctrl-C stops it."""
+        previous = signal.signal(signal.SIGINT, self.ctrl_c)
+        try:
+            state = self.wait(self.inbox.send(command))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        assert isinstance(state, RunState)
+        return state
+
+    def open(self, options: RunOptions) -> Opened:
+        """Take up the run saved in the model file; raises _Refusal when it cannot continue."""
+        opened: list[Opened] = []
+        state = self.wait(self.inbox.send(OpenSaved(str(self.path), options)), _keep(opened, Opened))
+        assert isinstance(state, RunState)
+        if self.failed is not None or not opened:
+            raise _Refusal(self._failure())
+        history = opened[0].history
+        if not state.can_continue:
+            raise _Refusal(f"the run saved in {self.path} {history.stop_reason}, so it cannot continue: train it anew")
+        return opened[0]
+
+    def _failure(self) -> str:
+        message = self.failed.message if self.failed is not None else "the run did not start"
+        return message if str(self.path) in message else f"{self.path}: {message}"
 
 
-def _saved_run(
-    path: Path, epochs: int | None, device: str | None, callbacks: list[Callback], memory_limit: int | None
-) -> tuple[Trainer, str]:
-    trainer = resume_run(path, callbacks, base_dir=path.resolve().parent, device=device, memory_limit=memory_limit)
-    history = trainer.history
-    if not trainer.can_continue:
-        raise ModelFileError(f"the run saved in {path} {history.stop_reason}, so it cannot continue: train it anew")
-    left = history.epochs_planned - len(history.epoch)  # a run saved while training: the epochs it had left
-    more = epochs or (left if left > 0 else trainer.experiment.training.epochs)
-    trainer.extend(more)
-    return (
-        trainer,
-        f"Continuing {trainer.experiment.name or path.stem} after epoch {len(history.epoch)} for {more} more epochs",
-    )
+class _Refusal(Exception):
+    """What the command must refuse, in a sentence (exit 2)."""
+
+
+def _keep(into: list[Opened], kind: type[Opened]) -> Callable[[Message], None]:
+    return lambda message: into.append(message) if isinstance(message, kind) else None
 
 
 def train_command(
@@ -175,60 +256,90 @@ def train_command(
         return fail(f"--out: {unwritable}", err=stderr)
     if save_every is not None and out is None:
         return fail("--save-every needs --out: the file to save the run in", err=stderr)
-    metrics = None
+    experiment = None
+    if not continuing:
+        try:
+            experiment = _experiment(path, epochs, device)
+        except SpecError as exc:
+            return fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc), err=stderr)
     try:
         # A continued run adds its epochs to the lines of the epochs before (see _earlier_epochs).
         appending = continuing and metrics_out is not None and metrics_out.is_file()
         metrics = metrics_out.open("a" if appending else "w", encoding="utf-8") if metrics_out else None
     except OSError as exc:
         return fail(f"--metrics-out: cannot write {metrics_out}: {exc.strerror}", err=stderr)
-    callbacks: list[Callback] = [ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics, stderr)]
-    if save_every is not None and out is not None:
-        callbacks.append(
-            SaveEvery(out, save_every, lambda message: print(f"workbench: warning: {message}", file=stderr))
-        )
-    start = _saved_run if continuing else _new_run
-    try:
-        trainer, what = start(path, epochs, device, callbacks, memory_limit)
-    except (SpecError, DataError, ModelFileError) as exc:
-        if metrics is not None:
-            metrics.close()
-        return fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc), err=stderr)
-    if continuing and metrics is not None and not appending:
-        _earlier_epochs(trainer.history, metrics)
-    assert trainer.data is not None
-    print(
-        f"{what} on {trainer.history.device}: "
-        f"{trainer.data.size('train'):,} training / {trainer.data.size('val'):,} validation / "
-        f"{trainer.data.size('test'):,} test samples",
-        file=stdout,
-        flush=True,
+    console = ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics, stderr)
+    options = RunOptions.terminal(
+        device=device if continuing else None,  # a new run's device is in its experiment
+        memory_limit=memory_limit,
+        save_to=str(out) if save_every is not None else None,
+        save_every=save_every,
     )
-    previous = signal.signal(signal.SIGINT, _CtrlC(trainer, stderr))
+    run = _Run(path, console, stderr)
     try:
-        history = trainer.continue_training() if start is _saved_run else trainer.fit()
+        if experiment is not None:
+            run.what = f"Training {experiment.name or path.stem}"
+            command: Start | Extend = Start(experiment, str(path.resolve().parent), options)
+        else:
+            command = _continuation(run, options, epochs, metrics if not appending else None)
+        run.train(command)
+        return _outcome(run, out, stdout, stderr)
+    except _Refusal as exc:
+        return fail(str(exc), err=stderr)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        run.inbox.close()
         if metrics is not None:
             try:
                 metrics.close()
             except OSError:
                 pass  # already warned about when a line could not be written
-    print(history.message, file=stdout)
-    if history.error and os.environ.get(TRACEBACK_ENV):
-        print(history.error, file=stderr)
-    elif history.error:
-        print(f"workbench: to see where the run failed, run it again with {TRACEBACK_ENV}=1", file=stderr)
-    if history.test is not None:
-        print_test_result(history.test, "test", stdout)
-    if out is not None and history.best_epoch is not None:
-        if not _save_best(trainer, out, stdout, stderr):
+
+
+def _continuation(run: _Run, options: RunOptions, epochs: int | None, metrics: TextIO | None) -> Extend:
+    """Take up the saved run and plan its epochs: those asked for, else those it had left, else
+    as many as its experiment plans."""
+    opened = run.open(options)
+    history = opened.history
+    left = history.epochs_planned - len(history.epoch)  # a run saved while training: the epochs it had left
+    more = epochs or (left if left > 0 else opened.experiment.training.epochs)
+    if metrics is not None:
+        _earlier_epochs(history, metrics)
+    name = opened.experiment.name or run.path.stem
+    run.what = f"Continuing {name} after epoch {len(history.epoch)} for {more} more epochs"
+    return Extend(more)
+
+
+def _outcome(run: _Run, out: Path | None, stdout: TextIO, stderr: TextIO) -> int:
+    """Say how the run ended, save it when asked; the exit status."""
+    if run.ended is None:  # it never trained: bad input, or a failure before the loop
+        failed = run.failed
+        if failed is None or failed.error is None:
+            raise _Refusal(run._failure())
+        print(failed.message, file=stdout)
+        _where(failed.error, stderr)
+        return EXIT_FAILED
+    ended = run.ended
+    print(ended.message, file=stdout)
+    if ended.error:
+        _where(ended.error, stderr)
+    if ended.test is not None:
+        print_test_result(ended.test, "test", stdout)
+    if out is not None and ended.best_epoch is not None:
+        if not _save_best(run, out, stdout, stderr):
             return EXIT_FAILED
-        if history.stop_reason is StopReason.USER_STOPPED:
+        if ended.reason is StopReason.USER_STOPPED:
             print(f"To train on from here: workbench train {out}", file=stdout)
-    elif out is None and history.best_epoch is not None:
+    elif out is None and ended.best_epoch is not None:
         print("Nothing was saved: add --out FILE.pt to keep the trained network.", file=stdout)
-    return EXIT_FAILED if history.stop_reason in FAILED_REASONS else EXIT_OK
+    return EXIT_FAILED if ended.reason in FAILED_REASONS else EXIT_OK
+
+
+def _where(trace: str, stderr: TextIO) -> None:
+    """Where a run failed: printed when asked for (a bug report), else how to ask."""
+    if os.environ.get(TRACEBACK_ENV):
+        print(trace, file=stderr)
+    else:
+        print(f"workbench: to see where the run failed, run it again with {TRACEBACK_ENV}=1", file=stderr)
 
 
 @contextmanager
@@ -244,20 +355,21 @@ def _no_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _save_best(trainer: Trainer, out: Path, stdout: TextIO, stderr: TextIO) -> bool:
-    history = trainer.history
-    assert trainer.model is not None and trainer.data is not None and history.best_epoch is not None
-    test = saved_weights_test(trainer, trainer.best_weights())
-    if test is not None:  # the run ended on other weights (its last epoch's): test those saved as well
-        print_test_result(test, f"test of the saved weights, from epoch {history.best_epoch + 1}", stdout)
-    try:
-        with _no_interrupt():  # the run is complete: a Ctrl-C now must not cost the file
-            save_trained(out, trainer, test=test)
-    except ModelFileError as exc:
-        fail(str(exc), EXIT_FAILED, stderr)
+def _save_best(run: _Run, out: Path, stdout: TextIO, stderr: TextIO) -> bool:
+    """Save the run with its best epoch's weights; their own test result is shown when the run
+    ended on other weights."""
+    ended, started = run.ended, run.console.started
+    assert ended is not None and ended.best_epoch is not None and started is not None
+    with _no_interrupt():  # the run is complete: a Ctrl-C now must not cost the file
+        reply = run.wait(run.inbox.send(Export(str(out))))
+    if isinstance(reply, Refused):
+        fail(reply.message, EXIT_FAILED, stderr)
         return False
+    assert isinstance(reply, Reply)
+    if reply.result.test is not None:
+        print_test_result(reply.result.test, f"test of the saved weights, from epoch {ended.best_epoch + 1}", stdout)
     print(
-        f"Saved the best model (epoch {history.best_epoch + 1}, {history.monitor} {history.best_value:.4g}) to {out}",
+        f"Saved the best model (epoch {ended.best_epoch + 1}, {started.monitor} {ended.best_value:.4g}) to {out}",
         file=stdout,
     )
     return True

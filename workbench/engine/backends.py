@@ -16,6 +16,7 @@ from a thread of their own: the client must only pass it on (a window emits a qu
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from .session import CONTROLS, Command, Message, RunSession, Stop, WorkerLost, warm_up
+from .session import CONTROLS, Command, Message, Refused, Reply, RunSession, Stop, WorkerLost, warm_up
 
 BACKENDS = ("thread", "process")
 DEFAULT_BACKEND = "process"
@@ -88,6 +89,41 @@ class ThreadBackend:
         self.jobs.put(None)
         self.thread.join(timeout)
         return not self.thread.is_alive()
+
+
+class Inbox:
+    """A back end whose messages wait in a queue for a client that reads them in its own time
+    (a terminal's main thread), instead of being handed on as they come."""
+
+    def __init__(self, name: str = "thread") -> None:
+        self.messages: queue.Queue[Message] = queue.Queue()
+        self.backend = make_backend(self.messages.put, name)
+        self._tickets = itertools.count(1)
+
+    def send(self, command: Command) -> int:
+        """Hand `command` over; returns its ticket, which its reply and RunState carry."""
+        ticket = next(self._tickets)
+        self.backend.send(ticket, command)
+        return ticket
+
+    def next(self, timeout: float) -> Message | None:
+        """The next message, or None when none came within `timeout` seconds."""
+        try:
+            return self.messages.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def answer(self, command: Command) -> Reply | Refused:
+        """Send a command that asks something and wait for its reply (other messages are dropped)."""
+        ticket = self.send(command)
+        while True:
+            message = self.next(0.1)  # a short wait, so that Ctrl-C reaches the waiting thread
+            if isinstance(message, Reply | Refused) and message.ticket == ticket:
+                return message
+
+    def close(self) -> None:
+        """Stop what runs and end the back end."""
+        self.backend.close()
 
 
 # --- the process back end -------------------------------------------------------------------------

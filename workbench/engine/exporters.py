@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .trained import TrainedNetwork
     from .trainer import Trainer
 
+PORTABLE_SUFFIXES = (".onnx", ".torchscript", ".ts")  # files that run without Workbench; any other: a model file
+
 
 def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
     """A TorchScript file (traced) that runs without Workbench: `torch.jit.load(path)`, with its
@@ -99,11 +101,16 @@ def loaded_model(trained: TrainedNetwork, weights: Mapping[str, torch.Tensor]) -
     )
 
 
+def portable(path: str | Path) -> bool:
+    """True when `path` names a TorchScript or ONNX file (by its suffix), not a model file."""
+    return Path(path).suffix.lower() in PORTABLE_SUFFIXES
+
+
 def export_trained(path: str | Path, trainer: Trainer, weights: Mapping[str, torch.Tensor] | None = None) -> Path:
     """Export a finished run (its best weights, or `weights`) by the file's suffix: `.onnx`,
     `.torchscript` (or `.ts`), else a `.pt` model file."""
     suffix = Path(path).suffix.lower()
-    if suffix in (".onnx", ".torchscript", ".ts"):
+    if portable(path):
         loaded = loaded_model(trainer.trained(), weights if weights is not None else trainer.best_weights())
         return export_onnx(loaded, path) if suffix == ".onnx" else export_torchscript(loaded, path)
     from .checkpoint import save_trained

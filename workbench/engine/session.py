@@ -1,4 +1,4 @@
-"""A run session: the one way a window drives training, in plain data.
+"""A run session: the one way a window or a terminal drives training, in plain data.
 
 A client sends commands (`Start`, `Pause`, `Extend`, `Export`, ...) and receives messages: the
 run's events (`engine.stream`), a `Reply` or a `Refused` for each command that asks something, a
@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..spec import ExperimentSpec, SpecError
+from .events import TestResult
 from .history import History
 from .stream import Event, RunEnded, RunFailed, RunStarted
 
 if TYPE_CHECKING:
+    from .callbacks import Callback
     from .snapshots import EpochSnapshots, Weights
     from .trainer import Trainer
 
@@ -33,9 +35,30 @@ HISTOGRAM_EVERY = 50  # steps between weight snapshots sent to a window
 # Progress events a second: a window's status line and bar read smoothly at this rate, and each
 # event costs the window a redraw of them (CPU that training, on a small machine, misses).
 PROGRESS_RATE = 5.0
+BOUNDARY_EVERY = 0.3  # least seconds between decision-boundary pictures
 
 
 # --- commands -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run reports and where it may save, besides its experiment: a window wants pictures
+    and every epoch's weights (to test or export any of them); a terminal wants neither."""
+
+    histogram_every: int = HISTOGRAM_EVERY  # steps between weight histograms; 0: none
+    progress_rate: float = PROGRESS_RATE  # progress events a second
+    boundary_every: float | None = BOUNDARY_EVERY  # least seconds between decision-boundary pictures; None: none
+    keep_epochs: bool = True  # keep each epoch's weights, for Evaluate, Export and Predict of an epoch
+    device: str | None = None  # instead of the experiment's device
+    memory_limit: int | None = None  # bytes the run may take; None: what the machine has free
+    save_to: str | None = None  # a model file to save the run in every `save_every` epochs
+    save_every: int | None = None
+
+    @classmethod
+    def terminal(cls, **options: Any) -> RunOptions:
+        """A terminal's: no pictures, no epochs kept, a progress bar's rate of events."""
+        return cls(histogram_every=0, progress_rate=20.0, boundary_every=None, keep_epochs=False, **options)
 
 
 @dataclass(frozen=True)
@@ -44,8 +67,7 @@ class Start:
 
     experiment: ExperimentSpec
     base_dir: str | None = None
-    histogram_every: int = HISTOGRAM_EVERY
-    progress_rate: float = PROGRESS_RATE
+    options: RunOptions = RunOptions()
 
 
 @dataclass(frozen=True)
@@ -53,8 +75,7 @@ class OpenSaved:
     """Take up the run saved in a model file; the reply is `Opened`, then a `RunState`."""
 
     path: str
-    histogram_every: int = HISTOGRAM_EVERY
-    progress_rate: float = PROGRESS_RATE
+    options: RunOptions = RunOptions()
 
 
 @dataclass(frozen=True)
@@ -89,7 +110,8 @@ class Evaluate:
 
 @dataclass(frozen=True)
 class Export:
-    """Write the current run's model to `path` (`.pt`, `.torchscript`, `.onnx`); replies the path."""
+    """Write the current run's model to `path` (`.pt`, `.torchscript`, `.onnx`), the weights of
+    `epoch` or else its best epoch's; replies `Exported`."""
 
     path: str
     epoch: int | None = None
@@ -109,6 +131,7 @@ class FindLr:
 
     experiment: ExperimentSpec
     base_dir: str | None = None
+    memory_limit: int | None = None
 
 
 Command = Start | OpenSaved | Extend | Pause | Resume | Stop | Evaluate | Export | Predict | FindLr
@@ -158,12 +181,30 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Exported:
+    """A model file written: where, and the test result of the weights it holds when they are not
+    those the run ended with (the run's own test is of those)."""
+
+    path: str
+    test: TestResult | None = None
+
+
+@dataclass(frozen=True)
 class Refused:
-    """The command sent with `ticket` could not be done: `message` says why, in a sentence."""
+    """The command sent with `ticket` could not be done: `message` says why, in a sentence.
+    `bad_input`: the experiment, its data or a file is at fault, not the program (no `trace`)."""
 
     ticket: int
     message: str
     trace: str | None = None
+    bad_input: bool = False
+
+
+@dataclass(frozen=True)
+class SaveFailed:
+    """A save of the run every N epochs could not be written; training goes on, the next save tries again."""
+
+    message: str
 
 
 @dataclass(frozen=True)
@@ -173,7 +214,16 @@ class WorkerLost:
     message: str
 
 
-Message = Event | Ready | RunState | Opened | Reply | Refused | WorkerLost
+Message = Event | Ready | RunState | Opened | Reply | Refused | SaveFailed | WorkerLost
+
+
+def _bad_input() -> tuple[type[Exception], ...]:
+    """The errors that mean the experiment, its data or a file is at fault (said in a sentence,
+    without a trace). Imported when one is raised: the window imports this module without torch."""
+    from .data import DataError
+    from .model_file import ModelFileError
+
+    return SpecError, DataError, ModelFileError
 
 
 def warm_up() -> Ready:
@@ -239,6 +289,8 @@ class RunSession:
             return
         try:
             result = self._answer(command)
+        except _bad_input() as exc:
+            self.sink(Refused(ticket, str(exc), bad_input=True))
         except Exception as exc:  # noqa: BLE001 - told to the client, which stays usable
             self.sink(Refused(ticket, str(exc), traceback.format_exc()))
         else:
@@ -252,19 +304,44 @@ class RunSession:
             weights = self._weights(command.epoch)
             return evaluate_weights(trainer.trained(), weights) if weights is not None else trainer.history.test
         if isinstance(command, Export):
-            from .exporters import export_trained
-
-            return str(export_trained(command.path, self._trained(), self._weights(command.epoch)))
+            return self._export(command)
         if isinstance(command, Predict):
             from .predict import predict_picture
 
             return predict_picture(self._trained().trained(), Path(command.picture), self._weights(command.epoch))
         if isinstance(command, FindLr):
-            from .lr_finder import find_lr
-
-            base_dir = Path(command.base_dir) if command.base_dir else None
-            return find_lr(command.experiment, base_dir=base_dir, cancelled=self._cancel.is_set)
+            return self._find_lr(command)
         raise TypeError(f"not a command: {command!r}")
+
+    def _export(self, command: Export) -> Exported:
+        from .checkpoint import save_trained, saved_weights_test
+        from .exporters import export_trained, portable
+
+        trainer = self._trained()
+        weights = self._weights(command.epoch)
+        if portable(command.path):
+            return Exported(str(export_trained(command.path, trainer, weights)))
+        test = saved_weights_test(trainer, weights if weights is not None else trainer.best_weights())
+        return Exported(str(save_trained(command.path, trainer, weights, test=test)), test)
+
+    def _find_lr(self, command: FindLr) -> Any:
+        from .device import describe_failure
+        from .lr_finder import find_lr
+
+        base_dir = Path(command.base_dir) if command.base_dir else None
+        try:
+            problems = command.experiment.check(base_dir)
+            if problems:
+                raise SpecError(problems)
+            return find_lr(
+                command.experiment, base_dir=base_dir, memory_limit=command.memory_limit, cancelled=self._cancel.is_set
+            )
+        except _bad_input():
+            raise
+        except Exception as exc:  # a failure inside the network (memory, a layer): said in a sentence
+            raise RuntimeError(
+                "the range test failed: " + describe_failure(exc).removeprefix("The run failed: ")
+            ) from exc
 
     def _trained(self) -> Trainer:
         if self.trainer is None or self.trainer.model is None:
@@ -281,7 +358,6 @@ class RunSession:
 
     def _run(self, ticket: int, command: Start | OpenSaved | Extend) -> None:
         """Train or take up a run; failures become RunFailed events; a RunState ends it."""
-        from .data import DataError
         from .device import describe_failure
 
         try:
@@ -291,7 +367,7 @@ class RunSession:
                 self._open(ticket, command)
             else:
                 self._extend(command)
-        except (SpecError, DataError) as exc:
+        except _bad_input() as exc:
             self.sink(RunFailed(str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown in the window, which stays usable
             message = str(exc) if isinstance(command, OpenSaved) else describe_failure(exc)
@@ -312,40 +388,56 @@ class RunSession:
         if stop:
             trainer.request_stop()
 
-    def _start(self, command: Start) -> None:
+    def _callbacks(self, options: RunOptions) -> tuple[list[Callback], EpochSnapshots | None]:
+        """What a run reports through: its events, each epoch's weights when kept, its saves."""
+        from .checkpoint import SaveEvery
         from .snapshots import EpochSnapshots
         from .stream import EventStream
+
+        snapshots = EpochSnapshots() if options.keep_epochs else None
+        callbacks: list[Callback] = [EventStream(self.sink, options.boundary_every)]
+        if snapshots is not None:
+            callbacks.append(snapshots)
+        if options.save_to is not None and options.save_every:
+            callbacks.append(SaveEvery(options.save_to, options.save_every, lambda m: self.sink(SaveFailed(m))))
+        return callbacks, snapshots
+
+    def _start(self, command: Start) -> None:
         from .trainer import Trainer
 
-        self.snapshots = EpochSnapshots()
-        base_dir = Path(command.base_dir) if command.base_dir else None
-        stream = EventStream(self.sink)
+        options = command.options
+        callbacks, self.snapshots = self._callbacks(options)
         trainer = Trainer(
             command.experiment,
-            [stream, self.snapshots],
-            base_dir=base_dir,
-            histogram_every=command.histogram_every,
-            progress_rate=command.progress_rate,
+            callbacks,
+            base_dir=Path(command.base_dir) if command.base_dir else None,
+            device=options.device,
+            histogram_every=options.histogram_every,
+            progress_rate=options.progress_rate,
+            memory_limit=options.memory_limit,
         )
+        self.trainer = trainer  # the session's run from now on, trained or not
+        trainer.prepare()  # bad input is said before controls reach the run
         self._adopt(trainer)
         trainer.fit()
 
     def _open(self, ticket: int, command: OpenSaved) -> None:
         from .checkpoint import resume_run
-        from .snapshots import EpochSnapshots
-        from .stream import EventStream, run_ended, run_started
+        from .stream import run_ended, run_started
 
         path = Path(command.path)
-        snapshots = EpochSnapshots()
-        stream = EventStream(self.sink)
+        options = command.options
+        callbacks, snapshots = self._callbacks(options)
         trainer = resume_run(
             path,
-            [stream, snapshots],
+            callbacks,
             base_dir=path.parent,
-            histogram_every=command.histogram_every,
-            progress_rate=command.progress_rate,
+            device=options.device,
+            histogram_every=options.histogram_every,
+            progress_rate=options.progress_rate,
+            memory_limit=options.memory_limit,
         )
-        if trainer.history.best_epoch is not None:  # the file keeps the best epoch's weights
+        if snapshots is not None and trainer.history.best_epoch is not None:  # the file keeps the best's weights
             snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
         pictures = tuple(saved_pictures(trainer))
         history = replace(trainer.history, split=None)  # the record, without the split's index tensors

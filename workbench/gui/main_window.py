@@ -68,8 +68,9 @@ CONTINUE_TIP = (
 
 
 def _preload_engine() -> list[str]:
-    """Import torch and the trainer (in a pool thread) and list the devices found."""
-    from ..engine import trainer  # noqa: F401 - the import is the point
+    """Import torch and the data loaders the dataset previews use (in a pool thread) and list the
+    devices found. Training has its own session (and, by default, its own process)."""
+    from ..engine import data  # noqa: F401 - the import is the point
     from ..engine.device import available_devices
 
     return available_devices()

@@ -262,7 +262,7 @@ class RunController(QObject):
         from ..engine.session import Export
 
         epoch = self.current.chosen_epoch if self.current is not None else None
-        self.request(Export(str(path), epoch), lambda written: on_done(Path(written)), on_failed)
+        self.request(Export(str(path), epoch), lambda exported: on_done(Path(exported.path)), on_failed)
 
     def exported(self) -> None:
         """An export of the current run's model was written (GUI thread)."""
