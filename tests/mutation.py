@@ -47,6 +47,19 @@ TARGETS: dict[str, list[str]] = {
         "tests/engine/test_lessons.py",
         "tests/engine/test_bad_data.py",
     ],
+    "workbench/engine/run_setup.py": [
+        "tests/engine/test_trainer.py",
+        "tests/engine/test_bad_data.py",
+        "tests/engine/test_early_stopping.py",
+        "tests/cli/test_too_big.py",
+    ],
+    "workbench/engine/outcome.py": [
+        "tests/engine/test_trainer.py",
+        "tests/engine/test_progress.py",
+        "tests/engine/test_epochs.py",
+        "tests/engine/test_lessons.py",
+    ],
+    "workbench/engine/throttle.py": ["tests/engine/test_progress.py", "tests/engine/test_epochs.py"],
     "workbench/engine/callbacks.py": [
         "tests/engine/test_early_stopping.py",
         "tests/engine/test_epochs.py",

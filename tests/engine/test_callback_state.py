@@ -11,8 +11,7 @@ import torch
 
 from tests.engine.helpers import tiny
 from workbench.engine import Callback, EarlyStopping, StopReason, Trainer
-from workbench.engine.checkpoint import resume_run, save_trained
-from workbench.engine.trainer import SAME_AS_BEST
+from workbench.engine.checkpoint import SAME_AS_BEST, resume_run, save_trained
 
 # SGD at a rate that makes the validation loss bounce, so that the best epoch comes early.
 BOUNCY: dict[str, Any] = {"optimizer": {"name": "SGD", "lr": 3.0}, "epochs": 30}

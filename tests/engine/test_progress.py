@@ -12,7 +12,8 @@ import torch
 from tests.engine.helpers import Recorder, tiny
 from workbench.engine import StopReason, Trainer
 from workbench.engine.callbacks import CallbackList
-from workbench.engine.trainer import EXPLOSION_FACTOR, _Emitter
+from workbench.engine.throttle import ProgressThrottle
+from workbench.engine.trainer import EXPLOSION_FACTOR
 
 
 def test_every_batch_is_reported_once_with_its_place() -> None:
@@ -32,17 +33,18 @@ def test_every_batch_is_reported_once_with_its_place() -> None:
     assert elapsed == sorted(elapsed) and 0 < elapsed[0] and elapsed[-1] < wall
 
 
-def _emitter(first_loss: float | None = None) -> tuple[Trainer, _Emitter, Recorder]:
+def _emitter(first_loss: float | None = None) -> tuple[Trainer, ProgressThrottle, Recorder]:
     trainer = Trainer(tiny())
     trainer.first_loss = first_loss
-    rec = Recorder()
-    return trainer, _Emitter(trainer, 0, 10), rec
+    trainer._emit = ProgressThrottle(0.0, 0, 3, 10)  # noqa: SLF001 - the epoch's throttle, as _train_epoch makes it
+    return trainer, trainer._emit, Recorder()  # noqa: SLF001
 
 
-def _send(trainer: Trainer, emitter: _Emitter, rec: Recorder, values: list[float]) -> bool:
+def _send(trainer: Trainer, emitter: ProgressThrottle, rec: Recorder, values: list[float]) -> bool:
+    """The trainer reports the batches of `values` not yet reported (it has taken their steps)."""
     trainer._step += len(values) - emitter.sent  # noqa: SLF001 - the trainer counts the steps it took
     losses = torch.tensor([*(0.0,) * emitter.sent, *values[emitter.sent :]])
-    return emitter.flush(losses, len(values), 16 * len(values), CallbackList([rec]))
+    return trainer._report(losses, len(values), 16 * len(values), CallbackList([rec]))  # noqa: SLF001
 
 
 def test_groups_carry_on_where_the_last_one_ended() -> None:
@@ -97,10 +99,10 @@ def test_the_rate_is_the_samples_since_the_last_event_over_the_time_since() -> N
 def test_the_first_rate_of_an_epoch_counts_its_first_batch_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the clock standing still, each rate is its batch's samples over the smallest time step:
     the first event of the epoch counts all 8 samples, as every other does."""
-    import workbench.engine.trainer as trainer_module
+    import workbench.engine.throttle as throttle_module
 
     still = type("Clock", (), {"perf_counter": staticmethod(lambda: 100.0)})
-    monkeypatch.setattr(trainer_module, "time", still)
+    monkeypatch.setattr(throttle_module, "time", still)
     rec = Recorder()
     Trainer(tiny(epochs=1, batch_size=8, early_stopping={"enabled": False}), [rec], progress_rate=0.0).fit()
     assert [round(e.samples_per_second / 1e9) for e in rec.progress] == [8] * 7 + [4]  # 60 = 7 x 8 + 4

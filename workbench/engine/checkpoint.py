@@ -4,19 +4,103 @@ never stopped (`save_trained`, `SaveEvery` every N epochs, `resume_run` to take 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from ..spec import ExperimentSpec, SpecError
-from .callbacks import Callback
+from .callbacks import Callback, EarlyStopping
 from .events import TestResult
 from .history import test_to_dict
 from .model_file import ModelFileError, read_model_file, save_model
 
 if TYPE_CHECKING:
     from .trainer import Trainer
+
+# In a saved run, a callback's state that holds the best epoch's weights names them instead of a second copy.
+SAME_AS_BEST = "same as best_weights"
+
+
+@dataclass(frozen=True)
+class PartialEpoch:
+    """An epoch a stop cut short: where its batch order started and what its first batches gave,
+    so that continuing finishes it, batch for batch, as if the run had never stopped."""
+
+    epoch: int
+    generator: torch.Tensor  # the batch-order generator's state at the start of the epoch
+    done: int  # batches trained
+    seen: int  # samples trained
+    losses: list[float]
+    metric: float  # the running sum of correct answers (or absolute errors)
+
+    def as_state(self) -> dict[str, Any]:
+        """Plain data and tensors, for a model file (whose epochs count from 1)."""
+        return {**self.__dict__, "epoch": self.epoch + 1}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any] | None) -> PartialEpoch | None:
+        """The partial epoch `as_state` described, or None."""
+        if state is None:
+            return None
+        return cls(
+            int(state["epoch"]) - 1,
+            state["generator"],
+            int(state["done"]),
+            int(state["seen"]),
+            [float(v) for v in state["losses"]],
+            float(state["metric"]),
+        )
+
+
+def keyed(callbacks: Iterable[Callback]) -> list[tuple[str, Callback]]:
+    """Each callback with the key its state is saved under: its `state_key`, numbered from the
+    second of a kind ("EarlyStopping", "EarlyStopping#2")."""
+    pairs: list[tuple[str, Callback]] = []
+    for callback in callbacks:
+        same = sum(1 for key, _ in pairs if key.split("#")[0] == callback.state_key)
+        pairs.append((callback.state_key + (f"#{same + 1}" if same else ""), callback))
+    return pairs
+
+
+def callback_states(
+    callbacks: Iterable[tuple[str, Callback]], best_weights: Mapping[str, torch.Tensor] | None
+) -> dict[str, dict[str, Any]]:
+    """Every callback's state that has one, by key; a state holding the run's best weights names them."""
+    states = {}
+    for key, callback in callbacks:
+        state = callback.state_dict()
+        if state:
+            shared = best_weights
+            states[key] = {k: SAME_AS_BEST if shared is not None and v is shared else v for k, v in state.items()}
+    return states
+
+
+def load_callback_states(
+    callbacks: Iterable[tuple[str, Callback]],
+    state: Mapping[str, Any],
+    best_weights: Mapping[str, torch.Tensor] | None,
+) -> None:
+    """Give each callback the state a saved run kept for it (files from before callbacks had their
+    own state keep early stopping's patience beside the run's best epoch)."""
+    callbacks = list(callbacks)
+    saved = state.get("callbacks")
+    es = next((c for _, c in callbacks if isinstance(c, EarlyStopping)), None)
+    if saved is None and es is not None and state.get("patience") is not None:  # a file from before
+        best, best_epoch, _ = state["best"]
+        saved = {es.state_key: {"best": best, "best_epoch": best_epoch, "wait": state["patience"]}}
+        saved[es.state_key]["best_weights"] = SAME_AS_BEST if es.restore_best_weights else None
+    for key, callback in callbacks:
+        if saved and key in saved:
+            callback.load_state_dict(
+                {k: best_weights if isinstance(v, str) and v == SAME_AS_BEST else v for k, v in saved[key].items()}
+            )
+
+
+def split_sizes(sizes: Mapping[str, int]) -> str:
+    """ "1,079 train / 359 val / 359 test"."""
+    return " / ".join(f"{sizes[part]:,} {part}" for part in ("train", "val", "test"))
 
 
 def _same_weights(a: Mapping[str, torch.Tensor] | None, b: Mapping[str, torch.Tensor]) -> bool:

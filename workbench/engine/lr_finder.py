@@ -18,7 +18,7 @@ import torch
 from ..spec import ExperimentSpec
 from .data import RawData
 from .events import LrFinding
-from .trainer import Trainer
+from .run_setup import prepare_run
 
 START_LR = 1e-7
 END_LR = 10.0
@@ -40,10 +40,8 @@ def find_lr(
     memory_limit: int | None = None,
 ) -> LrFinding:
     """Run the range test on `experiment`'s data and network (SpecError or DataError on bad input)."""
-    trainer = Trainer(experiment, base_dir=base_dir, device=device, raw=raw, memory_limit=memory_limit)
-    trainer.prepare()
-    assert trainer.model is not None and trainer.data is not None
-    model, optimizer, data = trainer.model, trainer.optimizer, trainer.data
+    setup = prepare_run(experiment, base_dir=base_dir, device=device, raw=raw, memory_limit=memory_limit)
+    model, optimizer, data, loss_fn = setup.model, setup.optimizer, setup.data, setup.loss_fn
     generator = torch.Generator().manual_seed(experiment.training.seed)
     batch_size = experiment.training.batch_size
     lrs: list[float] = []
@@ -56,7 +54,7 @@ def find_lr(
             for group in optimizer.param_groups:
                 group["lr"] = lr
             optimizer.zero_grad(set_to_none=True)
-            loss = trainer.loss_fn(model(x), y)
+            loss = loss_fn(model(x), y)
             loss.backward()
             optimizer.step()
             value = float(loss.detach())  # one sync per step: the test is short and needs every value

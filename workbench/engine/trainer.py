@@ -7,7 +7,6 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +14,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..spec import ExperimentSpec, SpecError, Task
-from ..spec.lessons import learned, metric_words
-from .builder import build_network
+from ..spec import ExperimentSpec, Task
+from ..spec.lessons import learned
+from . import outcome
 from .callbacks import Callback, CallbackList, EarlyStopping, Logs
-from .data import DataError, RawData, load_raw
-from .device import describe_failure, device_label, resolve_device
-from .early_stopping import Improvement, resolve_mode
+from .checkpoint import PartialEpoch, callback_states, keyed, load_callback_states, split_sizes
+from .data import DataError, RawData
+from .device import describe_failure, device_label
 from .evaluate import evaluate, final_evaluation, metric_name, metric_sum
-from .events import Progress, StopReason
+from .events import StopReason
 from .histograms import HistogramRecorder
 from .history import History
-from .memory import check_fits
-from .optim import build_loss, build_optimizer, build_scheduler, step_scheduler
+from .optim import step_scheduler
 from .prepare import PreparedData
+from .run_setup import prepare_run
+from .throttle import ProgressThrottle
 from .trained import TrainedNetwork
 
 Weights = dict[str, torch.Tensor]
@@ -38,39 +38,6 @@ Weights = dict[str, torch.Tensor]
 EXPLOSION_FACTOR = 1e4
 # Runs whose weights can be trained further: a diverged or failed run would only repeat its failure.
 CONTINUABLE = (StopReason.COMPLETED, StopReason.EARLY_STOPPED, StopReason.USER_STOPPED)
-# In a saved run, a callback's state that holds the best epoch's weights names them instead of a second copy.
-SAME_AS_BEST = "same as best_weights"
-
-
-@dataclass(frozen=True)
-class PartialEpoch:
-    """An epoch a stop cut short: where its batch order started and what its first batches gave,
-    so that continuing finishes it, batch for batch, as if the run had never stopped."""
-
-    epoch: int
-    generator: torch.Tensor  # the batch-order generator's state at the start of the epoch
-    done: int  # batches trained
-    seen: int  # samples trained
-    losses: list[float]
-    metric: float  # the running sum of correct answers (or absolute errors)
-
-    def as_state(self) -> dict[str, Any]:
-        """Plain data and tensors, for a model file (whose epochs count from 1)."""
-        return {**self.__dict__, "epoch": self.epoch + 1}
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any] | None) -> PartialEpoch | None:
-        """The partial epoch `as_state` described, or None."""
-        if state is None:
-            return None
-        return cls(
-            int(state["epoch"]) - 1,
-            state["generator"],
-            int(state["done"]),
-            int(state["seen"]),
-            [float(v) for v in state["losses"]],
-            float(state["metric"]),
-        )
 
 
 class Trainer:
@@ -84,6 +51,10 @@ class Trainer:
     Bad input (an invalid network, unreadable data, an unavailable device) raises SpecError or
     DataError before training starts; anything that goes wrong during training ends the run with
     StopReason.FAILED instead of raising.
+
+    The parts around the loop live in their own modules: `run_setup` builds what a run trains with,
+    `checkpoint` saves and takes up runs, `throttle` groups batch losses into progress events,
+    `outcome` words how a run ended, `trained` is the network apart from the loop.
     """
 
     def __init__(
@@ -173,60 +144,25 @@ class Trainer:
     # --- setup --------------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Load the data, build the model and optimizer; raises SpecError or DataError on bad input."""
+        """Load the data, build the model and optimizer (`run_setup.prepare_run`); raises SpecError
+        or DataError on bad input."""
         if self.model is not None:
             return
-        problems = self.experiment.check(self.base_dir)
-        if problems:
-            raise SpecError(problems)
-        training = self.experiment.training
-        self.device = resolve_device(self.device_name)
-        check_fits(self.experiment.memory(self.base_dir), self.device, self.memory_limit)  # before any allocation
-        torch.manual_seed(training.seed)
-        raw = self.raw or load_raw(self.experiment.dataset, training.seed, self.base_dir)
-        expected = self.experiment.data_shape(self.base_dir).input_shape
-        if raw.input_shape != expected:
-            raise DataError(f"the data's samples are {raw.input_shape} but the network expects {expected}")
-        self._check_classes(raw)
-        network = self.experiment.network
-        self.data = PreparedData(raw, self.experiment.dataset, training.seed, self.device, network.min_batch)
-        if self.data.size("train") < network.min_batch:
-            raise DataError(f"BatchNorm needs at least {network.min_batch} training samples; add samples")
-        self.model = build_network(self.experiment.network, self.data.input_shape).to(self.device)
-        self.loss_fn = build_loss(self.experiment.loss_name)
-        self.optimizer = build_optimizer(self.model, training.optimizer)
-        self.scheduler = build_scheduler(self.optimizer, training.scheduler, training.epochs)
-        es = training.early_stopping
-        monitor = es.monitor if self.data.size("val") else "loss"
-        self.history.monitor = monitor
-        self.best = Improvement(resolve_mode(monitor, es.mode), es.min_delta)
-        if es.enabled and self.data.size("val"):
-            self.early_stopping = EarlyStopping.from_spec(es)
-        else:  # one passed Keras-style in callbacks= is the run's early stopping, as the spec's would be
-            self.early_stopping = next((c for c in self.user_callbacks if isinstance(c, EarlyStopping)), None)
+        setup = prepare_run(
+            self.experiment,
+            base_dir=self.base_dir,
+            device=self.device_name,
+            raw=self.raw,
+            memory_limit=self.memory_limit,
+            callbacks=self.user_callbacks,
+        )
+        self.device, self.data, self.model = setup.device, setup.data, setup.model
+        self.loss_fn, self.optimizer, self.scheduler = setup.loss_fn, setup.optimizer, setup.scheduler
+        self.best, self.early_stopping = setup.best, setup.early_stopping
+        self.history.monitor = setup.monitor
         self.history.split = self.data.split
         self.history.class_names = self.data.class_names
         self.history.device = device_label(self.device)
-
-    def _check_classes(self, raw: RawData) -> None:
-        """A classifier's data has at least two classes, and as many as the network has outputs (an
-        IDX label 255 among digits makes an eleventh class: said now, not as a crash mid-run)."""
-        if raw.task is not Task.CLASSIFICATION:
-            return
-        names = raw.class_names
-        if len(names) < 2:
-            raise DataError(
-                f"the data holds one class only ({names[0] if names else 'none'}): a classifier needs samples "
-                "of at least two classes to tell apart"  # a DataError's place is the dataset unless said
-            )
-        outputs = self.experiment.network.analyze(raw.input_shape).output_shape
-        if outputs is not None and len(outputs) == 1 and outputs[0] != len(names):
-            shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-            raise DataError(
-                f"the data has {len(names)} classes ({shown}) but the network gives {outputs[0]} outputs: "
-                f"make the last layer Linear({len(names)}), or check the labels",
-                "network",
-            )
 
     def trained(self) -> TrainedNetwork:
         """The network as trained so far, apart from the loop (for tests, pictures and exports)."""
@@ -336,7 +272,7 @@ class Trainer:
         if self.history.stop_reason is None:  # still training: saved as if stopped after this epoch
             done, planned = len(self.history.epoch), self.history.epochs_planned
             history["stop_reason"] = str(StopReason.USER_STOPPED)
-            history["message"] = f"Saved after epoch {done} of {planned} while training."
+            history["message"] = outcome.saved_while_training(done, planned)
         return {
             "weights": self.copy_weights(),
             "best_weights": self.best_weights(),  # before any epoch ended: the weights the run started from
@@ -345,7 +281,7 @@ class Trainer:
             "generator": self._generator.get_state(),
             "counters": {"step": self._step, "trained_s": self.trained_seconds, "first_loss": self.first_loss},
             "best": [self.best.best, self.best.best_epoch, self.best.wait],
-            "callbacks": self._callback_states(),
+            "callbacks": callback_states(self._callbacks(), self._best_weights),
             "sizes": {part: self.data.size(part) for part in ("train", "val", "test")},
             "history": history,
             "partial_epoch": self._partial.as_state() if self._partial is not None else None,
@@ -363,8 +299,9 @@ class Trainer:
         sizes = {part: self.data.size(part) for part in ("train", "val", "test")}
         history = History.from_state(dict(state["history"]))
         if sizes != dict(state["sizes"]) or history.class_names != self.data.class_names:
+            had = split_sizes(state["sizes"])
             raise DataError(
-                f"the data is not the saved run's: it has {_sizes(sizes)} where the run had {_sizes(state['sizes'])}"
+                f"the data is not the saved run's: it has {split_sizes(sizes)} where the run had {had}"
                 + ("" if history.class_names == self.data.class_names else ", and other classes")
             )
         self.model.load_state_dict(state["weights"])
@@ -379,7 +316,7 @@ class Trainer:
         self._best_weights = {k: v.detach().cpu().clone() for k, v in best.items()} if best is not None else None
         self._initial = self._best_weights or self.copy_weights()
         self.best.best, self.best.best_epoch, self.best.wait = state["best"]
-        self._load_callback_states(state)
+        load_callback_states(self._callbacks(), state, self._best_weights)
         history.split, history.device = self.data.split, self.history.device
         self.history = history
         self._partial = PartialEpoch.from_state(state.get("partial_epoch"))
@@ -387,36 +324,7 @@ class Trainer:
     def _callbacks(self) -> list[tuple[str, Callback]]:
         """The run's callbacks (early stopping first), each with the key its state is saved under."""
         es = [self.early_stopping] if self.early_stopping is not None else []
-        keyed: list[tuple[str, Callback]] = []
-        for callback in [*es, *(c for c in self.user_callbacks if c is not self.early_stopping)]:
-            same = sum(1 for key, _ in keyed if key.split("#")[0] == callback.state_key)
-            keyed.append((callback.state_key + (f"#{same + 1}" if same else ""), callback))
-        return keyed
-
-    def _callback_states(self) -> dict[str, dict[str, Any]]:
-        states = {}
-        for key, callback in self._callbacks():
-            state = callback.state_dict()
-            if state:
-                shared = self._best_weights
-                states[key] = {k: SAME_AS_BEST if shared is not None and v is shared else v for k, v in state.items()}
-        return states
-
-    def _load_callback_states(self, state: Mapping[str, Any]) -> None:
-        saved = state.get("callbacks")
-        es = self.early_stopping
-        if saved is None and es is not None and state.get("patience") is not None:  # a file from before
-            best, best_epoch, _ = state["best"]
-            saved = {es.state_key: {"best": best, "best_epoch": best_epoch, "wait": state["patience"]}}
-            saved[es.state_key]["best_weights"] = SAME_AS_BEST if es.restore_best_weights else None
-        for key, callback in self._callbacks():
-            if saved and key in saved:
-                callback.load_state_dict(
-                    {
-                        k: self._best_weights if isinstance(v, str) and v == SAME_AS_BEST else v
-                        for k, v in saved[key].items()
-                    }
-                )
+        return keyed([*es, *(c for c in self.user_callbacks if c is not self.early_stopping)])
 
     def _run(self) -> History:
         callbacks = CallbackList(callback for _, callback in self._callbacks())
@@ -470,7 +378,7 @@ class Trainer:
         losses = torch.zeros(batches, device=self.device)
         classify = self.data.task is Task.CLASSIFICATION
         metric = torch.zeros((), device=self.device, dtype=torch.int64 if classify else torch.float32)
-        self._emit = _Emitter(self, epoch, batches)
+        self._emit = ProgressThrottle(self.progress_interval, epoch, self.history.epochs_planned, batches)
         # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.
         every = max(1, min(self.histogram_every, batches))
         seen = done = 0
@@ -480,7 +388,7 @@ class Trainer:
             done, seen = partial.done, partial.seen
             losses[:done] = torch.tensor(partial.losses, device=self.device)
             metric += torch.tensor(partial.metric, device=self.device, dtype=metric.dtype)
-            self._emit.sent, self._emit.sent_samples = done, seen
+            self._emit.skip(done, seen)
         started = generator.get_state()
         for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator, skip=done), start=done):
             if not self._running.is_set():
@@ -497,10 +405,10 @@ class Trainer:
             self._step += 1
             if callbacks.batch_hooks:
                 callbacks.call("on_train_batch_end", batch, {"loss": float(loss)})
-            if (done == batches or self._emit.due()) and not self._emit.flush(losses, done, seen, callbacks):
+            if (done == batches or self._emit.due()) and not self._report(losses, done, seen, callbacks):
                 return None
         if done < batches:  # stopped inside the epoch: report what ran; continuing finishes the epoch
-            self._emit.flush(losses, done, seen, callbacks)
+            self._report(losses, done, seen, callbacks)
             self._partial = PartialEpoch(epoch, started, done, seen, losses[:done].cpu().tolist(), metric.item())
             return None
         # Every batch holds batch_size samples but the last: weight the mean loss like Keras does.
@@ -535,11 +443,29 @@ class Trainer:
         self.optimizer.step()
         return loss.detach(), out.detach()
 
+    def _report(self, losses: torch.Tensor, done: int, seen: int, callbacks: CallbackList) -> bool:
+        """Send the progress of the batches not yet reported; False when one of their losses is not
+        finite or has exploded (the run then stops as diverged)."""
+        progress = self._emit.flush(losses, done, seen, self._step, self._start)
+        if progress is None:
+            return True
+        chunk = progress.losses
+        self.history.batch_losses.extend(chunk.tolist())
+        callbacks.call("on_progress", progress)
+        if self.first_loss is None and chunk.size and np.isfinite(chunk[0]):
+            self.first_loss = float(chunk[0])
+        limit = EXPLOSION_FACTOR * max(self.first_loss or 1.0, 1.0)
+        bad = np.flatnonzero(~(np.abs(chunk) <= limit))  # NaN fails every comparison
+        if bad.size:
+            self._diverged(progress.epoch, int(progress.steps[bad[0]]) + 1, float(chunk[bad[0]]))
+            return False
+        return True
+
     def _wait_while_paused(self) -> None:
         started = time.perf_counter()
         self._running.wait()
         self._start += time.perf_counter() - started  # paused time is not training time
-        self._emit.last += time.perf_counter() - started
+        self._emit.hold(time.perf_counter() - started)
 
     def _validate(self) -> Logs:
         assert self.data is not None and self.model is not None
@@ -559,18 +485,9 @@ class Trainer:
         return self._best_weights if self._best_weights is not None else self._initial
 
     def _diverged(self, epoch: int, step: int | None, value: float) -> None:
-        lr = self._lr_used
-        where = f"epoch {epoch + 1}" + (f", step {step}" if step is not None else "")
-        what = "is no longer a finite number" if not math.isfinite(value) else f"exploded to {value:.3g}"
         best = self.history.best_epoch
-        kept = f"weights restored from epoch {best + 1}" if best is not None else "weights reset to their start"
-        self.request_stop(
-            StopReason.DIVERGED,
-            f"Stopped at {where}: the loss {what}, so the run diverged. "
-            f"The learning rate {lr:g} is probably too high: lower the learning rate (try {lr / 10:g}); {kept}.",
-            weights=self.best_weights(),
-            epoch=best,
-        )
+        message = outcome.diverged(epoch, step, value, self._lr_used, best)
+        self.request_stop(StopReason.DIVERGED, message, weights=self.best_weights(), epoch=best)
 
     # --- the end ------------------------------------------------------------------------------
 
@@ -584,11 +501,13 @@ class Trainer:
             if self._stop_epoch is not None:  # else the start's weights: said by the stop's message
                 self.weights_epoch = self._stop_epoch
                 if reason is StopReason.COMPLETED and self._stop_epoch != len(self.history.epoch) - 1:
-                    restored = f" Weights restored from epoch {self._stop_epoch + 1}."
+                    restored = outcome.restored(self._stop_epoch)
         self.history.stop_reason = reason
         self.history.message = (self._stop_message or self._default_message(reason)) + restored
         if self.learned is False and reason is not StopReason.DIVERGED:
-            self.history.message += " " + self._not_learned()
+            majority = self.data.majority_rate()
+            assert majority is not None  # a classifier's, which `learned` has compared with
+            self.history.message += " " + outcome.not_learned(max(self.history.history["val_accuracy"]), majority)
         if reason is not StopReason.FAILED and self.data.size("test"):
             try:
                 self.history.test = final_evaluation(self.model, self.data, self.loss_fn)
@@ -607,76 +526,9 @@ class Trainer:
         accuracy = self.history.history.get("val_accuracy")
         return None if majority is None or not accuracy else learned(accuracy, majority)
 
-    def _not_learned(self) -> str:
-        assert self.data is not None
-        best, majority = max(self.history.history["val_accuracy"]), self.data.majority_rate()
-        assert majority is not None  # a classifier's, which `learned` has compared with
-        return (
-            f"The network has not learned: its best validation accuracy, {best:.1%}, is no better than always "
-            f"answering the most common class ({majority:.1%}). Try another learning rate (Find a learning "
-            "rate suggests one), normalized inputs, or a larger network."
-        )
-
     def _default_message(self, reason: StopReason) -> str:
-        done = len(self.history.epoch)
-        planned = self.history.epochs_planned
-        best = self.history.best_epoch
-        best_text = (
-            f"best {metric_words(self.history.monitor)} {self.history.best_value:.4g} at epoch {best + 1}"
-            if best is not None and self.history.best_value is not None
-            else "no epoch finished"
-        )
+        h = self.history
+        best = outcome.best_so_far(h.monitor, h.best_value, h.best_epoch)
         if reason is StopReason.USER_STOPPED:
-            return f"Stopped by you after {done} of {planned} epochs; {best_text}."
-        return f"Finished all {planned} epochs; {best_text}."
-
-
-def _sizes(sizes: Mapping[str, int]) -> str:
-    return " / ".join(f"{sizes[part]:,} {part}" for part in ("train", "val", "test"))
-
-
-class _Emitter:
-    """Throttles progress events at the source: every batch loss is sent, grouped at most N times a second."""
-
-    def __init__(self, trainer: Trainer, epoch: int, batches: int) -> None:
-        self.trainer = trainer
-        self.epoch = epoch
-        self.batches = batches
-        self.sent = 0
-        self.sent_samples = 0
-        self.last = time.perf_counter()
-
-    def due(self) -> bool:
-        return time.perf_counter() - self.last >= self.trainer.progress_interval
-
-    def flush(self, losses: torch.Tensor, done: int, seen: int, callbacks: CallbackList) -> bool:
-        """Send the losses of batches [sent, done); False when one of them is not finite."""
-        if done <= self.sent:
-            return True
-        t = self.trainer
-        chunk = losses[self.sent : done].cpu().numpy().astype(np.float64)
-        first_step = t._step - (done - self.sent)
-        now = time.perf_counter()
-        rate = (seen - self.sent_samples) / max(now - self.last, 1e-9)
-        t.history.batch_losses.extend(chunk.tolist())
-        progress = Progress(
-            self.epoch,
-            t.history.epochs_planned,
-            done,
-            self.batches,
-            t._step,
-            np.arange(first_step, t._step),
-            chunk,
-            rate,
-            now - t._start,
-        )
-        self.sent, self.sent_samples, self.last = done, seen, now
-        callbacks.call("on_progress", progress)
-        if t.first_loss is None and chunk.size and np.isfinite(chunk[0]):
-            t.first_loss = float(chunk[0])
-        limit = EXPLOSION_FACTOR * max(t.first_loss or 1.0, 1.0)
-        bad = np.flatnonzero(~(np.abs(chunk) <= limit))  # NaN fails every comparison
-        if bad.size:
-            t._diverged(self.epoch, int(first_step + bad[0]) + 1, float(chunk[bad[0]]))
-            return False
-        return True
+            return outcome.stopped_by_you(len(h.epoch), h.epochs_planned, best)
+        return outcome.finished(h.epochs_planned, best)

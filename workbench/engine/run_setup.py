@@ -1,0 +1,107 @@
+"""Setting up a run: from an experiment to the data, model, loss, optimizer, schedule and device
+it trains with (`prepare_run`), checked before anything trains."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..spec import ExperimentSpec, SpecError, Task
+from .builder import build_network
+from .callbacks import Callback, EarlyStopping
+from .data import DataError, RawData, load_raw
+from .device import resolve_device
+from .early_stopping import Improvement, resolve_mode
+from .memory import check_fits
+from .optim import build_loss, build_optimizer, build_scheduler
+from .prepare import PreparedData
+
+
+@dataclass
+class RunSetup:
+    """What a run trains with, built from its experiment (a plain holder: the loop owns the rest)."""
+
+    device: torch.device
+    data: PreparedData
+    model: nn.Module
+    loss_fn: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any  # a torch LR scheduler, or None
+    monitor: str  # what the best epoch is judged by: the spec's, or "loss" without a validation split
+    best: Improvement  # the one best-epoch tracker
+    early_stopping: EarlyStopping | None  # the spec's, or one passed among the callbacks
+
+
+def prepare_run(
+    experiment: ExperimentSpec,
+    *,
+    base_dir: Path | None = None,
+    device: str | None = None,
+    raw: RawData | None = None,
+    memory_limit: int | None = None,
+    callbacks: Iterable[Callback] = (),
+) -> RunSetup:
+    """Check the experiment, load its data (or take `raw`), build the model, loss, optimizer and
+    schedule on the device; raises SpecError or DataError on bad input, before any allocation
+    that would not fit (`memory_limit`: bytes; None: what the machine has free)."""
+    problems = experiment.check(base_dir)
+    if problems:
+        raise SpecError(problems)
+    training = experiment.training
+    place = resolve_device(device or training.device)
+    check_fits(experiment.memory(base_dir), place, memory_limit)  # before any allocation
+    torch.manual_seed(training.seed)
+    raw = raw or load_raw(experiment.dataset, training.seed, base_dir)
+    expected = experiment.data_shape(base_dir).input_shape
+    if raw.input_shape != expected:
+        raise DataError(f"the data's samples are {raw.input_shape} but the network expects {expected}")
+    check_classes(experiment, raw)
+    network = experiment.network
+    data = PreparedData(raw, experiment.dataset, training.seed, place, network.min_batch)
+    if data.size("train") < network.min_batch:
+        raise DataError(f"BatchNorm needs at least {network.min_batch} training samples; add samples")
+    model = build_network(network, data.input_shape).to(place)
+    optimizer = build_optimizer(model, training.optimizer)
+    es = training.early_stopping
+    monitor = es.monitor if data.size("val") else "loss"
+    if es.enabled and data.size("val"):
+        early_stopping: EarlyStopping | None = EarlyStopping.from_spec(es)
+    else:  # one passed Keras-style in callbacks= is the run's early stopping, as the spec's would be
+        early_stopping = next((c for c in callbacks if isinstance(c, EarlyStopping)), None)
+    return RunSetup(
+        device=place,
+        data=data,
+        model=model,
+        loss_fn=build_loss(experiment.loss_name),
+        optimizer=optimizer,
+        scheduler=build_scheduler(optimizer, training.scheduler, training.epochs),
+        monitor=monitor,
+        best=Improvement(resolve_mode(monitor, es.mode), es.min_delta),
+        early_stopping=early_stopping,
+    )
+
+
+def check_classes(experiment: ExperimentSpec, raw: RawData) -> None:
+    """A classifier's data has at least two classes, and as many as the network has outputs (an
+    IDX label 255 among digits makes an eleventh class: said now, not as a crash mid-run)."""
+    if raw.task is not Task.CLASSIFICATION:
+        return
+    names = raw.class_names
+    if len(names) < 2:
+        raise DataError(
+            f"the data holds one class only ({names[0] if names else 'none'}): a classifier needs samples "
+            "of at least two classes to tell apart"  # a DataError's place is the dataset unless said
+        )
+    outputs = experiment.network.analyze(raw.input_shape).output_shape
+    if outputs is not None and len(outputs) == 1 and outputs[0] != len(names):
+        shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        raise DataError(
+            f"the data has {len(names)} classes ({shown}) but the network gives {outputs[0]} outputs: "
+            f"make the last layer Linear({len(names)}), or check the labels",
+            "network",
+        )
