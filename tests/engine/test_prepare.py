@@ -72,7 +72,7 @@ def test_standardize_images_per_channel() -> None:
 def test_broadcast_shape_and_saved_form() -> None:
     norm = Normalization((0.1, 0.2, 0.3), (1.0, 2.0, 3.0), 0.5)
     assert norm.shape_for((3, 8, 8)) == (3, 1, 1)
-    assert norm.shape_for((3, 8)) == (3, 1)
+    assert norm.shape_for((8, 3)) == (1, 3)  # a sequence (steps, features): per feature
     assert norm.shape_for((3,)) == (3,)
     assert norm.as_dict() == {"mean": [0.1, 0.2, 0.3], "std": [1.0, 2.0, 3.0], "scale": 0.5}
 

@@ -241,3 +241,25 @@ def test_generated_points_follow_the_seed(panel: QtDatasetPanel, qtbot: QtBot) -
     wait_loaded(qtbot, panel)
     second = panel.cache[panel.shown_key].points
     assert first is not None and second is not None and not np.array_equal(first, second)
+
+
+def test_sequences_preview_as_lines_and_pictures_as_the_rows_read(panel: QtDatasetPanel, qtbot: QtBot) -> None:
+    combo = panel.findChild(QComboBox, "datasetKindCombo")
+    assert combo.findData("sine") >= 0 and combo.itemText(combo.findData("adding")) == "Adding problem (sequences)"
+    combo.setCurrentIndex(combo.findData("sine"))
+    wait_loaded(qtbot, panel)
+    assert panel.preview.currentWidget() is panel.lines and "regression" in panel.summary.text()
+    assert "input (32, 1)" in panel.summary.text()
+    lines = panel.lines.getPlotItem().listDataItems()
+    assert [len(item.getData()[0]) for item in lines] == [32, 32, 32]  # three windows, 32 steps each
+    combo.setCurrentIndex(combo.findData("adding"))
+    wait_loaded(qtbot, panel)
+    assert [item.name() for item in panel.lines.getPlotItem().listDataItems()] == ["feature 1", "feature 2"]
+    combo.setCurrentIndex(combo.findData("digits"))
+    wait_loaded(qtbot, panel)
+    form = panel.form.form
+    assert form is not None
+    form.widgets["as_sequence"].box.setChecked(True)
+    assert panel.document.spec.dataset.as_sequence  # type: ignore[union-attr]
+    wait_loaded(qtbot, panel)
+    assert "input (8, 8)" in panel.summary.text() and panel.preview.currentWidget() is panel.thumbnails

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSpinBox, QToolButton
+from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton
 from pytestqt.qtbot import QtBot
 
 from workbench.gui.document import ExperimentDocument
@@ -181,3 +181,45 @@ def test_advice_marks_the_row_and_says_why_without_blocking(editor: QtLayerEdito
     assert editor.error_label.text() == ""  # advice, not an error: the network still trains
     editor.document.undo_stack.undo()
     assert not editor.advice_label.isVisibleTo(editor)
+
+
+def test_a_student_turns_the_digits_mlp_into_a_recurrent_network(editor: QtLayerEditor) -> None:
+    """Flatten gives (64,); Unflatten's sizes typed as text make it 8 steps of 8; an LSTM reads them."""
+    editor.select(0)
+    editor.add("Unflatten")
+    line = editor.form.widgets["unflattened_size"].line  # type: ignore[union-attr]
+    assert line.text() == "-1, 1"
+    line.setText("8, -1")
+    line.editingFinished.emit()
+    assert editor.document.spec.network.layers[1].unflattened_size == [8, -1]  # type: ignore[union-attr]
+    assert rows(editor)[1][2] == "(8, 8)"
+    line.setText("8, x")  # not numbers: not committed, marked
+    line.editingFinished.emit()
+    assert editor.document.spec.network.layers[1].unflattened_size == [8, -1]  # type: ignore[union-attr]
+    assert line.property("invalid") is True
+    editor.add("LSTM")
+    assert types(editor)[:4] == ["Flatten", "Unflatten", "LSTM", "Linear"] and rows(editor)[2][2] == "(64,)"
+    output = editor.form.widgets["output"].combo  # type: ignore[union-attr]
+    assert [output.itemText(i) for i in range(output.count())] == ["the last step", "every step"]
+    output.setCurrentIndex(1)
+    assert rows(editor)[2][2] == "(8, 64)" and rows(editor)[3][2] == "⚠ does not fit"
+    assert "set the recurrent layer's Output to the last step" in editor.error_label.text()
+
+
+def test_a_recurrent_layer_changes_type_keeping_its_settings(editor: QtLayerEditor) -> None:
+    """The adding problem's lesson: the same stack with an LSTM in place of the RNN."""
+    editor.document.replace(load_preset("adding_rnn_vs_lstm"), None)
+    editor.select(0)
+    combo = editor.findChild(QComboBox, "layerTypeCombo")
+    assert combo.isVisibleTo(editor) and [combo.itemText(i) for i in range(combo.count())] == ["RNN", "LSTM", "GRU"]
+    assert combo.currentText() == "RNN"
+    combo.activated.emit(1)
+    layer = editor.document.spec.network.layers[0]
+    assert layer.type == "LSTM" and layer.hidden_size == 32  # type: ignore[union-attr]
+    assert rows(editor)[0][1] == "LSTM(32)" and editor.form.cls.__name__ == "LSTM"  # type: ignore[union-attr]
+    editor.document.undo_stack.undo()
+    assert editor.document.spec.network.layers[0].type == "RNN" and combo.currentText() == "RNN"
+    editor.select(1)  # Linear: core layers do different things, so no other type is offered
+    assert not combo.isVisibleTo(editor)
+    editor.add("ReLU")
+    assert combo.isVisibleTo(editor) and combo.currentText() == "ReLU" and combo.count() == 7

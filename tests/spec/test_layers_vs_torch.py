@@ -68,6 +68,28 @@ CASES = [
     ((9, 3), [L("GRU", hidden_size=5, bidirectional=True)]),
     ((9, 3), [L("RNN", hidden_size=2, num_layers=2, bidirectional=True)]),
     ((9, 3), [L("LSTM", hidden_size=3)]),
+    # Sequences: every step's output into another recurrent layer, and the layers that make sequences.
+    (
+        (9, 3),
+        [
+            L("LSTM", hidden_size=4, num_layers=2, dropout=0.3, output="sequence"),
+            L("GRU", hidden_size=5, bidirectional=True, output="sequence"),
+            L("RNN", hidden_size=3),
+        ],
+    ),
+    ((12,), [L("Unflatten", dim=1, unflattened_size=[-1, 2]), L("GRU", hidden_size=4), L("Linear", out_features=1)]),
+    ((24,), [L("Unflatten", dim=-1, unflattened_size=[2, 3, 4]), L("Flatten")]),
+    ((2, 12), [L("Unflatten", dim=2, unflattened_size=[3, -1]), L("Conv2d", out_channels=2, kernel_size=2)]),
+    (
+        (4, 16),  # Conv1d reads (channels, length); a recurrent layer reads (steps, features)
+        [
+            L("Conv1d", out_channels=6, kernel_size=3),
+            L("Permute", dims=[0, 2, 1]),
+            L("GRU", hidden_size=5),
+            L("Linear", out_features=3),
+        ],
+    ),
+    ((2, 3, 4), [L("Permute", dims=[0, 3, 1, 2]), L("Flatten")]),
 ]
 
 

@@ -43,7 +43,7 @@ def inspect_command(
         print(line, file=out)
     estimate = experiment.memory(base_dir)
     print(f"memory to train: {estimate.in_words()}", file=out)
-    for advice in experiment.advice():
+    for advice in experiment.advice(base_dir):
         print(f"tip: {advice}", file=out)
     problems = experiment.check(base_dir)
     if not problems:

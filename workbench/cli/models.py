@@ -12,7 +12,7 @@ from ..engine.evaluate import evaluate_loaded
 from ..engine.exporters import export_onnx, export_torchscript
 from ..engine.model_file import ModelFileError, load_model
 from ..engine.optim import build_loss
-from ..engine.prepare import split_indices
+from ..engine.prepare import split_for
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, table
 
@@ -46,8 +46,7 @@ def evaluate_command(
         return fail(f"the data's samples are {raw.input_shape} but the model takes {loaded.input_shape}")
     if raw.num_classes != len(loaded.class_names) and loaded.class_names:
         return fail(f"the data has {raw.num_classes} classes but the model knows {len(loaded.class_names)}")
-    ds = experiment.dataset
-    split = split_indices(len(raw.y), ds.val_fraction, ds.test_fraction, experiment.training.seed)
+    split = split_for(experiment.dataset, len(raw.y), experiment.training.seed)
     name, index = next(
         ((n, i) for n, i in (("test", split.test), ("validation", split.val)) if len(i)), ("all data", None)
     )

@@ -7,7 +7,9 @@ from torch import nn
 
 from ..spec import ExperimentSpec, LayerInfo, NetworkAnalysis, NetworkSpec, Shape, SpecError
 from ..spec.errors import Problem
-from ..spec.layers import Layer
+from ..spec.layers import GRU, LSTM, RNN, Layer
+
+RECURRENT = (RNN, LSTM, GRU)
 
 
 class LastStep(nn.Module):
@@ -29,12 +31,31 @@ class LastStep(nn.Module):
         return h_n[-1]
 
 
+class EveryStep(nn.Module):
+    """Runs an RNN/LSTM/GRU over (batch, steps, features) and returns every step's output,
+    (batch, steps, hidden x directions), for another recurrent layer to read."""
+
+    def __init__(self, rnn: nn.RNNBase) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.rnn(x)[0]
+        return out
+
+
 def build_layer(layer: Layer, info: LayerInfo) -> nn.Module:
     """The torch module for one analysed layer, with the inferred input sizes filled in."""
     kwargs = {**layer.arguments(), **info.inferred}
-    if layer.type in ("RNN", "LSTM", "GRU"):
+    if isinstance(layer, RECURRENT):
         rnn_class: type[nn.RNNBase] = getattr(nn, layer.type)
-        return LastStep(rnn_class(batch_first=True, **kwargs))
+        rnn = rnn_class(batch_first=True, **kwargs)
+        return LastStep(rnn) if layer.output == "last" else EveryStep(rnn)
+    if layer.type == "Permute":  # PyTorch's own is in torchvision (torch.nn has none)
+        from torchvision.ops import Permute
+
+        permute: nn.Module = Permute(**kwargs)
+        return permute
     module_class: type[nn.Module] = getattr(nn, layer.type)
     return module_class(**kwargs)
 

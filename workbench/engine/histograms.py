@@ -17,7 +17,8 @@ def weight_layers(model: nn.Module) -> list[tuple[str, list[nn.Parameter]]]:
         weights = [p for n, p in module.named_parameters() if "weight" in n.rsplit(".", 1)[-1]]
         if weights:
             number = str(int(name) + 1) if name.isdigit() else name
-            layers.append((f"{number}: {type(module).__name__}", weights))
+            inner = getattr(module, "rnn", module)  # a recurrent layer's wrapper (LastStep, EveryStep): its RNN
+            layers.append((f"{number}: {type(inner).__name__}", weights))
     return layers
 
 

@@ -33,6 +33,7 @@ from .. import __version__
 from ..atomic import atomic_write, cannot_write
 from ..spec import ExperimentSpec, SpecError, Task
 from ..spec.memory import EVAL_BATCH, estimate_memory
+from ..spec.shapes import statistics_shape
 from .builder import build_network
 from .memory import check_fits, check_size
 
@@ -52,7 +53,7 @@ class Normalize(nn.Module):
 
     def __init__(self, mean: list[float], std: list[float], input_shape: tuple[int, ...]) -> None:
         super().__init__()
-        shape = (1, len(mean)) + (1,) * (len(input_shape) - 1)
+        shape = (1, *statistics_shape(input_shape, len(mean)))
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).reshape(shape))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).reshape(shape))
 

@@ -35,6 +35,8 @@ def predict_picture(
     Raises DataError for data that is not pictures or a file that is not one.
     """
     data = trained.data
+    if trained.experiment.dataset.reads_rows:
+        raise DataError("this network reads pictures row by row, as sequences: trying a picture needs whole pictures")
     if len(data.input_shape) != 3 or data.task is not Task.CLASSIFICATION:
         raise DataError(f"this network does not sort pictures into classes (its samples are {data.input_shape})")
     channels, height, width = data.input_shape

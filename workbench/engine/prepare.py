@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ..spec import AugmentSpec, DatasetBase, NormalizeSpec, Task
 from ..spec.memory import EVAL_BATCH
+from ..spec.shapes import feature_axis, statistics_shape
 from ..spec.split import SplitError, SplitIndices
 from ..spec.split import split_indices as _split
 from .data import DataError, RawData
@@ -25,7 +26,8 @@ DEVICE_MEMORY_SHARE = 0.4
 
 @dataclass(frozen=True)
 class Normalization:
-    """x -> (x * scale - mean) / std, per channel (images, sequences) or per feature (flat data)."""
+    """x -> (x * scale - mean) / std, per channel (pictures) or per feature (sequences, flat data):
+    see `spec.shapes.feature_axis`."""
 
     mean: tuple[float, ...]
     std: tuple[float, ...]
@@ -33,7 +35,7 @@ class Normalization:
 
     def shape_for(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The broadcast shape of mean and std for samples of `sample_shape`."""
-        return (len(self.mean),) + (1,) * (len(sample_shape) - 1)
+        return statistics_shape(sample_shape, len(self.mean))
 
     def as_dict(self) -> dict[str, list[float] | float]:
         """Plain data for saving with a model."""
@@ -41,14 +43,15 @@ class Normalization:
 
 
 def _channel_view(x: torch.Tensor) -> torch.Tensor:
-    """(N, C, ...) -> (C, N * ...) so statistics are per channel; flat data is per feature."""
-    return x.transpose(0, 1).reshape(x.shape[1], -1)
+    """(N, ...) -> (features, N * ...) so that statistics are per channel or feature (`feature_axis`)."""
+    axis = 1 + feature_axis(tuple(x.shape[1:]))
+    return x.movedim(axis, 0).reshape(x.shape[axis], -1)
 
 
 def fit_normalization(raw: RawData, train: np.ndarray, spec: NormalizeSpec) -> Normalization:
     """Normalization statistics from the training split only (never validation or test)."""
     scale = 1.0 / 255.0 if raw.is_image else 1.0
-    channels = raw.x.shape[1]
+    channels = raw.x.shape[1 + feature_axis(raw.input_shape)]
     if spec.mode == "none":
         return Normalization((0.0,), (1.0,), scale)
     if spec.mode == "fixed":
@@ -99,6 +102,15 @@ def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) 
         raise DataError(str(exc), "dataset.val_fraction") from None
 
 
+def split_for(spec: DatasetBase, n: int, seed: int) -> SplitIndices:
+    """The dataset's split of its `n` samples (`DatasetBase.split`: at random, or by time), with a
+    DataError naming the field when no training sample is left."""
+    try:
+        return spec.split(n, seed)
+    except SplitError as exc:
+        raise DataError(str(exc), "dataset.val_fraction") from None
+
+
 class PreparedData:
     """The three splits, placed for the device, with the per-batch transform."""
 
@@ -108,7 +120,7 @@ class PreparedData:
         self.class_names = raw.class_names
         self.input_shape = raw.input_shape
         self.device = device
-        self.split = split_indices(len(raw.x), spec.val_fraction, spec.test_fraction, seed)
+        self.split = split_for(spec, len(raw.x), seed)
         self.normalization = fit_normalization(raw, self.split.train, spec.normalize)
         self.augment: AugmentSpec | None = getattr(spec, "augment", None)
         if self.augment is not None and not (self.augment.horizontal_flip or self.augment.random_crop_padding):

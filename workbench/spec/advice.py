@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .layers import Layer
 from .layers.base import LayerCategory
+from .shapes import Shape
 
 LINEAR_MAPS = frozenset({"Linear", "Conv1d", "Conv2d"})
 # Layers that add nothing nonlinear between two linear maps (batch norm is an affine map once trained).
@@ -40,11 +41,41 @@ class Advice:
         return f"Layer {self.index + 1} ({self.layer}): {message}"
 
 
-def stack_advice(layers: Sequence[Layer], classify: bool) -> list[Advice]:
-    """Advice on `layers` for a classifier (`classify`) or a regression, first layer first."""
+def stack_advice(layers: Sequence[Layer], classify: bool, inputs: Sequence[Shape] = ()) -> list[Advice]:
+    """Advice on `layers` for a classifier (`classify`) or a regression, first layer first;
+    `inputs`: each layer's input shape, when the data's shape is known."""
     advice = _linear_chains(layers)
+    advice.extend(_recurrent(layers, inputs))
     if layers:
         advice.extend(_last_layer(len(layers) - 1, layers[-1], classify))
+    return sorted(advice, key=lambda a: a.index)
+
+
+def _recurrent(layers: Sequence[Layer], inputs: Sequence[Shape]) -> list[Advice]:
+    """A recurrent layer with nothing to remember, or dropout that has nowhere to act."""
+    advice = []
+    for index, layer in enumerate(layers):
+        if layer.category is not LayerCategory.RECURRENT:
+            continue
+        shape = inputs[index] if index < len(inputs) else None
+        if shape is not None and len(shape) == 2 and shape[0] == 1:
+            advice.append(
+                Advice(
+                    index,
+                    layer.type,
+                    "its sequences have 1 step, so it has nothing to remember from step to step: give it longer "
+                    "sequences (read pictures row by row, or Unflatten a vector into steps)",
+                )
+            )
+        if getattr(layer, "dropout", 0.0) and getattr(layer, "num_layers", 1) == 1:
+            advice.append(
+                Advice(
+                    index,
+                    layer.type,
+                    "its dropout acts only between stacked layers, and it has one: set Layers to 2 or more, "
+                    "or put a Dropout layer after it",
+                )
+            )
     return advice
 
 

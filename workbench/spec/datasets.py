@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from .fields import STRICT, ui
 from .shapes import Shape
+from .split import SplitIndices, split_indices
 
 
 class Task(StrEnum):
@@ -75,6 +76,9 @@ class DatasetBase(BaseModel):
     model_config = STRICT
     label: ClassVar[str] = ""  # what the window and the messages call this kind of data
     value_bytes: ClassVar[int] = 4  # memory per input value once loaded (float32)
+    # Samples in time order (windows of one series): split by time, so that validation and test
+    # are the future, and neighbouring windows that share steps never straddle the split.
+    by_time: ClassVar[bool] = False
 
     kind: str
     val_fraction: float = Field(
@@ -118,6 +122,19 @@ class DatasetBase(BaseModel):
     def sample_count(self) -> int | None:
         """Number of samples when it is known without reading files."""
         return None
+
+    @property
+    def reads_rows(self) -> bool:
+        """True when pictures are read row by row, as sequences (see `view`)."""
+        return False
+
+    def view(self, shape: Shape) -> Shape:
+        """The shape the network sees of samples stored as `shape` (pictures may be read row by row)."""
+        return shape
+
+    def split(self, samples: int, seed: int) -> SplitIndices:
+        """Which samples train, validate and test: seeded at random, or in time order (`by_time`)."""
+        return split_indices(samples, self.val_fraction, self.test_fraction, seed, ordered=self.by_time)
 
 
 # --- generated 2-D data -----------------------------------------------------------------------
@@ -188,12 +205,93 @@ class GaussianDataset(_Synthetic):
         return self.n_classes
 
 
+# --- generated sequences ----------------------------------------------------------------------
+
+
+class SineDataset(DatasetBase):
+    """A noisy sum of sines with a slow trend, cut into overlapping windows: from each window of
+    past steps, forecast the value `horizon` steps after it. Split by time: validation and test
+    are the series' future."""
+
+    label: ClassVar[str] = "Sine wave to forecast (sequences)"
+    by_time: ClassVar[bool] = True
+
+    kind: Literal["sine"] = "sine"
+    n_samples: int = Field(
+        2000, ge=10, le=1_000_000, title="Windows", description="How many windows to cut from the series."
+    )
+    window: int = Field(32, ge=1, le=10_000, title="Window length", description="How many past steps the network sees.")
+    horizon: int = Field(
+        1, ge=1, le=1_000, title="Horizon", description="How many steps ahead to forecast (1: the next value)."
+    )
+    noise: float = Field(0.1, ge=0.0, le=5.0, title="Noise", description="How much random jitter blurs the series.")
+
+    def task_kind(self) -> Task:
+        return Task.REGRESSION
+
+    def input_shape(self) -> Shape | None:
+        return (self.window, 1)
+
+    def sample_count(self) -> int | None:
+        return self.n_samples
+
+
+class AddingDataset(DatasetBase):
+    """The adding problem (Hochreiter and Schmidhuber, 1997): each step holds a random number and a
+    mark; the target is the sum of the two marked numbers. Only two steps matter, far apart, so a
+    network must remember across the sequence: a plain RNN's gradient vanishes on the way, an LSTM's
+    or a GRU's gates keep it."""
+
+    label: ClassVar[str] = "Adding problem (sequences)"
+
+    kind: Literal["adding"] = "adding"
+    n_samples: int = Field(4000, ge=10, le=1_000_000, title="Samples", description="How many sequences to generate.")
+    length: int = Field(
+        30,
+        ge=2,
+        le=10_000,
+        title="Sequence length",
+        description="Steps per sequence; only two of them matter. The longer, the harder for a plain RNN.",
+    )
+
+    def task_kind(self) -> Task:
+        return Task.REGRESSION
+
+    def input_shape(self) -> Shape | None:
+        return (self.length, 2)
+
+    def sample_count(self) -> int | None:
+        return self.n_samples
+
+
 # --- images -----------------------------------------------------------------------------------
 
 
 class _Images(DatasetBase):
     value_bytes: ClassVar[int] = 1  # pictures are kept as bytes until a batch is made
     augment: AugmentSpec = Field(default_factory=AugmentSpec, title="Augmentation")
+    as_sequence: bool = Field(
+        False,
+        title="Read row by row",
+        description="Give each picture as a sequence, for RNN, LSTM and GRU: one step per row, the row's "
+        "pixels (times channels) as the step's features: (rows, columns x channels).",
+    )
+
+    @model_validator(mode="after")
+    def _augment_pictures_only(self) -> _Images:
+        if self.as_sequence and (self.augment.horizontal_flip or self.augment.random_crop_padding):
+            raise ValueError("augmentation flips and crops pictures: turn it off to read pictures row by row")
+        return self
+
+    @property
+    def reads_rows(self) -> bool:
+        return self.as_sequence
+
+    def view(self, shape: Shape) -> Shape:
+        if self.as_sequence and len(shape) == 3:
+            channels, height, width = shape
+            return (height, width * channels)
+        return shape
 
 
 class DigitsDataset(_Images):
@@ -338,6 +436,8 @@ AnyDataset = Annotated[
     | CirclesDataset
     | XorDataset
     | GaussianDataset
+    | SineDataset
+    | AddingDataset
     | DigitsDataset
     | MnistDataset
     | FashionMnistDataset
@@ -356,6 +456,8 @@ DATASET_KINDS: dict[str, type[DatasetBase]] = {
         CirclesDataset,
         XorDataset,
         GaussianDataset,
+        SineDataset,
+        AddingDataset,
         DigitsDataset,
         MnistDataset,
         FashionMnistDataset,

@@ -184,9 +184,13 @@ class ExperimentSpec(BaseModel):
             epochs=training.epochs,
         )
 
-    def advice(self) -> list[Advice]:
+    def advice(self, base_dir: Path | None = None) -> list[Advice]:
         """Choices in the network that cost it something but do not stop it (see spec.advice)."""
-        return stack_advice(self.network.layers, self.task is Task.CLASSIFICATION)
+        try:
+            rows = self.network.analyze(self.data_shape(base_dir).input_shape).rows
+        except DataError:  # files not readable yet: the advice that needs no shapes
+            rows = ()
+        return stack_advice(self.network.layers, self.task is Task.CLASSIFICATION, [r.input_shape for r in rows])
 
     def check(self, base_dir: Path | None = None) -> list[Problem]:
         """Everything that would stop this experiment from training, beyond per-field validity."""

@@ -11,7 +11,7 @@ import gzip
 import struct
 import zlib
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, cast
 
@@ -146,7 +146,13 @@ def _folder_shape(ds: ImageFolderDataset, base_dir: Path | None) -> DataShape:
 
 
 def data_shape(dataset: DatasetBase, base_dir: Path | None = None) -> DataShape:
-    """The sample shape and class count of `dataset`; raises DataError when files are unusable."""
+    """The sample shape (as the network sees it: `DatasetBase.view`) and class count of `dataset`;
+    raises DataError when files are unusable."""
+    stored = _stored_shape(dataset, base_dir)
+    return replace(stored, input_shape=dataset.view(stored.input_shape))
+
+
+def _stored_shape(dataset: DatasetBase, base_dir: Path | None) -> DataShape:
     if isinstance(dataset, IdxDataset):
         return _idx_shape(dataset, base_dir)
     if isinstance(dataset, CsvDataset):

@@ -40,3 +40,17 @@ def numel(shape: Shape) -> int:
 def describe_rank(shape: Shape) -> str:
     """A student's word for what a shape looks like."""
     return {1: "a flat vector", 2: "a sequence", 3: "an image"}.get(len(shape), f"a {len(shape)}-D tensor")
+
+
+def feature_axis(shape: Shape) -> int:
+    """The axis of a sample whose entries each get their own normalization statistics: a picture's
+    channels (the first of (channels, height, width)), else the last: a sequence's features, a
+    vector's entries."""
+    return 0 if len(shape) == 3 else len(shape) - 1
+
+
+def statistics_shape(shape: Shape, count: int) -> Shape:
+    """How `count` per-feature statistics broadcast over one sample of `shape`: (3, 1, 1) for a
+    colour picture's channels, (1, 2) for a sequence with two features, (5,) for a vector."""
+    axis = feature_axis(shape)
+    return tuple(count if i == axis else 1 for i in range(len(shape)))

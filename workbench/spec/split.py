@@ -20,9 +20,10 @@ class SplitIndices:
     test: np.ndarray
 
 
-def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> SplitIndices:
-    """A seeded random split; the same n, fractions and seed always give the same split."""
-    perm = np.random.default_rng(seed).permutation(n)
+def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int, ordered: bool = False) -> SplitIndices:
+    """A seeded random split; the same n, fractions and seed always give the same split. `ordered`:
+    in sample order instead (samples in time order): training first, then validation, the test last."""
+    perm = np.arange(n)[::-1] if ordered else np.random.default_rng(seed).permutation(n)
     n_test = round(n * test_fraction)
     n_val = round(n * val_fraction)
     if n - n_test - n_val < 1:

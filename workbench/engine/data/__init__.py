@@ -13,6 +13,7 @@ from typing import Any
 from ...spec import DatasetBase
 from .base import DataError, RawData, class_indices
 from .files import load_csv, load_idx, load_image_folder, read_idx
+from .sequences import generate_adding, generate_sine
 from .synthetic import generate
 from .vision import load_digits, load_torchvision
 
@@ -23,6 +24,8 @@ LOADERS: dict[str, Loader] = {
         kind: lambda spec, seed, base: generate(spec, seed)
         for kind in ("spiral", "moons", "circles", "xor", "gaussian")
     },
+    "sine": lambda spec, seed, base: generate_sine(spec, seed),
+    "adding": lambda spec, seed, base: generate_adding(spec, seed),
     "digits": lambda spec, seed, base: load_digits(),
     **{kind: lambda spec, seed, base: load_torchvision(spec, base) for kind in ("mnist", "fashion_mnist", "cifar10")},
     "idx": lambda spec, seed, base: load_idx(spec, base),
@@ -36,7 +39,18 @@ def load_raw(spec: DatasetBase, seed: int = 0, base_dir: Path | None = None) -> 
     loader = LOADERS.get(spec.kind)
     if loader is None:
         raise DataError(f"no loader for dataset kind {spec.kind!r}", "dataset.kind")
-    return loader(spec, seed, base_dir)
+    return viewed(loader(spec, seed, base_dir), spec)
+
+
+def viewed(raw: RawData, spec: DatasetBase) -> RawData:
+    """The samples as the network sees them (`DatasetBase.view`): pictures read row by row become
+    (rows, columns x channels), each row's pixels channel by channel. Still bytes: a batch is
+    scaled when it is made."""
+    shape = spec.view(raw.input_shape)
+    if shape == raw.input_shape:
+        return raw
+    x = raw.x.permute(0, 2, 3, 1).reshape(len(raw.x), *shape).contiguous()
+    return RawData(x, raw.y, raw.task, raw.class_names)
 
 
 __all__ = ["LOADERS", "DataError", "RawData", "class_indices", "load_raw", "read_idx"]

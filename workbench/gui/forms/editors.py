@@ -326,6 +326,20 @@ class FloatsEditor(TextEditor):
             self.edited.emit(value)
 
 
+class IntsEditor(FloatsEditor):
+    """A short list of whole numbers typed as `0, 2, 1` (sizes, axes); anything else is not committed."""
+
+    def set_value(self, value: Any) -> None:
+        self._shown = list(value)
+        self.line.setText(", ".join(str(v) for v in value))
+
+    def value(self) -> Any:
+        try:
+            return [int(part) for part in self.line.text().replace(";", ",").split(",") if part.strip()]
+        except ValueError:
+            return None
+
+
 EDITORS: dict[str, Callable[[FieldDesc], FieldEditor]] = {
     "bool": BoolEditor,
     "int": IntEditor,
@@ -335,4 +349,5 @@ EDITORS: dict[str, Callable[[FieldDesc], FieldEditor]] = {
     "path": TextEditor,
     "pair": PairEditor,
     "floats": FloatsEditor,
+    "ints": IntsEditor,
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -35,17 +36,19 @@ from ...engine.download import (
 )
 from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
 from ...spec.datasets import DATASET_KINDS, dataset_label
-from ...spec.split import SplitError, split_indices
+from ...spec.split import SplitError
 from ..document import ExperimentDocument
 from ..forms.introspect import describe
 from ..forms.model_form import FieldChange, UnionForm
 from ..jobs import Job, JobRunner
-from ..preview import scatter_items, thumbnail_grid
+from ..preview import class_colour, scatter_items, thumbnail_grid
 from ..theme import Tone, legend_options, style, themed_plot
 
 KIND_LABELS = {kind: dataset_label(kind) for kind in DATASET_KINDS}  # the spec names each kind once
 PREVIEW_SAMPLES = 24
 SCATTER_POINTS = 3000
+SEQUENCES_SHOWN = 3  # sequences of one feature drawn over each other; with more features, the first one's
+FEATURES_SHOWN = 4
 OFFLINE_HINT = (
     "Offline? Put the files in the folder named above, or choose “IDX files” and point at "
     "your own copy of the .idx / .gz files."
@@ -92,6 +95,7 @@ class Preview:
     image_labels: list[str]
     points: np.ndarray | None  # (N, 2) for 2-D data, subsampled
     point_labels: np.ndarray | None
+    sequences: np.ndarray | None = None  # (N, steps, features) float: the first sequences
 
 
 def load_preview(dataset: DatasetBase, seed: int, base_dir: Path | None) -> Preview:
@@ -99,14 +103,19 @@ def load_preview(dataset: DatasetBase, seed: int, base_dir: Path | None) -> Prev
     from ...engine.data import load_raw
 
     raw = load_raw(dataset, seed, base_dir)
-    images = labels = points = point_labels = None
+    images = labels = points = point_labels = sequences = None
     if raw.is_image:
-        images = raw.x[:PREVIEW_SAMPLES].numpy().copy()
+        first = raw.x[:PREVIEW_SAMPLES]
+        images = (first[:, None] if first.dim() == 3 else first).numpy().copy()  # rows read as a sequence: as read
         labels = [raw.class_names[int(k)] if raw.class_names else str(k) for k in raw.y[:PREVIEW_SAMPLES].tolist()]
     elif raw.input_shape == (2,) and raw.task is Task.CLASSIFICATION:
         step = max(1, len(raw.y) // SCATTER_POINTS)
         points, point_labels = raw.x[::step].numpy().copy(), raw.y[::step].numpy().copy()
-    return Preview(len(raw.y), raw.input_shape, raw.task, raw.class_names, images, labels or [], points, point_labels)
+    elif len(raw.input_shape) == 2:
+        sequences = raw.x[:SEQUENCES_SHOWN].numpy().copy()
+    return Preview(
+        len(raw.y), raw.input_shape, raw.task, raw.class_names, images, labels or [], points, point_labels, sequences
+    )
 
 
 class QtDatasetPanel(QWidget):
@@ -183,8 +192,14 @@ class QtDatasetPanel(QWidget):
         self.scatter.setFixedHeight(240)
         self.scatter.setAspectLocked(True)
         self.scatter.addLegend(offset=(5, 5), **legend_options())
+        self.lines = themed_plot()  # sequences, step by step
+        self.lines.setObjectName("sequencePreview")
+        self.lines.setFixedHeight(200)
+        self.lines.setLabel("bottom", "step")
+        self.lines.addLegend(offset=(-5, 5), **legend_options())  # top right: a series starts on the left
         self.preview.addWidget(self.thumbnails)
         self.preview.addWidget(self.scatter)
+        self.preview.addWidget(self.lines)
         layout.addWidget(self.preview)
 
     # --- the document -------------------------------------------------------------------------
@@ -379,7 +394,7 @@ class QtDatasetPanel(QWidget):
     def _show(self, raw: Preview, spec: ExperimentSpec) -> None:
         ds = spec.dataset
         try:
-            split = split_indices(raw.samples, ds.val_fraction, ds.test_fraction, spec.training.seed)
+            split = ds.split(raw.samples, spec.training.seed)
         except SplitError as exc:
             self.summary.setText(str(exc))
             return
@@ -393,8 +408,26 @@ class QtDatasetPanel(QWidget):
             self._show_images(raw)
         elif raw.points is not None and raw.point_labels is not None:
             self._show_points(raw.points, raw.point_labels, raw.class_names)
+        elif raw.sequences is not None:
+            self._show_sequences(raw.sequences)
         else:
             self.preview.hide()
+
+    def _show_sequences(self, sequences: np.ndarray) -> None:
+        """A few sequences of one feature over each other, or the features of the first sequence."""
+        plot: Any = self.lines.getPlotItem()
+        plot.clear()
+        if plot.legend is not None:
+            plot.legend.clear()
+        features = sequences.shape[2]
+        if features == 1:
+            lines = [(f"sample {i + 1}", seq[:, 0]) for i, seq in enumerate(sequences)]
+        else:
+            lines = [(f"feature {f + 1}", sequences[0, :, f]) for f in range(min(features, FEATURES_SHOWN))]
+        for k, (name, values) in enumerate(lines):
+            plot.plot(values, pen=pg.mkPen(class_colour(k), width=1.5), name=name)
+        self.preview.setCurrentWidget(self.lines)
+        self.preview.show()
 
     def _show_images(self, raw: Preview) -> None:
         assert raw.images is not None

@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, catalog, format_shape
-from ...spec.layers import Layer
+from ...spec.layers import Layer, LayerCategory, converted
 from ...spec.memory import format_bytes
 from ...spec.peek import DataError
 from ..document import ExperimentDocument
@@ -134,6 +135,20 @@ class QtLayerEditor(QWidget):
         self.form_title = QLabel()
         self.form_title.setWordWrap(True)
         layout.addWidget(self.form_title)
+        # Another layer of the same kind in its place, keeping the settings both have (RNN -> LSTM).
+        self.type_row = QWidget()
+        type_layout = QHBoxLayout(self.type_row)
+        type_layout.setContentsMargins(0, 0, 0, 0)
+        type_label = QLabel("Type")
+        self.type_combo = QComboBox()
+        self.type_combo.setObjectName("layerTypeCombo")
+        self.type_combo.setToolTip("Make this layer another of its kind, keeping the settings both have")
+        type_label.setBuddy(self.type_combo)
+        type_layout.addWidget(type_label)
+        type_layout.addWidget(self.type_combo, 1)
+        self.type_combo.activated.connect(self._type_chosen)
+        self.type_row.hide()
+        layout.addWidget(self.type_row)
         self.form_holder = QVBoxLayout()
         layout.addLayout(self.form_holder)
         self.inferred_label = QLabel()
@@ -241,7 +256,7 @@ class QtLayerEditor(QWidget):
 
     def _render_advice(self, spec: ExperimentSpec) -> None:
         """Advice (amber) on rows that train but cost the network something; only once shapes fit."""
-        advice = spec.advice() if self.analysis is not None and self.analysis.ok else []
+        advice = spec.advice(self.document.base_dir) if self.analysis is not None and self.analysis.ok else []
         self.advice_label.setText("\n".join(f"Tip: {a.in_words()}" for a in advice))
         self.advice_label.setVisible(bool(advice))
         for a in advice:
@@ -265,9 +280,11 @@ class QtLayerEditor(QWidget):
         if index is None:
             self.form_title.setText("Add a layer to start: Add layer, above the list")
             self.inferred_label.setText("")
+            self.type_row.hide()
             return
         layer = self.document.spec.network.layers[index]
         self.form_title.setText(f"<b>Layer {index + 1}: {layer.type}</b> · {type(layer).doc}")
+        self._show_types(layer)
         self.form = ModelForm(type(layer), layer)
         self.form.setObjectName("layerForm")
         self.form.edited.connect(lambda new, change, i=index: self.replace(i, new, change))
@@ -275,10 +292,36 @@ class QtLayerEditor(QWidget):
         self._chain_tabs(self.form)
         self._show_inferred(index)
 
+    def _show_types(self, layer: Layer) -> None:
+        """The types `layer` can become: those of its group of the catalog, when there are others
+        that do the same kind of thing (core layers do different things: not offered)."""
+        kinds = [cls.model_fields["type"].default for cls in catalog()[layer.category]]
+        self.type_combo.blockSignals(True)
+        self.type_combo.clear()
+        self.type_combo.addItems(kinds)
+        self.type_combo.setCurrentText(layer.type)
+        self.type_combo.blockSignals(False)
+        self.type_row.setVisible(len(kinds) > 1 and layer.category is not LayerCategory.CORE)
+
+    @Slot(int)
+    def _type_chosen(self, row: int) -> None:
+        self.change_type(self.selected_index(), self.type_combo.itemText(row))
+
+    def change_type(self, index: int, type_name: str) -> None:
+        """Make layer `index` a `type_name` layer, keeping the settings both types have."""
+        layers = self._layers()
+        if 0 <= index < len(layers) and layers[index].type != type_name:
+            old = layers[index].type
+            layers[index] = converted(layers[index], type_name)
+            self._commit(layers, f"{old} to {type_name}", index)
+
     def _chain_tabs(self, form: QWidget) -> None:
         """Tab goes from the layer list into the selected layer's form, then on to what follows the
         list (a new form's widgets would otherwise come last in the window's tab order)."""
         previous: QWidget = self.list
+        if self.type_row.isVisibleTo(self):
+            QWidget.setTabOrder(previous, self.type_combo)
+            previous = self.type_combo
         for widget in form.findChildren(QWidget):
             takes_tab = widget.focusPolicy() & Qt.FocusPolicy.TabFocus
             if takes_tab and not isinstance(widget.parentWidget(), QAbstractSpinBox):  # not a spin box's line

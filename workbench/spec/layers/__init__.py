@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from .activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh
 from .base import Layer, LayerCategory
@@ -22,11 +22,15 @@ from .spatial import (
     Flatten,
     Linear,
     MaxPool2d,
+    Permute,
+    Unflatten,
 )
 
 AnyLayer = Annotated[
     Linear
     | Flatten
+    | Unflatten
+    | Permute
     | Conv2d
     | Conv1d
     | MaxPool2d
@@ -55,6 +59,8 @@ LAYER_TYPES: dict[str, type[Layer]] = {
     for cls in (
         Linear,
         Flatten,
+        Unflatten,
+        Permute,
         Conv2d,
         Conv1d,
         MaxPool2d,
@@ -77,6 +83,17 @@ LAYER_TYPES: dict[str, type[Layer]] = {
         GRU,
     )
 }
+
+
+def converted(layer: Layer, type_name: str) -> Layer:
+    """`layer` as a `type_name` layer, keeping the settings both types have (an RNN's hidden size
+    and layers for an LSTM); the rest take the new type's defaults."""
+    cls = LAYER_TYPES[type_name]
+    shared = {k: v for k, v in layer.model_dump().items() if k in cls.model_fields and k != "type"}
+    try:
+        return cls.model_validate({**shared, "type": type_name})
+    except ValidationError:  # a setting the new type bounds otherwise: its defaults
+        return cls.model_validate({"type": type_name})
 
 
 def catalog() -> dict[LayerCategory, list[type[Layer]]]:
@@ -110,9 +127,12 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "MaxPool2d",
+    "Permute",
     "ReLU",
     "SiLU",
     "Sigmoid",
     "Tanh",
+    "Unflatten",
     "catalog",
+    "converted",
 ]

@@ -1,19 +1,23 @@
-"""Recurrent layers; each outputs the final state so a classifier can follow."""
+"""Recurrent layers: each reads a sequence (steps, features) and outputs its last step's state, so
+a classifier can follow, or every step's, so another recurrent layer can."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from ..fields import ui
 from ..shapes import LayerShape, Shape
 from .base import Layer, LayerCategory, need_rank
+
+OUTPUTS = {"last": "the last step", "sequence": "every step"}
 
 # --- recurrent --------------------------------------------------------------------------------
 
 
 class _Recurrent(Layer):
-    """Reads a sequence (steps, features) and outputs its final state, so a classifier can follow."""
+    """Reads a sequence (steps, features); outputs the last step's state or every step's."""
 
     category: ClassVar[LayerCategory] = LayerCategory.RECURRENT
     gates: ClassVar[int] = 1
@@ -24,6 +28,28 @@ class _Recurrent(Layer):
     bidirectional: bool = Field(
         False, title="Bidirectional", description="Also read the sequence backwards and join both results."
     )
+    dropout: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        title="Dropout between layers",
+        description="Share of values zeroed between stacked layers while training (needs Layers 2 or more).",
+        json_schema_extra=ui(glossary="dropout"),
+    )
+    output: Literal["last", "sequence"] = Field(
+        "last",
+        title="Output",
+        description="The last step's state (for a Linear layer after it) or every step's (for a recurrent layer).",
+        json_schema_extra=ui(choice_labels=OUTPUTS),
+    )
+
+    def arguments(self) -> dict[str, Any]:
+        """PyTorch's constructor arguments: what the layer outputs is not one of them."""
+        return self.model_dump(exclude={"type", "output"})
+
+    def summary(self) -> str:
+        text = super().summary()
+        return text if self.output == "last" else f"{text[:-1]}, output='sequence')"
 
     def infer(self, in_shape: Shape) -> LayerShape:
         remedy = (
@@ -39,7 +65,8 @@ class _Recurrent(Layer):
         for _ in range(self.num_layers):
             params += directions * g * h * (n_in + h + 2)
             n_in = h * directions
-        return LayerShape((h * directions,), params, {"input_size": in_shape[1]})
+        out = (h * directions,) if self.output == "last" else (in_shape[0], h * directions)
+        return LayerShape(out, params, {"input_size": in_shape[1]})
 
     def working_values(self, in_shape: Shape, out_shape: Shape) -> int:
         """Every step's gates and state, in every stacked layer and direction, are kept for backward."""
@@ -50,14 +77,14 @@ class _Recurrent(Layer):
 class RNN(_Recurrent):
     """Elman RNN with tanh."""
 
-    doc: ClassVar[str] = "Reads a sequence step by step with a simple memory; outputs the final state."
+    doc: ClassVar[str] = "Reads a sequence step by step with a simple memory."
     type: Literal["RNN"] = "RNN"
 
 
 class LSTM(_Recurrent):
     """Long short-term memory: gated memory that keeps information over long sequences."""
 
-    doc: ClassVar[str] = "Reads a sequence with a gated memory that lasts longer; outputs the final state."
+    doc: ClassVar[str] = "Reads a sequence with a gated memory that lasts over long sequences."
     gates: ClassVar[int] = 4
     type: Literal["LSTM"] = "LSTM"
 
@@ -65,6 +92,6 @@ class LSTM(_Recurrent):
 class GRU(_Recurrent):
     """Gated recurrent unit: a lighter LSTM."""
 
-    doc: ClassVar[str] = "A lighter LSTM: reads a sequence with a gated memory; outputs the final state."
+    doc: ClassVar[str] = "A lighter LSTM: reads a sequence with a gated memory."
     gates: ClassVar[int] = 3
     type: Literal["GRU"] = "GRU"

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from ..fields import ui
-from ..shapes import LayerShape, Shape, numel
+from ..shapes import LayerShape, Shape, ShapeProblem, numel
 from .base import BIAS, Layer, LayerCategory, image_remedy, need_rank, window
 
 # --- core -------------------------------------------------------------------------------------
@@ -25,7 +25,12 @@ class Linear(Layer):
     bias: bool = BIAS
 
     def infer(self, in_shape: Shape) -> LayerShape:
-        need_rank(in_shape, 1, "a flat input", "add Flatten before it")
+        remedy = (
+            "set the recurrent layer's Output to the last step, or add Flatten before it"
+            if len(in_shape) == 2
+            else "add Flatten before it"
+        )
+        need_rank(in_shape, 1, "a flat input", remedy)
         n_in = in_shape[0]
         params = n_in * self.out_features + (self.out_features if self.bias else 0)
         return LayerShape((self.out_features,), params, {"in_features": n_in})
@@ -40,6 +45,78 @@ class Flatten(Layer):
 
     def infer(self, in_shape: Shape) -> LayerShape:
         return LayerShape((numel(in_shape),), 0)
+
+
+def _sample_dim(dim: int, rank: int, field: str) -> int:
+    """A torch `dim` (which counts the batch as 0; negative counts from the end) as an axis of one
+    sample's shape, which has `rank` axes; refuses the batch and axes that do not exist."""
+    full = dim + rank + 1 if dim < 0 else dim
+    if full == 0:
+        raise ShapeProblem(f"{field} {dim} is the batch: count a sample's axes from 1")
+    if not 0 < full <= rank:
+        raise ShapeProblem(f"{field} {dim} is not an axis of a sample of {rank} axes: use 1 to {rank} (-1: the last)")
+    return full - 1
+
+
+class Unflatten(Layer):
+    """Splits one axis into several: torch.nn.Unflatten(dim, unflattened_size)."""
+
+    category: ClassVar[LayerCategory] = LayerCategory.CORE
+    doc: ClassVar[str] = "Splits one axis into several, e.g. a flat vector into a sequence of steps."
+    type: Literal["Unflatten"] = "Unflatten"
+    dim: int = Field(
+        1, ge=-8, le=8, title="Axis", description="Which axis to split, as PyTorch counts (0: the batch, 1: the first)."
+    )
+    unflattened_size: list[int] = Field(
+        default_factory=lambda: [-1, 1],
+        min_length=1,
+        max_length=8,
+        title="New sizes",
+        description="The sizes the axis splits into; one of them may be -1 (what is left). -1, 1: one value a step.",
+    )
+
+    def infer(self, in_shape: Shape) -> LayerShape:
+        axis = _sample_dim(self.dim, len(in_shape), "dim")
+        size, sizes = in_shape[axis], list(self.unflattened_size)
+        unknown = [i for i, s in enumerate(sizes) if s == -1]
+        if len(unknown) > 1 or any(s == 0 or s < -1 for s in sizes):
+            raise ShapeProblem("give sizes of 1 or more, with at most one -1")
+        known = numel(tuple(s for s in sizes if s != -1))
+        if unknown and size % known == 0:
+            sizes[unknown[0]] = size // known
+        if numel(tuple(sizes)) != size:
+            raise ShapeProblem(
+                f"the sizes {tuple(self.unflattened_size)} do not make {size}, the size of axis {self.dim}: "
+                f"give sizes whose product is {size}"
+            )
+        return LayerShape(in_shape[:axis] + tuple(sizes) + in_shape[axis + 1 :], 0)
+
+
+class Permute(Layer):
+    """Reorders the axes: torchvision.ops.Permute(dims), dims counting the batch as 0."""
+
+    category: ClassVar[LayerCategory] = LayerCategory.CORE
+    doc: ClassVar[str] = "Reorders the axes, e.g. Conv1d's (channels, length) into a sequence's (steps, features)."
+    type: Literal["Permute"] = "Permute"
+    dims: list[int] = Field(
+        default_factory=lambda: [0, 2, 1],
+        min_length=2,
+        max_length=8,
+        title="Axes",
+        description="The new order of the axes, the batch (0) first: 0, 2, 1 swaps a sample's two axes.",
+    )
+
+    def infer(self, in_shape: Shape) -> LayerShape:
+        rank = len(in_shape) + 1
+        if sorted(self.dims) != list(range(rank)):
+            raise ShapeProblem(
+                f"the axes {tuple(self.dims)} are not an order of the {rank} axes 0 to {rank - 1} "
+                f"(the batch and a sample's {rank - 1}): give each once"
+            )
+        if self.dims[0] != 0:
+            raise ShapeProblem("keep the batch first: the axes start with 0")
+        full = (0, *in_shape)
+        return LayerShape(tuple(full[d] for d in self.dims[1:]), 0)
 
 
 # --- convolution ------------------------------------------------------------------------------
