@@ -158,3 +158,52 @@ def test_trying_a_picture_on_a_network_that_reads_rows_says_why_not(tmp_path: An
     Image.new("L", (8, 8)).save(tmp_path / "seven.png")
     with pytest.raises(DataError, match="reads pictures row by row, as sequences: trying a picture needs whole"):
         predict_picture(trainer.trained(), tmp_path / "seven.png")
+
+
+def _table(tmp_path: Any, rows: int) -> Any:
+    path = tmp_path / "weather.csv"
+    lines = ["hour,temperature,humidity"] + [f"{i % 24},{i * 0.5},{100 - i}" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_csv_time_series_forecasts_a_column_from_the_rows_before(tmp_path: Any) -> None:
+    from workbench.spec.datasets import CsvSeriesDataset
+
+    path = _table(tmp_path, 20)
+    spec = CsvSeriesDataset(
+        path=str(path), target="temperature", inputs=["temperature", "humidity"], window=4, horizon=2
+    )
+    raw = load_raw(spec)
+    assert raw.input_shape == (4, 2) and len(raw.y) == 20 - 4 - 2 + 1 and raw.task is Task.REGRESSION
+    assert raw.x[0].tolist() == [[0.0, 100.0], [0.5, 99.0], [1.0, 98.0], [1.5, 97.0]]  # rows 0-3
+    assert raw.y[0].item() == 2.5  # row 5: two rows after the window
+    every = load_raw(spec.model_copy(update={"inputs": []}))
+    assert every.input_shape == (4, 3)  # no inputs named: every column
+    experiment = ExperimentSpec.from_dict({"dataset": spec.model_dump()})
+    assert experiment.data_shape().input_shape == (4, 2) and spec.split(15, 0).test.tolist() == [13, 14]
+
+
+@pytest.mark.parametrize(
+    ("update", "field", "said"),
+    [
+        ({"target": ""}, "dataset.target", "choose the column to forecast (one of: hour, temperature, humidity)"),
+        ({"target": "rain"}, "dataset.target", "no column 'rain' in weather.csv"),
+        ({"inputs": ["wind"]}, "dataset.inputs", "no column 'wind' in weather.csv"),
+        (
+            {"window": 18},
+            "dataset.window",
+            "weather.csv has 20 rows: a window of 18 and a horizon of 3 need at least 21",
+        ),
+    ],
+)
+def test_a_csv_time_series_that_cannot_be_read_names_the_field(
+    tmp_path: Any, update: dict[str, Any], field: str, said: str
+) -> None:
+    from workbench.engine.data import DataError
+    from workbench.spec.datasets import CsvSeriesDataset
+
+    spec = CsvSeriesDataset(path=str(_table(tmp_path, 20)), target="temperature", horizon=3).model_copy(update=update)
+    with pytest.raises(DataError) as caught:
+        load_raw(spec)
+    assert caught.value.problem.path == field and said in str(caught.value)

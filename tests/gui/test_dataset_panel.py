@@ -263,3 +263,18 @@ def test_sequences_preview_as_lines_and_pictures_as_the_rows_read(panel: QtDatas
     assert panel.document.spec.dataset.as_sequence  # type: ignore[union-attr]
     wait_loaded(qtbot, panel)
     assert "input (8, 8)" in panel.summary.text() and panel.preview.currentWidget() is panel.thumbnails
+
+
+def test_a_csv_time_series_takes_its_input_columns_as_names(panel: QtDatasetPanel) -> None:
+    combo = panel.findChild(QComboBox, "datasetKindCombo")
+    combo.setCurrentIndex(combo.findData("csv_series"))
+    form = panel.form.form
+    assert form is not None
+    line = form.widgets["inputs"].line
+    assert line.placeholderText() == "every column" and line.text() == ""
+    line.setText("temperature,  humidity ,")
+    line.editingFinished.emit()
+    assert panel.document.spec.dataset.inputs == ["temperature", "humidity"]  # type: ignore[union-attr]
+    line.setText("")
+    line.editingFinished.emit()
+    assert panel.document.spec.dataset.inputs == []  # type: ignore[union-attr]

@@ -409,6 +409,37 @@ class CsvDataset(DatasetBase):
         return self.task
 
 
+class CsvSeriesDataset(DatasetBase):
+    """A time series in a CSV table, one row a time step: forecast a column from a sliding window
+    of the rows before. Split by time: validation and test are the table's last rows, the future."""
+
+    label: ClassVar[str] = "CSV time series (your own)"
+    by_time: ClassVar[bool] = True
+
+    kind: Literal["csv_series"] = "csv_series"
+    path: str = Field(
+        "",
+        title="CSV file",
+        description="The table, one row per time step in time order, with column names in the first row.",
+        json_schema_extra=ui(path="file"),
+    )
+    target: str = Field("", title="Column to forecast", description="The numeric column the network forecasts.")
+    inputs: list[str] = Field(
+        default_factory=list,
+        max_length=1_000,
+        title="Input columns",
+        description="The columns each step shows the network, separated by commas; empty: every column.",
+        json_schema_extra=ui(none_text="every column"),
+    )
+    window: int = Field(24, ge=1, le=10_000, title="Window length", description="How many past rows the network sees.")
+    horizon: int = Field(
+        1, ge=1, le=10_000, title="Horizon", description="How many rows ahead to forecast (1: the next row)."
+    )
+
+    def task_kind(self) -> Task:
+        return Task.REGRESSION
+
+
 class ImageFolderDataset(_Images):
     """One sub-folder of pictures per class, as torchvision's ImageFolder reads them."""
 
@@ -444,6 +475,7 @@ AnyDataset = Annotated[
     | Cifar10Dataset
     | IdxDataset
     | CsvDataset
+    | CsvSeriesDataset
     | ImageFolderDataset,
     Field(discriminator="kind"),
 ]
@@ -464,6 +496,7 @@ DATASET_KINDS: dict[str, type[DatasetBase]] = {
         Cifar10Dataset,
         IdxDataset,
         CsvDataset,
+        CsvSeriesDataset,
         ImageFolderDataset,
     )
 }

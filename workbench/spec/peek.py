@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, cast
 
-from .datasets import CsvDataset, DatasetBase, IdxDataset, ImageFolderDataset
+from .datasets import CsvDataset, CsvSeriesDataset, DatasetBase, IdxDataset, ImageFolderDataset
 from .errors import Problem
 from .shapes import Shape
 
@@ -135,6 +135,25 @@ def _csv_shape(ds: CsvDataset, base_dir: Path | None) -> DataShape:
     return DataShape((len(columns) - 1,), None)
 
 
+def series_columns(ds: CsvSeriesDataset, path: Path) -> tuple[list[str], list[str]]:
+    """The table's columns and those each step shows the network (the inputs named, else all);
+    DataError naming the field when one is missing."""
+    columns = csv_columns(path)
+    if not ds.target:
+        raise DataError(f"choose the column to forecast (one of: {', '.join(columns)})", "dataset.target")
+    for name in (ds.target, *ds.inputs):
+        if name not in columns:
+            field = "dataset.target" if name == ds.target else "dataset.inputs"
+            raise DataError(f"no column {name!r} in {path.name} (columns: {', '.join(columns)})", field)
+    return columns, list(ds.inputs) or columns
+
+
+def _series_shape(ds: CsvSeriesDataset, base_dir: Path | None) -> DataShape:
+    path = existing_path(ds.path, "path", base_dir)
+    _, inputs = series_columns(ds, path)
+    return DataShape((ds.window, len(inputs)), None)
+
+
 def _folder_shape(ds: ImageFolderDataset, base_dir: Path | None) -> DataShape:
     path = existing_path(ds.path, "path", base_dir, folder=True)
     classes = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
@@ -157,6 +176,8 @@ def _stored_shape(dataset: DatasetBase, base_dir: Path | None) -> DataShape:
         return _idx_shape(dataset, base_dir)
     if isinstance(dataset, CsvDataset):
         return _csv_shape(dataset, base_dir)
+    if isinstance(dataset, CsvSeriesDataset):
+        return _series_shape(dataset, base_dir)
     if isinstance(dataset, ImageFolderDataset):
         return _folder_shape(dataset, base_dir)
     shape = dataset.input_shape()

@@ -12,7 +12,7 @@ from typing import Any
 
 from ...spec import DatasetBase
 from .base import DataError, RawData, class_indices
-from .files import load_csv, load_idx, load_image_folder, read_idx
+from .files import load_csv, load_csv_series, load_idx, load_image_folder, read_idx
 from .sequences import generate_adding, generate_sine
 from .synthetic import generate
 from .vision import load_digits, load_torchvision
@@ -30,6 +30,7 @@ LOADERS: dict[str, Loader] = {
     **{kind: lambda spec, seed, base: load_torchvision(spec, base) for kind in ("mnist", "fashion_mnist", "cifar10")},
     "idx": lambda spec, seed, base: load_idx(spec, base),
     "csv": lambda spec, seed, base: load_csv(spec, base),
+    "csv_series": lambda spec, seed, base: load_csv_series(spec, base),
     "image_folder": lambda spec, seed, base: load_image_folder(spec, base),
 }
 

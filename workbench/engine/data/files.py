@@ -10,8 +10,8 @@ import numpy as np
 import torch
 
 from ...spec import Task
-from ...spec.datasets import CsvDataset, IdxDataset, ImageFolderDataset
-from ...spec.peek import READ_ERRORS, csv_rows, existing_path, open_maybe_gzip, read_idx_header
+from ...spec.datasets import CsvDataset, CsvSeriesDataset, IdxDataset, ImageFolderDataset
+from ...spec.peek import READ_ERRORS, csv_rows, existing_path, open_maybe_gzip, read_idx_header, series_columns
 from ..memory import check_size
 from .base import DataError, RawData, class_indices
 
@@ -114,6 +114,34 @@ def load_csv(spec: CsvDataset, base_dir: Path | None) -> RawData:
         return RawData(x, y, Task.CLASSIFICATION, names)
     values = [_number(v, spec.target, i + 2) for i, v in enumerate(targets)]
     return RawData(x, torch.tensor(values, dtype=torch.float32).unsqueeze(1), Task.REGRESSION, (spec.target,))
+
+
+def load_csv_series(spec: CsvSeriesDataset, base_dir: Path | None) -> RawData:
+    """Windows of `window` rows of the input columns; each one's target is the forecast column
+    `horizon` rows after the window. Every column read must be numeric."""
+    path = existing_path(spec.path, "path", base_dir)
+    header, inputs = series_columns(spec, path)
+    used = [header.index(name) for name in inputs]
+    target = header.index(spec.target)
+    table: list[list[float]] = []
+    for line, row in enumerate(list(csv_rows(path))[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise DataError(f"row {line} has {len(row)} values but the header has {len(header)}", "dataset.path")
+        table.append([_number(row[i], header[i], line) for i in (*used, target)])
+    steps = len(table) - spec.window - spec.horizon + 1
+    if steps < 1:
+        raise DataError(
+            f"{path.name} has {len(table)} rows: a window of {spec.window} and a horizon of {spec.horizon} need at "
+            f"least {spec.window + spec.horizon}",
+            "dataset.window",
+        )
+    values = torch.tensor(table, dtype=torch.float64)
+    starts = torch.arange(steps)
+    x = values[starts[:, None] + torch.arange(spec.window)[None, :], : len(used)]
+    y = values[starts + spec.window + spec.horizon - 1, len(used)]
+    return RawData(x.float(), y.float().unsqueeze(1), Task.REGRESSION, (spec.target,))
 
 
 def read_picture(path: Path, height: int | None, width: int | None, mode: str) -> np.ndarray:

@@ -340,6 +340,17 @@ class IntsEditor(FloatsEditor):
             return None
 
 
+class NamesEditor(TextEditor):
+    """A list of names typed as `open, high, low` (columns); empty is an empty list."""
+
+    def set_value(self, value: Any) -> None:
+        self._shown = list(value)
+        self.line.setText(", ".join(value))
+
+    def value(self) -> Any:
+        return [part.strip() for part in self.line.text().split(",") if part.strip()]
+
+
 EDITORS: dict[str, Callable[[FieldDesc], FieldEditor]] = {
     "bool": BoolEditor,
     "int": IntEditor,
@@ -350,4 +361,5 @@ EDITORS: dict[str, Callable[[FieldDesc], FieldEditor]] = {
     "pair": PairEditor,
     "floats": FloatsEditor,
     "ints": IntsEditor,
+    "names": NamesEditor,
 }

@@ -13,7 +13,7 @@ import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-Kind = Literal["bool", "int", "float", "choice", "text", "path", "pair", "floats", "ints", "model", "union"]
+Kind = Literal["bool", "int", "float", "choice", "text", "path", "pair", "floats", "ints", "names", "model", "union"]
 TAG_FIELDS = ("type", "kind", "name")
 
 
@@ -128,7 +128,8 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
     if origin is tuple:
         return FieldDesc(kind="pair", minimum=0.0, maximum=1.0, **common)
     if origin is list:
-        return FieldDesc(kind="ints" if typing.get_args(annotation) == (int,) else "floats", **common)
+        lists: dict[tuple[Any, ...], Kind] = {(int,): "ints", (str,): "names"}
+        return FieldDesc(kind=lists.get(typing.get_args(annotation), "floats"), **common)
     if annotation is str:
         return FieldDesc(kind="path" if common["path"] else "text", **common)
     raise TypeError(f"no form editor for field {name!r} of type {annotation!r}")
