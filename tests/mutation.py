@@ -32,33 +32,25 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOORS = ("workbench/spec/", "workbench/engine/", "workbench/atomic.py")
 SKIPPED = ("__init__.py",)
 
-# The tests that exercise a file, where its name does not say (the trainer is tested from several sides).
+# The loop and what it was split into (setup, outcome sentences) are tested from several sides.
+LOOP_TESTS = [
+    "tests/engine/test_epochs.py",
+    "tests/engine/test_progress.py",
+    "tests/engine/test_trainer.py",
+    "tests/engine/test_early_stopping.py",
+    "tests/engine/test_callback_state.py",
+    "tests/engine/test_continue.py",
+    "tests/engine/test_resume.py",
+    "tests/engine/test_checkpoint.py",
+    "tests/engine/test_lessons.py",
+    "tests/engine/test_bad_data.py",
+]
+# The tests that exercise a file, where its name does not say.
 TARGETS: dict[str, list[str]] = {
     "workbench/atomic.py": ["tests/cli/test_faults.py", "tests/spec/test_experiment.py"],
-    "workbench/engine/trainer.py": [
-        "tests/engine/test_epochs.py",
-        "tests/engine/test_progress.py",
-        "tests/engine/test_trainer.py",
-        "tests/engine/test_early_stopping.py",
-        "tests/engine/test_callback_state.py",
-        "tests/engine/test_continue.py",
-        "tests/engine/test_resume.py",
-        "tests/engine/test_checkpoint.py",
-        "tests/engine/test_lessons.py",
-        "tests/engine/test_bad_data.py",
-    ],
-    "workbench/engine/run_setup.py": [
-        "tests/engine/test_trainer.py",
-        "tests/engine/test_bad_data.py",
-        "tests/engine/test_early_stopping.py",
-        "tests/cli/test_too_big.py",
-    ],
-    "workbench/engine/outcome.py": [
-        "tests/engine/test_trainer.py",
-        "tests/engine/test_progress.py",
-        "tests/engine/test_epochs.py",
-        "tests/engine/test_lessons.py",
-    ],
+    "workbench/engine/trainer.py": LOOP_TESTS,
+    "workbench/engine/run_setup.py": [*LOOP_TESTS, "tests/cli/test_too_big.py"],
+    "workbench/engine/outcome.py": LOOP_TESTS,
     "workbench/engine/throttle.py": ["tests/engine/test_progress.py", "tests/engine/test_epochs.py"],
     "workbench/engine/callbacks.py": [
         "tests/engine/test_early_stopping.py",

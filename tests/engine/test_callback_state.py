@@ -118,3 +118,29 @@ def test_a_state_saved_before_callbacks_kept_theirs_still_loads() -> None:
     tracker = taken_up.early_stopping.tracker
     assert (tracker.best, tracker.best_epoch, tracker.wait) == (state["best"][0], state["best"][1], 3)
     assert taken_up.early_stopping.best_weights is taken_up.best_weights()
+
+
+class Note(Callback):
+    """A callback whose state is a piece of text."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"text": self.text}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.text = state["text"]
+
+
+def test_three_callbacks_of_a_kind_and_text_in_their_state_come_back(tmp_path: Path) -> None:
+    notes = [Note(), Note(), Note()]
+    trainer = Trainer(tiny(epochs=1, early_stopping={"enabled": True, "patience": 5}), notes)
+    trainer.fit()
+    for note, text in zip(notes, ("first", "second", SAME_AS_BEST + " but not quite"), strict=True):
+        note.text = text
+    save_trained(tmp_path / "run.pt", trainer)
+    assert set(trainer.state_dict()["callbacks"]) == {"EarlyStopping", "Note", "Note#2", "Note#3"}
+    again = [Note(), Note(), Note()]
+    resume_run(tmp_path / "run.pt", again)
+    assert [note.text for note in again] == ["first", "second", SAME_AS_BEST + " but not quite"]

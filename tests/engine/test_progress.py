@@ -106,3 +106,10 @@ def test_the_first_rate_of_an_epoch_counts_its_first_batch_whole(monkeypatch: py
     rec = Recorder()
     Trainer(tiny(epochs=1, batch_size=8, early_stopping={"enabled": False}), [rec], progress_rate=0.0).fit()
     assert [round(e.samples_per_second / 1e9) for e in rec.progress] == [8] * 7 + [4]  # 60 = 7 x 8 + 4
+
+
+def test_at_a_slow_rate_an_epoch_sends_its_batches_in_one_event() -> None:
+    """Events are grouped: with a progress event due once an hour, each epoch's batches come together at its end."""
+    rec = Recorder()
+    Trainer(tiny(epochs=2, early_stopping={"enabled": False}), [rec], progress_rate=1 / 3600).fit()
+    assert [(p.epoch, p.batch, len(p.steps)) for p in rec.progress] == [(0, 4, 4), (1, 4, 4)]

@@ -211,26 +211,28 @@ class _Run:
     def open(self, options: RunOptions) -> Opened:
         """Take up the run saved in the model file; raises _Refusal when it cannot continue."""
         opened: list[Opened] = []
-        state = self.wait(self.inbox.send(OpenSaved(str(self.path), options)), _keep(opened, Opened))
+
+        def keep(message: Message) -> None:
+            if isinstance(message, Opened):
+                opened.append(message)
+
+        state = self.wait(self.inbox.send(OpenSaved(str(self.path), options)), keep)
         assert isinstance(state, RunState)
         if self.failed is not None or not opened:
-            raise _Refusal(self._failure())
+            raise _Refusal(self.failure())
         history = opened[0].history
         if not state.can_continue:
             raise _Refusal(f"the run saved in {self.path} {history.stop_reason}, so it cannot continue: train it anew")
         return opened[0]
 
-    def _failure(self) -> str:
+    def failure(self) -> str:
+        """Why the run did not start, naming the file."""
         message = self.failed.message if self.failed is not None else "the run did not start"
         return message if str(self.path) in message else f"{self.path}: {message}"
 
 
 class _Refusal(Exception):
     """What the command must refuse, in a sentence (exit 2)."""
-
-
-def _keep(into: list[Opened], kind: type[Opened]) -> Callable[[Message], None]:
-    return lambda message: into.append(message) if isinstance(message, kind) else None
 
 
 def train_command(
@@ -314,7 +316,7 @@ def _outcome(run: _Run, out: Path | None, stdout: TextIO, stderr: TextIO) -> int
     if run.ended is None:  # it never trained: bad input, or a failure before the loop
         failed = run.failed
         if failed is None or failed.error is None:
-            raise _Refusal(run._failure())
+            raise _Refusal(run.failure())
         print(failed.message, file=stdout)
         _where(failed.error, stderr)
         return EXIT_FAILED
