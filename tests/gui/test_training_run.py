@@ -18,6 +18,7 @@ from tests.gui.helpers import RUN_TIMEOUT, start, wait_done
 from workbench.engine.events import StopReason
 from workbench.gui import create_main_window
 from workbench.gui.training_view import CHANGED_MIN_PX
+from workbench.spec import load_preset
 
 
 def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
@@ -247,3 +248,13 @@ def test_the_patience_countdown_is_shown_while_early_stopping_watches(window: An
     assert "best validation loss" in info.text() and "at epoch 1" in info.text()
     window.stop_button.click()
     wait_done(window, qtbot)
+
+
+def test_before_a_run_the_second_plot_is_the_task_s_metric(window: Any) -> None:
+    """A regression's plot is its mean absolute error from the moment it is chosen, not after a run."""
+    panel = window.training_view.accuracy_panel
+    assert "Accuracy" in panel.title.text() and panel.frame.sentence.text().startswith("How often the network")
+    window.document.replace(load_preset("sine_forecast_gru"), None)
+    assert "Mean absolute error" in panel.title.text()
+    assert panel.frame.sentence.text().startswith("How far the network's answers are from the targets")
+    assert (panel.train_key, panel.val_key) == ("mae", "val_mae")

@@ -113,7 +113,7 @@ class QtTrainingView(QWidget):
             "val_accuracy",
             batch_curve=False,
             log_toggle=False,
-            empty="How often the network is right, on the training and the validation data, after each epoch.",
+            empty=metric_for(Task.CLASSIFICATION).explains,
         )
         self.histograms = HistogramPanel()
         self.boundary = BoundaryPanel()
@@ -148,6 +148,7 @@ class QtTrainingView(QWidget):
         self._build()
         controller.redraw.connect(self.refresh)
         controller.document.changed.connect(self._mark_stale)
+        controller.document.changed.connect(self._metric_before_a_run)
         controller.document.changed.connect(self._update_boundary_tab)
         controller.document.file_changed.connect(self._show_intro)
         self._show_intro()
@@ -184,6 +185,7 @@ class QtTrainingView(QWidget):
         tabs.addTab(runs_page, "Runs")
         self.tabs = tabs
         self._update_boundary_tab()
+        self._metric_before_a_run()
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.histograms)
         bottom.addWidget(tabs)
@@ -211,6 +213,19 @@ class QtTrainingView(QWidget):
         layout.addWidget(outer)
 
     @Slot()
+    def _metric_before_a_run(self) -> None:
+        """Before any run, the second plot says what a run of the experiment as set up will show."""
+        if self.controller.current is None:
+            self._show_metric(metric_for(self.controller.document.spec.task).key)
+
+    def _show_metric(self, key: str) -> None:
+        """The second plot is the task's metric: its title, its curves' keys, its empty sentence."""
+        metric = BY_KEY[key]
+        self.accuracy_panel.title.setText(f"<b>{metric.title}</b>")
+        self.accuracy_panel.train_key, self.accuracy_panel.val_key = key, f"val_{key}"
+        self.accuracy_panel.frame.sentence.setText(metric.explains)
+
+    @Slot()
     def refresh(self) -> None:
         """Redraw at most one changed plot per tick, each plot at most every FRAME_S during a run.
 
@@ -221,12 +236,11 @@ class QtTrainingView(QWidget):
         record = self.controller.current
         self.paused_banner.setVisible(self.controller.paused)
         if record is None:
+            self._metric_before_a_run()
             return
         now = time.monotonic()
         ended = record.ended is not None or self.controller.failure is not None
-        metric = record.started.metric if record.started else metric_for(Task.CLASSIFICATION).key
-        self.accuracy_panel.title.setText(f"<b>{BY_KEY[metric].title}</b>")
-        self.accuracy_panel.train_key, self.accuracy_panel.val_key = metric, f"val_{metric}"
+        self._show_metric(record.started.metric if record.started else metric_for(record.spec.task).key)
         runs = tuple((id(r), r.visible, r.label) for r in self.controller.records)
         wanted = {
             "loss": (id(record), len(record.epochs), len(record.batch_loss), ended, runs),

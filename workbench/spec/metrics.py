@@ -23,11 +23,29 @@ class Metric:
     words: str  # in a sentence: "validation accuracy"
     title: str  # a plot's title
     task_words: str  # "is for ..." when it is watched on the other task
+    explains: str  # what its plot shows, before there is anything to show
 
 
 METRICS = (
-    Metric("accuracy", Task.CLASSIFICATION, "max", "accuracy", "Accuracy", "classes"),
-    Metric("mae", Task.REGRESSION, "min", "mean absolute error", "Mean absolute error", "regression"),
+    Metric(
+        "accuracy",
+        Task.CLASSIFICATION,
+        "max",
+        "accuracy",
+        "Accuracy",
+        "classes",
+        "How often the network is right, on the training and the validation data, after each epoch.",
+    ),
+    Metric(
+        "mae",
+        Task.REGRESSION,
+        "min",
+        "mean absolute error",
+        "Mean absolute error",
+        "regression",
+        "How far the network's answers are from the targets on average, on the training and the validation "
+        "data, after each epoch.",
+    ),
 )
 BY_KEY = {m.key: m for m in METRICS}
 
