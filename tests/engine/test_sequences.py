@@ -140,10 +140,10 @@ def test_weight_histograms_name_recurrent_layers_as_the_layer_list_does() -> Non
     assert [name for name, _ in weight_layers(model)] == ["1: LSTM", "2: GRU", "3: Linear"]
 
 
-def test_trying_a_picture_on_a_network_that_reads_rows_says_why_not(tmp_path: Any) -> None:
+def test_a_picture_tried_on_a_network_that_reads_rows_is_read_row_by_row(tmp_path: Any) -> None:
     from PIL import Image
 
-    from workbench.engine.data import DataError
+    from workbench.engine.data import pictures_as_rows, rows_as_pictures
     from workbench.engine.predict import predict_picture
 
     spec = ExperimentSpec.from_dict(
@@ -155,9 +155,18 @@ def test_trying_a_picture_on_a_network_that_reads_rows_says_why_not(tmp_path: An
     )
     trainer = Trainer(spec)
     trainer.fit()
-    Image.new("L", (8, 8)).save(tmp_path / "seven.png")
-    with pytest.raises(DataError, match="reads pictures row by row, as sequences: trying a picture needs whole"):
-        predict_picture(trainer.trained(), tmp_path / "seven.png")
+    seven = np.zeros((8, 8), dtype=np.uint8)
+    seven[1, 2:6], seven[2:7, 5] = 200, 200
+    Image.fromarray(seven).save(tmp_path / "seven.png")
+    prediction = predict_picture(trainer.trained(), tmp_path / "seven.png")
+    assert prediction.image.shape == (1, 8, 8)  # shown as the picture it is
+    assert trainer.model is not None
+    with torch.no_grad():
+        rows = pictures_as_rows(torch.from_numpy(prediction.image)[None])  # read as the network reads
+        expected = torch.softmax(trainer.model(trainer.data.transform(rows, training=False)), 1)[0]  # type: ignore[union-attr]
+    assert prediction.probabilities == pytest.approx(expected.numpy(), abs=1e-6)
+    colour = torch.arange(2 * 3 * 4 * 5, dtype=torch.uint8).reshape(2, 3, 4, 5)
+    assert torch.equal(rows_as_pictures(pictures_as_rows(colour), 3), colour)
 
 
 def _table(tmp_path: Any, rows: int) -> Any:

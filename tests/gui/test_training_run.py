@@ -258,3 +258,18 @@ def test_before_a_run_the_second_plot_is_the_task_s_metric(window: Any) -> None:
     assert "Mean absolute error" in panel.title.text()
     assert panel.frame.sentence.text().startswith("How far the network's answers are from the targets")
     assert (panel.train_key, panel.val_key) == ("mae", "val_mae")
+
+
+def test_a_network_that_reads_pictures_row_by_row_is_offered_a_picture(window: Any, qtbot: QtBot) -> None:
+    lstm = load_preset("digits_lstm")
+    start(window, qtbot, lstm.model_copy(update={"training": lstm.training.model_copy(update={"epochs": 1})}))
+    wait_done(window, qtbot)
+    assert window.training_view.results.picture_button.isVisibleTo(window)
+    window.document.replace(load_preset("sine_forecast_gru"), None)  # sequences that are not pictures: none
+    start(
+        window,
+        qtbot,
+        window.document.spec.model_copy(update={"training": lstm.training.model_copy(update={"epochs": 1})}),
+    )
+    wait_done(window, qtbot)
+    assert not window.training_view.results.picture_button.isVisibleTo(window)

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from ..spec import Task
-from .data import DataError
+from .data import DataError, pictures_as_rows, rows_as_pictures
 from .data.files import read_picture
 from .events import Prediction
 from .picture import ink_fill, prepare_ink
@@ -34,13 +34,13 @@ def predict_picture(
     dark background and this one a light one (a digit drawn on white paper), it is inverted.
     Raises DataError for data that is not pictures or a file that is not one.
     """
-    data = trained.data
-    if trained.experiment.dataset.reads_rows:
-        raise DataError("this network reads pictures row by row, as sequences: trying a picture needs whole pictures")
-    if len(data.input_shape) != 3 or data.task is not Task.CLASSIFICATION:
+    data, dataset = trained.data, trained.experiment.dataset
+    stored = data.parts["train"][0][:1000].cpu()
+    rows = dataset.reads_rows  # the network reads each picture row by row: shown the picture, read as rows
+    train_pictures = rows_as_pictures(stored, dataset.picture_channels()) if rows else stored
+    if train_pictures.dim() != 4 or data.task is not Task.CLASSIFICATION:
         raise DataError(f"this network does not sort pictures into classes (its samples are {data.input_shape})")
-    channels, height, width = data.input_shape
-    train_pictures = data.parts["train"][0][:1000].cpu()
+    channels, height, width = train_pictures.shape[1:]
     if channels == 1 and _border(train_pictures) < DARK:
         # Ink on a dark background (digits, letters, clothes): made as the training pictures were.
         gray = read_picture(path, None, None, "L")[0]
@@ -57,7 +57,8 @@ def predict_picture(
     was_training = network.training
     network.eval()
     with torch.no_grad():
-        scores = network(data.transform(picture[None], training=False))
+        sample = pictures_as_rows(picture[None]) if rows else picture[None]
+        scores = network(data.transform(sample, training=False))
     network.train(was_training)
     probabilities = torch.softmax(scores.float(), dim=1)[0].cpu().numpy()
     return Prediction(picture.numpy(), probabilities, data.class_names, inverted)

@@ -118,9 +118,10 @@ class RunRecord:
 
     @property
     def sorts_pictures(self) -> bool:
-        """A classifier of pictures (one can show it a picture of one's own)."""
+        """A classifier of pictures, whole or read row by row (one can show it a picture of one's own)."""
         s = self.started
-        return s is not None and len(s.input_shape) == 3 and s.metric == "accuracy"
+        pictures = s is not None and (len(s.input_shape) == 3 or self.spec.dataset.reads_rows)
+        return pictures and s is not None and s.metric == "accuracy"
 
     @property
     def best_epoch(self) -> int | None:

@@ -128,6 +128,10 @@ class DatasetBase(BaseModel):
         """True when pictures are read row by row, as sequences (see `view`)."""
         return False
 
+    def picture_channels(self) -> int:
+        """Channels of the pictures as stored, before any row-by-row view (1 for data that is not pictures)."""
+        return 1
+
     def view(self, shape: Shape) -> Shape:
         """The shape the network sees of samples stored as `shape` (pictures may be read row by row)."""
         return shape
@@ -286,6 +290,11 @@ class _Images(DatasetBase):
     @property
     def reads_rows(self) -> bool:
         return self.as_sequence
+
+    def picture_channels(self) -> int:
+        """Channels of the pictures as stored (before any row-by-row view): 1 unless known otherwise."""
+        shape = self.input_shape()
+        return shape[0] if shape is not None else 1
 
     def view(self, shape: Shape) -> Shape:
         if self.as_sequence and len(shape) == 3:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from ...spec import DatasetBase
 from .base import DataError, RawData, class_indices
 from .files import load_csv, load_csv_series, load_idx, load_image_folder, read_idx
@@ -47,11 +49,31 @@ def viewed(raw: RawData, spec: DatasetBase) -> RawData:
     """The samples as the network sees them (`DatasetBase.view`): pictures read row by row become
     (rows, columns x channels), each row's pixels channel by channel. Still bytes: a batch is
     scaled when it is made."""
-    shape = spec.view(raw.input_shape)
-    if shape == raw.input_shape:
+    if spec.view(raw.input_shape) == raw.input_shape:
         return raw
-    x = raw.x.permute(0, 2, 3, 1).reshape(len(raw.x), *shape).contiguous()
-    return RawData(x, raw.y, raw.task, raw.class_names)
+    return RawData(pictures_as_rows(raw.x), raw.y, raw.task, raw.class_names)
 
 
-__all__ = ["LOADERS", "DataError", "RawData", "class_indices", "load_raw", "read_idx"]
+def pictures_as_rows(pictures: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) pictures as (N, H, W x C) sequences: one step a row, each pixel's channels in turn."""
+    n, channels, height, width = pictures.shape
+    return pictures.permute(0, 2, 3, 1).reshape(n, height, width * channels).contiguous()
+
+
+def rows_as_pictures(rows: torch.Tensor, channels: int) -> torch.Tensor:
+    """The pictures `pictures_as_rows` read: (N, H, W x C) back to (N, C, H, W)."""
+    n, height, features = rows.shape
+    return rows.reshape(n, height, features // channels, channels).permute(0, 3, 1, 2)
+
+
+__all__ = [
+    "LOADERS",
+    "DataError",
+    "RawData",
+    "class_indices",
+    "load_raw",
+    "pictures_as_rows",
+    "read_idx",
+    "rows_as_pictures",
+    "viewed",
+]
