@@ -212,7 +212,19 @@ class GaussianDataset(_Synthetic):
 # --- generated sequences ----------------------------------------------------------------------
 
 
-class SineDataset(DatasetBase):
+class _Sequences(DatasetBase):
+    """Generated sequences to regress on: how many there will be is known before generating them."""
+
+    n_samples: int
+
+    def task_kind(self) -> Task:
+        return Task.REGRESSION
+
+    def sample_count(self) -> int | None:
+        return self.n_samples
+
+
+class SineDataset(_Sequences):
     """A noisy sum of sines with a slow trend, cut into overlapping windows: from each window of
     past steps, forecast the value `horizon` steps after it. Split by time: validation and test
     are the series' future."""
@@ -230,17 +242,11 @@ class SineDataset(DatasetBase):
     )
     noise: float = Field(0.1, ge=0.0, le=5.0, title="Noise", description="How much random jitter blurs the series.")
 
-    def task_kind(self) -> Task:
-        return Task.REGRESSION
-
     def input_shape(self) -> Shape | None:
         return (self.window, 1)
 
-    def sample_count(self) -> int | None:
-        return self.n_samples
 
-
-class AddingDataset(DatasetBase):
+class AddingDataset(_Sequences):
     """The adding problem (Hochreiter and Schmidhuber, 1997): each step holds a random number and a
     mark; the target is the sum of the two marked numbers. Only two steps matter, far apart, so a
     network must remember across the sequence: a plain RNN's gradient vanishes on the way, an LSTM's
@@ -258,14 +264,8 @@ class AddingDataset(DatasetBase):
         description="Steps per sequence; only two of them matter. The longer, the harder for a plain RNN.",
     )
 
-    def task_kind(self) -> Task:
-        return Task.REGRESSION
-
     def input_shape(self) -> Shape | None:
         return (self.length, 2)
-
-    def sample_count(self) -> int | None:
-        return self.n_samples
 
 
 # --- images -----------------------------------------------------------------------------------
