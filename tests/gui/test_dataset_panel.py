@@ -252,9 +252,12 @@ def test_sequences_preview_as_lines_and_pictures_as_the_rows_read(panel: QtDatas
     assert "input (32, 1)" in panel.summary.text()
     lines = panel.lines.getPlotItem().listDataItems()
     assert [len(item.getData()[0]) for item in lines] == [32, 32, 32]  # three windows, 32 steps each
+    assert [item.name() for item in lines] == [None, None, None]  # no legend over a few windows
+    assert not panel.lines.getPlotItem().legend.isVisible()
     combo.setCurrentIndex(combo.findData("adding"))
     wait_loaded(qtbot, panel)
     assert [item.name() for item in panel.lines.getPlotItem().listDataItems()] == ["feature 1", "feature 2"]
+    assert panel.lines.getPlotItem().legend.isVisible()
     combo.setCurrentIndex(combo.findData("digits"))
     wait_loaded(qtbot, panel)
     form = panel.form.form

@@ -420,12 +420,14 @@ class QtDatasetPanel(QWidget):
         if plot.legend is not None:
             plot.legend.clear()
         features = sequences.shape[2]
-        if features == 1:
-            lines = [(f"sample {i + 1}", seq[:, 0]) for i, seq in enumerate(sequences)]
+        if features == 1:  # a few samples over each other: colours enough, no legend over the lines
+            lines: list[tuple[str | None, np.ndarray]] = [(None, seq[:, 0]) for seq in sequences]
         else:
             lines = [(f"feature {f + 1}", sequences[0, :, f]) for f in range(min(features, FEATURES_SHOWN))]
         for k, (name, values) in enumerate(lines):
             plot.plot(values, pen=pg.mkPen(class_colour(k), width=1.5), name=name)
+        if plot.legend is not None:
+            plot.legend.setVisible(features > 1)  # an empty legend would still draw its frame
         self.preview.setCurrentWidget(self.lines)
         self.preview.show()
 
