@@ -12,8 +12,9 @@ from PIL import Image
 
 from tests.engine.helpers import idx_bytes, spec
 from workbench.engine import DataError, load_raw
-from workbench.engine.prepare import PreparedData, augment_batch, fit_normalization, split_indices
+from workbench.engine.prepare import PreparedData, augment_batch, fit_normalization
 from workbench.spec import AugmentSpec, NormalizeSpec, Task
+from workbench.spec.split import split_indices
 
 
 def write_idx_pair(tmp_path: Path, n: int = 12, zipped: bool = False, labels_n: int | None = None) -> dict[str, str]:

@@ -15,7 +15,7 @@ from workbench.engine.prepare import (
     augment_batch,
     data_place,
     fit_normalization,
-    split_indices,
+    split_for,
 )
 from workbench.spec import AugmentSpec, NormalizeSpec, Task
 from workbench.spec.datasets import DigitsDataset, MoonsDataset
@@ -79,7 +79,7 @@ def test_broadcast_shape_and_saved_form() -> None:
 
 def test_a_split_without_training_samples_names_the_field() -> None:
     with pytest.raises(DataError) as caught:
-        split_indices(3, 0.5, 0.5, seed=0)
+        split_for(MoonsDataset(val_fraction=0.45, test_fraction=0.45), 2, seed=0)  # 1 + 1 of 2: none left
     assert caught.value.problem.path == "dataset.val_fraction"
     assert "training" in caught.value.problem.message
 
@@ -88,7 +88,7 @@ def test_batches_are_the_split_normalized() -> None:
     ds = MoonsDataset(n_samples=50, val_fraction=0.2, test_fraction=0.2)
     raw = _flat(50)
     data = PreparedData(raw, ds, seed=7, device=CPU)
-    split = split_indices(50, 0.2, 0.2, seed=7)
+    split = split_for(ds, 50, seed=7)
     norm = data.normalization
     mean, std = torch.tensor(norm.mean), torch.tensor(norm.std)
     for part, idx in (("train", split.train), ("val", split.val), ("test", split.test)):

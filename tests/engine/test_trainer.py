@@ -13,8 +13,8 @@ import torch
 from tests.engine.helpers import Recorder, tiny
 from workbench.engine import Callback, StopReason, Trainer, build_model
 from workbench.engine.data import load_raw
-from workbench.engine.prepare import split_indices
 from workbench.spec import SpecError
+from workbench.spec.split import split_indices
 
 
 def test_hook_order() -> None:

@@ -7,9 +7,7 @@ from torch import nn
 
 from ..spec import ExperimentSpec, LayerInfo, NetworkAnalysis, NetworkSpec, Shape, SpecError
 from ..spec.errors import Problem
-from ..spec.layers import GRU, LSTM, RNN, Layer
-
-RECURRENT = (RNN, LSTM, GRU)
+from ..spec.layers import Layer, Recurrent
 
 
 class LastStep(nn.Module):
@@ -47,7 +45,7 @@ class EveryStep(nn.Module):
 def build_layer(layer: Layer, info: LayerInfo) -> nn.Module:
     """The torch module for one analysed layer, with the inferred input sizes filled in."""
     kwargs = {**layer.arguments(), **info.inferred}
-    if isinstance(layer, RECURRENT):
+    if isinstance(layer, Recurrent):
         rnn_class: type[nn.RNNBase] = getattr(nn, layer.type)
         rnn = rnn_class(batch_first=True, **kwargs)
         return LastStep(rnn) if layer.output == "last" else EveryStep(rnn)

@@ -17,7 +17,6 @@ from ..spec import AugmentSpec, DatasetBase, NormalizeSpec, Task
 from ..spec.memory import EVAL_BATCH
 from ..spec.shapes import feature_axis, statistics_shape
 from ..spec.split import SplitError, SplitIndices
-from ..spec.split import split_indices as _split
 from .data import DataError, RawData
 
 # Move the dataset onto an accelerator when it takes at most this share of the free memory.
@@ -92,14 +91,6 @@ def augment_batch(x: torch.Tensor, spec: AugmentSpec) -> torch.Tensor:
         cols = (left[:, None] + torch.arange(w, device=x.device))[:, None, None, :].expand(b, c, h, w)
         x = x.gather(3, cols)
     return x
-
-
-def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> SplitIndices:
-    """The spec's seeded split, with a DataError naming the field when no training sample is left."""
-    try:
-        return _split(n, val_fraction, test_fraction, seed)
-    except SplitError as exc:
-        raise DataError(str(exc), "dataset.val_fraction") from None
 
 
 def split_for(spec: DatasetBase, n: int, seed: int) -> SplitIndices:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .layers import Layer
+from .layers import Layer, Recurrent
 from .layers.base import LayerCategory
 from .shapes import Shape
 
@@ -55,7 +55,7 @@ def _recurrent(layers: Sequence[Layer], inputs: Sequence[Shape]) -> list[Advice]
     """A recurrent layer with nothing to remember, or dropout that has nowhere to act."""
     advice = []
     for index, layer in enumerate(layers):
-        if layer.category is not LayerCategory.RECURRENT:
+        if not isinstance(layer, Recurrent):
             continue
         shape = inputs[index] if index < len(inputs) else None
         if shape is not None and len(shape) == 2 and shape[0] == 1:
@@ -67,7 +67,7 @@ def _recurrent(layers: Sequence[Layer], inputs: Sequence[Shape]) -> list[Advice]
                     "sequences (read pictures row by row, or Unflatten a vector into steps)",
                 )
             )
-        if getattr(layer, "dropout", 0.0) and getattr(layer, "num_layers", 1) == 1:
+        if layer.dropout and layer.num_layers == 1:
             advice.append(
                 Advice(
                     index,

@@ -13,7 +13,7 @@ from pydantic import Field, ValidationError
 from .activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh
 from .base import Layer, LayerCategory
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, LayerNorm
-from .recurrent import GRU, LSTM, RNN
+from .recurrent import GRU, LSTM, RNN, Recurrent
 from .spatial import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -129,6 +129,7 @@ __all__ = [
     "MaxPool2d",
     "Permute",
     "ReLU",
+    "Recurrent",
     "SiLU",
     "Sigmoid",
     "Tanh",

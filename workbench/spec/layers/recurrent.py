@@ -16,7 +16,7 @@ OUTPUTS = {"last": "the last step", "sequence": "every step"}
 # --- recurrent --------------------------------------------------------------------------------
 
 
-class _Recurrent(Layer):
+class Recurrent(Layer):
     """Reads a sequence (steps, features); outputs the last step's state or every step's."""
 
     category: ClassVar[LayerCategory] = LayerCategory.RECURRENT
@@ -74,14 +74,14 @@ class _Recurrent(Layer):
         return in_shape[0] * self.num_layers * directions * self.hidden_size * (self.gates + 1)
 
 
-class RNN(_Recurrent):
+class RNN(Recurrent):
     """Elman RNN with tanh."""
 
     doc: ClassVar[str] = "Reads a sequence step by step with a simple memory."
     type: Literal["RNN"] = "RNN"
 
 
-class LSTM(_Recurrent):
+class LSTM(Recurrent):
     """Long short-term memory: gated memory that keeps information over long sequences."""
 
     doc: ClassVar[str] = "Reads a sequence with a gated memory that lasts over long sequences."
@@ -89,7 +89,7 @@ class LSTM(_Recurrent):
     type: Literal["LSTM"] = "LSTM"
 
 
-class GRU(_Recurrent):
+class GRU(Recurrent):
     """Gated recurrent unit: a lighter LSTM."""
 
     doc: ClassVar[str] = "A lighter LSTM: reads a sequence with a gated memory."
