@@ -172,7 +172,7 @@ def test_pictures_too_large_or_broken_are_data_errors(tmp_path: Path) -> None:
         ("history", [1, 2], "history should be a table of the run's epochs, not this list"),
         ("input_shape", ["a"], "input_shape should be a list of positive sizes"),
         ("normalization", {"mean": "x"}, "normalization should be mean, std and scale numbers"),
-        ("task", "poetry", "task should be classification or regression"),
+        ("task", "poetry", "task should be classification, regression or reconstruction"),
     ],
 )
 def test_model_files_with_parts_of_the_wrong_type_are_refused(

@@ -317,7 +317,7 @@ def _one_step(**training: Any) -> tuple[dict[str, torch.Tensor], dict[str, torch
     before = trainer.copy_weights()
     x, y = trainer.data.parts["train"]
     trainer.model.zero_grad()
-    trainer.loss_fn(trainer.model(trainer.data.transform(x, training=False)), y).backward()
+    trainer.objective.loss_fn(trainer.model(trainer.data.transform(x, training=False)), y).backward()
     grads = {n: p.grad.detach().clone() for n, p in trainer.model.named_parameters() if p.grad is not None}
     trainer.fit()
     return before, grads, trainer.copy_weights()

@@ -189,7 +189,7 @@ def test_early_stopping_restores_the_best_epoch() -> None:
     from workbench.engine.evaluate import evaluate
 
     assert trainer.model is not None and trainer.data is not None
-    ev = evaluate(trainer.model, trainer.data, "val", trainer.loss_fn)
+    ev = evaluate(trainer.model, trainer.data, "val", trainer.objective)
     assert ev.loss == pytest.approx(history.history["val_loss"][best], rel=1e-6)
 
 
@@ -347,7 +347,7 @@ def test_the_logged_loss_is_the_data_loss_without_the_l1_penalty() -> None:
     assert trainer.model is not None and trainer.data is not None
     x, y = trainer.data.parts["train"]
     with torch.no_grad():
-        data_loss = float(trainer.loss_fn(trainer.model(trainer.data.transform(x, training=False)), y))
+        data_loss = float(trainer.objective.loss_fn(trainer.model(trainer.data.transform(x, training=False)), y))
         penalty = sum(float(p.abs().sum()) for n, p in trainer.model.named_parameters() if p.dim() > 1)
     trainer.fit()
     assert penalty > 5 * data_loss  # the penalty would show
@@ -362,5 +362,5 @@ def test_the_trained_network_is_the_run_s_own() -> None:
     trainer.fit()
     trained = trainer.trained()
     assert trained.model is trainer.model and trained.data is trainer.data and trained.history is trainer.history
-    assert trained.experiment is trainer.experiment and trained.loss_fn is trainer.loss_fn
+    assert trained.experiment is trainer.experiment and trained.objective is trainer.objective
     assert trained.device == trainer.device and trained.network() is trainer.model

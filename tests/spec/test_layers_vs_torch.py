@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.engine import build_network
+from workbench.engine.autoencoder import Autoencoder
 from workbench.spec import LAYER_TYPES, ExperimentSpec, NetworkSpec, preset_names, presets_dir
 
 
@@ -97,10 +98,14 @@ def assert_agrees_with_torch(network: NetworkSpec, input_shape: tuple[int, ...])
     analysis = network.analyze(input_shape)
     assert analysis.ok, analysis.error
     model = build_network(network, input_shape).eval()
+    # An autoencoder's rows: its encoder's layers, the code (a mean, and a VAE's log-variance), its decoder's.
+    modules = [*model.encoder, model.mean, *model.decoder] if isinstance(model, Autoencoder) else list(model)
     x = torch.randn(3, *input_shape)
     with torch.no_grad():
-        for module, row in zip(model, analysis.rows, strict=True):
+        for module, row in zip(modules, analysis.rows, strict=True):
             x = module(x)
+            if isinstance(model, Autoencoder) and module is model.mean and model.log_var is not None:
+                module = torch.nn.ModuleList([model.mean, model.log_var])
             assert tuple(x.shape[1:]) == row.output_shape, f"{row.location}: torch {tuple(x.shape[1:])}"
             torch_params = sum(p.numel() for p in module.parameters())
             assert torch_params == row.params, f"{row.location}: torch counts {torch_params}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workbench.engine.early_stopping import resolve_mode
-from workbench.engine.evaluate import metric_name
+from workbench.engine.objective import Supervised
 from workbench.spec import ExperimentSpec, Problem, Task
 from workbench.spec.lessons import metric_words
 from workbench.spec.metrics import METRICS, metric_for
@@ -16,8 +16,8 @@ def test_early_stopping_may_watch_the_loss_or_any_metric() -> None:
 
 def test_each_task_has_its_metric_worded_and_ordered() -> None:
     assert {m.task for m in METRICS} == set(Task)
-    assert metric_name(Task.CLASSIFICATION) == metric_for(Task.CLASSIFICATION).key == "accuracy"
-    assert metric_name(Task.REGRESSION) == "mae"
+    assert Supervised(None, Task.CLASSIFICATION).keys == (metric_for(Task.CLASSIFICATION).key,) == ("accuracy",)  # type: ignore[arg-type]
+    assert Supervised(None, Task.REGRESSION).keys == ("mae",)  # type: ignore[arg-type]
     assert metric_words("val_mae") == "validation mean absolute error" and metric_words("accuracy") == (
         "training accuracy"
     )

@@ -9,17 +9,17 @@ from typing import TextIO
 from ..atomic import cannot_write
 from ..engine import DataError, TestResult, load_raw
 from ..engine.evaluate import evaluate_loaded
-from ..engine.exporters import export_onnx, export_torchscript
+from ..engine.exporters import export_onnx, export_torchscript, part_paths
 from ..engine.model_file import ModelFileError, load_model
-from ..engine.optim import build_loss
+from ..engine.objective import objective_for
 from ..engine.prepare import split_for
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, table
 
 
 def print_test_result(result: TestResult, split: str, out: TextIO) -> None:
-    """Loss, accuracy (or MAE) and the confusion matrix with class names."""
-    metric = f"accuracy {result.accuracy:.2%}" if result.accuracy is not None else f"mae {result.mae:.4g}"
+    """Loss, accuracy (MAE, or reconstruction and KL) and the confusion matrix with class names."""
+    metric = "  ".join(f"{name} {text}" for name, _, text in result.scores())
     print(f"{split[0].upper()}{split[1:]} ({result.samples:,} samples): loss {result.loss:.4f}  {metric}", file=out)
     if result.confusion is None:
         return
@@ -55,8 +55,7 @@ def evaluate_command(
         loaded.module,
         x,
         y,
-        loaded.task,
-        build_loss(loaded.experiment.loss_name),
+        objective_for(loaded.experiment, raw.task),
         loaded.class_names,
         float(loaded.normalization.get("scale", 1.0)),
     )
@@ -78,4 +77,7 @@ def export_command(model_path: Path, fmt: str, out_path: Path, memory_limit: int
     except (ModelFileError, OSError, RuntimeError) as exc:
         return fail(f"export to {fmt} failed: {exc}", EXIT_FAILED)
     print(f"Wrote {out_path} ({fmt})")
+    if loaded.latent_size is not None:
+        for part, where in part_paths(out_path).items():
+            print(f"Wrote {where} ({fmt}: the {part} alone)")
     return EXIT_OK

@@ -65,12 +65,20 @@ def _checked(analysis: NetworkAnalysis) -> NetworkAnalysis:
     return analysis
 
 
-def build_network(network: NetworkSpec, input_shape: Shape) -> nn.Sequential:
-    """An `nn.Sequential` of the network's layers for inputs of `input_shape` (batch excluded)."""
+def build_network(network: NetworkSpec, input_shape: Shape) -> nn.Module:
+    """An `nn.Sequential` of the network's layers for inputs of `input_shape` (batch excluded);
+    for an autoencoder an `Autoencoder` of an encoder, the latent code and a decoder."""
     analysis = _checked(network.analyze(input_shape))
-    return nn.Sequential(*(build_layer(row.layer, row) for row in analysis.rows))
+    encoder = nn.Sequential(*(build_layer(row.layer, row) for row in analysis.part("layers")))
+    if not network.is_autoencoder:
+        return encoder
+    from .autoencoder import Autoencoder
+
+    latent = analysis.part("latent")[0]
+    decoder = nn.Sequential(*(build_layer(row.layer, row) for row in analysis.part("decoder")))
+    return Autoencoder(encoder, latent.input_shape[0], network.autoencoder, decoder)
 
 
-def build_model(experiment: ExperimentSpec) -> nn.Sequential:
+def build_model(experiment: ExperimentSpec) -> nn.Module:
     """The experiment's network as a torch module, sized for the experiment's data."""
     return build_network(experiment.network, experiment.data_shape().input_shape)

@@ -33,7 +33,7 @@ class PartialEpoch:
     done: int  # batches trained
     seen: int  # samples trained
     losses: list[float]
-    metric: float  # the running sum of correct answers (or absolute errors)
+    metric: list[float]  # the running sums of the values logged beside the loss (Objective.keys)
 
     def as_state(self) -> dict[str, Any]:
         """Plain data and tensors, for a model file (whose epochs count from 1)."""
@@ -50,7 +50,7 @@ class PartialEpoch:
             int(state["done"]),
             int(state["seen"]),
             [float(v) for v in state["losses"]],
-            float(state["metric"]),
+            [float(v) for v in state["metric"]] if isinstance(state["metric"], list) else [float(state["metric"])],
         )
 
 

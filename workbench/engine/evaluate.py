@@ -9,8 +9,10 @@ from torch import nn
 
 from ..spec import Task
 from ..spec.memory import EVAL_BATCH
-from ..spec.metrics import metric_for
+from ..spec.metrics import KL_KEY
 from .events import MISTAKES, Mistake, TestResult
+from .model_file import WorkbenchModel
+from .objective import Objective
 from .prepare import PreparedData
 
 MAX_MISTAKES = 1000  # in all, so that many classes do not fill the memory
@@ -18,46 +20,45 @@ MAX_MISTAKES = 1000  # in all, so that many classes do not fill the memory
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Mean loss and metric over one split, and the confusion matrix for classification."""
+    """Mean loss and the mean of each value the objective logs (`values`) over one split, and the
+    confusion matrix for classification."""
 
     loss: float
-    metric: float
+    values: dict[str, float]
     samples: int
     confusion: torch.Tensor | None
 
-
-def metric_sum(out: torch.Tensor, y: torch.Tensor, task: Task) -> torch.Tensor:
-    """Correct predictions (classification) or summed absolute error (regression), on the device."""
-    if task is Task.CLASSIFICATION:
-        return (out.argmax(1) == y).sum()
-    return (out - y).abs().mean(1).sum()
+    @property
+    def metric(self) -> float:
+        """The task's metric (accuracy, MAE or the reconstruction loss)."""
+        return next(iter(self.values.values()))
 
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, data: PreparedData, part: str, loss_fn: nn.Module, confusion: bool = False
+    model: nn.Module, data: PreparedData, part: str, objective: Objective, confusion: bool = False
 ) -> Evaluation:
-    """Loss and accuracy (or MAE) of `model` on 'val' or 'test', in eval mode."""
+    """Loss and accuracy (MAE, reconstruction and KL) of `model` on 'val' or 'test', in eval mode."""
     was_training = model.training
     model.eval()
     device = data.device
-    loss_sum = torch.zeros((), device=device, dtype=torch.float64)
-    metric = torch.zeros((), device=device, dtype=torch.float64)
+    loss_sum = torch.zeros(1, device=device, dtype=torch.float64)
+    sums = torch.zeros(len(objective.keys), device=device, dtype=torch.float64)
     classes = len(data.class_names)
     matrix = torch.zeros(classes * classes, device=device, dtype=torch.int64) if confusion else None
     n = 0
     for x, y in data.eval_batches(part):
-        out = model(x)
-        loss_sum += loss_fn(out, y).double() * len(y)
-        metric += metric_sum(out, y, data.task)
+        loss, batch_sums, out = objective.eval_batch(model, x, y)
+        loss_sum += loss.double() * len(y)
+        sums += batch_sums
         if matrix is not None:
             matrix += torch.bincount(y * classes + out.argmax(1), minlength=classes * classes)
         n += len(y)
     model.train(was_training)
-    totals = torch.stack([loss_sum, metric]).cpu().tolist()
+    totals = [t / max(n, 1) for t in torch.cat([loss_sum, sums]).cpu().tolist()]
     return Evaluation(
-        totals[0] / max(n, 1),
-        totals[1] / max(n, 1),
+        totals[0],
+        dict(zip(objective.keys, totals[1:], strict=True)),
         n,
         matrix.reshape(classes, classes).cpu() if matrix is not None else None,
     )
@@ -102,56 +103,53 @@ def find_mistakes(
     )
 
 
-def metric_name(task: Task) -> str:
-    """`accuracy` for classification, `mae` for regression (see spec.metrics)."""
-    return metric_for(task).key
-
-
-def final_evaluation(model: nn.Module, data: PreparedData, loss_fn: nn.Module, part: str = "test") -> TestResult:
-    """The final evaluation as plain data, with the confusion matrix for classification."""
-    classify = data.task is Task.CLASSIFICATION
-    ev = evaluate(model, data, part, loss_fn, confusion=classify)
+def test_result(ev: Evaluation, class_names: tuple[str, ...], mistakes: tuple[Mistake, ...] = ()) -> TestResult:
+    """An evaluation as the plain data a run reports: each task's score in its own field."""
     return TestResult(
         loss=ev.loss,
-        accuracy=ev.metric if classify else None,
-        mae=None if classify else ev.metric,
+        accuracy=ev.values.get("accuracy"),
+        mae=ev.values.get("mae"),
         samples=ev.samples,
         confusion=ev.confusion.numpy() if ev.confusion is not None else None,
-        class_names=data.class_names,
-        mistakes=find_mistakes(model, data, part) if classify else (),
+        class_names=class_names,
+        mistakes=mistakes,
+        recon=ev.values.get("recon"),
+        kl=ev.values.get(KL_KEY),
     )
 
 
+def final_evaluation(model: nn.Module, data: PreparedData, objective: Objective, part: str = "test") -> TestResult:
+    """The final evaluation as plain data, with the confusion matrix for classification."""
+    classify = "accuracy" in objective.keys
+    ev = evaluate(model, data, part, objective, confusion=classify)
+    return test_result(ev, data.class_names, find_mistakes(model, data, part) if classify else ())
+
+
+@torch.no_grad()
 def evaluate_loaded(
-    module: nn.Module,
+    module: WorkbenchModel,
     raw_x: torch.Tensor,
     raw_y: torch.Tensor,
-    task: Task,
-    loss_fn: nn.Module,
+    objective: Objective,
     class_names: tuple[str, ...],
     scale: float,
 ) -> TestResult:
-    """Evaluate an exported model (which normalizes its own input) on raw samples."""
+    """Evaluate a saved model (its network after its own normalization) on raw samples."""
     module.eval()
+    classify = "accuracy" in objective.keys
     classes = len(class_names)
-    loss_sum = metric = 0.0
-    matrix = torch.zeros(classes * classes, dtype=torch.int64) if task is Task.CLASSIFICATION else None
-    with torch.no_grad():
-        for start in range(0, len(raw_y), EVAL_BATCH):
-            x = raw_x[start : start + EVAL_BATCH].to(torch.float32) * scale
-            y = raw_y[start : start + EVAL_BATCH]
-            out = module(x)
-            loss_sum += float(loss_fn(out, y)) * len(y)
-            metric += float(metric_sum(out, y, task))
-            if matrix is not None:
-                matrix += torch.bincount(y * classes + out.argmax(1), minlength=classes * classes)
+    loss_sum = 0.0
+    sums = torch.zeros(len(objective.keys), dtype=torch.float64)
+    matrix = torch.zeros(classes * classes, dtype=torch.int64) if classify else None
+    for start in range(0, len(raw_y), EVAL_BATCH):
+        x = module.normalize(raw_x[start : start + EVAL_BATCH].to(torch.float32) * scale)
+        y = raw_y[start : start + EVAL_BATCH]
+        loss, batch_sums, out = objective.eval_batch(module.network, x, y)
+        loss_sum += float(loss) * len(y)
+        sums += batch_sums
+        if matrix is not None:
+            matrix += torch.bincount(y * classes + out.argmax(1), minlength=classes * classes)
     n = max(len(raw_y), 1)
-    classify = task is Task.CLASSIFICATION
-    return TestResult(
-        loss_sum / n,
-        metric / n if classify else None,
-        None if classify else metric / n,
-        len(raw_y),
-        matrix.reshape(classes, classes).numpy() if matrix is not None else None,
-        class_names,
-    )
+    values = dict(zip(objective.keys, (float(s) / n for s in sums), strict=True))
+    confusion = matrix.reshape(classes, classes) if matrix is not None else None
+    return test_result(Evaluation(loss_sum / n, values, len(raw_y), confusion), class_names)

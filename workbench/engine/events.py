@@ -86,6 +86,18 @@ class TestResult:
     confusion: np.ndarray | None
     class_names: tuple[str, ...] = field(default_factory=tuple)
     mistakes: tuple[Mistake, ...] = ()  # pictures only: the most confident wrong answers first
+    recon: float | None = None  # an autoencoder's reconstruction loss per sample
+    kl: float | None = None  # a VAE's KL divergence per sample
+
+    def scores(self) -> list[tuple[str, float, str]]:
+        """The task's scores as (name, value, value in words): accuracy, MAE, or reconstruction and KL."""
+        found = [
+            ("accuracy", self.accuracy, f"{self.accuracy:.2%}" if self.accuracy is not None else ""),
+            ("MAE", self.mae, f"{self.mae:.4g}" if self.mae is not None else ""),
+            ("reconstruction", self.recon, f"{self.recon:.4g}" if self.recon is not None else ""),
+            ("KL", self.kl, f"{self.kl:.4g}" if self.kl is not None else ""),
+        ]
+        return [(name, value, text) for name, value, text in found if value is not None]
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,29 @@ class BoundarySnapshot:
     labels: np.ndarray  # (N,) int64 their classes
     neurons: np.ndarray | None = None  # (units, rows, columns) float32: the first hidden layer's outputs
     neuron_layer: int | None = None  # the index of that layer's activation in the stack
+    restored: bool = False  # the weights of an earlier, best epoch, put back at the end of the run
+
+
+@dataclass(frozen=True)
+class LatentSnapshot:
+    """What an autoencoder makes of the test data and of its latent space, after an epoch.
+
+    Pictures are (N, C, H, W) uint8 as the data holds them, and None when the data are not
+    pictures. The codes are the test samples' (their means, for a VAE); with more than two code
+    values they are shown along the two directions they spread most (principal components).
+    """
+
+    epoch: int  # epochs done when it was taken
+    latent_size: int
+    originals: np.ndarray | None  # test pictures
+    rebuilt: np.ndarray | None  # the same pictures through the code and back
+    samples: np.ndarray | None  # a VAE's pictures decoded from codes drawn from a standard normal
+    codes: np.ndarray  # (M, 2) float32
+    labels: np.ndarray  # (M,) int64 classes (all 0 when the data has none)
+    class_names: tuple[str, ...]
+    walk: np.ndarray | None  # pictures decoded along a walk through the latent space, row by row
+    walk_columns: int
+    walk_words: str  # what the walk is: a grid over the plane, or from one test picture to another
     restored: bool = False  # the weights of an earlier, best epoch, put back at the end of the run
 
 

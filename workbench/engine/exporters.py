@@ -24,23 +24,49 @@ if TYPE_CHECKING:
 PORTABLE_SUFFIXES = (".onnx", ".torchscript", ".ts")  # files that run without Workbench; any other: a model file
 
 
+def part_paths(path: str | Path) -> dict[str, Path]:
+    """Where an autoencoder's encoder and decoder go beside `path`: `vae.onnx` -> `vae-encoder.onnx`,
+    `vae-decoder.onnx`."""
+    path = Path(path)
+    return {part: path.with_name(f"{path.stem}-{part}{path.suffix}") for part in ("encoder", "decoder")}
+
+
+def _parts(model: LoadedModel, path: Path) -> list[tuple[Path, torch.nn.Module, torch.Tensor, dict[str, str]]]:
+    """(file, module, example input, metadata) for the whole model, and an autoencoder's two halves."""
+    files: list[tuple[Path, torch.nn.Module, torch.Tensor, dict[str, str]]] = [
+        (path, model.module.eval(), model.example_input(2), model.metadata())
+    ]
+    size = model.latent_size
+    if size is not None:
+        where = part_paths(path)
+        files.append((where["encoder"], model.encoder, model.example_input(2), model.metadata("encoder")))
+        files.append((where["decoder"], model.decoder, torch.zeros(2, size), model.metadata("decoder")))
+    return files
+
+
+def _write(path: Path, data: bytes) -> None:
+    writable(path)
+    try:
+        atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    except OSError as exc:
+        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
     """A TorchScript file (traced) that runs without Workbench: `torch.jit.load(path)`, with its
-    metadata in the extra file `workbench.json` (`torch.jit.load(path, _extra_files=...)`).
+    metadata in the extra file `workbench.json` (`torch.jit.load(path, _extra_files=...)`). An
+    autoencoder's encoder and decoder are written beside it too (`part_paths`).
 
     The file is serialized in memory and written by Python, so a full disk is an OSError with a
     message, not an abort inside PyTorch's C++ writer."""
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracing warns about things that do not apply to these layers
-        traced = torch.jit.trace(model.module.eval(), model.example_input(2))  # type: ignore[no-untyped-call]
-        buffer = io.BytesIO()  # TorchScript is deprecated in favour of torch.export, but still what runs anywhere
-        torch.jit.save(traced, buffer, _extra_files={"workbench.json": json.dumps(model.metadata())})
     path = Path(path)
-    writable(path)
-    try:
-        atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
-    except OSError as exc:
-        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    for where, module, example, metadata in _parts(model, path):
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracing warns about things that do not apply to these layers
+            traced = torch.jit.trace(module, example)  # type: ignore[no-untyped-call]
+            buffer = io.BytesIO()  # TorchScript is deprecated in favour of torch.export, but still what runs anywhere
+            torch.jit.save(traced, buffer, _extra_files={"workbench.json": json.dumps(metadata)})
+        _write(where, buffer.getvalue())
     return path
 
 
@@ -50,7 +76,8 @@ def onnx_available() -> bool:
 
 
 def export_onnx(model: LoadedModel, path: str | Path) -> Path:
-    """An ONNX file with a dynamic batch size; needs the optional `onnx` extra."""
+    """An ONNX file with a dynamic batch size (and an autoencoder's encoder and decoder beside it);
+    needs the optional `onnx` extra."""
     if not onnx_available():
         raise ModelFileError("ONNX export needs the onnx and onnxscript packages: pip install 'workbench[onnx]'")
     path = Path(path)
@@ -58,28 +85,24 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
 
     import onnx
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = torch.onnx.export(
-            model.module.eval(),
-            (model.example_input(2),),
-            input_names=["input"],
-            output_names=["output"],
-            dynamic_shapes=({0: batch},),
-            dynamo=True,
-            verbose=False,
-        )
-    assert program is not None
-    proto = program.model_proto
-    for key, value in model.metadata().items():  # metadata_props: read by any ONNX runtime
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    data = onnx.ModelProto.SerializeToString(proto)  # written by Python below: a full disk is a message
-    writable(path)
-    try:
-        atomic_write(path, lambda tmp: tmp.write_bytes(data))
-    except OSError as exc:
-        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    for where, module, example, metadata in _parts(model, path):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(
+                module,
+                (example,),
+                input_names=["input"],
+                output_names=["output"],
+                dynamic_shapes=({0: batch},),
+                dynamo=True,
+                verbose=False,
+            )
+        assert program is not None
+        proto = program.model_proto
+        for key, value in metadata.items():  # metadata_props: read by any ONNX runtime
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = key, value
+        _write(where, onnx.ModelProto.SerializeToString(proto))  # by Python: a full disk is a message
     return path
 
 

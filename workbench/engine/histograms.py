@@ -13,7 +13,9 @@ def weight_layers(model: nn.Module) -> list[tuple[str, list[nn.Parameter]]]:
     """Every layer that has weights, with its weight tensors (biases and norm offsets left out),
     named as the layer list numbers them: "1: Linear" for the first layer of the stack."""
     layers = []
-    for name, module in model.named_children():
+    named = getattr(model, "named_layers", None)  # an autoencoder names its encoder's, code's and decoder's
+    children = named() if named is not None else model.named_children()
+    for name, module in children:
         weights = [p for n, p in module.named_parameters() if "weight" in n.rsplit(".", 1)[-1]]
         if weights:
             number = str(int(name) + 1) if name.isdigit() else name

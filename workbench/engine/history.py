@@ -85,17 +85,28 @@ def _test_from_dict(d: dict[str, Any] | None, class_names: tuple[str, ...]) -> T
     if d is None:
         return None
     confusion = np.asarray(d["confusion"], dtype=np.int64) if d.get("confusion") is not None else None
-    return TestResult(d["loss"], d["accuracy"], d["mae"], int(d["samples"]), confusion, class_names)
+    return TestResult(
+        d["loss"],
+        d["accuracy"],
+        d["mae"],
+        int(d["samples"]),
+        confusion,
+        class_names,
+        recon=d.get("recon"),  # an autoencoder's terms (files of other networks have none)
+        kl=d.get("kl"),
+    )
 
 
 def test_to_dict(result: TestResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
     confusion = result.confusion.tolist() if isinstance(result.confusion, np.ndarray) else None
+    terms = {key: value for key, value in (("recon", result.recon), ("kl", result.kl)) if value is not None}
     return {
         "loss": result.loss,
         "accuracy": result.accuracy,
         "mae": result.mae,
+        **terms,  # an autoencoder's
         "samples": result.samples,
         "confusion": confusion,
     }

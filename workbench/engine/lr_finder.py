@@ -24,6 +24,8 @@ START_LR = 1e-7
 END_LR = 10.0
 STEPS = 100
 SMOOTHING = 0.9  # exponential moving average of the loss, bias-corrected
+# The range test trains on the loss a run ends on: a VAE's KL at its full weight, after any warm-up.
+FULL_BETA_EPOCH = 1_000_000
 BLOW_UP = 4.0  # stop once the smoothed loss is this many times its lowest
 
 
@@ -41,7 +43,7 @@ def find_lr(
 ) -> LrFinding:
     """Run the range test on `experiment`'s data and network (SpecError or DataError on bad input)."""
     setup = prepare_run(experiment, base_dir=base_dir, device=device, raw=raw, memory_limit=memory_limit)
-    model, optimizer, data, loss_fn = setup.model, setup.optimizer, setup.data, setup.loss_fn
+    model, optimizer, data, objective = setup.model, setup.optimizer, setup.data, setup.objective
     generator = torch.Generator().manual_seed(experiment.training.seed)
     batch_size = experiment.training.batch_size
     lrs: list[float] = []
@@ -54,8 +56,8 @@ def find_lr(
             for group in optimizer.param_groups:
                 group["lr"] = lr
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
+            loss = objective.train_loss(model, x, y, FULL_BETA_EPOCH, len(lrs))[0]
+            loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()
             value = float(loss.detach())  # one sync per step: the test is short and needs every value
             if not math.isfinite(value):

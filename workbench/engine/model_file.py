@@ -34,11 +34,19 @@ from ..atomic import atomic_write, cannot_write
 from ..spec import ExperimentSpec, SpecError, Task
 from ..spec.memory import EVAL_BATCH, estimate_memory
 from ..spec.shapes import statistics_shape
+from .autoencoder import Autoencoder
 from .builder import build_network
 from .memory import check_fits, check_size
 
 MODEL_FORMAT = "workbench-model"
 MODEL_FORMAT_VERSION = 2  # 2: epochs in the history count from 1, as shown
+
+
+OUTPUTS = {  # what a saved model's output is, said in its metadata
+    Task.CLASSIFICATION: "one score per class (apply softmax for probabilities)",
+    Task.REGRESSION: "the predicted number(s)",
+    Task.RECONSTRUCTION: "the input rebuilt through its latent code, in the input's units",
+}
 
 
 class ModelFileError(ValueError):
@@ -60,13 +68,17 @@ class Normalize(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean) / self.std
 
+    def inverse(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalized values back in the data's own units: x * std + mean."""
+        return x * self.std + self.mean
+
 
 class WorkbenchModel(nn.Module):
     """A trained network with its input normalization: feed it data as Workbench loads it.
 
     Images go in as floats in [0, 1] (uint8 pixels divided by 255, like torchvision's ToTensor);
     other data goes in as the raw feature values. The output is one score per class (logits) or
-    the predicted number.
+    the predicted number; an autoencoder's is the input rebuilt, in the input's own units.
     """
 
     def __init__(self, network: nn.Module, normalize: Normalize) -> None:
@@ -76,7 +88,34 @@ class WorkbenchModel(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.network(self.normalize(x))
-        return out
+        return self.normalize.inverse(out) if isinstance(self.network, Autoencoder) else out
+
+
+class Encoder(nn.Module):
+    """An autoencoder's encoder with its input normalization: inputs as Workbench loads them in,
+    each input's latent code (the mean, for a VAE) out, (batch, latent_size)."""
+
+    def __init__(self, model: WorkbenchModel) -> None:
+        super().__init__()
+        assert isinstance(model.network, Autoencoder)
+        self.normalize, self.autoencoder = model.normalize, model.network
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.autoencoder.encode(self.normalize(x))[0]
+
+
+class Decoder(nn.Module):
+    """An autoencoder's decoder: latent codes (batch, latent_size) in, inputs rebuilt in the data's
+    own units out (pictures with values from 0 to 1). A VAE's codes drawn from `torch.randn` decode
+    into new samples."""
+
+    def __init__(self, model: WorkbenchModel) -> None:
+        super().__init__()
+        assert isinstance(model.network, Autoencoder)
+        self.normalize, self.autoencoder = model.normalize, model.network
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.normalize.inverse(self.autoencoder.decode(z))
 
 
 @dataclass
@@ -96,23 +135,48 @@ class LoadedModel:
         """A zero batch of the right shape, for tracing and export."""
         return torch.zeros(batch, *self.input_shape)
 
-    def metadata(self) -> dict[str, str]:
+    @property
+    def latent_size(self) -> int | None:
+        """An autoencoder's number of code values; None for other networks."""
+        network = getattr(self.module, "network", None)
+        return network.latent_size if isinstance(network, Autoencoder) else None
+
+    @property
+    def encoder(self) -> Encoder:
+        """An autoencoder's encoder, in eval mode: `codes = loaded.encoder(pictures)`."""
+        if self.latent_size is None:
+            raise ModelFileError("this model is not an autoencoder: it has no encoder")
+        return Encoder(self.module).eval()
+
+    @property
+    def decoder(self) -> Decoder:
+        """An autoencoder's decoder, in eval mode: `pictures = loaded.decoder(torch.randn(16, loaded.latent_size))`."""
+        if self.latent_size is None:
+            raise ModelFileError("this model is not an autoencoder: it has no decoder")
+        return Decoder(self.module).eval()
+
+    def metadata(self, part: str = "") -> dict[str, str]:
         """What a deployed model needs to be used without Workbench, as text (JSON values): the
-        class names its outputs stand for, the input it takes and the normalization it applies."""
+        class names its outputs stand for, the input it takes and the normalization it applies.
+        `part`: an autoencoder's "encoder" or "decoder" alone."""
         images = len(self.input_shape) == 3
         described = (
             f"float32 (batch, {', '.join(map(str, self.input_shape))})"
             + (" pictures with values in [0, 1]" if images else " features as in the training data")
             + "; the model normalizes them itself"
         )
+        codes = f"float32 (batch, {self.latent_size}) latent codes"
+        output = OUTPUTS[self.task]
+        if part == "encoder":
+            output = f"{codes} (the mean code of each input)"
+        elif part == "decoder":
+            described, output = f"{codes}; a VAE's drawn from torch.randn are new samples", "the inputs they rebuild"
         return {
             "workbench.class_names": json.dumps(list(self.class_names)),
             "workbench.task": str(self.task),
             "workbench.input_shape": json.dumps(list(self.input_shape)),
             "workbench.input": described,
-            "workbench.output": "one score per class (apply softmax for probabilities)"
-            if self.task is Task.CLASSIFICATION
-            else "the predicted number(s)",
+            "workbench.output": output,
             "workbench.normalization": json.dumps(plain(self.normalization)),
             "workbench.version": __version__,
         }
@@ -278,7 +342,7 @@ _FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a list of positive sizes",
     ),
     "class_names": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), "a list of names"),
-    "task": (lambda v: v in {str(t) for t in Task}, "classification or regression"),
+    "task": (lambda v: v in {str(t) for t in Task}, "classification, regression or reconstruction"),
     "normalization": (
         lambda v: (
             isinstance(v, dict)

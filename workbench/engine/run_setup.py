@@ -18,7 +18,8 @@ from .data import DataError, RawData, load_raw
 from .device import resolve_device
 from .early_stopping import Improvement, resolve_mode
 from .memory import check_fits
-from .optim import build_loss, build_optimizer, build_scheduler
+from .objective import Objective, objective_for
+from .optim import build_optimizer, build_scheduler
 from .prepare import PreparedData
 
 
@@ -29,7 +30,7 @@ class RunSetup:
     device: torch.device
     data: PreparedData
     model: nn.Module
-    loss_fn: nn.Module
+    objective: Objective  # the loss and what is logged beside it
     optimizer: torch.optim.Optimizer
     scheduler: Any  # a torch LR scheduler, or None
     monitor: str  # what the best epoch is judged by: the spec's, or "loss" without a validation split
@@ -77,7 +78,7 @@ def prepare_run(
         device=place,
         data=data,
         model=model,
-        loss_fn=build_loss(experiment.loss_name),
+        objective=objective_for(experiment, data.task),
         optimizer=optimizer,
         scheduler=build_scheduler(optimizer, training.scheduler, training.epochs),
         monitor=monitor,
@@ -89,8 +90,8 @@ def prepare_run(
 def check_classes(experiment: ExperimentSpec, raw: RawData) -> None:
     """A classifier's data has at least two classes, and as many as the network has outputs (an
     IDX label 255 among digits makes an eleventh class: said now, not as a crash mid-run)."""
-    if raw.task is not Task.CLASSIFICATION:
-        return
+    if raw.task is not Task.CLASSIFICATION or experiment.network.is_autoencoder:
+        return  # an autoencoder rebuilds its input: the labels only colour its codes
     names = raw.class_names
     if len(names) < 2:
         raise DataError(

@@ -467,17 +467,18 @@ class RunSession:
 
 
 def saved_pictures(trainer: Trainer) -> list[Event]:
-    """The weight histograms of a saved run's model, and its decision boundary for 2-D points: a
+    """The weight histograms of a saved run's model, and what its run draws (a decision boundary, latent views): a
     model file keeps neither, but the weights it holds show both."""
-    from .boundary import BoundaryGrid, applies
     from .histograms import HistogramRecorder
+    from .stream import run_pictures
 
     assert trainer.model is not None and trainer.data is not None
     done = len(trainer.history.epoch)
     recorder = HistogramRecorder(trainer.model)
     pictures: list[Event] = [recorder.snapshot(trainer.steps, max(done - 1, 0), gradients=False)]
-    if applies(trainer.data):
+    drawn = run_pictures(trainer.experiment, trainer.data)
+    if drawn is not None:
         best = trainer.history.best_epoch  # a model file holds its best epoch's weights
         shown = done - 1 if best is None else best
-        pictures.append(BoundaryGrid(trainer.data).snapshot(trainer.model, shown + 1, restored=shown != done - 1))
+        pictures.append(drawn.snapshot(trainer.model, shown + 1, restored=shown != done - 1))
     return pictures

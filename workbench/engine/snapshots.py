@@ -63,4 +63,4 @@ def evaluate_weights(trained: TrainedNetwork, weights: Weights) -> TestResult | 
     so the run can still continue); None when the data has no test split."""
     if not trained.data.size("test"):
         return None
-    return final_evaluation(trained.network(weights), trained.data, trained.loss_fn)
+    return final_evaluation(trained.network(weights), trained.data, trained.objective)

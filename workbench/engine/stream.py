@@ -10,14 +10,38 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..spec.metrics import metric_for
 from .callbacks import Callback, Logs, RunView
-from .events import BoundarySnapshot, HistogramSnapshot, Progress, StopReason, TestResult
+from .events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress, StopReason, TestResult
 
 if TYPE_CHECKING:
-    from .boundary import BoundaryGrid
+    from torch import nn
+
+    from ..spec import ExperimentSpec
+    from .prepare import PreparedData
+
+
+class Pictures(Protocol):
+    """Something a run draws from its model after an epoch: a decision boundary, latent views."""
+
+    def snapshot(self, model: nn.Module, epoch: int, restored: bool = False) -> BoundarySnapshot | LatentSnapshot:
+        """The picture of `model` after `epoch` epochs (`restored`: an earlier epoch's weights)."""
+        ...
+
+
+def run_pictures(experiment: ExperimentSpec, data: PreparedData) -> Pictures | None:
+    """What a run of `experiment` draws as it trains: an autoencoder's latent views, the decision
+    boundary of a classifier on 2-D points, or nothing."""
+    if experiment.network.is_autoencoder:
+        from .autoencoder import LatentViews  # torch: only ever loaded where training runs
+
+        ae = experiment.network.autoencoder
+        return LatentViews(data, ae.latent_size, ae.variational, experiment.training.seed)
+    from .boundary import BoundaryGrid, applies
+
+    return BoundaryGrid(data) if applies(data) else None
 
 
 @dataclass(frozen=True)
@@ -31,7 +55,7 @@ class RunStarted:
     val_samples: int
     test_samples: int
     class_names: tuple[str, ...]
-    metric: str  # "accuracy" or "mae"
+    metric: str  # "accuracy", "mae" or "recon" (spec.metrics)
     monitor: str
     early_stopping: bool
     parameters: int
@@ -74,7 +98,9 @@ class RunFailed:
     error: str | None = None
 
 
-Event = RunStarted | Progress | EpochEnded | HistogramSnapshot | BoundarySnapshot | RunEnded | RunFailed
+Event = (
+    RunStarted | Progress | EpochEnded | HistogramSnapshot | BoundarySnapshot | LatentSnapshot | RunEnded | RunFailed
+)
 
 
 def run_started(t: RunView) -> RunStarted:
@@ -88,12 +114,12 @@ def run_started(t: RunView) -> RunStarted:
         val_samples=t.data.size("val"),
         test_samples=t.data.size("test"),
         class_names=t.data.class_names,
-        metric=metric_for(t.data.task).key,
+        metric=metric_for(t.experiment.task).key,
         monitor=t.history.monitor,
         early_stopping=t.early_stopping is not None,
         parameters=sum(p.numel() for p in t.model.parameters()),
         input_shape=tuple(t.data.input_shape),
-        majority_rate=t.data.majority_rate(),
+        majority_rate=None if t.experiment.network.is_autoencoder else t.data.majority_rate(),
     )
 
 
@@ -110,19 +136,18 @@ class EventStream(Callback):
     """Sends every hook of interest to `sink` as a plain event; epoch and terminal events are never dropped."""
 
     def __init__(self, sink: Callable[[Event], None], boundary_every: float | None = 0.3) -> None:
-        """`boundary_every`: least seconds between decision-boundary pictures (2-D data), None for none."""
+        """`boundary_every`: least seconds between pictures (a decision boundary, an autoencoder's
+        latent views), None for none."""
         self.sink = sink
         self.boundary_every = boundary_every
-        self.boundary: BoundaryGrid | None = None  # when the data is 2-D points to classify
+        self.boundary: Pictures | None = None  # see run_pictures
         self.boundary_at = 0.0
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         t = self.trainer
         assert t is not None and t.data is not None and t.model is not None
         if self.boundary_every is not None:
-            from .boundary import BoundaryGrid, applies  # torch: only ever loaded where training runs
-
-            self.boundary = BoundaryGrid(t.data) if applies(t.data) else None
+            self.boundary = run_pictures(t.experiment, t.data)
         self.sink(run_started(t))
 
     def on_progress(self, progress: Progress) -> None:

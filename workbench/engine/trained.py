@@ -15,18 +15,19 @@ from torch import nn
 from ..spec import ExperimentSpec
 from .builder import build_network
 from .history import History
+from .objective import Objective
 from .prepare import PreparedData
 
 
 @dataclass(frozen=True)
 class TrainedNetwork:
     """The settings, the network (holding the weights the run ended with), the prepared data (its
-    normalization, classes and test split), the loss, the device and the run's record."""
+    normalization, classes and test split), the objective, the device and the run's record."""
 
     experiment: ExperimentSpec
     model: nn.Module
     data: PreparedData
-    loss_fn: nn.Module
+    objective: Objective
     device: torch.device
     history: History
 

@@ -14,14 +14,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..spec import ExperimentSpec, Task
+from ..spec import ExperimentSpec
 from ..spec.lessons import learned
 from . import outcome
 from .callbacks import Callback, CallbackList, EarlyStopping, Logs
 from .checkpoint import PartialEpoch, callback_states, keyed, load_callback_states, split_sizes
 from .data import DataError, RawData
 from .device import describe_failure, device_label
-from .evaluate import evaluate, final_evaluation, metric_name, metric_sum
+from .evaluate import evaluate, final_evaluation
 from .events import StopReason
 from .histograms import HistogramRecorder
 from .history import History
@@ -157,7 +157,7 @@ class Trainer:
             callbacks=self.user_callbacks,
         )
         self.device, self.data, self.model = setup.device, setup.data, setup.model
-        self.loss_fn, self.optimizer, self.scheduler = setup.loss_fn, setup.optimizer, setup.scheduler
+        self.objective, self.optimizer, self.scheduler = setup.objective, setup.optimizer, setup.scheduler
         self.best, self.early_stopping = setup.best, setup.early_stopping
         self.history.monitor = setup.monitor
         self.history.split = self.data.split
@@ -169,7 +169,7 @@ class Trainer:
         if self.model is None:
             raise RuntimeError("train the network first")
         assert self.data is not None  # prepared together with the model
-        return TrainedNetwork(self.experiment, self.model, self.data, self.loss_fn, self.device, self.history)
+        return TrainedNetwork(self.experiment, self.model, self.data, self.objective, self.device, self.history)
 
     def copy_weights(self) -> Weights:
         """A detached copy of the model's weights (on the CPU, so the device can be freed)."""
@@ -376,8 +376,8 @@ class Trainer:
         self.model.train()
         self._lr_used = float(self.optimizer.param_groups[0]["lr"])
         losses = torch.zeros(batches, device=self.device)
-        classify = self.data.task is Task.CLASSIFICATION
-        metric = torch.zeros((), device=self.device, dtype=torch.int64 if classify else torch.float32)
+        keys = self.objective.keys
+        metric = torch.zeros(len(keys), device=self.device, dtype=torch.float64)  # sums of what `keys` name
         self._emit = ProgressThrottle(self.progress_interval, epoch, self.history.epochs_planned, batches)
         # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.
         every = max(1, min(self.histogram_every, batches))
@@ -398,9 +398,9 @@ class Trainer:
             if callbacks.batch_hooks:
                 callbacks.call("on_train_batch_begin", batch, {})
             snapshot = recorder if recorder is not None and self._step % every == 0 else None
-            loss, out = self._train_step(x, y, epoch, callbacks, snapshot)
+            loss, sums = self._train_step(x, y, epoch, callbacks, snapshot)
             losses[batch] = loss  # stays on the device: no synchronisation per batch
-            metric += metric_sum(out, y, self.data.task)
+            metric += sums
             seen, done = seen + len(y), batch + 1
             self._step += 1
             if callbacks.batch_hooks:
@@ -409,13 +409,13 @@ class Trainer:
                 return None
         if done < batches:  # stopped inside the epoch: report what ran; continuing finishes the epoch
             self._report(losses, done, seen, callbacks)
-            self._partial = PartialEpoch(epoch, started, done, seen, losses[:done].cpu().tolist(), metric.item())
+            self._partial = PartialEpoch(epoch, started, done, seen, losses[:done].cpu().tolist(), metric.tolist())
             return None
         # Every batch holds batch_size samples but the last: weight the mean loss like Keras does.
         last = seen - (done - 1) * batch_size
         loss_sum = losses[: done - 1].sum(dtype=torch.float64) * batch_size + losses[done - 1].double() * last
-        totals = torch.stack([loss_sum, metric.double()]).cpu().tolist()
-        return {"loss": totals[0] / seen, metric_name(self.data.task): totals[1] / seen}
+        totals = torch.cat([loss_sum.reshape(1), metric]).cpu().tolist()
+        return {"loss": totals[0] / seen, **{key: total / seen for key, total in zip(keys, totals[1:], strict=True)}}
 
     def _train_step(
         self,
@@ -425,23 +425,23 @@ class Trainer:
         callbacks: CallbackList,
         recorder: HistogramRecorder | None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step; (the batch's loss as logged, the sums of the objective's keys)."""
         assert self.model is not None
         training = self.experiment.training
         self.optimizer.zero_grad(set_to_none=True)
-        out = self.model(x)
-        loss = self.loss_fn(out, y)
+        loss, logged, sums = self.objective.train_loss(self.model, x, y, epoch, self._step)
         if training.l1:
             # The penalty trains the weights; the logged loss stays the data loss, comparable to val_loss.
             penalty = sum(p.abs().sum() for n, p in self.model.named_parameters() if p.dim() > 1)
-            (loss + training.l1 * penalty).backward()
+            (loss + training.l1 * penalty).backward()  # type: ignore[no-untyped-call]
         else:
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
         if recorder is not None:  # a snapshot is due at this step
             callbacks.call("on_histograms", recorder.snapshot(self._step, epoch))
         if training.grad_clip:
             nn.utils.clip_grad_norm_(self.model.parameters(), training.grad_clip)
         self.optimizer.step()
-        return loss.detach(), out.detach()
+        return logged, sums
 
     def _report(self, losses: torch.Tensor, done: int, seen: int, callbacks: CallbackList) -> bool:
         """Send the progress of the batches not yet reported; False when one of their losses is not
@@ -471,8 +471,8 @@ class Trainer:
         assert self.data is not None and self.model is not None
         if not self.data.size("val"):
             return {}
-        ev = evaluate(self.model, self.data, "val", self.loss_fn)
-        return {"val_loss": ev.loss, f"val_{metric_name(self.data.task)}": ev.metric}
+        ev = evaluate(self.model, self.data, "val", self.objective)
+        return {"val_loss": ev.loss, **{f"val_{key}": value for key, value in ev.values.items()}}
 
     def _track_best(self, epoch: int, logs: Logs) -> None:
         value = logs.get(self.history.monitor)
@@ -510,7 +510,7 @@ class Trainer:
             self.history.message += " " + outcome.not_learned(max(self.history.history["val_accuracy"]), majority)
         if reason is not StopReason.FAILED and self.data.size("test"):
             try:
-                self.history.test = final_evaluation(self.model, self.data, self.loss_fn)
+                self.history.test = final_evaluation(self.model, self.data, self.objective)
             except Exception as exc:  # noqa: BLE001 - e.g. out of memory on a large test split
                 self._fail(exc)
                 self.history.stop_reason, self.history.message = StopReason.FAILED, self._stop_message

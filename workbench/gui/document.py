@@ -13,6 +13,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from ..engine.memory import check_fits
 from ..spec import DatasetBase, ExperimentSpec, NetworkSpec, Problem, SpecError, TrainingSpec, default_experiment
 from ..spec.layers import Layer
+from ..spec.network import PART_WORDS, LayerPart
+from ..spec.peek import DataError
 from .forms.model_form import FieldChange
 
 _MERGE_IDS: dict[str, int] = {}
@@ -72,8 +74,8 @@ class SetExperiment(QUndoCommand):
         return True
 
 
-def _network(layers: Sequence[Layer]) -> NetworkSpec:
-    return NetworkSpec.model_construct(layers=list(layers))  # type: ignore[arg-type]  # validated already
+def _network(network: NetworkSpec, part: LayerPart, layers: Sequence[Layer]) -> NetworkSpec:
+    return network.model_copy(update={part: list(layers)})  # each layer validated already
 
 
 class ExperimentDocument(QObject):
@@ -123,16 +125,36 @@ class ExperimentDocument(QObject):
         else:
             self.edit_field(new, change, part)
 
-    def set_layers(self, layers: Sequence[Layer], text: str) -> None:
-        """Replace the layer stack as one step (add, remove, move...)."""
-        self.edit(self.spec.model_copy(update={"network": _network(layers)}), text)
+    def set_layers(self, layers: Sequence[Layer], text: str, part: LayerPart = "layers") -> None:
+        """Replace the layer stack (or an autoencoder's decoder) as one step (add, remove, move...)."""
+        self.edit(self.spec.model_copy(update={"network": _network(self.spec.network, part, layers)}), text)
 
-    def edit_layer(self, index: int, layer: Layer, change: FieldChange) -> None:
+    def edit_layer(self, index: int, layer: Layer, change: FieldChange, part: LayerPart = "layers") -> None:
         """Put layer `index` edited in one field in place: "Layer 2 (Linear): Outputs 64 → 128"."""
-        layers: list[Layer] = list(self.spec.network.layers)
+        layers: list[Layer] = list(getattr(self.spec.network, part))
         layers[index] = layer
-        new = self.spec.model_copy(update={"network": _network(layers)})
-        self.edit_field(new, change, f"layer{index}:{layer.type}", prefix=f"Layer {index + 1} ({layer.type}): ")
+        new = self.spec.model_copy(update={"network": _network(self.spec.network, part, layers)})
+        words = PART_WORDS[part]
+        prefix = f"{words} {index + 1} ({layer.type}): "
+        self.edit_field(new, change, f"{part}{index}:{layer.type}", prefix=prefix)
+
+    def set_network(self, network: NetworkSpec, change: FieldChange | str) -> None:
+        """Replace the network's own settings (its kind, an autoencoder's): after one field's edit, or as a step."""
+        if network.is_autoencoder and not network.decoder and not self.spec.network.is_autoencoder:
+            # A new autoencoder gets a decoder to start from, so that it trains at once.
+            try:
+                shape = self.spec.data_shape(self.base_dir).input_shape
+            except DataError:
+                shape = None
+            if shape is not None:
+                network = network.model_copy(update={"decoder": network.mirrored_decoder(shape)})
+                note = "a decoder mirroring the encoder added"
+                change = f"{change} ({note})" if isinstance(change, str) else replace(change, note=note)
+        new = self.spec.model_copy(update={"network": network})
+        if isinstance(change, str):
+            self.edit(new, change)
+        else:
+            self.edit_field(new, change, "network")
 
     def _show(self, spec: ExperimentSpec) -> None:
         self.spec = spec

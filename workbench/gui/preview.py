@@ -30,7 +30,7 @@ def _qimage(sample: np.ndarray) -> QImage:
 def thumbnail_grid(images: np.ndarray, labels: list[str], columns: int = 8, cell: int = 44) -> QPixmap:
     """A grid of samples (N, C, H, W uint8), each enlarged without smoothing and captioned."""
     rows = -(-len(images) // columns)
-    caption = 14
+    caption = 14 if any(labels) else 0  # no captions: no room left under the pictures for them
     pixmap = QPixmap(columns * cell, rows * (cell + caption))
     pixmap.fill(Qt.GlobalColor.white)
     painter = QPainter(pixmap)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress
+from ..engine.events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress
 from ..engine.stream import EpochEnded, RunEnded, RunFailed, RunStarted
 from .document import ExperimentDocument
 from .jobs import JobRunner
@@ -175,6 +175,8 @@ class RunController(QObject):
                 record.add_histograms(picture)
             elif isinstance(picture, BoundarySnapshot):
                 record.boundary = picture
+            elif isinstance(picture, LatentSnapshot):
+                record.latent = picture
         self.records.append(record)
         self.current, self.failure = record, None
         self.unexported = False  # it is in the file it came from
@@ -331,6 +333,8 @@ class RunController(QObject):
             record.add_histograms(event)
         elif isinstance(event, BoundarySnapshot):
             record.boundary = event
+        elif isinstance(event, LatentSnapshot):
+            record.latent = event
         elif isinstance(event, RunStarted):
             record.started = event
         elif isinstance(event, RunEnded):

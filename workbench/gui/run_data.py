@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.events import BoundarySnapshot, HistogramSnapshot, Progress, TestResult
+from ..engine.events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress, TestResult
 from ..engine.history import History
 from ..engine.stream import EpochEnded, RunEnded, RunStarted
 from ..spec import ExperimentSpec
@@ -59,6 +59,7 @@ class RunRecord:
     progress: Progress | None = None
     histograms: list[HistogramSnapshot] = field(default_factory=list)
     boundary: BoundarySnapshot | None = None  # the latest decision-boundary picture (2-D data)
+    latent: LatentSnapshot | None = None  # an autoencoder's latest views
     ended: RunEnded | None = None
     visible: bool = True
     continued_at: list[int] = field(default_factory=list)  # epochs done each time the run was continued
@@ -150,10 +151,9 @@ def run_row(record: RunRecord, changed: str) -> RunRow:
     test_key: float | None = None
     if test is None:
         test_text = "—" if ended else "running"
-    elif test.accuracy is not None:
-        test_text, test_key = f"{test.accuracy:.2%}", test.accuracy
     else:
-        test_text, test_key = f"MAE {test.mae:.4g}", test.mae
+        name, test_key, text = (test.scores() or [("loss", test.loss, f"{test.loss:.4g}")])[0]
+        test_text = text if name == "accuracy" else f"{name} {text}"  # accuracy in %; MAE, reconstruction named
     seconds = record.last_epoch.elapsed if record.last_epoch else 0.0
     done = len(record.epochs)
     trained = f"{done} epoch{'' if done == 1 else 's'}" + (f" in {seconds:.1f} s" if seconds else "")
@@ -180,7 +180,7 @@ def run_summary(record: RunRecord) -> str:
         parts.append(f"best {metric_words(monitor)} {ended.best_value:.4g} at epoch {best}")
     test = ended.test
     if test is not None:
-        parts.append(f"test accuracy {test.accuracy:.2%}" if test.accuracy is not None else f"test MAE {test.mae:.4g}")
+        parts.append("test " + ", ".join(f"{name} {text}" for name, _, text in test.scores()))
     return " · ".join(parts) or ended.reason.value.replace("_", " ")
 
 

@@ -22,14 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import StopReason
-from ..spec import Task
+from ..spec import ExperimentSpec, Task
 from ..spec.datasets import dataset_label
 from ..spec.lessons import metric_words
-from ..spec.metrics import BY_KEY, metric_for
+from ..spec.metrics import BY_KEY, KL_KEY, metric_for
 from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
 from .plots.curves import CurvePlotPanel
 from .plots.histogram_panel import HistogramPanel
+from .plots.latent_panel import LatentPanel
 from .plots.results_panel import ResultsPanel
 from .run import RunController
 from .run_data import RUN_COLUMNS, RunRecord, run_row
@@ -51,6 +52,7 @@ BOUNDARY_OFF = (
     "The decision boundary is drawn for 2-D points to classify (spiral, moons, circles, XOR, "
     "Gaussian blobs): choose one of those datasets to see it."
 )
+LATENT_OFF = "The latent space is an autoencoder's: choose Model: autoencoder / VAE under the layers to see it."
 
 
 class Banner(QLabel):
@@ -117,6 +119,7 @@ class QtTrainingView(QWidget):
         )
         self.histograms = HistogramPanel()
         self.boundary = BoundaryPanel()
+        self.latent = LatentPanel()
         self.results = ResultsPanel()
         self.runs = QTableWidget(0, len(RUN_COLUMNS))
         self.runs.setObjectName("runTable")
@@ -164,6 +167,7 @@ class QtTrainingView(QWidget):
         tabs.setObjectName("resultTabs")
         tabs.addTab(self.results, "Results")
         tabs.addTab(self.boundary, "Decision boundary")
+        tabs.addTab(self.latent, "Latent space")
         runs_page = QWidget()
         runs_layout = QVBoxLayout(runs_page)
         runs_layout.addWidget(self.runs)
@@ -216,13 +220,18 @@ class QtTrainingView(QWidget):
     def _metric_before_a_run(self) -> None:
         """Before any run, the second plot says what a run of the experiment as set up will show."""
         if self.controller.current is None:
-            self._show_metric(metric_for(self.controller.document.spec.task).key)
+            spec = self.controller.document.spec
+            self._show_metric(metric_for(spec.task).key, spec)
 
-    def _show_metric(self, key: str) -> None:
-        """The second plot is the task's metric: its title, its curves' keys, its empty sentence."""
+    def _show_metric(self, key: str, spec: ExperimentSpec) -> None:
+        """The second plot is the task's metric: its title, its curves' keys, its empty sentence;
+        a VAE's shows its KL term beside its reconstruction."""
         metric = BY_KEY[key]
-        self.accuracy_panel.title.setText(f"<b>{metric.title}</b>")
+        kl = key == "recon" and spec.network.autoencoder.variational  # a plain autoencoder has no KL term
+        title = metric.title if kl or key != "recon" else "Reconstruction"
+        self.accuracy_panel.title.setText(f"<b>{title}</b>")
         self.accuracy_panel.train_key, self.accuracy_panel.val_key = key, f"val_{key}"
+        self.accuracy_panel.set_second(KL_KEY if kl else None)
         self.accuracy_panel.frame.sentence.setText(metric.explains)
 
     @Slot()
@@ -240,13 +249,14 @@ class QtTrainingView(QWidget):
             return
         now = time.monotonic()
         ended = record.ended is not None or self.controller.failure is not None
-        self._show_metric(record.started.metric if record.started else metric_for(record.spec.task).key)
+        self._show_metric(record.started.metric if record.started else metric_for(record.spec.task).key, record.spec)
         runs = tuple((id(r), r.visible, r.label) for r in self.controller.records)
         wanted = {
             "loss": (id(record), len(record.epochs), len(record.batch_loss), ended, runs),
             "accuracy": (id(record), len(record.epochs), ended, runs),
             "histograms": (id(record), len(record.histograms), ended),
             "boundary": (id(record), id(record.boundary), ended),
+            "latent": (id(record), id(record.latent), ended),
         }
         still = ended or self.controller.paused  # nothing competes with training: draw it all now
         for name in [name for name, key in wanted.items() if key != self.drawn.get(name)]:
@@ -276,13 +286,18 @@ class QtTrainingView(QWidget):
 
     @Slot()
     def _update_boundary_tab(self) -> None:
-        """The decision-boundary tab is for 2-D points to classify; otherwise it is off, and says why."""
-        dataset, record = self.controller.document.spec.dataset, self.controller.current
-        points = dataset.input_shape() == (2,) and dataset.task_kind() is Task.CLASSIFICATION
-        applies = points or (record is not None and record.boundary is not None)
-        index = self.tabs.indexOf(self.boundary)
+        """The decision-boundary tab is for 2-D points to classify, the latent-space tab for
+        autoencoders; otherwise each is off, and says why."""
+        spec, record = self.controller.document.spec, self.controller.current
+        dataset, autoencoder = spec.dataset, spec.network.is_autoencoder
+        points = dataset.input_shape() == (2,) and dataset.task_kind() is Task.CLASSIFICATION and not autoencoder
+        self._enable_tab(self.boundary, points or (record is not None and record.boundary is not None), BOUNDARY_OFF)
+        self._enable_tab(self.latent, autoencoder or (record is not None and record.latent is not None), LATENT_OFF)
+
+    def _enable_tab(self, page: QWidget, applies: bool, why_not: str) -> None:
+        index = self.tabs.indexOf(page)
         self.tabs.setTabEnabled(index, applies)
-        self.tabs.setTabToolTip(index, "" if applies else BOUNDARY_OFF)
+        self.tabs.setTabToolTip(index, "" if applies else why_not)
         if not applies and self.tabs.currentIndex() == index:
             self.tabs.setCurrentWidget(self.results)
 
@@ -308,6 +323,11 @@ class QtTrainingView(QWidget):
             if self.boundary.shown is None and record.boundary is not None:
                 self.tabs.setCurrentWidget(self.boundary)  # a 2-D run: its picture is the thing to watch
             self.boundary.show_run(record)
+            return
+        if name == "latent":
+            if self.latent.shown is None and record.latent is not None:
+                self.tabs.setCurrentWidget(self.latent)  # an autoencoder's codes and pictures: the thing to watch
+            self.latent.show_run(record)
             return
         panel = self.loss_panel if name == "loss" else self.accuracy_panel
         paint_later(panel.plot)
@@ -422,4 +442,5 @@ class QtTrainingView(QWidget):
         self.loss_panel.clear_run()
         self.accuracy_panel.clear_run()
         self.boundary.clear()
+        self.latent.clear()
         self.results.clear()

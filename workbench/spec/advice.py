@@ -41,12 +41,15 @@ class Advice:
         return f"Layer {self.index + 1} ({self.layer}): {message}"
 
 
-def stack_advice(layers: Sequence[Layer], classify: bool, inputs: Sequence[Shape] = ()) -> list[Advice]:
+def stack_advice(
+    layers: Sequence[Layer], classify: bool, inputs: Sequence[Shape] = (), ends: bool = True
+) -> list[Advice]:
     """Advice on `layers` for a classifier (`classify`) or a regression, first layer first;
-    `inputs`: each layer's input shape, when the data's shape is known."""
+    `inputs`: each layer's input shape, when the data's shape is known; `ends`: the last of
+    `layers` gives the answer (not for an autoencoder's encoder, which the latent code follows)."""
     advice = _linear_chains(layers)
     advice.extend(_recurrent(layers, inputs))
-    if layers:
+    if layers and ends:
         advice.extend(_last_layer(len(layers) - 1, layers[-1], classify))
     return sorted(advice, key=lambda a: a.index)
 

@@ -18,10 +18,12 @@ from .split import SplitIndices, split_indices
 
 
 class Task(StrEnum):
-    """What the network predicts: a class (classification) or a number (regression)."""
+    """What the network predicts: a class (classification), a number (regression), or its own
+    input rebuilt through a latent code (reconstruction: an autoencoder, whatever the data's labels)."""
 
     CLASSIFICATION = "classification"
     REGRESSION = "regression"
+    RECONSTRUCTION = "reconstruction"
 
 
 class NormalizeSpec(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from math import prod
 from pathlib import Path
 from typing import Any
 
@@ -152,12 +153,16 @@ class ExperimentSpec(BaseModel):
 
     @property
     def task(self) -> Task:
-        """Classification or regression, as the dataset says."""
+        """Classification or regression, as the dataset says; reconstruction for an autoencoder."""
+        if self.network.is_autoencoder:
+            return Task.RECONSTRUCTION
         return self.dataset.task_kind()
 
     @property
     def loss_name(self) -> str:
-        """The loss to train with, `auto` resolved by the task."""
+        """The loss to train with, `auto` resolved by the task (an autoencoder's: its reconstruction's)."""
+        if self.network.is_autoencoder:
+            return self.network.autoencoder.reconstruction
         if self.training.loss != "auto":
             return self.training.loss
         return "cross_entropy" if self.task is Task.CLASSIFICATION else "mse"
@@ -190,7 +195,9 @@ class ExperimentSpec(BaseModel):
             rows = self.network.analyze(self.data_shape(base_dir).input_shape).rows
         except DataError:  # files not readable yet: the advice that needs no shapes
             rows = ()
-        return stack_advice(self.network.layers, self.task is Task.CLASSIFICATION, [r.input_shape for r in rows])
+        encoder = [r.input_shape for r in rows if r.part == "layers"]
+        classify, ends = self.task is Task.CLASSIFICATION, not self.network.is_autoencoder
+        return stack_advice(self.network.layers, classify, encoder, ends=ends)
 
     def check(self, base_dir: Path | None = None) -> list[Problem]:
         """Everything that would stop this experiment from training, beyond per-field validity."""
@@ -204,21 +211,12 @@ class ExperimentSpec(BaseModel):
             row = analysis.rows[-1]  # analysis stops at the layer that does not fit
             assert row.error is not None
             problems.insert(0, Problem(row.location, row.error))
-        elif analysis.output_shape is not None:
+        elif analysis.output_shape is not None or self.network.is_autoencoder:  # an empty decoder gives none
             problems.extend(self._output_problems(analysis, shape))
         return problems
 
     def _task_problems(self) -> list[Problem]:
-        problems = []
-        classify = self.task is Task.CLASSIFICATION
-        if classify and self.loss_name in ("mse", "l1"):
-            problems.append(
-                Problem(
-                    "training.loss", f"{self.loss_name} needs numeric targets; use cross_entropy (or auto) for classes"
-                )
-            )
-        if not classify and self.loss_name == "cross_entropy":
-            problems.append(Problem("training.loss", "cross_entropy needs classes; use mse or l1 for numbers"))
+        problems = self._autoencoder_problems() if self.network.is_autoencoder else self._loss_problems()
         monitor = self.training.early_stopping.monitor
         if self.training.batch_size < self.network.min_batch:
             problems.append(
@@ -241,7 +239,34 @@ class ExperimentSpec(BaseModel):
                 problems.append(Problem("training.early_stopping.monitor", said))
         return problems
 
+    def _autoencoder_problems(self) -> list[Problem]:
+        """Binary cross-entropy compares values from 0 to 1: the pictures as they are, not standardized."""
+        if self.network.autoencoder.reconstruction == "bce" and self.dataset.normalize.mode != "none":
+            return [
+                Problem(
+                    "dataset.normalize.mode",
+                    "must be none for binary cross-entropy, which rebuilds values from 0 to 1; "
+                    "or set network.autoencoder.reconstruction to mse",
+                )
+            ]
+        return []
+
+    def _loss_problems(self) -> list[Problem]:
+        problems = []
+        classify = self.task is Task.CLASSIFICATION
+        if classify and self.loss_name in ("mse", "l1"):
+            problems.append(
+                Problem(
+                    "training.loss", f"{self.loss_name} needs numeric targets; use cross_entropy (or auto) for classes"
+                )
+            )
+        if not classify and self.loss_name == "cross_entropy":
+            problems.append(Problem("training.loss", "cross_entropy needs classes; use mse or l1 for numbers"))
+        return problems
+
     def _output_problems(self, analysis: NetworkAnalysis, shape: DataShape) -> list[Problem]:
+        if self.network.is_autoencoder:
+            return decoder_problems(self.network, analysis)
         if not analysis.rows:
             return [Problem("network.layers", "is empty: add layers, ending with a Linear layer")]
         out = analysis.output_shape
@@ -259,3 +284,30 @@ class ExperimentSpec(BaseModel):
                 )
             ]
         return []
+
+
+def decoder_problems(network: NetworkSpec, analysis: NetworkAnalysis) -> list[Problem]:
+    """An autoencoder's decoder must end with the input's own shape, which its loss compares with."""
+    wanted = analysis.input_shape
+    latent = network.autoencoder.latent_size
+    if not network.decoder:
+        return [
+            Problem(
+                "network.decoder",
+                f"is empty: add layers that turn the latent code ({latent},) back into {format_shape(wanted)}, "
+                f"such as Linear({prod(wanted)}) and Unflatten",
+            )
+        ]
+    out = analysis.output_shape
+    assert out is not None  # analysed without error
+    if tuple(out) == tuple(wanted):
+        return []
+    if prod(out) == prod(wanted) and len(wanted) > 1:
+        fix = f"end it with Unflatten(1, {list(wanted)})"
+    elif len(out) == 1:
+        fix = f"make its last Linear output {prod(wanted)} values" + (
+            f", then Unflatten(1, {list(wanted)})" if len(wanted) > 1 else ""
+        )
+    else:
+        fix = f"make it end with {format_shape(wanted)}"
+    return [Problem("network.decoder", f"gives {format_shape(out)} but the input is {format_shape(wanted)}: {fix}")]

@@ -46,7 +46,19 @@ METRICS = (
         "How far the network's answers are from the targets on average, on the training and the validation "
         "data, after each epoch.",
     ),
+    Metric(
+        "recon",
+        Task.RECONSTRUCTION,
+        "min",
+        "reconstruction loss",
+        "Reconstruction and KL",
+        "autoencoders",
+        "How far the rebuilt inputs are from the inputs (reconstruction) and, for a VAE, how far the codes are "
+        "from a standard normal (KL), per sample, on the training and the validation data, after each epoch.",
+    ),
 )
+# A VAE's second term, logged beside its metric (`kl`, `val_kl`): the KL divergence of its codes.
+KL_KEY = "kl"
 BY_KEY = {m.key: m for m in METRICS}
 
 
@@ -58,6 +70,7 @@ def metric_for(task: Task) -> Metric:
 def metric_words_table() -> dict[str, str]:
     """Every logged key, in words: `val_loss` is "validation loss"."""
     words = {"loss": "training loss", "val_loss": "validation loss"}
+    words |= {KL_KEY: "training KL", f"val_{KL_KEY}": "validation KL"}
     for m in METRICS:
         words[m.key] = f"training {m.words}"
         words[f"val_{m.key}"] = f"validation {m.words}"

@@ -17,7 +17,7 @@ from .lessons import METRIC_WORDS
 
 # What early stopping may watch: the validation loss, or a task's metric (spec.metrics). A Literal
 # must be spelled out; a test checks it names every metric.
-Monitor = Literal["val_loss", "val_accuracy", "val_mae"]
+Monitor = Literal["val_loss", "val_accuracy", "val_mae", "val_recon"]
 MONITORS: tuple[str, ...] = get_args(Monitor)
 
 _LR_HELP = "How big a step the optimizer takes; too high diverges, too low crawls."

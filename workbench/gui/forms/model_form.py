@@ -127,6 +127,7 @@ class ModelForm(QWidget):
         self._value = value
         self.descs = form_fields(cls, hidden)
         self.widgets: dict[str, Any] = {}  # editors, nested forms and union forms: all have set_value
+        self.rows: dict[str, QWidget] = {}  # a nested form's row: its group box (others: the widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.form = QFormLayout()
@@ -157,6 +158,7 @@ class ModelForm(QWidget):
             box_layout.addWidget(inner)
             inner.edited.connect(lambda v, c, n=desc.name, t=desc.title: self._on_field(n, v, c.under(n, t)))
             self.widgets[desc.name] = inner
+            self.rows[desc.name] = box
             self.form.addRow(box)
             return
         if desc.kind == "union":
@@ -193,7 +195,8 @@ class ModelForm(QWidget):
         for desc in self.descs:
             if desc.enabled_when is not None:
                 other, wanted = desc.enabled_when
-                self.form.setRowVisible(self.widgets[desc.name], getattr(self._value, other) == wanted)
+                row = self.rows.get(desc.name, self.widgets[desc.name])
+                self.form.setRowVisible(row, getattr(self._value, other) == wanted)
             if desc.needs is not None:
                 widget = self.widgets[desc.name]
                 active = bool(getattr(self._value, desc.needs))

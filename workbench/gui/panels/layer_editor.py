@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QTabBar,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -19,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, catalog, format_shape
+from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, NetworkSpec, catalog, format_shape
 from ...spec.layers import Layer, LayerCategory, converted
 from ...spec.memory import format_bytes
+from ...spec.network import PART_WORDS, LayerPart
 from ...spec.peek import DataError
 from ..document import ExperimentDocument
 from ..forms.model_form import FieldChange, ModelForm, discard
@@ -103,6 +105,7 @@ class QtLayerEditor(QWidget):
         self.analysis: NetworkAnalysis | None = None
         self.form: ModelForm | None = None
         self.form_index = -1
+        self.part: LayerPart = "layers"  # the list shown: the stack (an autoencoder's encoder) or the decoder
         self._build()
         document.changed.connect(self.show_spec)
         self.show_spec(document.spec)
@@ -112,6 +115,22 @@ class QtLayerEditor(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # The network's own settings: its kind, and an autoencoder's code and loss.
+        self.network_form = ModelForm(NetworkSpec, self.document.spec.network, hidden=("layers", "decoder"))
+        self.network_form.setObjectName("networkForm")
+        self.network_form.edited.connect(self._network_edited)
+        layout.addWidget(self.network_form)
+        self.part_tabs = QTabBar()
+        self.part_tabs.setObjectName("networkPartTabs")
+        self.part_tabs.setAccessibleName("Which layers the list shows: the encoder's or the decoder's")
+        for text, tip in (
+            ("Encoder", "The layers from the input to the latent code"),
+            ("Decoder", "The layers from the latent code back to the input's shape"),
+        ):
+            self.part_tabs.setTabToolTip(self.part_tabs.addTab(text), tip)
+        self.part_tabs.currentChanged.connect(self._part_chosen)
+        self.part_tabs.hide()
+        layout.addWidget(self.part_tabs)
         self.list = LayerList()
         self.list.currentItemChanged.connect(self._selection_changed)
         self.list.move_requested.connect(self.move_layer)
@@ -204,7 +223,8 @@ class QtLayerEditor(QWidget):
     def show_spec(self, spec: ExperimentSpec) -> None:
         """Show the stack of `spec`: rows, shapes, counts, errors, totals and the selected form."""
         selected = self.selected_index()
-        layers = spec.network.layers
+        self._show_network(spec)
+        layers = getattr(spec.network, self.part)
         try:
             self.analysis = spec.network.analyze(spec.data_shape(self.document.base_dir).input_shape)
             data_error = ""
@@ -212,7 +232,7 @@ class QtLayerEditor(QWidget):
             self.analysis, data_error = None, f"Shapes need the data: {exc.problem.in_words(spec)}"
         self.list.blockSignals(True)
         self.list.clear()
-        rows = {row.index: row for row in self.analysis.rows} if self.analysis else {}
+        rows = {row.index: row for row in self.analysis.part(self.part)} if self.analysis else {}
         for i, layer in enumerate(layers):
             item = QTreeWidgetItem([str(i + 1), layer.summary(), "", ""])
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
@@ -236,6 +256,33 @@ class QtLayerEditor(QWidget):
             self.select(min(max(selected, 0), len(layers) - 1))
         else:
             self._show_form(None)
+
+    def _show_network(self, spec: ExperimentSpec) -> None:
+        """The network's settings, and for an autoencoder the Encoder / Decoder choice of list."""
+        network = spec.network
+        if self.network_form.value != network:
+            self.network_form.set_value(network)
+        if not network.is_autoencoder:
+            self.part = "layers"
+        self.part_tabs.blockSignals(True)
+        self.part_tabs.setCurrentIndex(0 if self.part == "layers" else 1)
+        self.part_tabs.blockSignals(False)
+        self.part_tabs.setVisible(network.is_autoencoder)
+
+    @Slot(object, object)
+    def _network_edited(self, network: NetworkSpec, change: FieldChange) -> None:
+        self.document.set_network(network, change)
+
+    @Slot(int)
+    def _part_chosen(self, index: int) -> None:
+        """Show the encoder's layers (0) or the decoder's (1)."""
+        part: LayerPart = "layers" if index == 0 else "decoder"
+        if part != self.part:
+            self.part = part
+            self.form_index = -1  # another list: the selected row's form is another layer's
+            self.show_spec(self.document.spec)
+            if self.list.topLevelItemCount():
+                self.select(0)
 
     def _render_totals(self, spec: ExperimentSpec, data_error: str) -> None:
         analysis = self.analysis
@@ -268,7 +315,7 @@ class QtLayerEditor(QWidget):
 
     def _show_form(self, index: int | None) -> None:
         if index is not None and self.form is not None and self.form_index == index:
-            layer = self.document.spec.network.layers[index]
+            layer = self._layers()[index]
             if self.form.cls is type(layer):  # same layer edited: keep the editors (and the focus)
                 self.form.set_value(layer)
                 self._show_inferred(index)
@@ -278,12 +325,14 @@ class QtLayerEditor(QWidget):
             discard(self.form)
             self.form = None
         if index is None:
-            self.form_title.setText("Add a layer to start: Add layer, above the list")
+            where = "the decoder" if self.part == "decoder" else "this list"
+            self.form_title.setText(f"Add a layer to {where} to start: Add layer, above the list")
             self.inferred_label.setText("")
             self.type_row.hide()
             return
-        layer = self.document.spec.network.layers[index]
-        self.form_title.setText(f"<b>Layer {index + 1}: {layer.type}</b> · {type(layer).doc}")
+        layer = self._layers()[index]
+        words = PART_WORDS[self.part]
+        self.form_title.setText(f"<b>{words} {index + 1}: {layer.type}</b> · {type(layer).doc}")
         self._show_types(layer)
         self.form = ModelForm(type(layer), layer)
         self.form.setObjectName("layerForm")
@@ -329,7 +378,8 @@ class QtLayerEditor(QWidget):
                 previous = widget
 
     def _show_inferred(self, index: int) -> None:
-        row = next((r for r in (self.analysis.rows if self.analysis else ()) if r.index == index), None)
+        rows = self.analysis.part(self.part) if self.analysis else []
+        row = next((r for r in rows if r.index == index), None)
         inferred = ", ".join(f"{k} = {v}" for k, v in row.inferred.items()) if row else ""
         self.inferred_label.setText(f"Inferred from the layer before: {inferred}" if inferred else "")
 
@@ -354,7 +404,7 @@ class QtLayerEditor(QWidget):
     # --- edits --------------------------------------------------------------------------------
 
     def _layers(self) -> list[Layer]:
-        return list(self.document.spec.network.layers)
+        return list(getattr(self.document.spec.network, self.part))
 
     def add(self, type_name: str) -> None:
         """Insert a new layer of `type_name` after the selected one (at the end when none is)."""
@@ -403,10 +453,10 @@ class QtLayerEditor(QWidget):
 
     def replace(self, index: int, layer: Layer, change: FieldChange) -> None:
         """Put a layer edited in one field in place (one undo step per field)."""
-        self.document.edit_layer(index, layer, change)
+        self.document.edit_layer(index, layer, change, self.part)
 
     def _commit(self, layers: list[Layer], text: str, select: int) -> None:
-        self.document.set_layers(layers, text)
+        self.document.set_layers(layers, text, self.part)
         if 0 <= select < self.list.topLevelItemCount():
             self.select(select)
 

@@ -122,6 +122,8 @@ class CurvePlotPanel(QWidget):
             self.batch.setDownsampling(auto=True, method="peak")
         self.train: Any = self._epoch_curve(TRAIN, "training")
         self.val: Any = self._epoch_curve(VAL, "validation")
+        self.second_key: str | None = None  # a second value drawn beside the first (a VAE's KL)
+        self.second: tuple[Any, Any] | None = None
         self.region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(214, 39, 40, 30), pen=pg.mkPen(None))
         self.region.setZValue(-10)
         # The shaded span is named in the legend (a text in the plot would collide with the legend
@@ -163,6 +165,31 @@ class CurvePlotPanel(QWidget):
             name=name,
             connect="finite",
         )
+
+    def set_second(self, key: str | None) -> None:
+        """Draw the logged `key` too (training and validation, dotted), or no second value."""
+        if key == self.second_key:
+            return
+        if self.second is not None:
+            for curve in self.second:
+                self.item.removeItem(curve)  # and its legend entry
+            self.second = None
+        self.second_key = key
+        if key is not None:
+            self.second = tuple(
+                self.item.plot(
+                    [],
+                    [],
+                    pen=pg.mkPen(colour, width=2.0, style=Qt.PenStyle.DotLine),
+                    symbol="t",
+                    symbolSize=5,
+                    symbolBrush=colour,
+                    symbolPen=None,
+                    name=f"{key.upper()} ({part})",
+                    connect="finite",
+                )
+                for colour, part in ((TRAIN, "training"), (VAL, "validation"))
+            )
 
     def show_info(self, text: str) -> None:
         """The line under the plot (patience countdown, stop sentence).
@@ -237,6 +264,7 @@ class CurvePlotPanel(QWidget):
         self.frame.show_plot(bool(len(x) or len(record.batch_loss)))
         self.train.setData(x, train)
         self.val.setData(xv, val)
+        seconds = self._show_second(record)
         if self.batch is not None:
             self.batch.setData(record.batch_x.view(), record.batch_loss.view())
         self._show_best(record, len(val) > 0)
@@ -245,9 +273,20 @@ class CurvePlotPanel(QWidget):
         self._mark(self.continue_line, record.continued_at[-1] if record.continued_at else None, "continued")
         batch = [record.batch_loss.view()] if self.batch is not None else []
         self._fit_legend()
-        self._fit(record, [train, val, *batch])
+        self._fit(record, [train, val, *batch, *seconds])
         settle_view(self.view)
         self.place_tags()
+
+    def _show_second(self, record: RunRecord) -> list[np.ndarray]:
+        """The second value's curves, drawn; their values, for the view to fit."""
+        if self.second is None or self.second_key is None:
+            return []
+        values = []
+        for curve, key in zip(self.second, (self.second_key, f"val_{self.second_key}"), strict=True):
+            x, y = record.series(key)
+            curve.setData(x, y)
+            values.append(y)
+        return values
 
     def _mark(self, line: Any, epoch: float | None, text: str) -> None:
         """Show a marker line at `epoch` with its label, or hide both."""
@@ -368,7 +407,7 @@ class CurvePlotPanel(QWidget):
 
     def clear_run(self) -> None:
         """Empty the current run's curves (a new run starts)."""
-        for curve in (self.train, self.val, self.batch):
+        for curve in (self.train, self.val, self.batch, *(self.second or ())):
             if curve is not None:
                 curve.setData([], [])
         for extra in (self.region, self.best_line, self.stop_line, self.continue_line, *self.tags.values()):

@@ -176,9 +176,7 @@ class ResultsPanel(QWidget):
 
     def show_test(self, result: TestResult, whose: str = "") -> None:
         """Test metrics and the confusion matrix."""
-        metric = (
-            f"accuracy <b>{result.accuracy:.2%}</b>" if result.accuracy is not None else f"MAE <b>{result.mae:.4g}</b>"
-        )
+        metric = " · ".join(f"{name} <b>{text}</b>" for name, _, text in result.scores())
         self.metrics.setText(f"Test ({result.samples:,} samples): loss {result.loss:.4f} · {metric}")
         self.metrics.setToolTip(f"The test split, with {whose or 'the weights the run ended with'}")
         if result is not self.result:
