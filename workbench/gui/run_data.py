@@ -153,7 +153,8 @@ def run_row(record: RunRecord, changed: str) -> RunRow:
         test_text = "—" if ended else "running"
     else:
         name, test_key, text = (test.scores() or [("loss", test.loss, f"{test.loss:.4g}")])[0]
-        test_text = text if name == "accuracy" else f"{name} {text}"  # accuracy in %; MAE, reconstruction named
+        short = {"reconstruction": "recon"}.get(name, name)  # the column stays narrow: the table fits the centre
+        test_text = text if name == "accuracy" else f"{short} {text}"  # accuracy in %; MAE, recon named
     seconds = record.last_epoch.elapsed if record.last_epoch else 0.0
     done = len(record.epochs)
     trained = f"{done} epoch{'' if done == 1 else 's'}" + (f" in {seconds:.1f} s" if seconds else "")

@@ -185,10 +185,10 @@ class CurvePlotPanel(QWidget):
                     symbolSize=5,
                     symbolBrush=colour,
                     symbolPen=None,
-                    name=f"{key.upper()} ({part})",
+                    name=f"{key.upper()} ({part})",  # short: four entries share the legend's two columns
                     connect="finite",
                 )
-                for colour, part in ((TRAIN, "training"), (VAL, "validation"))
+                for colour, part in ((TRAIN, "train"), (VAL, "val"))
             )
 
     def show_info(self, text: str) -> None:

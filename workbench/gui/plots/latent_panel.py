@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ...engine.events import LatentSnapshot
 from ..preview import scatter_items, thumbnail_grid
@@ -19,19 +21,28 @@ EMPTY_TEXT = (
     "each test sample in its latent space, the test pictures it rebuilds, pictures it makes from random codes "
     "and a walk through the space, while it learns."
 )
-CELL = 30  # pixels per thumbnail: 16 pictures a row fit beside the plane at 1366x768
+COLUMNS = 8  # pictures a row
+CELL_RANGE = (16, 40)  # pixels per picture: as many as the column's width gives, within this range
 
 
-def paired_rows(originals: np.ndarray, rebuilt: np.ndarray, columns: int) -> tuple[np.ndarray, list[str]]:
-    """Originals and their reconstructions in alternate rows (a row of test pictures, below it the
-    same pictures rebuilt), with the captions that say which row is which."""
-    images, captions = [], []
+def paired_rows(originals: np.ndarray, rebuilt: np.ndarray, columns: int) -> np.ndarray:
+    """Originals and their reconstructions in alternate rows: a row of test pictures, below it the
+    same pictures rebuilt."""
+    images = []
     for start in range(0, len(originals), columns):
-        for part, word in ((originals, "test"), (rebuilt, "rebuilt")):
-            chunk = part[start : start + columns]
-            images.append(chunk)
-            captions += [word] * len(chunk)
-    return np.concatenate(images), captions
+        images += [originals[start : start + columns], rebuilt[start : start + columns]]
+    return np.concatenate(images)
+
+
+def grid_of(images: np.ndarray, columns: int, cell: int) -> QPixmap:
+    """Pictures in rows of `columns`, without captions."""
+    return thumbnail_grid(images, [""] * len(images), columns=columns, cell=cell)
+
+
+def cell_size(width: int) -> int:
+    """Pixels per picture for COLUMNS pictures in `width` pixels, within CELL_RANGE."""
+    low, high = CELL_RANGE
+    return max(low, min(high, (width - 4) // COLUMNS))
 
 
 class LatentPanel(QWidget):
@@ -45,35 +56,54 @@ class LatentPanel(QWidget):
         self.caption.setObjectName("latentCaption")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
-        grid = QGridLayout()
+        # The plane on the left; the pictures on the right, in a column that scrolls rather than
+        # pushing the plots above out of the window, their size following the column's width.
+        split = QSplitter(Qt.Orientation.Horizontal)
         self.plot = themed_plot(grid=True)
         self.plot.setObjectName("latentPlot")
         self.plot.setAccessibleName("The test set's latent codes, coloured by class")
         self.item: Any = self.plot.getPlotItem()
         legend_above(self.plot, columns=5)
-        grid.addWidget(self.plot, 0, 0, 6, 1)
-        grid.setColumnStretch(0, 1)
+        split.addWidget(self.plot)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(4, 0, 0, 0)
+        self.picture_area = QScrollArea()
+        self.picture_area.setObjectName("latentPictures")
+        self.picture_area.setWidgetResizable(True)
+        self.picture_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.picture_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.picture_area.setWidget(side)
+        split.addWidget(self.picture_area)
+        split.setSizes([1, 1])
         self.titles: dict[str, QLabel] = {}
         self.pictures: dict[str, QLabel] = {}
-        for row, (name, accessible) in enumerate(
-            (
-                ("rebuilt", "Test pictures and the same pictures rebuilt through the code"),
-                ("samples", "Pictures decoded from random codes"),
-                ("walk", "Pictures decoded along a walk through the latent space"),
-            )
+        for name, accessible in (
+            ("rebuilt", "Test pictures and the same pictures rebuilt through the code"),
+            ("samples", "Pictures decoded from random codes"),
+            ("walk", "Pictures decoded along a walk through the latent space"),
         ):
             title = QLabel()
             title.setWordWrap(True)
             picture = QLabel()
             picture.setObjectName(f"latent_{name}")
             picture.setAccessibleName(accessible)
-            grid.addWidget(title, 2 * row, 1)
-            grid.addWidget(picture, 2 * row + 1, 1)
+            column.addWidget(title)
+            column.addWidget(picture)
             self.titles[name], self.pictures[name] = title, picture
-        layout.addLayout(grid, 1)
+        column.addStretch(1)
+        layout.addWidget(split, 1)
         self.scatter: list[Any] = []
         self.shown: LatentSnapshot | None = None
+        self.cell = 0  # the picture size the pictures were drawn at
         self.clear()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.shown is not None and cell_size(self.picture_area.viewport().width()) != self.cell:
+            self._show_pictures(self.shown)  # a wider or narrower column: the pictures follow
+        if self.shown is not None:
+            self._fit_legend()
 
     def show_run(self, record: RunRecord) -> None:
         """Draw `record`'s latest views (nothing to do when they have not changed)."""
@@ -108,10 +138,24 @@ class LatentPanel(QWidget):
         self.scatter = scatter_items(snapshot.codes, labels, names)
         for item in self.scatter:
             self.item.addItem(item)
+        self._fit_legend()
         self.item.getViewBox().autoRange(padding=0.05)
         settle_view(self.item.getViewBox())
 
+    def _fit_legend(self) -> None:
+        """As many legend columns as the plot's width holds (ten classes: five, four, ... two)."""
+        legend = self.item.legend
+        room = int(self.item.boundingRect().width()) - 20
+        if legend is None or room <= 0:
+            return
+        for columns in (5, 4, 3):
+            legend.setColumnCount(columns)
+            if legend.boundingRect().width() <= room:
+                return
+        legend.setColumnCount(2)
+
     def _show_pictures(self, snapshot: LatentSnapshot) -> None:
+        self.cell = cell = cell_size(self.picture_area.viewport().width())
         shown = {
             "rebuilt": snapshot.originals is not None and snapshot.rebuilt is not None,
             "samples": snapshot.samples is not None,
@@ -121,18 +165,15 @@ class LatentPanel(QWidget):
             self.titles[name].setVisible(visible)
             self.pictures[name].setVisible(visible)
         if snapshot.originals is not None and snapshot.rebuilt is not None:
-            images, captions = paired_rows(snapshot.originals, snapshot.rebuilt, 8)
-            self.titles["rebuilt"].setText("<b>Rebuilt</b>: test pictures, and below each row the same rebuilt")
-            self.pictures["rebuilt"].setPixmap(thumbnail_grid(images, captions, columns=8, cell=CELL))
+            images = paired_rows(snapshot.originals, snapshot.rebuilt, COLUMNS)
+            self.titles["rebuilt"].setText("<b>Rebuilt</b>: rows of test pictures, each with the same rebuilt below")
+            self.pictures["rebuilt"].setPixmap(grid_of(images, COLUMNS, cell))
         if snapshot.samples is not None:
             self.titles["samples"].setText("<b>Made up</b>: decoded from random codes (a standard normal)")
-            blank = [""] * len(snapshot.samples)
-            self.pictures["samples"].setPixmap(thumbnail_grid(snapshot.samples, blank, columns=8, cell=CELL))
+            self.pictures["samples"].setPixmap(grid_of(snapshot.samples, COLUMNS, cell))
         if snapshot.walk is not None:
             self.titles["walk"].setText(f"<b>Latent walk</b>: decoded across {snapshot.walk_words}")
-            blank = [""] * len(snapshot.walk)
-            columns = snapshot.walk_columns
-            self.pictures["walk"].setPixmap(thumbnail_grid(snapshot.walk, blank, columns=columns, cell=CELL))
+            self.pictures["walk"].setPixmap(grid_of(snapshot.walk, snapshot.walk_columns, cell))
 
     def clear(self) -> None:
         """No views: a run of another kind of network, or none yet."""
