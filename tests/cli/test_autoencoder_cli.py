@@ -54,3 +54,12 @@ def test_onnx_export_writes_the_encoder_and_the_decoder(tmp_path: Path) -> None:
     decoder = onnx.load(str(tmp_path / "vae-decoder.onnx"))
     metadata = {p.key: p.value for p in decoder.metadata_props}
     assert "latent codes" in metadata["workbench.input"] and (tmp_path / "vae-encoder.onnx").stat().st_size > 0
+
+
+def test_inspect_shows_the_encoder_the_code_and_the_decoder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    experiment = tmp_path / "vae.json"
+    vae().save(experiment)
+    assert main(["inspect", str(experiment)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.match(r"code\s+Linear\(2\) x 2: mean, log-variance\s+\(2,\)\s+260\s+in_features=64", lines[5])
+    assert re.match(r"decoder 3\s+Unflatten.*\(1, 8, 8\)", lines[9]) and lines[-1].startswith("memory to train")

@@ -4,6 +4,7 @@ Latent space tab."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.engine.test_autoencoder import vae
 from tests.gui.helpers import start, wait_done
+from tests.gui.test_saved_run import open_run
 from workbench.gui.document import ExperimentDocument
 from workbench.gui.panels.layer_editor import QtLayerEditor
 from workbench.spec import load_preset
@@ -70,3 +72,28 @@ def test_a_vae_trains_in_the_window_with_its_terms_and_its_latent_space(window: 
     assert "reconstruction" in view.results.metrics.text() and "KL" in view.results.metrics.text()
     assert not view.results.matrix.isVisibleTo(view.results) and not window.picture_action.isEnabled()
     assert view.runs.item(0, 2).text().startswith("recon ")
+
+
+def test_a_vaes_epochs_export_and_saved_run_work_as_any_networks(window: Any, qtbot: QtBot, tmp_path: Path) -> None:
+    start(window, qtbot, vae(epochs=3))
+    wait_done(window, qtbot)
+    results = window.training_view.results
+    combo = results.epoch_combo
+    combo.setCurrentIndex(combo.findData(0))  # the first epoch's weights, tested
+    qtbot.waitUntil(lambda: "the weights of epoch 1" in results.metrics.toolTip(), timeout=20_000)
+    chosen = window.runs.current.chosen_test
+    assert chosen.recon is not None and f"reconstruction <b>{chosen.recon:.4g}</b>" in results.metrics.text()
+    window.dialogs.save_answer = tmp_path / "vae.torchscript"
+    window.export_button.click()
+    qtbot.waitUntil(lambda: bool(window.dialogs.infos), timeout=20_000)
+    assert "the decoder (vae-decoder.torchscript)" in window.dialogs.infos[-1][1]
+    assert (tmp_path / "vae-encoder.torchscript").stat().st_size > 0
+    window.dialogs.save_answer = tmp_path / "vae.pt"
+    window.export_button.click()
+    qtbot.waitUntil(lambda: len(window.dialogs.infos) == 2, timeout=20_000)
+    open_run(window, qtbot, tmp_path / "vae.pt")
+    view = window.training_view
+    record = window.runs.current
+    assert record.label.endswith("(vae.pt)") and record.latent is not None
+    qtbot.waitUntil(lambda: view.latent.shown is record.latent, timeout=10_000)
+    assert view.latent.pictures["samples"].isVisibleTo(view.latent)  # drawn again from the file's weights

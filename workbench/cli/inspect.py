@@ -18,8 +18,15 @@ def shape_table(analysis: NetworkAnalysis) -> list[str]:
     for row in analysis.rows:
         shape = format_shape(row.output_shape) if row.output_shape is not None else "error"
         inferred = ", ".join(f"{name}={value}" for name, value in row.inferred.items())
-        rows.append((str(row.index), row.layer.summary(), shape, f"{row.params:,}", inferred))
-    return [*table(rows, right={0, 3}), f"total parameters: {analysis.total_params:,}"]
+        index, layer = str(row.index), row.layer.summary()
+        if row.part == "latent" and row.output_shape is not None:  # one Linear, or a VAE's two: mean, log-variance
+            size = row.output_shape[0]
+            two = getattr(row.layer, "out_features", size) == 2 * size
+            index, layer = "code", f"Linear({size})" + (" x 2: mean, log-variance" if two else "")
+        elif row.part == "decoder":
+            index = f"decoder {row.index}"
+        rows.append((index, layer, shape, f"{row.params:,}", inferred))
+    return [*table(rows, right={3}), f"total parameters: {analysis.total_params:,}"]
 
 
 def inspect_command(

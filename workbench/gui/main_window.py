@@ -741,7 +741,14 @@ class QtMainWindow(QMainWindow):
         if then is not None:
             then()
             return
-        self.dialogs.info("Model exported", f"Saved {path}")
+        saved = f"Saved {path}"
+        record = self.runs.current  # the run exported: the settings may have changed since
+        if record is not None and record.spec.network.is_autoencoder and path.suffix.lower() != ".pt":
+            from ..engine.exporters import part_paths
+
+            halves = part_paths(path)
+            saved += f", and beside it the encoder ({halves['encoder'].name}) and the decoder ({halves['decoder'].name})"
+        self.dialogs.info("Model exported", saved)
 
     def _export_failed(self, message: str, _trace: str | None) -> None:
         self.statusBar().showMessage("Export failed", 6000)

@@ -19,7 +19,7 @@ from typing import Any
 
 # Screen size -> the pictures taken on it, in order.
 SHOTS: dict[tuple[int, int], tuple[str, ...]] = {
-    (1366, 768): ("main-window", "training-live", "overfitting-demo", "comparison", "try-a-picture"),
+    (1366, 768): ("main-window", "training-live", "overfitting-demo", "comparison", "try-a-picture", "digits-vae"),
     (1024, 700): ("small-screen",),
 }
 CHILD_FLAG = "--on-this-screen"
@@ -78,6 +78,7 @@ def _save(path: Path) -> Path:
 
 
 def _train(window: Any, until: Callable[[Any], bool]) -> None:
+    """Start a run and wait until `until(the run's record)` holds."""
     window.train()
     if not wait_until(lambda: until(window.runs.current), 300):
         raise RuntimeError("the run did not get there in time")
@@ -150,12 +151,26 @@ def _try_picture(path: Path) -> None:
     window.close()
 
 
+def _digits_vae(path: Path) -> None:
+    """digits_vae after its run: the Latent space tab, and the decoder in the layer list."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window = _window("digits_vae")
+    _train(window, lambda run: run.ended is not None)
+    wait_until(lambda: not window.runs.running, 60)
+    window.layer_editor.part_tabs.setCurrentIndex(1)
+    window.findChild(QScrollArea, "layerScroll").ensureWidgetVisible(window.layer_editor.list)
+    _save(path)
+    window.close()
+
+
 SCENES: dict[str, Callable[[Path], None]] = {
     "main-window": _main_window,
     "training-live": _training_live,
     "overfitting-demo": _after_a_run("overfitting_demo"),
     "comparison": _comparison,
     "try-a-picture": _try_picture,
+    "digits-vae": _digits_vae,
     "small-screen": _after_a_run(None),
 }
 
