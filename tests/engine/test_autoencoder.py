@@ -182,3 +182,13 @@ def test_a_standardized_autoencoders_decoder_gives_pictures_in_the_datas_own_uni
     with torch.no_grad():
         expected = model.eval().decode(z) * norm.std[0] + norm.mean[0]
         assert torch.allclose(loaded.decoder(z), expected, atol=1e-5)
+
+
+def test_a_vae_whose_codes_collapse_onto_the_prior_says_so() -> None:
+    doc = json.loads(vae(epochs=12).to_json())
+    doc["training"]["optimizer"]["lr"] = 0.13  # far too high for this VAE: its codes give up within 12 epochs
+    trainer = Trainer(ExperimentSpec.from_dict(doc), histogram_every=0)
+    history = trainer.fit()
+    assert trainer.learned is False and "the posterior has collapsed" in history.message
+    healthy = Trainer(vae(epochs=6), histogram_every=0)
+    assert "collapsed" not in healthy.fit().message and healthy.learned is True

@@ -67,6 +67,13 @@ def test_binary_cross_entropy_needs_pictures_from_zero_to_one() -> None:
     assert autoencoder(reconstruction="mse", dataset={"kind": "digits"}).check() == []
 
 
+def test_the_training_loss_setting_is_left_to_auto() -> None:
+    doc = json.loads(autoencoder().to_json())
+    doc["training"]["loss"] = "cross_entropy"
+    problems = ExperimentSpec.from_dict(doc).check()
+    assert [p.path for p in problems] == ["training.loss"] and "set it to auto" in problems[0].message
+
+
 def test_early_stopping_may_watch_the_reconstruction_but_not_accuracy() -> None:
     doc = json.loads(autoencoder().to_json())
     doc["training"]["early_stopping"] = {"enabled": True, "monitor": "val_accuracy"}

@@ -56,3 +56,12 @@ def not_learned(best_accuracy: float, majority_rate: float) -> str:
         f"answering the most common class ({majority_rate:.1%}). Try another learning rate (Find a learning "
         "rate suggests one), normalized inputs, or a larger network."
     )
+
+
+def collapsed(kl: float) -> str:
+    """A VAE whose codes carry nothing (see spec.lessons.codes_used): the decoder draws one average input."""
+    return (
+        f"The codes carry almost nothing: the KL term is {kl:.2g}, so every input gets nearly the same code and "
+        "the decoder draws an average picture (the posterior has collapsed). Try a lower learning rate, a smaller "
+        "β, or a KL warm-up."
+    )

@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from ..spec import ExperimentSpec
-from ..spec.lessons import learned
+from ..spec.lessons import codes_used, learned
+from ..spec.metrics import KL_KEY
 from . import outcome
 from .callbacks import Callback, CallbackList, EarlyStopping, Logs
 from .checkpoint import PartialEpoch, callback_states, keyed, load_callback_states, split_sizes
@@ -505,9 +506,7 @@ class Trainer:
         self.history.stop_reason = reason
         self.history.message = (self._stop_message or self._default_message(reason)) + restored
         if self.learned is False and reason is not StopReason.DIVERGED:
-            majority = self.data.majority_rate()
-            assert majority is not None  # a classifier's, which `learned` has compared with
-            self.history.message += " " + outcome.not_learned(max(self.history.history["val_accuracy"]), majority)
+            self.history.message += " " + self._not_learned()
         if reason is not StopReason.FAILED and self.data.size("test"):
             try:
                 self.history.test = final_evaluation(self.model, self.data, self.objective)
@@ -521,10 +520,30 @@ class Trainer:
 
     @property
     def learned(self) -> bool | None:
-        """For a classifier: did validation accuracy ever beat chance (see spec.lessons)? None otherwise."""
+        """For a classifier: did validation accuracy ever beat chance? For a VAE: do its codes carry
+        anything, at the weights it ends on (see spec.lessons)? None otherwise."""
+        kl = self._kl_at_end()
+        if kl is not None:
+            return codes_used(kl)
         majority = self.data.majority_rate() if self.data is not None else None
         accuracy = self.history.history.get("val_accuracy")
         return None if majority is None or not accuracy else learned(accuracy, majority)
+
+    def _kl_at_end(self) -> float | None:
+        """A VAE's KL term (validation, else training) at the epoch whose weights it ends on."""
+        values = self.history.history.get(f"val_{KL_KEY}") or self.history.history.get(KL_KEY)
+        if not values:
+            return None
+        epoch = self.weights_epoch
+        return values[epoch] if epoch is not None and 0 <= epoch < len(values) else values[-1]
+
+    def _not_learned(self) -> str:
+        kl = self._kl_at_end()
+        if kl is not None:
+            return outcome.collapsed(kl)
+        majority = self.data.majority_rate() if self.data is not None else None
+        assert majority is not None  # a classifier's, which `learned` has compared with
+        return outcome.not_learned(max(self.history.history["val_accuracy"]), majority)
 
     def _default_message(self, reason: StopReason) -> str:
         h = self.history

@@ -746,8 +746,8 @@ class QtMainWindow(QMainWindow):
         if record is not None and record.spec.network.is_autoencoder and path.suffix.lower() != ".pt":
             from ..engine.exporters import part_paths
 
-            halves = part_paths(path)
-            saved += f", and beside it the encoder ({halves['encoder'].name}) and the decoder ({halves['decoder'].name})"
+            encoder, decoder = (where.name for where in part_paths(path).values())
+            saved += f", and beside it the encoder ({encoder}) and the decoder ({decoder})"
         self.dialogs.info("Model exported", saved)
 
     def _export_failed(self, message: str, _trace: str | None) -> None:

@@ -240,7 +240,16 @@ class ExperimentSpec(BaseModel):
         return problems
 
     def _autoencoder_problems(self) -> list[Problem]:
-        """Binary cross-entropy compares values from 0 to 1: the pictures as they are, not standardized."""
+        """Binary cross-entropy compares values from 0 to 1: the pictures as they are, not standardized.
+        The training loss setting is a classifier's or a regression's: an autoencoder has its own."""
+        if self.training.loss != "auto":
+            return [
+                Problem(
+                    "training.loss",
+                    "is not used by an autoencoder, whose loss is its reconstruction loss "
+                    "(network.autoencoder.reconstruction) plus β·KL: set it to auto",
+                )
+            ]
         if self.network.autoencoder.reconstruction == "bce" and self.dataset.normalize.mode != "none":
             return [
                 Problem(

@@ -15,6 +15,7 @@ from .metrics import metric_words_table
 # A classifier has learned something when its validation accuracy has been clearly above always
 # answering the most common class: at least this share of the way from that rate to 100%.
 CHANCE_MARGIN = 0.1
+COLLAPSED_KL = 0.05  # nats per sample: below it a VAE's codes are the prior's, whatever the input
 # Overfitting needs validation loss to stay above its best for a sustained stretch: at least this
 # many epochs, more when the curve is noisy (a single spike never counts) ...
 MIN_EPOCHS, MAX_EPOCHS = 3, 8
@@ -40,6 +41,12 @@ def learned(val_accuracy: Sequence[float], majority_rate: float) -> bool:
     """True when some epoch's validation accuracy beat the chance level."""
     finite = [a for a in val_accuracy if math.isfinite(a)]
     return bool(finite) and max(finite) > chance_level(majority_rate)
+
+
+def codes_used(kl: float) -> bool:
+    """True when a VAE's codes carry information: a KL term (nats per sample) above COLLAPSED_KL.
+    Below it every input gets about the prior's code, and the decoder ignores it."""
+    return math.isfinite(kl) and kl > COLLAPSED_KL
 
 
 def _best(values: Sequence[float], upto: int) -> int | None:
