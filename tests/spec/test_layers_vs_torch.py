@@ -81,6 +81,15 @@ CASES = [
     ((12,), [L("Unflatten", dim=1, unflattened_size=[-1, 2]), L("GRU", hidden_size=4), L("Linear", out_features=1)]),
     ((24,), [L("Unflatten", dim=-1, unflattened_size=[2, 3, 4]), L("Flatten")]),
     ((2, 12), [L("Unflatten", dim=2, unflattened_size=[3, -1]), L("Conv2d", out_channels=2, kernel_size=2)]),
+    # A convolutional decoder's way up: 7x7 -> 14x14 -> 28x28, and odd sizes with output padding.
+    (
+        (8, 7, 7),
+        [
+            L("ConvTranspose2d", out_channels=4, kernel_size=4, stride=2, padding=1),
+            L("ConvTranspose2d", out_channels=1, kernel_size=3, stride=2, padding=1, output_padding=1, bias=False),
+        ],
+    ),
+    ((3, 5, 4), [L("ConvTranspose2d", out_channels=2, kernel_size=2, stride=3)]),
     (
         (4, 16),  # Conv1d reads (channels, length); a recurrent layer reads (steps, features)
         [
@@ -166,3 +175,26 @@ def test_sliding_windows_agree_with_torch(window: dict[str, int], size: tuple[in
     )
     with pytest.raises(RuntimeError):
         torch_module(torch.zeros(1, *input_shape))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kernel=st.integers(1, 5),
+    stride=st.integers(1, 4),
+    padding=st.integers(0, 4),
+    extra=st.integers(0, 3),
+    size=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+)
+def test_transposed_convolutions_agree_with_torch(
+    kernel: int, stride: int, padding: int, extra: int, size: tuple[int, int]
+) -> None:
+    """Where the spec refuses a transposed convolution, torch does too; where it fits, shapes agree."""
+    layer = {"type": "ConvTranspose2d", "out_channels": 2, "kernel_size": kernel, "stride": stride}
+    layer.update(padding=padding, output_padding=extra)
+    network = NetworkSpec.model_validate({"layers": [layer]})
+    if network.analyze((1, *size)).ok:
+        assert_agrees_with_torch(network, (1, *size))
+        return
+    with pytest.raises((RuntimeError, ValueError)):
+        module = torch.nn.ConvTranspose2d(1, 2, kernel, stride, padding, output_padding=extra)
+        module(torch.zeros(1, 1, *size))

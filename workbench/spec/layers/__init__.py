@@ -19,6 +19,7 @@ from .spatial import (
     AvgPool2d,
     Conv1d,
     Conv2d,
+    ConvTranspose2d,
     Flatten,
     Linear,
     MaxPool2d,
@@ -32,6 +33,7 @@ AnyLayer = Annotated[
     | Unflatten
     | Permute
     | Conv2d
+    | ConvTranspose2d
     | Conv1d
     | MaxPool2d
     | AvgPool2d
@@ -62,6 +64,7 @@ LAYER_TYPES: dict[str, type[Layer]] = {
         Unflatten,
         Permute,
         Conv2d,
+        ConvTranspose2d,
         Conv1d,
         MaxPool2d,
         AvgPool2d,
@@ -118,6 +121,7 @@ __all__ = [
     "BatchNorm2d",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose2d",
     "Dropout",
     "Dropout2d",
     "Flatten",

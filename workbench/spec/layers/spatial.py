@@ -152,6 +152,44 @@ class Conv2d(Layer):
         return LayerShape((self.out_channels, oh, ow), params, {"in_channels": c})
 
 
+class ConvTranspose2d(Layer):
+    """Transposed 2-D convolution: Conv2d run backwards, growing an image (a decoder's upsampling)."""
+
+    category: ClassVar[LayerCategory] = LayerCategory.CONVOLUTION
+    doc: ClassVar[str] = "Spreads each pixel through learned filters into a larger image: a decoder's way up."
+    type: Literal["ConvTranspose2d"] = "ConvTranspose2d"
+    out_channels: int = _OUT_CHANNELS
+    kernel_size: int = _KERNEL
+    stride: int = Field(
+        1, ge=1, le=1024, title="Stride", description="How much larger the image grows: 2 doubles its height and width."
+    )
+    padding: int = Field(
+        0, ge=0, le=1024, title="Padding", description="Rows and columns trimmed from each border of the output."
+    )
+    output_padding: int = Field(
+        0,
+        ge=0,
+        le=1023,
+        title="Output padding",
+        description="One more row and column at the far border (less than the stride), to reach an exact size.",
+    )
+    bias: bool = BIAS
+
+    def infer(self, in_shape: Shape) -> LayerShape:
+        need_rank(in_shape, 3, "an image (channels, height, width)", image_remedy(in_shape))
+        if self.output_padding >= self.stride:
+            raise ShapeProblem(
+                f"output padding {self.output_padding} must be less than the stride {self.stride}: lower it"
+            )
+        c, h, w = in_shape
+        k = self.kernel_size
+        oh, ow = ((n - 1) * self.stride - 2 * self.padding + k + self.output_padding for n in (h, w))
+        if oh < 1 or ow < 1:
+            raise ShapeProblem(f"padding {self.padding} trims the whole {h}x{w} input away: lower it")
+        params = c * self.out_channels * k * k + (self.out_channels if self.bias else 0)
+        return LayerShape((self.out_channels, oh, ow), params, {"in_channels": c})
+
+
 class Conv1d(Layer):
     """1-D convolution over sequences of shape (channels, length)."""
 
