@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint contracts typecheck pytest screenshots bench mutate clean-venv
+.PHONY: run test lint contracts typecheck pytest screenshots translations bench mutate clean-venv
 
 run: $(VENV)/.installed-app
 	$(BIN)/workbench
@@ -55,3 +55,13 @@ mutate: $(VENV)/.installed-mutate
 $(VENV)/.installed-mutate: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[test,mutate]"
 	touch $@
+
+# The gettext catalogs (workbench/i18n.py): the sentences marked with _(), N_() and ngettext() in
+# the code, merged into every language's .po (new ones untranslated, gone ones dropped), then
+# compiled to the .mo files Workbench reads. Translate the new entries, then run it again.
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel -q extract --no-location --sort-output --omit-header -k N_ -o workbench/locale/workbench.pot workbench
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --width 100 -i workbench/locale/workbench.pot -d workbench/locale -D workbench
+	# A fixed date: the files change only when a sentence does.
+	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-01-01 00:00+0000\\n"/' workbench/locale/*/LC_MESSAGES/workbench.po
+	$(BIN)/pybabel compile -d workbench/locale -D workbench --statistics

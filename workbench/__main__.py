@@ -11,10 +11,11 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the window without arguments; otherwise run the command line. Returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args:
+    language = args[1] if len(args) == 2 and args[0] == "--lang" else None  # `workbench --lang zh_CN`: the window
+    if not args or language is not None:
         from .gui import main as gui_main  # Qt is imported only when a window is wanted
 
-        return gui_main()
+        return gui_main(language=language)
     from .cli import main as cli_main  # torch is imported only by the commands that need it
 
     return cli_main(args)

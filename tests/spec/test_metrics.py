@@ -35,3 +35,11 @@ def test_watching_the_other_task_s_metric_is_refused_with_the_right_one() -> Non
     doc = {**moons, "training": {"early_stopping": {"enabled": True, "monitor": "val_mae"}}}
     said = "val_mae is for regression; use val_loss or val_accuracy"
     assert Problem("training.early_stopping.monitor", said) in ExperimentSpec.from_dict(doc).check()
+
+
+def test_every_logged_key_has_its_words() -> None:
+    from workbench.spec.metrics import KL_KEY, metric_words_table
+
+    keys = {"loss", KL_KEY} | {m.key for m in METRICS}
+    assert set(metric_words_table()) == keys | {f"val_{k}" for k in keys}
+    assert metric_words("val_recon") == "validation reconstruction loss"

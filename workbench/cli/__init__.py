@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..i18n import LANGUAGES, set_language
 from ..spec.memory import LIMIT_ENV, parse_bytes
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ClosedPipeSafe
 from .inspect import inspect_command
@@ -49,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
         "Without a command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.add_argument(
+        "--lang",
+        choices=sorted(LANGUAGES),
+        help="the language to speak (default: the system's, from LANG); the window has View > Language",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect = commands.add_parser(
         "inspect",
@@ -112,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `workbench` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    set_language(args.lang)  # None: the system's
     real_stdout = sys.stdout
     if args.command is not None:
         sys.stdout = ClosedPipeSafe(real_stdout)

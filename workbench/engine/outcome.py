@@ -8,60 +8,75 @@ from __future__ import annotations
 
 import math
 
+from ..i18n import _
 from ..spec.lessons import metric_words
 
 
 def best_so_far(monitor: str, value: float | None, epoch: int | None) -> str:
     """ "best validation loss 0.31 at epoch 4" (epochs from 0), or that no epoch finished."""
     if epoch is None or value is None:
-        return "no epoch finished"
-    return f"best {metric_words(monitor)} {value:.4g} at epoch {epoch + 1}"
+        return _("no epoch finished")
+    return _("best {metric} {value} at epoch {epoch}").format(
+        metric=_(metric_words(monitor)), value=f"{value:.4g}", epoch=epoch + 1
+    )
 
 
 def finished(planned: int, best: str) -> str:
     """Every planned epoch trained."""
-    return f"Finished all {planned} epochs; {best}."
+    return _("Finished all {planned} epochs; {best}.").format(planned=planned, best=best)
 
 
 def stopped_by_you(done: int, planned: int, best: str) -> str:
     """A stop asked for (the Stop button, Ctrl-C)."""
-    return f"Stopped by you after {done} of {planned} epochs; {best}."
+    return _("Stopped by you after {done} of {planned} epochs; {best}.").format(done=done, planned=planned, best=best)
 
 
 def saved_while_training(done: int, planned: int) -> str:
     """A run saved to a file while it trained, read back as stopped there."""
-    return f"Saved after epoch {done} of {planned} while training."
+    return _("Saved after epoch {done} of {planned} while training.").format(done=done, planned=planned)
 
 
 def restored(epoch: int) -> str:
     """The run ended on an earlier epoch's weights (epochs from 0)."""
-    return f" Weights restored from epoch {epoch + 1}."
+    return " " + _("Weights restored from epoch {epoch}.").format(epoch=epoch + 1)
 
 
 def diverged(epoch: int, step: int | None, value: float, lr: float, best_epoch: int | None) -> str:
     """The loss stopped being a finite number or exploded at `epoch` (from 0), `step` when inside it."""
-    where = f"epoch {epoch + 1}" + (f", step {step}" if step is not None else "")
-    what = "is no longer a finite number" if not math.isfinite(value) else f"exploded to {value:.3g}"
-    kept = f"weights restored from epoch {best_epoch + 1}" if best_epoch is not None else "weights reset to their start"
-    return (
-        f"Stopped at {where}: the loss {what}, so the run diverged. "
-        f"The learning rate {lr:g} is probably too high: lower the learning rate (try {lr / 10:g}); {kept}."
+    where = (
+        _("epoch {epoch}, step {step}").format(epoch=epoch + 1, step=step)
+        if step is not None
+        else _("epoch {epoch}").format(epoch=epoch + 1)
     )
+    what = (
+        _("is no longer a finite number")
+        if not math.isfinite(value)
+        else _("exploded to {value}").format(value=f"{value:.3g}")
+    )
+    kept = (
+        _("weights restored from epoch {epoch}").format(epoch=best_epoch + 1)
+        if best_epoch is not None
+        else _("weights reset to their start")
+    )
+    return _(
+        "Stopped at {where}: the loss {what}, so the run diverged. The learning rate {lr} is probably too high: "
+        "lower the learning rate (try {lower}); {kept}."
+    ).format(where=where, what=what, lr=f"{lr:g}", lower=f"{lr / 10:g}", kept=kept)
 
 
 def not_learned(best_accuracy: float, majority_rate: float) -> str:
     """A classifier no better than always answering the commonest class (see spec.lessons.learned)."""
-    return (
-        f"The network has not learned: its best validation accuracy, {best_accuracy:.1%}, is no better than always "
-        f"answering the most common class ({majority_rate:.1%}). Try another learning rate (Find a learning "
-        "rate suggests one), normalized inputs, or a larger network."
-    )
+    return _(
+        "The network has not learned: its best validation accuracy, {best}, is no better than always answering "
+        "the most common class ({majority}). Try another learning rate (Find a learning rate suggests one), "
+        "normalized inputs, or a larger network."
+    ).format(best=f"{best_accuracy:.1%}", majority=f"{majority_rate:.1%}")
 
 
 def collapsed(kl: float) -> str:
     """A VAE whose codes carry nothing (see spec.lessons.codes_used): the decoder draws one average input."""
-    return (
-        f"The codes carry almost nothing: the KL term is {kl:.2g}, so every input gets nearly the same code and "
-        "the decoder draws an average picture (the posterior has collapsed). Try a lower learning rate, a smaller "
-        "β, or a KL warm-up."
-    )
+    return _(
+        "The codes carry almost nothing: the KL term is {kl}, so every input gets nearly the same code and the "
+        "decoder draws an average picture (the posterior has collapsed). Try a lower learning rate, a smaller β, "
+        "or a KL warm-up."
+    ).format(kl=f"{kl:.2g}")

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ..i18n import set_language
 from ..spec import ExperimentSpec, SpecError, default_experiment
 from .main_window import QtMainWindow
 from .platform_check import platform_problem
+from .settings import saved_language
 
 
 def create_main_window(experiment_path: str | Path | None = None) -> QtMainWindow:
@@ -32,7 +34,7 @@ async def _until_quit(app: QApplication) -> None:
     await closed.wait()
 
 
-def main(experiment_path: str | Path | None = None) -> int:
+def main(experiment_path: str | Path | None = None, language: str | None = None) -> int:
     """Open the window and run the Qt event loop under qasync until the window closes.
 
     Returns 2, having said what to install, when the desktop lacks libraries Qt needs.
@@ -48,6 +50,7 @@ def main(experiment_path: str | Path | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Workbench")
     app.setOrganizationName("Workbench")
+    set_language(language or saved_language())  # --lang, else View > Language's choice, else the system's
     try:
         window = create_main_window(experiment_path)
     except SpecError as exc:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..engine.events import LrFinding, Prediction, StopReason
+from ..i18n import LANGUAGES, _, language, ngettext
 from ..spec import (
     ExperimentSpec,
     NetworkSpec,
@@ -51,7 +52,7 @@ from .panels.training_panel import QtTrainingPanel
 from .prediction_view import PredictionDialog
 from .preset_dialog import PresetInfo
 from .run import RunController
-from .settings import app_settings
+from .settings import LANGUAGE_KEY, app_settings
 from .training_view import QtTrainingView
 from .window_layout import CENTRE_MIN, DOCK_MIN_CAP, LayoutPlan, fits, plan_layout
 
@@ -61,10 +62,16 @@ PROGRESS_STEPS = 1000
 # Saved dock layouts from another version of the window are not restored (Qt refuses them).
 LAYOUT_VERSION = 2
 ENGINE_DELAY_MS = 150
-CONTINUE_TIP = (
-    "Train {epochs} more epoch{s} of the last run (the Epochs setting) from where it stopped: "
-    "its weights, optimizer state and learning-rate schedule carry on (Ctrl+F5)"
-)
+
+
+def continue_tip(epochs: int) -> str:
+    """What Continue does, for `epochs` more epochs."""
+    first = ngettext(
+        "Train {epochs} more epoch of the last run (the Epochs setting) from where it stopped: ",
+        "Train {epochs} more epochs of the last run (the Epochs setting) from where it stopped: ",
+        epochs,
+    ).format(epochs=epochs)
+    return first + _("its weights, optimizer state and learning-rate schedule carry on (Ctrl+F5)")
 
 
 def _preload_engine() -> list[str]:
@@ -216,20 +223,20 @@ class QtMainWindow(QMainWindow):
     # --- construction -------------------------------------------------------------------------
 
     def _build_run_bar(self) -> None:
-        bar = QToolBar("Run")
+        bar = QToolBar(_("Run"))
         bar.setObjectName("runToolBar")
         bar.setMovable(False)
-        self.train_button = QPushButton("▶  Train")
-        self.continue_button = QPushButton("»  Continue")
-        self.pause_button = QPushButton("Pause")
-        self.stop_button = QPushButton("■  Stop")
-        self.export_button = QPushButton("Export model…")
+        self.train_button = QPushButton("▶  " + _("Train"))
+        self.continue_button = QPushButton("»  " + _("Continue"))
+        self.pause_button = QPushButton(_("Pause"))
+        self.stop_button = QPushButton("■  " + _("Stop"))
+        self.export_button = QPushButton(_("Export model…"))
         for button, name, tip in (
-            (self.train_button, "trainButton", "Train the network (F5)"),
-            (self.continue_button, "continueButton", CONTINUE_TIP),
-            (self.pause_button, "pauseButton", "Pause or resume training (F6)"),
-            (self.stop_button, "stopButton", "Stop training after the current batch (Shift+F5)"),
-            (self.export_button, "exportButton", "Save the trained model as a .pt file (Ctrl+E)"),
+            (self.train_button, "trainButton", _("Train the network (F5)")),
+            (self.continue_button, "continueButton", continue_tip(1)),
+            (self.pause_button, "pauseButton", _("Pause or resume training (F6)")),
+            (self.stop_button, "stopButton", _("Stop training after the current batch (Shift+F5)")),
+            (self.export_button, "exportButton", _("Save the trained model as a .pt file (Ctrl+E)")),
         ):
             button.setObjectName(name)
             button.setAccessibleName(button.text().strip("▶»■ "))
@@ -239,15 +246,20 @@ class QtMainWindow(QMainWindow):
         self.progress.setObjectName("runProgress")
         self.progress.setAccessibleName("Progress of the run")
         self.progress.setRange(0, PROGRESS_STEPS)
-        self.progress.setFixedWidth(self.progress.fontMetrics().horizontalAdvance("Paused · epoch 888/888") + 40)
-        self.progress.setToolTip("Epochs done, and how far into the current one")
+        self.progress.setFixedWidth(
+            self.progress.fontMetrics().horizontalAdvance(
+                _("Paused · epoch {done}/{planned}").format(done=888, planned=888)
+            )
+            + 40
+        )
+        self.progress.setToolTip(_("Epochs done, and how far into the current one"))
         self.progress_action = bar.insertWidget(bar.actions()[-1], self.progress)  # between Stop and Export
         self.progress_action.setVisible(False)  # a toolbar shows its widgets through their actions
         self.continue_button.setEnabled(False)
         self.pause_button.setEnabled(False)
         self.stop_button.setEnabled(False)
         self.export_button.setEnabled(False)
-        self.lock_label = QLabel("   Settings are locked while training.")
+        self.lock_label = QLabel("   " + _("Settings are locked while training."))
         self.lock_label.setObjectName("lockLabel")
         self.lock_action = bar.addWidget(self.lock_label)
         self.lock_action.setVisible(False)
@@ -260,9 +272,9 @@ class QtMainWindow(QMainWindow):
         left.addWidget(_scroll(self.layer_editor, "layerScroll"))
         left.setChildrenCollapsible(False)
         left.setSizes([580, 420])  # the data's settings and preview first; the layer list has room to spare
-        self.left_dock = self._dock("Data and network", "leftDock", left, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.left_dock = self._dock(_("Data and network"), "leftDock", left, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.right_dock = self._dock(
-            "Training",
+            _("Training"),
             "rightDock",
             _scroll(self.training_panel, "trainingScroll"),
             Qt.DockWidgetArea.RightDockWidgetArea,
@@ -306,30 +318,37 @@ class QtMainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         keys = QKeySequence.StandardKey
-        self.new_action = self._action("&New", self.new, keys.New, "newAction")
-        self.open_action = self._action("&Open…", self.open_dialog, keys.Open, "openAction")
-        self.preset_action = self._action("Open &preset…", self.open_preset_dialog, "Ctrl+Shift+P", "presetAction")
-        self.preset_action.setStatusTip("Start from a ready-made experiment: each says what it shows")
-        self.guide_action = self._action("&Guide", self.show_guide, "F1", "guideAction")
-        self.open_run_action = self._action("Open saved &run…", self.open_run_dialog, "Ctrl+Shift+O", "openRunAction")
-        self.open_run_action.setStatusTip(
-            "Open a model file (.pt) saved by Export model: its curves and results come back, and Continue trains it on"
+        self.new_action = self._action(_("&New"), self.new, keys.New, "newAction")
+        self.open_action = self._action(_("&Open…"), self.open_dialog, keys.Open, "openAction")
+        self.preset_action = self._action(_("Open &preset…"), self.open_preset_dialog, "Ctrl+Shift+P", "presetAction")
+        self.preset_action.setStatusTip(_("Start from a ready-made experiment: each says what it shows"))
+        self.guide_action = self._action(_("&Guide"), self.show_guide, "F1", "guideAction")
+        self.open_run_action = self._action(
+            _("Open saved &run…"), self.open_run_dialog, "Ctrl+Shift+O", "openRunAction"
         )
-        self.save_action = self._action("&Save", self.save, keys.Save, "saveAction")
-        self.save_as_action = self._action("Save &as…", self.save_as, keys.SaveAs, "saveAsAction")
-        self.export_action = self._action("&Export model…", lambda: self.export_model(), "Ctrl+E", "exportAction")
+        self.open_run_action.setStatusTip(
+            _(
+                "Open a model file (.pt) saved by Export model: its curves and results come back, and Continue "
+                "trains it on"
+            )
+        )
+        self.save_action = self._action(_("&Save"), self.save, keys.Save, "saveAction")
+        self.save_as_action = self._action(_("Save &as…"), self.save_as, keys.SaveAs, "saveAsAction")
+        self.export_action = self._action(_("&Export model…"), lambda: self.export_model(), "Ctrl+E", "exportAction")
         self.export_action.setEnabled(False)
-        self.quit_action = self._action("&Quit", self.close, keys.Quit, "quitAction")
-        self.reset_layout_action = self._action("&Reset layout", self.reset_layout, None, "resetLayoutAction")
-        self.reset_layout_action.setStatusTip("Put the panels back where they start, sized for this screen")
-        self.train_action = self._action("&Train", self.train, "F5", "trainAction")
-        self.continue_action = self._action("&Continue training", self.continue_training, "Ctrl+F5", "continueAction")
+        self.quit_action = self._action(_("&Quit"), self.close, keys.Quit, "quitAction")
+        self.reset_layout_action = self._action(_("&Reset layout"), self.reset_layout, None, "resetLayoutAction")
+        self.reset_layout_action.setStatusTip(_("Put the panels back where they start, sized for this screen"))
+        self.train_action = self._action(_("&Train"), self.train, "F5", "trainAction")
+        self.continue_action = self._action(
+            _("&Continue training"), self.continue_training, "Ctrl+F5", "continueAction"
+        )
         self.continue_action.setEnabled(False)
-        self.find_lr_action = self._action("Find a &learning rate…", self.find_lr, "Ctrl+L", "findLrAction")
-        self.picture_action = self._action("Try a p&icture…", self.try_picture, "Ctrl+I", "tryPictureAction")
+        self.find_lr_action = self._action(_("Find a &learning rate…"), self.find_lr, "Ctrl+L", "findLrAction")
+        self.picture_action = self._action(_("Try a p&icture…"), self.try_picture, "Ctrl+I", "tryPictureAction")
         self.picture_action.setEnabled(False)
-        self.pause_action = self._action("&Pause / Resume", self.toggle_pause, "F6", "pauseAction")
-        self.stop_action = self._action("&Stop", self.stop, "Shift+F5", "stopAction")
+        self.pause_action = self._action(_("&Pause / Resume"), self.toggle_pause, "F6", "pauseAction")
+        self.stop_action = self._action(_("&Stop"), self.stop, "Shift+F5", "stopAction")
         self.pause_action.setEnabled(False)
         self.stop_action.setEnabled(False)
         self.train_button.clicked.connect(self.train_action.trigger)
@@ -337,17 +356,17 @@ class QtMainWindow(QMainWindow):
         self.pause_button.clicked.connect(self.pause_action.trigger)
         self.stop_button.clicked.connect(self.stop_action.trigger)
         self.export_button.clicked.connect(self.export_action.trigger)
-        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action = self.document.undo_stack.createUndoAction(self, _("&Undo"))
         self.undo_action.setShortcut(keys.Undo)
-        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action = self.document.undo_stack.createRedoAction(self, _("&Redo"))
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = bar.addMenu(_("&File"))
         file_menu.addActions([self.new_action, self.open_action])
         file_menu.addAction(self.preset_action)
-        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu = file_menu.addMenu(_("Open &recent"))
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addAction(self.open_run_action)
@@ -355,21 +374,29 @@ class QtMainWindow(QMainWindow):
         file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        edit_menu = bar.addMenu("&Edit")
+        edit_menu = bar.addMenu(_("&Edit"))
         edit_menu.addActions([self.undo_action, self.redo_action])
-        run_menu = bar.addMenu("&Run")
+        run_menu = bar.addMenu(_("&Run"))
         run_menu.addActions([self.train_action, self.continue_action, self.pause_action, self.stop_action])
         run_menu.addSeparator()
         run_menu.addActions([self.find_lr_action, self.picture_action])
-        view_menu = bar.addMenu("&View")
+        view_menu = bar.addMenu(_("&View"))
         view_menu.addActions([self.left_dock.toggleViewAction(), self.right_dock.toggleViewAction()])
         view_menu.addSeparator()
         view_menu.addAction(self.reset_layout_action)
-        help_menu = bar.addMenu("&Help")
+        self.language_menu = view_menu.addMenu(_("&Language"))
+        self.language_menu.setObjectName("languageMenu")
+        for code, name in LANGUAGES.items():  # each language in its own words
+            action = self.language_menu.addAction(name)
+            action.triggered.connect(partial(self.choose_language, code))
+            action.setObjectName(f"language_{code}")
+            action.setCheckable(True)
+            action.setChecked(code == language())
+        help_menu = bar.addMenu(_("&Help"))
         help_menu.addAction(self.guide_action)
-        shortcuts = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        shortcuts = help_menu.addAction(_("&Keyboard shortcuts"), self.show_shortcuts)
         shortcuts.setObjectName("shortcutsAction")
-        help_menu.addAction("&About Workbench", self.about)
+        help_menu.addAction(_("&About Workbench"), self.about)
 
     # --- state --------------------------------------------------------------------------------
 
@@ -399,11 +426,11 @@ class QtMainWindow(QMainWindow):
         can_train = not reason and self.train_allowed()
         self.train_action.setEnabled(can_train)
         self.train_button.setEnabled(can_train)
-        self.train_button.setToolTip(reason or "Train the network (F5)")
+        self.train_button.setToolTip(reason or _("Train the network (F5)"))
         if reason and reason != self.engine_state:
-            self.statusBar().showMessage(f"Cannot train: {reason.splitlines()[0]}")
+            self.statusBar().showMessage(_("Cannot train: {reason}").format(reason=reason.splitlines()[0]))
         else:
-            self.statusBar().showMessage(self.engine_state or "Ready to train.")
+            self.statusBar().showMessage(self.engine_state or _("Ready to train."))
         self._update_continue_state(reason)
 
     def _update_continue_state(self, train_problem: str) -> None:
@@ -411,8 +438,8 @@ class QtMainWindow(QMainWindow):
         epochs = self.document.spec.training.epochs
         self.continue_action.setEnabled(not reason)
         self.continue_button.setEnabled(not reason)
-        self.continue_button.setText(f"»  Continue +{epochs}")
-        tip = CONTINUE_TIP.format(epochs=epochs, s="" if epochs == 1 else "s")
+        self.continue_button.setText("»  " + _("Continue +{epochs}").format(epochs=epochs))
+        tip = continue_tip(epochs)
         self.continue_button.setToolTip(f"{tip}\n\n{reason}" if reason else tip)
 
     # --- files --------------------------------------------------------------------------------
@@ -655,9 +682,9 @@ class QtMainWindow(QMainWindow):
         self.stop_action.setEnabled(training)
         self.pause_button.setEnabled(training)
         self.stop_button.setEnabled(training)
-        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setText(_("Resume") if paused else _("Pause"))
         if training and record is not None and record.progress is None:
-            self._set_progress(0.0, "paused · starting" if paused else "starting…")
+            self._set_progress(0.0, _("paused · starting") if paused else _("starting…"))
         elif paused and record is not None and record.progress is not None:
             self._show_progress()
         self.export_action.setEnabled(self.runs.exportable)
@@ -673,9 +700,9 @@ class QtMainWindow(QMainWindow):
             self.statusBar().showMessage(f"Opening the run saved in {self.runs.opening.name}…")
         elif running:
             self.statusBar().showMessage(
-                "Paused. Settings are locked while a run is active."
+                _("Paused. Settings are locked while a run is active.")
                 if paused
-                else "Training… settings are locked until the run ends."
+                else _("Training… settings are locked until the run ends.")
             )
 
     def _set_progress(self, done: float, text: str) -> None:
@@ -694,9 +721,9 @@ class QtMainWindow(QMainWindow):
         planned = record.started.epochs if record.started else max(record.ended.epochs_done, 1)
         done = record.ended.epochs_done
         if record.ended.reason is StopReason.EARLY_STOPPED:  # finished, by its own rule: a full bar
-            self._set_progress(1.0, f"stopped early: {done}/{planned} epochs")
+            self._set_progress(1.0, _("stopped early: {done}/{planned} epochs").format(done=done, planned=planned))
         else:
-            self._set_progress(done / max(planned, 1), f"{done}/{planned} epochs")
+            self._set_progress(done / max(planned, 1), _("{done}/{planned} epochs").format(done=done, planned=planned))
 
     @Slot()
     def _show_progress(self) -> None:
@@ -705,7 +732,11 @@ class QtMainWindow(QMainWindow):
             return
         p = record.progress
         done = (p.epoch + p.batch / max(p.batches, 1)) / max(p.epochs, 1)
-        self._set_progress(done, f"{'Paused · ' if self.runs.paused else ''}epoch {p.epoch + 1}/{p.epochs}")
+        at = {"done": p.epoch + 1, "planned": p.epochs}
+        self._set_progress(
+            done,
+            (_("Paused · epoch {done}/{planned}") if self.runs.paused else _("epoch {done}/{planned}")).format(**at),
+        )
         remaining = p.elapsed * (1 - done) / done if done > 0 else 0.0
         device = record.started.device if record.started else ""
         state = "Paused · " if self.runs.paused else ""
@@ -753,6 +784,18 @@ class QtMainWindow(QMainWindow):
     def _export_failed(self, message: str, _trace: str | None) -> None:
         self.statusBar().showMessage("Export failed", 6000)
         self.dialogs.error("Export failed", f"{message}\nNothing was written.")
+
+    def choose_language(self, code: str, _checked: bool = False) -> None:
+        """View > Language: remembered, and spoken from the next start (every panel is built in it)."""
+        settings = app_settings()
+        settings.setValue(LANGUAGE_KEY, code)
+        settings.sync()
+        for action in self.language_menu.actions():
+            action.setChecked(action.objectName() == f"language_{code}")
+        if code != language():
+            self.dialogs.info(
+                _("Language"), _("Workbench speaks {language} from its next start.").format(language=LANGUAGES[code])
+            )
 
     # --- help and closing ---------------------------------------------------------------------
 

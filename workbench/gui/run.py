@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from ..engine.events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress
 from ..engine.stream import EpochEnded, RunEnded, RunFailed, RunStarted
+from ..i18n import _
 from .document import ExperimentDocument
 from .jobs import JobRunner
 from .run_data import RunRecord, describe_difference, same_run_settings
@@ -193,13 +194,13 @@ class RunController(QObject):
         """Why the last run cannot train further now; "" when Continue may start."""
         state = self.state
         if self.running:
-            return "A run is active."
+            return _("A run is active.")
         if state is None or self.current is None or not state.has_model or state.experiment is None:
-            return "Train a run first; Continue then trains it further."
+            return _("Train a run first; Continue then trains it further.")
         if not state.can_continue:
-            return "The last run diverged or failed, so there is nothing to continue: Train starts a new run."
+            return _("The last run diverged or failed, so there is nothing to continue: Train starts a new run.")
         if not same_run_settings(state.experiment, self.document.spec):
-            return (
+            return _(
                 "The settings changed since the last run: Train starts a new run with them. "
                 "To continue the last run, only Epochs may change."
             )
@@ -359,7 +360,7 @@ class RunController(QObject):
             self.opening = None
             self._opening[1](text, None)
         waiting, self._waiting = self._waiting, {}
-        for _, failed in waiting.values():
+        for _opened, failed in waiting.values():
             failed(text, None)
         self.failure = RunFailed(text)
         if self.running:

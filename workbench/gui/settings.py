@@ -17,3 +17,12 @@ def app_settings() -> QSettings:
     if folder:
         return QSettings(os.path.join(folder, "workbench.ini"), QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Workbench", "Workbench")
+
+
+LANGUAGE_KEY = "language"  # View > Language; absent: the system's (LANG)
+
+
+def saved_language() -> str | None:
+    """The language chosen in View > Language, or None to follow the system's."""
+    value = app_settings().value(LANGUAGE_KEY)
+    return value if isinstance(value, str) and value else None

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import StopReason
+from ..i18n import _
 from ..spec import ExperimentSpec, Task
 from ..spec.datasets import dataset_label
 from ..spec.lessons import metric_words
@@ -165,18 +166,18 @@ class QtTrainingView(QWidget):
         top.addWidget(self.accuracy_panel)
         tabs = QTabWidget()
         tabs.setObjectName("resultTabs")
-        tabs.addTab(self.results, "Results")
-        tabs.addTab(self.boundary, "Decision boundary")
-        tabs.addTab(self.latent, "Latent space")
+        tabs.addTab(self.results, _("Results"))
+        tabs.addTab(self.boundary, _("Decision boundary"))
+        tabs.addTab(self.latent, _("Latent space"))
         runs_page = QWidget()
         runs_layout = QVBoxLayout(runs_page)
         runs_layout.addWidget(self.runs)
         buttons = QHBoxLayout()
-        remove = QPushButton("Remove run")
+        remove = QPushButton(_("Remove run"))
         remove.setObjectName("removeRunButton")
         remove.clicked.connect(self._remove_selected)
         buttons.addWidget(remove)
-        self.use_button = QPushButton("Use its settings")
+        self.use_button = QPushButton(_("Use its settings"))
         self.use_button.setObjectName("useRunSettingsButton")
         self.use_button.setToolTip(
             "Put the selected run's settings back in the forms (Ctrl+Z undoes it); double-click does the same"
@@ -186,7 +187,7 @@ class QtTrainingView(QWidget):
         buttons.addWidget(self.use_button)
         buttons.addStretch(1)
         runs_layout.addLayout(buttons)
-        tabs.addTab(runs_page, "Runs")
+        tabs.addTab(runs_page, _("Runs"))
         self.tabs = tabs
         self._update_boundary_tab()
         self._metric_before_a_run()

@@ -1,0 +1,102 @@
+"""The translation seam: every sentence marked in the code is in every catalog, translated, with
+its placeholders intact, and the compiled catalogs Workbench reads are the current ones."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from workbench import i18n
+from workbench.engine import outcome
+
+PACKAGE = Path(i18n.__file__).parent
+CATALOGS = sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/workbench.po"))
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def marked() -> set[str]:
+    """The singular text of every sentence the code marks with _(), N_() or ngettext()."""
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    found = extract_from_dir(str(PACKAGE), keywords=keywords)
+    return {message if isinstance(message, str) else message[0] for _file, _line, message, _c, _ctx in found}
+
+
+def entries(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """(English text, its translations) of every entry of a catalog."""
+    with path.open("rb") as f:
+        for message in read_po(f):
+            if message.id:
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                assert not message.fuzzy, f"{path.parent.parent.name}: fuzzy: {ids[0]!r}"
+                yield ids[0], list(strings)
+
+
+def test_there_is_a_chinese_catalog_and_a_glossary() -> None:
+    assert [p.parent.parent.name for p in CATALOGS] == ["zh_CN"]
+    assert "| early stopping | 早停 |" in (i18n.LOCALE_DIR / "zh_CN" / "GLOSSARY.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda p: p.parent.parent.name)
+def test_every_marked_sentence_is_translated_with_its_placeholders(catalog: Path) -> None:
+    translated = dict(entries(catalog))
+    code = marked()
+    assert code - set(translated) == set(), "marked in the code, missing from the catalog: run make translations"
+    assert set(translated) - code == set(), "in the catalog, no longer in the code: run make translations"
+    for english, strings in translated.items():
+        for text in strings:
+            assert text, f"not translated: {english!r}"
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(english)), english
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda p: p.parent.parent.name)
+def test_the_compiled_catalog_is_the_current_one(catalog: Path) -> None:
+    with catalog.with_suffix(".mo").open("rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for english, strings in entries(catalog):
+        assert compiled.gettext(english) == strings[0], f"stale .mo (run make translations): {english!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "language"),
+    [
+        ("zh_CN.UTF-8", "zh_CN"),
+        ("zh-CN", "zh_CN"),
+        ("zh_Hans_CN", "zh_CN"),
+        ("zh", "zh_CN"),
+        ("en_GB.UTF-8", "en"),
+        ("fr_FR", "en"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
+def test_a_language_name_resolves_to_one_offered(name: str | None, language: str) -> None:
+    assert i18n.resolve(name) == language
+
+
+def test_the_system_language_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert i18n.system_language() == "zh_CN"
+    monkeypatch.setenv("LC_ALL", "C")  # C says nothing: the next variable decides
+    assert i18n.system_language() == "zh_CN"
+    monkeypatch.setenv("LANGUAGE", "en_US:zh_CN")
+    assert i18n.system_language() == "en"
+
+
+def test_a_stop_sentence_in_chinese_and_back() -> None:
+    try:
+        assert i18n.set_language("zh_CN") == "zh_CN"
+        best = outcome.best_so_far("val_loss", 0.1444, 29)
+        assert outcome.finished(30, best) == "已完成全部 30 轮；最佳验证损失 0.1444（第 30 轮）。"
+        assert i18n._("a sentence no catalog has") == "a sentence no catalog has"
+    finally:
+        i18n.set_language("en")
+    assert outcome.finished(30, outcome.best_so_far("val_loss", 0.1444, 29)).startswith("Finished all 30 epochs")

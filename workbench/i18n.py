@@ -1,0 +1,87 @@
+"""The translation seam: every sentence a student reads goes through `_()` (or `N_()` where it is
+written down before the language is known, then `_()` where it is shown).
+
+One mechanism on every floor, the standard library's gettext: the spec and the engine import no
+Qt, and the command line speaks the same catalog as the window. Catalogs are gettext `.po` files
+in `workbench/locale/<language>/LC_MESSAGES/workbench.po`, compiled to `.mo` beside them
+(`make translations`); a third language is one more `.po` file. Layer and optimizer names
+(`Conv2d`, `Adam`) are PyTorch's and never translated.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+DOMAIN = "workbench"
+LOCALE_DIR = Path(__file__).parent / "locale"
+# The languages offered, each in its own words (View > Language, `--lang`).
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+DEFAULT = "en"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = DEFAULT
+# The environment's variable gettext reads first: set by `set_language`, so that a training process
+# the window starts speaks the window's language.
+LANGUAGE_VARIABLE = "LANGUAGE"
+
+
+def resolve(name: str | None) -> str:
+    """The offered language `name` stands for: `zh_CN.UTF-8`, `zh-CN`, `zh_Hans_CN` and `zh` are
+    `zh_CN`; anything not offered (or empty) is English."""
+    if not name:
+        return DEFAULT
+    base = name.split(".", 1)[0].split("@", 1)[0].replace("-", "_")
+    if base in LANGUAGES:
+        return base
+    if base.lower().startswith("zh"):
+        return "zh_CN"  # the one Chinese catalog, in simplified characters
+    return DEFAULT
+
+
+def system_language() -> str:
+    """The language the environment asks for, as gettext reads it: LANGUAGE, LC_ALL, LC_MESSAGES, LANG."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value and value not in ("C", "POSIX"):
+            return resolve(value.split(":", 1)[0])
+    return DEFAULT
+
+
+def set_language(name: str | None) -> str:
+    """Speak `name` from now on (resolved; None: the system's); returns the language chosen."""
+    chosen = _load(resolve(name) if name is not None else system_language())
+    os.environ[LANGUAGE_VARIABLE] = chosen
+    return chosen
+
+
+def _load(language: str) -> str:
+    global _translation, _language
+    _language = language
+    _translation = gettext.translation(DOMAIN, LOCALE_DIR, [language], fallback=True)
+    return language
+
+
+def language() -> str:
+    """The language spoken now: `en` or `zh_CN`."""
+    return _language
+
+
+def _(message: str) -> str:
+    """`message` in the language spoken now (as it is when the catalog has no translation)."""
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for `n`, in the language spoken now."""
+    return _translation.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's own name for it
+    """Marks `message` for the catalog without translating it yet (written down at import time,
+    translated with `_()` where it is shown)."""
+    return message
+
+
+_load(system_language())  # until told otherwise: the environment's language (LANG), as gettext does
