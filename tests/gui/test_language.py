@@ -1,5 +1,6 @@
-"""The window in Chinese: its menus, actions, run bar, panels' titles and result tabs say nothing in
-English (names such as Workbench, KL and keys such as F5 aside), and View > Language switches."""
+"""The window in Chinese: its menus, actions, run bar, panels' titles, result tabs and curve plots say
+nothing in English (names such as Workbench, KL and keys such as F5 aside), and View > Language
+switches."""
 
 from __future__ import annotations
 
@@ -47,8 +48,13 @@ def test_the_windows_chrome_speaks_chinese(chinese_window: Any) -> None:
     buttons = [window.train_button, window.continue_button, window.pause_button, window.stop_button]
     texts += [b.text() for b in [*buttons, window.export_button]] + [b.toolTip() for b in buttons]
     texts += [window.left_dock.windowTitle(), window.right_dock.windowTitle(), window.statusBar().currentMessage()]
-    tabs = window.training_view.tabs
+    view = window.training_view
+    tabs = view.tabs
     texts += [tabs.tabText(i) for i in range(tabs.count())]
+    for panel in (view.loss_panel, view.accuracy_panel):  # the plots: titles, legends, what they will show
+        texts += [panel.title.text().replace("<b>", "").replace("</b>", ""), panel.frame.sentence.text()]
+        texts += [panel.train.name(), panel.val.name(), panel.item.getAxis("bottom").labelText]
+    texts += [view.loss_panel.log_box.text(), view.loss_panel.batch.name()]
     left = {text: english_words(text) for text in texts if english_words(text)}
     assert left == {}
     assert window.train_button.text().endswith("训练") and tabs.tabText(2) == "潜在空间"

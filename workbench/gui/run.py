@@ -135,7 +135,7 @@ class RunController(QObject):
         from ..engine.session import Start
 
         spec = self.document.spec
-        name = f"run {self._next_number()}"
+        name = _("run {number}").format(number=self._next_number())
         self.current = RunRecord(spec, label=name, name=name)
         self.records.append(self.current)
         self._relabel()
@@ -169,7 +169,7 @@ class RunController(QObject):
             message.history,
             message.started,
             message.ended,
-            label=f"run {self._next_number()} ({path.name})",
+            label=_("run {number} ({file})").format(number=self._next_number(), file=path.name),
         )
         for picture in message.pictures:
             if isinstance(picture, HistogramSnapshot):

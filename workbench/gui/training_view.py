@@ -101,22 +101,22 @@ class QtTrainingView(QWidget):
         self.controller = controller
         self.loss_panel = CurvePlotPanel(
             "lossPlot",
-            "Loss",
+            _("Loss"),
             "loss",
             "val_loss",
             batch_curve=True,
             log_toggle=True,
             from_zero=True,
-            empty="The loss of every batch and of every epoch appears here as the network trains (Train, F5).",
+            empty=_("The loss of every batch and of every epoch appears here as the network trains (Train, F5)."),
         )
         self.accuracy_panel = CurvePlotPanel(
             "accuracyPlot",
-            "Accuracy",
+            _("Accuracy"),
             "accuracy",
             "val_accuracy",
             batch_curve=False,
             log_toggle=False,
-            empty=metric_for(Task.CLASSIFICATION).explains,
+            empty=_(metric_for(Task.CLASSIFICATION).explains),
         )
         self.histograms = HistogramPanel()
         self.boundary = BoundaryPanel()
@@ -229,11 +229,11 @@ class QtTrainingView(QWidget):
         a VAE's shows its KL term beside its reconstruction."""
         metric = BY_KEY[key]
         kl = key == "recon" and spec.network.autoencoder.variational  # a plain autoencoder has no KL term
-        title = metric.title if kl or key != "recon" else "Reconstruction"
+        title = _(metric.title) if kl or key != "recon" else _("Reconstruction")
         self.accuracy_panel.title.setText(f"<b>{title}</b>")
         self.accuracy_panel.train_key, self.accuracy_panel.val_key = key, f"val_{key}"
         self.accuracy_panel.set_second(KL_KEY if kl else None)
-        self.accuracy_panel.frame.sentence.setText(metric.explains)
+        self.accuracy_panel.frame.sentence.setText(_(metric.explains))
 
     @Slot()
     def refresh(self) -> None:

@@ -22,7 +22,7 @@ class Metric:
     task: Task
     mode: Literal["min", "max"]  # which way is better
     words: str  # in a sentence: "validation accuracy"
-    title: str  # a plot's title
+    title: str  # a plot's title (marked for the catalog: translated where it is shown)
     task_words: str  # "is for ..." when it is watched on the other task
     explains: str  # what its plot shows, before there is anything to show
 
@@ -33,29 +33,33 @@ METRICS = (
         Task.CLASSIFICATION,
         "max",
         "accuracy",
-        "Accuracy",
+        N_("Accuracy"),
         "classes",
-        "How often the network is right, on the training and the validation data, after each epoch.",
+        N_("How often the network is right, on the training and the validation data, after each epoch."),
     ),
     Metric(
         "mae",
         Task.REGRESSION,
         "min",
         "mean absolute error",
-        "Mean absolute error",
+        N_("Mean absolute error"),
         "regression",
-        "How far the network's answers are from the targets on average, on the training and the validation "
-        "data, after each epoch.",
+        N_(
+            "How far the network's answers are from the targets on average, on the training and the validation "
+            "data, after each epoch."
+        ),
     ),
     Metric(
         "recon",
         Task.RECONSTRUCTION,
         "min",
         "reconstruction loss",
-        "Reconstruction and KL",
+        N_("Reconstruction and KL"),
         "autoencoders",
-        "How far the rebuilt inputs are from the inputs (reconstruction) and, for a VAE, how far the codes are "
-        "from a standard normal (KL), per sample, on the training and the validation data, after each epoch.",
+        N_(
+            "How far the rebuilt inputs are from the inputs (reconstruction) and, for a VAE, how far the codes are "
+            "from a standard normal (KL), per sample, on the training and the validation data, after each epoch."
+        ),
     ),
 )
 # A VAE's second term, logged beside its metric (`kl`, `val_kl`): the KL divergence of its codes.

@@ -13,6 +13,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import StopReason
+from ...i18n import _
 from ...spec.lessons import metric_words, overfitting_span
 from ..run_data import RunRecord, elide
 from ..theme import legend_above, themed_plot
@@ -77,7 +78,7 @@ class CurvePlotPanel(QWidget):
         header.addStretch(1)
         self.log_box: QCheckBox | None = None
         if log_toggle:
-            self.log_box = QCheckBox("Log scale")
+            self.log_box = QCheckBox(_("Log scale"))
             self.log_box.setObjectName(f"{name}LogScale")
             self.log_box.toggled.connect(self.set_log)
             header.addWidget(self.log_box)
@@ -87,7 +88,7 @@ class CurvePlotPanel(QWidget):
         self.plot.setAccessibleName(title)
         self.item: Any = self.plot.getPlotItem()
         show_grid(self.item)
-        self.item.setLabel("bottom", "epoch")
+        self.item.setLabel("bottom", _("epoch"))
         self.item.setClipToView(True)
         legend_above(self.plot, columns=3)
         for side in ("left", "bottom"):
@@ -117,11 +118,11 @@ class CurvePlotPanel(QWidget):
         item = self.item
         self.batch: Any = None
         if batch_curve:
-            self.batch = item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=70), name="each batch", connect="finite")
+            self.batch = item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=70), name=_("each batch"), connect="finite")
             self.batch.setClipToView(True)
             self.batch.setDownsampling(auto=True, method="peak")
-        self.train: Any = self._epoch_curve(TRAIN, "training")
-        self.val: Any = self._epoch_curve(VAL, "validation")
+        self.train: Any = self._epoch_curve(TRAIN, _("training"))
+        self.val: Any = self._epoch_curve(VAL, _("validation"))
         self.second_key: str | None = None  # a second value drawn beside the first (a VAE's KL)
         self.second: tuple[Any, Any] | None = None
         self.region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(214, 39, 40, 30), pen=pg.mkPen(None))
@@ -185,10 +186,10 @@ class CurvePlotPanel(QWidget):
                     symbolSize=5,
                     symbolBrush=colour,
                     symbolPen=None,
-                    name=f"{key.upper()} ({part})",  # short: four entries share the legend's two columns
+                    name=part.format(key=key.upper()),  # short: four entries share the legend's two columns
                     connect="finite",
                 )
-                for colour, part in ((TRAIN, "train"), (VAL, "val"))
+                for colour, part in ((TRAIN, _("{key} (train)")), (VAL, _("{key} (val)")))
             )
 
     def show_info(self, text: str) -> None:
@@ -270,7 +271,7 @@ class CurvePlotPanel(QWidget):
         self._show_best(record, len(val) > 0)
         self._show_region(record)
         self._show_stop(record)
-        self._mark(self.continue_line, record.continued_at[-1] if record.continued_at else None, "continued")
+        self._mark(self.continue_line, record.continued_at[-1] if record.continued_at else None, _("continued"))
         batch = [record.batch_loss.view()] if self.batch is not None else []
         self._fit_legend()
         self._fit(record, [train, val, *batch, *seconds])
@@ -308,9 +309,13 @@ class CurvePlotPanel(QWidget):
         key = self.val_key if has_val else self.train_key
         value = self._value_at(record, key, best)
         if key == monitor:
-            text = f"best: epoch {best}" + (f" ({value:.4g})" if value is not None else "")
+            text = (
+                _("best: epoch {epoch} ({value})").format(epoch=best, value=f"{value:.4g}")
+                if value is not None
+                else _("best: epoch {epoch}").format(epoch=best)
+            )
         else:
-            text = f"best {metric_words(monitor)}: epoch {best}"
+            text = _("best {metric}: epoch {epoch}").format(metric=_(metric_words(monitor)), epoch=best)
         self._mark(self.best_line, best, text)
 
     @Slot()
@@ -351,7 +356,7 @@ class CurvePlotPanel(QWidget):
             if span is None:
                 legend.removeItem(self.region_key)
             else:
-                legend.addItem(self.region_key, "overfitting")
+                legend.addItem(self.region_key, _("overfitting"))
         self.region_span = span
         if span is not None:
             self.region.setRegion(span)
@@ -364,7 +369,7 @@ class CurvePlotPanel(QWidget):
     def _show_stop(self, record: RunRecord) -> None:
         ended = record.ended
         stopped = ended is not None and ended.reason is StopReason.EARLY_STOPPED
-        self._mark(self.stop_line, ended.epochs_done if stopped and ended is not None else None, "early stop")
+        self._mark(self.stop_line, ended.epochs_done if stopped and ended is not None else None, _("early stop"))
 
     def set_overlays(self, records: list[RunRecord]) -> None:
         """Previous runs as faint, dashed curves labelled by what differs; hidden ones removed."""
@@ -403,7 +408,8 @@ class CurvePlotPanel(QWidget):
         lines = textwrap.wrap(elide(record.changed), per_line)  # a few words; the tooltip has them all
         if len(lines) > 2:  # cut after two lines, and show that it is cut
             lines = [lines[0], elide(lines[1] + " " + lines[2], per_line)]
-        return "<br>".join([f"since {escape(record.name)}:", *(escape(line) for line in lines)])
+        since = _("since {run}:").format(run=escape(record.name))
+        return "<br>".join([since, *(escape(line) for line in lines)])
 
     def clear_run(self) -> None:
         """Empty the current run's curves (a new run starts)."""
