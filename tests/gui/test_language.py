@@ -68,3 +68,22 @@ def test_view_language_is_remembered_for_the_next_start(window: Any) -> None:
     assert app_settings().value(LANGUAGE_KEY) == "zh_CN" and menu.actions()[1].isChecked()
     assert window.dialogs.infos[-1][1] == "Workbench speaks 简体中文 from its next start."
     assert window.train_button.text().endswith("Train")  # this window stays as it was built
+
+
+def test_a_runs_results_speak_chinese(chinese_window: Any, qtbot: QtBot) -> None:
+    from tests.engine.helpers import tiny
+    from tests.gui.helpers import start, wait_done
+
+    layers = [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]
+    start(chinese_window, qtbot, tiny(layers, {"kind": "digits"}, epochs=2, early_stopping={"enabled": False}))
+    wait_done(chinese_window, qtbot)
+    results = chinese_window.training_view.results
+    combo = results.epoch_combo
+    texts = [results.reason.text(), results.metrics.text(), results.metrics.toolTip(), results.matrix_title.text()]
+    texts += [results.mistakes_title.text(), results.picture_button.text(), combo.toolTip()]
+    texts += [combo.itemText(i) for i in range(combo.count())]
+    texts.append(results.matrix.horizontalHeaderItem(results.matrix.columnCount() - 1).text())
+    texts += [results.matrix.item(0, 0).toolTip(), results.mistakes.toolTip()]
+    left = {text: english_words(text) for text in texts if english_words(text)}
+    assert left == {}
+    assert results.metrics.text().startswith("测试（") and "准确率" in results.metrics.text()

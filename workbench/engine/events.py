@@ -11,6 +11,8 @@ from enum import StrEnum
 
 import numpy as np
 
+from ..i18n import N_
+
 
 class StopReason(StrEnum):
     """Why a run ended."""
@@ -90,11 +92,12 @@ class TestResult:
     kl: float | None = None  # a VAE's KL divergence per sample
 
     def scores(self) -> list[tuple[str, float, str]]:
-        """The task's scores as (name, value, value in words): accuracy, MAE, or reconstruction and KL."""
+        """The task's scores as (name, value, value in words): accuracy, MAE, or reconstruction and KL
+        (names marked for the catalog: `_(name)` where a student reads them)."""
         found = [
-            ("accuracy", self.accuracy, f"{self.accuracy:.2%}" if self.accuracy is not None else ""),
+            (N_("accuracy"), self.accuracy, f"{self.accuracy:.2%}" if self.accuracy is not None else ""),
             ("MAE", self.mae, f"{self.mae:.4g}" if self.mae is not None else ""),
-            ("reconstruction", self.recon, f"{self.recon:.4g}" if self.recon is not None else ""),
+            (N_("reconstruction"), self.recon, f"{self.recon:.4g}" if self.recon is not None else ""),
             ("KL", self.kl, f"{self.kl:.4g}" if self.kl is not None else ""),
         ]
         return [(name, value, text) for name, value, text in found if value is not None]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ...engine.events import MISTAKES, Mistake, StopReason, TestResult
 from ...engine.stream import RunEnded
+from ...i18n import N_, _
 from ..preview import thumbnail_grid
 from ..theme import Tone, style
 
@@ -32,7 +33,7 @@ REASON_TONES = {
 }
 NOT_LEARNED_TONE = Tone.ADVICE  # amber: it ran, but learned nothing
 MISTAKE_COLUMNS, THUMB_PX = 8, 40
-MATRIX_TITLE = (
+MATRIX_TITLE = N_(
     "<b>Confusion matrix</b> (test set): rows are the <b>true</b> classes, columns the <b>predicted</b> ones."
 )
 
@@ -52,7 +53,7 @@ class ResultsPanel(QWidget):
         self.setObjectName("resultsPanel")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        self.reason = QLabel("Results appear here when a run ends.")
+        self.reason = QLabel(_("Results appear here when a run ends."))
         self.reason.setObjectName("stopReasonLabel")
         self.reason.setWordWrap(True)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -65,9 +66,9 @@ class ResultsPanel(QWidget):
         # whole, the closed box as much as fits, so the results never widen the centre of the window.
         self.epoch_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.epoch_combo.setMinimumContentsLength(18)
-        self.epoch_combo.setAccessibleName("Which epoch's weights to test and export")
+        self.epoch_combo.setAccessibleName(_("Which epoch's weights to test and export"))
         self.epoch_combo.setToolTip(
-            "Every epoch's weights are kept: pick one to see its test results; Export model then saves it."
+            _("Every epoch's weights are kept: pick one to see its test results; Export model then saves it.")
         )
         self.epoch_combo.currentIndexChanged.connect(lambda _i: self.epoch_chosen.emit(self.epoch_combo.currentData()))
         row.addWidget(self.epoch_combo)
@@ -79,12 +80,12 @@ class ResultsPanel(QWidget):
         layout.addLayout(row)
         self.matrix = QTableWidget()
         self.matrix.setObjectName("confusionMatrix")
-        self.matrix.setAccessibleName("Confusion matrix: rows are the true classes, columns the predicted ones")
+        self.matrix.setAccessibleName(_("Confusion matrix: rows are the true classes, columns the predicted ones"))
         self.matrix.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.matrix.verticalHeader().setMinimumSectionSize(16)  # ten classes fit without scrolling
-        self.matrix_title = QLabel(MATRIX_TITLE)
+        self.matrix_title = QLabel(_(MATRIX_TITLE))
         self.matrix_title.setObjectName("confusionTitle")
         self.matrix_title.setWordWrap(True)
         self.matrix_title.hide()
@@ -96,9 +97,9 @@ class ResultsPanel(QWidget):
         self.cell: tuple[int, int] | None = None  # the confusion cell whose pictures the strip shows
         self.mistakes_title = QLabel()
         self.mistakes_title.setWordWrap(True)
-        self.picture_button = QPushButton("Try a picture…")
+        self.picture_button = QPushButton(_("Try a picture…"))
         self.picture_button.setObjectName("tryPictureButton")
-        self.picture_button.setToolTip("Show the trained network a picture of your own and see what it answers")
+        self.picture_button.setToolTip(_("Show the trained network a picture of your own and see what it answers"))
         self.picture_button.clicked.connect(self.picture_requested)
         self.picture_button.hide()
         title_row = QHBoxLayout()
@@ -111,13 +112,13 @@ class ResultsPanel(QWidget):
         self.mistakes.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.strip: tuple[np.ndarray, list[str]] | None = None
         self.strip_columns = MISTAKE_COLUMNS
-        self.mistakes.setAccessibleName("Test pictures the network got wrong")
+        self.mistakes.setAccessibleName(_("Test pictures the network got wrong"))
         layout.addWidget(self.mistakes)
         self._show_mistakes((), ())
 
     def clear(self) -> None:
         """A new run started."""
-        self.reason.setText("Training…")
+        self.reason.setText(_("Training…"))
         self.reason.setStyleSheet("")
         self.epoch_combo.hide()
         self.metrics.setText("")
@@ -137,10 +138,15 @@ class ResultsPanel(QWidget):
         """Offer the kept epochs (0-based) besides the weights the run ended with (those of
         `ended_with`, restored when it is not the last epoch); hidden when there is no choice."""
         last = max(epochs) if epochs else None
-        end = "Weights the run ended with"
+        end = _("Weights the run ended with")
         if ended_with is not None:
-            end += f" (epoch {ended_with + 1}{', restored' if last is not None and ended_with < last else ''})"
-        wanted = [(end, None)] + [(f"Epoch {e + 1}" + (" (best)" if e == best else ""), e) for e in reversed(epochs)]
+            restored = last is not None and ended_with < last
+            at = _("(epoch {epoch}, restored)") if restored else _("(epoch {epoch})")
+            end += " " + at.format(epoch=ended_with + 1)
+        wanted = [(end, None)] + [
+            ((_("Epoch {epoch} (best)") if e == best else _("Epoch {epoch}")).format(epoch=e + 1), e)
+            for e in reversed(epochs)
+        ]
         have = [(self.epoch_combo.itemText(i), self.epoch_combo.itemData(i)) for i in range(self.epoch_combo.count())]
         if have != wanted:
             self.epoch_combo.blockSignals(True)
@@ -162,7 +168,7 @@ class ResultsPanel(QWidget):
         self.reason.setStyleSheet(style(NOT_LEARNED_TONE if ended.learned is False else REASON_TONES[ended.reason]))
         if ended.test is None:
             self.epoch_combo.hide()
-            self.metrics.setText("No test split: set a test share in the dataset panel to get a final test.")
+            self.metrics.setText(_("No test split: set a test share in the dataset panel to get a final test."))
             self.matrix.hide()
             self.result, self.cell = None, None
             self._show_mistakes((), ())
@@ -170,15 +176,17 @@ class ResultsPanel(QWidget):
         if chosen is None:
             self.show_test(ended.test)
         elif chosen_test is None:
-            self.metrics.setText(f"Testing the weights of epoch {chosen + 1}…")
+            self.metrics.setText(_("Testing the weights of epoch {epoch}…").format(epoch=chosen + 1))
         else:
-            self.show_test(chosen_test, f"the weights of epoch {chosen + 1}")
+            self.show_test(chosen_test, _("the weights of epoch {epoch}").format(epoch=chosen + 1))
 
     def show_test(self, result: TestResult, whose: str = "") -> None:
         """Test metrics and the confusion matrix."""
-        metric = " · ".join(f"{name} <b>{text}</b>" for name, _, text in result.scores())
-        self.metrics.setText(f"Test ({result.samples:,} samples): loss {result.loss:.4f} · {metric}")
-        self.metrics.setToolTip(f"The test split, with {whose or 'the weights the run ended with'}")
+        metric = " · ".join(f"{_(name)} <b>{text}</b>" for name, _value, text in result.scores())
+        said = _("Test ({samples} samples): loss {loss} · {scores}")
+        self.metrics.setText(said.format(samples=f"{result.samples:,}", loss=f"{result.loss:.4f}", scores=metric))
+        whose = whose or _("the weights the run ended with")
+        self.metrics.setToolTip(_("The test split, with {whose}").format(whose=whose))
         if result is not self.result:
             self.result, self.cell = result, None
             self._show_cell()
@@ -195,19 +203,23 @@ class ResultsPanel(QWidget):
         labels = list(names) if len(names) == k else [str(i) for i in range(k)]
         self.matrix.setRowCount(k)
         self.matrix.setColumnCount(k + 1)
-        self.matrix.setHorizontalHeaderLabels([f"→ {n}" for n in labels] + ["right"])
+        self.matrix.setHorizontalHeaderLabels([f"→ {n}" for n in labels] + [_("right")])
         self.matrix.setVerticalHeaderLabels(labels)
         totals = confusion.sum(axis=1, keepdims=True).clip(min=1)
         for i in range(k):  # the last column: the share of each true class the network got right
             share = float(confusion[i, i] / totals[i, 0])
             right = QTableWidgetItem(f"{share:.0%}" if confusion[i].sum() else "—")
             right.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            right.setToolTip(f"{labels[i]}: {int(confusion[i, i])} of {int(confusion[i].sum())} right ({share:.1%})")
+            right.setToolTip(
+                _("{label}: {right} of {total} right ({share})").format(
+                    label=labels[i], right=int(confusion[i, i]), total=int(confusion[i].sum()), share=f"{share:.1%}"
+                )
+            )
             right.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.matrix.setItem(i, k, right)
         header = self.matrix.horizontalHeaderItem(k)
         if header is not None:
-            header.setToolTip("The share of each true class the network got right")
+            header.setToolTip(_("The share of each true class the network got right"))
         self.matrix.horizontalHeader().setSectionResizeMode(k, QHeaderView.ResizeMode.ResizeToContents)
         for i in range(k):
             for j in range(k):
@@ -217,9 +229,11 @@ class ResultsPanel(QWidget):
                 base = (46, 125, 50) if i == j else (198, 40, 40)
                 item.setBackground(QBrush(QColor(*base, int(20 + 200 * share) if confusion[i, j] else 0)))
                 count = int(confusion[i, j])
-                tip = f"true {labels[i]}, predicted {labels[j]}: {count} ({share:.0%} of {labels[i]})"
+                tip = _("true {true}, predicted {answer}: {count} ({share} of {true})").format(
+                    true=labels[i], answer=labels[j], count=count, share=f"{share:.0%}"
+                )
                 if i != j and count and self.result is not None and self.result.mistakes:
-                    tip += ": click to see them"
+                    tip += _(": click to see them")
                 item.setToolTip(tip)
                 self.matrix.setItem(i, j, item)
 
@@ -243,15 +257,19 @@ class ResultsPanel(QWidget):
 
         if self.cell is None:
             self._show_mistakes(result.mistakes[:MISTAKES], names)
-            self.mistakes_title.setText("<b>Surest mistakes</b> (true→answer)")
-            self.mistakes_title.setToolTip("Click a cell of the confusion matrix to see its own pictures.")
+            self.mistakes_title.setText(_("<b>Surest mistakes</b> (true→answer)"))
+            self.mistakes_title.setToolTip(_("Click a cell of the confusion matrix to see its own pictures."))
             return
         true, answer = self.cell
         chosen = tuple(m for m in result.mistakes if (m.true, m.predicted) == self.cell)
         self._show_mistakes(chosen, names, keep_title=True)
-        what = f"<b>{name(true)} taken for {name(answer)}</b>"
-        self.mistakes_title.setText(f"{what}: none" if not chosen else f"{what}, surest first")
-        self.mistakes_title.setToolTip("Click the cell again to see all the mistakes.")
+        said = (
+            _("<b>{true} taken for {answer}</b>: none")
+            if not chosen
+            else _("<b>{true} taken for {answer}</b>, surest first")
+        )
+        self.mistakes_title.setText(said.format(true=name(true), answer=name(answer)))
+        self.mistakes_title.setToolTip(_("Click the cell again to see all the mistakes."))
 
     def _strip_columns(self) -> int:
         """As many pictures a row as the panel's width holds, up to MISTAKE_COLUMNS."""
@@ -286,5 +304,10 @@ class ResultsPanel(QWidget):
         self.strip = (images, captions)
         self._draw_strip()
         self.mistakes.setToolTip(
-            "\n".join(f"a {name(m.true)}, taken for a {name(m.predicted)} ({m.confidence:.0%} sure)" for m in mistakes)
+            "\n".join(
+                _("a {true}, taken for a {answer} ({confidence} sure)").format(
+                    true=name(m.true), answer=name(m.predicted), confidence=f"{m.confidence:.0%}"
+                )
+                for m in mistakes
+            )
         )
