@@ -18,7 +18,7 @@ from workbench import i18n
 from workbench.gui.settings import LANGUAGE_KEY, app_settings
 
 # What stays as it is in every language: names, keys, file suffixes, and a mnemonic's letter.
-KEPT = re.compile(r"Workbench|PyTorch|KL|\.pt|Ctrl|Shift|F\d+|\(&[A-Z]\)|English")
+KEPT = re.compile(r"Workbench|PyTorch|KL|VAE|CSV|\.pt|Ctrl|Shift|F\d+|\(&[A-Z]\)|English")
 
 
 def english_words(text: str) -> list[str]:
@@ -55,6 +55,9 @@ def test_the_windows_chrome_speaks_chinese(chinese_window: Any) -> None:
         texts += [panel.title.text().replace("<b>", "").replace("</b>", ""), panel.frame.sentence.text()]
         texts += [panel.train.name(), panel.val.name(), panel.item.getAxis("bottom").labelText]
     texts += [view.loss_panel.log_box.text(), view.loss_panel.batch.name()]
+    histograms = view.histograms  # the weights, and the views of a decision boundary and a latent space
+    texts += [histograms.gradients.text(), histograms.gradients.toolTip(), histograms.frame.sentence.text()]
+    texts += [view.boundary.caption.text(), view.latent.caption.text()]
     left = {text: english_words(text) for text in texts if english_words(text)}
     assert left == {}
     assert window.train_button.text().endswith("训练") and tabs.tabText(2) == "潜在空间"
@@ -87,3 +90,16 @@ def test_a_runs_results_speak_chinese(chinese_window: Any, qtbot: QtBot) -> None
     left = {text: english_words(text) for text in texts if english_words(text)}
     assert left == {}
     assert results.metrics.text().startswith("测试（") and "准确率" in results.metrics.text()
+
+
+def test_a_vaes_latent_space_speaks_chinese(chinese_window: Any, qtbot: QtBot) -> None:
+    from tests.engine.test_autoencoder import vae
+    from tests.gui.helpers import start, wait_done
+
+    start(chinese_window, qtbot, vae(epochs=2))
+    wait_done(chinese_window, qtbot)
+    latent = chinese_window.training_view.latent
+    texts = [latent.caption.text(), *(title.text() for title in latent.titles.values())]
+    left = {text: english_words(text) for text in texts if english_words(text)}
+    assert left == {}
+    assert "潜在空间" in latent.caption.text() and "从 -2 到 2" in latent.titles["walk"].text()

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..i18n import _
 from ..spec.datasets import Task
 from ..spec.metrics import KL_KEY, metric_for
 from ..spec.network import AutoencoderSpec
@@ -191,12 +192,13 @@ class LatentViews:
             axis = torch.linspace(-reach, reach, WALK, device=codes.device)
             ys, xs = torch.meshgrid(axis.flip(0), axis, indexing="ij")  # rows go down the y axis
             grid = torch.stack([xs.reshape(-1), ys.reshape(-1)], 1)
-            return self._to_pixels(model.decode(grid)), f"the plane from {-reach:g} to {reach:g} on both axes"
+            words = _("the plane from {low} to {high} on both axes").format(low=f"{-reach:g}", high=f"{reach:g}")
+            return self._to_pixels(model.decode(grid)), words
         rows = min(4, len(codes) // 2)
         starts, ends = codes[:rows], codes[rows : 2 * rows]
         line = starts[:, None, :] + steps[None, :, None] * (ends - starts)[:, None, :]
         pictures = self._to_pixels(model.decode(line.reshape(-1, self.latent_size)))
-        return pictures, "from one test picture's code to another's"
+        return pictures, _("from one test picture's code to another's")
 
 
 def on_plane(codes: torch.Tensor) -> torch.Tensor:

@@ -10,12 +10,13 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import BoundarySnapshot
+from ...i18n import N_, _
 from ..preview import PALETTE, scatter_items, thumbnail_grid
 from ..run_data import RunRecord
 from ..theme import legend_above, themed_plot
 from .axes import settle_view
 
-EMPTY_TEXT = (
+EMPTY_TEXT = N_(
     "With 2-D points to classify (spiral, moons, circles, XOR, blobs, or a CSV with two features), "
     "this shows what the network answers over the whole plane while it learns."
 )
@@ -54,13 +55,13 @@ class BoundaryPanel(QWidget):
         super().__init__()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        self.caption = QLabel(EMPTY_TEXT)
+        self.caption = QLabel(_(EMPTY_TEXT))
         self.caption.setObjectName("boundaryCaption")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
         self.plot = themed_plot()
         self.plot.setObjectName("boundaryPlot")
-        self.plot.setAccessibleName("Decision boundary")
+        self.plot.setAccessibleName(_("Decision boundary"))
         self.item: Any = self.plot.getPlotItem()
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
@@ -72,7 +73,7 @@ class BoundaryPanel(QWidget):
         layout.addWidget(self.neuron_caption)
         self.neurons = QLabel()
         self.neurons.setObjectName("neuronMaps")
-        self.neurons.setAccessibleName("What each neuron of the first hidden layer answers over the plane")
+        self.neurons.setAccessibleName(_("What each neuron of the first hidden layer answers over the plane"))
         layout.addWidget(self.neurons)
         self._show_neurons(None)
         self.scatter: list[Any] = []
@@ -95,16 +96,18 @@ class BoundaryPanel(QWidget):
         (x0, x1), (y0, y1) = snapshot.x_range, snapshot.y_range
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         if snapshot.points is not self.points:
-            self._show_points(snapshot, names or tuple(f"class {k}" for k in range(n_classes)))
+            self._show_points(snapshot, names or tuple(_("class {number}").format(number=k) for k in range(n_classes)))
             self.item.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         weights = (
-            f"with the weights of epoch {snapshot.epoch} (restored: the best)"
+            _("with the weights of epoch {epoch} (restored: the best)")
             if snapshot.restored
-            else f"after epoch {snapshot.epoch}"
+            else _("after epoch {epoch}")
         )
         self.caption.setText(
-            f"What the network answers over the plane {weights}: "
-            "each colour is a class, paler where it is unsure. Dots: the training points."
+            _(
+                "What the network answers over the plane {weights}: "
+                "each colour is a class, paler where it is unsure. Dots: the training points."
+            ).format(weights=weights.format(epoch=snapshot.epoch))
         )
         self._show_neurons(snapshot)
         settle_view(self.item.getViewBox())
@@ -128,10 +131,12 @@ class BoundaryPanel(QWidget):
         if maps is None or snapshot is None:
             self.neurons.clear()
             return
-        self.neuron_caption.setText("<b>Each neuron</b> of the first hidden layer: orange where it fires")
+        self.neuron_caption.setText(_("<b>Each neuron</b> of the first hidden layer: orange where it fires"))
         self.neuron_caption.setToolTip(
-            f"The outputs of layers[{snapshot.neuron_layer}] over the same plane, one picture per unit "
-            "(the first 16): white at zero, orange as the output grows, blue below zero."
+            _(
+                "The outputs of layers[{index}] over the same plane, one picture per unit "
+                "(the first 16): white at zero, orange as the output grows, blue below zero."
+            ).format(index=snapshot.neuron_layer)
         )
         labels = [str(k) for k in range(len(maps))]
         self.neurons.setPixmap(thumbnail_grid(neuron_rgb(maps), labels, columns=8, cell=30))
@@ -145,4 +150,4 @@ class BoundaryPanel(QWidget):
         if self.item.legend is not None:
             self.item.legend.clear()
         self.scatter, self.points, self.shown = [], None, None
-        self.caption.setText(EMPTY_TEXT)
+        self.caption.setText(_(EMPTY_TEXT))

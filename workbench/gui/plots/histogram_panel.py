@@ -10,12 +10,13 @@ from PySide6.QtCore import QRectF, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import HistogramSnapshot, LayerHistogram
+from ...i18n import N_, _
 from ..run_data import RunRecord
 from ..theme import themed_plot
 from .axes import settle_view
 from .placeholder import PlotOrSentence
 
-EMPTY_TEXT = (
+EMPTY_TEXT = N_(
     "How the weights of each layer are spread, and how that spread changes as the network learns, "
     "appears here once training starts."
 )
@@ -46,25 +47,25 @@ class HistogramPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         header = QHBoxLayout()
-        header.addWidget(QLabel("<b>Weights</b>"))
+        header.addWidget(QLabel(_("<b>Weights</b>")))
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("histogramLayerCombo")
-        self.layer_combo.setAccessibleName("Layer")
+        self.layer_combo.setAccessibleName(_("Layer"))
         self.layer_combo.currentIndexChanged.connect(self._changed)
         header.addWidget(self.layer_combo, 1)
-        self.gradients = QCheckBox("Gradients")
+        self.gradients = QCheckBox(_("Gradients"))
         self.gradients.setObjectName("histogramGradients")
-        self.gradients.setToolTip("Show the gradients' distribution instead of the weights'")
+        self.gradients.setToolTip(_("Show the gradients' distribution instead of the weights'"))
         self.gradients.toggled.connect(self._changed)
         header.addWidget(self.gradients)
         layout.addLayout(header)
         self.plot = themed_plot()
         self.plot.setObjectName("histogramPlot")
-        self.plot.setAccessibleName("Weight histogram")
+        self.plot.setAccessibleName(_("Weight histogram"))
         self.current: Any = self.plot.plot(
             [], [], stepMode="center", fillLevel=0, brush=(31, 119, 180, 120), pen=pg.mkPen("#1f77b4")
         )
-        self.plot.getPlotItem().setLabel("left", "count")
+        self.plot.getPlotItem().setLabel("left", _("count"))
         pair = QWidget()
         pair.setObjectName("histogramPlots")
         plots = QVBoxLayout(pair)
@@ -75,13 +76,13 @@ class HistogramPanel(QWidget):
         self.image = pg.ImageItem()
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.history_plot.addItem(self.image)
-        self.history_plot.getPlotItem().setLabel("bottom", "step")
-        self.history_plot.getPlotItem().setLabel("left", "value")
+        self.history_plot.getPlotItem().setLabel("bottom", _("step"))
+        self.history_plot.getPlotItem().setLabel("left", _("value"))
         self.history_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.history_plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
         plots.addWidget(self.history_plot, 1)
-        self.frame = PlotOrSentence(pair, EMPTY_TEXT)
+        self.frame = PlotOrSentence(pair, _(EMPTY_TEXT))
         layout.addWidget(self.frame, 1)
         self.record: RunRecord | None = None
         self.shown = (-1, -1, False, "")

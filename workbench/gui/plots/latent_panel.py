@@ -11,12 +11,13 @@ from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ...engine.events import LatentSnapshot
+from ...i18n import N_, _
 from ..preview import scatter_items, thumbnail_grid
 from ..run_data import RunRecord
 from ..theme import legend_above, themed_plot
 from .axes import settle_view
 
-EMPTY_TEXT = (
+EMPTY_TEXT = N_(
     "With an autoencoder (Model: autoencoder / VAE, in the network's settings), this shows where it puts "
     "each test sample in its latent space, the test pictures it rebuilds, pictures it makes from random codes "
     "and a walk through the space, while it learns."
@@ -52,7 +53,7 @@ class LatentPanel(QWidget):
         super().__init__()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        self.caption = QLabel(EMPTY_TEXT)
+        self.caption = QLabel(_(EMPTY_TEXT))
         self.caption.setObjectName("latentCaption")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
@@ -61,7 +62,7 @@ class LatentPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         self.plot = themed_plot(grid=True)
         self.plot.setObjectName("latentPlot")
-        self.plot.setAccessibleName("The test set's latent codes, coloured by class")
+        self.plot.setAccessibleName(_("The test set's latent codes, coloured by class"))
         self.item: Any = self.plot.getPlotItem()
         legend_above(self.plot, columns=5)
         split.addWidget(self.plot)
@@ -79,9 +80,9 @@ class LatentPanel(QWidget):
         self.titles: dict[str, QLabel] = {}
         self.pictures: dict[str, QLabel] = {}
         for name, accessible in (
-            ("rebuilt", "Test pictures and the same pictures rebuilt through the code"),
-            ("samples", "Pictures decoded from random codes"),
-            ("walk", "Pictures decoded along a walk through the latent space"),
+            ("rebuilt", _("Test pictures and the same pictures rebuilt through the code")),
+            ("samples", _("Pictures decoded from random codes")),
+            ("walk", _("Pictures decoded along a walk through the latent space")),
         ):
             title = QLabel()
             title.setWordWrap(True)
@@ -117,23 +118,24 @@ class LatentPanel(QWidget):
         self._show_codes(snapshot)
         self._show_pictures(snapshot)
         weights = (
-            f"with the weights of epoch {snapshot.epoch} (restored: the best)"
+            _("with the weights of epoch {epoch} (restored: the best)")
             if snapshot.restored
-            else f"after epoch {snapshot.epoch}"
+            else _("after epoch {epoch}")
         )
         plane = (
-            "its two code values"
+            _("its two code values")
             if snapshot.latent_size == 2
-            else f"the two directions its {snapshot.latent_size} code values spread most along"
+            else _("the two directions its {size} code values spread most along").format(size=snapshot.latent_size)
         )
-        self.caption.setText(f"Where the autoencoder puts each test sample, {weights}: {plane}, coloured by class.")
+        said = _("Where the autoencoder puts each test sample, {weights}: {plane}, coloured by class.")
+        self.caption.setText(said.format(weights=weights.format(epoch=snapshot.epoch), plane=plane))
 
     def _show_codes(self, snapshot: LatentSnapshot) -> None:
         for item in self.scatter:
             self.item.removeItem(item)
         if self.item.legend is not None:
             self.item.legend.clear()
-        names = snapshot.class_names or ("samples",)
+        names = snapshot.class_names or (_("samples"),)
         labels = snapshot.labels if len(snapshot.labels) == len(snapshot.codes) else np.zeros(len(snapshot.codes), int)
         self.scatter = scatter_items(snapshot.codes, labels, names)
         for item in self.scatter:
@@ -166,13 +168,13 @@ class LatentPanel(QWidget):
             self.pictures[name].setVisible(visible)
         if snapshot.originals is not None and snapshot.rebuilt is not None:
             images = paired_rows(snapshot.originals, snapshot.rebuilt, COLUMNS)
-            self.titles["rebuilt"].setText("<b>Rebuilt</b>: rows of test pictures, each with the same rebuilt below")
+            self.titles["rebuilt"].setText(_("<b>Rebuilt</b>: rows of test pictures, each with the same rebuilt below"))
             self.pictures["rebuilt"].setPixmap(grid_of(images, COLUMNS, cell))
         if snapshot.samples is not None:
-            self.titles["samples"].setText("<b>Made up</b>: decoded from random codes (a standard normal)")
+            self.titles["samples"].setText(_("<b>Made up</b>: decoded from random codes (a standard normal)"))
             self.pictures["samples"].setPixmap(grid_of(snapshot.samples, COLUMNS, cell))
         if snapshot.walk is not None:
-            self.titles["walk"].setText(f"<b>Latent walk</b>: decoded across {snapshot.walk_words}")
+            self.titles["walk"].setText(_("<b>Latent walk</b>: decoded across {walk}").format(walk=snapshot.walk_words))
             self.pictures["walk"].setPixmap(grid_of(snapshot.walk, snapshot.walk_columns, cell))
 
     def clear(self) -> None:
@@ -186,4 +188,4 @@ class LatentPanel(QWidget):
             self.titles[name].hide()
             self.pictures[name].hide()
             self.pictures[name].clear()
-        self.caption.setText(EMPTY_TEXT)
+        self.caption.setText(_(EMPTY_TEXT))
