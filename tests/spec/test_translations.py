@@ -100,3 +100,16 @@ def test_a_stop_sentence_in_chinese_and_back() -> None:
     finally:
         i18n.set_language("en")
     assert outcome.finished(30, outcome.best_so_far("val_loss", 0.1444, 29)).startswith("Finished all 30 epochs")
+
+
+def test_the_early_stopping_sentence_in_chinese() -> None:
+    try:
+        i18n.set_language("zh_CN")
+        said = outcome.early_stopped(49, "val_loss", 10, 39, restored=True)
+        assert said == "在第 50 轮停止：验证损失已连续 10 轮没有改善；已恢复第 40 轮的权重。"
+    finally:
+        i18n.set_language("en")
+    assert outcome.early_stopped(49, "val_loss", 10, 39, restored=False) == (
+        "Stopped at epoch 50: validation loss did not improve for 10 epochs; keeping the last weights "
+        "(best was epoch 40)."
+    )

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..spec import EarlyStoppingSpec, ExperimentSpec
-from ..spec.lessons import metric_words
+from . import outcome
 from .early_stopping import Improvement, resolve_mode
 from .events import HistogramSnapshot, Progress, StopReason, TestResult
 
@@ -190,13 +190,6 @@ class EarlyStopping(Callback):
                 )
             return
         best = self.tracker.best_epoch
-        sentence = (
-            f"Stopped at epoch {epoch + 1}: {metric_words(self.monitor)} did not improve for {self.patience} epochs"
-        )
         restore = self.best_weights  # kept only when restoring, and only once an epoch was the best
-        if restore is not None:
-            assert best is not None  # the weights were copied when that epoch became the best
-            sentence += f"; weights restored from epoch {best + 1}."
-        else:
-            sentence += "; keeping the last weights" + (f" (best was epoch {best + 1})." if best is not None else ".")
+        sentence = outcome.early_stopped(epoch, self.monitor, self.patience, best, restore is not None)
         self.trainer.request_stop(StopReason.EARLY_STOPPED, sentence, weights=restore, epoch=best)

@@ -41,6 +41,20 @@ def restored(epoch: int) -> str:
     return " " + _("Weights restored from epoch {epoch}.").format(epoch=epoch + 1)
 
 
+def early_stopped(epoch: int, monitor: str, patience: int, best: int | None, restored: bool) -> str:
+    """Early stopping's patience ran out at `epoch` (epochs from 0); `restored`: the best epoch's
+    weights were put back (else the last ones are kept)."""
+    said = _("Stopped at epoch {epoch}: {metric} did not improve for {patience} epochs").format(
+        epoch=epoch + 1, metric=_(metric_words(monitor)), patience=patience
+    )
+    if restored:
+        assert best is not None  # the weights were copied when that epoch became the best
+        return said + _("; weights restored from epoch {epoch}.").format(epoch=best + 1)
+    if best is not None:
+        return said + _("; keeping the last weights (best was epoch {epoch}).").format(epoch=best + 1)
+    return said + _("; keeping the last weights.")
+
+
 def diverged(epoch: int, step: int | None, value: float, lr: float, best_epoch: int | None) -> str:
     """The loss stopped being a finite number or exploded at `epoch` (from 0), `step` when inside it."""
     where = (
