@@ -57,10 +57,11 @@ $(VENV)/.installed-mutate: $(VENV)/.installed-test
 	touch $@
 
 # The gettext catalogs (workbench/i18n.py): the sentences marked with _(), N_() and ngettext() in
-# the code, merged into every language's .po (new ones untranslated, gone ones dropped), then
-# compiled to the .mo files Workbench reads. Translate the new entries, then run it again.
+# the code and those the forms show from the spec's metadata (workbench/i18n_extract.py), merged
+# into every language's .po (new ones untranslated, gone ones dropped), then compiled to the .mo
+# files Workbench reads. Translate the new entries, then run it again.
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel -q extract --no-location --sort-output --omit-header -k N_ -o workbench/locale/workbench.pot workbench
+	$(BIN)/python -m workbench.i18n_extract workbench/locale/workbench.pot
 	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --width 100 -i workbench/locale/workbench.pot -d workbench/locale -D workbench
 	# A fixed date: the files change only when a sentence does.
 	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-01-01 00:00+0000\\n"/' workbench/locale/*/LC_MESSAGES/workbench.po

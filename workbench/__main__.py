@@ -11,7 +11,10 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the window without arguments; otherwise run the command line. Returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
-    language = args[1] if len(args) == 2 and args[0] == "--lang" else None  # `workbench --lang zh_CN`: the window
+    # `workbench --lang zh_CN` (or --lang=zh_CN), and nothing else: the window in that language.
+    language = args[1] if len(args) == 2 and args[0] == "--lang" else None
+    if len(args) == 1 and args[0].startswith("--lang="):
+        language = args[0].split("=", 1)[1]
     if not args or language is not None:
         from .gui import main as gui_main  # Qt is imported only when a window is wanted
 

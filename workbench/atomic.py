@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .i18n import _
+
 STALE_SECONDS = 3600  # where a process cannot be asked whether it lives: a temporary file this old is left over
 NAME_MAX = 255  # bytes in a file name, where the system does not say
 
@@ -56,17 +58,17 @@ def cannot_write(path: str | Path) -> str | None:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        return f"the folder {folder} does not exist"
+        return _("the folder {folder} does not exist").format(folder=folder)
     if path.is_dir():
-        return f"{path} is a folder: give a file name, such as {path / 'model.pt'}"
+        return _("{path} is a folder: give a file name, such as {example}").format(path=path, example=path / "model.pt")
     try:
         limit = os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):
         limit = NAME_MAX
     if len(os.fsencode(_temporary(path).name)) > limit:
-        return f"the name {path.name[:40]}... is too long for this system: shorten it"
+        return _("the name {name}... is too long for this system: shorten it").format(name=path.name[:40])
     if not os.access(folder, os.W_OK):
-        return f"the folder {folder} cannot be written to (permissions)"
+        return _("the folder {folder} cannot be written to (permissions)").format(folder=folder)
     return None
 
 

@@ -70,7 +70,7 @@ def language() -> str:
 
 def _(message: str) -> str:
     """`message` in the language spoken now (as it is when the catalog has no translation)."""
-    return _translation.gettext(message)
+    return _translation.gettext(message) if message else message  # gettext("") is the catalog's header
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

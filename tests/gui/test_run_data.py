@@ -52,4 +52,4 @@ def test_run_summary_says_how_it_went() -> None:
     record.ended = RunEnded(StopReason.EARLY_STOPPED, "", 4, 0.123456, 9, test, None)
     assert run_summary(record) == "best validation loss 0.1235 at epoch 5 · test accuracy 87.50%"
     record.ended = RunEnded(StopReason.USER_STOPPED, "", None, None, 0, None, None)
-    assert run_summary(record) == "user stopped"
+    assert run_summary(record) == "stopped by you"

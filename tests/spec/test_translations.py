@@ -9,22 +9,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from workbench import i18n
 from workbench.engine import outcome
+from workbench.i18n_extract import build
 
-PACKAGE = Path(i18n.__file__).parent
 CATALOGS = sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/workbench.po"))
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 def marked() -> set[str]:
-    """The singular text of every sentence the code marks with _(), N_() or ngettext()."""
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
-    found = extract_from_dir(str(PACKAGE), keywords=keywords)
-    return {message if isinstance(message, str) else message[0] for _file, _line, message, _c, _ctx in found}
+    """The singular text of every sentence the code marks with _(), N_() or ngettext(), and of every
+    title, description and label the forms show from the spec's metadata."""
+    return {message.id if isinstance(message.id, str) else message.id[0] for message in build() if message.id}
 
 
 def entries(path: Path) -> Iterator[tuple[str, list[str]]]:

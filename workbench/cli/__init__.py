@@ -12,18 +12,57 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..i18n import LANGUAGES, set_language
+from ..i18n import LANGUAGES, N_, _, ngettext, set_language
 from ..spec.memory import LIMIT_ENV, parse_bytes
-from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ClosedPipeSafe
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ClosedPipeSafe, width, wrap
 from .inspect import inspect_command
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "main"]
 
 
+# argparse's own words (the help's headings, its error lines) come from its module-level gettext
+# calls: it is given this catalog (below, in `main`), so they are in it too, %-placeholders and all.
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout, with Chinese wrapped by the columns it takes on a terminal (two a
+    character) and between any two characters; text without wide characters is argparse's own."""
+
+    def _split_lines(self, text: str, width_: int) -> list[str]:
+        if not _wide(text):
+            return super()._split_lines(text, width_)
+        return wrap(self._whitespace_matcher.sub(" ", text).strip(), width_)
+
+    def _fill_text(self, text: str, width_: int, indent: str) -> str:
+        if not _wide(text):
+            return super()._fill_text(text, width_, indent)
+        return "\n".join(
+            indent + line for line in wrap(self._whitespace_matcher.sub(" ", text).strip(), width_ - len(indent))
+        )
+
+
+def _wide(text: str) -> bool:
+    return width(text) != len(text)
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+        raise argparse.ArgumentTypeError(_("must be 1 or more"))
     return value
 
 
@@ -39,84 +78,124 @@ def _memory_option(command: argparse.ArgumentParser) -> None:
         "--max-memory",
         type=_size,
         metavar="SIZE",
-        help=f"memory a run or model may use, like 8G or 512M (default: what the machine has free; also {LIMIT_ENV})",
+        help=_(
+            "memory a run or model may use, like 8G or 512M (default: what the machine has free; also {variable})"
+        ).format(variable=LIMIT_ENV),
     )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
-        description="Build neural networks in forms, train them and watch them learn. "
-        "Without a command, opens the window.",
+        formatter_class=_HelpFormatter,
+        description=_(
+            "Build neural networks in forms, train them and watch them learn. Without a command, opens the window."
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"workbench {__version__}",
+        help=_("show program's version number and exit"),
+    )
     parser.add_argument(
         "--lang",
         choices=sorted(LANGUAGES),
-        help="the language to speak (default: the system's, from LANG); the window has View > Language",
+        help=_("the language to speak (default: the system's, from LANG); the window has View > Language"),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect = commands.add_parser(
         "inspect",
-        help="print a network's layers, output shapes and parameter counts",
-        description="Print every layer's output shape and parameter count, and the total.",
+        formatter_class=_HelpFormatter,
+        help=_("print a network's layers, output shapes and parameter counts"),
+        description=_("Print every layer's output shape and parameter count, and the total."),
     )
-    inspect.add_argument("file", type=Path, help="an experiment file (.json)")
+    inspect.add_argument("file", type=Path, help=_("an experiment file (.json)"))
     _memory_option(inspect)
 
     train = commands.add_parser(
         "train",
-        help="train an experiment, or continue a saved run, without the window",
-        description="Train an experiment, or continue the run saved in a model file; Ctrl-C stops after the "
-        "current batch and still saves the best model.",
+        formatter_class=_HelpFormatter,
+        help=_("train an experiment, or continue a saved run, without the window"),
+        description=_(
+            "Train an experiment, or continue the run saved in a model file; Ctrl-C stops after the "
+            "current batch and still saves the best model."
+        ),
     )
     train.add_argument(
-        "file", type=Path, help="an experiment file (.json), or a model file (.pt) whose run to continue"
+        "file", type=Path, help=_("an experiment file (.json), or a model file (.pt) whose run to continue")
     )
     train.add_argument(
-        "--epochs", type=_positive, help="override the number of epochs (for a model file: how many more)"
+        "--epochs", type=_positive, help=_("override the number of epochs (for a model file: how many more)")
     )
-    train.add_argument("--device", help="override the device: auto, cpu, cuda, cuda:N or mps")
-    train.add_argument("--out", type=Path, help="write the best model to this .pt file")
+    train.add_argument("--device", help=_("override the device: auto, cpu, cuda, cuda:N or mps"))
+    train.add_argument("--out", type=Path, help=_("write the best model to this .pt file"))
     train.add_argument(
         "--save-every",
         type=_positive,
         metavar="N",
-        help="also write --out every N epochs, so that a run cut short continues from it (workbench train OUT.pt)",
+        help=_("also write {option} every N epochs, so that a run cut short continues from it ({command})").format(
+            option="--out", command="workbench train OUT.pt"
+        ),
     )
-    train.add_argument("--metrics-out", type=Path, help="write one JSON line of metrics per epoch to this file")
+    train.add_argument("--metrics-out", type=Path, help=_("write one JSON line of metrics per epoch to this file"))
     _memory_option(train)
 
     find = commands.add_parser(
         "find-lr",
-        help="suggest a learning rate (a short range test)",
-        description="Train a throwaway copy of the network for a few batches with a growing learning rate, "
-        "print the loss against the rate and suggest one. The experiment file is not changed.",
+        formatter_class=_HelpFormatter,
+        help=_("suggest a learning rate (a short range test)"),
+        description=_(
+            "Train a throwaway copy of the network for a few batches with a growing learning rate, "
+            "print the loss against the rate and suggest one. The experiment file is not changed."
+        ),
     )
-    find.add_argument("file", type=Path, help="an experiment file (.json)")
+    find.add_argument("file", type=Path, help=_("an experiment file (.json)"))
     _memory_option(find)
 
     evaluate = commands.add_parser(
-        "evaluate", help="test a trained model", description="Loss, accuracy and confusion matrix on the test split."
+        "evaluate",
+        formatter_class=_HelpFormatter,
+        help=_("test a trained model"),
+        description=_("Loss, accuracy and confusion matrix on the test split."),
     )
-    evaluate.add_argument("model", type=Path, help="a model file written by Workbench (.pt)")
-    evaluate.add_argument("--data", type=Path, help="evaluate on this experiment's dataset instead")
+    evaluate.add_argument("model", type=Path, help=_("a model file written by Workbench (.pt)"))
+    evaluate.add_argument("--data", type=Path, help=_("evaluate on this experiment's dataset instead"))
     _memory_option(evaluate)
 
     export = commands.add_parser(
         "export",
-        help="convert a trained model for use outside Workbench",
-        description="Write a model file as TorchScript or ONNX.",
+        formatter_class=_HelpFormatter,
+        help=_("convert a trained model for use outside Workbench"),
+        description=_("Write a model file as TorchScript or ONNX."),
     )
-    export.add_argument("model", type=Path, help="a model file written by Workbench (.pt)")
+    export.add_argument("model", type=Path, help=_("a model file written by Workbench (.pt)"))
     export.add_argument("--format", choices=("torchscript", "onnx"), required=True)
-    export.add_argument("--out", type=Path, required=True, help="the file to write")
+    export.add_argument("--out", type=Path, required=True, help=_("the file to write"))
     _memory_option(export)
     return parser
 
 
+def _language_asked(argv: Sequence[str]) -> str | None:
+    """The language `--lang X` (or `--lang=X`) asks for, read before the parser is built so that its
+    help speaks it; None when not given (or not one offered: the parser then says so)."""
+    for i, arg in enumerate(argv):
+        if arg == "--" or not arg.startswith("-"):
+            break  # `--lang` is an option of `workbench` itself: it comes before the command
+        name, equals, value = arg.partition("=")
+        if len(name) >= 3 and "--lang".startswith(name):  # argparse takes `--la` for `--lang` too
+            if not equals:
+                value = argv[i + 1] if i + 1 < len(argv) else ""
+            return value if value in LANGUAGES else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `workbench` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_language(_language_asked(argv))  # None: the system's; before the parser, whose help it speaks
+    argparse._ = _  # type: ignore[attr-defined]  # argparse's words from this catalog (ARGPARSE_WORDS)
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
     args = _parser().parse_args(argv)
     set_language(args.lang)  # None: the system's
     real_stdout = sys.stdout
@@ -125,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt:  # a second Ctrl-C: quit at once, quietly
-        print("\nworkbench: stopped.", file=sys.stderr)
+        print("\nworkbench: " + _("stopped."), file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         sys.stdout = real_stdout

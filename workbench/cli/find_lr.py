@@ -11,6 +11,7 @@ import numpy as np
 from ..engine.backends import Inbox
 from ..engine.events import LrFinding
 from ..engine.session import FindLr, Refused
+from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, table
 
@@ -37,19 +38,22 @@ def find_lr_command(
     picks = np.linspace(0, len(finding.lrs) - 1, min(ROWS, len(finding.lrs))).astype(int)
     lowest = int(np.argmin(finding.losses)) if len(finding.losses) else None
     picks = np.unique(np.append(picks, [lowest] if lowest is not None else []).astype(int))  # the lowest is a row
-    rows = [("learning rate", "smoothed loss", "")] + [
-        (f"{finding.lrs[i]:.2g}", f"{finding.losses[i]:.4f}", "<- lowest" if i == lowest else "") for i in picks
+    rows = [(_("learning rate"), _("smoothed loss"), "")] + [
+        (f"{finding.lrs[i]:.2g}", f"{finding.losses[i]:.4f}", _("<- lowest") if i == lowest else "") for i in picks
     ]
     for line in table(rows, right={0, 1}):
         print(line.rstrip(), file=out)
-    print("(each loss is a running average over the last steps, as the range test smooths it)", file=out)
+    print(_("(each loss is a running average over the last steps, as the range test smooths it)"), file=out)
     if finding.suggestion is None:
-        print("The loss did not fall clearly: no suggestion (check the network and the data).", file=out)
+        print(_("The loss did not fall clearly: no suggestion (check the network and the data)."), file=out)
     else:
-        print(
-            f"Suggested learning rate: {float(f'{finding.suggestion:.2g}'):g} "
-            f"(a tenth of {float(f'{finding.lowest:.2g}'):g}, where the smoothed loss was lowest); "
-            f"the experiment has {experiment.training.optimizer.lr:g}.",
-            file=out,
+        said = _(
+            "Suggested learning rate: {suggestion} (a tenth of {lowest}, where the smoothed loss was lowest); "
+            "the experiment has {current}."
+        ).format(
+            suggestion=f"{float(f'{finding.suggestion:.2g}'):g}",
+            lowest=f"{float(f'{finding.lowest:.2g}'):g}",
+            current=f"{experiment.training.optimizer.lr:g}",
         )
+        print(said, file=out)
     return EXIT_OK

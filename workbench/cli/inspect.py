@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..engine.memory import check_fits
+from ..i18n import _
 from ..spec import ExperimentSpec, NetworkAnalysis, SpecError, format_shape
 from ..spec.peek import DataError
 from .common import EXIT_BAD_INPUT, EXIT_OK, fail, table
@@ -14,19 +15,20 @@ from .common import EXIT_BAD_INPUT, EXIT_OK, fail, table
 
 def shape_table(analysis: NetworkAnalysis) -> list[str]:
     """Index, layer, output shape, parameters and inferred input sizes; then the total."""
-    rows = [("#", "layer", "output shape", "parameters", "inferred")]
+    rows = [("#", _("layer"), _("output shape"), _("parameters"), _("inferred"))]
     for row in analysis.rows:
-        shape = format_shape(row.output_shape) if row.output_shape is not None else "error"
+        shape = format_shape(row.output_shape) if row.output_shape is not None else _("error")
         inferred = ", ".join(f"{name}={value}" for name, value in row.inferred.items())
         index, layer = str(row.index), row.layer.summary()
         if row.part == "latent" and row.output_shape is not None:  # one Linear, or a VAE's two: mean, log-variance
             size = row.output_shape[0]
             two = getattr(row.layer, "out_features", size) == 2 * size
-            index, layer = "code", f"Linear({size})" + (" x 2: mean, log-variance" if two else "")
+            index = _("code")
+            layer = _("Linear({size}) x 2: mean, log-variance").format(size=size) if two else f"Linear({size})"
         elif row.part == "decoder":
-            index = f"decoder {row.index}"
+            index = _("decoder {index}").format(index=row.index)
         rows.append((index, layer, shape, f"{row.params:,}", inferred))
-    return [*table(rows, right={3}), f"total parameters: {analysis.total_params:,}"]
+    return [*table(rows, right={3}), _("total parameters: {count}").format(count=f"{analysis.total_params:,}")]
 
 
 def inspect_command(
@@ -44,14 +46,17 @@ def inspect_command(
         shape = experiment.data_shape(base_dir)
     except DataError as exc:
         return fail(f"{path}: {exc.problem}", err=err)
-    title = experiment.name or path.stem
-    print(f"{title}: {experiment.dataset.kind} data, input {format_shape(shape.input_shape)}", file=out)
+    title = _(experiment.name) or path.stem  # a preset's name is in the catalog
+    said = _("{title}: {kind} data, input {shape}").format(
+        title=title, kind=experiment.dataset.kind, shape=format_shape(shape.input_shape)
+    )
+    print(said, file=out)
     for line in shape_table(experiment.network.analyze(shape.input_shape)):
         print(line, file=out)
     estimate = experiment.memory(base_dir)
-    print(f"memory to train: {estimate.in_words()}", file=out)
+    print(_("memory to train: {memory}").format(memory=estimate.in_words()), file=out)
     for advice in experiment.advice(base_dir):
-        print(f"tip: {advice}", file=out)
+        print(_("tip: {advice}").format(advice=advice), file=out)
     problems = experiment.check(base_dir)
     if not problems:
         try:
@@ -59,7 +64,7 @@ def inspect_command(
         except SpecError as exc:
             problems = list(exc.problems)
     if problems:
-        print(f"workbench: {path} cannot train as written:", file=err)
+        print("workbench: " + _("{path} cannot train as written:").format(path=path), file=err)
         for problem in problems:
             print(f"  {problem}", file=err)
         return EXIT_BAD_INPUT

@@ -13,18 +13,23 @@ from ..engine.exporters import export_onnx, export_torchscript, part_paths
 from ..engine.model_file import ModelFileError, load_model
 from ..engine.objective import objective_for
 from ..engine.prepare import split_for
+from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, table
 
 
 def print_test_result(result: TestResult, split: str, out: TextIO) -> None:
-    """Loss, accuracy (MAE, or reconstruction and KL) and the confusion matrix with class names."""
-    metric = "  ".join(f"{name} {text}" for name, _, text in result.scores())
-    print(f"{split[0].upper()}{split[1:]} ({result.samples:,} samples): loss {result.loss:.4f}  {metric}", file=out)
+    """Loss, accuracy (MAE, or reconstruction and KL) and the confusion matrix with class names;
+    `split` names the data tested, as the line starts (translated: "Test", "Validation")."""
+    scores = "  ".join(f"{_(name)} {text}" for name, _value, text in result.scores())
+    said = _("{split} ({samples} samples): loss {loss}  {scores}").format(
+        split=split, samples=f"{result.samples:,}", loss=f"{result.loss:.4f}", scores=scores
+    )
+    print(said, file=out)
     if result.confusion is None:
         return
     names = [n[:12] for n in result.class_names]
-    rows = [("true \\ predicted", *names)]
+    rows = [(_("true \\ predicted"), *names)]
     rows += [(names[i], *(str(int(v)) for v in row)) for i, row in enumerate(result.confusion)]
     for line in table(rows, right=set(range(1, len(names) + 1))):
         print(line, file=out)
@@ -43,12 +48,14 @@ def evaluate_command(
     except (ModelFileError, SpecError, DataError) as exc:
         return fail(str(exc))
     if raw.input_shape != loaded.input_shape:
-        return fail(f"the data's samples are {raw.input_shape} but the model takes {loaded.input_shape}")
+        said = _("the data's samples are {data_shape} but the model takes {model_shape}")
+        return fail(said.format(data_shape=raw.input_shape, model_shape=loaded.input_shape))
     if raw.num_classes != len(loaded.class_names) and loaded.class_names:
-        return fail(f"the data has {raw.num_classes} classes but the model knows {len(loaded.class_names)}")
+        said = _("the data has {data_classes} classes but the model knows {model_classes}")
+        return fail(said.format(data_classes=raw.num_classes, model_classes=len(loaded.class_names)))
     split = split_for(experiment.dataset, len(raw.y), experiment.training.seed)
     name, index = next(
-        ((n, i) for n, i in (("test", split.test), ("validation", split.val)) if len(i)), ("all data", None)
+        ((n, i) for n, i in ((_("Test"), split.test), (_("Validation"), split.val)) if len(i)), (_("All data"), None)
     )
     x, y = (raw.x, raw.y) if index is None else (raw.x[index], raw.y[index])
     result = evaluate_loaded(
@@ -75,9 +82,10 @@ def export_command(model_path: Path, fmt: str, out_path: Path, memory_limit: int
     try:
         (export_torchscript if fmt == "torchscript" else export_onnx)(loaded, out_path)
     except (ModelFileError, OSError, RuntimeError) as exc:
-        return fail(f"export to {fmt} failed: {exc}", EXIT_FAILED)
-    print(f"Wrote {out_path} ({fmt})")
+        return fail(_("export to {format} failed: {error}").format(format=fmt, error=exc), EXIT_FAILED)
+    print(_("Wrote {path} ({format})").format(path=out_path, format=fmt))
     if loaded.latent_size is not None:
-        for part, where in part_paths(out_path).items():
-            print(f"Wrote {where} ({fmt}: the {part} alone)")
+        parts = part_paths(out_path)
+        print(_("Wrote {path} ({format}: the encoder alone)").format(path=parts["encoder"], format=fmt))
+        print(_("Wrote {path} ({format}: the decoder alone)").format(path=parts["decoder"], format=fmt))
     return EXIT_OK

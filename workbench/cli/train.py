@@ -33,6 +33,7 @@ from ..engine.session import (
     Stop,
 )
 from ..engine.stream import EpochEnded, Event, RunEnded, RunFailed, RunStarted
+from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
 from .common import EXIT_FAILED, EXIT_OK, fail
 from .models import print_test_result
@@ -69,10 +70,16 @@ class ConsoleProgress:
             return
         filled = BAR_WIDTH * progress.batch // max(progress.batches, 1)
         loss = progress.losses[-1] if len(progress.losses) else float("nan")
-        self.bar.write(
-            f"\rEpoch {progress.epoch + 1}/{progress.epochs} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-            f"{progress.batch}/{progress.batches}  loss {loss:.4f}  {progress.samples_per_second:,.0f} samples/s "
+        line = _("Epoch {epoch}/{epochs} [{bar}] {batch}/{batches}  loss {loss}  {speed} samples/s").format(
+            epoch=progress.epoch + 1,
+            epochs=progress.epochs,
+            bar="#" * filled + "." * (BAR_WIDTH - filled),
+            batch=progress.batch,
+            batches=progress.batches,
+            loss=f"{loss:.4f}",
+            speed=f"{progress.samples_per_second:,.0f}",
         )
+        self.bar.write(f"\r{line} ")
         self.bar.flush()
 
     def _epoch(self, ended: EpochEnded) -> None:
@@ -80,13 +87,19 @@ class ConsoleProgress:
         if self.bar is not None:
             self.bar.write("\r\033[K")
         now = time.perf_counter()
-        metrics = "  ".join(f"{k} {v:.4g}" for k, v in ended.logs.items())
-        extra = f"  patience left {ended.patience_left}" if ended.patience_left is not None else ""
-        print(
-            f"Epoch {ended.epoch + 1}/{self.started.epochs}  {metrics}  ({now - self.epoch_started:.2f}s){extra}",
-            file=self.out,
-            flush=True,
-        )
+        said = {
+            "epoch": ended.epoch + 1,
+            "epochs": self.started.epochs,
+            "metrics": "  ".join(f"{k} {v:.4g}" for k, v in ended.logs.items()),  # the logs' keys, as logged
+            "seconds": f"{now - self.epoch_started:.2f}",
+        }
+        if ended.patience_left is None:
+            line = _("Epoch {epoch}/{epochs}  {metrics}  ({seconds}s)").format(**said)
+        else:
+            line = _("Epoch {epoch}/{epochs}  {metrics}  ({seconds}s)  patience left {patience}").format(
+                patience=ended.patience_left, **said
+            )
+        print(line, file=self.out, flush=True)
         self.epoch_started = now
         if self.metrics is not None:
             self._log({"epoch": ended.epoch + 1, **ended.logs, "elapsed": round(ended.elapsed, 4)})
@@ -110,7 +123,10 @@ class ConsoleProgress:
             self.metrics.write(json.dumps(line) + "\n")
             self.metrics.flush()
         except OSError as exc:
-            print(f"workbench: warning: --metrics-out stopped: {exc.strerror or exc}", file=self.err, flush=True)
+            warning = _("warning: {option} stopped: {reason}").format(
+                option="--metrics-out", reason=exc.strerror or exc
+            )
+            print(f"workbench: {warning}", file=self.err, flush=True)
             self.metrics = None
 
 
@@ -133,7 +149,7 @@ def _experiment(path: Path, epochs: int | None, device: str | None) -> Experimen
         return experiment
     document = experiment.model_dump(mode="json")
     document["training"].update(training)
-    return ExperimentSpec.from_dict(document, source="command-line options")
+    return ExperimentSpec.from_dict(document, source=_("command-line options"))
 
 
 class _CtrlC:
@@ -149,7 +165,7 @@ class _CtrlC:
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if self.pressed:
             raise KeyboardInterrupt
-        print("\nStopping after this batch (Ctrl-C again to quit at once)...", file=self.err, flush=True)
+        print("\n" + _("Stopping after this batch (Ctrl-C again to quit at once)..."), file=self.err, flush=True)
         self.pressed = True
 
 
@@ -161,7 +177,8 @@ class _Run:
         self.inbox = Inbox("thread")
         self.ctrl_c = _CtrlC(stderr)
         self.stop_sent = False
-        self.what = ""  # the header's first words: "Training NAME" or "Continuing NAME ..."
+        self.name = ""  # the header's: "Training NAME on ..." or "Continuing NAME after epoch ..."
+        self.continued: tuple[int, int] | None = None  # a continued run's epochs done and epochs more
         self.ended: RunEnded | None = None
         self.failed: RunFailed | None = None
 
@@ -182,7 +199,9 @@ class _Run:
             elif isinstance(message, RunFailed):
                 self.failed = message
             elif isinstance(message, SaveFailed):
-                print(f"workbench: warning: {message.message}", file=self.err, flush=True)
+                print(
+                    "workbench: " + _("warning: {message}").format(message=message.message), file=self.err, flush=True
+                )
             if isinstance(message, EVENTS):
                 self.console.show(message)
             elif isinstance(message, Reply | Refused | RunState) and message.ticket == ticket:
@@ -191,12 +210,23 @@ class _Run:
                 on_message(message)
 
     def _header(self, started: RunStarted) -> None:
-        print(
-            f"{self.what} on {started.device}: {started.train_samples:,} training / "
-            f"{started.val_samples:,} validation / {started.test_samples:,} test samples",
-            file=self.console.out,
-            flush=True,
-        )
+        said = {
+            "name": self.name,
+            "device": started.device,
+            "train": f"{started.train_samples:,}",
+            "validation": f"{started.val_samples:,}",
+            "test": f"{started.test_samples:,}",
+        }
+        if self.continued is None:
+            line = _(
+                "Training {name} on {device}: {train} training / {validation} validation / {test} test samples"
+            ).format(**said)
+        else:
+            line = _(
+                "Continuing {name} after epoch {epoch} for {more} more epochs on {device}: "
+                "{train} training / {validation} validation / {test} test samples"
+            ).format(epoch=self.continued[0], more=self.continued[1], **said)
+        print(line, file=self.console.out, flush=True)
 
     def train(self, command: Start | Extend) -> RunState:
         """Send a run's command and show it until it ends; Ctrl-C stops it."""
@@ -222,12 +252,18 @@ class _Run:
             raise _Refusal(self.failure())
         history = opened[0].history
         if not state.can_continue:
-            raise _Refusal(f"the run saved in {self.path} {history.stop_reason}, so it cannot continue: train it anew")
+            if history.stop_reason is StopReason.DIVERGED:
+                said = _("the run saved in {path} diverged, so it cannot continue: train it anew")
+            elif history.stop_reason is StopReason.FAILED:
+                said = _("the run saved in {path} failed, so it cannot continue: train it anew")
+            else:
+                said = _("the run saved in {path} {reason}, so it cannot continue: train it anew")
+            raise _Refusal(said.format(path=self.path, reason=history.stop_reason))
         return opened[0]
 
     def failure(self) -> str:
         """Why the run did not start, naming the file."""
-        message = self.failed.message if self.failed is not None else "the run did not start"
+        message = self.failed.message if self.failed is not None else _("the run did not start")
         return message if str(self.path) in message else f"{self.path}: {message}"
 
 
@@ -257,7 +293,10 @@ def train_command(
     if unwritable is not None:  # said now, not after the whole run has trained
         return fail(f"--out: {unwritable}", err=stderr)
     if save_every is not None and out is None:
-        return fail("--save-every needs --out: the file to save the run in", err=stderr)
+        return fail(
+            _("{option} needs {needed}: the file to save the run in").format(option="--save-every", needed="--out"),
+            err=stderr,
+        )
     experiment = None
     if not continuing:
         try:
@@ -269,7 +308,8 @@ def train_command(
         appending = continuing and metrics_out is not None and metrics_out.is_file()
         metrics = metrics_out.open("a" if appending else "w", encoding="utf-8") if metrics_out else None
     except OSError as exc:
-        return fail(f"--metrics-out: cannot write {metrics_out}: {exc.strerror}", err=stderr)
+        said = _("{option}: cannot write {path}: {reason}")
+        return fail(said.format(option="--metrics-out", path=metrics_out, reason=exc.strerror), err=stderr)
     console = ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics, stderr)
     options = RunOptions.terminal(
         device=device if continuing else None,  # a new run's device is in its experiment
@@ -280,7 +320,7 @@ def train_command(
     run = _Run(path, console, stderr)
     try:
         if experiment is not None:
-            run.what = f"Training {experiment.name or path.stem}"
+            run.name = _(experiment.name) or path.stem  # a preset's name is in the catalog
             command: Start | Extend = Start(experiment, str(path.resolve().parent), options)
         else:
             command = _continuation(run, options, epochs, metrics if not appending else None)
@@ -306,8 +346,8 @@ def _continuation(run: _Run, options: RunOptions, epochs: int | None, metrics: T
     more = epochs or (left if left > 0 else opened.experiment.training.epochs)
     if metrics is not None:
         _earlier_epochs(history, metrics)
-    name = opened.experiment.name or run.path.stem
-    run.what = f"Continuing {name} after epoch {len(history.epoch)} for {more} more epochs"
+    run.name = _(opened.experiment.name) or run.path.stem
+    run.continued = (len(history.epoch), more)
     return Extend(more)
 
 
@@ -325,14 +365,17 @@ def _outcome(run: _Run, out: Path | None, stdout: TextIO, stderr: TextIO) -> int
     if ended.error:
         _where(ended.error, stderr)
     if ended.test is not None:
-        print_test_result(ended.test, "test", stdout)
+        print_test_result(ended.test, _("Test"), stdout)
     if out is not None and ended.best_epoch is not None:
         if not _save_best(run, out, stdout, stderr):
             return EXIT_FAILED
         if ended.reason is StopReason.USER_STOPPED:
-            print(f"To train on from here: workbench train {out}", file=stdout)
+            print(_("To train on from here: {command}").format(command=f"workbench train {out}"), file=stdout)
     elif out is None and ended.best_epoch is not None:
-        print("Nothing was saved: add --out FILE.pt to keep the trained network.", file=stdout)
+        print(
+            _("Nothing was saved: add {option} to keep the trained network.").format(option="--out FILE.pt"),
+            file=stdout,
+        )
     return EXIT_FAILED if ended.reason in FAILED_REASONS else EXIT_OK
 
 
@@ -341,7 +384,8 @@ def _where(trace: str, stderr: TextIO) -> None:
     if os.environ.get(TRACEBACK_ENV):
         print(trace, file=stderr)
     else:
-        print(f"workbench: to see where the run failed, run it again with {TRACEBACK_ENV}=1", file=stderr)
+        said = _("to see where the run failed, run it again with {setting}").format(setting=f"{TRACEBACK_ENV}=1")
+        print(f"workbench: {said}", file=stderr)
 
 
 @contextmanager
@@ -369,9 +413,10 @@ def _save_best(run: _Run, out: Path, stdout: TextIO, stderr: TextIO) -> bool:
         return False
     assert isinstance(reply, Reply)
     if reply.result.test is not None:
-        print_test_result(reply.result.test, f"test of the saved weights, from epoch {ended.best_epoch + 1}", stdout)
-    print(
-        f"Saved the best model (epoch {ended.best_epoch + 1}, {started.monitor} {ended.best_value:.4g}) to {out}",
-        file=stdout,
+        said = _("Test of the saved weights, from epoch {epoch}").format(epoch=ended.best_epoch + 1)
+        print_test_result(reply.result.test, said, stdout)
+    said = _("Saved the best model (epoch {epoch}, {monitor} {value}) to {path}").format(
+        epoch=ended.best_epoch + 1, monitor=started.monitor, value=f"{ended.best_value:.4g}", path=out
     )
+    print(said, file=stdout)
     return True

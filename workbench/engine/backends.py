@@ -26,6 +26,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
+from ..i18n import _
 from .session import CONTROLS, Command, Message, Refused, Reply, RunSession, Stop, WorkerLost, warm_up
 
 BACKENDS = ("thread", "process")
@@ -48,7 +49,11 @@ def backend_name(name: str | None = None) -> str:
     """The back end to use: `name`, else $WORKBENCH_BACKEND, else the default."""
     chosen = name or os.environ.get(ENV) or DEFAULT_BACKEND
     if chosen not in BACKENDS:
-        raise ValueError(f"{ENV}={chosen!r}: choose one of {', '.join(BACKENDS)}")
+        raise ValueError(
+            _("{variable}={value}: choose one of {choices}").format(
+                variable=ENV, value=repr(chosen), choices=", ".join(BACKENDS)
+            )
+        )
     return chosen
 
 
@@ -164,18 +169,18 @@ def _death(exitcode: int | None) -> str:
         try:
             name = signal.Signals(-exitcode).name
         except ValueError:
-            name = f"signal {-exitcode}"
+            name = _("signal {number}").format(number=-exitcode)
         why = {
-            "SIGKILL": "it was killed (SIGKILL; the system does this when memory runs out)",
-            "SIGSEGV": "it crashed inside PyTorch (a segmentation fault)",
-            "SIGABRT": "it crashed inside PyTorch (aborted)",
-        }.get(name, f"it was ended by {name}")
+            "SIGKILL": _("it was killed (SIGKILL; the system does this when memory runs out)"),
+            "SIGSEGV": _("it crashed inside PyTorch (a segmentation fault)"),
+            "SIGABRT": _("it crashed inside PyTorch (aborted)"),
+        }.get(name) or _("it was ended by {signal}").format(signal=name)
     else:
-        why = f"it exited with code {exitcode}"
-    return (
-        f"The training process stopped unexpectedly: {why}. The curves so far are kept; "
+        why = _("it exited with code {code}").format(code=exitcode)
+    return _(
+        "The training process stopped unexpectedly: {why}. The curves so far are kept; "
         "the model it was training is lost. Train starts a new run."
-    )
+    ).format(why=why)
 
 
 class ProcessBackend:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
 from .callbacks import Callback, EarlyStopping
 from .events import TestResult
@@ -59,7 +60,7 @@ def keyed(callbacks: Iterable[Callback]) -> list[tuple[str, Callback]]:
     second of a kind ("EarlyStopping", "EarlyStopping#2")."""
     pairs: list[tuple[str, Callback]] = []
     for callback in callbacks:
-        same = sum(1 for key, _ in pairs if key.split("#")[0] == callback.state_key)
+        same = sum(1 for key, _callback in pairs if key.split("#")[0] == callback.state_key)
         pairs.append((callback.state_key + (f"#{same + 1}" if same else ""), callback))
     return pairs
 
@@ -86,9 +87,9 @@ def load_callback_states(
     own state keep early stopping's patience beside the run's best epoch)."""
     callbacks = list(callbacks)
     saved = state.get("callbacks")
-    es = next((c for _, c in callbacks if isinstance(c, EarlyStopping)), None)
+    es = next((c for _key, c in callbacks if isinstance(c, EarlyStopping)), None)
     if saved is None and es is not None and state.get("patience") is not None:  # a file from before
-        best, best_epoch, _ = state["best"]
+        best, best_epoch, _wait = state["best"]
         saved = {es.state_key: {"best": best, "best_epoch": best_epoch, "wait": state["patience"]}}
         saved[es.state_key]["best_weights"] = SAME_AS_BEST if es.restore_best_weights else None
     for key, callback in callbacks:
@@ -100,7 +101,9 @@ def load_callback_states(
 
 def split_sizes(sizes: Mapping[str, int]) -> str:
     """ "1,079 train / 359 val / 359 test"."""
-    return " / ".join(f"{sizes[part]:,} {part}" for part in ("train", "val", "test"))
+    return _("{train} train / {val} val / {test} test").format(
+        train=f"{sizes['train']:,}", val=f"{sizes['val']:,}", test=f"{sizes['test']:,}"
+    )
 
 
 def _same_weights(a: Mapping[str, torch.Tensor] | None, b: Mapping[str, torch.Tensor]) -> bool:
@@ -207,11 +210,13 @@ def resume_run(
     state = content.get("training_state")
     if not isinstance(state, dict):
         raise ModelFileError(
-            f"{path} holds a trained model but not its training state, so its run cannot continue "
-            "(model files from Export model… and `workbench train --out` hold it)"
+            _(
+                "{path} holds a trained model but not its training state, so its run cannot continue "
+                "(model files from Export model… and `workbench train --out` hold it)"
+            ).format(path=path)
         )
     try:
-        experiment = ExperimentSpec.from_json(content["experiment"], source=f"{path} (experiment)")
+        experiment = ExperimentSpec.from_json(content["experiment"], source=_("{path} (experiment)").format(path=path))
         saved = content["state_dict"]
         state = {
             **state,
@@ -223,12 +228,16 @@ def resume_run(
     except SpecError as exc:
         raise ModelFileError(str(exc)) from exc
     except (KeyError, TypeError) as exc:
-        raise ModelFileError(f"{path} is damaged: {type(exc).__name__}: {exc}") from exc
+        raise ModelFileError(
+            _("{path} is damaged: {error}").format(path=path, error=f"{type(exc).__name__}: {exc}")
+        ) from exc
     trainer = Trainer(experiment, callbacks, base_dir=base_dir, device=device, **options)
     try:
         trainer.load_state_dict(state)
     except (SpecError, DataError):
         raise  # the data, not the file: the caller says which
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ModelFileError(f"{path} has a damaged training state: {type(exc).__name__}: {exc}") from exc
+        raise ModelFileError(
+            _("{path} has a damaged training state: {error}").format(path=path, error=f"{type(exc).__name__}: {exc}")
+        ) from exc
     return trainer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import _, ngettext
 from ..spec import Problem, SpecError
 
 
@@ -31,19 +32,32 @@ def resolve_device(name: str) -> torch.device:
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         index = device.index or 0
         if index >= count:
-            found = f"this machine has {count} CUDA GPU{'s' * (count != 1)}" if count else "there is no CUDA GPU here"
-            raise SpecError([Problem("training.device", f"{name} is not available: {found}; choose auto or cpu")])
+            found = (
+                ngettext("this machine has {count} CUDA GPU", "this machine has {count} CUDA GPUs", count).format(
+                    count=count
+                )
+                if count
+                else _("there is no CUDA GPU here")
+            )
+            message = _("{device} is not available: {found}; choose auto or cpu").format(device=name, found=found)
+            raise SpecError([Problem("training.device", message)])
         return torch.device("cuda", index)
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise SpecError([Problem("training.device", "mps (Apple GPU) is not available here; choose auto or cpu")])
+        raise SpecError([Problem("training.device", _("mps (Apple GPU) is not available here; choose auto or cpu"))])
     return device
 
 
 def describe_failure(exc: BaseException) -> str:
     """One sentence for a run that failed, with what to do where we know it."""
+    return _("The run failed: {reason}").format(reason=failure_reason(exc))
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why something failed, after "The run failed: ": what ran out and what to do, or the error's
+    type and first line."""
     text = str(exc)
     lowered = text.lower()
     if isinstance(exc, torch.OutOfMemoryError) or "out of memory" in lowered or "can't allocate memory" in lowered:
-        return "The run failed: the device ran out of memory. Lower the batch size or use a smaller network."
+        return _("the device ran out of memory. Lower the batch size or use a smaller network.")
     first_line = text.strip().splitlines()[0] if text.strip() else ""
-    return f"The run failed: {type(exc).__name__}: {first_line}".rstrip(": ") + "."
+    return f"{type(exc).__name__}: {first_line}".rstrip(": ") + "."

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import _
 from ..spec.datasets import Cifar10Dataset, FashionMnistDataset, MnistDataset
 from ..spec.peek import resolve_path
 from .paths import datasets_dir
@@ -65,7 +66,7 @@ class DownloadCancelled(DownloadError):
 
 def _idx_source(folder: str, mirrors: tuple[str, ...], files: tuple[tuple[str, str, int], ...]) -> Source:
     remotes = tuple(Remote(name, tuple(m + name for m in mirrors), md5, size) for name, md5, size in files)
-    return Source(folder, remotes, tuple(name.removesuffix(".gz") for name, _, _ in files))
+    return Source(folder, remotes, tuple(name.removesuffix(".gz") for name, _md5, _size in files))
 
 
 SOURCES: dict[str, Source] = {
@@ -140,7 +141,9 @@ def fetch(kind: str, root: Path, progress: Progress | None = None, cancelled: Ca
     try:
         archive_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DownloadError(f"cannot create the folder {archive_dir}: {exc.strerror or exc}") from exc
+        raise DownloadError(
+            _("cannot create the folder {folder}: {error}").format(folder=archive_dir, error=exc.strerror or exc)
+        ) from exc
     total = sum(remote.size for remote in source.files)
     done = 0
     for remote in source.files:
@@ -157,7 +160,11 @@ def fetch(kind: str, root: Path, progress: Progress | None = None, cancelled: Ca
                 raise
             except DownloadError as exc:  # say every file still missing, not only the first
                 missing = [r.name for r in source.files if not (archive_dir / r.name).is_file()]
-                raise DownloadError(f"{exc}. Still missing in {archive_dir}: {', '.join(missing)}") from exc
+                raise DownloadError(
+                    _("{error}. Still missing in {folder}: {files}").format(
+                        error=exc, folder=archive_dir, files=", ".join(missing)
+                    )
+                ) from exc
         done += remote.size
         _unpack(target, folder, root)
     if progress is not None:
@@ -196,10 +203,12 @@ def _download(remote: Remote, target: Path, report: Callable[[int], object], can
             os.replace(part, target)
             return
         part.unlink(missing_ok=True)
-        failures.append(f"{url}: the file arrived damaged (checksum mismatch)")
+        failures.append(_("{url}: the file arrived damaged (checksum mismatch)").format(url=url))
     raise DownloadError(
-        f"could not download {remote.name} ({'; '.join(failures)}). Check the internet connection, or put the "
-        f"file in {target.parent} yourself"
+        _(
+            "could not download {file} ({failures}). Check the internet connection, or put the file in {folder} "
+            "yourself"
+        ).format(file=remote.name, failures="; ".join(failures), folder=target.parent)
     )
 
 
@@ -236,7 +245,7 @@ def _gunzip(archive: Path, target: Path) -> None:
         os.replace(part, target)
     except (OSError, EOFError) as exc:
         part.unlink(missing_ok=True)
-        raise DownloadError(f"cannot unpack {archive}: {exc}") from exc
+        raise DownloadError(_("cannot unpack {archive}: {error}").format(archive=archive, error=exc)) from exc
 
 
 def _untar(archive: Path, root: Path) -> None:
@@ -255,7 +264,11 @@ def _untar(archive: Path, root: Path) -> None:
             for member in members:
                 inside = (base / member.name).resolve()
                 if not (member.isfile() or member.isdir()) or not inside.is_relative_to(base):
-                    raise DownloadError(f"{archive.name} holds an unexpected entry {member.name!r}: not unpacked")
+                    raise DownloadError(
+                        _("{archive} holds an unexpected entry {entry}: not unpacked").format(
+                            archive=archive.name, entry=repr(member.name)
+                        )
+                    )
             if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later: the library checks too
                 tar.extractall(scratch, members, filter="data")
             else:
@@ -263,7 +276,7 @@ def _untar(archive: Path, root: Path) -> None:
             for top in Path(scratch).iterdir():
                 _move_into(top, base / top.name)
     except (OSError, EOFError, tarfile.TarError) as exc:
-        raise DownloadError(f"cannot unpack {archive}: {exc}") from exc
+        raise DownloadError(_("cannot unpack {archive}: {error}").format(archive=archive, error=exc)) from exc
 
 
 def _move_into(source: Path, target: Path) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..atomic import atomic_write
+from ..i18n import _
 from .builder import build_network
 from .model_file import LoadedModel, ModelFileError, Normalize, WorkbenchModel, writable
 
@@ -49,7 +50,9 @@ def _write(path: Path, data: bytes) -> None:
     try:
         atomic_write(path, lambda tmp: tmp.write_bytes(data))
     except OSError as exc:
-        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise ModelFileError(
+            _("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)
+        ) from exc
 
 
 def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
@@ -79,7 +82,11 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
     """An ONNX file with a dynamic batch size (and an autoencoder's encoder and decoder beside it);
     needs the optional `onnx` extra."""
     if not onnx_available():
-        raise ModelFileError("ONNX export needs the onnx and onnxscript packages: pip install 'workbench[onnx]'")
+        raise ModelFileError(
+            _("ONNX export needs the onnx and onnxscript packages: {command}").format(
+                command="pip install 'workbench[onnx]'"
+            )
+        )
     path = Path(path)
     batch = torch.export.Dim("batch", min=1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from ..i18n import N_, _
 from ..spec import Problem, SpecError
 from ..spec.memory import LIMIT_ENV, MemoryEstimate, format_bytes, parse_bytes, refuse
 
@@ -45,16 +46,19 @@ def memory_limit(override: int | None = None) -> int | None:
         raise SpecError([Problem(LIMIT_ENV, str(exc))]) from None
 
 
-def _room(limit: int | None, place: str, free: int | None) -> tuple[int | None, str]:
+def _room(limit: int | None, device: str | None, free: int | None) -> tuple[int | None, str]:
+    """The bytes a run may have and where that number comes from; `device`: a GPU, or None for this computer."""
     if limit is not None:
-        return limit, f"the limit set is {format_bytes(limit)}"
+        return limit, _("the limit set is {size}").format(size=format_bytes(limit))
     if free is None:
         return None, ""
-    return free, f"{place} has {format_bytes(free)} free"
+    if device is None:
+        return free, _("this computer has {size} free").format(size=format_bytes(free))
+    return free, _("{device} has {size} free").format(device=device, size=format_bytes(free))
 
 
 def check_fits(
-    estimate: MemoryEstimate, device: torch.device | str = "cpu", limit: int | None = None, what: str = "this run"
+    estimate: MemoryEstimate, device: torch.device | str = "cpu", limit: int | None = None, what: str = N_("this run")
 ) -> None:
     """Raise TooBig when `estimate` needs more than the device (and the computer's memory) can give."""
     allowed = memory_limit(limit)
@@ -62,20 +66,20 @@ def check_fits(
     if str(device).startswith("cuda"):
         import torch
 
-        free, _ = torch.cuda.mem_get_info(torch.device(device))
+        free, _total = torch.cuda.mem_get_info(torch.device(device))
         checks.append((estimate.device, _room(allowed, str(device), free)))
-        checks.append((estimate.host, _room(allowed, "this computer", free_memory())))
+        checks.append((estimate.host, _room(allowed, None, free_memory())))
     else:
-        checks.append((estimate.total, _room(allowed, "this computer", free_memory())))
+        checks.append((estimate.total, _room(allowed, None, free_memory())))
     for need, (have, room) in checks:
-        refusal = None if have is None else refuse(estimate, need, have, room, what)
+        refusal = None if have is None else refuse(estimate, need, have, room, _(what))
         if refusal is not None:
             raise refusal
 
 
 def check_size(nbytes: int, what: str, limit: int | None = None) -> str | None:
     """None when `nbytes` fit in memory, else why not (for a reader to refuse a file's claim)."""
-    have, room = _room(memory_limit(limit), "this computer", free_memory())
+    have, room = _room(memory_limit(limit), None, free_memory())
     if have is None or nbytes <= have:
         return None
-    return f"{what} needs {format_bytes(nbytes)} of memory but {room}"
+    return _("{what} needs {size} of memory but {room}").format(what=what, size=format_bytes(nbytes), room=room)

@@ -31,6 +31,7 @@ from torch import nn
 
 from .. import __version__
 from ..atomic import atomic_write, cannot_write
+from ..i18n import N_, _
 from ..spec import ExperimentSpec, SpecError, Task
 from ..spec.memory import EVAL_BATCH, estimate_memory
 from ..spec.shapes import statistics_shape
@@ -145,14 +146,14 @@ class LoadedModel:
     def encoder(self) -> Encoder:
         """An autoencoder's encoder, in eval mode: `codes = loaded.encoder(pictures)`."""
         if self.latent_size is None:
-            raise ModelFileError("this model is not an autoencoder: it has no encoder")
+            raise ModelFileError(_("this model is not an autoencoder: it has no encoder"))
         return Encoder(self.module).eval()
 
     @property
     def decoder(self) -> Decoder:
         """An autoencoder's decoder, in eval mode: `pictures = loaded.decoder(torch.randn(16, loaded.latent_size))`."""
         if self.latent_size is None:
-            raise ModelFileError("this model is not an autoencoder: it has no decoder")
+            raise ModelFileError(_("this model is not an autoencoder: it has no decoder"))
         return Decoder(self.module).eval()
 
     def metadata(self, part: str = "") -> dict[str, str]:
@@ -204,7 +205,7 @@ def writable(path: Path) -> None:
     """Raise ModelFileError now when `path` cannot be written (a folder, a missing folder, a name too long)."""
     problem = cannot_write(path)
     if problem is not None:
-        raise ModelFileError(f"cannot write {path}: {problem}")
+        raise ModelFileError(_("cannot write {path}: {problem}").format(path=path, problem=problem))
 
 
 def save_model(
@@ -243,9 +244,13 @@ def save_model(
     try:
         atomic_write(path, lambda tmp: torch.save(content, tmp))
     except OSError as exc:
-        raise ModelFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise ModelFileError(
+            _("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)
+        ) from exc
     except RuntimeError as exc:  # PyTorch's zip writer reports a full disk this way
-        raise ModelFileError(f"cannot write {path}: {_first_line(exc)} (is the disk full?)") from exc
+        raise ModelFileError(
+            _("cannot write {path}: {problem} (is the disk full?)").format(path=path, problem=_first_line(exc))
+        ) from exc
     return path
 
 
@@ -271,60 +276,82 @@ def _check_archive(path: Path, memory_limit: int | None = None) -> None:
     one whose parts, unpacked, would not fit in memory."""
     if not zipfile.is_zipfile(path):
         raise ModelFileError(
-            f"{path} is not a model file Workbench can read: model files are the .pt files Workbench writes "
-            "(Export model, or train --out)"
+            _(
+                "{path} is not a model file Workbench can read: model files are the .pt files Workbench writes "
+                "(Export model, or train --out)"
+            ).format(path=path)
         )
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
-            too_big = check_size(unpacked, f"{path} (unpacked)", memory_limit)
+            too_big = check_size(unpacked, _("{path} (unpacked)").format(path=path), memory_limit)
             if too_big is not None:
                 raise ModelFileError(too_big)
             damaged = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise ModelFileError(f"{path} is not a model file Workbench can read (damaged): {exc}") from exc
+        raise ModelFileError(
+            _("{path} is not a model file Workbench can read (damaged): {error}").format(path=path, error=exc)
+        ) from exc
     if damaged is not None:
-        raise ModelFileError(f"{path} is damaged: its part {damaged!r} does not match its checksum; use another copy")
+        raise ModelFileError(
+            _("{path} is damaged: its part {part} does not match its checksum; use another copy").format(
+                path=path, part=repr(damaged)
+            )
+        )
 
 
 def _finite_weights(path: Path, content: Mapping[str, Any]) -> None:
     """A model whose weights are NaN or infinite answers nothing meaningful: refused, not evaluated."""
     weights = content.get("state_dict")
     if not isinstance(weights, Mapping) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
-        raise ModelFileError(f"{path} is damaged: its weights are missing or not tensors")
+        raise ModelFileError(_("{path} is damaged: its weights are missing or not tensors").format(path=path))
     bad = [name for name, value in weights.items() if value.is_floating_point() and not torch.isfinite(value).all()]
     if bad:
         raise ModelFileError(
-            f"{path} holds weights that are not finite numbers (NaN or infinity) in {', '.join(bad[:3])}: "
-            "the run that wrote it diverged or the file is damaged; train the network again"
+            _(
+                "{path} holds weights that are not finite numbers (NaN or infinity) in {names}: "
+                "the run that wrote it diverged or the file is damaged; train the network again"
+            ).format(path=path, names=", ".join(bad[:3]))
         )
 
 
 def read_model_file(path: Path, memory_limit: int | None = None) -> dict[str, Any]:
     """A model file's checked content (archive, format, parts, finite weights), in the current format."""
     if not path.is_file():
-        raise ModelFileError(f"no such file: {path}")
+        raise ModelFileError(_("no such file: {path}").format(path=path))
     _check_archive(path, memory_limit)
     try:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         if "global" not in str(exc).lower():  # not an object to run: just bytes that are not a model
-            raise ModelFileError(f"{path} is not a model file Workbench can read (damaged or another format)") from exc
+            raise ModelFileError(
+                _("{path} is not a model file Workbench can read (damaged or another format)").format(path=path)
+            ) from exc
         raise ModelFileError(
-            f"{path} was refused: loading it would run Python code stored in the file, which Workbench never "
-            "does. Only open model files from people you trust, and re-export them from Workbench."
+            _(
+                "{path} was refused: loading it would run Python code stored in the file, which Workbench never "
+                "does. Only open model files from people you trust, and re-export them from Workbench."
+            ).format(path=path)
         ) from exc
     except Exception as exc:  # noqa: BLE001 - whatever torch makes of a damaged file, it is not a model
         raise ModelFileError(
-            f"{path} is not a model file Workbench can read (damaged or another format): {type(exc).__name__}: {exc}"
+            _("{path} is not a model file Workbench can read (damaged or another format): {error}").format(
+                path=path, error=f"{type(exc).__name__}: {exc}"
+            )
         ) from exc
     if not isinstance(content, dict) or content.get("format") != MODEL_FORMAT:
         raise ModelFileError(
-            f"{path} is not a Workbench model file: it holds no experiment (export one from Workbench)"
+            _("{path} is not a Workbench model file: it holds no experiment (export one from Workbench)").format(
+                path=path
+            )
         )
     version = content.get("format_version")
     if not isinstance(version, int) or version > MODEL_FORMAT_VERSION:
-        raise ModelFileError(f"{path} was written by a newer Workbench (model format {version}): update Workbench")
+        raise ModelFileError(
+            _("{path} was written by a newer Workbench (model format {version}): update Workbench").format(
+                path=path, version=version
+            )
+        )
     _check_fields(path, content)
     _finite_weights(path, content)
     return migrate(content)
@@ -336,13 +363,13 @@ def _numbers(value: Any) -> bool:
 
 # What each part of a model file holds, as a test and the words for it.
 _FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "experiment": (lambda v: isinstance(v, str), "the experiment's JSON text"),
+    "experiment": (lambda v: isinstance(v, str), N_("the experiment's JSON text")),
     "input_shape": (
         lambda v: _numbers(v) and 0 < len(v) <= 8 and all(isinstance(n, int) and n > 0 for n in v),
-        "a list of positive sizes",
+        N_("a list of positive sizes"),
     ),
-    "class_names": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), "a list of names"),
-    "task": (lambda v: v in {str(t) for t in Task}, "classification, regression or reconstruction"),
+    "class_names": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), N_("a list of names")),
+    "task": (lambda v: v in {str(t) for t in Task}, N_("classification, regression or reconstruction")),
     "normalization": (
         lambda v: (
             isinstance(v, dict)
@@ -350,10 +377,10 @@ _FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
             and _numbers(v.get("std"))
             and isinstance(v.get("scale", 1.0), int | float)
         ),
-        "mean, std and scale numbers",
+        N_("mean, std and scale numbers"),
     ),
-    "history": (lambda v: isinstance(v, dict), "a table of the run's epochs"),
-    "versions": (lambda v: isinstance(v, dict), "a table of versions"),
+    "history": (lambda v: isinstance(v, dict), N_("a table of the run's epochs")),
+    "versions": (lambda v: isinstance(v, dict), N_("a table of versions")),
 }
 
 
@@ -363,10 +390,14 @@ def _check_fields(path: Path, content: Mapping[str, Any]) -> None:
     for name, (valid, what) in _FIELDS.items():
         if name in content and not valid(content[name]):
             found = type(content[name]).__name__
-            raise ModelFileError(f"{path} is damaged: its {name} should be {what}, not this {found}")
+            raise ModelFileError(
+                _("{path} is damaged: its {name} should be {what}, not this {found}").format(
+                    path=path, name=name, what=_(what), found=found
+                )
+            )
     missing = [name for name in ("experiment", "input_shape", "state_dict") if name not in content]
     if missing:
-        raise ModelFileError(f"{path} is damaged: it has no {', '.join(missing)}")
+        raise ModelFileError(_("{path} is damaged: it has no {parts}").format(path=path, parts=", ".join(missing)))
 
 
 def migrate(content: dict[str, Any]) -> dict[str, Any]:
@@ -392,11 +423,13 @@ def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel
     path = Path(path)
     content = read_model_file(path, memory_limit)
     try:
-        experiment = ExperimentSpec.from_json(content["experiment"], source=f"{path} (experiment)")
+        experiment = ExperimentSpec.from_json(content["experiment"], source=_("{path} (experiment)").format(path=path))
         input_shape = tuple(int(v) for v in content["input_shape"])
         analysis = experiment.network.analyze(input_shape)
         estimate = estimate_memory(analysis, batch_size=EVAL_BATCH, training=False)
-        check_fits(estimate, limit=memory_limit, what=f"the model in {path.name}")  # it loads on the CPU
+        check_fits(
+            estimate, limit=memory_limit, what=_("the model in {file}").format(file=path.name)
+        )  # it loads on the CPU
         network = build_network(experiment.network, input_shape)
         network.load_state_dict(content["state_dict"])
         norm = content["normalization"]
@@ -404,7 +437,9 @@ def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel
     except SpecError as exc:
         raise ModelFileError(str(exc)) from exc
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ModelFileError(f"{path} is damaged: {type(exc).__name__}: {exc}") from exc
+        raise ModelFileError(
+            _("{path} is damaged: {error}").format(path=path, error=f"{type(exc).__name__}: {exc}")
+        ) from exc
     module.eval()
     return LoadedModel(
         module,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from ..i18n import _
 from ..spec import Task
 from .data import DataError, pictures_as_rows, rows_as_pictures
 from .data.files import read_picture
@@ -39,7 +40,11 @@ def predict_picture(
     rows = dataset.reads_rows  # the network reads each picture row by row: shown the picture, read as rows
     train_pictures = rows_as_pictures(stored, dataset.picture_channels()) if rows else stored
     if train_pictures.dim() != 4 or data.task is not Task.CLASSIFICATION:
-        raise DataError(f"this network does not sort pictures into classes (its samples are {data.input_shape})")
+        raise DataError(
+            _("this network does not sort pictures into classes (its samples are {shape})").format(
+                shape=data.input_shape
+            )
+        )
     channels, height, width = train_pictures.shape[1:]
     if channels == 1 and _border(train_pictures) < DARK:
         # Ink on a dark background (digits, letters, clothes): made as the training pictures were.

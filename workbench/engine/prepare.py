@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..i18n import _
 from ..spec import AugmentSpec, DatasetBase, NormalizeSpec, Task
 from ..spec.memory import EVAL_BATCH
 from ..spec.shapes import feature_axis, statistics_shape
@@ -57,7 +58,10 @@ def fit_normalization(raw: RawData, train: np.ndarray, spec: NormalizeSpec) -> N
         for name, given in (("mean", spec.mean), ("std", spec.std)):
             if len(given) not in (1, channels):
                 raise DataError(
-                    f"{len(given)} values for {channels} channels: give 1 or {channels}", f"dataset.normalize.{name}"
+                    _("{count} values for {channels} channels: give 1 or {channels}").format(
+                        count=len(given), channels=channels
+                    ),
+                    f"dataset.normalize.{name}",
                 )
         return Normalization(tuple(spec.mean), tuple(spec.std), scale)
     sums = torch.zeros(channels, dtype=torch.float64)
@@ -191,7 +195,7 @@ def data_place(nbytes: int, device: torch.device) -> torch.device:
     if device.type == "cpu":
         return device
     if device.type == "cuda":
-        free, _ = torch.cuda.mem_get_info(device)
+        free, _total = torch.cuda.mem_get_info(device)
         fits = nbytes <= DEVICE_MEMORY_SHARE * free
     else:  # mps and others report no free memory: a dataset up to 2 GiB goes there
         fits = nbytes <= 2 * 1024**3

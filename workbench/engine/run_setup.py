@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..i18n import _
 from ..spec import ExperimentSpec, SpecError, Task
 from .builder import build_network
 from .callbacks import Callback, EarlyStopping
@@ -60,12 +61,18 @@ def prepare_run(
     raw = raw or load_raw(experiment.dataset, training.seed, base_dir)
     expected = experiment.data_shape(base_dir).input_shape
     if raw.input_shape != expected:
-        raise DataError(f"the data's samples are {raw.input_shape} but the network expects {expected}")
+        raise DataError(
+            _("the data's samples are {found} but the network expects {expected}").format(
+                found=raw.input_shape, expected=expected
+            )
+        )
     check_classes(experiment, raw)
     network = experiment.network
     data = PreparedData(raw, experiment.dataset, training.seed, place, network.min_batch)
     if data.size("train") < network.min_batch:
-        raise DataError(f"BatchNorm needs at least {network.min_batch} training samples; add samples")
+        raise DataError(
+            _("BatchNorm needs at least {count} training samples; add samples").format(count=network.min_batch)
+        )
     model = build_network(network, data.input_shape).to(place)
     optimizer = build_optimizer(model, training.optimizer)
     es = training.early_stopping
@@ -95,14 +102,18 @@ def check_classes(experiment: ExperimentSpec, raw: RawData) -> None:
     names = raw.class_names
     if len(names) < 2:
         raise DataError(
-            f"the data holds one class only ({names[0] if names else 'none'}): a classifier needs samples "
-            "of at least two classes to tell apart"  # a DataError's place is the dataset unless said
+            _(
+                "the data holds one class only ({name}): a classifier needs samples "
+                "of at least two classes to tell apart"
+            ).format(name=names[0] if names else _("none"))  # a DataError's place is the dataset unless said
         )
     outputs = experiment.network.analyze(raw.input_shape).output_shape
     if outputs is not None and len(outputs) == 1 and outputs[0] != len(names):
         shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
         raise DataError(
-            f"the data has {len(names)} classes ({shown}) but the network gives {outputs[0]} outputs: "
-            f"make the last layer Linear({len(names)}), or check the labels",
+            _(
+                "the data has {count} classes ({names}) but the network gives {outputs} outputs: "
+                "make the last layer Linear({count}), or check the labels"
+            ).format(count=len(names), names=shown, outputs=outputs[0]),
             "network",
         )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
 from .events import TestResult
 from .history import History
@@ -325,7 +326,7 @@ class RunSession:
         return Exported(str(save_trained(command.path, trainer, weights, test=test)), test)
 
     def _find_lr(self, command: FindLr) -> Any:
-        from .device import describe_failure
+        from .device import failure_reason
         from .lr_finder import find_lr
 
         base_dir = Path(command.base_dir) if command.base_dir else None
@@ -339,13 +340,11 @@ class RunSession:
         except _bad_input():
             raise
         except Exception as exc:  # a failure inside the network (memory, a layer): said in a sentence
-            raise RuntimeError(
-                "the range test failed: " + describe_failure(exc).removeprefix("The run failed: ")
-            ) from exc
+            raise RuntimeError(_("the range test failed: {reason}").format(reason=failure_reason(exc))) from exc
 
     def _trained(self) -> Trainer:
         if self.trainer is None or self.trainer.model is None:
-            raise RuntimeError("train the network first")
+            raise RuntimeError(_("train the network first"))
         return self.trainer
 
     def _weights(self, epoch: int | None) -> Weights | None:
@@ -353,7 +352,7 @@ class RunSession:
         if epoch is None:
             return None
         if self.snapshots is None or epoch not in self.snapshots.weights:
-            raise RuntimeError(f"the weights of epoch {epoch + 1} are not kept")
+            raise RuntimeError(_("the weights of epoch {epoch} are not kept").format(epoch=epoch + 1))
         return self.snapshots.weights[epoch]
 
     def _run(self, ticket: int, command: Start | OpenSaved | Extend) -> None:
@@ -448,7 +447,7 @@ class RunSession:
     def _extend(self, command: Extend) -> None:
         trainer = self._trained()
         if not trainer.can_continue:
-            raise RuntimeError("the last run diverged or failed, so there is nothing to continue")
+            raise RuntimeError(_("the last run diverged or failed, so there is nothing to continue"))
         trainer.extend(command.epochs)
         self._adopt(trainer)
         trainer.continue_training()

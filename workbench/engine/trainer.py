@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..i18n import _
 from ..spec import ExperimentSpec
 from ..spec.lessons import codes_used, learned
 from ..spec.metrics import KL_KEY
@@ -300,11 +301,12 @@ class Trainer:
         sizes = {part: self.data.size(part) for part in ("train", "val", "test")}
         history = History.from_state(dict(state["history"]))
         if sizes != dict(state["sizes"]) or history.class_names != self.data.class_names:
-            had = split_sizes(state["sizes"])
-            raise DataError(
-                f"the data is not the saved run's: it has {split_sizes(sizes)} where the run had {had}"
-                + ("" if history.class_names == self.data.class_names else ", and other classes")
+            template = (
+                _("the data is not the saved run's: it has {sizes} where the run had {saved}")
+                if history.class_names == self.data.class_names
+                else _("the data is not the saved run's: it has {sizes} where the run had {saved}, and other classes")
             )
+            raise DataError(template.format(sizes=split_sizes(sizes), saved=split_sizes(state["sizes"])))
         self.model.load_state_dict(state["weights"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"] is not None:
@@ -328,7 +330,7 @@ class Trainer:
         return keyed([*es, *(c for c in self.user_callbacks if c is not self.early_stopping)])
 
     def _run(self) -> History:
-        callbacks = CallbackList(callback for _, callback in self._callbacks())
+        callbacks = CallbackList(callback for _key, callback in self._callbacks())
         for callback in callbacks.callbacks:
             callback.set_trainer(self)
         callbacks.call("on_train_begin", {})

@@ -6,9 +6,10 @@ import asyncio
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..i18n import set_language
+from ..i18n import DEFAULT, set_language
 from ..spec import ExperimentSpec, SpecError, default_experiment
 from .main_window import QtMainWindow
 from .platform_check import platform_problem
@@ -26,6 +27,27 @@ def create_main_window(experiment_path: str | Path | None = None) -> QtMainWindo
     QApplication.setOrganizationName("Workbench")
     experiment = ExperimentSpec.load(experiment_path) if experiment_path else default_experiment()
     return QtMainWindow(experiment, Path(experiment_path) if experiment_path else None)
+
+
+_qt_translator: QTranslator | None = None  # kept: Qt holds only a pointer to an installed translator
+
+
+def speak_qt(language: str) -> None:
+    """Let Qt's own words (Cancel, Save, Discard in standard dialogs, the undo menu's Undo and
+    Redo) follow `language`, from the translations shipped with PySide6, and format numbers for
+    it (`language`'s locale)."""
+    global _qt_translator
+    app = QApplication.instance()
+    if _qt_translator is not None and app is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    if language == DEFAULT or app is None:
+        return
+    QLocale.setDefault(QLocale(language))
+    translator = QTranslator()
+    if translator.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+        _qt_translator = translator
 
 
 async def _until_quit(app: QApplication) -> None:
@@ -50,11 +72,11 @@ def main(experiment_path: str | Path | None = None, language: str | None = None)
     assert isinstance(app, QApplication)
     app.setApplicationName("Workbench")
     app.setOrganizationName("Workbench")
-    set_language(language or saved_language())  # --lang, else View > Language's choice, else the system's
+    speak_qt(set_language(language or saved_language()))  # --lang, else View > Language's, else the system's
     try:
         window = create_main_window(experiment_path)
     except SpecError as exc:
-        QMessageBox.critical(None, "Workbench", str(exc))
+        QMessageBox.critical(None, "Workbench", str(exc))  # the spec's sentence, translated there
         return 2
     window.show_on_screen()
     try:

@@ -7,11 +7,19 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
+from ..i18n import N_, _
 from .preset_dialog import PresetDialog, PresetInfo
 
-EXPERIMENT_FILTER = "Experiments (*.json);;All files (*)"
-MODEL_FILTER = "Model files (*.pt);;All files (*)"
-PICTURE_FILTER = "Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm *.pgm);;All files (*)"
+# File-dialog filters: "What (*.suffix);;All files (*)", in the language spoken when the dialog opens.
+EXPERIMENTS = N_("Experiments")
+MODELS = N_("Model files")
+PICTURES = N_("Pictures")
+PICTURE_SUFFIXES = "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm *.pgm"
+
+
+def file_filter(what: str, suffixes: str) -> str:
+    """A file dialog's filter: files of one kind, or any file."""
+    return f"{_(what)} ({suffixes});;{_('All files')} (*)"
 
 
 class Answer(Enum):
@@ -34,8 +42,8 @@ class Dialogs:
         buttons = QMessageBox.StandardButton
         reply = QMessageBox.question(
             self.parent,
-            "Unsaved changes",
-            f"{title} has changes that are not saved. Save them?",
+            _("Unsaved changes"),
+            _("{title} has changes that are not saved. Save them?").format(title=title),
             buttons.Save | buttons.Discard | buttons.Cancel,
             buttons.Save,
         )
@@ -46,12 +54,14 @@ class Dialogs:
         buttons = QMessageBox.StandardButton
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Trained model not exported",
-            f"The network trained in {run} has not been exported, and {action} loses it. Export it first?",
+            _("Trained model not exported"),
+            _("The network trained in {run} has not been exported, and {action} loses it. Export it first?").format(
+                run=run, action=action
+            ),
             buttons.Discard | buttons.Cancel,
             self.parent,
         )
-        export = box.addButton("Export…", QMessageBox.ButtonRole.AcceptRole)
+        export = box.addButton(_("Export…"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(export)
         box.exec()
         clicked = box.clickedButton()
@@ -66,29 +76,39 @@ class Dialogs:
 
     def open_path(self, start: Path | None) -> Path | None:
         """Choose an experiment file to open."""
-        chosen, _ = QFileDialog.getOpenFileName(self.parent, "Open experiment", str(start or ""), EXPERIMENT_FILTER)
+        where = str(start or "")
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self.parent, _("Open experiment"), where, file_filter(EXPERIMENTS, "*.json")
+        )
         return Path(chosen) if chosen else None
 
     def open_model_path(self, start: Path | None) -> Path | None:
         """Choose a model file whose run to open."""
-        chosen, _ = QFileDialog.getOpenFileName(self.parent, "Open saved run", str(start or ""), MODEL_FILTER)
+        where = str(start or "")
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self.parent, _("Open saved run"), where, file_filter(MODELS, "*.pt")
+        )
         return Path(chosen) if chosen else None
 
     def open_picture_path(self, start: Path | None) -> Path | None:
         """Choose a picture to show the network."""
-        chosen, _ = QFileDialog.getOpenFileName(self.parent, "Try a picture", str(start or ""), PICTURE_FILTER)
+        where = str(start or "")
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self.parent, _("Try a picture"), where, file_filter(PICTURES, PICTURE_SUFFIXES)
+        )
         return Path(chosen) if chosen else None
 
-    def save_path(
-        self, suggestion: Path, title: str = "Save experiment", filters: str = EXPERIMENT_FILTER
-    ) -> Path | None:
-        """Choose where to save."""
-        chosen, _ = QFileDialog.getSaveFileName(self.parent, title, str(suggestion), filters)
+    def save_path(self, suggestion: Path, title: str = "", filters: str = "") -> Path | None:
+        """Choose where to save (by default: an experiment)."""
+        title, filters = title or _("Save experiment"), filters or file_filter(EXPERIMENTS, "*.json")
+        chosen, _filter = QFileDialog.getSaveFileName(self.parent, title, str(suggestion), filters)
         return Path(chosen) if chosen else None
 
     def export_path(self, suggestion: Path, formats: dict[str, str]) -> Path | None:
         """Choose where and in which format ({filter text: suffix}) to export a model."""
-        chosen, selected = QFileDialog.getSaveFileName(self.parent, "Export model", str(suggestion), ";;".join(formats))
+        chosen, selected = QFileDialog.getSaveFileName(
+            self.parent, _("Export model"), str(suggestion), ";;".join(formats)
+        )
         if not chosen:
             return None
         path = Path(chosen)

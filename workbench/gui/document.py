@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..engine.memory import check_fits
+from ..i18n import _
 from ..spec import DatasetBase, ExperimentSpec, NetworkSpec, Problem, SpecError, TrainingSpec, default_experiment
 from ..spec.layers import Layer
 from ..spec.network import PART_WORDS, LayerPart
@@ -110,13 +111,13 @@ class ExperimentDocument(QObject):
             key = f"{where}:{'.'.join(change.path)}"
             self.undo_stack.push(SetExperiment(self, self.spec, new, prefix + change.text(), key, change, prefix))
 
-    def set_dataset(self, dataset: DatasetBase, change: FieldChange | str = "Change the dataset") -> None:
+    def set_dataset(self, dataset: DatasetBase, change: FieldChange | str = "") -> None:
         """Replace the dataset settings: after one field's edit, or as a named step."""
-        self._set_part("dataset", dataset, change)
+        self._set_part("dataset", dataset, change or _("Change the dataset"))
 
-    def set_training(self, training: TrainingSpec, change: FieldChange | str = "Change training settings") -> None:
+    def set_training(self, training: TrainingSpec, change: FieldChange | str = "") -> None:
         """Replace the training settings: after one field's edit, or as a named step."""
-        self._set_part("training", training, change)
+        self._set_part("training", training, change or _("Change training settings"))
 
     def _set_part(self, part: str, value: DatasetBase | TrainingSpec, change: FieldChange | str) -> None:
         new = self.spec.model_copy(update={part: value})
@@ -134,7 +135,7 @@ class ExperimentDocument(QObject):
         layers: list[Layer] = list(getattr(self.spec.network, part))
         layers[index] = layer
         new = self.spec.model_copy(update={"network": _network(self.spec.network, part, layers)})
-        words = PART_WORDS[part]
+        words = _(PART_WORDS[part])
         prefix = f"{words} {index + 1} ({layer.type}): "
         self.edit_field(new, change, f"{part}{index}:{layer.type}", prefix=prefix)
 
@@ -148,7 +149,7 @@ class ExperimentDocument(QObject):
                 shape = None
             if shape is not None:
                 network = network.model_copy(update={"decoder": network.mirrored_decoder(shape)})
-                note = "a decoder mirroring the encoder added"
+                note = _("a decoder mirroring the encoder added")
                 change = f"{change} ({note})" if isinstance(change, str) else replace(change, note=note)
         new = self.spec.model_copy(update={"network": network})
         if isinstance(change, str):
@@ -175,8 +176,8 @@ class ExperimentDocument(QObject):
 
     @property
     def title(self) -> str:
-        """The file name, or the experiment's name for a new experiment."""
-        return self.path.name if self.path else (self.spec.name or "Untitled")
+        """The file name, or the experiment's name for a new experiment (a preset's from the catalog)."""
+        return self.path.name if self.path else (_(self.spec.name) or _("Untitled"))
 
     def replace(self, experiment: ExperimentSpec, path: Path | None) -> None:
         """Start over on another experiment (New, Open): history cleared, nothing unsaved."""

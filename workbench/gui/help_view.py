@@ -17,16 +17,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..i18n import N_, _, language
 from .forms.editors import GLOSSARY
 
-# Keys that belong to one widget rather than to a menu command.
+# Keys that belong to one widget rather than to a menu command (where and what: `_()` when shown).
 WIDGET_KEYS = (
-    ("Layer list", "Delete", "Remove the selected layer"),
-    ("Layer list", "Ctrl+D", "Duplicate the selected layer"),
-    ("Layer list", "Ctrl+Up / Ctrl+Down", "Move the selected layer up or down"),
-    ("Forms", "Tab / Shift+Tab", "Go to the next or previous field (from the layer list into the layer's form)"),
-    ("Number fields", "Up / Down, Page Up / Page Down", "Step the value (learning rates step 1, 2, 5, 10...)"),
-    ("Any setting", "F1", "Open the guide where it explains that setting"),
+    (N_("Layer list"), "Delete", N_("Remove the selected layer")),
+    (N_("Layer list"), "Ctrl+D", N_("Duplicate the selected layer")),
+    (N_("Layer list"), "Ctrl+Up / Ctrl+Down", N_("Move the selected layer up or down")),
+    (
+        N_("Forms"),
+        "Tab / Shift+Tab",
+        N_("Go to the next or previous field (from the layer list into the layer's form)"),
+    ),
+    (N_("Number fields"), "Up / Down, Page Up / Page Down", N_("Step the value (learning rates step 1, 2, 5, 10...)")),
+    (N_("Any setting"), "F1", N_("Open the guide where it explains that setting")),
 )
 
 
@@ -44,7 +49,7 @@ def menu_shortcuts(bar: QMenuBar) -> list[tuple[str, str, str]]:
             if isinstance(sub, QMenu):
                 walk(sub, title)
             elif isinstance(action, QAction) and action.shortcuts():
-                keys = " or ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+                keys = _(" or ").join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
                 rows.append((title, keys, _plain(action.text())))
 
     for top in bar.actions():
@@ -58,11 +63,11 @@ class ShortcutsDialog(QDialog):
 
     def __init__(self, rows: list[tuple[str, str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
+        self.setWindowTitle(_("Keyboard shortcuts"))
         self.setObjectName("shortcutsDialog")
         self.table = QTableWidget(len(rows), 3)
         self.table.setObjectName("shortcutsTable")
-        self.table.setHorizontalHeaderLabels(["Where", "Keys", "What it does"])
+        self.table.setHorizontalHeaderLabels([_("Where"), _("Keys"), _("What it does")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for r, row in enumerate(rows):
@@ -84,7 +89,9 @@ def guide_html() -> str:
     """The built-in guide: the workflow, and a glossary with an anchor per term."""
     from ..spec.presets import resources_dir
 
-    return (resources_dir() / "guide" / "guide.html").read_text(encoding="utf-8")
+    guide = resources_dir() / "guide"
+    translated = guide / f"guide.{language()}.html"  # one file per language; English when there is none
+    return (translated if translated.exists() else guide / "guide.html").read_text(encoding="utf-8")
 
 
 def glossary_term(widget: QWidget | None) -> str:
@@ -102,7 +109,7 @@ class GuideDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Workbench guide")
+        self.setWindowTitle(_("Workbench guide"))
         self.setObjectName("guideDialog")
         self.browser = QTextBrowser()
         self.browser.setObjectName("guideBrowser")

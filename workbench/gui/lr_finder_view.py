@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..engine.events import LrFinding
+from ..i18n import _
 from .plots.axes import show_grid
 from .theme import themed_plot
 
@@ -26,13 +27,15 @@ class LrFinderDialog(QDialog):
     def __init__(self, finding: LrFinding, use: Callable[[float], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lrFinderDialog")
-        self.setWindowTitle("Find a learning rate")
+        self.setWindowTitle(_("Find a learning rate"))
         self.finding, self.use = finding, use
         layout = QVBoxLayout(self)
         explain = QLabel(
-            "A copy of the network trained for a few batches while the learning rate grew from tiny to "
-            "huge (your experiment is unchanged). Where the loss falls fastest the rate is good; where it "
-            "shoots up the rate is too high."
+            _(
+                "A copy of the network trained for a few batches while the learning rate grew from tiny to "
+                "huge (your experiment is unchanged). Where the loss falls fastest the rate is good; where it "
+                "shoots up the rate is too high."
+            )
         )
         explain.setWordWrap(True)
         layout.addWidget(explain)
@@ -41,8 +44,8 @@ class LrFinderDialog(QDialog):
         item = self.plot.getPlotItem()
         show_grid(item)
         item.setLogMode(x=True, y=False)
-        item.setLabel("bottom", "learning rate")
-        item.setLabel("left", "loss (smoothed)")
+        item.setLabel("bottom", _("learning rate"))
+        item.setLabel("left", _("loss (smoothed)"))
         self.curve = self.plot.plot(finding.lrs, finding.losses, pen=pg.mkPen("#1f77b4", width=2))
         self.plot.setMinimumSize(480, 260)
         layout.addWidget(self.plot)
@@ -63,20 +66,24 @@ class LrFinderDialog(QDialog):
         finding = self.finding
         if finding.suggestion is None or finding.lowest is None:
             self.answer.setText(
-                "The loss did not fall clearly, so there is no suggestion: check the network and the data, "
-                "or try a larger batch."
+                _(
+                    "The loss did not fall clearly, so there is no suggestion: check the network and the data, "
+                    "or try a larger batch."
+                )
             )
-            self.use_button.setText("Use")
+            self.use_button.setText(_("Use"))
             self.use_button.setEnabled(False)
             return
         lr = rounded(finding.suggestion)
         line = pg.InfiniteLine(np.log10(finding.suggestion), angle=90, pen=pg.mkPen(SUGGESTION, width=1.5))
         self.plot.addItem(line)
         self.answer.setText(
-            f"Suggested learning rate: <b>{lr:g}</b>, a tenth of {rounded(finding.lowest):g} where the smoothed "
-            "loss was lowest (the green line)."
+            _(
+                "Suggested learning rate: <b>{lr}</b>, a tenth of {lowest} where the smoothed "
+                "loss was lowest (the green line)."
+            ).format(lr=f"{lr:g}", lowest=f"{rounded(finding.lowest):g}")
         )
-        self.use_button.setText(f"Use {lr:g}")
+        self.use_button.setText(_("Use {lr}").format(lr=f"{lr:g}"))
 
     def _use(self) -> None:
         if self.finding.suggestion is not None:

@@ -149,7 +149,7 @@ class QtMainWindow(QMainWindow):
         self.settings = app_settings()
         self.dialogs = Dialogs(self)
         self.jobs = JobRunner(self)
-        self.engine_state = "Loading PyTorch…"  # "" once the engine is ready
+        self.engine_state = _("Loading PyTorch…")  # "" once the engine is ready
         self.document = ExperimentDocument(experiment, path)
         self.dataset_panel = QtDatasetPanel(self.document, self.jobs)
         self.layer_editor = QtLayerEditor(self.document)
@@ -205,14 +205,14 @@ class QtMainWindow(QMainWindow):
         try:
             self.runs.connect_backend()  # PyTorch is loaded: a training process starts warming up now
         except (ValueError, OSError) as exc:  # a mistyped WORKBENCH_BACKEND, or no process to be had
-            self.engine_state = f"Training cannot start: {exc}"
+            self.engine_state = _("Training cannot start: {problem}").format(problem=exc)
         else:
             self.engine_state = ""
         self.training_panel.set_devices(devices)
         self._update_train_state()
 
     def _engine_failed(self, error: BaseException, _trace: str) -> None:
-        self.engine_state = f"PyTorch could not be loaded, so training is off: {error}"
+        self.engine_state = _("PyTorch could not be loaded, so training is off: {error}").format(error=error)
         self._update_train_state()
 
     @property
@@ -244,7 +244,7 @@ class QtMainWindow(QMainWindow):
             bar.addWidget(button)
         self.progress = QProgressBar()
         self.progress.setObjectName("runProgress")
-        self.progress.setAccessibleName("Progress of the run")
+        self.progress.setAccessibleName(_("Progress of the run"))
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setFixedWidth(
             self.progress.fontMetrics().horizontalAdvance(
@@ -416,9 +416,9 @@ class QtMainWindow(QMainWindow):
         if self.engine_state:
             return self.engine_state
         if self.dataset_panel.problem:
-            return f"The data cannot be loaded: {self.dataset_panel.problem}"
+            return _("The data cannot be loaded: {problem}").format(problem=self.dataset_panel.problem)
         if self.finding_lr:
-            return "Finding a learning rate: Train waits until the range test is done."
+            return _("Finding a learning rate: Train waits until the range test is done.")
         return ""
 
     def _update_train_state(self) -> None:
@@ -459,7 +459,7 @@ class QtMainWindow(QMainWindow):
         if not self.runs.at_risk:
             return True
         record = self.runs.current
-        answer = self.dialogs.unexported_run(record.name if record else "the last run", action)
+        answer = self.dialogs.unexported_run(record.name if record else _("the last run"), action)
         if answer is Answer.DISCARD:
             self.runs.exported()  # the student let it go: not asked again for this run
             return True
@@ -470,14 +470,17 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def new(self) -> None:
         """A new experiment: the default data and settings, an empty stack to build."""
-        if self._keep_trained_model("starting a new experiment", self.new) and self._confirm_discard():
+        if self._keep_trained_model(_("starting a new experiment"), self.new) and self._confirm_discard():
             start = default_experiment()
             self.document.replace(start.model_copy(update={"name": "", "network": NetworkSpec()}), None)
 
     @Slot()
     def open_dialog(self) -> None:
         """Choose an experiment file and open it."""
-        if not self._keep_trained_model("opening another experiment", self.open_dialog) or not self._confirm_discard():
+        if (
+            not self._keep_trained_model(_("opening another experiment"), self.open_dialog)
+            or not self._confirm_discard()
+        ):
             return
         path = self.dialogs.open_path(self.document.base_dir)
         if path is not None:
@@ -486,7 +489,7 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def open_preset_dialog(self) -> None:
         """File > Open preset: choose a shipped experiment by its name and what it teaches."""
-        if not self._keep_trained_model("opening a preset", self.open_preset_dialog) or not self._confirm_discard():
+        if not self._keep_trained_model(_("opening a preset"), self.open_preset_dialog) or not self._confirm_discard():
             return
         presets = [PresetInfo(n, (e := load_preset(n)).name, e.description) for n in preset_names()]
         chosen = self.dialogs.choose_preset(presets)
@@ -498,7 +501,7 @@ class QtMainWindow(QMainWindow):
         """Choose a model file and take up its run."""
         if self.runs.running or not self.engine_ready:
             return
-        if not self._keep_trained_model("opening a saved run", self.open_run_dialog) or not self._confirm_discard():
+        if not self._keep_trained_model(_("opening a saved run"), self.open_run_dialog) or not self._confirm_discard():
             return
         path = self.dialogs.open_model_path(self.document.base_dir)
         if path is not None:
@@ -506,7 +509,7 @@ class QtMainWindow(QMainWindow):
 
     def open_run(self, path: Path) -> None:
         """Take up the run saved in `path` (its settings replace the experiment; a bad file changes nothing)."""
-        self.statusBar().showMessage(f"Opening the run saved in {path.name}…")
+        self.statusBar().showMessage(_("Opening the run saved in {file}…").format(file=path.name))
 
         def opened() -> None:
             assert self.runs.current is not None
@@ -514,20 +517,22 @@ class QtMainWindow(QMainWindow):
             self.document.replace(self.runs.current.spec, None)
 
         def failed(message: str) -> None:
-            self.dialogs.error("Cannot open the saved run", message)
-            self.statusBar().showMessage(f"Could not open {path.name}.", 4000)
+            self.dialogs.error(_("Cannot open the saved run"), message)
+            self.statusBar().showMessage(_("Could not open {file}.").format(file=path.name), 4000)
 
         self.runs.open_saved(path, opened, failed)
 
     def open_path(self, path: Path, as_template: bool = False, confirmed: bool = False) -> bool:
         """Open `path`; a preset opens as a new, unsaved copy. A bad file changes nothing."""
         again = partial(self.open_path, path, as_template)
-        if not confirmed and not (self._keep_trained_model(f"opening {path.name}", again) and self._confirm_discard()):
+        if not confirmed and not (
+            self._keep_trained_model(_("opening {file}").format(file=path.name), again) and self._confirm_discard()
+        ):
             return False
         try:
             experiment = ExperimentSpec.load(path)
         except SpecError as exc:
-            self.dialogs.error("Cannot open the experiment", str(exc))
+            self.dialogs.error(_("Cannot open the experiment"), str(exc))
             return False
         self.document.replace(experiment, None if as_template else path)
         if not as_template:
@@ -552,10 +557,12 @@ class QtMainWindow(QMainWindow):
         try:
             self.document.save(path)
         except OSError as exc:
-            self.dialogs.error("Cannot save", f"Could not write {path}: {exc.strerror or exc}")
+            self.dialogs.error(
+                _("Cannot save"), _("Could not write {path}: {error}").format(path=path, error=exc.strerror or exc)
+            )
             return False
         self._remember(path)
-        self.statusBar().showMessage(f"Saved {path}", 4000)
+        self.statusBar().showMessage(_("Saved {path}").format(path=path), 4000)
         return True
 
     def _remember(self, path: Path) -> None:
@@ -573,7 +580,7 @@ class QtMainWindow(QMainWindow):
         for entry in self.recent_files():
             self.recent_menu.addAction(entry, partial(self.open_path, Path(entry)))
         if not self.recent_files():
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
+            self.recent_menu.addAction(_("(none yet)")).setEnabled(False)
 
     # --- running -----------------------------------------------------------------------------
 
@@ -600,7 +607,7 @@ class QtMainWindow(QMainWindow):
             self.prediction_dialog.show()
 
         def failed(message: str, _trace: str | None) -> None:
-            self.dialogs.error("Cannot try this picture", message)
+            self.dialogs.error(_("Cannot try this picture"), message)
 
         epoch = self.runs.current.chosen_epoch if self.runs.current is not None else None
         self.runs.request(Predict(str(path), epoch), shown, failed)
@@ -610,7 +617,7 @@ class QtMainWindow(QMainWindow):
         """Run the learning-rate range test on the current settings (engine thread), then show it."""
         problems = self.document.problems()
         if problems:
-            self.dialogs.error("Cannot look for a learning rate", str(problems[0]))
+            self.dialogs.error(_("Cannot look for a learning rate"), str(problems[0]))
             return
         if self.runs.running or self.finding_lr:
             return
@@ -621,13 +628,13 @@ class QtMainWindow(QMainWindow):
         self.finding_lr = True
         self.runs.request(FindLr(self.document.spec, base_dir), self._lr_found, self._lr_failed)
         self._update_train_state()
-        self.statusBar().showMessage("Finding a learning rate: a copy of the network trains for a few batches…")
+        self.statusBar().showMessage(_("Finding a learning rate: a copy of the network trains for a few batches…"))
 
     def _lr_found(self, finding: LrFinding) -> None:
         self.finding_lr = False
         self.training_panel.set_finding(False)
         self._update_train_state()
-        self.statusBar().showMessage("Learning-rate range test done.", 4000)
+        self.statusBar().showMessage(_("Learning-rate range test done."), 4000)
         self.lr_dialog = LrFinderDialog(finding, self._use_lr, self)
         self.lr_dialog.show()
 
@@ -635,12 +642,14 @@ class QtMainWindow(QMainWindow):
         self.finding_lr = False
         self.training_panel.set_finding(False)
         self._update_train_state()
-        self.dialogs.error("Cannot look for a learning rate", message)
+        self.dialogs.error(_("Cannot look for a learning rate"), message)
 
     def _use_lr(self, lr: float) -> None:
         training = self.document.spec.training
         optimizer = training.optimizer.model_copy(update={"lr": lr})
-        self.document.set_training(training.model_copy(update={"optimizer": optimizer}), f"Learning rate {lr:g}")
+        self.document.set_training(
+            training.model_copy(update={"optimizer": optimizer}), _("Learning rate {lr}").format(lr=f"{lr:g}")
+        )
 
     @Slot()
     def continue_training(self) -> None:
@@ -697,7 +706,7 @@ class QtMainWindow(QMainWindow):
         elif not running and self.runs.failure is not None:
             self.statusBar().showMessage(self.runs.failure.message)
         if self.runs.opening is not None:
-            self.statusBar().showMessage(f"Opening the run saved in {self.runs.opening.name}…")
+            self.statusBar().showMessage(_("Opening the run saved in {file}…").format(file=self.runs.opening.name))
         elif running:
             self.statusBar().showMessage(
                 _("Paused. Settings are locked while a run is active.")
@@ -739,11 +748,10 @@ class QtMainWindow(QMainWindow):
         )
         remaining = p.elapsed * (1 - done) / done if done > 0 else 0.0
         device = record.started.device if record.started else ""
-        state = "Paused · " if self.runs.paused else ""
-        self.statusBar().showMessage(
-            f"{state}Epoch {p.epoch + 1}/{p.epochs} · step {p.step:,} · {p.samples_per_second:,.0f} samples/s · "
-            f"{_clock(p.elapsed)} elapsed · about {_clock(remaining)} left · {device}"
-        )
+        words = _("Epoch {done}/{planned} · step {step} · {speed} samples/s · {elapsed} elapsed · about {left} left")
+        numbers = {"step": f"{p.step:,}", "speed": f"{p.samples_per_second:,.0f}"}
+        said = words.format(**at, **numbers, elapsed=_clock(p.elapsed), left=_clock(remaining))
+        self.statusBar().showMessage((_("Paused") + " · " if self.runs.paused else "") + f"{said} · {device}")
 
     @Slot()
     def export_model(self, then: Callable[[], object] | None = None) -> None:
@@ -753,7 +761,7 @@ class QtMainWindow(QMainWindow):
             return
         from ..engine.exporters import onnx_available
 
-        formats = {"Workbench model (*.pt)": ".pt", "TorchScript (*.torchscript)": ".torchscript"}
+        formats = {_("Workbench model") + " (*.pt)": ".pt", "TorchScript (*.torchscript)": ".torchscript"}
         if onnx_available():
             formats["ONNX (*.onnx)"] = ".onnx"
         name = (self.document.spec.name or "model").replace(" ", "_").lower()
@@ -763,27 +771,29 @@ class QtMainWindow(QMainWindow):
         path = self.dialogs.export_path((self.document.base_dir or Path.home()) / f"{name}.pt", formats)
         if path is None:
             return
-        self.statusBar().showMessage(f"Exporting {path}…")
+        self.statusBar().showMessage(_("Exporting {path}…").format(path=path))
         self.runs.export(path, partial(self._exported, then=then), self._export_failed)
 
     def _exported(self, path: Path, then: Callable[[], object] | None = None) -> None:
         self.runs.exported()
-        self.statusBar().showMessage(f"Exported {path}", 6000)
+        self.statusBar().showMessage(_("Exported {path}").format(path=path), 6000)
         if then is not None:
             then()
             return
-        saved = f"Saved {path}"
+        saved = _("Saved {path}").format(path=path)
         record = self.runs.current  # the run exported: the settings may have changed since
         if record is not None and record.spec.network.is_autoencoder and path.suffix.lower() != ".pt":
             from ..engine.exporters import part_paths
 
             encoder, decoder = (where.name for where in part_paths(path).values())
-            saved += f", and beside it the encoder ({encoder}) and the decoder ({decoder})"
-        self.dialogs.info("Model exported", saved)
+            saved = _("Saved {path}, and beside it the encoder ({encoder}) and the decoder ({decoder})").format(
+                path=path, encoder=encoder, decoder=decoder
+            )
+        self.dialogs.info(_("Model exported"), saved)
 
     def _export_failed(self, message: str, _trace: str | None) -> None:
-        self.statusBar().showMessage("Export failed", 6000)
-        self.dialogs.error("Export failed", f"{message}\nNothing was written.")
+        self.statusBar().showMessage(_("Export failed"), 6000)
+        self.dialogs.error(_("Export failed"), message + "\n" + _("Nothing was written."))
 
     def choose_language(self, code: str, _checked: bool = False) -> None:
         """View > Language: remembered, and spoken from the next start (every panel is built in it)."""
@@ -812,13 +822,14 @@ class QtMainWindow(QMainWindow):
     @Slot()
     def show_shortcuts(self) -> None:
         """Help > Keyboard shortcuts: the menus' keys, then the keys of the layer list and the forms."""
-        self.shortcuts_dialog = ShortcutsDialog([*menu_shortcuts(self.menuBar()), *WIDGET_KEYS], self)
+        widget_keys = [(_(where), keys, _(what)) for where, keys, what in WIDGET_KEYS]
+        self.shortcuts_dialog = ShortcutsDialog([*menu_shortcuts(self.menuBar()), *widget_keys], self)
         self.shortcuts_dialog.show()
 
     @Slot()
     def about(self) -> None:
         """Versions and devices, for bug reports and for curiosity."""
-        QMessageBox.about(self, "About Workbench", self.about_text())
+        QMessageBox.about(self, _("About Workbench"), self.about_text())
 
     def about_text(self) -> str:
         """The About box's text."""
@@ -831,10 +842,12 @@ class QtMainWindow(QMainWindow):
         from ..engine.device import device_label
 
         devices = ", ".join(device_label(torch.device(d)) for d in available_devices())
+        what = _("Build neural networks in forms and watch them learn.")
         return (
-            f"<b>Workbench {__version__}</b><br>Build neural networks in forms and watch them learn.<br><br>"
+            f"<b>Workbench {__version__}</b><br>{what}<br><br>"
             f"PyTorch {torch.__version__} · Qt {qVersion()} · PySide6 {PySide6.__version__} · "
-            f"pyqtgraph {pyqtgraph.__version__} · Python {platform.python_version()}<br>Devices: {devices}"
+            f"pyqtgraph {pyqtgraph.__version__} · Python {platform.python_version()}<br>"
+            + _("Devices: {devices}").format(devices=devices)
         )
 
     # --- the window on its screen --------------------------------------------------------------
@@ -923,14 +936,14 @@ class QtMainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.close_confirmed:  # asked once: the retries below while the engine stops do not ask again
-            if not self._keep_trained_model("closing the window", self.close) or not self._confirm_discard():
+            if not self._keep_trained_model(_("closing the window"), self.close) or not self._confirm_discard():
                 event.ignore()
                 return
             self.close_confirmed = True
         self.dataset_panel.download_stop.set()  # a download thread ends within one chunk, keeping nothing
         if not self.runs.shutdown(STOP_WAIT_MS) or not self.jobs.shutdown(STOP_WAIT_MS):
             # Still inside one step (loading data): keep the window until the engine thread is done.
-            self.statusBar().showMessage("Stopping the run… the window closes when it has stopped.")
+            self.statusBar().showMessage(_("Stopping the run… the window closes when it has stopped."))
             QTimer.singleShot(500, self.close)
             event.ignore()
             return

@@ -13,6 +13,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..i18n import _
+
 
 @dataclass(frozen=True)
 class SystemLibrary:
@@ -77,14 +79,16 @@ def install_hint(absent: list[SystemLibrary]) -> str:
         return " ".join(dict.fromkeys(getattr(lib, family) for lib in absent))
 
     names = ", ".join(lib.soname for lib in absent)
+    said = _(
+        "Workbench cannot open its window: Qt's X11 platform (xcb) needs system libraries that are "
+        "not installed: {names}.\nInstall them, then start Workbench again:"
+    ).format(names=names)
     return (
-        f"Workbench cannot open its window: Qt's X11 platform (xcb) needs system libraries that are "
-        f"not installed: {names}.\n"
-        f"Install them, then start Workbench again:\n"
+        f"{said}\n"
         f"  Debian, Ubuntu:  sudo apt install {packages('debian')}\n"
         f"  Fedora:          sudo dnf install {packages('fedora')}\n"
         f"  Arch:            sudo pacman -S {packages('arch')}\n"
-        f"(On a Wayland desktop, QT_QPA_PLATFORM=wayland uses Wayland instead.)"
+        + _("(On a Wayland desktop, QT_QPA_PLATFORM=wayland uses Wayland instead.)")
     )
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import Prediction
+from ..i18n import _
 from .preview import thumbnail_grid
 from .theme import Tone, style
 
@@ -27,7 +28,7 @@ class PredictionDialog(QDialog):
     def __init__(self, prediction: Prediction, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("predictionDialog")
-        self.setWindowTitle(f"What the network says about {name}")
+        self.setWindowTitle(_("What the network says about {file}").format(file=name))
         layout = QHBoxLayout(self)
         left = QVBoxLayout()
         self.picture = QLabel()
@@ -35,7 +36,7 @@ class PredictionDialog(QDialog):
         self.picture.setPixmap(thumbnail_grid(prediction.image[None], [""], columns=1, cell=168))
         left.addWidget(self.picture)
         size = "×".join(str(n) for n in prediction.image.shape[1:])
-        caption = QLabel(f"As the network sees it ({size})")
+        caption = QLabel(_("As the network sees it ({size})").format(size=size))
         caption.setStyleSheet(style(Tone.MUTED))
         left.addWidget(caption)
         left.addStretch(1)
@@ -48,7 +49,8 @@ class PredictionDialog(QDialog):
         def name_of(k: int) -> str:
             return names[k] if k < len(names) else str(k)
 
-        self.answer = QLabel(f"It says <b>{name_of(best)}</b> ({prediction.probabilities[best]:.0%} sure).")
+        said = _("It says <b>{answer}</b> ({sure} sure).")
+        self.answer = QLabel(said.format(answer=name_of(best), sure=f"{prediction.probabilities[best]:.0%}"))
         self.answer.setObjectName("predictionAnswer")
         side.addWidget(self.answer, 0, 0, 1, 2)
         self.bars: list[QProgressBar] = []
@@ -61,9 +63,9 @@ class PredictionDialog(QDialog):
             side.addWidget(bar, row, 1)
             self.bars.append(bar)
         note = (
-            "Its background was light, unlike the training pictures, so it was inverted first."
+            _("Its background was light, unlike the training pictures, so it was inverted first.")
             if prediction.inverted
-            else "It was resized to the training pictures' size first."
+            else _("It was resized to the training pictures' size first.")
         )
         hint = QLabel(note)
         hint.setWordWrap(True)

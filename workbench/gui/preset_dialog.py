@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from ..i18n import _
+
 
 @dataclass(frozen=True)
 class PresetInfo:
@@ -22,12 +24,12 @@ class PresetDialog(QDialog):
 
     def __init__(self, presets: list[PresetInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Open a preset")
+        self.setWindowTitle(_("Open a preset"))
         self.setObjectName("presetDialog")
         self.list = QListWidget()
         self.list.setObjectName("presetList")
         for preset in presets:
-            item = QListWidgetItem(preset.title or preset.key)
+            item = QListWidgetItem(_(preset.title) or preset.key)  # presets are in the catalog
             item.setData(Qt.ItemDataRole.UserRole, preset)
             item.setToolTip(f"{preset.key}.json")
             self.list.addItem(item)
@@ -42,7 +44,7 @@ class PresetDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Ready-made experiments: each opens as a new, unsaved copy."))
+        layout.addWidget(QLabel(_("Ready-made experiments: each opens as a new, unsaved copy.")))
         layout.addWidget(self.list, 1)
         layout.addWidget(self.about)
         layout.addWidget(buttons)
@@ -51,7 +53,7 @@ class PresetDialog(QDialog):
 
     def _describe(self, item: QListWidgetItem | None) -> None:
         preset = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        self.about.setText(preset.description if isinstance(preset, PresetInfo) else "")
+        self.about.setText(_(preset.description) if isinstance(preset, PresetInfo) else "")
 
     def chosen(self) -> str | None:
         """The key of the preset chosen, or None."""

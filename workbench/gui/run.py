@@ -289,7 +289,10 @@ class RunController(QObject):
 
         def failed(message: str, trace: str | None) -> None:
             record.chosen_epoch = None
-            self.failure = RunFailed(f"Testing the weights of epoch {epoch + 1} failed: {message}", trace)
+            self.failure = RunFailed(
+                _("Testing the weights of epoch {epoch} failed: {problem}").format(epoch=epoch + 1, problem=message),
+                trace,
+            )
             self.dirty = True
 
         self.request(Evaluate(epoch), tested, failed)
@@ -390,5 +393,7 @@ class RunController(QObject):
     def _relabel(self) -> None:
         for record in self.previous_runs():
             record.changed = describe_difference(record.spec, self.document.spec)
-            record.label = f"{record.name} → now: {record.changed}"  # what changed since that run
+            record.label = _("{run} → now: {changes}").format(
+                run=record.name, changes=record.changed
+            )  # what changed since that run
         self.dirty = True

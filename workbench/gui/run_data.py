@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress, TestResult
+from ..engine.events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress, StopReason, TestResult
 from ..engine.history import History
+from ..engine.outcome import best_so_far
 from ..engine.stream import EpochEnded, RunEnded, RunStarted
+from ..i18n import N_, _, ngettext
 from ..spec import ExperimentSpec
 from ..spec.changes import describe_changes
-from ..spec.lessons import metric_words
 
 MAX_SNAPSHOTS = 2000
 LEGEND_CHARS = 40  # a legend entry's label, at most
@@ -140,7 +141,15 @@ class RunRow:
     tip: str  # how it went, in a sentence
 
 
-RUN_COLUMNS = ("Run", "Best\n(epoch)", "Test", "Changed\nsince")  # two lines: narrow columns
+# A run's end in a word, where nothing better can be said of it (no epoch finished).
+REASON_WORDS = {
+    StopReason.COMPLETED: N_("completed"),
+    StopReason.EARLY_STOPPED: N_("early stopped"),
+    StopReason.USER_STOPPED: N_("stopped by you"),
+    StopReason.DIVERGED: N_("diverged"),
+    StopReason.FAILED: N_("failed"),
+}
+RUN_COLUMNS = (N_("Run"), N_("Best\n(epoch)"), N_("Test"), N_("Changed\nsince"))  # two lines: narrow columns
 
 
 def run_row(record: RunRecord, changed: str) -> RunRow:
@@ -150,14 +159,18 @@ def run_row(record: RunRecord, changed: str) -> RunRow:
     test = ended.test if ended else None
     test_key: float | None = None
     if test is None:
-        test_text = "—" if ended else "running"
+        test_text = "—" if ended else _("running")
     else:
         name, test_key, text = (test.scores() or [("loss", test.loss, f"{test.loss:.4g}")])[0]
-        short = {"reconstruction": "recon"}.get(name, name)  # the column stays narrow: the table fits the centre
-        test_text = text if name == "accuracy" else f"{short} {text}"  # accuracy in %; MAE, recon named
+        short = {"reconstruction": N_("recon")}.get(name, name)  # the column stays narrow: the table fits the centre
+        test_text = text if name == "accuracy" else f"{_(short)} {text}"  # accuracy in %; MAE, recon named
     seconds = record.last_epoch.elapsed if record.last_epoch else 0.0
     done = len(record.epochs)
-    trained = f"{done} epoch{'' if done == 1 else 's'}" + (f" in {seconds:.1f} s" if seconds else "")
+    trained = (
+        ngettext("{n} epoch in {seconds} s", "{n} epochs in {seconds} s", done).format(n=done, seconds=f"{seconds:.1f}")
+        if seconds
+        else ngettext("{n} epoch", "{n} epochs", done).format(n=done)
+    )
     return RunRow(
         (
             record.name,
@@ -173,16 +186,17 @@ def run_row(record: RunRecord, changed: str) -> RunRow:
 def run_summary(record: RunRecord) -> str:
     """How a run went, in a few words: `best val_loss 0.39 at epoch 22 · test accuracy 70.0%`."""
     if record.ended is None:
-        return "running" if record.epochs else "starting"
+        return _("running") if record.epochs else _("starting")
     parts = []
     ended, best = record.ended, record.best_epoch
     monitor = record.started.monitor if record.started else "val_loss"
     if best is not None and ended.best_value is not None:
-        parts.append(f"best {metric_words(monitor)} {ended.best_value:.4g} at epoch {best}")
+        parts.append(best_so_far(monitor, ended.best_value, best - 1))
     test = ended.test
     if test is not None:
-        parts.append("test " + ", ".join(f"{name} {text}" for name, _, text in test.scores()))
-    return " · ".join(parts) or ended.reason.value.replace("_", " ")
+        scores = ", ".join(f"{_(name)} {text}" for name, _value, text in test.scores())
+        parts.append(_("test {scores}").format(scores=scores))
+    return " · ".join(parts) or _(REASON_WORDS[ended.reason])
 
 
 def same_run_settings(a: ExperimentSpec, b: ExperimentSpec) -> bool:
@@ -198,7 +212,7 @@ def same_run_settings(a: ExperimentSpec, b: ExperimentSpec) -> bool:
 
 def describe_difference(before: ExperimentSpec, after: ExperimentSpec) -> str:
     """What changed between two runs' settings, in words: `+ Dropout(0.5) after layer 2, batch size 32 → 64`."""
-    return ", ".join(describe_changes(before, after)) or "same settings"
+    return ", ".join(describe_changes(before, after)) or _("same settings")
 
 
 def elide(text: str, limit: int = LEGEND_CHARS) -> str:

@@ -3,7 +3,8 @@
 Each picture is the whole screen of a virtual laptop (Xvfb with a window manager, Qt's xcb
 platform; see `virtual_desktop`), so it shows what a student sees: the window as it opens,
 digits_cnn in the middle of training and the overfitting demo after early stopping on a
-1366x768 screen, and the window after a run on a small 1024x700 one.
+1366x768 screen, the window after a run on a small 1024x700 one, and the overfitting demo in
+simplified Chinese (README.zh-CN.md).
 """
 
 from __future__ import annotations
@@ -17,10 +18,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# Screen size -> the pictures taken on it, in order.
-SHOTS: dict[tuple[int, int], tuple[str, ...]] = {
-    (1366, 768): ("main-window", "training-live", "overfitting-demo", "comparison", "try-a-picture", "digits-vae"),
-    (1024, 700): ("small-screen",),
+# (Screen size, language) -> the pictures taken on it, in order.
+SHOTS: dict[tuple[tuple[int, int], str], tuple[str, ...]] = {
+    ((1366, 768), "en"): (
+        "main-window",
+        "training-live",
+        "overfitting-demo",
+        "comparison",
+        "try-a-picture",
+        "digits-vae",
+    ),
+    ((1024, 700), "en"): ("small-screen",),
+    ((1366, 768), "zh_CN"): ("zh-CN-overfitting-demo",),  # README.zh-CN.md
 }
 CHILD_FLAG = "--on-this-screen"
 
@@ -172,6 +181,7 @@ SCENES: dict[str, Callable[[Path], None]] = {
     "try-a-picture": _try_picture,
     "digits-vae": _digits_vae,
     "small-screen": _after_a_run(None),
+    "zh-CN-overfitting-demo": _after_a_run("overfitting_demo"),
 }
 
 
@@ -179,8 +189,12 @@ def render_here(out_dir: Path, names: list[str]) -> list[Path]:
     """Take the named pictures on the display this process runs on."""
     from PySide6.QtWidgets import QApplication
 
+    from ..i18n import language
+    from .app import speak_qt
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert app is not None
+    speak_qt(language())  # the language the environment asks for (render sets LANGUAGE)
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = []
     for name in names:
@@ -197,9 +211,10 @@ def render(out_dir: Path) -> list[Path]:
 
     saved = []
     settings = tempfile.mkdtemp(prefix="workbench-shots-")  # never the student's own settings
-    for (width, height), names in SHOTS.items():
+    for ((width, height), language), names in SHOTS.items():
         with VirtualDesktop(width, height) as desktop:
             env = {**desktop.environ(), "WORKBENCH_SETTINGS_DIR": os.path.join(settings, f"{width}x{height}")}
+            env["LANGUAGE"] = language
             command = [sys.executable, "-m", "workbench.gui.screenshots", CHILD_FLAG, str(out_dir), *names]
             subprocess.run(command, env=env, check=True, timeout=900)
         saved += [out_dir / f"{name}.png" for name in names]

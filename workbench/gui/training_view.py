@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import StopReason
-from ..i18n import _
+from ..engine.outcome import best_so_far
+from ..i18n import N_, _
 from ..spec import ExperimentSpec, Task
 from ..spec.datasets import dataset_label
-from ..spec.lessons import metric_words
 from ..spec.metrics import BY_KEY, KL_KEY, metric_for
 from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
@@ -46,14 +46,14 @@ RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None,
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
 CHANGED_MIN_PX = 100  # the runs table's "Changed since" column: a few words a line, never one
-PAUSED_TEXT = (
+PAUSED_TEXT = N_(
     "Paused: the run waits where it is. Resume (F6) goes on; Stop (Shift+F5) ends it and keeps what it learned."
 )
-BOUNDARY_OFF = (
+BOUNDARY_OFF = N_(
     "The decision boundary is drawn for 2-D points to classify (spiral, moons, circles, XOR, "
     "Gaussian blobs): choose one of those datasets to see it."
 )
-LATENT_OFF = "The latent space is an autoencoder's: choose Model: autoencoder / VAE under the layers to see it."
+LATENT_OFF = N_("The latent space is an autoencoder's: choose Model: autoencoder / VAE under the layers to see it.")
 
 
 class Banner(QLabel):
@@ -124,8 +124,8 @@ class QtTrainingView(QWidget):
         self.results = ResultsPanel()
         self.runs = QTableWidget(0, len(RUN_COLUMNS))
         self.runs.setObjectName("runTable")
-        self.runs.setAccessibleName("Runs: what changed and how each went; tick a run to show its curves")
-        self.runs.setHorizontalHeaderLabels(list(RUN_COLUMNS))
+        self.runs.setAccessibleName(_("Runs: what changed and how each went; tick a run to show its curves"))
+        self.runs.setHorizontalHeaderLabels([_(column) for column in RUN_COLUMNS])
         self.runs.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.runs.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.runs.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -138,8 +138,8 @@ class QtTrainingView(QWidget):
             QHeaderView.ResizeMode.ResizeToContents
         )  # rows grow as text wraps
         for column, tip in (
-            (1, "The best value of the metric early stopping watches (validation loss unless set), and its epoch"),
-            (3, "What changed from that run's settings to the current ones"),
+            (1, _("The best value of the metric early stopping watches (validation loss unless set), and its epoch")),
+            (3, _("What changed from that run's settings to the current ones")),
         ):
             header = self.runs.horizontalHeaderItem(column)
             if header is not None:
@@ -180,7 +180,7 @@ class QtTrainingView(QWidget):
         self.use_button = QPushButton(_("Use its settings"))
         self.use_button.setObjectName("useRunSettingsButton")
         self.use_button.setToolTip(
-            "Put the selected run's settings back in the forms (Ctrl+Z undoes it); double-click does the same"
+            _("Put the selected run's settings back in the forms (Ctrl+Z undoes it); double-click does the same")
         )
         self.use_button.clicked.connect(self._use_selected)
         self.runs.cellDoubleClicked.connect(lambda _row, _column: self._use_selected())
@@ -210,7 +210,7 @@ class QtTrainingView(QWidget):
         self.intro.setStyleSheet(info_style())
         self.intro_for: tuple[str, str] | None = None
         layout.addWidget(self.intro)
-        self.paused_banner = Banner(PAUSED_TEXT)  # paused must not look like running
+        self.paused_banner = Banner(_(PAUSED_TEXT))  # paused must not look like running
         self.paused_banner.setObjectName("pausedBanner")
         self.paused_banner.setStyleSheet(banner_style())
         self.paused_banner.hide()
@@ -282,7 +282,7 @@ class QtTrainingView(QWidget):
         if key == self.intro_for:
             return  # the same experiment, saved or edited: leave the band as it is
         self.intro_for = key
-        self.intro.setText(f"<b>{escape(spec.name or 'This experiment')}</b>: {escape(spec.description)}")
+        self.intro.setText(f"<b>{escape(_(spec.name) or _('This experiment'))}</b>: {escape(_(spec.description))}")
         self.intro.setVisible(bool(spec.description))
 
     @Slot()
@@ -298,7 +298,7 @@ class QtTrainingView(QWidget):
     def _enable_tab(self, page: QWidget, applies: bool, why_not: str) -> None:
         index = self.tabs.indexOf(page)
         self.tabs.setTabEnabled(index, applies)
-        self.tabs.setTabToolTip(index, "" if applies else why_not)
+        self.tabs.setTabToolTip(index, "" if applies else _(why_not))
         if not applies and self.tabs.currentIndex() == index:
             self.tabs.setCurrentWidget(self.results)
 
@@ -308,10 +308,12 @@ class QtTrainingView(QWidget):
         record, now = self.controller.current, self.controller.document.spec.dataset
         stale = record is not None and not self.controller.running and record.spec.dataset.kind != now.kind
         if stale and record is not None:
-            before, after = dataset_label(record.spec.dataset.kind), dataset_label(now.kind)
+            before, after = _(dataset_label(record.spec.dataset.kind)), _(dataset_label(now.kind))
             self.stale.setText(
-                f"These curves and results are {record.name}'s, trained on {before}. "
-                f"The dataset is now {after}: Train starts a run on it."
+                _(
+                    "These curves and results are {run}'s, trained on {before}. "
+                    "The dataset is now {after}: Train starts a run on it."
+                ).format(run=record.name, before=before, after=after)
             )
         self.stale.setVisible(stale)
 
@@ -354,8 +356,9 @@ class QtTrainingView(QWidget):
         last = record.last_epoch
         if last is not None and last.patience_left is not None and last.best_epoch is not None:
             monitor = record.started.monitor if record.started else "val_loss"
-            best = f"best {metric_words(monitor)} {last.best_value:.4g} at epoch {last.best_epoch + 1}"
-            self.loss_panel.show_info(f"Early stopping: {last.patience_left} epochs of patience left ({best})")
+            best = best_so_far(monitor, last.best_value, last.best_epoch)
+            left = _("Early stopping: {left} epochs of patience left ({best})")
+            self.loss_panel.show_info(left.format(left=last.patience_left, best=best))
 
     def _sync_run_list(self) -> None:
         """One row per run (the current one marked), refilled only when something in it changed."""
@@ -366,11 +369,12 @@ class QtTrainingView(QWidget):
             if now and record.ended is None:
                 # Refilling the table costs the GUI thread milliseconds: a running run's row waits
                 # for its end (its numbers are on the curves meanwhile).
-                running = (f"{record.name} (now)", "—", "running", "(this run)")
-                wanted.append((id(record), running, (None, None, None, None), None, f"{record.name}: training"))
+                running = (_("{run} (now)").format(run=record.name), "—", _("running"), _("(this run)"))
+                training = _("{run}: training").format(run=record.name)
+                wanted.append((id(record), running, (None, None, None, None), None, training))
                 continue
-            row = run_row(record, "(this run)" if now else record.changed)
-            name = f"{record.name} (now)" if now else record.name
+            row = run_row(record, _("(this run)") if now else record.changed)
+            name = _("{run} (now)").format(run=record.name) if now else record.name
             cells = (name, *row.cells[1:])
             wanted.append((id(record), cells, row.keys, None if now else record.visible, row.tip))
         if wanted == self._run_rows:
@@ -390,7 +394,7 @@ class QtTrainingView(QWidget):
                 if c == 0 and visible is not None:
                     item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                     item.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
-                    item.setToolTip(f"{text}: tick to show its curves on the plots")
+                    item.setToolTip(_("{run}: tick to show its curves on the plots").format(run=text))
                 self.runs.setItem(r, c, item)
         self.runs.setSortingEnabled(True)
         self._make_room_for_changes()
@@ -422,7 +426,7 @@ class QtTrainingView(QWidget):
         item = self.runs.item(self.runs.currentRow(), 0)
         record = self._record(item) if item is not None else None
         if record is not None and not self.controller.running:
-            self.controller.document.edit(record.spec, f"Settings of {record.name}")
+            self.controller.document.edit(record.spec, _("Settings of {run}").format(run=record.name))
 
     @Slot()
     def _remove_selected(self) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..i18n import N_, _
 from .layers import Layer, Recurrent
 from .layers.base import LayerCategory
 from .shapes import Shape
@@ -20,7 +21,7 @@ LINEAR_MAPS = frozenset({"Linear", "Conv1d", "Conv2d"})
 PASS_THROUGH = frozenset(
     {"Flatten", "Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "AvgPool2d", "AdaptiveAvgPool2d"}
 )
-OUTPUT_RANGES = {"ReLU": "0 or more", "Sigmoid": "between 0 and 1", "Tanh": "between -1 and 1"}
+OUTPUT_RANGES = {"ReLU": N_("0 or more"), "Sigmoid": N_("between 0 and 1"), "Tanh": N_("between -1 and 1")}
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,16 @@ class Advice:
     message: str
 
     def __str__(self) -> str:
-        return f"network.layers[{self.index}] ({self.layer}): {self.message}"
+        return _("{path}: {message}").format(path=f"network.layers[{self.index}] ({self.layer})", message=self.message)
 
     def in_words(self) -> str:
         """As the window says it, layers counted from 1: `Layer 3 (Linear): nothing nonlinear between
         it and layer 2 (Linear), ...`."""
-        message = re.sub(r"layers\[(\d+)\]", lambda m: f"layer {int(m.group(1)) + 1}", self.message)
-        return f"Layer {self.index + 1} ({self.layer}): {message}"
+        message = re.sub(
+            r"layers\[(\d+)\]", lambda m: _("layer {number}").format(number=int(m.group(1)) + 1), self.message
+        )
+        place = _("Layer {number} ({kind})").format(number=self.index + 1, kind=self.layer)
+        return _("{place}: {message}").format(place=place, message=message)
 
 
 def stack_advice(
@@ -66,8 +70,10 @@ def _recurrent(layers: Sequence[Layer], inputs: Sequence[Shape]) -> list[Advice]
                 Advice(
                     index,
                     layer.type,
-                    "its sequences have 1 step, so it has nothing to remember from step to step: give it longer "
-                    "sequences (read pictures row by row, or Unflatten a vector into steps)",
+                    _(
+                        "its sequences have 1 step, so it has nothing to remember from step to step: give it longer "
+                        "sequences (read pictures row by row, or Unflatten a vector into steps)"
+                    ),
                 )
             )
         if layer.dropout and layer.num_layers == 1:
@@ -75,8 +81,10 @@ def _recurrent(layers: Sequence[Layer], inputs: Sequence[Shape]) -> list[Advice]
                 Advice(
                     index,
                     layer.type,
-                    "its dropout acts only between stacked layers, and it has one: set Layers to 2 or more, "
-                    "or put a Dropout layer after it",
+                    _(
+                        "its dropout acts only between stacked layers, and it has one: set Layers to 2 or more, "
+                        "or put a Dropout layer after it"
+                    ),
                 )
             )
     return advice
@@ -92,8 +100,10 @@ def _linear_chains(layers: Sequence[Layer]) -> list[Advice]:
                     Advice(
                         index,
                         layer.type,
-                        f"nothing nonlinear between it and layers[{previous}] ({layers[previous].type}), so together "
-                        "they compute no more than one layer would: put an activation (ReLU, ...) between them",
+                        _(
+                            "nothing nonlinear between it and layers[{index}] ({kind}), so together they compute "
+                            "no more than one layer would: put an activation (ReLU, ...) between them"
+                        ).format(index=previous, kind=layers[previous].type),
                     )
                 )
             previous = index
@@ -108,20 +118,24 @@ def _last_layer(index: int, layer: Layer, classify: bool) -> list[Advice]:
         return [
             Advice(
                 *where,
-                f"the network ends with {layer.type}, but the loss wants raw scores (it applies softmax itself): "
-                "end with the Linear layer that gives one score per class",
+                _(
+                    "the network ends with {kind}, but the loss wants raw scores (it applies softmax itself): "
+                    "end with the Linear layer that gives one score per class"
+                ).format(kind=layer.type),
             )
         ]
     if layer.type in OUTPUT_RANGES and not classify:
         return [
             Advice(
                 *where,
-                f"the network ends with {layer.type}, so it can only answer {OUTPUT_RANGES[layer.type]}: "
-                "fine if every target is, otherwise end with Linear",
+                _(
+                    "the network ends with {kind}, so it can only answer {values}: "
+                    "fine if every target is, otherwise end with Linear"
+                ).format(kind=layer.type, values=_(OUTPUT_RANGES[layer.type])),
             )
         ]
     if layer.type in ("Dropout", "Dropout2d"):
         return [
-            Advice(*where, "dropout on the output zeroes some answers while training: put it before the last Linear")
+            Advice(*where, _("dropout on the output zeroes some answers while training: put it before the last Linear"))
         ]
     return []

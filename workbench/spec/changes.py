@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..i18n import _
 from .datasets import dataset_label
 from .experiment import ExperimentSpec
 from .fields import display_value
@@ -23,14 +24,15 @@ _IGNORED = {"name", "description", "format_version"}
 
 def _title(model: type[BaseModel], name: str) -> str:
     """A field's title as it reads inside a sentence: "batch size", but "L1 penalty"."""
-    title = model.model_fields[name].title or name.replace("_", " ")
+    title = model.model_fields[name].title
+    title = _(title) if title else name.replace("_", " ")  # a title is in the catalog
     return title[0].lower() + title[1:] if len(title) > 1 and title[1].islower() else title
 
 
 def _value(model: type[BaseModel], name: str, value: Any) -> str:
     extra = model.model_fields[name].json_schema_extra
     none_text = str(extra.get("none_text", "")) if isinstance(extra, dict) else ""
-    return display_value(value, none_text)
+    return display_value(value, _(none_text) if none_text else "")
 
 
 def _tag(model: BaseModel) -> str | None:
@@ -74,13 +76,19 @@ def _models(title: str, old: BaseModel, new: BaseModel) -> list[str]:
     old_tag, new_tag = _tag(old), _tag(new)
     if old_tag is None:  # settings without kinds (early stopping, normalization): "early stopping patience 5 → 10"
         changes = _fields(old, new)
-        return [f"{title} {text.removeprefix('enabled ')}" for text in changes]
+        enabled = f"{_title(type(new), 'enabled')} " if "enabled" in type(new).model_fields else None
+        return [f"{title} {text.removeprefix(enabled) if enabled else text}" for text in changes]
     if old_tag == new_tag:
         return _fields(old, new)
     extras = _settings(new, frozenset({"lr"}))
     words = f"{title} {old_tag} → {new_tag}" + (f" ({', '.join(extras)})" if extras else "")
     lr_old, lr_new = getattr(old, "lr", None), getattr(new, "lr", None)
-    rate = [f"learning rate {display_value(lr_old)} → {display_value(lr_new)}"] if lr_old != lr_new and lr_new else []
+    changed = lr_old != lr_new and lr_new
+    rate = (
+        [_("learning rate {old} → {new}").format(old=display_value(lr_old), new=display_value(lr_new))]
+        if changed
+        else []
+    )
     return [words, *rate]
 
 
@@ -91,22 +99,27 @@ def _layers(before: ExperimentSpec, after: ExperimentSpec) -> list[str]:
     out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if op == "insert":
-            where = f"after layer {j1}" if j1 else "at the start"
-            out += [f"+ {new[j]} {where}" for j in range(j1, j2)]
+            if j1:
+                out += [_("+ {layer} after layer {number}").format(layer=new[j], number=j1) for j in range(j1, j2)]
+            else:
+                out += [_("+ {layer} at the start").format(layer=new[j]) for j in range(j1, j2)]
         elif op == "delete":
-            out += [f"− {old[i]} (layer {i + 1})" for i in range(i1, i2)]
+            out += [_("− {layer} (layer {number})").format(layer=old[i], number=i + 1) for i in range(i1, i2)]
         elif op == "replace":
             pairs = min(i2 - i1, j2 - j1)
-            out += [f"layer {j1 + k + 1}: {old[i1 + k]} → {new[j1 + k]}" for k in range(pairs)]
-            out += [f"+ {new[j]} after layer {j}" for j in range(j1 + pairs, j2)]
-            out += [f"− {old[i]} (layer {i + 1})" for i in range(i1 + pairs, i2)]
+            out += [
+                _("layer {number}: {old} → {new}").format(number=j1 + k + 1, old=old[i1 + k], new=new[j1 + k])
+                for k in range(pairs)
+            ]
+            out += [_("+ {layer} after layer {number}").format(layer=new[j], number=j) for j in range(j1 + pairs, j2)]
+            out += [_("− {layer} (layer {number})").format(layer=old[i], number=i + 1) for i in range(i1 + pairs, i2)]
     return out
 
 
 def _dataset(before: ExperimentSpec, after: ExperimentSpec) -> list[str]:
     old, new = before.dataset, after.dataset
     if old.kind != new.kind:  # its own fields come with the new kind: the kind says it all
-        return [f"dataset {dataset_label(old.kind)} → {dataset_label(new.kind)}"]
+        return [_("dataset {old} → {new}").format(old=_(dataset_label(old.kind)), new=_(dataset_label(new.kind)))]
     return _fields(old, new)
 
 

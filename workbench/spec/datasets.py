@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from ..i18n import _
 from .fields import STRICT, ui
 from .shapes import Shape
 from .split import SplitIndices, split_indices
@@ -106,7 +107,11 @@ class DatasetBase(BaseModel):
     @model_validator(mode="after")
     def _leave_training_data(self) -> DatasetBase:
         if self.val_fraction + self.test_fraction >= 0.95:
-            raise ValueError("val_fraction + test_fraction must leave at least 5% of the samples for training")
+            raise ValueError(
+                _("val_fraction + test_fraction must leave at least {share} of the samples for training").format(
+                    share="5%"
+                )
+            )
         return self
 
     def task_kind(self) -> Task:
@@ -286,7 +291,7 @@ class _Images(DatasetBase):
     @model_validator(mode="after")
     def _augment_pictures_only(self) -> _Images:
         if self.as_sequence and (self.augment.horizontal_flip or self.augment.random_crop_padding):
-            raise ValueError("augmentation flips and crops pictures: turn it off to read pictures row by row")
+            raise ValueError(_("augmentation flips and crops pictures: turn it off to read pictures row by row"))
         return self
 
     @property

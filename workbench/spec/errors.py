@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..i18n import N_, _, ngettext
+
 # Keys whose value selects the model of a tagged union: pydantic puts that value in the error
 # location, but the student's JSON has no such key, so it is left out of the path we show.
 _TAG_KEYS = ("type", "kind", "name")
@@ -21,7 +23,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        return _("{path}: {message}").format(path=self.path, message=self.message) if self.path else self.message
 
     def in_words(self, experiment: Any = None) -> str:
         """The problem as the window says it: `Layer 4 (Linear): ...`, `Learning rate: must be > 0`."""
@@ -31,8 +33,10 @@ class Problem:
             return self.message
         place = place_words(self.path, experiment)
         # "The layer stack is empty", "Learning rate must be > 0": a verb reads on from the place.
-        joiner = " " if self.message.startswith(("is ", "must ", "needs ", "outputs ")) else ": "
-        return f"{place}{joiner}{self.message}"
+        # (A translated message starts otherwise, and follows its place after a colon.)
+        if self.message.startswith(("is ", "must ", "needs ", "outputs ")):
+            return _("{place} {message}").format(place=place, message=self.message)
+        return _("{place}: {message}").format(place=place, message=self.message)
 
 
 class SpecError(ValueError):
@@ -47,7 +51,11 @@ class SpecError(ValueError):
         """All problems, one per line, headed by the file name when there is one."""
         lines = [str(p) for p in self.problems]
         if self.source:
-            head = f"{self.source}: not a valid experiment ({len(lines)} problem{'s' * (len(lines) != 1)})"
+            head = ngettext(
+                "{source}: not a valid experiment ({count} problem)",
+                "{source}: not a valid experiment ({count} problems)",
+                len(lines),
+            ).format(source=self.source, count=len(lines))
             return "\n".join([head, *("  " + line for line in lines)])
         return "\n".join(lines)
 
@@ -82,44 +90,49 @@ def _strip_tags(loc: Sequence[str | int], document: Any) -> list[str | int]:
     return kept
 
 
+# Pydantic's error types, each in a student's words (verbs that read on from the field's name).
+_SIMPLE = {
+    "greater_than_equal": N_("must be >= {ge}"),
+    "greater_than": N_("must be > {gt}"),
+    "less_than_equal": N_("must be <= {le}"),
+    "less_than": N_("must be < {lt}"),
+    "missing": N_("is required"),
+    "extra_forbidden": N_("is not a known setting here (check the spelling)"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "float_parsing": N_("must be a number"),
+    "float_type": N_("must be a number"),
+    "bool_parsing": N_("must be true or false"),
+    "bool_type": N_("must be true or false"),
+    "string_type": N_("must be text"),
+    "list_type": N_("must be a list"),
+    "tuple_type": N_("must be a list"),
+    "dict_type": N_("must be an object"),
+    "model_type": N_("must be an object"),
+    "model_attributes_type": N_("must be an object"),
+    "finite_number": N_("must be a finite number"),
+    "literal_error": N_("must be one of {expected}"),
+    "union_tag_invalid": N_("unknown {discriminator} {tag}; expected one of {expected_tags}"),
+    "union_tag_not_found": N_("needs a {discriminator} field"),
+    "string_pattern_mismatch": N_("has an unexpected form (expected pattern {pattern})"),
+    "too_short": N_("needs at least {min_length} item(s)"),
+    "too_long": N_("takes at most {max_length} item(s)"),
+}
+
+
 def _message(error: Any) -> str:
     """A short, plain message for one pydantic error."""
+    # Translated here, once: a validator's own ValueError already speaks the language (its text was
+    # translated where it was raised), so it is passed on as it is, only pydantic's prefix removed.
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if _inferred(error):
-        return "is worked out from the layer before, so the experiment leaves it out (delete this line)"
-    simple = {
-        "greater_than_equal": "must be >= {ge}",
-        "greater_than": "must be > {gt}",
-        "less_than_equal": "must be <= {le}",
-        "less_than": "must be < {lt}",
-        "missing": "is required",
-        "extra_forbidden": "is not a known setting here (check the spelling)",
-        "int_parsing": "must be a whole number",
-        "int_type": "must be a whole number",
-        "int_from_float": "must be a whole number",
-        "float_parsing": "must be a number",
-        "float_type": "must be a number",
-        "bool_parsing": "must be true or false",
-        "bool_type": "must be true or false",
-        "string_type": "must be text",
-        "list_type": "must be a list",
-        "tuple_type": "must be a list",
-        "dict_type": "must be an object",
-        "model_type": "must be an object",
-        "model_attributes_type": "must be an object",
-        "finite_number": "must be a finite number",
-        "literal_error": "must be one of {expected}",
-        "union_tag_invalid": "unknown {discriminator} {tag}; expected one of {expected_tags}",
-        "union_tag_not_found": "needs a {discriminator} field",
-        "string_pattern_mismatch": "has an unexpected form (expected pattern {pattern})",
-        "too_short": "needs at least {min_length} item(s)",
-        "too_long": "takes at most {max_length} item(s)",
-    }
-    template = simple.get(kind)
+        return _("is worked out from the layer before, so the experiment leaves it out (delete this line)")
+    template = _SIMPLE.get(kind)
     if template is not None:
         try:
-            return template.format(**ctx).replace("'", "")
+            return _(template).format(**ctx).replace("'", "")
         except (KeyError, IndexError):
             pass
     text = str(error.get("msg", kind))

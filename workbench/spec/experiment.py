@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from ..atomic import atomic_write
+from ..i18n import _
 from .advice import Advice, stack_advice
 from .datasets import AnyDataset, DigitsDataset, Task
 from .errors import Problem, SpecError, problems_from_validation
@@ -80,11 +81,13 @@ class ExperimentSpec(BaseModel):
     def _known_version(cls, version: int) -> int:
         if version > CURRENT_FORMAT_VERSION:
             raise ValueError(
-                f"version {version} is newer than this Workbench reads (up to {CURRENT_FORMAT_VERSION}): "
-                "update Workbench to open this file"
+                _(
+                    "version {version} is newer than this Workbench reads (up to {current}): "
+                    "update Workbench to open this file"
+                ).format(version=version, current=CURRENT_FORMAT_VERSION)
             )
         if version < CURRENT_FORMAT_VERSION:
-            raise ValueError(f"version {version} is not a version Workbench has ever written")
+            raise ValueError(_("version {version} is not a version Workbench has ever written").format(version=version))
         return version
 
     # --- files ---------------------------------------------------------------------------------
@@ -93,7 +96,7 @@ class ExperimentSpec(BaseModel):
     def from_dict(cls, document: Any, source: str | None = None) -> ExperimentSpec:
         """Validate a parsed JSON document; every problem is reported in one SpecError."""
         if not isinstance(document, dict):
-            raise SpecError([Problem("", "the file must hold a JSON object ({...})")], source)
+            raise SpecError([Problem("", _("the file must hold a JSON object ({...})"))], source)
         document = migrate(document)
         try:
             return cls.model_validate(document)
@@ -107,13 +110,21 @@ class ExperimentSpec(BaseModel):
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecError(
-                [Problem("", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")], source
+                [
+                    Problem(
+                        "",
+                        _("not valid JSON: {error} (line {line}, column {column})").format(
+                            error=exc.msg, line=exc.lineno, column=exc.colno
+                        ),
+                    )
+                ],
+                source,
             ) from None
         except RecursionError:
-            raise SpecError([Problem("", "not valid JSON: nested too deeply")], source) from None
+            raise SpecError([Problem("", _("not valid JSON: nested too deeply"))], source) from None
         except ValueError:  # an integer of thousands of digits, which Python refuses to convert
             raise SpecError(
-                [Problem("", "not a usable experiment: a number in it has thousands of digits")], source
+                [Problem("", _("not a usable experiment: a number in it has thousands of digits"))], source
             ) from None
         return cls.from_dict(document, source)
 
@@ -123,17 +134,24 @@ class ExperimentSpec(BaseModel):
         path = Path(path)
         try:
             if not path.is_file():  # a folder, a device such as /dev/zero, a pipe that never ends
-                problem = "no such file" if not path.exists() else "not a file"
-                raise SpecError([Problem("", f"{problem}: {path}")])
+                problem = _("no such file: {path}") if not path.exists() else _("not a file: {path}")
+                raise SpecError([Problem("", problem.format(path=path))])
             with path.open("rb") as f:
                 data = f.read(MAX_FILE_BYTES + 1)
             if len(data) > MAX_FILE_BYTES:
                 raise SpecError(
-                    [Problem("", f"{path} is larger than an experiment file can be ({MAX_FILE_BYTES:,} bytes)")]
+                    [
+                        Problem(
+                            "",
+                            _("{path} is larger than an experiment file can be ({limit} bytes)").format(
+                                path=path, limit=f"{MAX_FILE_BYTES:,}"
+                            ),
+                        )
+                    ]
                 )
             text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError([Problem("", f"cannot read {path}: {exc}")]) from None
+            raise SpecError([Problem("", _("cannot read {path}: {error}").format(path=path, error=exc))]) from None
         return cls.from_json(text, source=str(path))
 
     def to_json(self) -> str:
@@ -222,20 +240,24 @@ class ExperimentSpec(BaseModel):
             problems.append(
                 Problem(
                     "training.batch_size",
-                    f"must be at least {self.network.min_batch} with BatchNorm, which averages over each batch",
+                    _("must be at least {count} with BatchNorm, which averages over each batch").format(
+                        count=self.network.min_batch
+                    ),
                 )
             )
         if self.training.early_stopping.enabled and self.dataset.val_fraction == 0:
             problems.append(
                 Problem(
                     "training.early_stopping",
-                    "needs a validation split: set dataset.val_fraction above 0 or turn early stopping off",
+                    _("needs a validation split: set dataset.val_fraction above 0 or turn early stopping off"),
                 )
             )
         own = metric_for(self.task)
         for other in METRICS:
             if other is not own and monitor == f"val_{other.key}":
-                said = f"val_{other.key} is for {other.task_words}; use val_loss or val_{own.key}"
+                said = _("{monitor} is for {task}; use val_loss or {own}").format(
+                    monitor=f"val_{other.key}", task=_(other.task_words), own=f"val_{own.key}"
+                )
                 problems.append(Problem("training.early_stopping.monitor", said))
         return problems
 
@@ -246,16 +268,20 @@ class ExperimentSpec(BaseModel):
             return [
                 Problem(
                     "training.loss",
-                    "is not used by an autoencoder, whose loss is its reconstruction loss "
-                    "(network.autoencoder.reconstruction) plus β·KL: set it to auto",
+                    _(
+                        "is not used by an autoencoder, whose loss is its reconstruction loss "
+                        "(network.autoencoder.reconstruction) plus β·KL: set it to auto"
+                    ),
                 )
             ]
         if self.network.autoencoder.reconstruction == "bce" and self.dataset.normalize.mode != "none":
             return [
                 Problem(
                     "dataset.normalize.mode",
-                    "must be none for binary cross-entropy, which rebuilds values from 0 to 1; "
-                    "or set network.autoencoder.reconstruction to mse",
+                    _(
+                        "must be none for binary cross-entropy, which rebuilds values from 0 to 1; "
+                        "or set network.autoencoder.reconstruction to mse"
+                    ),
                 )
             ]
         return []
@@ -266,30 +292,41 @@ class ExperimentSpec(BaseModel):
         if classify and self.loss_name in ("mse", "l1"):
             problems.append(
                 Problem(
-                    "training.loss", f"{self.loss_name} needs numeric targets; use cross_entropy (or auto) for classes"
+                    "training.loss",
+                    _("{loss} needs numeric targets; use cross_entropy (or auto) for classes").format(
+                        loss=self.loss_name
+                    ),
                 )
             )
         if not classify and self.loss_name == "cross_entropy":
-            problems.append(Problem("training.loss", "cross_entropy needs classes; use mse or l1 for numbers"))
+            problems.append(Problem("training.loss", _("cross_entropy needs classes; use mse or l1 for numbers")))
         return problems
 
     def _output_problems(self, analysis: NetworkAnalysis, shape: DataShape) -> list[Problem]:
         if self.network.is_autoencoder:
             return decoder_problems(self.network, analysis)
         if not analysis.rows:
-            return [Problem("network.layers", "is empty: add layers, ending with a Linear layer")]
+            return [Problem("network.layers", _("is empty: add layers, ending with a Linear layer"))]
         out = analysis.output_shape
         assert out is not None
         wanted = shape.num_classes if self.task is Task.CLASSIFICATION else 1
-        what = f"one value per class ({wanted} classes)" if self.task is Task.CLASSIFICATION else "one value"
+        if self.task is Task.CLASSIFICATION:
+            what = _("one value per class ({count} classes)").format(count=wanted)
+        else:
+            what = _("one value")
         if len(out) != 1:
-            fix = f"add Flatten and Linear({wanted or 'number of classes'}) at the end"
-            return [Problem("network", f"outputs {format_shape(out)} but the loss needs {what}: {fix}")]
+            fix = _("add Flatten and Linear({count}) at the end").format(count=wanted or _("number of classes"))
+            said = _("outputs {shape} but the loss needs {what}: {fix}").format(
+                shape=format_shape(out), what=what, fix=fix
+            )
+            return [Problem("network", said)]
         if wanted is not None and out[0] != wanted:
             return [
                 Problem(
                     "network",
-                    f"outputs {out[0]} values but the loss needs {what}: make the last layer Linear({wanted})",
+                    _("outputs {count} values but the loss needs {what}: make the last layer Linear({wanted})").format(
+                        count=out[0], what=what, wanted=wanted
+                    ),
                 )
             ]
         return []
@@ -303,8 +340,10 @@ def decoder_problems(network: NetworkSpec, analysis: NetworkAnalysis) -> list[Pr
         return [
             Problem(
                 "network.decoder",
-                f"is empty: add layers that turn the latent code ({latent},) back into {format_shape(wanted)}, "
-                f"such as Linear({prod(wanted)}) and Unflatten",
+                _(
+                    "is empty: add layers that turn the latent code ({latent},) back into {shape}, "
+                    "such as Linear({values}) and Unflatten"
+                ).format(latent=latent, shape=format_shape(wanted), values=prod(wanted)),
             )
         ]
     out = analysis.output_shape
@@ -312,11 +351,16 @@ def decoder_problems(network: NetworkSpec, analysis: NetworkAnalysis) -> list[Pr
     if tuple(out) == tuple(wanted):
         return []
     if prod(out) == prod(wanted) and len(wanted) > 1:
-        fix = f"end it with Unflatten(1, {list(wanted)})"
-    elif len(out) == 1:
-        fix = f"make its last Linear output {prod(wanted)} values" + (
-            f", then Unflatten(1, {list(wanted)})" if len(wanted) > 1 else ""
+        fix = _("end it with Unflatten(1, {sizes})").format(sizes=list(wanted))
+    elif len(out) == 1 and len(wanted) > 1:
+        fix = _("make its last Linear output {count} values, then Unflatten(1, {sizes})").format(
+            count=prod(wanted), sizes=list(wanted)
         )
+    elif len(out) == 1:
+        fix = _("make its last Linear output {count} values").format(count=prod(wanted))
     else:
-        fix = f"make it end with {format_shape(wanted)}"
-    return [Problem("network.decoder", f"gives {format_shape(out)} but the input is {format_shape(wanted)}: {fix}")]
+        fix = _("make it end with {shape}").format(shape=format_shape(wanted))
+    said = _("gives {shape} but the input is {wanted}: {fix}").format(
+        shape=format_shape(out), wanted=format_shape(wanted), fix=fix
+    )
+    return [Problem("network.decoder", said)]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+import typing
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.fields import FieldInfo
+
+from ..i18n import _
 
 # Every spec model refuses unknown keys (a typo must not pass silently), NaN and infinity.
 STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -62,9 +67,9 @@ def display_value(value: Any, none_text: str = "") -> str:
     """A field's value as a student reads it: on/off, 0.001, "0.9, 0.999", and a field's own word
     for its empty or zero value ("off", "= epochs") where it has one."""
     if value is None:
-        return none_text or "auto"
+        return none_text or _("auto")
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return _("on") if value else _("off")
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, int | float) and value == 0 and none_text:
@@ -77,3 +82,51 @@ def display_value(value: Any, none_text: str = "") -> str:
         tag = next((getattr(value, n) for n in ("name", "kind", "type") if n in type(value).model_fields), None)
         return str(tag) if tag is not None else type(value).__name__
     return str(value)
+
+
+def field_title(name: str, info: FieldInfo) -> str:
+    """What a form calls a field: its title, or its name made readable ("batch_size": "Batch size")."""
+    return info.title or name.replace("_", " ").capitalize()
+
+
+def summary(cls: type) -> str:
+    """The first paragraph of a class's docstring, on one line: the summary a list shows beside
+    its name."""
+    return " ".join((cls.__doc__ or "").strip().split("\n\n", 1)[0].split())
+
+
+def choice_words(choice: Any) -> str:
+    """What a choice without a label is called in a form: its value, made readable ("cross entropy")."""
+    return str(getattr(choice, "value", choice)).replace("_", " ")
+
+
+def _choices(annotation: Any) -> tuple[Any, ...]:
+    """The choices a Literal or an Enum annotation (optional or not) offers; () for anything else."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) is not Literal and len(args) == 1:
+        annotation = args[0]  # Optional[X]
+    if typing.get_origin(annotation) is Literal:
+        return typing.get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return tuple(annotation)
+    return ()
+
+
+def field_texts(cls: type[BaseModel]) -> Iterator[str]:
+    """Every English text a form or list shows from `cls`'s metadata, for the translation catalog:
+    field titles, descriptions, empty-value words and choice labels, the class's one-line summary,
+    and its `label` and `doc` where it has them (datasets, layers)."""
+    for name, info in cls.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        yield field_title(name, info)
+        yield from (text for text in (info.description, extra.get("none_text")) if isinstance(text, str) and text)
+        if isinstance(entry := extra.get("glossary"), str):  # the guide's entry, named in the tooltip
+            yield entry.replace("-", " ")
+        labels = extra.get("choice_labels")
+        if isinstance(labels, dict):
+            yield from (str(label) for label in labels.values())
+        elif len(choices := _choices(info.annotation)) > 1:  # one choice is a union member's tag (Adam)
+            yield from (choice_words(choice) for choice in choices if not isinstance(choice, int))
+    tagged = any(typing.get_origin(info.annotation) is Literal for info in cls.model_fields.values())
+    own = [summary(cls) if tagged else "", getattr(cls, "label", ""), getattr(cls, "doc", "")]
+    yield from (text for text in own if isinstance(text, str) and text)

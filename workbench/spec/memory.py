@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..i18n import _
 from .errors import Problem, SpecError
 from .network import LayerInfo, NetworkAnalysis
 from .shapes import numel
@@ -56,40 +57,44 @@ class MemoryEstimate:
 
     def parts(self) -> list[tuple[str, int]]:
         """The non-zero parts, named as a student reads them."""
+        state = _("{optimizer} state").format(optimizer=self.optimizer_name) if self.optimizer_name else None
         named = [
-            ("weights", self.weights),
-            ("gradients", self.gradients),
-            (f"{self.optimizer_name} state" if self.optimizer_name else "optimizer state", self.optimizer),
-            (f"activations (batch of {self.batch_size:,})", self.activations),
-            ("data", self.data or 0),
-            ("weight copies to choose an epoch", self.copies),
+            (_("weights"), self.weights),
+            (_("gradients"), self.gradients),
+            (state or _("optimizer state"), self.optimizer),
+            (_("activations (batch of {count})").format(count=f"{self.batch_size:,}"), self.activations),
+            (_("data"), self.data or 0),
+            (_("weight copies to choose an epoch"), self.copies),
         ]
         return [(name, size) for name, size in named if size]
 
     def in_words(self) -> str:
         """`about 1.2 GB (weights 400 MB, gradients 400 MB, ...)`."""
         parts = ", ".join(f"{name} {format_bytes(size)}" for name, size in self.parts())
-        return f"about {format_bytes(self.total)} ({parts})"
+        return _("about {total} ({parts})").format(total=format_bytes(self.total), parts=parts)
 
     def remedy(self) -> tuple[str, str]:
         """What to change to need less, aimed at the biggest part: (the place, the advice there)."""
         if self.data is not None and self.data >= max(self.device, self.copies):
-            return "dataset", "use a smaller dataset (fewer or smaller samples)"
+            return "dataset", _("use a smaller dataset (fewer or smaller samples)")
         weights_side = self.weights + self.gradients + self.optimizer + self.copies
         if self.activations >= weights_side and self.widest is not None:
             if self.batch_size != EVAL_BATCH:
-                advice = f"lower the batch size (now {self.batch_size}) or make this layer's output smaller"
+                advice = _("lower the batch size (now {size}) or make this layer's output smaller").format(
+                    size=self.batch_size
+                )
                 return self.widest.location, advice
-            return self.widest.location, "make this layer's output smaller"
+            return self.widest.location, _("make this layer's output smaller")
         if self.heaviest is not None:
-            return self.heaviest.location, f"make this layer smaller (it has {self.heaviest.params:,} weights)"
-        return "network", "make the network smaller"
+            advice = _("make this layer smaller (it has {count} weights)").format(count=f"{self.heaviest.params:,}")
+            return self.heaviest.location, advice
+        return "network", _("make the network smaller")
 
 
 def format_bytes(size: int) -> str:
     """`512 bytes`, `3.2 KB`, `48 MB`, `1.5 GB` (powers of 1024, as operating systems report memory)."""
     if size < 1024:
-        return f"{size} bytes"
+        return _("{size} bytes").format(size=size)
     value, units = size / 1024, ["KB", "MB", "GB", "TB", "PB"]
     while value >= 1024 and len(units) > 1:  # PB at most, however large
         value /= 1024
@@ -101,7 +106,7 @@ def parse_bytes(text: str) -> int:
     """`8G`, `512M`, `1.5GB`, `2GiB` or a plain number of bytes; ValueError says what is accepted."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", text.lower())
     if match is None or len(text) > 32:
-        raise ValueError(f"{text!r} is not a size: write it like 8G, 512M or 1.5GB")
+        raise ValueError(_("{text} is not a size: write it like 8G, 512M or 1.5GB").format(text=repr(text)))
     return int(float(match.group(1)) * UNITS[match.group(2)])
 
 
@@ -156,14 +161,14 @@ class TooBig(SpecError):
     """A run, model or dataset that needs more memory than there is; says the estimate and what to change."""
 
 
-def refuse(estimate: MemoryEstimate, need: int, have: int, room: str, what: str = "this run") -> TooBig | None:
+def refuse(estimate: MemoryEstimate, need: int, have: int, room: str, what: str | None = None) -> TooBig | None:
     """The refusal of `what` when `need` bytes (a part of `estimate`) exceed `have`; `room` says
     where `have` comes from (`this machine has 20 GB free`)."""
     if need <= have:
         return None
     field, advice = estimate.remedy()
-    message = (
-        f"{what} needs {estimate.in_words()} but {room}: {advice}. "
-        f"To try anyway, raise the limit (--max-memory, or the {LIMIT_ENV} environment variable)"
-    )
+    message = _(
+        "{what} needs {estimate} but {room}: {advice}. "
+        "To try anyway, raise the limit (--max-memory, or the {variable} environment variable)"
+    ).format(what=what or _("this run"), estimate=estimate.in_words(), room=room, advice=advice, variable=LIMIT_ENV)
     return TooBig([Problem(field, message)])

@@ -34,7 +34,7 @@ METRICS = (
         "max",
         "accuracy",
         N_("Accuracy"),
-        "classes",
+        N_("classes"),
         N_("How often the network is right, on the training and the validation data, after each epoch."),
     ),
     Metric(
@@ -43,7 +43,7 @@ METRICS = (
         "min",
         "mean absolute error",
         N_("Mean absolute error"),
-        "regression",
+        N_("regression"),
         N_(
             "How far the network's answers are from the targets on average, on the training and the validation "
             "data, after each epoch."
@@ -55,7 +55,7 @@ METRICS = (
         "min",
         "reconstruction loss",
         N_("Reconstruction and KL"),
-        "autoencoders",
+        N_("autoencoders"),
         N_(
             "How far the rebuilt inputs are from the inputs (reconstruction) and, for a VAE, how far the codes are "
             "from a standard normal (KL), per sample, on the training and the validation data, after each epoch."

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
+from ..i18n import N_, _
 from .fields import STRICT, ui
 from .layers import AnyLayer, Layer, Linear
 from .shapes import InferredValue, Shape, ShapeProblem, format_shape
@@ -15,7 +16,9 @@ from .shapes import InferredValue, Shape, ShapeProblem, format_shape
 MAX_LAYERS = 1000
 Part = Literal["layers", "latent", "decoder"]  # where a row of the analysis is: `network.<part>`
 LayerPart = Literal["layers", "decoder"]  # the lists of layers a student edits
-PART_WORDS = {"layers": "Layer", "latent": "Latent code", "decoder": "Decoder layer"}
+PART_WORDS = {"layers": N_("Layer"), "latent": N_("Latent code"), "decoder": N_("Decoder layer")}
+# A numbered layer of each list, as the window names it: whole, for the catalog.
+_NUMBERED = {"layers": N_("Layer {number} ({kind})"), "decoder": N_("Decoder layer {number} ({kind})")}
 
 
 class AutoencoderSpec(BaseModel):
@@ -106,7 +109,11 @@ class NetworkSpec(BaseModel):
     def _not_too_many(cls, layers: Any) -> Any:
         # Checked before each layer is validated: a million layers would take minutes to refuse.
         if isinstance(layers, list) and len(layers) > MAX_LAYERS:
-            raise ValueError(f"has {len(layers):,} layers; a network here has at most {MAX_LAYERS:,}")
+            raise ValueError(
+                _("has {count} layers; a network here has at most {limit}").format(
+                    count=f"{len(layers):,}", limit=f"{MAX_LAYERS:,}"
+                )
+            )
         return layers
 
     @model_serializer(mode="wrap")
@@ -146,8 +153,14 @@ class NetworkSpec(BaseModel):
         heads = 2 if self.autoencoder.variational else 1
         layer = Linear(out_features=size * heads)
         if len(shape) != 1:
-            fix = "end the encoder with Flatten" if self.layers else "add layers to the encoder, ending with Flatten"
-            error = f"takes a flat vector but the encoder gives {format_shape(shape)}: {fix}"
+            fix = (
+                _("end the encoder with Flatten")
+                if self.layers
+                else _("add layers to the encoder, ending with Flatten")
+            )
+            error = _("takes a flat vector but the encoder gives {shape}: {fix}").format(
+                shape=format_shape(shape), fix=fix
+            )
             return LayerInfo(0, layer, shape, None, 0, error=error, part="latent")
         params = heads * (shape[0] * size + size)
         return LayerInfo(0, layer, shape, (size,), params, {"in_features": shape[0]}, part="latent")
@@ -201,8 +214,8 @@ class LayerInfo:
     def words(self) -> str:
         """`Layer 4 (Conv2d)`: how the window names it, counting from 1 as the layer list does."""
         if self.part == "latent":
-            return PART_WORDS["latent"]
-        return f"{PART_WORDS[self.part]} {self.index + 1} ({self.layer.type})"
+            return _(PART_WORDS["latent"])
+        return _(_NUMBERED[self.part]).format(number=self.index + 1, kind=self.layer.type)
 
 
 @dataclass(frozen=True)
@@ -223,14 +236,14 @@ class NetworkAnalysis:
         """The first shape error as a full message (`network.layers[5] (Linear): ...`), or None."""
         for row in self.rows:
             if row.error is not None:
-                return f"{row.location}: {row.error}"
+                return _("{path}: {message}").format(path=row.location, message=row.error)
         return None
 
     @property
     def error_words(self) -> str | None:
         """The first shape error as the window says it (`Layer 6 (Linear): ...`), or None."""
         row = next((row for row in self.rows if row.error is not None), None)
-        return None if row is None else f"{row.words} {row.error}"
+        return None if row is None else _("{place} {message}").format(place=row.words, message=row.error)
 
     @property
     def error_index(self) -> int | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, cast
 
+from ..i18n import _
 from .datasets import CsvDataset, CsvSeriesDataset, DatasetBase, IdxDataset, ImageFolderDataset
 from .errors import Problem
 from .shapes import Shape
@@ -58,13 +59,13 @@ def open_maybe_gzip(path: Path) -> IO[bytes]:
 
 def existing_path(path_text: str, field: str, base_dir: Path | None, folder: bool = False) -> Path:
     """The file (or folder) an experiment's `dataset.<field>` names; DataError when it is not there."""
-    what = "folder" if folder else "file"
     if not path_text:
-        raise DataError(f"choose a {what}", f"dataset.{field}")
+        raise DataError(_("choose a folder") if folder else _("choose a file"), f"dataset.{field}")
     path = resolve_path(path_text, base_dir)
     ok = path.is_dir() if folder else path.is_file()
     if not ok:
-        raise DataError(f"{what} not found: {path}", f"dataset.{field}")
+        missing = _("folder not found: {path}") if folder else _("file not found: {path}")
+        raise DataError(missing.format(path=path), f"dataset.{field}")
     return path
 
 
@@ -78,11 +79,11 @@ def read_idx_header(f: IO[bytes], name: str, where: str) -> tuple[str, tuple[int
     up to where its values begin; DataError for a file that is not IDX or ends inside its header."""
     head = f.read(4)
     if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_TYPES:
-        raise DataError(f"{name} is not an IDX file (bad magic number)", where)
+        raise DataError(_("{name} is not an IDX file (bad magic number)").format(name=name), where)
     ndim = head[3]
     raw = f.read(4 * ndim)
     if ndim == 0 or len(raw) < 4 * ndim:
-        raise DataError(f"{name} is truncated inside its header", where)
+        raise DataError(_("{name} is truncated inside its header").format(name=name), where)
     return IDX_TYPES[head[2]], struct.unpack(f">{ndim}I", raw)
 
 
@@ -92,15 +93,18 @@ def idx_dims(path: Path, field: str) -> tuple[int, ...]:
         with open_maybe_gzip(path) as f:
             return read_idx_header(f, path.name, f"dataset.{field}")[1]
     except READ_ERRORS as exc:
-        raise DataError(f"cannot read {path.name}: {exc}", f"dataset.{field}") from exc
+        raise DataError(_("cannot read {path}: {error}").format(path=path.name, error=exc), f"dataset.{field}") from exc
 
 
 def _idx_shape(ds: IdxDataset, base_dir: Path | None) -> DataShape:
     dims = idx_dims(existing_path(ds.images, "images", base_dir), "images")
     if len(dims) != 3:
-        raise DataError(f"expected images (count, rows, columns), found {len(dims)} dimensions", "dataset.images")
+        found = _("expected images (count, rows, columns), found {count} dimensions").format(count=len(dims))
+        raise DataError(found, "dataset.images")
     if not all(dims):
-        found = f"{Path(ds.images).name} holds {dims[0]:,} pictures of {dims[1]}x{dims[2]} pixels"
+        found = _("{name} holds {count} pictures of {rows}x{columns} pixels").format(
+            name=Path(ds.images).name, count=f"{dims[0]:,}", rows=dims[1], columns=dims[2]
+        )
         raise DataError(found, "dataset.images")
     return DataShape((1, dims[1], dims[2]), None, dims[0])
 
@@ -112,7 +116,7 @@ def csv_rows(path: Path) -> Generator[list[str], None, None]:
         with path.open(newline="", encoding="utf-8-sig") as f:
             yield from csv.reader(f)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"cannot read {path.name}: {exc}", "dataset.path") from exc
+        raise DataError(_("cannot read {path}: {error}").format(path=path.name, error=exc), "dataset.path") from exc
 
 
 def csv_columns(path: Path) -> list[str]:
@@ -127,12 +131,23 @@ def _csv_shape(ds: CsvDataset, base_dir: Path | None) -> DataShape:
     path = existing_path(ds.path, "path", base_dir)
     columns = csv_columns(path)
     if not ds.target:
-        raise DataError(f"choose the target column (one of: {', '.join(columns)})", "dataset.target")
+        raise DataError(
+            _("choose the target column (one of: {columns})").format(columns=", ".join(columns)), "dataset.target"
+        )
     if ds.target not in columns:
-        raise DataError(f"no column {ds.target!r} in {path.name} (columns: {', '.join(columns)})", "dataset.target")
+        raise DataError(_no_column(ds.target, path, columns), "dataset.target")
     if len(columns) < 2:
-        raise DataError(f"{path.name} needs at least one feature column besides the target", "dataset.path")
+        raise DataError(
+            _("{name} needs at least one feature column besides the target").format(name=path.name), "dataset.path"
+        )
     return DataShape((len(columns) - 1,), None)
+
+
+def _no_column(name: str, path: Path, columns: list[str]) -> str:
+    """The message for a column the table does not have, naming those it has."""
+    return _("no column {name} in {file} (columns: {columns})").format(
+        name=repr(name), file=path.name, columns=", ".join(columns)
+    )
 
 
 def series_columns(ds: CsvSeriesDataset, path: Path) -> tuple[list[str], list[str]]:
@@ -140,17 +155,19 @@ def series_columns(ds: CsvSeriesDataset, path: Path) -> tuple[list[str], list[st
     DataError naming the field when one is missing."""
     columns = csv_columns(path)
     if not ds.target:
-        raise DataError(f"choose the column to forecast (one of: {', '.join(columns)})", "dataset.target")
+        raise DataError(
+            _("choose the column to forecast (one of: {columns})").format(columns=", ".join(columns)), "dataset.target"
+        )
     for name in (ds.target, *ds.inputs):
         if name not in columns:
             field = "dataset.target" if name == ds.target else "dataset.inputs"
-            raise DataError(f"no column {name!r} in {path.name} (columns: {', '.join(columns)})", field)
+            raise DataError(_no_column(name, path, columns), field)
     return columns, list(ds.inputs) or columns
 
 
 def _series_shape(ds: CsvSeriesDataset, base_dir: Path | None) -> DataShape:
     path = existing_path(ds.path, "path", base_dir)
-    _, inputs = series_columns(ds, path)
+    _columns, inputs = series_columns(ds, path)
     return DataShape((ds.window, len(inputs)), None)
 
 
@@ -158,7 +175,8 @@ def _folder_shape(ds: ImageFolderDataset, base_dir: Path | None) -> DataShape:
     path = existing_path(ds.path, "path", base_dir, folder=True)
     classes = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
     if not classes:
-        raise DataError(f"{path} has no sub-folders: put each class's pictures in its own sub-folder", "dataset.path")
+        said = _("{path} has no sub-folders: put each class's pictures in its own sub-folder").format(path=path)
+        raise DataError(said, "dataset.path")
     shape = ds.input_shape()
     assert shape is not None
     return DataShape(shape, len(classes))

@@ -14,12 +14,14 @@ from typing import Any, Union
 
 from pydantic import BaseModel
 
+from ..i18n import N_, _
+
 _LAYER = re.compile(r"^network\.layers\[(\d+)\](?: \((\w+)\))?(?:\.(\w+))?")
 _SECTIONS = {
-    "dataset": "Dataset",
-    "network": "The network",
-    "training": "Training",
-    "network.layers": "The layer stack",
+    "dataset": N_("Dataset"),
+    "network": N_("The network"),
+    "training": N_("Training"),
+    "network.layers": N_("The layer stack"),
 }
 
 
@@ -43,7 +45,7 @@ def _step(node: Any, models: list[type[BaseModel]], name: str) -> tuple[str | No
     for model in models:
         info = model.model_fields.get(name)
         if info is not None:
-            title = info.title or name.replace("_", " ").capitalize()
+            title = _(info.title or name.replace("_", " ").capitalize())  # a title is in the catalog
             members = _members(info.annotation)
             value = getattr(node, name, None) if isinstance(node, BaseModel) else None
             return title, value, members, len(members) == 1
@@ -56,15 +58,18 @@ def place_words(path: str, experiment: BaseModel | None = None) -> str:
     match = _LAYER.match(path)
     if match:
         index, kind, field = int(match.group(1)), match.group(2), match.group(3)
-        layer = f"Layer {index + 1}" + (f" ({kind})" if kind else "")
+        if kind:
+            layer = _("Layer {number} ({kind})").format(number=index + 1, kind=kind)
+        else:
+            layer = _("Layer {number}").format(number=index + 1)
         if field and kind:
             from .layers import LAYER_TYPES
 
-            title, *_ = _step(None, [LAYER_TYPES[kind]] if kind in LAYER_TYPES else [], field)
-            layer += f": {title or field}"
+            title, *_rest = _step(None, [LAYER_TYPES[kind]] if kind in LAYER_TYPES else [], field)
+            layer = _("{place}: {field}").format(place=layer, field=title or field)
         return layer
     if path in _SECTIONS:
-        return _SECTIONS[path]
+        return _(_SECTIONS[path])
     from .experiment import ExperimentSpec
 
     node: Any = experiment
@@ -77,4 +82,9 @@ def place_words(path: str, experiment: BaseModel | None = None) -> str:
             break
         words = [*words, title] if group else [title]
         group = nested and part not in ("dataset", "training", "network")
-    return ": ".join(words) or path
+    if not words:
+        return path
+    place = words[0]
+    for title in words[1:]:  # a group's title, then its field's: "Normalization: Mean"
+        place = _("{place}: {field}").format(place=place, field=title)
+    return place

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..i18n import _
 from .experiment import ExperimentSpec
 
 DEFAULT_PRESET = "digits_mlp"
@@ -15,7 +16,11 @@ def resources_dir() -> Path:
     for candidate in (package / "resources", package.parent / "resources"):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"Workbench's resources folder is missing (looked in {package} and {package.parent})")
+    raise FileNotFoundError(
+        _("Workbench's resources folder is missing (looked in {first} and {second})").format(
+            first=package, second=package.parent
+        )
+    )
 
 
 def presets_dir() -> Path:
@@ -48,7 +53,8 @@ def preset_path(name: str) -> Path:
     """The file of preset `name`; KeyError naming the known presets when there is none."""
     path = presets_dir() / f"{name}.json"
     if not path.is_file():
-        raise KeyError(f"no preset {name!r}; known presets: {', '.join(preset_names())}")
+        known = ", ".join(preset_names())
+        raise KeyError(_("no preset {name}; known presets: {known}").format(name=repr(name), known=known))
     return path
 
 

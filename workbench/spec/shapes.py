@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from math import prod
 
+from ..i18n import _
+
 # A tensor shape without the batch dimension, e.g. (3, 32, 32) for a colour image.
 Shape = tuple[int, ...]
 
@@ -39,7 +41,8 @@ def numel(shape: Shape) -> int:
 
 def describe_rank(shape: Shape) -> str:
     """A student's word for what a shape looks like."""
-    return {1: "a flat vector", 2: "a sequence", 3: "an image"}.get(len(shape), f"a {len(shape)}-D tensor")
+    words = {1: _("a flat vector"), 2: _("a sequence"), 3: _("an image")}
+    return words.get(len(shape)) or _("a {rank}-D tensor").format(rank=len(shape))
 
 
 def feature_axis(shape: Shape) -> int:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..i18n import _
+
 
 class SplitError(ValueError):
     """Fractions that leave no sample for training."""
@@ -27,7 +29,7 @@ def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int, 
     n_test = round(n * test_fraction)
     n_val = round(n * val_fraction)
     if n - n_test - n_val < 1:
-        raise SplitError(f"{n} samples leave none for training with these fractions")
+        raise SplitError(_("{count} samples leave none for training with these fractions").format(count=n))
     return SplitIndices(
         train=np.sort(perm[n_test + n_val :]), val=np.sort(perm[n_test : n_test + n_val]), test=np.sort(perm[:n_test])
     )

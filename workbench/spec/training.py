@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ..i18n import _
 from .fields import STRICT, ui
 from .lessons import METRIC_WORDS
 
@@ -84,7 +85,7 @@ class OptimizerBase(BaseModel):
     def _betas_below_one(self) -> OptimizerBase:
         betas = getattr(self, "betas", None)
         if betas is not None and not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError("betas: each must be >= 0 and < 1")
+            raise ValueError(_("betas: each must be >= 0 and < 1"))
         return self
 
 
@@ -115,7 +116,7 @@ class SGD(OptimizerBase):
     @model_validator(mode="after")
     def _nesterov_needs_momentum(self) -> SGD:
         if self.nesterov and self.momentum == 0:
-            raise ValueError("nesterov needs momentum > 0: set a momentum such as 0.9 or turn nesterov off")
+            raise ValueError(_("nesterov needs momentum > 0: set a momentum such as 0.9 or turn nesterov off"))
         return self
 
 
@@ -420,7 +421,19 @@ class TrainingSpec(BaseModel):
         json_schema_extra=ui(glossary="loss"),
     )
     optimizer: AnyOptimizer = Field(default_factory=SGD, title="Optimizer", json_schema_extra=ui(glossary="optimizer"))
-    scheduler: AnyScheduler = Field(default_factory=NoScheduler, title="Learning-rate schedule")
+    scheduler: AnyScheduler = Field(
+        default_factory=NoScheduler,
+        title="Learning-rate schedule",
+        json_schema_extra=ui(
+            choice_labels={
+                "none": "none",
+                "step": "step",
+                "exponential": "exponential",
+                "cosine": "cosine",
+                "reduce_on_plateau": "reduce on plateau",
+            }
+        ),
+    )
     l1: float = Field(
         0.0,
         ge=0.0,
@@ -443,5 +456,9 @@ class TrainingSpec(BaseModel):
     @classmethod
     def _known_device(cls, device: str) -> str:
         if not re.fullmatch(r"auto|cpu|mps|cuda(:\d{1,2})?", device):
-            raise ValueError(f"must be auto, cpu, cuda, cuda:N (N: the GPU's number, from 0) or mps, not {device!r}")
+            raise ValueError(
+                _("must be auto, cpu, cuda, cuda:N (N: the GPU's number, from 0) or mps, not {device}").format(
+                    device=repr(device)
+                )
+            )
         return device

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from ...i18n import _
 from ...spec import DatasetBase
 from .base import DataError, RawData, class_indices
 from .files import load_csv, load_csv_series, load_idx, load_image_folder, read_idx
@@ -41,7 +42,7 @@ def load_raw(spec: DatasetBase, seed: int = 0, base_dir: Path | None = None) -> 
     """Load (or generate) the whole dataset; raises DataError with a clear message when it cannot."""
     loader = LOADERS.get(spec.kind)
     if loader is None:
-        raise DataError(f"no loader for dataset kind {spec.kind!r}", "dataset.kind")
+        raise DataError(_("no loader for dataset kind {kind}").format(kind=repr(spec.kind)), "dataset.kind")
     return viewed(loader(spec, seed, base_dir), spec)
 
 

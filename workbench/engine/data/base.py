@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ...i18n import _
 from ...spec import Task
 from ...spec.peek import DataError
 
@@ -27,9 +28,11 @@ class RawData:
 
     def __post_init__(self) -> None:
         if len(self.x) != len(self.y):
-            raise DataError(f"{len(self.x)} samples but {len(self.y)} targets")
+            raise DataError(
+                _("{samples} samples but {targets} targets").format(samples=len(self.x), targets=len(self.y))
+            )
         if len(self.x) == 0:
-            raise DataError("the dataset has no samples")
+            raise DataError(_("the dataset has no samples"))
 
     @property
     def is_image(self) -> bool:

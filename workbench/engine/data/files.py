@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ...i18n import _
 from ...spec import Task
 from ...spec.datasets import CsvDataset, CsvSeriesDataset, IdxDataset, ImageFolderDataset
 from ...spec.peek import READ_ERRORS, csv_rows, existing_path, open_maybe_gzip, read_idx_header, series_columns
@@ -33,16 +34,18 @@ def read_idx(path: Path, field: str) -> np.ndarray:
             kind, dims = read_idx_header(f, path.name, where)
             dtype = np.dtype(kind)
             expected = math.prod(dims)
-            too_big = check_size(expected * dtype.itemsize, f"{path.name} (as its header says)")
+            too_big = check_size(expected * dtype.itemsize, _("{file} (as its header says)").format(file=path.name))
             if too_big is not None:
-                raise DataError(f"{too_big}: use a smaller file", where)
+                raise DataError(_("{problem}: use a smaller file").format(problem=too_big), where)
             data = f.read(expected * dtype.itemsize)
     except READ_ERRORS as exc:
-        raise DataError(f"cannot read {path.name}: {exc}", where) from exc
+        raise DataError(_("cannot read {file}: {error}").format(file=path.name, error=exc), where) from exc
     available = len(data) // dtype.itemsize
     if available < expected:
         raise DataError(
-            f"{path.name} is truncated: its header promises {expected:,} values but only {available:,} are there",
+            _("{file} is truncated: its header promises {expected} values but only {available} are there").format(
+                file=path.name, expected=f"{expected:,}", available=f"{available:,}"
+            ),
             where,
         )
     return np.frombuffer(data, dtype, expected).reshape(dims)
@@ -54,32 +57,57 @@ def load_idx(spec: IdxDataset, base_dir: Path | None) -> RawData:
     labels = read_idx(existing_path(spec.labels, "labels", base_dir), "labels")
     if images.ndim != 3 or images.dtype != np.uint8:
         raise DataError(
-            f"expected (count, rows, columns) bytes, found {images.ndim} dimensions of {images.dtype}", "dataset.images"
+            _("expected (count, rows, columns) bytes, found {dimensions} dimensions of {dtype}").format(
+                dimensions=images.ndim, dtype=images.dtype
+            ),
+            "dataset.images",
         )
     if labels.ndim != 1:
-        raise DataError(f"expected one label per image, found {labels.ndim} dimensions", "dataset.labels")
+        raise DataError(
+            _("expected one label per image, found {dimensions} dimensions").format(dimensions=labels.ndim),
+            "dataset.labels",
+        )
     if len(images) != len(labels):
-        raise DataError(f"count mismatch: {len(images):,} images but {len(labels):,} labels", "dataset.labels")
+        raise DataError(
+            _("count mismatch: {images} images but {labels} labels").format(
+                images=f"{len(images):,}", labels=f"{len(labels):,}"
+            ),
+            "dataset.labels",
+        )
     y, names = class_indices(labels.astype(np.int64).tolist())
     return RawData(torch.from_numpy(images.copy()).unsqueeze(1), y, Task.CLASSIFICATION, names)
 
 
 def _number(text: str, column: str, line: int) -> float:
     if text.strip().lower() in MISSING:
-        raise DataError(f"column {column!r}, row {line}: missing value; fill it in or remove the row", "dataset.path")
+        raise DataError(
+            _("column {column}, row {row}: missing value; fill it in or remove the row").format(
+                column=repr(column), row=line
+            ),
+            "dataset.path",
+        )
     try:
         value = float(text)
     except ValueError:
         raise DataError(
-            f"column {column!r}, row {line}: {text!r} is not a number; feature columns must be numeric",
+            _("column {column}, row {row}: {text} is not a number; feature columns must be numeric").format(
+                column=repr(column), row=line, text=repr(text)
+            ),
             "dataset.path",
         ) from None
     if not math.isfinite(value):
-        raise DataError(f"column {column!r}, row {line}: {text!r} is not a finite number", "dataset.path")
+        raise DataError(
+            _("column {column}, row {row}: {text} is not a finite number").format(
+                column=repr(column), row=line, text=repr(text)
+            ),
+            "dataset.path",
+        )
     if abs(value) > FLOAT32_MAX:
         raise DataError(
-            f"column {column!r}, row {line}: {text.strip()} is larger than 32-bit numbers hold (about 3.4e38): "
-            "rescale the column",
+            _(
+                "column {column}, row {row}: {text} is larger than 32-bit numbers hold (about 3.4e38): "
+                "rescale the column"
+            ).format(column=repr(column), row=line, text=text.strip()),
             "dataset.path",
         )
     return value
@@ -90,10 +118,15 @@ def load_csv(spec: CsvDataset, base_dir: Path | None) -> RawData:
     path = existing_path(spec.path, "path", base_dir)
     rows = list(csv_rows(path))
     if not rows:
-        raise DataError(f"{path.name} is empty", "dataset.path")
+        raise DataError(_("{file} is empty").format(file=path.name), "dataset.path")
     header = [name.strip() for name in rows[0]]
     if spec.target not in header:
-        raise DataError(f"no column {spec.target!r} in {path.name} (columns: {', '.join(header)})", "dataset.target")
+        raise DataError(
+            _("no column {column} in {file} (columns: {columns})").format(
+                column=repr(spec.target), file=path.name, columns=", ".join(header)
+            ),
+            "dataset.target",
+        )
     t = header.index(spec.target)
     features: list[list[float]] = []
     targets: list[str] = []
@@ -101,13 +134,21 @@ def load_csv(spec: CsvDataset, base_dir: Path | None) -> RawData:
         if not row:
             continue
         if len(row) != len(header):
-            raise DataError(f"row {line} has {len(row)} values but the header has {len(header)}", "dataset.path")
+            raise DataError(
+                _("row {row} has {count} values but the header has {expected}").format(
+                    row=line, count=len(row), expected=len(header)
+                ),
+                "dataset.path",
+            )
         features.append([_number(v, header[i], line) for i, v in enumerate(row) if i != t])
         if row[t].strip().lower() in MISSING:
-            raise DataError(f"column {spec.target!r}, row {line}: missing target value", "dataset.path")
+            raise DataError(
+                _("column {column}, row {row}: missing target value").format(column=repr(spec.target), row=line),
+                "dataset.path",
+            )
         targets.append(row[t].strip())
     if not features:
-        raise DataError(f"{path.name} has a header but no rows", "dataset.path")
+        raise DataError(_("{file} has a header but no rows").format(file=path.name), "dataset.path")
     x = torch.tensor(features, dtype=torch.float32)
     if spec.task is Task.CLASSIFICATION:
         y, names = class_indices(targets)
@@ -128,13 +169,23 @@ def load_csv_series(spec: CsvSeriesDataset, base_dir: Path | None) -> RawData:
         if not row:
             continue
         if len(row) != len(header):
-            raise DataError(f"row {line} has {len(row)} values but the header has {len(header)}", "dataset.path")
+            raise DataError(
+                _("row {row} has {count} values but the header has {expected}").format(
+                    row=line, count=len(row), expected=len(header)
+                ),
+                "dataset.path",
+            )
         table.append([_number(row[i], header[i], line) for i in (*used, target)])
     steps = len(table) - spec.window - spec.horizon + 1
     if steps < 1:
         raise DataError(
-            f"{path.name} has {len(table)} rows: a window of {spec.window} and a horizon of {spec.horizon} need at "
-            f"least {spec.window + spec.horizon}",
+            _("{file} has {rows} rows: a window of {window} and a horizon of {horizon} need at least {needed}").format(
+                file=path.name,
+                rows=len(table),
+                window=spec.window,
+                horizon=spec.horizon,
+                needed=spec.window + spec.horizon,
+            ),
             "dataset.window",
         )
     values = torch.tensor(table, dtype=torch.float64)
@@ -154,8 +205,10 @@ def read_picture(path: Path, height: int | None, width: int | None, mode: str) -
             width_px, height_px = image.size
             if not width_px or not height_px or width_px * height_px > MAX_PIXELS:
                 raise DataError(
-                    f"the picture {path} is {width_px}x{height_px} pixels: use one of at least 1x1 and at most "
-                    f"{MAX_PIXELS // 1_000_000} million pixels",
+                    _(
+                        "the picture {path} is {width}x{height} pixels: use one of at least 1x1 and at most "
+                        "{limit} million pixels"
+                    ).format(path=path, width=width_px, height=height_px, limit=MAX_PIXELS // 1_000_000),
                     "dataset.path",
                 )
             picture = image.convert(mode)
@@ -165,12 +218,16 @@ def read_picture(path: Path, height: int | None, width: int | None, mode: str) -
         raise
     except Image.DecompressionBombError as exc:  # so large that PIL refuses to open it
         raise DataError(
-            f"the picture {path} has more than {MAX_PIXELS // 1_000_000} million pixels: use a smaller one",
+            _("the picture {path} has more than {limit} million pixels: use a smaller one").format(
+                path=path, limit=MAX_PIXELS // 1_000_000
+            ),
             "dataset.path",
         ) from exc
     # PIL reports damaged files in several ways: a broken PNG stream is a SyntaxError or a zlib error.
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, zlib.error) as exc:
-        raise DataError(f"cannot read the picture {path}: {exc}", "dataset.path") from exc
+        raise DataError(
+            _("cannot read the picture {path}: {error}").format(path=path, error=exc), "dataset.path"
+        ) from exc
     array = np.asarray(picture, dtype=np.uint8)
     return array[None, :, :] if array.ndim == 2 else array.transpose(2, 0, 1)
 
@@ -180,7 +237,10 @@ def load_image_folder(spec: ImageFolderDataset, base_dir: Path | None) -> RawDat
     root = existing_path(spec.path, "path", base_dir, folder=True)
     classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
-        raise DataError(f"{root} has no sub-folders: put each class's pictures in its own sub-folder", "dataset.path")
+        raise DataError(
+            _("{folder} has no sub-folders: put each class's pictures in its own sub-folder").format(folder=root),
+            "dataset.path",
+        )
     mode = "L" if spec.channels == 1 else "RGB"
     pictures: list[np.ndarray] = []
     labels: list[int] = []
@@ -188,7 +248,10 @@ def load_image_folder(spec: ImageFolderDataset, base_dir: Path | None) -> RawDat
         files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
         if not files:
             raise DataError(
-                f"the class folder {folder} holds no pictures ({', '.join(IMAGE_EXTENSIONS)})", "dataset.path"
+                _("the class folder {folder} holds no pictures ({extensions})").format(
+                    folder=folder, extensions=", ".join(IMAGE_EXTENSIONS)
+                ),
+                "dataset.path",
             )
         pictures.extend(read_picture(p, spec.image_size, spec.image_size, mode) for p in files)
         labels.extend([k] * len(files))

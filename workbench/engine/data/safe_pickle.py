@@ -12,6 +12,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from ...i18n import _
+
 # numpy's own array rebuilders, found without importing numpy.core (deprecated in numpy 2).
 _RECONSTRUCT = np.zeros(0).__reduce__()[0]
 _FROMBUFFER = np.zeros(0).__reduce_ex__(5)[0]  # what protocol 5 uses for contiguous arrays
@@ -20,7 +22,7 @@ _FROMBUFFER = np.zeros(0).__reduce_ex__(5)[0]  # what protocol 5 uses for contig
 def _latin1(text: str, encoding: str = "latin1") -> bytes:
     """What protocol-2 pickles call to rebuild bytes; only the encoding they use is accepted."""
     if encoding != "latin1":
-        raise pickle.UnpicklingError(f"refused to decode bytes as {encoding!r}")
+        raise pickle.UnpicklingError(_("refused to decode bytes as {encoding}").format(encoding=repr(encoding)))
     return text.encode("latin1")
 
 
@@ -40,7 +42,9 @@ class _ArraysOnly(pickle.Unpickler):
         try:
             return ALLOWED[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(f"refused to load {module}.{name}: only numpy arrays are read") from None
+            raise pickle.UnpicklingError(
+                _("refused to load {name}: only numpy arrays are read").format(name=f"{module}.{name}")
+            ) from None
 
 
 def safe_unpickle(file: IO[bytes]) -> Any:

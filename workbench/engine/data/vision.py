@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ...i18n import N_, _
 from ...spec import Task
+from ...spec.datasets import dataset_label
 from ..download import SOURCES, Downloadable, DownloadError, dataset_root, fetch, is_present
 from .base import DataError, RawData
 from .files import read_idx
@@ -31,11 +33,15 @@ CIFAR_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "
 
 # What must be under the root folder (torchvision's layout), for the message when it is missing.
 EXPECTED_FILES = {
-    "mnist": "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
-    "t10k-labels-idx1-ubyte (or the same names ending in .gz)",
-    "fashion_mnist": "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
-    "t10k-labels-idx1-ubyte (or the same names ending in .gz)",
-    "cifar10": "data_batch_1 ... data_batch_5, test_batch and batches.meta (from cifar-10-python.tar.gz)",
+    "mnist": N_(
+        "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+        "t10k-labels-idx1-ubyte (or the same names ending in .gz)"
+    ),
+    "fashion_mnist": N_(
+        "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+        "t10k-labels-idx1-ubyte (or the same names ending in .gz)"
+    ),
+    "cifar10": N_("data_batch_1 ... data_batch_5, test_batch and batches.meta (from cifar-10-python.tar.gz)"),
 }
 
 
@@ -64,15 +70,21 @@ def load_torchvision(spec: Downloadable, base_dir: Path | None) -> RawData:
     if not is_present(spec.kind, root):
         if not spec.download:
             raise DataError(
-                f"{spec.kind} is not in {folder}: the files are missing and Download is off. Put "
-                f"{EXPECTED_FILES[spec.kind]} there, turn on Download when online, or use the idx kind with your "
-                "own copy of the files",
+                _(
+                    "{kind} is not in {folder}: the files are missing and Download is off. Put {files} there, "
+                    "turn on Download when online, or use the idx kind with your own copy of the files"
+                ).format(kind=_(dataset_label(spec.kind)), folder=folder, files=_(EXPECTED_FILES[spec.kind])),
                 "dataset.root",
             )
         try:
             fetch(spec.kind, root)
         except DownloadError as exc:
-            raise DataError(f"{spec.kind} could not be downloaded to {folder}: {exc}", "dataset.root") from exc
+            raise DataError(
+                _("{kind} could not be downloaded to {folder}: {error}").format(
+                    kind=_(dataset_label(spec.kind)), folder=folder, error=exc
+                ),
+                "dataset.root",
+            ) from exc
     if spec.kind == "cifar10":
         x, y = read_cifar10(folder)
         return RawData(torch.from_numpy(x), torch.from_numpy(y), Task.CLASSIFICATION, CIFAR_NAMES)
@@ -83,10 +95,13 @@ def load_torchvision(spec: Downloadable, base_dir: Path | None) -> RawData:
     x_all, y_all = np.concatenate(images), np.concatenate(labels).astype(np.int64)
     if len(x_all) != len(y_all) or x_all.ndim != 3:
         raise DataError(
-            f"the files in {folder} do not match: {len(x_all):,} images, {len(y_all):,} labels", "dataset.root"
+            _("the files in {folder} do not match: {images} images, {labels} labels").format(
+                folder=folder, images=f"{len(x_all):,}", labels=f"{len(y_all):,}"
+            ),
+            "dataset.root",
         )
     names = FASHION_NAMES if spec.kind == "fashion_mnist" else DIGIT_NAMES
-    _labels_within(y_all, len(names), f"the labels in {folder}")
+    _labels_within(y_all, len(names), _("the labels in {folder}").format(folder=folder))
     return RawData(torch.from_numpy(x_all).unsqueeze(1), torch.from_numpy(y_all), Task.CLASSIFICATION, names)
 
 
@@ -104,21 +119,33 @@ def read_cifar10(folder: Path) -> tuple[np.ndarray, np.ndarray]:
 def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """One batch: a (N, 3072) uint8 array and N labels from 0 to 9, nothing else; whatever a file
     claims beyond that (another type, a vast shape, labels out of range) is refused unconverted."""
-    where = f"{path.name} in {path.parent}"
+    where = _("{file} in {folder}").format(file=path.name, folder=path.parent)
     try:
         with path.open("rb") as f:
             batch = safe_unpickle(f)
         data, labels = batch["data"], np.asarray(batch["labels"])
     except (OSError, KeyError, TypeError, ValueError, OverflowError, pickle.UnpicklingError, EOFError) as exc:
-        raise DataError(f"{where} is not a CIFAR-10 batch ({exc})", "dataset.root") from exc
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
-        found = f"{data.dtype} values of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
         raise DataError(
-            f"{where} is not a CIFAR-10 batch: its data should be rows of 3,072 bytes, not {found}", "dataset.root"
+            _("{where} is not a CIFAR-10 batch ({error})").format(where=where, error=exc), "dataset.root"
+        ) from exc
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
+        found = (
+            _("{dtype} values of shape {shape}").format(dtype=data.dtype, shape=data.shape)
+            if isinstance(data, np.ndarray)
+            else type(data).__name__
+        )
+        raise DataError(
+            _("{where} is not a CIFAR-10 batch: its data should be rows of 3,072 bytes, not {found}").format(
+                where=where, found=found
+            ),
+            "dataset.root",
         )
     if labels.ndim != 1 or labels.dtype.kind not in "iu" or len(labels) != len(data):
         raise DataError(
-            f"{where}: {len(data):,} images but labels of {labels.dtype} shaped {labels.shape}", "dataset.root"
+            _("{where}: {images} images but labels of {dtype} shaped {shape}").format(
+                where=where, images=f"{len(data):,}", dtype=labels.dtype, shape=labels.shape
+            ),
+            "dataset.root",
         )
     _labels_within(labels, len(CIFAR_NAMES), where)
     return data.reshape(-1, 3, 32, 32).copy(), labels.astype(np.int64)
@@ -129,7 +156,9 @@ def _labels_within(labels: np.ndarray, classes: int, where: str) -> None:
     outside = labels[(labels < 0) | (labels >= classes)]
     if len(outside):
         raise DataError(
-            f"{where} has a label {int(outside[0])}, but its classes are numbered 0 to {classes - 1}: "
-            "the file is damaged or from another dataset",
+            _(
+                "{where} has a label {label}, but its classes are numbered 0 to {last}: "
+                "the file is damaged or from another dataset"
+            ).format(where=where, label=int(outside[0]), last=classes - 1),
             "dataset.root",
         )

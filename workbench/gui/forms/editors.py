@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...i18n import _
+from ...spec.fields import choice_words
 from ..theme import Tone, colour
 from .introspect import FieldDesc
 
@@ -84,7 +86,8 @@ def field_tip(desc: FieldDesc) -> str:
     """A field's tooltip: its description, and where the guide explains it."""
     if not desc.glossary:
         return desc.description
-    return f"{desc.description}\n(F1: the guide on {desc.glossary.replace('-', ' ')})"
+    entry = _(desc.glossary.replace("-", " "))  # the spec's entry names are in the catalog too
+    return desc.description + "\n" + _("(F1: the guide on {entry})").format(entry=entry)
 
 
 def mark_glossary(widget: QWidget, desc: FieldDesc) -> None:
@@ -163,7 +166,7 @@ class IntEditor(FieldEditor):
         self.none_value = lo - 1 if desc.optional else None
         self.spin.setRange(lo - 1 if desc.optional else lo, hi)
         if desc.optional or desc.none_text:  # the lowest value reads as its meaning: "= kernel size", "off"
-            self.spin.setSpecialValueText(desc.none_text or "auto")
+            self.spin.setSpecialValueText(desc.none_text or _("auto"))
         self.spin.setKeyboardTracking(False)  # one edit per committed number, not per keystroke
         self.spin.setAccelerated(True)
         self._add(self.spin)
@@ -216,7 +219,7 @@ class ChoiceEditor(FieldEditor):
         self.combo = narrow_combo()
         named = {**desc.choice_labels, **(labels or {})}
         for choice in desc.choices:
-            text = named.get(choice) or str(getattr(choice, "value", choice)).replace("_", " ")
+            text = named.get(choice) or _(choice_words(choice))
             self.combo.addItem(text, choice)
         self._add(self.combo)
         self.combo.currentIndexChanged.connect(self._commit)
@@ -248,7 +251,7 @@ class TextEditor(FieldEditor):
             browse = QToolButton()
             browse.setText("…")
             browse.setObjectName(f"browse_{desc.name}")
-            browse.setToolTip(f"Choose the {desc.path}")
+            browse.setToolTip(_("Choose the folder") if desc.path == "folder" else _("Choose the file"))
             browse.clicked.connect(self._browse)
             self._layout.addWidget(browse)
 
@@ -271,7 +274,7 @@ class TextEditor(FieldEditor):
         if self.desc.path == "folder":
             chosen = QFileDialog.getExistingDirectory(self, self.desc.title, self.line.text())
         else:
-            chosen, _ = QFileDialog.getOpenFileName(self, self.desc.title, self.line.text())
+            chosen, _filter = QFileDialog.getOpenFileName(self, self.desc.title, self.line.text())
         if chosen:
             self.line.setText(chosen)
             self._commit_if_changed()
@@ -283,7 +286,7 @@ class PairEditor(FieldEditor):
     def __init__(self, desc: FieldDesc) -> None:
         super().__init__(desc)
         self.spins = []
-        for _ in range(2):
+        for _index in range(2):
             spin = QDoubleSpinBox()
             spin.setDecimals(4)
             spin.setRange(0.0, 0.9999)

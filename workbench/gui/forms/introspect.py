@@ -13,6 +13,9 @@ import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from ...i18n import _
+from ...spec.fields import field_title
+
 Kind = Literal["bool", "int", "float", "choice", "text", "path", "pair", "floats", "ints", "names", "model", "union"]
 TAG_FIELDS = ("type", "kind", "name")
 
@@ -82,7 +85,7 @@ def tag_of(cls: type[BaseModel]) -> tuple[str, str]:
 
 
 def _labels(value: object) -> dict[Any, str]:
-    return {k: str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+    return {k: _(str(v)) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def describe(name: str, info: FieldInfo) -> FieldDesc:
@@ -90,12 +93,13 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     common: dict[str, Any] = {
         "name": name,
-        "title": info.title or name.replace("_", " ").capitalize(),
-        "description": info.description or "",
+        # The spec's words are English; the catalog has them all (workbench/i18n_extract.py).
+        "title": _(field_title(name, info)),
+        "description": _(info.description) if info.description else "",
         "log": bool(extra.get("log")),
         "decimals": extra.get("decimals"),
         "path": extra.get("path"),
-        "none_text": str(extra.get("none_text", "")),
+        "none_text": _(str(extra.get("none_text", ""))),
         "enabled_when": tuple(extra["enabled_when"]) if "enabled_when" in extra else None,  # type: ignore[arg-type]
         "needs": extra.get("needs"),
         "first": extra.get("first"),
@@ -110,7 +114,7 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
         tags = [tag_of(m) for m in members]
         return FieldDesc(
             kind="union",
-            union={value: m for (_, value), m in zip(tags, members, strict=True)},
+            union={value: m for (_field, value), m in zip(tags, members, strict=True)},
             tag=tags[0][0],
             **common,
         )

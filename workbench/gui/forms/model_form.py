@@ -16,7 +16,9 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from ...i18n import _
 from ...spec.errors import problems_from_validation
+from ...spec.fields import summary
 from ..theme import Tone, style
 from .editors import EDITORS, BoolEditor, FieldEditor, field_tip, mark_glossary, narrow_combo
 from .introspect import FieldDesc, form_fields, tag_of
@@ -202,7 +204,11 @@ class ModelForm(QWidget):
                 active = bool(getattr(self._value, desc.needs))
                 widget.setEnabled(active)
                 needed = next((d.title for d in self.descs if d.name == desc.needs), desc.needs)
-                widget.setToolTip(desc.description if active else f"{desc.description} Needs {needed} above 0.")
+                widget.setToolTip(
+                    desc.description
+                    if active
+                    else desc.description + " " + _("Needs {field} above 0.").format(field=needed)
+                )
 
     def _on_field(self, name: str, value: Any, change: FieldChange | None = None) -> None:
         desc = next(d for d in self.descs if d.name == name)
@@ -228,6 +234,13 @@ class ModelForm(QWidget):
                 self.widgets[other.name].set_value(getattr(new, other.name))
         self._update_enabled()
         self.edited.emit(new, change)
+
+
+def member_labels(union: dict[str, type[BaseModel]]) -> dict[str, str]:
+    """What a union's combo calls each member: its class's `label` where it has one (datasets),
+    in the language spoken; else nothing (layer and optimizer names are PyTorch's)."""
+    labels = {tag: getattr(cls, "label", "") for tag, cls in union.items()}
+    return {tag: _(label) for tag, label in labels.items() if isinstance(label, str) and label}
 
 
 class UnionForm(QWidget):
@@ -262,9 +275,10 @@ class UnionForm(QWidget):
         self.combo.setAccessibleName(desc.title)
         self.combo.setToolTip(field_tip(desc))
         mark_glossary(self, desc)
+        self.labels = labels or desc.choice_labels or member_labels(desc.union)
         for tag, cls in desc.union.items():
-            self.combo.addItem((labels or {}).get(tag, tag.replace("_", " ")), tag)
-            self.combo.setItemData(self.combo.count() - 1, (cls.__doc__ or "").strip().split("\n")[0], 3)
+            self.combo.addItem(self.labels.get(tag, tag.replace("_", " ")), tag)
+            self.combo.setItemData(self.combo.count() - 1, _(summary(cls)), 3)
         layout.addWidget(self.combo)
         self.note = QLabel()  # what a switch reset to the new kind's defaults
         self.note.setObjectName(f"{desc.name}Note")
@@ -272,7 +286,6 @@ class UnionForm(QWidget):
         self.note.setStyleSheet(style(Tone.NOTE))
         self.note.hide()
         layout.addWidget(self.note)
-        self.labels = labels or {}
         self.body = QVBoxLayout()
         layout.addLayout(self.body)
         self.form: ModelForm | None = None
@@ -285,7 +298,7 @@ class UnionForm(QWidget):
         if value != self._value:
             self.note.hide()  # the note told of the switch; this value comes from elsewhere (an undo)
         self._value = value
-        _, tag = tag_of(type(value))
+        _field, tag = tag_of(type(value))
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(self.combo.findData(tag))
         self.combo.blockSignals(False)

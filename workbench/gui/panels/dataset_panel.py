@@ -34,6 +34,7 @@ from ...engine.download import (
     fetch,
     is_present,
 )
+from ...i18n import N_, _, ngettext
 from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
 from ...spec.datasets import DATASET_KINDS, dataset_label
 from ...spec.split import SplitError
@@ -49,7 +50,7 @@ PREVIEW_SAMPLES = 24
 SCATTER_POINTS = 3000
 SEQUENCES_SHOWN = 3  # sequences of one feature drawn over each other; with more features, the first one's
 FEATURES_SHOWN = 4
-OFFLINE_HINT = (
+OFFLINE_HINT = N_(
     "Offline? Put the files in the folder named above, or choose “IDX files” and point at "
     "your own copy of the .idx / .gz files."
 )
@@ -129,7 +130,7 @@ class QtDatasetPanel(QWidget):
     def __init__(self, document: ExperimentDocument, jobs: JobRunner | None = None) -> None:
         super().__init__()
         self.setObjectName("datasetPanel")
-        self.setAccessibleName("Dataset")
+        self.setAccessibleName(_("Dataset"))
         self.document = document
         self.jobs = jobs or JobRunner(self)
         self.job: Job | None = None
@@ -152,7 +153,12 @@ class QtDatasetPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         desc = describe("dataset", ExperimentSpec.model_fields["dataset"])
-        self.form = UnionForm(desc, self.document.spec.dataset, combo_name="datasetKindCombo", labels=KIND_LABELS)
+        self.form = UnionForm(
+            desc,
+            self.document.spec.dataset,
+            combo_name="datasetKindCombo",
+            labels={k: _(v) for k, v in KIND_LABELS.items()},
+        )
         self.form.edited.connect(self._edited)
         layout.addWidget(self.form)
         self.summary = QLabel()
@@ -163,7 +169,7 @@ class QtDatasetPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setObjectName("datasetProgress")
         self._busy_bar()
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(_("Cancel"))
         self.cancel_button.setObjectName("datasetCancelButton")
         self.cancel_button.clicked.connect(self.cancel)
         busy.addWidget(self.progress, 1)
@@ -172,7 +178,7 @@ class QtDatasetPanel(QWidget):
         self.busy.setLayout(busy)
         self.busy.hide()
         layout.addWidget(self.busy)
-        self.retry_button = QPushButton("Try the download again")
+        self.retry_button = QPushButton(_("Try the download again"))
         self.retry_button.setObjectName("datasetRetryButton")
         self.retry_button.clicked.connect(self.retry)
         self.retry_button.hide()
@@ -195,7 +201,7 @@ class QtDatasetPanel(QWidget):
         self.lines = themed_plot()  # sequences, step by step
         self.lines.setObjectName("sequencePreview")
         self.lines.setFixedHeight(200)
-        self.lines.setLabel("bottom", "step")
+        self.lines.setLabel("bottom", _("step"))
         self.lines.addLegend(offset=(-5, 5), **legend_options())  # top right: a series starts on the left
         self.preview.addWidget(self.thumbnails)
         self.preview.addWidget(self.scatter)
@@ -242,7 +248,7 @@ class QtDatasetPanel(QWidget):
         if self._needs_download(dataset) and self._start_download(dataset):  # type: ignore[arg-type]
             return
         self._busy_bar()
-        self.summary.setText("Loading the data…")
+        self.summary.setText(_("Loading the data…"))
         self.busy.show()
         self.message.hide()
         seed, base_dir = spec.training.seed, self.document.base_dir
@@ -273,7 +279,9 @@ class QtDatasetPanel(QWidget):
             return False
         self.download_stop = threading.Event()
         root = dataset_root(dataset, self.document.base_dir)
-        self.summary.setText(f"Downloading {KIND_LABELS[dataset.kind]} into {root}…")
+        self.summary.setText(
+            _("Downloading {data} into {folder}…").format(data=_(KIND_LABELS[dataset.kind]), folder=root)
+        )
         self.message.hide()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
@@ -292,9 +300,9 @@ class QtDatasetPanel(QWidget):
             await in_thread(lambda: fetch(dataset.kind, root, progress=report, cancelled=stop.is_set))
             done = True
         except DownloadCancelled:
-            summary = "Download cancelled: nothing half-downloaded was kept."
+            summary = _("Download cancelled: nothing half-downloaded was kept.")
         except DownloadError as exc:
-            summary, problem = "No data to show.", f"{exc}\n{OFFLINE_HINT}"
+            summary, problem = _("No data to show."), f"{exc}\n{_(OFFLINE_HINT)}"
         if self.download_task is not asyncio.current_task():
             return  # superseded: the student chose other data meanwhile
         self.download_task = None
@@ -343,9 +351,9 @@ class QtDatasetPanel(QWidget):
         if stop.is_set():
             return  # cancelled (or the window closed) meanwhile
         self.progress.setValue(round(1000 * progress.done / max(progress.total, 1)))
-        self.progress.setFormat(f"%p% of {progress.total / 1e6:.1f} MB")
+        self.progress.setFormat(_("{percent} of {size} MB").format(percent="%p%", size=f"{progress.total / 1e6:.1f}"))
         if progress.file:
-            self.summary.setText(f"Downloading {progress.file}…")
+            self.summary.setText(_("Downloading {file}…").format(file=progress.file))
 
     @Slot()
     def cancel(self) -> None:
@@ -358,7 +366,7 @@ class QtDatasetPanel(QWidget):
             self.job = None
             self.loading_key = ""
             self.busy.hide()
-            self.summary.setText("Loading cancelled.")
+            self.summary.setText(_("Loading cancelled."))
 
     def _loaded(self, key: str, raw: Preview) -> None:
         self.job = None
@@ -375,12 +383,16 @@ class QtDatasetPanel(QWidget):
         self.busy.hide()
         self.shown_key = ""
         problem = getattr(error, "problem", None)  # a DataError names its field
-        text = problem.in_words(self.document.spec) if problem is not None else f"Could not load the data: {error}"
+        text = (
+            problem.in_words(self.document.spec)
+            if problem is not None
+            else _("Could not load the data: {error}").format(error=error)
+        )
         if isinstance(self.document.spec.dataset, Downloadable):
-            text += "\n" + OFFLINE_HINT
+            text += "\n" + _(OFFLINE_HINT)
         self.message.setText(text)
         self.message.show()
-        self.summary.setText("No data to show.")
+        self.summary.setText(_("No data to show."))
         self.thumbnails.clear()
         self._set_problem(text)
 
@@ -398,10 +410,17 @@ class QtDatasetPanel(QWidget):
         except SplitError as exc:
             self.summary.setText(str(exc))
             return
-        classes = f"{len(raw.class_names)} classes" if raw.task is Task.CLASSIFICATION else "regression"
+        count = len(raw.class_names)
+        classes = ngettext("{n} class", "{n} classes", count).format(n=count)
         self.summary.setText(
-            f"<b>{len(split.train):,}</b> training · <b>{len(split.val):,}</b> validation · "
-            f"<b>{len(split.test):,}</b> test samples<br>input {format_shape(raw.input_shape)} · {classes}"
+            _("<b>{train}</b> training · <b>{val}</b> validation · <b>{test}</b> test samples").format(
+                train=f"{len(split.train):,}", val=f"{len(split.val):,}", test=f"{len(split.test):,}"
+            )
+            + "<br>"
+            + _("input {shape} · {task}").format(
+                shape=format_shape(raw.input_shape),
+                task=classes if raw.task is Task.CLASSIFICATION else _("regression"),
+            )
         )
         self.message.hide()
         if raw.images is not None:
@@ -423,7 +442,9 @@ class QtDatasetPanel(QWidget):
         if features == 1:  # a few samples over each other: colours enough, no legend over the lines
             lines: list[tuple[str | None, np.ndarray]] = [(None, seq[:, 0]) for seq in sequences]
         else:
-            lines = [(f"feature {f + 1}", sequences[0, :, f]) for f in range(min(features, FEATURES_SHOWN))]
+            lines = [
+                (_("feature {n}").format(n=f + 1), sequences[0, :, f]) for f in range(min(features, FEATURES_SHOWN))
+            ]
         for k, (name, values) in enumerate(lines):
             plot.plot(values, pen=pg.mkPen(class_colour(k), width=1.5), name=name)
         if plot.legend is not None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...i18n import N_, _
 from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, NetworkSpec, catalog, format_shape
 from ...spec.layers import Layer, LayerCategory, converted
 from ...spec.memory import format_bytes
@@ -36,6 +37,18 @@ def drop_position(source: int, target: int | None, below: bool, count: int) -> i
     return insert_at - 1 if source < insert_at else insert_at  # taking the row out shifts those below up
 
 
+# What the Add layer menu calls each group of the catalog.
+CATEGORY_WORDS = {
+    LayerCategory.CORE: N_("Core"),
+    LayerCategory.CONVOLUTION: N_("Convolution"),
+    LayerCategory.POOLING: N_("Pooling"),
+    LayerCategory.NORMALIZATION: N_("Normalization"),
+    LayerCategory.REGULARIZATION: N_("Regularization"),
+    LayerCategory.ACTIVATION: N_("Activation"),
+    LayerCategory.RECURRENT: N_("Recurrent"),
+}
+
+
 class LayerList(QTreeWidget):
     """The rows of the stack; a drag and drop asks the editor to move a layer instead of moving items."""
 
@@ -45,9 +58,9 @@ class LayerList(QTreeWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("layerList")
-        self.setAccessibleName("Layers")
+        self.setAccessibleName(_("Layers"))
         self.setColumnCount(4)
-        self.setHeaderLabels(["#", "Layer", "Output shape", "Parameters"])
+        self.setHeaderLabels(["#", _("Layer"), _("Output shape"), _("Parameters")])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
@@ -100,7 +113,7 @@ class QtLayerEditor(QWidget):
     def __init__(self, document: ExperimentDocument) -> None:
         super().__init__()
         self.setObjectName("layerEditor")
-        self.setAccessibleName("Layer stack editor")
+        self.setAccessibleName(_("Layer stack editor"))
         self.document = document
         self.analysis: NetworkAnalysis | None = None
         self.form: ModelForm | None = None
@@ -122,10 +135,10 @@ class QtLayerEditor(QWidget):
         layout.addWidget(self.network_form)
         self.part_tabs = QTabBar()
         self.part_tabs.setObjectName("networkPartTabs")
-        self.part_tabs.setAccessibleName("Which layers the list shows: the encoder's or the decoder's")
+        self.part_tabs.setAccessibleName(_("Which layers the list shows: the encoder's or the decoder's"))
         for text, tip in (
-            ("Encoder", "The layers from the input to the latent code"),
-            ("Decoder", "The layers from the latent code back to the input's shape"),
+            (_("Encoder"), _("The layers from the input to the latent code")),
+            (_("Decoder"), _("The layers from the latent code back to the input's shape")),
         ):
             self.part_tabs.setTabToolTip(self.part_tabs.addTab(text), tip)
         self.part_tabs.currentChanged.connect(self._part_chosen)
@@ -149,7 +162,7 @@ class QtLayerEditor(QWidget):
         layout.addWidget(self.advice_label)
         self.total_label = QLabel()
         self.total_label.setObjectName("paramCountLabel")
-        self.total_label.setAccessibleName("Total parameters")
+        self.total_label.setAccessibleName(_("Total parameters"))
         layout.addWidget(self.total_label)
         self.form_title = QLabel()
         self.form_title.setWordWrap(True)
@@ -158,10 +171,10 @@ class QtLayerEditor(QWidget):
         self.type_row = QWidget()
         type_layout = QHBoxLayout(self.type_row)
         type_layout.setContentsMargins(0, 0, 0, 0)
-        type_label = QLabel("Type")
+        type_label = QLabel(_("Type"))
         self.type_combo = QComboBox()
         self.type_combo.setObjectName("layerTypeCombo")
-        self.type_combo.setToolTip("Make this layer another of its kind, keeping the settings both have")
+        self.type_combo.setToolTip(_("Make this layer another of its kind, keeping the settings both have"))
         type_label.setBuddy(self.type_combo)
         type_layout.addWidget(type_label)
         type_layout.addWidget(self.type_combo, 1)
@@ -187,15 +200,20 @@ class QtLayerEditor(QWidget):
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.add_button = self._button("addLayerButton", "Add layer", "Add a layer after the selected one")
+        self.add_button = self._button("addLayerButton", _("Add layer"), _("Add a layer after the selected one"))
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_button.setMenu(self._catalog_menu())
         row.addWidget(self.add_button)
         for name, text, tip, slot in (
-            ("removeLayerButton", "Remove", "Remove the selected layer (Delete)", self.remove_selected),
-            ("duplicateLayerButton", "Duplicate", "Duplicate the selected layer (Ctrl+D)", self.duplicate_selected),
-            ("moveLayerUpButton", "↑", "Move the selected layer up (Ctrl+Up)", lambda: self.move_selected(-1)),
-            ("moveLayerDownButton", "↓", "Move the selected layer down (Ctrl+Down)", lambda: self.move_selected(1)),
+            ("removeLayerButton", _("Remove"), _("Remove the selected layer (Delete)"), self.remove_selected),
+            (
+                "duplicateLayerButton",
+                _("Duplicate"),
+                _("Duplicate the selected layer (Ctrl+D)"),
+                self.duplicate_selected,
+            ),
+            ("moveLayerUpButton", "↑", _("Move the selected layer up (Ctrl+Up)"), lambda: self.move_selected(-1)),
+            ("moveLayerDownButton", "↓", _("Move the selected layer down (Ctrl+Down)"), lambda: self.move_selected(1)),
         ):
             button = self._button(name, text, tip)
             button.clicked.connect(slot)
@@ -208,13 +226,13 @@ class QtLayerEditor(QWidget):
         menu = QMenu(self)
         menu.setObjectName("layerCatalogMenu")
         for category, classes in catalog().items():
-            sub = menu.addMenu(category.value.capitalize())
+            sub = menu.addMenu(_(CATEGORY_WORDS[category]))
             for cls in classes:
                 type_name = cls.model_fields["type"].default
                 action = sub.addAction(type_name)
-                action.setToolTip(cls.doc)
-                action.setStatusTip(cls.doc)
-                action.triggered.connect(lambda _=False, t=type_name: self.add(t))
+                action.setToolTip(_(cls.doc))
+                action.setStatusTip(_(cls.doc))
+                action.triggered.connect(lambda _checked=False, t=type_name: self.add(t))
         return menu
 
     # --- rendering ----------------------------------------------------------------------------
@@ -229,20 +247,23 @@ class QtLayerEditor(QWidget):
             self.analysis = spec.network.analyze(spec.data_shape(self.document.base_dir).input_shape)
             data_error = ""
         except DataError as exc:
-            self.analysis, data_error = None, f"Shapes need the data: {exc.problem.in_words(spec)}"
+            self.analysis, data_error = (
+                None,
+                _("Shapes need the data: {problem}").format(problem=exc.problem.in_words(spec)),
+            )
         self.list.blockSignals(True)
         self.list.clear()
         rows = {row.index: row for row in self.analysis.part(self.part)} if self.analysis else {}
         for i, layer in enumerate(layers):
             item = QTreeWidgetItem([str(i + 1), layer.summary(), "", ""])
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
-            item.setToolTip(1, type(layer).doc)
+            item.setToolTip(1, _(type(layer).doc))
             row = rows.get(i)
             if row is not None and row.error is None:
                 item.setText(2, format_shape(row.output_shape or ()))
                 item.setText(3, f"{row.params:,}")
             elif row is not None:
-                item.setText(2, "⚠ does not fit")
+                item.setText(2, "⚠ " + _("does not fit"))
                 for col in range(4):
                     item.setForeground(col, QBrush(colour(Tone.ERROR)))
                     item.setBackground(col, QBrush(error_background()))
@@ -295,16 +316,19 @@ class QtLayerEditor(QWidget):
         out = format_shape(analysis.output_shape) if analysis.output_shape is not None else "—"
         memory = spec.memory(self.document.base_dir)
         self.total_label.setText(
-            f"<b>{analysis.total_params:,}</b> parameters &nbsp;·&nbsp; ~{format_bytes(memory.total)} to train"
-            f"<br>input {format_shape(analysis.input_shape)} &nbsp;→&nbsp; output {out}"
+            _("<b>{params}</b> parameters &nbsp;·&nbsp; ~{memory} to train").format(
+                params=f"{analysis.total_params:,}", memory=format_bytes(memory.total)
+            )
+            + "<br>"
+            + _("input {shape} &nbsp;→&nbsp; output {out}").format(shape=format_shape(analysis.input_shape), out=out)
         )
         parts = "\n".join(f"  {name}: {format_bytes(size)}" for name, size in memory.parts())
-        self.total_label.setToolTip(f"Memory a run needs, estimated before it starts:\n{parts}")
+        self.total_label.setToolTip(_("Memory a run needs, estimated before it starts:") + "\n" + parts)
 
     def _render_advice(self, spec: ExperimentSpec) -> None:
         """Advice (amber) on rows that train but cost the network something; only once shapes fit."""
         advice = spec.advice(self.document.base_dir) if self.analysis is not None and self.analysis.ok else []
-        self.advice_label.setText("\n".join(f"Tip: {a.in_words()}" for a in advice))
+        self.advice_label.setText("\n".join(_("Tip: {advice}").format(advice=a.in_words()) for a in advice))
         self.advice_label.setVisible(bool(advice))
         for a in advice:
             item = self.list.topLevelItem(a.index)
@@ -325,14 +349,17 @@ class QtLayerEditor(QWidget):
             discard(self.form)
             self.form = None
         if index is None:
-            where = "the decoder" if self.part == "decoder" else "this list"
-            self.form_title.setText(f"Add a layer to {where} to start: Add layer, above the list")
+            self.form_title.setText(
+                _("Add a layer to the decoder to start: Add layer, above the list")
+                if self.part == "decoder"
+                else _("Add a layer to this list to start: Add layer, above the list")
+            )
             self.inferred_label.setText("")
             self.type_row.hide()
             return
         layer = self._layers()[index]
-        words = PART_WORDS[self.part]
-        self.form_title.setText(f"<b>{words} {index + 1}: {layer.type}</b> · {type(layer).doc}")
+        words = _(PART_WORDS[self.part])
+        self.form_title.setText(f"<b>{words} {index + 1}: {layer.type}</b> · {_(type(layer).doc)}")
         self._show_types(layer)
         self.form = ModelForm(type(layer), layer)
         self.form.setObjectName("layerForm")
@@ -362,7 +389,7 @@ class QtLayerEditor(QWidget):
         if 0 <= index < len(layers) and layers[index].type != type_name:
             old = layers[index].type
             layers[index] = converted(layers[index], type_name)
-            self._commit(layers, f"{old} to {type_name}", index)
+            self._commit(layers, _("{old} to {new}").format(old=old, new=type_name), index)
 
     def _chain_tabs(self, form: QWidget) -> None:
         """Tab goes from the layer list into the selected layer's form, then on to what follows the
@@ -381,7 +408,9 @@ class QtLayerEditor(QWidget):
         rows = self.analysis.part(self.part) if self.analysis else []
         row = next((r for r in rows if r.index == index), None)
         inferred = ", ".join(f"{k} = {v}" for k, v in row.inferred.items()) if row else ""
-        self.inferred_label.setText(f"Inferred from the layer before: {inferred}" if inferred else "")
+        self.inferred_label.setText(
+            _("Inferred from the layer before: {values}").format(values=inferred) if inferred else ""
+        )
 
     # --- selection ----------------------------------------------------------------------------
 
@@ -411,21 +440,21 @@ class QtLayerEditor(QWidget):
         layers = self._layers()
         at = self.selected_index() + 1 if self.selected_index() >= 0 else len(layers)
         layers.insert(at, LAYER_TYPES[type_name].model_validate({"type": type_name}))
-        self._commit(layers, f"Add {type_name}", at)
+        self._commit(layers, _("Add {layer}").format(layer=type_name), at)
 
     def remove_selected(self) -> None:
         """Remove the selected layer."""
         index, layers = self.selected_index(), self._layers()
         if 0 <= index < len(layers):
             removed = layers.pop(index)
-            self._commit(layers, f"Remove {removed.type}", min(index, len(layers) - 1))
+            self._commit(layers, _("Remove {layer}").format(layer=removed.type), min(index, len(layers) - 1))
 
     def duplicate_selected(self) -> None:
         """Insert a copy of the selected layer below it."""
         index, layers = self.selected_index(), self._layers()
         if 0 <= index < len(layers):
             layers.insert(index + 1, layers[index])
-            self._commit(layers, f"Duplicate {layers[index].type}", index + 1)
+            self._commit(layers, _("Duplicate {layer}").format(layer=layers[index].type), index + 1)
 
     @Slot(str)
     def _key_command(self, command: str) -> None:
@@ -449,7 +478,7 @@ class QtLayerEditor(QWidget):
             return
         layer = layers.pop(source)
         layers.insert(target, layer)
-        self._commit(layers, f"Move {layer.type}", target)
+        self._commit(layers, _("Move {layer}").format(layer=layer.type), target)
 
     def replace(self, index: int, layer: Layer, change: FieldChange) -> None:
         """Put a layer edited in one field in place (one undo step per field)."""

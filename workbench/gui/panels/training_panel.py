@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ...i18n import N_, _
 from ...spec import ExperimentSpec, TrainingSpec
 from ..document import ExperimentDocument
 from ..forms.editors import ChoiceEditor, FieldEditor
@@ -15,7 +16,7 @@ from ..forms.introspect import FieldDesc
 from ..forms.model_form import FieldChange, ModelForm
 from ..theme import Tone, style, themed_plot
 
-DEVICE_LABELS = {"auto": "Auto (GPU when there is one)", "cpu": "CPU", "mps": "Apple GPU (mps)"}
+DEVICE_LABELS = {"auto": N_("Auto (GPU when there is one)"), "cpu": "CPU", "mps": N_("Apple GPU (mps)")}
 
 
 def device_editor(desc: FieldDesc, devices: tuple[str, ...] = ("cpu",)) -> FieldEditor:
@@ -23,7 +24,7 @@ def device_editor(desc: FieldDesc, devices: tuple[str, ...] = ("cpu",)) -> Field
     choices = ("auto", *devices)
     return ChoiceEditor(
         FieldDesc(**{**desc.__dict__, "kind": "choice", "choices": choices}),
-        labels={c: DEVICE_LABELS.get(c, c) for c in choices},
+        labels={c: _(DEVICE_LABELS.get(c, c)) for c in choices},
     )
 
 
@@ -38,7 +39,7 @@ class QtTrainingPanel(QWidget):
     def __init__(self, document: ExperimentDocument) -> None:
         super().__init__()
         self.setObjectName("trainingPanel")
-        self.setAccessibleName("Training settings")
+        self.setAccessibleName(_("Training settings"))
         self.document = document
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -50,14 +51,16 @@ class QtTrainingPanel(QWidget):
         )
         self.form.edited.connect(self._edited)
         layout.addWidget(self.form)
-        self.find_lr_button = QPushButton("Find a learning rate…")
+        self.find_lr_button = QPushButton(_("Find a learning rate…"))
         self.find_lr_button.setObjectName("findLrButton")
         self.find_lr_button.setToolTip(
-            "Train a throwaway copy of the network for a few batches with a growing learning rate, "
-            "and suggest the rate where the loss falls fastest"
+            _(
+                "Train a throwaway copy of the network for a few batches with a growing learning rate, "
+                "and suggest the rate where the loss falls fastest"
+            )
         )
         self.find_lr_button.clicked.connect(self.find_lr_requested)
-        caption = QLabel("Learning rate per epoch")
+        caption = QLabel(_("Learning rate per epoch"))
         caption.setStyleSheet(style(Tone.MUTED))
         row = QHBoxLayout()  # the schedule's caption and the finder share a line: the panel fits the window
         row.addWidget(caption)
@@ -84,14 +87,14 @@ class QtTrainingPanel(QWidget):
         editor.combo.blockSignals(True)
         editor.combo.clear()
         for choice in ("auto", *devices):
-            editor.combo.addItem(DEVICE_LABELS.get(choice, choice), choice)
+            editor.combo.addItem(_(DEVICE_LABELS.get(choice, choice)), choice)
         editor.combo.blockSignals(False)
         editor.set_value(self.document.spec.training.device)
 
     def set_finding(self, finding: bool) -> None:
         """The finder is running (the button waits) or done."""
         self.find_lr_button.setEnabled(not finding)
-        self.find_lr_button.setText("Finding a learning rate…" if finding else "Find a learning rate…")
+        self.find_lr_button.setText(_("Finding a learning rate…") if finding else _("Find a learning rate…"))
 
     @Slot(object, object)
     def _edited(self, training: TrainingSpec, change: FieldChange) -> None:

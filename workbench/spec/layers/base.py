@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...i18n import _
 from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape, numel
 
 
@@ -60,25 +61,35 @@ class Layer(BaseModel):
 def need_rank(in_shape: Shape, rank: int, what: str, remedy: str) -> None:
     """Refuse an input of the wrong rank, saying what the layer needs and what to do."""
     if len(in_shape) != rank:
-        raise ShapeProblem(f"needs {what} but gets {describe_rank(in_shape)} {format_shape(in_shape)}: {remedy}")
+        raise ShapeProblem(
+            _("needs {what} but gets {rank} {shape}: {remedy}").format(
+                what=what, rank=describe_rank(in_shape), shape=format_shape(in_shape), remedy=remedy
+            )
+        )
 
 
 def window(size: int, kernel: int, stride: int, padding: int, axis: str) -> int:
     """Output length of a sliding window, as torch computes it (dilation 1, floor mode)."""
     if kernel > size + 2 * padding:
-        padded = f" (padding {padding})" if padding else ""
-        raise ShapeProblem(
-            f"kernel {kernel} is larger than the {axis} input{padded}: "
-            "use a smaller kernel, add padding, or remove a pooling layer before it"
-        )
+        if padding:
+            said = _(
+                "kernel {kernel} is larger than the {axis} input (padding {padding}): "
+                "use a smaller kernel, add padding, or remove a pooling layer before it"
+            )
+        else:
+            said = _(
+                "kernel {kernel} is larger than the {axis} input: "
+                "use a smaller kernel, add padding, or remove a pooling layer before it"
+            )
+        raise ShapeProblem(said.format(kernel=kernel, axis=axis, padding=padding))
     return (size + 2 * padding - kernel) // stride + 1
 
 
 def image_remedy(in_shape: Shape) -> str:
     """What to do when an image layer meets a non-image input."""
     if len(in_shape) == 1:
-        return "put it before Flatten, on image data"
-    return "it works on images (channels, height, width)"
+        return _("put it before Flatten, on image data")
+    return _("it works on images (channels, height, width)")
 
 
 BIAS = Field(True, title="Bias", description="Add a learnable offset to every output.")

@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ...i18n import _
 from ..fields import ui
 from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape, numel
 from .base import Layer, LayerCategory, need_rank
@@ -23,10 +24,11 @@ class BatchNorm1d(Layer):
 
     def infer(self, in_shape: Shape) -> LayerShape:
         if len(in_shape) not in (1, 2):
-            remedy = "use BatchNorm2d for images" if len(in_shape) == 3 else "add Flatten before it"
+            remedy = _("use BatchNorm2d for images") if len(in_shape) == 3 else _("add Flatten before it")
             raise ShapeProblem(
-                f"needs a flat input or a sequence but gets {describe_rank(in_shape)} "
-                f"{format_shape(in_shape)}: {remedy}"
+                _("needs a flat input or a sequence but gets {rank} {shape}: {remedy}").format(
+                    rank=describe_rank(in_shape), shape=format_shape(in_shape), remedy=remedy
+                )
             )
         return LayerShape(in_shape, 2 * in_shape[0], {"num_features": in_shape[0]})
 
@@ -40,8 +42,8 @@ class BatchNorm2d(Layer):
     type: Literal["BatchNorm2d"] = "BatchNorm2d"
 
     def infer(self, in_shape: Shape) -> LayerShape:
-        remedy = "use BatchNorm1d for flat inputs" if len(in_shape) < 3 else "it works on images"
-        need_rank(in_shape, 3, "an image (channels, height, width)", remedy)
+        remedy = _("use BatchNorm1d for flat inputs") if len(in_shape) < 3 else _("it works on images")
+        need_rank(in_shape, 3, _("an image (channels, height, width)"), remedy)
         return LayerShape(in_shape, 2 * in_shape[0], {"num_features": in_shape[0]})
 
 
@@ -86,5 +88,5 @@ class Dropout2d(Layer):
     p: float = _P
 
     def infer(self, in_shape: Shape) -> LayerShape:
-        need_rank(in_shape, 3, "an image (channels, height, width)", "use Dropout for other inputs")
+        need_rank(in_shape, 3, _("an image (channels, height, width)"), _("use Dropout for other inputs"))
         return LayerShape(in_shape, 0)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from ...i18n import _
 from ..fields import ui
 from ..shapes import LayerShape, Shape
 from .base import Layer, LayerCategory, need_rank
@@ -53,16 +54,16 @@ class Recurrent(Layer):
 
     def infer(self, in_shape: Shape) -> LayerShape:
         remedy = (
-            "recurrent layers read sequences; use Conv2d for images"
+            _("recurrent layers read sequences; use Conv2d for images")
             if len(in_shape) == 3
-            else ("recurrent layers read sequences, not flat vectors")
+            else _("recurrent layers read sequences, not flat vectors")
         )
-        need_rank(in_shape, 2, "a sequence (steps, features)", remedy)
+        need_rank(in_shape, 2, _("a sequence (steps, features)"), remedy)
         directions = 2 if self.bidirectional else 1
         h, g = self.hidden_size, self.gates
         params = 0
         n_in = in_shape[1]
-        for _ in range(self.num_layers):
+        for _layer in range(self.num_layers):
             params += directions * g * h * (n_in + h + 2)
             n_in = h * directions
         out = (h * directions,) if self.output == "last" else (in_shape[0], h * directions)

@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ...i18n import _
 from ..fields import ui
 from ..shapes import LayerShape, Shape, ShapeProblem, numel
 from .base import BIAS, Layer, LayerCategory, image_remedy, need_rank, window
@@ -26,11 +27,11 @@ class Linear(Layer):
 
     def infer(self, in_shape: Shape) -> LayerShape:
         remedy = (
-            "set the recurrent layer's Output to the last step, or add Flatten before it"
+            _("set the recurrent layer's Output to the last step, or add Flatten before it")
             if len(in_shape) == 2
-            else "add Flatten before it"
+            else _("add Flatten before it")
         )
-        need_rank(in_shape, 1, "a flat input", remedy)
+        need_rank(in_shape, 1, _("a flat input"), remedy)
         n_in = in_shape[0]
         params = n_in * self.out_features + (self.out_features if self.bias else 0)
         return LayerShape((self.out_features,), params, {"in_features": n_in})
@@ -52,9 +53,13 @@ def _sample_dim(dim: int, rank: int, field: str) -> int:
     sample's shape, which has `rank` axes; refuses the batch and axes that do not exist."""
     full = dim + rank + 1 if dim < 0 else dim
     if full == 0:
-        raise ShapeProblem(f"{field} {dim} is the batch: count a sample's axes from 1")
+        raise ShapeProblem(_("{field} {dim} is the batch: count a sample's axes from 1").format(field=field, dim=dim))
     if not 0 < full <= rank:
-        raise ShapeProblem(f"{field} {dim} is not an axis of a sample of {rank} axes: use 1 to {rank} (-1: the last)")
+        raise ShapeProblem(
+            _("{field} {dim} is not an axis of a sample of {rank} axes: use 1 to {rank} (-1: the last)").format(
+                field=field, dim=dim, rank=rank
+            )
+        )
     return full - 1
 
 
@@ -80,14 +85,15 @@ class Unflatten(Layer):
         size, sizes = in_shape[axis], list(self.unflattened_size)
         unknown = [i for i, s in enumerate(sizes) if s == -1]
         if len(unknown) > 1 or any(s == 0 or s < -1 for s in sizes):
-            raise ShapeProblem("give sizes of 1 or more, with at most one -1")
+            raise ShapeProblem(_("give sizes of 1 or more, with at most one -1"))
         known = numel(tuple(s for s in sizes if s != -1))
         if unknown and size % known == 0:
             sizes[unknown[0]] = size // known
         if numel(tuple(sizes)) != size:
             raise ShapeProblem(
-                f"the sizes {tuple(self.unflattened_size)} do not make {size}, the size of axis {self.dim}: "
-                f"give sizes whose product is {size}"
+                _(
+                    "the sizes {sizes} do not make {size}, the size of axis {dim}: give sizes whose product is {size}"
+                ).format(sizes=tuple(self.unflattened_size), size=size, dim=self.dim)
             )
         return LayerShape(in_shape[:axis] + tuple(sizes) + in_shape[axis + 1 :], 0)
 
@@ -110,11 +116,13 @@ class Permute(Layer):
         rank = len(in_shape) + 1
         if sorted(self.dims) != list(range(rank)):
             raise ShapeProblem(
-                f"the axes {tuple(self.dims)} are not an order of the {rank} axes 0 to {rank - 1} "
-                f"(the batch and a sample's {rank - 1}): give each once"
+                _(
+                    "the axes {dims} are not an order of the {rank} axes 0 to {last} "
+                    "(the batch and a sample's {last}): give each once"
+                ).format(dims=tuple(self.dims), rank=rank, last=rank - 1)
             )
         if self.dims[0] != 0:
-            raise ShapeProblem("keep the batch first: the axes start with 0")
+            raise ShapeProblem(_("keep the batch first: the axes start with 0"))
         full = (0, *in_shape)
         return LayerShape(tuple(full[d] for d in self.dims[1:]), 0)
 
@@ -142,7 +150,7 @@ class Conv2d(Layer):
     bias: bool = BIAS
 
     def infer(self, in_shape: Shape) -> LayerShape:
-        need_rank(in_shape, 3, "an image (channels, height, width)", image_remedy(in_shape))
+        need_rank(in_shape, 3, _("an image (channels, height, width)"), image_remedy(in_shape))
         c, h, w = in_shape
         axis = f"{h}x{w}"
         oh = window(h, self.kernel_size, self.stride, self.padding, axis)
@@ -176,16 +184,22 @@ class ConvTranspose2d(Layer):
     bias: bool = BIAS
 
     def infer(self, in_shape: Shape) -> LayerShape:
-        need_rank(in_shape, 3, "an image (channels, height, width)", image_remedy(in_shape))
+        need_rank(in_shape, 3, _("an image (channels, height, width)"), image_remedy(in_shape))
         if self.output_padding >= self.stride:
             raise ShapeProblem(
-                f"output padding {self.output_padding} must be less than the stride {self.stride}: lower it"
+                _("output padding {padding} must be less than the stride {stride}: lower it").format(
+                    padding=self.output_padding, stride=self.stride
+                )
             )
         c, h, w = in_shape
         k = self.kernel_size
         oh, ow = ((n - 1) * self.stride - 2 * self.padding + k + self.output_padding for n in (h, w))
         if oh < 1 or ow < 1:
-            raise ShapeProblem(f"padding {self.padding} trims the whole {h}x{w} input away: lower it")
+            raise ShapeProblem(
+                _("padding {padding} trims the whole {height}x{width} input away: lower it").format(
+                    padding=self.padding, height=h, width=w
+                )
+            )
         params = c * self.out_channels * k * k + (self.out_channels if self.bias else 0)
         return LayerShape((self.out_channels, oh, ow), params, {"in_channels": c})
 
@@ -203,10 +217,11 @@ class Conv1d(Layer):
     bias: bool = BIAS
 
     def infer(self, in_shape: Shape) -> LayerShape:
-        remedy = "use Conv2d for images" if len(in_shape) == 3 else "it works on sequences (channels, length)"
-        need_rank(in_shape, 2, "a sequence (channels, length)", remedy)
+        remedy = _("use Conv2d for images") if len(in_shape) == 3 else _("it works on sequences (channels, length)")
+        need_rank(in_shape, 2, _("a sequence (channels, length)"), remedy)
         c, length = in_shape
-        out_len = window(length, self.kernel_size, self.stride, self.padding, f"length-{length}")
+        axis = _("length-{length}").format(length=length)
+        out_len = window(length, self.kernel_size, self.stride, self.padding, axis)
         params = self.out_channels * c * self.kernel_size + (self.out_channels if self.bias else 0)
         return LayerShape((self.out_channels, out_len), params, {"in_channels": c})
 
@@ -230,7 +245,7 @@ class _Pool2d(Layer):
     stride: int | None = _POOL_STRIDE
 
     def infer(self, in_shape: Shape) -> LayerShape:
-        need_rank(in_shape, 3, "an image (channels, height, width)", image_remedy(in_shape))
+        need_rank(in_shape, 3, _("an image (channels, height, width)"), image_remedy(in_shape))
         c, h, w = in_shape
         stride = self.stride or self.kernel_size
         axis = f"{h}x{w}"
@@ -264,5 +279,5 @@ class AdaptiveAvgPool2d(Layer):
     )
 
     def infer(self, in_shape: Shape) -> LayerShape:
-        need_rank(in_shape, 3, "an image (channels, height, width)", image_remedy(in_shape))
+        need_rank(in_shape, 3, _("an image (channels, height, width)"), image_remedy(in_shape))
         return LayerShape((in_shape[0], self.output_size, self.output_size), 0)
