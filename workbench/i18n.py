@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 DOMAIN = "workbench"
@@ -76,6 +77,21 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for `n`, in the language spoken now."""
     return _translation.ngettext(singular, plural, n)
+
+
+# How a language joins sentences and the items of a list, where it differs from English (" ", ", "):
+# Chinese writes no space after "。" and lists with "，".
+_JOINS = {"zh_CN": ("", "，")}
+
+
+def sentences(*parts: str) -> str:
+    """Sentences one after the other, as the language spoken writes them (empty parts left out)."""
+    return _JOINS.get(_language, (" ", ", "))[0].join(part for part in parts if part)
+
+
+def listing(items: Iterable[str]) -> str:
+    """The items of a list, separated as the language spoken separates them."""
+    return _JOINS.get(_language, (" ", ", "))[1].join(items)
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's own name for it

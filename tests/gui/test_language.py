@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyqtgraph as pg
 import pytest
 from pydantic import ValidationError
 from PySide6.QtCore import Qt
@@ -195,6 +196,10 @@ def texts_of(root: QWidget) -> list[str]:
             texts += [t for i in range(widget.count()) for t in (widget.item(i).text(), widget.item(i).toolTip())]
         if isinstance(widget, QMenu):
             texts.append(widget.title())
+        if isinstance(widget, pg.PlotWidget):  # its legend's names and its axes' labels
+            item = widget.getPlotItem()
+            texts += [label.text for _sample, label in (item.legend.items if item.legend is not None else [])]
+            texts += [item.getAxis(side).labelText for side in ("bottom", "left")]
     return [text for text in texts if text]
 
 

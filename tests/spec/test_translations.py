@@ -111,3 +111,25 @@ def test_the_early_stopping_sentence_in_chinese() -> None:
         "Stopped at epoch 50: validation loss did not improve for 10 epochs; keeping the last weights "
         "(best was epoch 40)."
     )
+
+
+def test_a_generated_class_is_named_in_the_language_spoken() -> None:
+    from workbench.spec.datasets import class_words
+
+    try:
+        i18n.set_language("zh_CN")
+        assert [class_words(n) for n in ("class 2", "T-shirt/top", "7")] == ["类别 2", "T-shirt/top", "7"]
+    finally:
+        i18n.set_language("en")
+    assert class_words("class 2") == "class 2"
+
+
+def test_sentences_and_lists_are_joined_as_each_language_writes_them() -> None:
+    assert i18n.sentences("Done.", "", "Weights restored.") == "Done. Weights restored."
+    assert i18n.listing(["weights 1 KB", "data 2 KB"]) == "weights 1 KB, data 2 KB"
+    try:
+        i18n.set_language("zh_CN")
+        assert i18n.sentences("已完成。", "已恢复。") == "已完成。已恢复。"
+        assert i18n.listing(["权重 1 KB", "数据 2 KB"]) == "权重 1 KB，数据 2 KB"
+    finally:
+        i18n.set_language("en")

@@ -15,6 +15,7 @@ from ..engine.objective import objective_for
 from ..engine.prepare import split_for
 from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
+from ..spec.datasets import class_words
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, fail, table
 
 
@@ -28,7 +29,7 @@ def print_test_result(result: TestResult, split: str, out: TextIO) -> None:
     print(said, file=out)
     if result.confusion is None:
         return
-    names = [n[:12] for n in result.class_names]
+    names = [class_words(n)[:12] for n in result.class_names]
     rows = [(_("true \\ predicted"), *names)]
     rows += [(names[i], *(str(int(v)) for v in row)) for i, row in enumerate(result.confusion)]
     for line in table(rows, right=set(range(1, len(names) + 1))):

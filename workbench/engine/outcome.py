@@ -38,7 +38,7 @@ def saved_while_training(done: int, planned: int) -> str:
 
 def restored(epoch: int) -> str:
     """The run ended on an earlier epoch's weights (epochs from 0)."""
-    return " " + _("Weights restored from epoch {epoch}.").format(epoch=epoch + 1)
+    return _("Weights restored from epoch {epoch}.").format(epoch=epoch + 1)
 
 
 def early_stopped(epoch: int, monitor: str, patience: int, best: int | None, restored: bool) -> str:

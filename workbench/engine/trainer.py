@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..i18n import _
+from ..i18n import _, sentences
 from ..spec import ExperimentSpec
 from ..spec.lessons import codes_used, learned
 from ..spec.metrics import KL_KEY
@@ -506,9 +506,9 @@ class Trainer:
                 if reason is StopReason.COMPLETED and self._stop_epoch != len(self.history.epoch) - 1:
                     restored = outcome.restored(self._stop_epoch)
         self.history.stop_reason = reason
-        self.history.message = (self._stop_message or self._default_message(reason)) + restored
+        self.history.message = sentences(self._stop_message or self._default_message(reason), restored)
         if self.learned is False and reason is not StopReason.DIVERGED:
-            self.history.message += " " + self._not_learned()
+            self.history.message = sentences(self.history.message, self._not_learned())
         if reason is not StopReason.FAILED and self.data.size("test"):
             try:
                 self.history.test = final_evaluation(self.model, self.data, self.objective)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.events import Prediction
 from ..i18n import _
+from ..spec.datasets import class_words
 from .preview import thumbnail_grid
 from .theme import Tone, style
 
@@ -47,7 +48,7 @@ class PredictionDialog(QDialog):
         names = prediction.class_names
 
         def name_of(k: int) -> str:
-            return names[k] if k < len(names) else str(k)
+            return class_words(names[k]) if k < len(names) else str(k)
 
         said = _("It says <b>{answer}</b> ({sure} sure).")
         self.answer = QLabel(said.format(answer=name_of(best), sure=f"{prediction.probabilities[best]:.0%}"))

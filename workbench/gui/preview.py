@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 
+from ..spec.datasets import class_words
+
 # Colours that stay apart for up to 10 classes (and are readable on white).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
@@ -56,6 +58,8 @@ def scatter_items(points: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
         mask = labels == k
         colour = class_colour(k)
         items.append(
-            pg.ScatterPlotItem(points[mask, 0], points[mask, 1], size=5, pen=None, brush=pg.mkBrush(colour), name=name)
+            pg.ScatterPlotItem(
+                points[mask, 0], points[mask, 1], size=5, pen=None, brush=pg.mkBrush(colour), name=class_words(name)
+            )
         )
     return items

@@ -7,6 +7,7 @@ from their files' headers (see `peek`).
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
@@ -522,3 +523,15 @@ def dataset_label(kind: str) -> str:
     """The name a student reads for a kind of data: "Digits 8x8 (built in)", "MNIST"."""
     cls = DATASET_KINDS.get(kind)
     return cls.label if cls is not None and cls.label else kind.replace("_", " ")
+
+
+# Generated datasets name their classes `class 0`, `class 1` ... in every language (the names are
+# kept in model files, and a run continued in another language must find the same ones).
+GENERATED_CLASS = re.compile(r"class (\d+)")
+
+
+def class_words(name: str) -> str:
+    """A class's name as a student reads it: a generated class's in the language spoken, any
+    other (a digit, "T-shirt/top", a folder's name) as it is."""
+    match = GENERATED_CLASS.fullmatch(name)
+    return _("class {number}").format(number=match.group(1)) if match else name

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..i18n import _
+from ..i18n import _, listing
 from .errors import Problem, SpecError
 from .network import LayerInfo, NetworkAnalysis
 from .shapes import numel
@@ -70,7 +70,7 @@ class MemoryEstimate:
 
     def in_words(self) -> str:
         """`about 1.2 GB (weights 400 MB, gradients 400 MB, ...)`."""
-        parts = ", ".join(f"{name} {format_bytes(size)}" for name, size in self.parts())
+        parts = listing(f"{name} {format_bytes(size)}" for name, size in self.parts())
         return _("about {total} ({parts})").format(total=format_bytes(self.total), parts=parts)
 
     def remedy(self) -> tuple[str, str]:

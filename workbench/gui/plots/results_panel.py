@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ...engine.events import MISTAKES, Mistake, StopReason, TestResult
 from ...engine.stream import RunEnded
 from ...i18n import N_, _
+from ...spec.datasets import class_words
 from ..preview import thumbnail_grid
 from ..theme import Tone, style
 
@@ -200,7 +201,7 @@ class ResultsPanel(QWidget):
 
     def _fill(self, confusion: np.ndarray, names: tuple[str, ...]) -> None:
         k = len(confusion)
-        labels = list(names) if len(names) == k else [str(i) for i in range(k)]
+        labels = [class_words(n) for n in names] if len(names) == k else [str(i) for i in range(k)]
         self.matrix.setRowCount(k)
         self.matrix.setColumnCount(k + 1)
         self.matrix.setHorizontalHeaderLabels([f"→ {n}" for n in labels] + [_("right")])
@@ -253,7 +254,7 @@ class ResultsPanel(QWidget):
         names = result.class_names
 
         def name(k: int) -> str:
-            return names[k] if k < len(names) else str(k)
+            return class_words(names[k]) if k < len(names) else str(k)
 
         if self.cell is None:
             self._show_mistakes(result.mistakes[:MISTAKES], names)
@@ -297,7 +298,7 @@ class ResultsPanel(QWidget):
             return
 
         def name(k: int) -> str:
-            return names[k] if k < len(names) else str(k)
+            return class_words(names[k]) if k < len(names) else str(k)
 
         images = np.stack([m.image for m in mistakes])
         captions = [f"{name(m.true)[:3]}→{name(m.predicted)[:3]}" for m in mistakes]
