@@ -17,9 +17,23 @@ from pathlib import Path
 
 DOMAIN = "workbench"
 LOCALE_DIR = Path(__file__).parent / "locale"
-# The languages offered, each in its own words (View > Language, `--lang`).
-LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 DEFAULT = "en"
+# Each catalog names its language in that language, as its translation of this sentence.
+OWN_NAME = "this language's name, in this language"
+
+
+def _offered() -> dict[str, str]:
+    """English, and the language of every compiled catalog, each in its own words: a new language
+    is one more catalog, and nothing else."""
+    found = {DEFAULT: "English"}
+    for mo in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")):
+        code = mo.parent.parent.name
+        found[code] = gettext.translation(DOMAIN, LOCALE_DIR, [code]).gettext(OWN_NAME)
+    return found
+
+
+# The languages offered (View > Language, `--lang`): {"en": "English", "zh_CN": "简体中文"}.
+LANGUAGES = _offered()
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = DEFAULT
@@ -36,9 +50,8 @@ def resolve(name: str | None) -> str:
     base = name.split(".", 1)[0].split("@", 1)[0].replace("-", "_")
     if base in LANGUAGES:
         return base
-    if base.lower().startswith("zh"):
-        return "zh_CN"  # the one Chinese catalog, in simplified characters
-    return DEFAULT
+    same = [code for code in LANGUAGES if code.split("_")[0].lower() == base.split("_")[0].lower()]
+    return same[0] if same else DEFAULT  # zh_TW, zh_Hans_CN, zh: the one Chinese catalog
 
 
 def system_language() -> str:

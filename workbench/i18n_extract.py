@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import spec
-from .i18n import LOCALE_DIR
+from .i18n import LOCALE_DIR, OWN_NAME
 from .spec.fields import field_texts
 from .spec.presets import resources_dir
 
@@ -72,7 +72,7 @@ def build() -> Any:
     catalog = Catalog(project="Workbench", domain="workbench", fuzzy=False)
     for message, comments in code_messages(Path(__file__).parent):
         catalog.add(message, auto_comments=comments)
-    for text in [*spec_texts(), *preset_texts()]:
+    for text in [OWN_NAME, *spec_texts(), *preset_texts()]:  # OWN_NAME: each catalog's name for its language
         catalog.add(text)
     return catalog
 

@@ -133,3 +133,24 @@ def test_sentences_and_lists_are_joined_as_each_language_writes_them() -> None:
         assert i18n.listing(["权重 1 KB", "数据 2 KB"]) == "权重 1 KB，数据 2 KB"
     finally:
         i18n.set_language("en")
+
+
+def test_a_third_language_is_one_more_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    catalog = Catalog(locale="fr", domain="workbench")
+    catalog.add(i18n.OWN_NAME, "Français")
+    catalog.add("no epoch finished", "aucune époque terminée")
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "workbench.mo").open("wb") as f:
+        write_mo(f, catalog)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    assert i18n._offered() == {"en": "English", "fr": "Français"}
+    monkeypatch.setattr(i18n, "LANGUAGES", i18n._offered())
+    try:
+        assert i18n.set_language("fr_FR.UTF-8") == "fr"
+        assert outcome.best_so_far("val_loss", None, None) == "aucune époque terminée"
+    finally:
+        i18n.set_language("en")
