@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint contracts typecheck pytest screenshots translations bench mutate clean-venv
+.PHONY: run test lint contracts typecheck pytest screenshots translations icons bench mutate clean-venv
 
 run: $(VENV)/.installed-app
 	$(BIN)/workbench
@@ -29,8 +29,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The window with every feature: ONNX export included.
 $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[onnx]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -66,3 +67,7 @@ translations: $(VENV)/.installed-test
 	# A fixed date: the files change only when a sentence does.
 	sed -i 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-01-01 00:00+0000\\n"/' workbench/locale/*/LC_MESSAGES/workbench.po
 	$(BIN)/pybabel compile -d workbench/locale -D workbench --statistics
+
+# The application icon's PNG sizes, rendered from resources/icons/workbench.svg (packaging/README.md).
+icons: $(VENV)/.installed-app
+	$(BIN)/python packaging/render_icons.py

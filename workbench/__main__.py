@@ -1,24 +1,40 @@
-"""The `workbench` command's entry point, above both front ends: no arguments opens the window,
-anything else is a command-line command (`workbench.cli`). The window and the command line import
-nothing from each other; only this module knows both."""
+"""The `workbench` command's entry point, above both front ends: no arguments (or one file: an
+experiment, a preset's name, a model file) opens the window, anything else is a command-line
+command (`workbench.cli`). The window and the command line import nothing from each other; only
+this module knows both."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 
+# The command line's commands: any other single argument is a file for the window to open.
+COMMANDS = ("inspect", "train", "find-lr", "evaluate", "export", "presets")
+
+
+def window_request(args: Sequence[str]) -> tuple[bool, str | None, str | None]:
+    """Whether `args` ask for the window, and then the language (`--lang X`, `--lang=X`) and the
+    file (`workbench digits.json`, `workbench digits_mlp`, `workbench model.pt`) it opens on."""
+    rest, language = list(args), None
+    if rest[:1] == ["--lang"] and len(rest) >= 2:
+        language, rest = rest[1], rest[2:]
+    elif rest and rest[0].startswith("--lang="):
+        language, rest = rest[0].split("=", 1)[1], rest[1:]
+    if not rest:
+        return True, language, None
+    if len(rest) == 1 and rest[0] not in COMMANDS and not rest[0].startswith("-"):
+        return True, language, rest[0]
+    return False, None, None
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Open the window without arguments; otherwise run the command line. Returns the exit status."""
+    """Open the window, or run the command line. Returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
-    # `workbench --lang zh_CN` (or --lang=zh_CN), and nothing else: the window in that language.
-    language = args[1] if len(args) == 2 and args[0] == "--lang" else None
-    if len(args) == 1 and args[0].startswith("--lang="):
-        language = args[0].split("=", 1)[1]
-    if not args or language is not None:
+    wanted, language, path = window_request(args)
+    if wanted:
         from .gui import main as gui_main  # Qt is imported only when a window is wanted
 
-        return gui_main(language=language)
+        return gui_main(path, language=language)
     from .cli import main as cli_main  # torch is imported only by the commands that need it
 
     return cli_main(args)

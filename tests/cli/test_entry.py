@@ -12,16 +12,28 @@ from workbench import __main__ as entry
 from workbench.cli import EXIT_BAD_INPUT, main
 
 
-def test_no_arguments_open_the_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    opened: list[str | None] = []
-    monkeypatch.setattr(workbench.gui, "main", lambda language=None: opened.append(language) or 0)
+def test_no_arguments_or_one_file_open_the_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[tuple[str | None, str | None]] = []
+    monkeypatch.setattr(workbench.gui, "main", lambda path=None, language=None: opened.append((path, language)) or 0)
     assert entry.main([]) == 0
     assert entry.main(["--lang", "zh_CN"]) == 0  # the window, in Chinese
-    assert opened == [None, "zh_CN"]
+    assert entry.main(["--lang=zh_CN", "digits.json"]) == 0
+    assert entry.main(["model.pt"]) == 0
+    assert entry.main(["digits_mlp"]) == 0  # a preset's name
+    assert opened == [(None, None), (None, "zh_CN"), ("digits.json", "zh_CN"), ("model.pt", None), ("digits_mlp", None)]
+
+
+def test_the_entry_knows_every_command_of_the_command_line() -> None:
+    import argparse
+
+    from workbench.cli import _parser
+
+    subcommands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subcommands.choices) == set(entry.COMMANDS)
 
 
 def test_a_command_runs_without_the_window(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(workbench.gui, "main", lambda language=None: pytest.fail("the window opened"))
+    monkeypatch.setattr(workbench.gui, "main", lambda path=None, language=None: pytest.fail("the window opened"))
     assert entry.main(["inspect", str(PRESETS / "digits_mlp.json")]) == 0
     assert "total parameters" in capsys.readouterr().out
 
@@ -44,3 +56,36 @@ def test_lang_speaks_chinese_for_a_command(tmp_path: Path, capsys: pytest.Captur
         i18n.set_language("en")
     assert entry.main(["train", str(experiment)]) == 0
     assert "Finished all 2 epochs" in capsys.readouterr().out
+
+
+def test_presets_are_found_by_name_and_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workbench.spec import ExperimentSpec, preset_names
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["presets"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed[1:]] == preset_names()
+    assert any(line.startswith("digits_mlp") and "Digits MLP" in line for line in listed)
+    assert main(["inspect", "digits_cnn"]) == 0
+    assert "Digits CNN" in capsys.readouterr().out
+    assert main(["inspect", "digits_cnn.json"]) == 0
+    assert main(["inspect", "digits_cnm"]) == EXIT_BAD_INPUT
+    said = capsys.readouterr().err
+    assert "no such file or preset: digits_cnm" in said and "digits_mlp, digits_cnn" in said
+    mine = ExperimentSpec.load(PRESETS / "spiral_mlp.json").model_copy(update={"name": "my own"})
+    mine.save(tmp_path / "digits_cnn.json")  # a file of that name in the folder wins over the preset
+    assert main(["inspect", "digits_cnn.json"]) == 0
+    assert "my own" in capsys.readouterr().out
+
+
+def test_version_names_pytorch_qt_and_the_devices(capsys: pytest.CaptureFixture[str]) -> None:
+    import torch
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    said = capsys.readouterr().out
+    assert stopped.value.code == 0
+    assert said.startswith("workbench 0.") and f"PyTorch {torch.__version__}" in said and "Qt 6." in said
+    assert "devices: cpu" in said or "devices: cuda" in said

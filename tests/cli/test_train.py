@@ -214,7 +214,7 @@ def test_an_interrupt_outside_the_run_ends_the_command_quietly(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(train_module, "train_command", interrupted)
-    assert main(["train", "whatever.json"]) == 130
+    assert main(["train", "digits_mlp"]) == 130
     assert capsys.readouterr().err.strip() == "workbench: stopped."
 
 

@@ -162,7 +162,7 @@ def test_onnx_without_the_package_says_how(
     import workbench.engine.exporters as export
 
     monkeypatch.setattr(export.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(ModelFileError, match=r"pip install 'workbench\[onnx\]'"):
+    with pytest.raises(ModelFileError, match=r"pip install 'neural-workbench\[onnx\]'"):
         export_onnx(load_model(trained[1]), tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
 

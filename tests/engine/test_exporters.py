@@ -96,7 +96,8 @@ def test_onnx_without_its_packages_says_exactly_what_to_install(
     monkeypatch.setattr(exporters, "onnx_available", lambda: False)
     with pytest.raises(ModelFileError) as caught:
         export_onnx(loaded_model(trainer.trained(), trainer.best_weights()), tmp_path / "m.onnx")
-    assert str(caught.value) == "ONNX export needs the onnx and onnxscript packages: pip install 'workbench[onnx]'"
+    said = "ONNX export needs the onnx and onnxscript packages: pip install 'neural-workbench[onnx]'"
+    assert str(caught.value) == said
 
 
 def test_a_model_file_of_other_weights_by_suffix(trainer: Trainer, tmp_path: Path) -> None:

@@ -283,3 +283,28 @@ def test_the_dialogs_speak_chinese(chinese_window: Any) -> None:
     left.update(untranslated([window.about_text()]))
     assert left == {}
     assert "如何使用" in GuideDialog(window).browser.toPlainText()
+
+
+def test_the_windows_questions_speak_chinese(chinese_window: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsaved changes and a run not exported: the questions' titles, sentences and buttons."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from workbench.gui.dialogs import Dialogs
+
+    asked: list[str] = []
+
+    def question(_parent: QWidget, title: str, text: str, *_args: Any) -> QMessageBox.StandardButton:
+        asked.extend([title, text])
+        return QMessageBox.StandardButton.Cancel
+
+    def exec_(box: QMessageBox) -> int:
+        asked.extend([box.windowTitle(), box.text(), *(button.text() for button in box.buttons())])
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    dialogs = Dialogs(chinese_window)
+    dialogs.unsaved_changes("digits.json")
+    dialogs.unexported_run("运行 1", "关闭窗口")
+    assert len(asked) >= 6 and untranslated(asked) == {}
+    assert "digits.json 有尚未保存的更改" in asked[1]

@@ -143,3 +143,13 @@ def test_the_memory_a_run_needs_is_shown_and_a_network_too_big_cannot_train(wind
     assert not window.train_button.isEnabled()
     tip = window.train_button.toolTip()
     assert tip.startswith("Layer 3 (Linear): this run needs about") and "make this layer smaller" in tip
+
+
+def test_the_window_shows_workbenchs_icon(window: Any) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from workbench import APP_ID
+
+    icon = window.windowIcon()
+    assert not icon.isNull() and not icon.pixmap(48, 48).isNull()
+    assert QGuiApplication.desktopFileName() == APP_ID  # the desktop pairs the window with its menu entry

@@ -70,3 +70,27 @@ def test_a_file_that_cannot_be_opened_changes_nothing(window: Any, qtbot: QtBot,
     assert "is not a model file Workbench can read" in window.dialogs.errors[-1][1]
     assert window.runs.current is before and window.document.spec == spec and len(window.runs.records) == 1
     assert window.continue_button.isEnabled()  # the run before is still there to continue
+
+
+def test_a_file_given_at_start_opens_in_the_window(qtbot: QtBot, tmp_path: Path, monkeypatch: Any) -> None:
+    """`workbench model.pt` takes up the run once PyTorch has loaded; `workbench digits_cnn` opens
+    the preset as a new, unsaved copy."""
+    from tests.gui.conftest import FakeDialogs
+    from workbench.gui.app import create_main_window
+
+    path = saved(tmp_path, epochs=2, early_stopping=NO_STOP)
+    monkeypatch.setenv("WORKBENCH_SETTINGS_DIR", str(tmp_path / "settings"))
+    monkeypatch.setenv("WORKBENCH_BACKEND", "thread")
+    for given in (path, "digits_cnn"):
+        window: Any = create_main_window(given)
+        window.dialogs = FakeDialogs()
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda w=window: w.engine_ready, timeout=60_000)
+        if given == path:
+            qtbot.waitUntil(lambda w=window: w.runs.current is not None and not w.runs.running, timeout=30_000)
+            assert window.runs.current.epochs == [1, 2] and window.export_button.isEnabled()
+        else:
+            assert window.document.path is None and window.document.spec.name == "Digits CNN"
+        window.dialogs.answer = Answer.DISCARD
+        window.close()

@@ -7,14 +7,16 @@ Exit codes: 0 the command did its job, 1 a run or export failed, 2 bad input (a 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
 from ..i18n import LANGUAGES, N_, _, ngettext, set_language
+from ..spec import ExperimentSpec, SpecError, find_experiment, preset_names, preset_path
 from ..spec.memory import LIMIT_ENV, parse_bytes
-from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ClosedPipeSafe, width, wrap
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ClosedPipeSafe, fail, table, width, wrap
 from .inspect import inspect_command
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "main"]
@@ -53,6 +55,31 @@ class _HelpFormatter(argparse.HelpFormatter):
         return "\n".join(
             indent + line for line in wrap(self._whitespace_matcher.sub(" ", text).strip(), width_ - len(indent))
         )
+
+
+class _Version(argparse.Action):
+    """`--version`: what `version_text` says (PyTorch is imported only when it is asked for)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def version_text() -> str:
+    """Workbench's version, the versions it runs on, and the devices it can train on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import torch
+
+    from ..engine.device import available_devices, device_label
+
+    try:
+        qt = version("PySide6")  # PySide6 x.y.z ships Qt x.y.z; the command line imports no Qt
+    except PackageNotFoundError:
+        qt = "?"
+    devices = ", ".join(device_label(torch.device(d)) for d in available_devices())
+    said = _("devices: {devices}").format(devices=devices)
+    return f"workbench {__version__} · PyTorch {torch.__version__} · Qt {qt} (PySide6) · {said}"
 
 
 def _wide(text: str) -> bool:
@@ -94,14 +121,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--version",
-        action="version",
-        version=f"workbench {__version__}",
-        help=_("show program's version number and exit"),
+        action=_Version,
+        nargs=0,
+        help=_("show the version of Workbench, PyTorch and Qt, and the devices found, and exit"),
     )
     parser.add_argument(
         "--lang",
         choices=sorted(LANGUAGES),
         help=_("the language to speak (default: the system's, from LANG); the window has View > Language"),
+    )
+    entry = parser.add_mutually_exclusive_group()
+    entry.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help=_("put Workbench in this user's application menu (the entry, its icon and its metainfo)"),
+    )
+    entry.add_argument(
+        "--uninstall-desktop-entry", action="store_true", help=_("take Workbench out of the application menu again")
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect = commands.add_parser(
@@ -110,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         help=_("print a network's layers, output shapes and parameter counts"),
         description=_("Print every layer's output shape and parameter count, and the total."),
     )
-    inspect.add_argument("file", type=Path, help=_("an experiment file (.json)"))
+    inspect.add_argument("file", type=Path, help=_experiment_help())
     _memory_option(inspect)
 
     train = commands.add_parser(
@@ -123,7 +159,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     train.add_argument(
-        "file", type=Path, help=_("an experiment file (.json), or a model file (.pt) whose run to continue")
+        "file",
+        type=Path,
+        help=_("an experiment file (.json) or a preset's name, or a model file (.pt) whose run to continue"),
     )
     train.add_argument(
         "--epochs", type=_positive, help=_("override the number of epochs (for a model file: how many more)")
@@ -150,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
             "print the loss against the rate and suggest one. The experiment file is not changed."
         ),
     )
-    find.add_argument("file", type=Path, help=_("an experiment file (.json)"))
+    find.add_argument("file", type=Path, help=_experiment_help())
     _memory_option(find)
 
     evaluate = commands.add_parser(
@@ -160,8 +198,17 @@ def _parser() -> argparse.ArgumentParser:
         description=_("Loss, accuracy and confusion matrix on the test split."),
     )
     evaluate.add_argument("model", type=Path, help=_("a model file written by Workbench (.pt)"))
-    evaluate.add_argument("--data", type=Path, help=_("evaluate on this experiment's dataset instead"))
+    evaluate.add_argument(
+        "--data", type=Path, help=_("evaluate on this experiment's dataset instead (a file or a preset's name)")
+    )
     _memory_option(evaluate)
+
+    commands.add_parser(
+        "presets",
+        formatter_class=_HelpFormatter,
+        help=_("list the bundled presets, which every command takes by name"),
+        description=_("The experiments that come with Workbench: their names and what each shows."),
+    )
 
     export = commands.add_parser(
         "export",
@@ -210,7 +257,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = real_stdout
 
 
+def _experiment_help() -> str:
+    return _("an experiment file (.json), or a bundled preset's name (workbench presets lists them)")
+
+
+def _find_experiments(args: argparse.Namespace) -> None:
+    """A preset's name where an experiment file is wanted: `workbench train digits_mlp`."""
+    if args.command in ("inspect", "train", "find-lr"):
+        args.file = find_experiment(args.file)
+    if args.command == "evaluate" and args.data is not None:
+        args.data = find_experiment(args.data)
+
+
+def first_sentence(text: str) -> str:
+    """A description's first sentence (up to its first full stop, in English or Chinese)."""
+    match = re.search(r"\.(\s|$)|。", text)
+    return text[: match.end()].strip() if match else text
+
+
+def presets_command() -> int:
+    """`workbench presets`: each bundled preset's name, title and what it shows, in a sentence."""
+    rows = [(_("name"), _("title"), _("what it shows"))]
+    for name in preset_names():
+        experiment = ExperimentSpec.load(preset_path(name))
+        rows.append((name, _(experiment.name), first_sentence(_(experiment.description))))
+    print("\n".join(table(rows)))
+    return EXIT_OK
+
+
+def desktop_entry_command(install: bool) -> int:
+    """`--install-desktop-entry` or `--uninstall-desktop-entry`: says which files it wrote or removed."""
+    from .desktop import data_home, install_desktop_entry, uninstall_desktop_entry
+
+    if install:
+        written = install_desktop_entry()
+        print(
+            _("Workbench is in the application menu now ({count} files under {folder}).").format(
+                count=len(written), folder=data_home()
+            )
+        )
+    else:
+        removed = uninstall_desktop_entry()
+        print(_("Workbench is out of the application menu ({count} files removed).").format(count=len(removed)))
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        return desktop_entry_command(args.install_desktop_entry)
+    if args.command == "presets":
+        return presets_command()
+    try:
+        _find_experiments(args)
+    except SpecError as exc:
+        return fail(str(exc))
     if args.command == "inspect":
         return inspect_command(args.file, memory_limit=args.max_memory)
     if args.command == "train":

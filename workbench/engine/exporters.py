@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from .. import DISTRIBUTION
 from ..atomic import atomic_write
 from ..i18n import _
 from .builder import build_network
@@ -84,7 +85,7 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
     if not onnx_available():
         raise ModelFileError(
             _("ONNX export needs the onnx and onnxscript packages: {command}").format(
-                command="pip install 'workbench[onnx]'"
+                command=f"pip install '{DISTRIBUTION}[onnx]'"
             )
         )
     path = Path(path)

@@ -6,18 +6,22 @@ import asyncio
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QSize, QTranslator
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from .. import APP_ID
 from ..i18n import DEFAULT, set_language
-from ..spec import ExperimentSpec, SpecError, default_experiment
+from ..spec import ExperimentSpec, SpecError, default_experiment, find_experiment, presets_dir
+from ..spec.presets import resources_dir
 from .main_window import QtMainWindow
 from .platform_check import platform_problem
 from .settings import saved_language
 
 
-def create_main_window(experiment_path: str | Path | None = None) -> QtMainWindow:
-    """Build the main window on an experiment file (default: the built-in digits preset).
+def create_main_window(path: str | Path | None = None) -> QtMainWindow:
+    """Build the main window on an experiment file or a preset's name (default: the built-in digits
+    preset), or on the run saved in a model file (`.pt`: taken up once PyTorch has loaded).
 
     No event loop is started, so tests and scripts can drive and grab the window.
     """
@@ -25,8 +29,25 @@ def create_main_window(experiment_path: str | Path | None = None) -> QtMainWindo
         QApplication(sys.argv[:1])
     QApplication.setApplicationName("Workbench")
     QApplication.setOrganizationName("Workbench")
-    experiment = ExperimentSpec.load(experiment_path) if experiment_path else default_experiment()
-    return QtMainWindow(experiment, Path(experiment_path) if experiment_path else None)
+    QApplication.setDesktopFileName(APP_ID)  # the desktop matches the window to its menu entry
+    QApplication.setWindowIcon(app_icon())
+    if path is not None and Path(path).suffix.lower() == ".pt":
+        window = QtMainWindow(default_experiment(), None)
+        window.open_run_when_ready(Path(path))
+        return window
+    found = find_experiment(path) if path else None
+    if found is not None and found.parent == presets_dir():  # a preset opens as a new, unsaved copy
+        return QtMainWindow(ExperimentSpec.load(found), None)
+    return QtMainWindow(ExperimentSpec.load(found) if found else default_experiment(), found)
+
+
+def app_icon() -> QIcon:
+    """Workbench's icon: the SVG, and the PNGs rendered from it for the small sizes."""
+    icons = resources_dir() / "icons"
+    icon = QIcon(str(icons / "workbench.svg"))
+    for png in sorted((icons / "png").glob("*.png")):
+        icon.addFile(str(png), QSize(int(png.stem), int(png.stem)))
+    return icon
 
 
 _qt_translator: QTranslator | None = None  # kept: Qt holds only a pointer to an installed translator
@@ -57,7 +78,8 @@ async def _until_quit(app: QApplication) -> None:
 
 
 def main(experiment_path: str | Path | None = None, language: str | None = None) -> int:
-    """Open the window and run the Qt event loop under qasync until the window closes.
+    """Open the window (on an experiment file, a preset's name or a model file's run) and run the
+    Qt event loop under qasync until the window closes.
 
     Returns 2, having said what to install, when the desktop lacks libraries Qt needs.
     """

@@ -149,7 +149,8 @@ class QtMainWindow(QMainWindow):
         self.settings = app_settings()
         self.dialogs = Dialogs(self)
         self.jobs = JobRunner(self)
-        self.engine_state = _("Loading PyTorch…")  # "" once the engine is ready
+        self.engine_state = _("Loading PyTorch…")
+        self.run_to_open: Path | None = None  # a model file given on the command line  # "" once the engine is ready
         self.document = ExperimentDocument(experiment, path)
         self.dataset_panel = QtDatasetPanel(self.document, self.jobs)
         self.layer_editor = QtLayerEditor(self.document)
@@ -210,6 +211,13 @@ class QtMainWindow(QMainWindow):
             self.engine_state = ""
         self.training_panel.set_devices(devices)
         self._update_train_state()
+        if self.run_to_open is not None and self.engine_ready:
+            path, self.run_to_open = self.run_to_open, None
+            self.open_run(path)
+
+    def open_run_when_ready(self, path: Path) -> None:
+        """Take up the run saved in `path` as soon as PyTorch has loaded (`workbench model.pt`)."""
+        self.run_to_open = path
 
     def _engine_failed(self, error: BaseException, _trace: str) -> None:
         self.engine_state = _("PyTorch could not be loaded, so training is off: {error}").format(error=error)

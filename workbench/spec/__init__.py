@@ -10,7 +10,7 @@ from .experiment import CURRENT_FORMAT_VERSION, MIGRATIONS, ExperimentSpec, migr
 from .layers import LAYER_TYPES, AnyLayer, Layer, LayerCategory, catalog
 from .network import LayerInfo, NetworkAnalysis, NetworkSpec, analyze
 from .peek import DataError, DataShape, data_shape, resolve_path
-from .presets import default_experiment, load_preset, preset_names, preset_path, presets_dir
+from .presets import default_experiment, find_experiment, load_preset, preset_names, preset_path, presets_dir
 from .shapes import LayerShape, Shape, ShapeProblem, format_shape
 from .training import (
     OPTIMIZERS,
@@ -60,6 +60,7 @@ __all__ = [
     "data_shape",
     "default_experiment",
     "format_shape",
+    "find_experiment",
     "load_preset",
     "migrate",
     "preset_names",

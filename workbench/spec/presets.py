@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..i18n import _
+from .errors import Problem, SpecError
 from .experiment import ExperimentSpec
 
 DEFAULT_PRESET = "digits_mlp"
@@ -56,6 +57,27 @@ def preset_path(name: str) -> Path:
         known = ", ".join(preset_names())
         raise KeyError(_("no preset {name}; known presets: {known}").format(name=repr(name), known=known))
     return path
+
+
+def find_experiment(name: str | Path) -> Path:
+    """The experiment file `name` stands for: the file when there is one (a path always wins), else
+    the bundled preset of that name (`digits_mlp`, `digits_mlp.json`). A bare name that is neither
+    is refused with the presets' names; any other path is returned for its reader to refuse."""
+    path = Path(name)
+    if path.exists() or len(path.parts) > 1 or path.suffix.lower() not in ("", ".json"):
+        return path
+    if path.stem in preset_names():
+        return preset_path(path.stem)
+    raise SpecError(
+        [
+            Problem(
+                "",
+                _(
+                    "no such file or preset: {name}; the presets are {known} (workbench presets says what each is)"
+                ).format(name=str(name), known=", ".join(preset_names())),
+            )
+        ]
+    )
 
 
 def load_preset(name: str) -> ExperimentSpec:
