@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint contracts typecheck pytest screenshots translations icons bench mutate clean-venv
+.PHONY: run test lint contracts typecheck pytest screenshots translations icons bench mutate clean-venv package package-test
 
 run: $(VENV)/.installed-app
 	$(BIN)/workbench
@@ -12,14 +12,14 @@ run: $(VENV)/.installed-app
 test: $(VENV)/.installed-test lint contracts typecheck pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check workbench tests bench
+	$(BIN)/ruff check workbench tests bench packaging
 
 # The floors' import contracts ([tool.importlinter] in pyproject.toml).
 contracts: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy workbench bench
+	$(BIN)/mypy workbench bench packaging
 
 pytest: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
@@ -71,3 +71,17 @@ translations: $(VENV)/.installed-test
 # The application icon's PNG sizes, rendered from resources/icons/workbench.svg (packaging/README.md).
 icons: $(VENV)/.installed-app
 	$(BIN)/python packaging/render_icons.py
+
+# A standalone bundle that runs with no Python installed (dist/workbench/) and a .deb made from it
+# (packaging/README.md). Slow and gigabytes big: not part of `make test`. It installs the package
+# and PyInstaller into an environment of its own, so the bundle holds nothing of .venv.
+PACKAGE_VENV := build/package-venv
+package:
+	rm -rf $(PACKAGE_VENV) dist/workbench dist/neural-workbench_*.deb
+	$(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/python -m pip install --quiet ".[onnx]" "pyinstaller>=6.10"
+	$(PACKAGE_VENV)/bin/python packaging/bundle.py
+
+# Runs the built bundle as a user without Python would (INSTALL=1, as root: installs the .deb too).
+package-test: $(VENV)/.installed-app
+	$(BIN)/python packaging/bundle_test.py $(if $(INSTALL),--install)
