@@ -254,3 +254,19 @@ def test_the_boundary_caption_names_the_weights_shown(qtbot: QtBot) -> None:
         record.boundary = BoundarySnapshot(epoch, (0, 1), (0, 1), grid, grid + 0.9, points, labels, restored=restored)
         panel.show_run(record)
         assert said in panel.caption.text()
+
+
+def test_an_axis_of_epochs_has_no_tick_between_two_epochs(qtbot: QtBot) -> None:
+    from workbench.gui.plots.axes import OpaqueGridAxis
+    from workbench.gui.plots.curves import CurvePlotPanel
+
+    def ticks(axis: OpaqueGridAxis, low: float, high: float) -> list[float]:
+        return [v for _spacing, values in axis.tickValues(low, high, 400) for v in values]
+
+    assert any(v % 1 for v in ticks(OpaqueGridAxis("bottom"), 0.8, 2.2))  # pyqtgraph's own: 1.5 and the like
+    whole = ticks(OpaqueGridAxis("bottom", whole=True), 0.8, 2.2)
+    assert whole == [1.0, 2.0]
+    assert len(ticks(OpaqueGridAxis("bottom", whole=True), 0, 100)) >= 5  # long runs keep their levels
+    panel = CurvePlotPanel("t", "y", "loss", "val_loss", batch_curve=True, log_toggle=True)
+    qtbot.addWidget(panel)
+    assert panel.plot.getPlotItem().getAxis("bottom").whole

@@ -76,10 +76,11 @@ def info_style() -> str:
     return f"background: {back}; color: {text}; padding: 6px;"
 
 
-def themed_plot(grid: bool = False, **kwargs: Any) -> pg.PlotWidget:
-    """A pyqtgraph plot on the palette's background, with axes and labels in its text colour."""
+def themed_plot(grid: bool = False, whole_x: bool = False, **kwargs: Any) -> pg.PlotWidget:
+    """A pyqtgraph plot on the palette's background, with axes and labels in its text colour;
+    `whole_x` (with a grid): the x axis counts whole things, epochs, and has no ticks between them."""
     back, fore = background(), foreground()
-    axes = {"axisItems": grid_axes(back)} if grid else {}
+    axes = {"axisItems": grid_axes(back, whole_x)} if grid else {}
     plot = pg.PlotWidget(background=back, **axes, **kwargs)
     item = plot.getPlotItem()
     for side in ("left", "bottom", "right", "top"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pyqtgraph as pg
@@ -26,9 +27,19 @@ class OpaqueGridAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no typ
     lines never cover them.
     """
 
-    def __init__(self, orientation: str, background: str | QColor = "w", **kwargs: Any) -> None:
+    def __init__(self, orientation: str, background: str | QColor = "w", whole: bool = False, **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
         self.background = pg.mkColor(background)
+        self.whole = whole  # the axis counts whole things (epochs): no tick between two of them
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:  # noqa: N802, N803
+        """pyqtgraph's ticks; on an axis of whole numbers only the levels at least 1 apart (a run of
+        2 epochs would otherwise be labelled 0.5, 1, 1.5, 2)."""
+        levels: list[tuple[float, list[float]]] = super().tickValues(minVal, maxVal, size)
+        if not self.whole:
+            return levels
+        kept = [(spacing, values) for spacing, values in levels if spacing >= 1]
+        return kept or [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
 
     def drawPicture(self, p: Any, axisSpec: Any, tickSpecs: Any, textSpecs: Any) -> None:  # noqa: N802, N803
         """Draw as pyqtgraph does, with each translucent tick pen made opaque first."""
@@ -41,9 +52,10 @@ class OpaqueGridAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph has no typ
         super().drawPicture(p, axisSpec, solid, textSpecs)
 
 
-def grid_axes(background: str | QColor = "w") -> dict[str, OpaqueGridAxis]:
-    """Left and bottom axes for `pg.PlotWidget(axisItems=...)`."""
-    return {side: OpaqueGridAxis(side, background) for side in ("left", "bottom")}
+def grid_axes(background: str | QColor = "w", whole_x: bool = False) -> dict[str, OpaqueGridAxis]:
+    """Left and bottom axes for `pg.PlotWidget(axisItems=...)`; `whole_x`: the bottom one counts
+    whole things (epochs)."""
+    return {"left": OpaqueGridAxis("left", background), "bottom": OpaqueGridAxis("bottom", background, whole_x)}
 
 
 def show_grid(item: Any, alpha: float = 0.25) -> None:

@@ -83,7 +83,7 @@ class CurvePlotPanel(QWidget):
             self.log_box.toggled.connect(self.set_log)
             header.addWidget(self.log_box)
         layout.addLayout(header)
-        self.plot = themed_plot(grid=True)
+        self.plot = themed_plot(grid=True, whole_x=True)  # x: epochs
         self.plot.setObjectName(name)
         self.plot.setAccessibleName(title)
         self.item: Any = self.plot.getPlotItem()
