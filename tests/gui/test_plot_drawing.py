@@ -270,3 +270,8 @@ def test_an_axis_of_epochs_has_no_tick_between_two_epochs(qtbot: QtBot) -> None:
     panel = CurvePlotPanel("t", "y", "loss", "val_loss", batch_curve=True, log_toggle=True)
     qtbot.addWidget(panel)
     assert panel.plot.getPlotItem().getAxis("bottom").whole
+    from workbench.gui.plots.histogram_panel import HistogramPanel
+
+    histograms = HistogramPanel()  # the weights over the training steps
+    qtbot.addWidget(histograms)
+    assert histograms.history_plot.getPlotItem().getAxis("bottom").whole

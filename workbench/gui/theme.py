@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from .plots.axes import grid_axes
+from .plots.axes import OpaqueGridAxis, grid_axes
 
 
 class Tone(Enum):
@@ -78,9 +78,12 @@ def info_style() -> str:
 
 def themed_plot(grid: bool = False, whole_x: bool = False, **kwargs: Any) -> pg.PlotWidget:
     """A pyqtgraph plot on the palette's background, with axes and labels in its text colour;
-    `whole_x` (with a grid): the x axis counts whole things, epochs, and has no ticks between them."""
+    `whole_x`: the x axis counts whole things (epochs, steps) and has no ticks between them."""
     back, fore = background(), foreground()
-    axes = {"axisItems": grid_axes(back, whole_x)} if grid else {}
+    if grid:
+        axes = {"axisItems": grid_axes(back, whole_x)}
+    else:
+        axes = {"axisItems": {"bottom": OpaqueGridAxis("bottom", back, whole=True)}} if whole_x else {}
     plot = pg.PlotWidget(background=back, **axes, **kwargs)
     item = plot.getPlotItem()
     for side in ("left", "bottom", "right", "top"):

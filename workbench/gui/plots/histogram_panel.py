@@ -71,7 +71,7 @@ class HistogramPanel(QWidget):
         plots = QVBoxLayout(pair)
         plots.setContentsMargins(0, 0, 0, 0)
         plots.addWidget(self.plot, 1)
-        self.history_plot = themed_plot()
+        self.history_plot = themed_plot(whole_x=True)  # x: training steps
         self.history_plot.setObjectName("histogramHistory")
         self.image = pg.ImageItem()
         self.image.setColorMap(pg.colormap.get("viridis"))
