@@ -21,6 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "dist" / "workbench"
 COMMAND = BUNDLE / "workbench"
 WINDOW_SECONDS = 12
+# What the bundle is asked, in order, and a word its answer must hold.
+COMMANDS = (
+    (["--version"], "PyTorch"),
+    (["presets"], "digits_mlp"),
+    (["train", "digits_mlp", "--epochs", "2", "--out", "x.pt"], "x.pt"),
+    (["evaluate", "x.pt"], "accuracy"),
+    (["export", "x.pt", "--format", "onnx", "--out", "x.onnx"], "x.onnx"),
+)
 
 
 def clean_environment(home: Path) -> dict[str, str]:
@@ -105,23 +113,8 @@ def main() -> int:
         home = cwd / "home"
         home.mkdir()
         env = clean_environment(home)
-        step("workbench --version", [str(COMMAND), "--version"], cwd, env, expect="PyTorch")
-        step("workbench presets", [str(COMMAND), "presets"], cwd, env, expect="digits_mlp")
-        step(
-            "train digits_mlp --epochs 2 --out x.pt",
-            [str(COMMAND), "train", "digits_mlp", "--epochs", "2", "--out", "x.pt"],
-            cwd,
-            env,
-            expect="x.pt",
-        )
-        step("evaluate x.pt", [str(COMMAND), "evaluate", "x.pt"], cwd, env, expect="accuracy")
-        step(
-            "export x.pt --format onnx",
-            [str(COMMAND), "export", "x.pt", "--format", "onnx", "--out", "x.onnx"],
-            cwd,
-            env,
-            expect="x.onnx",
-        )
+        for args, expect in COMMANDS:
+            step("workbench " + " ".join(args), [str(COMMAND), *args], cwd, env, expect=expect)
         window(cwd, home)
         deb("--install" in sys.argv and os.geteuid() == 0, cwd, home)
     return 0

@@ -243,8 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_language(_language_asked(argv))  # None: the system's; before the parser, whose help it speaks
     argparse._ = _  # type: ignore[attr-defined]  # argparse's words from this catalog (ARGPARSE_WORDS)
     argparse.ngettext = ngettext  # type: ignore[attr-defined]
-    args = _parser().parse_args(argv)
-    set_language(args.lang)  # None: the system's
+    args = _parser().parse_args(argv)  # an unknown --lang ends here, with argparse's message
     real_stdout = sys.stdout
     if args.command is not None:
         sys.stdout = ClosedPipeSafe(real_stdout)

@@ -36,7 +36,7 @@ from ...engine.download import (
 )
 from ...i18n import N_, _, ngettext
 from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
-from ...spec.datasets import DATASET_KINDS, dataset_label
+from ...spec.datasets import dataset_label
 from ...spec.split import SplitError
 from ..document import ExperimentDocument
 from ..forms.introspect import describe
@@ -45,7 +45,6 @@ from ..jobs import Job, JobRunner
 from ..preview import class_colour, scatter_items, thumbnail_grid
 from ..theme import Tone, legend_options, style, themed_plot
 
-KIND_LABELS = {kind: dataset_label(kind) for kind in DATASET_KINDS}  # the spec names each kind once
 PREVIEW_SAMPLES = 24
 SCATTER_POINTS = 3000
 SEQUENCES_SHOWN = 3  # sequences of one feature drawn over each other; with more features, the first one's
@@ -153,12 +152,8 @@ class QtDatasetPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         desc = describe("dataset", ExperimentSpec.model_fields["dataset"])
-        self.form = UnionForm(
-            desc,
-            self.document.spec.dataset,
-            combo_name="datasetKindCombo",
-            labels={k: _(v) for k, v in KIND_LABELS.items()},
-        )
+        # Each kind is named by its class's label (UnionForm reads it), in the language spoken.
+        self.form = UnionForm(desc, self.document.spec.dataset, combo_name="datasetKindCombo")
         self.form.edited.connect(self._edited)
         layout.addWidget(self.form)
         self.summary = QLabel()
@@ -280,7 +275,7 @@ class QtDatasetPanel(QWidget):
         self.download_stop = threading.Event()
         root = dataset_root(dataset, self.document.base_dir)
         self.summary.setText(
-            _("Downloading {data} into {folder}…").format(data=_(KIND_LABELS[dataset.kind]), folder=root)
+            _("Downloading {data} into {folder}…").format(data=_(dataset_label(dataset.kind)), folder=root)
         )
         self.message.hide()
         self.progress.setRange(0, 1000)
