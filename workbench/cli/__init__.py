@@ -7,6 +7,7 @@ Exit codes: 0 the command did its job, 1 a run or export failed, 2 bad input (a 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -151,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
+        allow_abbrev=False,  # a launch option is left out of each process's command by its full name
         formatter_class=_HelpFormatter,
         help=_("train an experiment, or continue a saved run, without the window"),
         description=_(
@@ -178,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--metrics-out", type=Path, help=_("write one JSON line of metrics per epoch to this file"))
     _memory_option(train)
+    _launch_options(train)
 
     find = commands.add_parser(
         "find-lr",
@@ -223,6 +226,54 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _launch_options(train: argparse.ArgumentParser) -> None:
+    scale = train.add_argument_group(
+        _("several processes (DDP)"),
+        _(
+            "Train on N processes at once, each on its share of every epoch: one per GPU, or CPU "
+            "processes. PyTorch's launcher (torch.distributed.run) starts them; on several machines, "
+            "run the same command on each."
+        ),
+    )
+    scale.add_argument("--nproc", type=_positive, metavar="N", help=_("processes on this machine (default: 1)"))
+    scale.add_argument("--nnodes", type=_positive, default=1, metavar="N", help=_("machines taking part (default: 1)"))
+    scale.add_argument(
+        "--node-rank", type=int, default=0, metavar="R", help=_("this machine's number, from 0 (with --master-addr)")
+    )
+    scale.add_argument("--master-addr", metavar="HOST", help=_("the address of machine 0, where the others meet"))
+    scale.add_argument(
+        "--master-port", type=_positive, default=29500, metavar="PORT", help=_("its port (default: 29500)")
+    )
+    scale.add_argument(
+        "--rdzv-endpoint",
+        metavar="HOST:PORT",
+        help=_("instead of the two above: a meeting point every machine runs the same command with"),
+    )
+
+
+def _launch(args: argparse.Namespace, argv: Sequence[str]) -> int | None:
+    """A train command with launch options: checked here once, then started on every process
+    through PyTorch's launcher (`cli.launch`); None when it asks for one process."""
+    from .launch import Launch, run_launcher, without_launch_options
+
+    launch = Launch(
+        args.nproc or 1, args.nnodes, args.node_rank, args.master_addr, args.master_port, args.rdzv_endpoint
+    )
+    if launch.nproc * launch.nnodes == 1:
+        return None
+    problem = launch.problem()
+    if problem is None and os.environ.get("WORLD_SIZE"):
+        problem = _("this process was started by a launcher already: leave out {option}").format(option="--nproc")
+    if problem is not None:
+        return fail(problem)
+    from .train import check_run
+
+    refused = check_run(args.file, args.epochs, args.device, launch.nproc, args.out, args.save_every)
+    if refused is not None:  # said once, here, not by every process
+        return fail(refused)
+    return run_launcher(launch, without_launch_options(argv))
+
+
 def _language_asked(argv: Sequence[str]) -> str | None:
     """The language `--lang X` (or `--lang=X`) asks for, read before the parser is built so that its
     help speaks it; None when not given (or not one offered: the parser then says so)."""
@@ -248,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is not None:
         sys.stdout = ClosedPipeSafe(real_stdout)
     try:
-        return _run(args)
+        return _run(args, argv)
     except KeyboardInterrupt:  # a second Ctrl-C: quit at once, quietly
         print("\nworkbench: " + _("stopped."), file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -301,7 +352,7 @@ def desktop_entry_command(install: bool) -> int:
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.install_desktop_entry or args.uninstall_desktop_entry:
         return desktop_entry_command(args.install_desktop_entry)
     if args.command == "presets":
@@ -313,17 +364,24 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "inspect":
         return inspect_command(args.file, memory_limit=args.max_memory)
     if args.command == "train":
+        launched = _launch(args, argv)
+        if launched is not None:
+            return launched
+        from ..engine.distributed import leave_group
         from .train import train_command  # torch is imported only by the commands that need it
 
-        return train_command(
-            args.file,
-            epochs=args.epochs,
-            device=args.device,
-            out=args.out,
-            metrics_out=args.metrics_out,
-            save_every=args.save_every,
-            memory_limit=args.max_memory,
-        )
+        try:
+            return train_command(
+                args.file,
+                epochs=args.epochs,
+                device=args.device,
+                out=args.out,
+                metrics_out=args.metrics_out,
+                save_every=args.save_every,
+                memory_limit=args.max_memory,
+            )
+        finally:
+            leave_group()  # a process of a run on several (started by torch.distributed.run)
     if args.command == "find-lr":
         from .find_lr import find_lr_command
 

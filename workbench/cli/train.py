@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from ..atomic import cannot_write
 from ..engine.backends import Inbox
+from ..engine.distributed import Ranks
 from ..engine.events import Progress, StopReason
 from ..engine.history import History, test_to_dict
 from ..engine.session import (
@@ -172,10 +173,10 @@ class _CtrlC:
 class _Run:
     """A run in the terminal, driven through a run session on a worker thread of this process."""
 
-    def __init__(self, path: Path, console: ConsoleProgress, stderr: TextIO) -> None:
+    def __init__(self, path: Path, console: ConsoleProgress, stderr: TextIO, ctrl_c_err: TextIO | None = None) -> None:
         self.path, self.console, self.err = path, console, stderr
         self.inbox = Inbox("thread")
-        self.ctrl_c = _CtrlC(stderr)
+        self.ctrl_c = _CtrlC(ctrl_c_err or stderr)
         self.stop_sent = False
         self.name = ""  # the header's: "Training NAME on ..." or "Continuing NAME after epoch ..."
         self.continued: tuple[int, int] | None = None  # a continued run's epochs done and epochs more
@@ -229,12 +230,16 @@ class _Run:
         print(line, file=self.console.out, flush=True)
 
     def train(self, command: Start | Extend) -> RunState:
-        """Send a run's command and show it until it ends; Ctrl-C stops it."""
-        previous = signal.signal(signal.SIGINT, self.ctrl_c)
+        """Send a run's command and show it until it ends; Ctrl-C stops it. So does SIGTERM in one
+        of several processes: the launcher sends it when another process failed, and rank 0
+        then still saves what the run has learned."""
+        signals = (signal.SIGINT, signal.SIGTERM) if Ranks.from_environment() is not None else (signal.SIGINT,)
+        previous = {sig: signal.signal(sig, self.ctrl_c) for sig in signals}
         try:
             state = self.wait(self.inbox.send(command))
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         assert isinstance(state, RunState)
         return state
 
@@ -289,20 +294,19 @@ def train_command(
     continuing = path.suffix.lower() == ".pt"
     if continuing and out is None:
         out = path  # a continued run goes back into the file it came from, unless --out says otherwise
-    unwritable = cannot_write(out) if out is not None else None
-    if unwritable is not None:  # said now, not after the whole run has trained
-        return fail(f"--out: {unwritable}", err=stderr)
-    if save_every is not None and out is None:
-        return fail(
-            _("{option} needs {needed}: the file to save the run in").format(option="--save-every", needed="--out"),
-            err=stderr,
-        )
+    problem = _options_problem(out, save_every)
+    if problem is not None:  # said now, not after the whole run has trained
+        return fail(problem, err=stderr)
     experiment = None
     if not continuing:
         try:
             experiment = _experiment(path, epochs, device)
         except SpecError as exc:
-            return fail(f"{path}: {exc}" if str(path) not in str(exc) else str(exc), err=stderr)
+            return fail(_named(path, exc), err=stderr)
+    ranks = Ranks.from_environment()
+    if ranks is not None and ranks.world > 1 and not ranks.leader:
+        # One of several processes, not rank 0: it trains, and rank 0 alone prints and writes.
+        stdout, metrics_out, out = open(os.devnull, "w", encoding="utf-8"), None, None  # noqa: SIM115
     try:
         # A continued run adds its epochs to the lines of the epochs before (see _earlier_epochs).
         appending = continuing and metrics_out is not None and metrics_out.is_file()
@@ -316,8 +320,10 @@ def train_command(
         memory_limit=memory_limit,
         save_to=str(out) if save_every is not None else None,
         save_every=save_every,
+        ranks=ranks,
     )
-    run = _Run(path, console, stderr)
+    quiet = ranks is not None and ranks.world > 1 and not ranks.leader
+    run = _Run(path, console, stderr, ctrl_c_err=stdout if quiet else stderr)
     try:
         if experiment is not None:
             run.name = _(experiment.name) or path.stem  # a preset's name is in the catalog
@@ -325,7 +331,7 @@ def train_command(
         else:
             command = _continuation(run, options, epochs, metrics if not appending else None)
         run.train(command)
-        return _outcome(run, out, stdout, stderr)
+        return _outcome(run, out, stdout, stderr, saved_every=save_every is not None)
     except _Refusal as exc:
         return fail(str(exc), err=stderr)
     finally:
@@ -335,6 +341,59 @@ def train_command(
                 metrics.close()
             except OSError:
                 pass  # already warned about when a line could not be written
+
+
+def _options_problem(out: Path | None, save_every: int | None) -> str | None:
+    """What is wrong with --out and --save-every, in a sentence; None when nothing is."""
+    unwritable = cannot_write(out) if out is not None else None
+    if unwritable is not None:
+        return f"--out: {unwritable}"
+    if save_every is not None and out is None:
+        return _("{option} needs {needed}: the file to save the run in").format(option="--save-every", needed="--out")
+    return None
+
+
+def _named(path: Path, exc: SpecError) -> str:
+    return f"{path}: {exc}" if str(path) not in str(exc) else str(exc)
+
+
+def check_run(
+    path: Path, epochs: int | None, device: str | None, nproc: int, out: Path | None, save_every: int | None
+) -> str | None:
+    """What is wrong with a train command on `nproc` processes a machine, in a sentence, before any
+    starts (each would say it); None when nothing is. Each process still checks what it loads."""
+    continuing = path.suffix.lower() == ".pt"
+    problem = _options_problem(out if out is not None or not continuing else path, save_every)
+    if problem is not None or continuing:
+        return problem
+    try:
+        experiment = _experiment(path, epochs, device)
+    except SpecError as exc:
+        return _named(path, exc)
+    return gpus_problem(experiment.training.device, nproc)
+
+
+def gpus_problem(device: str, nproc: int) -> str | None:
+    """On CUDA each process takes a GPU of its own: more processes than GPUs are refused."""
+    import torch
+
+    from ..engine.device import resolve_device
+
+    try:
+        place = resolve_device(device)
+    except SpecError as exc:
+        return str(exc)
+    count = torch.cuda.device_count() if place.type == "cuda" else 0
+    if place.type == "cuda" and nproc > count:
+        return _(
+            "{option} {nproc} on CUDA takes one GPU a process, and this machine has {count}: "
+            "ask for {option} {count}, or add {cpu} for CPU processes"
+        ).format(option="--nproc", nproc=nproc, count=count, cpu="--device cpu")
+    if place.type == "mps":
+        return _("{option} runs on CUDA GPUs or on the CPU, not on mps: add {cpu}").format(
+            option="--nproc", cpu="--device cpu"
+        )
+    return None
 
 
 def _continuation(run: _Run, options: RunOptions, epochs: int | None, metrics: TextIO | None) -> Extend:
@@ -351,8 +410,9 @@ def _continuation(run: _Run, options: RunOptions, epochs: int | None, metrics: T
     return Extend(more)
 
 
-def _outcome(run: _Run, out: Path | None, stdout: TextIO, stderr: TextIO) -> int:
-    """Say how the run ended, save it when asked; the exit status."""
+def _outcome(run: _Run, out: Path | None, stdout: TextIO, stderr: TextIO, saved_every: bool = False) -> int:
+    """Say how the run ended, save it when asked; the exit status. A failed run does not replace
+    the last save of --save-every: that one can continue, a failed run cannot."""
     if run.ended is None:  # it never trained: bad input, or a failure before the loop
         failed = run.failed
         if failed is None or failed.error is None:
@@ -366,7 +426,10 @@ def _outcome(run: _Run, out: Path | None, stdout: TextIO, stderr: TextIO) -> int
         _where(ended.error, stderr)
     if ended.test is not None:
         print_test_result(ended.test, _("Test"), stdout)
-    if out is not None and ended.best_epoch is not None:
+    if out is not None and ended.reason is StopReason.FAILED and saved_every and out.is_file():
+        said = _("{path} keeps the run as it was last saved; to train on from there: {command}")
+        print(said.format(path=out, command=f"workbench train {out}"), file=stdout)
+    elif out is not None and ended.best_epoch is not None:
         if not _save_best(run, out, stdout, stderr):
             return EXIT_FAILED
         if ended.reason is StopReason.USER_STOPPED:

@@ -31,10 +31,11 @@ class PartialEpoch:
 
     epoch: int
     generator: torch.Tensor  # the batch-order generator's state at the start of the epoch
-    done: int  # batches trained
-    seen: int  # samples trained
+    done: int  # batches trained (steps, on several processes)
+    seen: int  # samples trained (by all processes): where the rest of the epoch starts in its order
     losses: list[float]
     metric: list[float]  # the running sums of the values logged beside the loss (Objective.keys)
+    loss_sum: float | None = None  # the loss summed over the samples (None in older files: from `losses`)
 
     def as_state(self) -> dict[str, Any]:
         """Plain data and tensors, for a model file (whose epochs count from 1)."""
@@ -52,6 +53,7 @@ class PartialEpoch:
             int(state["seen"]),
             [float(v) for v in state["losses"]],
             [float(v) for v in state["metric"]] if isinstance(state["metric"], list) else [float(state["metric"])],
+            float(state["loss_sum"]) if state.get("loss_sum") is not None else None,
         )
 
 

@@ -10,6 +10,7 @@ from torch import nn
 from ..spec import Task
 from ..spec.memory import EVAL_BATCH
 from ..spec.metrics import KL_KEY
+from .distributed import Group
 from .events import MISTAKES, Mistake, TestResult
 from .model_file import WorkbenchModel
 from .objective import Objective
@@ -36,9 +37,18 @@ class Evaluation:
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, data: PreparedData, part: str, objective: Objective, confusion: bool = False
+    model: nn.Module,
+    data: PreparedData,
+    part: str,
+    objective: Objective,
+    confusion: bool = False,
+    group: Group | None = None,
 ) -> Evaluation:
-    """Loss and accuracy (MAE, reconstruction and KL) of `model` on 'val' or 'test', in eval mode."""
+    """Loss and accuracy (MAE, reconstruction and KL) of `model` on 'val' or 'test', in eval mode.
+    With a `group` (a run on several processes), each evaluates its share and every one gets the
+    values over the whole split."""
+    if group is not None:
+        group.share_buffers(model)
     was_training = model.training
     model.eval()
     device = data.device
@@ -47,7 +57,7 @@ def evaluate(
     classes = len(data.class_names)
     matrix = torch.zeros(classes * classes, device=device, dtype=torch.int64) if confusion else None
     n = 0
-    for x, y in data.eval_batches(part):
+    for x, y in data.eval_batches(part, (group.rank, group.world) if group is not None else (0, 1)):
         loss, batch_sums, out = objective.eval_batch(model, x, y)
         loss_sum += loss.double() * len(y)
         sums += batch_sums
@@ -55,7 +65,14 @@ def evaluate(
             matrix += torch.bincount(y * classes + out.argmax(1), minlength=classes * classes)
         n += len(y)
     model.train(was_training)
-    totals = [t / max(n, 1) for t in torch.cat([loss_sum, sums]).cpu().tolist()]
+    values = torch.cat([loss_sum, sums, torch.tensor([n], device=device, dtype=torch.float64)])
+    if group is not None:
+        group.all_sum(values)
+        if matrix is not None:
+            group.all_sum(matrix)
+    *sums_list, count = values.cpu().tolist()
+    n = int(count)
+    totals = [t / max(n, 1) for t in sums_list]
     return Evaluation(
         totals[0],
         dict(zip(objective.keys, totals[1:], strict=True)),
@@ -118,11 +135,15 @@ def test_result(ev: Evaluation, class_names: tuple[str, ...], mistakes: tuple[Mi
     )
 
 
-def final_evaluation(model: nn.Module, data: PreparedData, objective: Objective, part: str = "test") -> TestResult:
-    """The final evaluation as plain data, with the confusion matrix for classification."""
+def final_evaluation(
+    model: nn.Module, data: PreparedData, objective: Objective, part: str = "test", group: Group | None = None
+) -> TestResult:
+    """The final evaluation as plain data, with the confusion matrix for classification (and the
+    mistakes, which rank 0 alone looks for in a run on several processes: it alone reports)."""
     classify = "accuracy" in objective.keys
-    ev = evaluate(model, data, part, objective, confusion=classify)
-    return test_result(ev, data.class_names, find_mistakes(model, data, part) if classify else ())
+    ev = evaluate(model, data, part, objective, confusion=classify, group=group)
+    look = classify and (group is None or group.ranks.leader)
+    return test_result(ev, data.class_names, find_mistakes(model, data, part) if look else ())
 
 
 @torch.no_grad()

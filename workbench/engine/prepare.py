@@ -23,6 +23,8 @@ from .data import DataError, RawData
 # Move the dataset onto an accelerator when it takes at most this share of the free memory.
 DEVICE_MEMORY_SHARE = 0.4
 
+Shard = tuple[int, int]  # (rank, processes): one process's share of a run on several
+
 
 @dataclass(frozen=True)
 class Normalization:
@@ -149,29 +151,38 @@ class PreparedData:
         return (x * self._gain).sub_(self._offset)  # a new tensor: the stored data is never touched
 
     def train_batches(
-        self, batch_size: int, generator: torch.Generator, skip: int = 0
+        self, batch_size: int, generator: torch.Generator, start: int = 0, shard: Shard = (0, 1)
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Shuffled training batches; the order depends only on `generator`'s state. `skip` leaves
-        out the epoch's first batches (those trained before a stop inside the epoch)."""
+        """Shuffled training batches; the order depends only on `generator`'s state. `start` leaves
+        out the epoch's first samples of that order (those trained before a stop inside the epoch).
+
+        `shard` = (rank, processes): one process's share of a run on several, as PyTorch's
+        DistributedSampler deals it: the rest of the order padded by its own first samples to a
+        multiple of `processes`, then every `processes`-th sample from `rank`. So the batches the
+        processes train at one step are, together, the next `processes * batch_size` samples of
+        the order: the batch one process would train with `processes` times the batch size.
+        """
         x, y = self.parts["train"]
-        order = torch.randperm(len(y), generator=generator).to(x.device)
-        for start in range(skip * batch_size, len(y), batch_size):
-            if len(y) - start < self.min_batch:
+        mine = shard_of(torch.randperm(len(y), generator=generator)[start:], shard).to(x.device)
+        for first in range(0, len(mine), batch_size):
+            if len(mine) - first < self.min_batch:
                 return  # those samples come in another batch next epoch, the order being new each time
-            idx = order[start : start + batch_size]
+            idx = mine[first : first + batch_size]
             yield self.transform(x[idx], training=True), self._to_device(y[idx])
 
     def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
         return tensor if tensor.device == self.device else tensor.to(self.device, non_blocking=True)
 
-    def eval_batches(self, part: str) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Batches of 'val' or 'test' in order, for evaluation."""
+    def eval_batches(self, part: str, shard: Shard = (0, 1)) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Batches of 'val' or 'test' in order, for evaluation; with `shard` = (rank, processes),
+        the rank's consecutive share of them (each sample in one share only, so that sums over
+        the shares are sums over the whole split)."""
         x, y = self.parts[part]
-        for start in range(0, len(y), EVAL_BATCH):
-            yield (
-                self.transform(x[start : start + EVAL_BATCH], training=False),
-                self._to_device(y[start : start + EVAL_BATCH]),
-            )
+        rank, processes = shard
+        begin, end = len(y) * rank // processes, len(y) * (rank + 1) // processes
+        for start in range(begin, end, EVAL_BATCH):
+            stop = min(start + EVAL_BATCH, end)
+            yield self.transform(x[start:stop], training=False), self._to_device(y[start:stop])
 
     def majority_rate(self) -> float | None:
         """For a classifier: the share of the validation set (the training set when there is none) in
@@ -183,10 +194,26 @@ class PreparedData:
             return None
         return float(torch.bincount(labels.cpu()).max()) / len(labels)
 
-    def batches_per_epoch(self, batch_size: int) -> int:
-        """Training steps in one epoch (the last batch may be smaller, but not below `min_batch`)."""
-        full, rest = divmod(self.size("train"), batch_size)
+    def batches_per_epoch(self, batch_size: int, processes: int = 1, start: int = 0) -> int:
+        """Training steps in one epoch (the last batch may be smaller, but not below `min_batch`),
+        on each of `processes`, from the `start`-th sample of the epoch's order."""
+        share = -(-max(self.size("train") - start, 0) // processes)  # a shard's size (see shard_of)
+        full, rest = divmod(share, batch_size)
         return full + (1 if rest >= self.min_batch else 0)
+
+
+def shard_of(order: torch.Tensor, shard: Shard) -> torch.Tensor:
+    """Process `rank`'s share of `order` when `processes` train on it (`shard` = (rank, processes)):
+    DistributedSampler's, the order padded with its own first samples to a multiple of
+    `processes`, then every `processes`-th sample from `rank`. Every share has the same length,
+    so every process trains the same number of steps."""
+    rank, processes = shard
+    if processes == 1:
+        return order
+    padding = -len(order) % processes
+    if padding and len(order):
+        order = torch.cat([order, order.repeat(-(-padding // len(order)))[:padding]])
+    return order[rank::processes]
 
 
 def data_place(nbytes: int, device: torch.device) -> torch.device:

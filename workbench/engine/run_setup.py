@@ -17,6 +17,7 @@ from .builder import build_network
 from .callbacks import Callback, EarlyStopping
 from .data import DataError, RawData, load_raw
 from .device import resolve_device
+from .distributed import Group, Ranks, process_device
 from .early_stopping import Improvement, resolve_mode
 from .memory import check_fits
 from .objective import Objective, objective_for
@@ -37,6 +38,7 @@ class RunSetup:
     monitor: str  # what the best epoch is judged by: the spec's, or "loss" without a validation split
     best: Improvement  # the one best-epoch tracker
     early_stopping: EarlyStopping | None  # the spec's, or one passed among the callbacks
+    group: Group | None = None  # the processes training together, or None for one
 
 
 def prepare_run(
@@ -47,16 +49,21 @@ def prepare_run(
     raw: RawData | None = None,
     memory_limit: int | None = None,
     callbacks: Iterable[Callback] = (),
+    ranks: Ranks | None = None,
 ) -> RunSetup:
     """Check the experiment, load its data (or take `raw`), build the model, loss, optimizer and
     schedule on the device; raises SpecError or DataError on bad input, before any allocation
-    that would not fit (`memory_limit`: bytes; None: what the machine has free)."""
+    that would not fit (`memory_limit`: bytes; None: what the machine has free). With `ranks`
+    (one of several processes), it takes its own GPU and joins the others (`distributed`)."""
     problems = experiment.check(base_dir)
     if problems:
         raise SpecError(problems)
     training = experiment.training
     place = resolve_device(device or training.device)
+    if ranks is not None:
+        place = resolve_device(str(process_device(ranks, place)))  # a GPU this machine lacks is refused
     check_fits(experiment.memory(base_dir), place, memory_limit)  # before any allocation
+    group = Group.join(ranks, place) if ranks is not None else None
     torch.manual_seed(training.seed)
     raw = raw or load_raw(experiment.dataset, training.seed, base_dir)
     expected = experiment.data_shape(base_dir).input_shape
@@ -74,6 +81,10 @@ def prepare_run(
             _("BatchNorm needs at least {count} training samples; add samples").format(count=network.min_batch)
         )
     model = build_network(network, data.input_shape).to(place)
+    if ranks is not None and ranks.rank:
+        # Every process starts from the same weights (rank 0's, which DDP sends), but each draws
+        # its own dropout masks and augmentations: rank 0 those one process would draw.
+        torch.manual_seed(training.seed + 7919 * ranks.rank)
     optimizer = build_optimizer(model, training.optimizer)
     es = training.early_stopping
     monitor = es.monitor if data.size("val") else "loss"
@@ -91,6 +102,7 @@ def prepare_run(
         monitor=monitor,
         best=Improvement(resolve_mode(monitor, es.mode), es.min_delta),
         early_stopping=early_stopping,
+        group=group,
     )
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
+from .distributed import Ranks
 from .events import TestResult
 from .history import History
 from .stream import Event, RunEnded, RunFailed, RunStarted
@@ -55,6 +56,7 @@ class RunOptions:
     memory_limit: int | None = None  # bytes the run may take; None: what the machine has free
     save_to: str | None = None  # a model file to save the run in every `save_every` epochs
     save_every: int | None = None
+    ranks: Ranks | None = None  # this process's place among several training together (rank 0 saves)
 
     @classmethod
     def terminal(cls, **options: Any) -> RunOptions:
@@ -397,7 +399,8 @@ class RunSession:
         callbacks: list[Callback] = [EventStream(self.sink, options.boundary_every)]
         if snapshots is not None:
             callbacks.append(snapshots)
-        if options.save_to is not None and options.save_every:
+        writes = options.ranks is None or options.ranks.leader
+        if options.save_to is not None and options.save_every and writes:
             callbacks.append(SaveEvery(options.save_to, options.save_every, lambda m: self.sink(SaveFailed(m))))
         return callbacks, snapshots
 
@@ -414,6 +417,7 @@ class RunSession:
             histogram_every=options.histogram_every,
             progress_rate=options.progress_rate,
             memory_limit=options.memory_limit,
+            ranks=options.ranks,
         )
         self.trainer = trainer  # the session's run from now on, trained or not
         trainer.prepare()  # bad input is said before controls reach the run
@@ -435,6 +439,7 @@ class RunSession:
             histogram_every=options.histogram_every,
             progress_rate=options.progress_rate,
             memory_limit=options.memory_limit,
+            ranks=options.ranks,
         )
         if snapshots is not None and trainer.history.best_epoch is not None:  # the file keeps the best's weights
             snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()

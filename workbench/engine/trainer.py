@@ -23,10 +23,12 @@ from .callbacks import Callback, CallbackList, EarlyStopping, Logs
 from .checkpoint import PartialEpoch, callback_states, keyed, load_callback_states, split_sizes
 from .data import DataError, RawData
 from .device import describe_failure, device_label
+from .distributed import Group, Ranks, lost_peer, peer_failure
 from .evaluate import evaluate, final_evaluation
 from .events import StopReason
 from .histograms import HistogramRecorder
 from .history import History
+from .objective import Objective
 from .optim import step_scheduler
 from .prepare import PreparedData
 from .run_setup import prepare_run
@@ -40,6 +42,23 @@ Weights = dict[str, torch.Tensor]
 EXPLOSION_FACTOR = 1e4
 # Runs whose weights can be trained further: a diverged or failed run would only repeat its failure.
 CONTINUABLE = (StopReason.COMPLETED, StopReason.EARLY_STOPPED, StopReason.USER_STOPPED)
+
+
+class TrainingStep(nn.Module):
+    """A network and its objective as one module, whose forward is a training step's loss: what
+    DDP wraps on several processes, so that it sees the whole step (an autoencoder's objective
+    calls its encoder and decoder, not its forward)."""
+
+    def __init__(self, model: nn.Module, objective: Objective) -> None:
+        super().__init__()
+        self.model = model
+        self.objective = objective
+
+    def forward(
+        self, x: torch.Tensor, y: torch.Tensor, epoch: int, step: int
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(the loss to train on, the loss as logged, the sums of the logged values)."""
+        return self.objective.train_loss(self.model, x, y, epoch, step)
 
 
 class Trainer:
@@ -71,8 +90,12 @@ class Trainer:
         histogram_bins: int = 40,
         raw: RawData | None = None,
         memory_limit: int | None = None,
+        ranks: Ranks | None = None,
     ) -> None:
         self.experiment = experiment
+        # One of several processes training together (started by torch.distributed.run), else None.
+        self.ranks = ranks if ranks is not None and ranks.world > 1 else None
+        self.group: Group | None = None  # joined by prepare()
         self.memory_limit = memory_limit  # bytes a run may need; None: what the machine has free
         self.base_dir = base_dir
         self.device_name = device or experiment.training.device
@@ -83,9 +106,11 @@ class Trainer:
         self.raw = raw  # data already in memory (a notebook's tensors, a benchmark) instead of the spec's loader
         self.history = History(epochs_planned=experiment.training.epochs)
         self.model: nn.Module | None = None
+        self._net: nn.Module | None = None  # on several processes: the model and its loss, in DDP
         self.data: PreparedData | None = None
         self.early_stopping: EarlyStopping | None = None
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # the run stops (on several processes: agreed by all)
+        self._asked = threading.Event()  # on several processes: a stop asked of this one, not yet agreed
         self._running = threading.Event()
         self._running.set()
         self._stop_reason: StopReason | None = None
@@ -117,7 +142,15 @@ class Trainer:
         epoch: int | None = None,
     ) -> None:
         """Ask the run to end after the current batch; the first request's reason wins. `weights`:
-        the weights to end on instead of the last ones, those of `epoch` (from 0; None: the start's)."""
+        the weights to end on instead of the last ones, those of `epoch` (from 0; None: the start's).
+
+        On several processes, a plain stop (Ctrl-C, the window's Stop) is only noted: the processes
+        agree on it at the end of the step (`Group.step_totals`) and all stop there together.
+        The other reasons come from decisions every process takes alike, and take effect at once.
+        """
+        if self.group is not None and reason is StopReason.USER_STOPPED and weights is None:
+            self._asked.set()
+            return
         if not self._stop.is_set():
             self._stop_reason, self._stop_message, self._stop_weights = reason, message, weights
             self._stop_epoch = epoch
@@ -125,8 +158,9 @@ class Trainer:
         self._running.set()  # a paused run must wake up to stop
 
     def pause(self) -> None:
-        """Hold the run between two batches; the optimizer state is kept."""
-        if not self._stop.is_set():
+        """Hold the run between two batches; the optimizer state is kept. (Not on several
+        processes: the others would wait for this one until they gave up.)"""
+        if not self._stop.is_set() and self.ranks is None:
             self._running.clear()
 
     def resume(self) -> None:
@@ -157,14 +191,22 @@ class Trainer:
             raw=self.raw,
             memory_limit=self.memory_limit,
             callbacks=self.user_callbacks,
+            ranks=self.ranks,
         )
         self.device, self.data, self.model = setup.device, setup.data, setup.model
+        self.group = setup.group
+        # On several processes, each step goes through DDP, which averages the gradients.
+        self._net = setup.group.wrap(TrainingStep(self.model, setup.objective)) if setup.group else None
         self.objective, self.optimizer, self.scheduler = setup.objective, setup.optimizer, setup.scheduler
         self.best, self.early_stopping = setup.best, setup.early_stopping
         self.history.monitor = setup.monitor
         self.history.split = self.data.split
         self.history.class_names = self.data.class_names
         self.history.device = device_label(self.device)
+        if self.group is not None:
+            self.history.device = _("{device} × {count} processes").format(
+                device=self.history.device, count=self.group.world
+            )
 
     def trained(self) -> TrainedNetwork:
         """The network as trained so far, apart from the loop (for tests, pictures and exports)."""
@@ -248,6 +290,7 @@ class Trainer:
         if epochs < 1:
             raise ValueError("continue for at least one epoch")
         self._stop.clear()
+        self._asked.clear()
         self._running.set()
         self._stop_reason, self._stop_message, self._stop_weights, self._stop_epoch = None, "", None, None
         h = self.history
@@ -344,7 +387,9 @@ class Trainer:
 
     def _fail(self, exc: BaseException) -> None:
         self.history.error = traceback.format_exc()
-        self._stop_reason, self._stop_message = StopReason.FAILED, describe_failure(exc)
+        lost = self.group is not None and lost_peer(exc)
+        message = peer_failure(self.group.ranks, exc) if lost and self.group else describe_failure(exc)
+        self._stop_reason, self._stop_message = StopReason.FAILED, message
         self._stop.set()
 
     def _loop(self, callbacks: CallbackList) -> None:
@@ -360,7 +405,7 @@ class Trainer:
             train_logs = self._train_epoch(epoch, generator, callbacks, recorder)
             if train_logs is None:
                 break
-            logs = {**train_logs, **self._validate(), "lr": self._lr_used}
+            logs = self._agree({**train_logs, **self._validate(), "lr": self._lr_used})
             step_scheduler(self.scheduler, logs)
             self.history.append(epoch, logs)
             bad = [v for v in logs.values() if not math.isfinite(v)]
@@ -369,31 +414,52 @@ class Trainer:
             self._track_best(epoch, logs)
             callbacks.call("on_epoch_end", epoch, logs)
 
+    def _agree(self, logs: Logs) -> Logs:
+        """An epoch's logs as every process will decide from them: rank 0's, on several processes
+        (where a stop asked of any process is agreed on too, to take effect before the next epoch)."""
+        if self.group is None:
+            return logs
+        values, stop = self.group.agree(list(logs.values()), self._asked.is_set())
+        if stop:
+            self._agreed_stop()
+        return dict(zip(logs, values, strict=True))
+
+    def _agreed_stop(self) -> None:
+        """The stop that one of several processes was asked for, now that all have agreed on it."""
+        if not self._stop.is_set():
+            self._stop_reason = StopReason.USER_STOPPED
+            self._stop.set()
+
     def _train_epoch(
         self, epoch: int, generator: torch.Generator, callbacks: CallbackList, recorder: HistogramRecorder | None
     ) -> Logs | None:
         """One pass over the training data; None when the run stopped or diverged inside it."""
         assert self.data is not None and self.model is not None
         batch_size = self.experiment.training.batch_size
-        batches = self.data.batches_per_epoch(batch_size)
+        shard = (self.group.rank, self.group.world) if self.group is not None else (0, 1)
         self.model.train()
         self._lr_used = float(self.optimizer.param_groups[0]["lr"])
-        losses = torch.zeros(batches, device=self.device)
         keys = self.objective.keys
         metric = torch.zeros(len(keys), device=self.device, dtype=torch.float64)  # sums of what `keys` name
-        self._emit = ProgressThrottle(self.progress_interval, epoch, self.history.epochs_planned, batches)
-        # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.
-        every = max(1, min(self.histogram_every, batches))
-        seen = done = 0
+        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
+        seen = done = 0  # on several processes, `seen` counts the samples of all (the order's position)
         partial, self._partial = self._partial, None
         if partial is not None and partial.epoch == epoch:  # stopped inside this epoch: finish it
             generator.set_state(partial.generator)
             done, seen = partial.done, partial.seen
+            if self.group is None or self.group.ranks.leader:  # the others' sums start at 0: summed once
+                metric += torch.tensor(partial.metric, device=self.device, dtype=metric.dtype)
+                loss_sum += partial.loss_sum if partial.loss_sum is not None else sum(partial.losses) * batch_size
+        batches = done + self.data.batches_per_epoch(batch_size, shard[1], seen)
+        losses = torch.zeros(batches, device=self.device)
+        self._emit = ProgressThrottle(self.progress_interval, epoch, self.history.epochs_planned, batches)
+        if partial is not None and done:
             losses[:done] = torch.tensor(partial.losses, device=self.device)
-            metric += torch.tensor(partial.metric, device=self.device, dtype=metric.dtype)
             self._emit.skip(done, seen)
+        # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.
+        every = max(1, min(self.histogram_every, batches))
         started = generator.get_state()
-        for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator, skip=done), start=done):
+        for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator, seen, shard), start=done):
             if not self._running.is_set():
                 self._wait_while_paused()
             if self._stop.is_set():
@@ -402,9 +468,13 @@ class Trainer:
                 callbacks.call("on_train_batch_begin", batch, {})
             snapshot = recorder if recorder is not None and self._step % every == 0 else None
             loss, sums = self._train_step(x, y, epoch, callbacks, snapshot)
+            samples = len(y)
+            if self.group is not None:
+                loss, sums, samples = self._step_totals(loss, sums, samples, epoch)
             losses[batch] = loss  # stays on the device: no synchronisation per batch
+            loss_sum += loss.double() * samples
             metric += sums
-            seen, done = seen + len(y), batch + 1
+            seen, done = seen + samples, batch + 1
             self._step += 1
             if callbacks.batch_hooks:
                 callbacks.call("on_train_batch_end", batch, {"loss": float(loss)})
@@ -412,13 +482,28 @@ class Trainer:
                 return None
         if done < batches:  # stopped inside the epoch: report what ran; continuing finishes the epoch
             self._report(losses, done, seen, callbacks)
-            self._partial = PartialEpoch(epoch, started, done, seen, losses[:done].cpu().tolist(), metric.tolist())
+            kept = losses[:done].cpu().tolist()
+            self._partial = PartialEpoch(epoch, started, done, seen, kept, metric.tolist(), float(loss_sum))
             return None
-        # Every batch holds batch_size samples but the last: weight the mean loss like Keras does.
-        last = seen - (done - 1) * batch_size
-        loss_sum = losses[: done - 1].sum(dtype=torch.float64) * batch_size + losses[done - 1].double() * last
         totals = torch.cat([loss_sum.reshape(1), metric]).cpu().tolist()
         return {"loss": totals[0] / seen, **{key: total / seen for key, total in zip(keys, totals[1:], strict=True)}}
+
+    def _step_totals(
+        self, loss: torch.Tensor, sums: torch.Tensor, samples: int, epoch: int
+    ) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """A step of one of several processes as the step of all: their mean loss, their sums and
+        samples. A stop asked of any, or a loss that blew up in any, stops all after this step."""
+        assert self.group is not None
+        local = float(loss)
+        if self.first_loss is None and math.isfinite(local):
+            self.first_loss = local
+        bad = not abs(local) <= EXPLOSION_FACTOR * max(self.first_loss or 1.0, 1.0)  # NaN fails every comparison
+        total = self.group.step_totals(loss, sums, samples, self._asked.is_set(), bad)
+        if total.diverged:
+            self._diverged(epoch, self._step + 1, float(total.loss) if not bad else local)
+        elif total.stop:
+            self._agreed_stop()
+        return total.loss, total.sums, total.samples
 
     def _train_step(
         self,
@@ -432,7 +517,11 @@ class Trainer:
         assert self.model is not None
         training = self.experiment.training
         self.optimizer.zero_grad(set_to_none=True)
-        loss, logged, sums = self.objective.train_loss(self.model, x, y, epoch, self._step)
+        loss: torch.Tensor
+        if self._net is not None:  # DDP: its forward prepares the gradients' averaging in backward
+            loss, logged, sums = self._net(x, y, epoch, self._step)
+        else:
+            loss, logged, sums = self.objective.train_loss(self.model, x, y, epoch, self._step)
         if training.l1:
             # The penalty trains the weights; the logged loss stays the data loss, comparable to val_loss.
             penalty = sum(p.abs().sum() for n, p in self.model.named_parameters() if p.dim() > 1)
@@ -455,6 +544,8 @@ class Trainer:
         chunk = progress.losses
         self.history.batch_losses.extend(chunk.tolist())
         callbacks.call("on_progress", progress)
+        if self.group is not None:
+            return True  # on several processes, every step was judged as it ended (_step_totals)
         if self.first_loss is None and chunk.size and np.isfinite(chunk[0]):
             self.first_loss = float(chunk[0])
         limit = EXPLOSION_FACTOR * max(self.first_loss or 1.0, 1.0)
@@ -474,7 +565,7 @@ class Trainer:
         assert self.data is not None and self.model is not None
         if not self.data.size("val"):
             return {}
-        ev = evaluate(self.model, self.data, "val", self.objective)
+        ev = evaluate(self.model, self.data, "val", self.objective, group=self.group)
         return {"val_loss": ev.loss, **{f"val_{key}": value for key, value in ev.values.items()}}
 
     def _track_best(self, epoch: int, logs: Logs) -> None:
@@ -511,7 +602,7 @@ class Trainer:
             self.history.message = sentences(self.history.message, self._not_learned())
         if reason is not StopReason.FAILED and self.data.size("test"):
             try:
-                self.history.test = final_evaluation(self.model, self.data, self.objective)
+                self.history.test = final_evaluation(self.model, self.data, self.objective, group=self.group)
             except Exception as exc:  # noqa: BLE001 - e.g. out of memory on a large test split
                 self._fail(exc)
                 self.history.stop_reason, self.history.message = StopReason.FAILED, self._stop_message

@@ -1,0 +1,158 @@
+"""`workbench train ... --nproc N`: one run on N processes (on this machine, or on each of several),
+started by PyTorch's own launcher, `torch.distributed.run` (`torchrun`).
+
+The launcher starts `workbench train ...` (the same command, without these options) in each
+process and tells it its place; `engine.distributed` does the rest. This module only builds the
+launcher's arguments and says in a sentence how the processes ended. `torchrun ... -m workbench
+train ...` starts the same processes without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..i18n import _
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
+
+# The options that shape the launch, not the run: the processes are started without them.
+LAUNCH_OPTIONS = ("--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port", "--rdzv-endpoint")
+DEFAULT_PORT = 29500  # torchrun's
+RDZV_ID = "workbench"  # the rendezvous every node of a run joins (its endpoint tells runs apart)
+# Seconds the processes have to end after a Ctrl-C (their current batch, the test, saving the
+# model) before the launcher kills them: a CPU run's test pass on a large set takes a while.
+SHUTDOWN_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Where a run's processes go: `nproc` on this machine (per node), on `nnodes` machines that
+    meet at `master_addr:master_port` (this one being `node_rank`) or at a rendezvous endpoint."""
+
+    nproc: int = 1
+    nnodes: int = 1
+    node_rank: int = 0
+    master_addr: str | None = None
+    master_port: int = DEFAULT_PORT
+    rdzv_endpoint: str | None = None
+
+    def problem(self) -> str | None:
+        """What is missing for several machines to meet, in a sentence; None when nothing is."""
+        if self.nnodes > 1 and self.master_addr is None and self.rdzv_endpoint is None:
+            return _("{option} {count} needs {needed}: where the machines meet").format(
+                option="--nnodes", count=self.nnodes, needed="--master-addr HOST / --rdzv-endpoint HOST:PORT"
+            )
+        if self.node_rank >= self.nnodes:
+            return _("{option} must be below {limit}").format(option="--node-rank", limit=f"--nnodes {self.nnodes}")
+        return None
+
+
+def launcher_args(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
+    """`torch.distributed.run`'s arguments to start `workbench WORKBENCH_ARGS` (a train command
+    without the launch options) as `launch` says."""
+    args = [f"--nproc-per-node={launch.nproc}", f"--nnodes={launch.nnodes}"]
+    if launch.rdzv_endpoint is not None:  # elastic: every node runs the same command
+        args += ["--rdzv-backend=c10d", f"--rdzv-endpoint={launch.rdzv_endpoint}", f"--rdzv-id={RDZV_ID}"]
+    elif launch.nnodes > 1:
+        args += [
+            f"--node-rank={launch.node_rank}",
+            f"--master-addr={launch.master_addr}",
+            f"--master-port={launch.master_port}",
+        ]
+    else:
+        args.append("--standalone")  # one machine: a free port of its own
+    args += ["--max-restarts=0", "--monitor-interval=0.2", f"--shutdown-timeout={SHUTDOWN_SECONDS}"]
+    return [*args, "-m", "workbench", *workbench_args]
+
+
+def launch_command(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
+    """The whole command line that starts the run through the launcher (what the window runs)."""
+    return [sys.executable, "-m", "workbench", *workbench_args, *launch_options(launch)]
+
+
+def launch_options(launch: Launch) -> list[str]:
+    """`launch` as the options of `workbench train`."""
+    options = ["--nproc", str(launch.nproc)]
+    if launch.nnodes > 1:
+        options += ["--nnodes", str(launch.nnodes), "--node-rank", str(launch.node_rank)]
+    if launch.master_addr is not None:
+        options += ["--master-addr", launch.master_addr, "--master-port", str(launch.master_port)]
+    if launch.rdzv_endpoint is not None:
+        options += ["--rdzv-endpoint", launch.rdzv_endpoint]
+    return options
+
+
+def without_launch_options(argv: Sequence[str]) -> list[str]:
+    """`argv` with the launch options (and their values) left out: what each process runs."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in LAUNCH_OPTIONS:
+            skip = True
+        elif arg.split("=", 1)[0] not in LAUNCH_OPTIONS:
+            kept.append(arg)
+    return kept
+
+
+def threads_per_process(nproc: int) -> int:
+    """CPU threads each of `nproc` processes on this machine takes: its share of the cores."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // nproc)
+
+
+def run_launcher(launch: Launch, workbench_args: Sequence[str]) -> int:
+    """Start the processes through `torch.distributed.run` and wait for them; the exit status, and
+    a sentence on stderr when a process ended without saying why itself (killed, lost)."""
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import parse_args, run
+
+    # Each process's share of the cores (torchrun would give each one thread, and say so).
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads_per_process(launch.nproc)))
+    for name in list(logging.root.manager.loggerDict):  # what they log is said here, in a sentence
+        if name.startswith(("torch.distributed.elastic", "torch.distributed.run", "torch.distributed.launcher")):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        run(parse_args(launcher_args(launch, workbench_args)))  # type: ignore[no-untyped-call]
+    except ChildFailedError as exc:
+        return _failed(exc, launch)
+    except SignalException as exc:
+        # Ctrl-C: the launcher passed it on; the processes stopped after their batch, and rank 0
+        # has said how the run ended and saved it.
+        return EXIT_INTERRUPTED if exc.sigval != signal.SIGINT else EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the launcher's own failure (a rendezvous that timed out)
+        return fail(_("the processes could not start: {reason}").format(reason=exc), EXIT_FAILED)
+    return EXIT_OK
+
+
+def _failed(exc: Exception, launch: Launch) -> int:
+    """How the processes ended when one failed: the exit status of the first; a sentence for those
+    that did not say why themselves (a signal: killed, or crashed inside PyTorch)."""
+    failures = dict(getattr(exc, "failures", {}))
+    world = launch.nproc * launch.nnodes
+    # The launcher ends the others with SIGTERM once one has failed: the one that failed first is news.
+    first = {r: f for r, f in failures.items() if f.exitcode != -signal.SIGTERM}
+    codes = []
+    for rank, failure in sorted((first or failures).items()):
+        code = failure.exitcode
+        codes.append(code)
+        if code in (EXIT_FAILED, EXIT_BAD_INPUT):
+            continue  # it said why itself
+        if code < 0:
+            try:
+                how = _("was ended by {signal}").format(signal=signal.Signals(-code).name)
+            except ValueError:
+                how = _("was ended by signal {number}").format(number=-code)
+        else:
+            how = _("ended with exit status {code}").format(code=code)
+        said = _("process {rank} of {world} {how}, so the run stopped on every process").format(
+            rank=rank, world=world, how=how
+        )
+        fail(said, EXIT_FAILED)
+    return next((c for c in codes if c in (EXIT_FAILED, EXIT_BAD_INPUT)), EXIT_FAILED)

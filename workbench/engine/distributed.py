@@ -1,0 +1,201 @@
+"""One run on several processes, with PyTorch's DistributedDataParallel (DDP).
+
+PyTorch's launcher (`torch.distributed.run`, also known as `torchrun`) starts the processes and
+tells each its place in environment variables; `Ranks.from_environment` reads them. Each process
+trains its share of every epoch's batch order (`prepare.shard_of`) on a copy of the network that
+DDP keeps equal to the others by averaging the gradients of every step. Beyond that, the
+processes agree on a few numbers through `Group`:
+
+- every step, one all-reduce of the step's loss, its logged sums, its samples and whether a stop
+  was asked for anywhere: every process then logs the whole step's values and stops at the same
+  step (`Group.step_totals`);
+- every epoch, the validation sums over all the shares (`evaluate`), and the epoch's logs as rank
+  0 has them (`Group.agree`), so that early stopping, the schedule and the best epoch are decided
+  from the same numbers everywhere;
+- the test sums at the end.
+
+Only plain data is here besides torch: the window imports `Ranks` without torch.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+TIMEOUT_ENV = "WORKBENCH_DDP_TIMEOUT"  # seconds a process waits for the others before the run fails
+DEFAULT_TIMEOUT = 300.0  # longer than any one step or validation pass; short enough to end a hang
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """A process's place in a run on several: its rank among all, how many there are, its rank on
+    its own machine (which GPU it takes)."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Ranks | None:
+        """The place `torch.distributed.run` gave this process, or None when it did not start it."""
+        env = os.environ if environ is None else environ
+        if "WORLD_SIZE" not in env or "RANK" not in env:
+            return None
+        return cls(int(env["RANK"]), int(env["WORLD_SIZE"]), int(env.get("LOCAL_RANK", env["RANK"])))
+
+    @property
+    def leader(self) -> bool:
+        """Rank 0: the one process that prints and writes files."""
+        return self.rank == 0
+
+
+def timeout() -> float:
+    """Seconds a process waits for the others (`WORKBENCH_DDP_TIMEOUT`, else DEFAULT_TIMEOUT)."""
+    try:
+        return max(float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT)), 1.0)
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def process_device(ranks: Ranks, device: torch.device) -> torch.device:
+    """The device of one process: its own GPU (by its rank on its machine) when the run is on CUDA."""
+    import torch
+
+    return torch.device("cuda", ranks.local_rank) if device.type == "cuda" else device
+
+
+@dataclass(frozen=True)
+class StepTotals:
+    """One training step summed over the processes (see `Group.step_totals`)."""
+
+    loss: torch.Tensor  # the mean loss over all the step's samples, on the device
+    sums: torch.Tensor  # the sums of the objective's logged values, on the device
+    samples: int
+    stop: bool  # a stop was asked of some process
+    diverged: bool  # some process's loss was not finite or had blown up
+
+
+class Group:
+    """The processes of one run, joined (`join`) for the collective steps DDP training needs."""
+
+    def __init__(self, ranks: Ranks, device: torch.device) -> None:
+        self.ranks = ranks
+        self.device = device
+
+    @property
+    def rank(self) -> int:
+        """This process's rank."""
+        return self.ranks.rank
+
+    @property
+    def world(self) -> int:
+        """How many processes train."""
+        return self.ranks.world
+
+    @classmethod
+    def join(cls, ranks: Ranks, device: torch.device) -> Group:
+        """Join the run's process group (once per process): gloo on the CPU, NCCL on CUDA."""
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            backend = "nccl" if device.type == "cuda" else "gloo"
+            if device.type == "cuda":
+                import torch
+
+                torch.cuda.set_device(device)
+            dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout()))
+        return cls(ranks, device)
+
+    def wrap(self, module: nn.Module) -> nn.Module:
+        """`module` in DDP: its forward's backward averages the gradients over the processes (DDP
+        also sends rank 0's weights to the others as it starts, so all start equal)."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return DistributedDataParallel(module, device_ids=ids)
+
+    def all_sum(self, tensor: torch.Tensor) -> torch.Tensor:
+        """`tensor` summed over the processes, in place (every process gets the same sum)."""
+        import torch.distributed as dist
+
+        dist.all_reduce(tensor)
+        return tensor
+
+    def step_totals(self, loss: torch.Tensor, sums: torch.Tensor, samples: int, stop: bool, bad: bool) -> StepTotals:
+        """One step over all processes, in one all-reduce: the mean loss of all their samples, the
+        sums of the logged values, the samples, and whether any process was asked to stop or saw
+        its loss blow up (counts, so every process reads the same answer)."""
+        import torch
+
+        counts = torch.tensor([samples, stop, bad], dtype=torch.float64, device=sums.device)
+        total = self.all_sum(torch.cat([(loss.detach().double() * samples).reshape(1), sums.double(), counts]))
+        n, stops, blown = total[-3:].tolist()
+        return StepTotals((total[0] / n).float(), total[1:-3], int(n), stops > 0, blown > 0)
+
+    def agree(self, values: list[float], stop: bool) -> tuple[list[float], bool]:
+        """Rank 0's `values` (an epoch's logs) on every process, and whether any was asked to stop:
+        the decisions taken from them are then the same everywhere, even where sums differ in the
+        last bit from one process to the next."""
+        import torch
+
+        mine = values if self.ranks.leader else [0.0] * len(values)
+        local = torch.tensor([*mine, float(stop)], dtype=torch.float64, device=self.device)
+        total = self.all_sum(local).tolist()
+        return total[:-1], bool(total[-1])
+
+    def share_buffers(self, module: nn.Module) -> None:
+        """Rank 0's buffers (BatchNorm's running statistics) on every process, before an evaluation:
+        each process updated them from its own batches since DDP last sent them."""
+        import torch.distributed as dist
+
+        for buffer in module.buffers():
+            dist.broadcast(buffer, 0)
+
+
+def lost_peer(exc: BaseException) -> bool:
+    """Whether `exc` is a collective step failing because another process ended or stopped
+    answering (gloo and NCCL say so in RuntimeErrors of their own wording)."""
+    import torch.distributed as dist
+
+    if isinstance(exc, dist.DistError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and any(
+        word in text for word in ("gloo", "nccl", "connection reset", "connection closed", "timed out")
+    )
+
+
+def peer_failure(ranks: Ranks, exc: BaseException) -> str:
+    """A run's end when another process was lost, in a sentence for this process to say."""
+    from ..i18n import _
+
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    reason = first_line.split("] ", 1)[-1].split(". ", 1)[0][:160]  # gloo starts with its source's path
+    return _(
+        "The run failed: another of its {world} processes ended or stopped answering ({reason}). "
+        "The launcher names the process that ended."
+    ).format(world=ranks.world, reason=reason)
+
+
+def leave_group() -> None:
+    """Leave the process group this process joined for a run, if it did (as its command ends)."""
+    if "torch" not in sys.modules:
+        return  # nothing trained: nothing joined
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        try:
+            # Together: gloo aborts the process when a peer closes its connections while it still
+            # tears down its own (one run in ten on two processes).
+            dist.barrier()
+        except Exception:  # noqa: BLE001, S110 - a lost peer: nothing to wait for
+            pass
+        dist.destroy_process_group()
