@@ -44,9 +44,10 @@ clean-venv:
 screenshots: $(VENV)/.installed-app
 	$(BIN)/python -m workbench.gui.screenshots docs
 
-# Benchmarks (not part of the tests): QUICK=1 for a two-minute run, DEVICE=cuda on a GPU machine.
+# Benchmarks (not part of the tests): QUICK=1 for a two-minute run, DEVICE=cuda on a GPU machine,
+# ONLY=scaling for the DDP scaling section alone (bench/results/latest-scaling[-cuda].md).
 bench: $(VENV)/.installed-test
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(DEVICE),--device $(DEVICE))
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(DEVICE),--device $(DEVICE)) $(if $(ONLY),--only $(ONLY))
 
 # Mutation testing of the spec and engine floors (see README, Development): the files changed
 # since SINCE (a commit; default HEAD, the uncommitted changes), or FILES="workbench/engine/x.py ...".

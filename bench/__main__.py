@@ -17,10 +17,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a reduced run (under 2 minutes on 2 cores)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--mnist", type=Path, help="folder with the MNIST test IDX files")
+    parser.add_argument("--only", choices=("scaling",), help="run one section alone (its own results file)")
     parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results/latest[-DEVICE].md)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from . import engine_bench, window_bench
+    from . import engine_bench, scaling_bench, window_bench
     from .workloads import MNIST_DEFAULT
 
     if args.device != "cpu":
@@ -36,17 +37,20 @@ def main() -> None:
     report = Report()
     started = time.perf_counter()
     print(f"Benchmarks on {args.device}{' (quick)' if args.quick else ''}", flush=True)
-    engine_bench.engine_overhead(report, args.quick, args.device, mnist)
-    engine_bench.data_path(report, args.quick, args.device, mnist)
-    engine_bench.limit(report, args.quick, args.device)
-    engine_bench.histogram_cost(report, args.quick, args.device)
-    if args.device == "cpu":
+    if args.only is None:
+        engine_bench.engine_overhead(report, args.quick, args.device, mnist)
+        engine_bench.data_path(report, args.quick, args.device, mnist)
+        engine_bench.limit(report, args.quick, args.device)
+        engine_bench.histogram_cost(report, args.quick, args.device)
+    scaling_bench.scaling(report, args.quick, args.device)
+    if args.device == "cpu" and args.only is None:
         window_bench.under_load(report, args.quick, args.device)
         window_bench.frame_cost(report, args.quick)
         window_bench.startup(report, args.quick)
     took = time.perf_counter() - started
     header = (
-        f"# Benchmark results ({'quick' if args.quick else 'full'} run, device {args.device})\n\n"
+        f"# Benchmark results ({'quick' if args.quick else 'full'} run{f' of {args.only}' if args.only else ''}, "
+        f"device {args.device})\n\n"
         f"Machine: {machine()}\n\nRun took {took:.0f} s on {time.strftime('%Y-%m-%d %H:%M')}. "
         "Each ratio compares runs made back to back, round after round (the median of the rounds' "
         "ratios); absolute rates are context only.\n\n"
@@ -54,7 +58,8 @@ def main() -> None:
     text = header + report.markdown() + "\n"
     print()
     print(text)
-    out = args.out or RESULTS / ("latest.md" if args.device == "cpu" else f"latest-{args.device}.md")
+    name = "-".join(["latest", *([args.only] if args.only else []), *([args.device] if args.device != "cpu" else [])])
+    out = args.out or RESULTS / f"{name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print(f"Wrote {out}")

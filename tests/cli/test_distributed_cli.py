@@ -17,8 +17,9 @@ import pytest
 
 from tests.engine.helpers import tiny
 from workbench.cli import main
-from workbench.cli.launch import Launch, launch_command, launcher_args, without_launch_options
+from workbench.cli.launch import launcher_args, without_launch_options
 from workbench.engine.checkpoint import resume_run
+from workbench.engine.distributed import Launch, launch_command
 
 TIMEOUT = 120  # seconds: a hang fails the test instead of the suite
 
@@ -89,9 +90,10 @@ def test_rank_zero_alone_prints_and_writes(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_every_process_and_saves(tmp_path: Path) -> None:
-    exp = _experiment(tmp_path, epochs=5000)
-    process, mark = _start(tmp_path, "train", str(exp), "--nproc", "2", "--out", "m.pt")
-    _wait_for(process, "Epoch 2/5000")
+    exp = _experiment(tmp_path, epochs=5000, processes=2)  # the experiment asks for 2: no --nproc
+    process, mark = _start(tmp_path, "train", str(exp), "--out", "m.pt")
+    seen = _wait_for(process, "Epoch 2/5000")
+    assert "on cpu × 2 processes" in seen
     process.send_signal(signal.SIGINT)  # what the terminal sends the launcher on Ctrl-C
     out, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 0, err

@@ -181,6 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--metrics-out", type=Path, help=_("write one JSON line of metrics per epoch to this file"))
     _memory_option(train)
     _launch_options(train)
+    train.add_argument("--base-dir", type=Path, help=argparse.SUPPRESS)  # a window's launched run: its data folder
 
     find = commands.add_parser(
         "find-lr",
@@ -251,14 +252,27 @@ def _launch_options(train: argparse.ArgumentParser) -> None:
     )
 
 
+def _processes(path: Path) -> int:
+    """The processes an experiment file asks for (`training.processes`); 1 for a model file or a
+    file that does not load (the command then says why)."""
+    if path.suffix.lower() == ".pt":
+        return 1
+    try:
+        return ExperimentSpec.load(path).training.processes
+    except SpecError:
+        return 1
+
+
 def _launch(args: argparse.Namespace, argv: Sequence[str]) -> int | None:
     """A train command with launch options: checked here once, then started on every process
     through PyTorch's launcher (`cli.launch`); None when it asks for one process."""
-    from .launch import Launch, run_launcher, without_launch_options
+    from ..engine.distributed import Launch
+    from .launch import run_launcher, without_launch_options
 
-    launch = Launch(
-        args.nproc or 1, args.nnodes, args.node_rank, args.master_addr, args.master_port, args.rdzv_endpoint
-    )
+    if os.environ.get("WORLD_SIZE") and args.nproc is None and args.nnodes == 1:
+        return None  # one of the processes a launcher started (torchrun -m workbench train ...)
+    nproc = args.nproc or _processes(args.file)
+    launch = Launch(nproc, args.nnodes, args.node_rank, args.master_addr, args.master_port, args.rdzv_endpoint)
     if launch.nproc * launch.nnodes == 1:
         return None
     problem = launch.problem()
@@ -379,6 +393,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 metrics_out=args.metrics_out,
                 save_every=args.save_every,
                 memory_limit=args.max_memory,
+                base_dir=args.base_dir,
             )
         finally:
             leave_group()  # a process of a run on several (started by torch.distributed.run)

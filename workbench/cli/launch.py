@@ -12,43 +12,18 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from ..engine.distributed import Launch
 from ..i18n import _
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
 
 # The options that shape the launch, not the run: the processes are started without them.
 LAUNCH_OPTIONS = ("--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port", "--rdzv-endpoint")
-DEFAULT_PORT = 29500  # torchrun's
 RDZV_ID = "workbench"  # the rendezvous every node of a run joins (its endpoint tells runs apart)
 # Seconds the processes have to end after a Ctrl-C (their current batch, the test, saving the
 # model) before the launcher kills them: a CPU run's test pass on a large set takes a while.
 SHUTDOWN_SECONDS = 600
-
-
-@dataclass(frozen=True)
-class Launch:
-    """Where a run's processes go: `nproc` on this machine (per node), on `nnodes` machines that
-    meet at `master_addr:master_port` (this one being `node_rank`) or at a rendezvous endpoint."""
-
-    nproc: int = 1
-    nnodes: int = 1
-    node_rank: int = 0
-    master_addr: str | None = None
-    master_port: int = DEFAULT_PORT
-    rdzv_endpoint: str | None = None
-
-    def problem(self) -> str | None:
-        """What is missing for several machines to meet, in a sentence; None when nothing is."""
-        if self.nnodes > 1 and self.master_addr is None and self.rdzv_endpoint is None:
-            return _("{option} {count} needs {needed}: where the machines meet").format(
-                option="--nnodes", count=self.nnodes, needed="--master-addr HOST / --rdzv-endpoint HOST:PORT"
-            )
-        if self.node_rank >= self.nnodes:
-            return _("{option} must be below {limit}").format(option="--node-rank", limit=f"--nnodes {self.nnodes}")
-        return None
 
 
 def launcher_args(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
@@ -67,23 +42,6 @@ def launcher_args(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
         args.append("--standalone")  # one machine: a free port of its own
     args += ["--max-restarts=0", "--monitor-interval=0.2", f"--shutdown-timeout={SHUTDOWN_SECONDS}"]
     return [*args, "-m", "workbench", *workbench_args]
-
-
-def launch_command(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
-    """The whole command line that starts the run through the launcher (what the window runs)."""
-    return [sys.executable, "-m", "workbench", *workbench_args, *launch_options(launch)]
-
-
-def launch_options(launch: Launch) -> list[str]:
-    """`launch` as the options of `workbench train`."""
-    options = ["--nproc", str(launch.nproc)]
-    if launch.nnodes > 1:
-        options += ["--nnodes", str(launch.nnodes), "--node-rank", str(launch.node_rank)]
-    if launch.master_addr is not None:
-        options += ["--master-addr", launch.master_addr, "--master-port", str(launch.master_port)]
-    if launch.rdzv_endpoint is not None:
-        options += ["--rdzv-endpoint", launch.rdzv_endpoint]
-    return options
 
 
 def without_launch_options(argv: Sequence[str]) -> list[str]:

@@ -19,6 +19,7 @@ from ..engine.backends import Inbox
 from ..engine.distributed import Ranks
 from ..engine.events import Progress, StopReason
 from ..engine.history import History, test_to_dict
+from ..engine.launched import Relay
 from ..engine.session import (
     Export,
     Extend,
@@ -173,8 +174,16 @@ class _CtrlC:
 class _Run:
     """A run in the terminal, driven through a run session on a worker thread of this process."""
 
-    def __init__(self, path: Path, console: ConsoleProgress, stderr: TextIO, ctrl_c_err: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        console: ConsoleProgress,
+        stderr: TextIO,
+        ctrl_c_err: TextIO | None = None,
+        relay: Relay | None = None,
+    ) -> None:
         self.path, self.console, self.err = path, console, stderr
+        self.relay = relay  # passes the run's events on to a window that launched it
         self.inbox = Inbox("thread")
         self.ctrl_c = _CtrlC(ctrl_c_err or stderr)
         self.stop_sent = False
@@ -193,6 +202,8 @@ class _Run:
             message = self.inbox.next(0.1)
             if message is None:
                 continue
+            if self.relay is not None:
+                self.relay.send(message)
             if isinstance(message, RunStarted):
                 self._header(message)
             if isinstance(message, RunEnded):
@@ -285,11 +296,13 @@ def train_command(
     metrics_out: Path | None = None,
     save_every: int | None = None,
     memory_limit: int | None = None,
+    base_dir: Path | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
     """Train the experiment in `path`, or continue the run saved in a `.pt` model file; exit 0
-    when it trained, 1 when it failed, 2 for bad input."""
+    when it trained, 1 when it failed, 2 for bad input. `base_dir`: where the experiment's data
+    files are found (default: its own folder)."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     continuing = path.suffix.lower() == ".pt"
     if continuing and out is None:
@@ -315,19 +328,20 @@ def train_command(
         said = _("{option}: cannot write {path}: {reason}")
         return fail(said.format(option="--metrics-out", path=metrics_out, reason=exc.strerror), err=stderr)
     console = ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics, stderr)
-    options = RunOptions.terminal(
+    quiet = ranks is not None and ranks.world > 1 and not ranks.leader
+    relay = None if quiet else Relay.from_environment()  # a window that launched this run draws it
+    options = (RunOptions.terminal if relay is None else RunOptions.relayed)(
         device=device if continuing else None,  # a new run's device is in its experiment
         memory_limit=memory_limit,
         save_to=str(out) if save_every is not None else None,
         save_every=save_every,
         ranks=ranks,
     )
-    quiet = ranks is not None and ranks.world > 1 and not ranks.leader
-    run = _Run(path, console, stderr, ctrl_c_err=stdout if quiet else stderr)
+    run = _Run(path, console, stderr, ctrl_c_err=stdout if quiet else stderr, relay=relay)
     try:
         if experiment is not None:
             run.name = _(experiment.name) or path.stem  # a preset's name is in the catalog
-            command: Start | Extend = Start(experiment, str(path.resolve().parent), options)
+            command: Start | Extend = Start(experiment, str((base_dir or path.resolve().parent).resolve()), options)
         else:
             command = _continuation(run, options, epochs, metrics if not appending else None)
         run.train(command)
@@ -336,6 +350,8 @@ def train_command(
         return fail(str(exc), err=stderr)
     finally:
         run.inbox.close()
+        if relay is not None:
+            relay.close()
         if metrics is not None:
             try:
                 metrics.close()

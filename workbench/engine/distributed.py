@@ -22,14 +22,17 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..i18n import _
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
+DEFAULT_PORT = 29500  # torchrun's
 TIMEOUT_ENV = "WORKBENCH_DDP_TIMEOUT"  # seconds a process waits for the others before the run fails
 DEFAULT_TIMEOUT = 300.0  # longer than any one step or validation pass; short enough to end a hang
 
@@ -55,6 +58,46 @@ class Ranks:
     def leader(self) -> bool:
         """Rank 0: the one process that prints and writes files."""
         return self.rank == 0
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Where a run's processes go: `nproc` on this machine (per node), on `nnodes` machines that
+    meet at `master_addr:master_port` (this one being `node_rank`) or at a rendezvous endpoint."""
+
+    nproc: int = 1
+    nnodes: int = 1
+    node_rank: int = 0
+    master_addr: str | None = None
+    master_port: int = DEFAULT_PORT
+    rdzv_endpoint: str | None = None
+
+    def problem(self) -> str | None:
+        """What is missing for several machines to meet, in a sentence; None when nothing is."""
+        if self.nnodes > 1 and self.master_addr is None and self.rdzv_endpoint is None:
+            return _("{option} {count} needs {needed}: where the machines meet").format(
+                option="--nnodes", count=self.nnodes, needed="--master-addr HOST / --rdzv-endpoint HOST:PORT"
+            )
+        if self.node_rank >= self.nnodes:
+            return _("{option} must be below {limit}").format(option="--node-rank", limit=f"--nnodes {self.nnodes}")
+        return None
+
+
+def launch_command(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
+    """The whole command line that starts the run through the launcher (what the window runs)."""
+    return [sys.executable, "-m", "workbench", *workbench_args, *launch_options(launch)]
+
+
+def launch_options(launch: Launch) -> list[str]:
+    """`launch` as the options of `workbench train`."""
+    options = ["--nproc", str(launch.nproc)]
+    if launch.nnodes > 1:
+        options += ["--nnodes", str(launch.nnodes), "--node-rank", str(launch.node_rank)]
+    if launch.master_addr is not None:
+        options += ["--master-addr", launch.master_addr, "--master-port", str(launch.master_port)]
+    if launch.rdzv_endpoint is not None:
+        options += ["--rdzv-endpoint", launch.rdzv_endpoint]
+    return options
 
 
 def timeout() -> float:
@@ -175,8 +218,6 @@ def lost_peer(exc: BaseException) -> bool:
 
 def peer_failure(ranks: Ranks, exc: BaseException) -> str:
     """A run's end when another process was lost, in a sentence for this process to say."""
-    from ..i18n import _
-
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     reason = first_line.split("] ", 1)[-1].split(". ", 1)[0][:160]  # gloo starts with its source's path
     return _(

@@ -30,6 +30,7 @@ from .stream import Event, RunEnded, RunFailed, RunStarted
 
 if TYPE_CHECKING:
     from .callbacks import Callback
+    from .launched import LaunchedRun
     from .snapshots import EpochSnapshots, Weights
     from .trainer import Trainer
 
@@ -57,11 +58,22 @@ class RunOptions:
     save_to: str | None = None  # a model file to save the run in every `save_every` epochs
     save_every: int | None = None
     ranks: Ranks | None = None  # this process's place among several training together (rank 0 saves)
+    # An experiment of several processes starts them (`engine.launched`): a window's way. A terminal
+    # starts them through its own command, and trains here as one of them.
+    launch: bool = True
+
+    @classmethod
+    def relayed(cls, **options: Any) -> RunOptions:
+        """Rank 0's of a run a window launched on several processes: the window's pictures, no
+        epochs kept (the window takes up the saved run once the processes end)."""
+        return cls(keep_epochs=False, launch=False, **options)
 
     @classmethod
     def terminal(cls, **options: Any) -> RunOptions:
         """A terminal's: no pictures, no epochs kept, a progress bar's rate of events."""
-        return cls(histogram_every=0, progress_rate=20.0, boundary_every=None, keep_epochs=False, **options)
+        return cls(
+            histogram_every=0, progress_rate=20.0, boundary_every=None, keep_epochs=False, launch=False, **options
+        )
 
 
 @dataclass(frozen=True)
@@ -255,17 +267,20 @@ class RunSession:
         self._live: Trainer | None = None  # the trainer of that run, once it is ready to train
         self._stop_next = False  # a Stop that came before the run's trainer was ready
         self._cancel = threading.Event()  # cuts the learning-rate search short
+        self._launched: LaunchedRun | None = None  # a run on several processes, while it trains
 
     # --- controls (any thread) --------------------------------------------------------------------
 
     def control(self, command: Pause | Resume | Stop) -> None:
         """Pause, resume or stop what is under way; nothing when nothing is."""
         with self._lock:
-            trainer = self._live
+            trainer, launched = self._live, self._launched
             if isinstance(command, Stop):
                 self._cancel.set()
                 if trainer is None and self._runs_due:
                     self._stop_next = True
+        if launched is not None and isinstance(command, Stop):
+            launched.stop()  # its processes cannot pause: each would wait for the others
         if trainer is None:
             return
         if isinstance(command, Stop):
@@ -408,6 +423,9 @@ class RunSession:
         from .trainer import Trainer
 
         options = command.options
+        if options.launch and command.experiment.training.processes > 1 and options.ranks is None:
+            self._start_processes(command)
+            return
         callbacks, self.snapshots = self._callbacks(options)
         trainer = Trainer(
             command.experiment,
@@ -423,6 +441,36 @@ class RunSession:
         trainer.prepare()  # bad input is said before controls reach the run
         self._adopt(trainer)
         trainer.fit()
+
+    def _start_processes(self, command: Start) -> None:
+        """Train on several processes (`engine.launched`), then take up the model file rank 0 saved."""
+        import shutil
+
+        from .checkpoint import resume_run
+        from .launched import LaunchedRun
+
+        launched = LaunchedRun(command, self.sink)
+        with self._lock:
+            self._launched, stop = launched, self._stop_next
+        if stop:
+            launched.stop()
+        try:
+            saved = launched.run()
+        finally:
+            with self._lock:
+                self._launched = None
+        self.trainer, self.snapshots = None, None
+        if saved is None:
+            return  # the run failed: a RunFailed said why
+        options = replace(command.options, device=None)
+        callbacks, snapshots = self._callbacks(options)
+        try:
+            trainer = resume_run(saved, callbacks, base_dir=Path(command.base_dir) if command.base_dir else None)
+        finally:
+            shutil.rmtree(saved.parent, ignore_errors=True)
+        if snapshots is not None and trainer.history.best_epoch is not None:
+            snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
+        self.trainer, self.snapshots = trainer, snapshots
 
     def _open(self, ticket: int, command: OpenSaved) -> None:
         from .checkpoint import resume_run

@@ -695,9 +695,14 @@ class QtMainWindow(QMainWindow):
         record = self.runs.current
         ended = not running and record is not None and record.ended is not None
         self.picture_action.setEnabled(ended and record is not None and record.sorts_pictures)
-        self.pause_action.setEnabled(training)
+        self.pause_action.setEnabled(self.runs.pausable)
         self.stop_action.setEnabled(training)
-        self.pause_button.setEnabled(training)
+        self.pause_button.setEnabled(self.runs.pausable)
+        self.pause_button.setToolTip(
+            _("A run on several processes cannot pause: Stop ends it and keeps what it has learned")
+            if self.runs.spread and training
+            else _("Pause or resume training (F6)")
+        )
         self.stop_button.setEnabled(training)
         self.pause_button.setText(_("Resume") if paused else _("Pause"))
         if training and record is not None and record.progress is None:

@@ -70,6 +70,7 @@ class RunController(QObject):
         self.unexported = False  # the current run's trained model exists only in memory
         self.dirty = False
         self._paused = False
+        self.spread = False  # the run under way trains on several processes (it cannot pause)
         self._opened_run = False  # the run's work under way takes up a saved run (nothing newly trained)
         self._opening: tuple[Callable[[Opened], None], Failed] = (lambda _: None, lambda _m, _t: None)
         self._tickets = 0
@@ -94,6 +95,12 @@ class RunController(QObject):
     def running(self) -> bool:
         """True from Train (or Continue, or opening a saved run) until the run's work has ended."""
         return self.run_ticket is not None
+
+    @property
+    def pausable(self) -> bool:
+        """True while a run trains that can pause: not one on several processes, each of which
+        would wait for the others."""
+        return self.running and not self.spread and self.opening is None
 
     @property
     def paused(self) -> bool:
@@ -218,16 +225,18 @@ class RunController(QObject):
         self._launch(Extend(epochs))
 
     def _launch(self, command: Command) -> None:
-        from ..engine.session import OpenSaved
+        from ..engine.session import OpenSaved, Start
 
         self._paused, self._opened_run = False, isinstance(command, OpenSaved)
+        # A run on several processes (a Start of such an experiment; Continue trains on one).
+        self.spread = isinstance(command, Start) and command.experiment.training.processes > 1
         self.run_ticket = self.send(command)
         self.dirty = True
         self.state_changed.emit()
 
     def toggle_pause(self) -> None:
         """Pause a running run, or resume a paused one (optimizer state is kept)."""
-        if not self.running:
+        if not self.pausable:
             return
         from ..engine.session import Pause, Resume
 

@@ -414,6 +414,18 @@ class TrainingSpec(BaseModel):
         title="Device",
         description="Where to train: auto picks a GPU when there is one.",
     )
+    processes: int = Field(
+        1,
+        ge=1,
+        le=1024,
+        title="Processes (DDP)",
+        description=(
+            "Train on this many processes at once with PyTorch's DistributedDataParallel: one a GPU, "
+            "or CPU processes sharing the cores. Each trains its share of every epoch in batches of the "
+            "batch size, so one step learns from processes × batch size samples."
+        ),
+        json_schema_extra=ui(glossary="ddp"),
+    )
     loss: Literal["auto", "cross_entropy", "mse", "l1"] = Field(
         "auto",
         title="Loss",

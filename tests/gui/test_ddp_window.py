@@ -1,0 +1,49 @@
+"""A run on several processes from the window: its curves come from rank 0 as it trains, and its
+model is the window's to test, export and continue (on one process) once the processes end."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+from pytestqt.qtbot import QtBot
+
+from tests.engine.helpers import tiny
+from tests.gui.helpers import start, wait_done
+from workbench.engine import StopReason
+from workbench.engine.launched import run_command
+from workbench.engine.session import RunOptions, Start
+
+NO_STOP = {"enabled": False}
+
+
+def test_the_window_builds_the_command_a_terminal_would_run(tmp_path: Path) -> None:
+    experiment = tiny(processes=4, device="cpu")
+    command, out = run_command(Start(experiment, "/data/here", RunOptions(memory_limit=2**30)), tmp_path)
+    assert command[:4] == [sys.executable, "-m", "workbench", "train"]
+    assert command[4] == str(tmp_path / "experiment.json") and out == tmp_path / "run.pt"
+    assert command[5:] == ["--out", str(out), "--base-dir", "/data/here", "--max-memory", str(2**30), "--nproc", "4"]
+    from workbench.spec import ExperimentSpec
+
+    assert ExperimentSpec.load(tmp_path / "experiment.json") == experiment
+
+
+def test_a_run_on_two_processes_from_the_window(window: Any, qtbot: QtBot, tmp_path: Path) -> None:
+    start(window, qtbot, tiny(epochs=3, processes=2, early_stopping=NO_STOP))
+    assert window.runs.spread and not window.pause_button.isEnabled() and window.stop_button.isEnabled()
+    wait_done(window, qtbot)
+    record = window.runs.current
+    assert record.ended is not None and record.ended.reason is StopReason.COMPLETED, window.runs.failure
+    assert len(record.epochs) == 3  # every epoch's curves, from rank 0 as it trained
+    assert "× 2 processes" in record.started.device
+    assert window.runs.exportable and window.continue_button.isEnabled()
+    window.dialogs.save_answer = tmp_path / "m.pt"
+    window.export_button.click()
+    qtbot.waitUntil(lambda: bool(window.dialogs.infos), timeout=20_000)
+    saved = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert saved["format"] == "workbench-model"
+    window.continue_button.click()  # on one process: the window's own
+    wait_done(window, qtbot)
+    assert len(window.runs.current.epochs) == 6 and window.runs.current.ended.reason is StopReason.COMPLETED

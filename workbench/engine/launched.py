@@ -1,0 +1,146 @@
+"""A run on several processes started from a session (the window's Train): `workbench train
+--nproc N`, the command a terminal would run, in processes of their own.
+
+Rank 0 sends its run's events back over a local connection (`Relay`), so the window draws its
+curves as they come; when the processes end, the session takes up the model file rank 0 saved
+(`checkpoint.resume_run`), and testing, exporting and continuing (on one process) work as for any run.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import secrets
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Client, Connection, Listener
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import _
+from .distributed import Launch, launch_command
+from .stream import Event, RunEnded, RunFailed
+
+if TYPE_CHECKING:
+    from .session import Message, Start
+
+EVENTS_ENV = "WORKBENCH_EVENTS"  # host:port where rank 0 sends its events
+KEY_ENV = "WORKBENCH_EVENTS_KEY"  # the connection's key, so that no other program can send
+POLL = 0.2  # seconds between looks at the launcher while waiting for rank 0
+
+
+def run_command(start: Start, folder: Path) -> tuple[list[str], Path]:
+    """The command that trains `start`'s experiment on its processes, and the model file rank 0
+    saves (both in `folder`, a temporary folder of the session's)."""
+    experiment, options = start.experiment, start.options
+    spec, out = folder / "experiment.json", folder / "run.pt"
+    experiment.save(spec)
+    args = ["train", str(spec), "--out", str(out)]
+    if start.base_dir is not None:
+        args += ["--base-dir", start.base_dir]  # the experiment's data files, relative to its own folder
+    if options.device is not None:
+        args += ["--device", options.device]
+    if options.memory_limit is not None:
+        args += ["--max-memory", str(options.memory_limit)]
+    return launch_command(Launch(experiment.training.processes), args), out
+
+
+class LaunchedRun:
+    """The processes of one run and the relay of rank 0's events to `sink` (see the module's doc)."""
+
+    def __init__(self, start: Start, sink: Callable[[Message], None]) -> None:
+        self.start = start
+        self.sink = sink
+        self.process: subprocess.Popen[str] | None = None
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Ask every process to stop after its current batch (as Ctrl-C does in a terminal)."""
+        self._stopped.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+
+    def run(self) -> Path | None:
+        """Train on the processes until they end, relaying rank 0's events; the model file rank 0
+        saved, or None when there is none (the run failed: a RunFailed was sent)."""
+        folder = Path(tempfile.mkdtemp(prefix="workbench-run-"))
+        command, out = run_command(self.start, folder)
+        key = secrets.token_bytes(16)
+        with Listener(("127.0.0.1", 0), authkey=key) as listener:
+            host, port = listener.address
+            env = {**os.environ, EVENTS_ENV: f"{host}:{port}", KEY_ENV: key.hex()}
+            self.process = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
+            if self._stopped.is_set():
+                self.stop()
+            ended = self._relay(listener)
+            _out, err = self.process.communicate()
+        if out.is_file():
+            return out
+        if not ended:  # the processes ended without rank 0 saying why: the launcher says it
+            said = [line.removeprefix("workbench: ") for line in err.splitlines() if line.strip()]
+            reason = said[-1] if said else _("exit status {code}").format(code=self.process.returncode)
+            self.sink(RunFailed(_("The run on several processes failed: {reason}").format(reason=reason)))
+        return None
+
+    def _relay(self, listener: Listener) -> bool:
+        """Pass rank 0's events on until it closes the connection; whether its run ended (it
+        sent RunEnded or RunFailed). False at once when the processes end without connecting."""
+        assert self.process is not None
+        accepted: queue.Queue[Connection] = queue.Queue()
+        threading.Thread(target=lambda: _accept(listener, accepted), daemon=True).start()
+        while True:
+            try:
+                conn = accepted.get(timeout=POLL)
+                break
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    return False
+        ended = False
+        with conn:
+            while True:
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    return ended
+                ended = ended or isinstance(message, RunEnded | RunFailed)
+                self.sink(message)
+
+
+def _accept(listener: Listener, accepted: queue.Queue[Connection]) -> None:
+    try:
+        accepted.put(listener.accept())
+    except OSError:
+        pass  # the listener closed: the processes ended without connecting
+
+
+class Relay:
+    """Rank 0's side: sends the events of its run to the session that launched it."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def from_environment(cls) -> Relay | None:
+        """The connection a launching session asked for (EVENTS_ENV), or None."""
+        address, key = os.environ.get(EVENTS_ENV), os.environ.get(KEY_ENV)
+        if not address or not key:
+            return None
+        host, port = address.rsplit(":", 1)
+        return cls(Client((host, int(port)), authkey=bytes.fromhex(key)))
+
+    def send(self, message: Any) -> None:
+        """Pass on one of the run's events (other messages are the terminal's own business)."""
+        if isinstance(message, Event):
+            try:
+                self.conn.send(message)
+            except (OSError, ValueError):
+                pass  # the session is gone: the run goes on and saves
+
+    def close(self) -> None:
+        """Done: the session reads the end of the connection as the end of the events."""
+        self.conn.close()
