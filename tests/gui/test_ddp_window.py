@@ -47,3 +47,18 @@ def test_a_run_on_two_processes_from_the_window(window: Any, qtbot: QtBot, tmp_p
     window.continue_button.click()  # on one process: the window's own
     wait_done(window, qtbot)
     assert len(window.runs.current.epochs) == 6 and window.runs.current.ended.reason is StopReason.COMPLETED
+
+
+def test_a_launched_run_that_cannot_start_says_why(tmp_path: Path) -> None:
+    """The processes refuse bad input before any starts training: the session says so, naming the file."""
+    from workbench.engine.session import RunSession, RunState
+    from workbench.engine.stream import RunFailed
+
+    messages: list[Any] = []
+    experiment = tiny(processes=2, dataset={"kind": "csv", "path": str(tmp_path / "missing.csv"), "target": "y"})
+    session = RunSession(messages.append)
+    session.job(1, Start(experiment, str(tmp_path)))
+    failed = [m for m in messages if isinstance(m, RunFailed)]
+    assert len(failed) == 1 and "missing.csv" in failed[0].message, messages
+    state = messages[-1]
+    assert isinstance(state, RunState) and not state.has_model

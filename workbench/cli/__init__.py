@@ -236,7 +236,12 @@ def _launch_options(train: argparse.ArgumentParser) -> None:
             "run the same command on each."
         ),
     )
-    scale.add_argument("--nproc", type=_positive, metavar="N", help=_("processes on this machine (default: 1)"))
+    scale.add_argument(
+        "--nproc",
+        type=_positive,
+        metavar="N",
+        help=_("processes on this machine (default: the experiment's training.processes, 1 unless it says)"),
+    )
     scale.add_argument("--nnodes", type=_positive, default=1, metavar="N", help=_("machines taking part (default: 1)"))
     scale.add_argument(
         "--node-rank", type=int, default=0, metavar="R", help=_("this machine's number, from 0 (with --master-addr)")
