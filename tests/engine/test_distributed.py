@@ -171,3 +171,18 @@ def test_divergence_is_agreed_by_both_processes(tmp_path: Path) -> None:
     first, second = _two_processes(spec, tmp_path)
     assert first["stop_reason"] == second["stop_reason"] == "diverged"
     assert first["steps"] == second["steps"]
+
+
+def test_early_stopping_is_decided_once_for_both_processes(tmp_path: Path) -> None:
+    """Both stop at the epoch one process with twice the batch stops at, on the same best epoch."""
+    settings = {
+        **SETTINGS,
+        "epochs": 60,
+        "optimizer": {"name": "Adam", "lr": 0.05},
+        "early_stopping": {"enabled": True, "patience": 2, "restore_best_weights": True},
+    }
+    data = {"kind": "moons", "n_samples": 120, "noise": 0.5, "val_fraction": 0.25, "test_fraction": 0.25}
+    first, second = _two_processes(tiny(dataset=data, **settings), tmp_path)
+    one = Trainer(tiny(dataset=data, **{**settings, "batch_size": 10})).fit()
+    assert first["stop_reason"] == second["stop_reason"] == "early_stopped" == str(one.stop_reason)
+    assert len(first["history"]["loss"]) == len(second["history"]["loss"]) == len(one.epoch)
