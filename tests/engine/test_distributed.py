@@ -19,6 +19,7 @@ from workbench.engine import Callback, StopReason, Trainer
 from workbench.engine.checkpoint import resume_run, save_trained
 from workbench.engine.distributed import Ranks, leave_group
 from workbench.engine.prepare import shard_of
+from workbench.engine.stream import run_started
 from workbench.spec import ExperimentSpec
 
 NO_STOP = {"enabled": False}
@@ -51,6 +52,14 @@ class _StopHere(Callback):
             self.trainer.request_stop()
 
 
+class _FailHere(Callback):
+    """Fails in one process only, in its third step (as a GPU out of memory would)."""
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if batch == 2:
+            raise RuntimeError("a failure of this process alone")
+
+
 def _worker(rank: int, port: int, spec_json: str, folder: str, job: dict[str, Any]) -> None:
     """One of two processes: trains (or continues `job["resume"]`), writes what it saw to a file."""
     os.environ.update(
@@ -64,7 +73,9 @@ def _worker(rank: int, port: int, spec_json: str, folder: str, job: dict[str, An
     torch.set_num_threads(1)
     ranks = Ranks.from_environment()
     stop = job.get("stop")
-    callbacks = [_StopHere(*stop)] if stop is not None and rank == job.get("stop_rank", 1) else []
+    callbacks: list[Callback] = [_StopHere(*stop)] if stop is not None and rank == job.get("stop_rank", 1) else []
+    if job.get("fail") and rank == 1:
+        callbacks.append(_FailHere())
     if job.get("resume"):
         trainer = resume_run(job["resume"], callbacks, ranks=ranks)
         history = trainer.continue_training(job["epochs"])
@@ -82,8 +93,10 @@ def _worker(rank: int, port: int, spec_json: str, folder: str, job: dict[str, An
         "confusion": history.test.confusion.tolist() if history.test and history.test.confusion is not None else None,
         "steps": trainer.steps,
     }
+    seen["message"] = history.message
     (Path(folder) / f"rank{rank}.json").write_text(json.dumps(seen))
-    leave_group()
+    if not leave_group(together=history.stop_reason is not StopReason.FAILED):
+        os._exit(0)  # failed alone: end at once, as `workbench train` does
 
 
 def _two_processes(spec: ExperimentSpec, folder: Path, **job: Any) -> list[dict[str, Any]]:
@@ -154,6 +167,9 @@ def test_a_run_of_two_processes_continues_on_one(uncut: tuple[list[dict[str, Any
     history = trainer.continue_training(1)
     assert history.epoch == [0, 1, 2, 3] and history.stop_reason is StopReason.COMPLETED
     assert len(history.batch_losses) == 18 + 12  # one process, batch 5: twelve steps an epoch
+    reopened = resume_run(folder / "run.pt")
+    assert reopened.history.processes == 2  # so the window spreads its saved steps over its epochs
+    assert run_started(reopened).batches_per_epoch == 6
 
 
 def test_a_run_stopped_inside_an_epoch_on_two_processes_finishes_it_on_one(tmp_path: Path) -> None:
@@ -186,3 +202,16 @@ def test_early_stopping_is_decided_once_for_both_processes(tmp_path: Path) -> No
     one = Trainer(tiny(dataset=data, **{**settings, "batch_size": 10})).fit()
     assert first["stop_reason"] == second["stop_reason"] == "early_stopped" == str(one.stop_reason)
     assert len(first["history"]["loss"]) == len(second["history"]["loss"]) == len(one.epoch)
+
+
+def test_a_failure_in_one_process_ends_both_at_once(tmp_path: Path) -> None:
+    """The one that failed says why; the other, waiting for it in a step, says a process was lost;
+    neither waits out the timeout (60 s here)."""
+    import time
+
+    began = time.perf_counter()
+    first, second = _two_processes(tiny(**{**SETTINGS, "epochs": 50}), tmp_path, fail=True)
+    assert time.perf_counter() - began < 40
+    assert first["stop_reason"] == second["stop_reason"] == "failed"
+    assert "a failure of this process alone" in second["message"]
+    assert "another of its 2 processes ended or stopped answering" in first["message"]

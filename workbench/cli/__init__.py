@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..engine.distributed import DEFAULT_PORT
 from ..i18n import LANGUAGES, N_, _, ngettext, set_language
 from ..spec import ExperimentSpec, SpecError, find_experiment, preset_names, preset_path
 from ..spec.memory import LIMIT_ENV, parse_bytes
@@ -248,7 +249,11 @@ def _launch_options(train: argparse.ArgumentParser) -> None:
     )
     scale.add_argument("--master-addr", metavar="HOST", help=_("the address of machine 0, where the others meet"))
     scale.add_argument(
-        "--master-port", type=_positive, default=29500, metavar="PORT", help=_("its port (default: 29500)")
+        "--master-port",
+        type=_positive,
+        default=DEFAULT_PORT,
+        metavar="PORT",
+        help=_("its port (default: {port})").format(port=DEFAULT_PORT),
     )
     scale.add_argument(
         "--rdzv-endpoint",
@@ -386,22 +391,18 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         launched = _launch(args, argv)
         if launched is not None:
             return launched
-        from ..engine.distributed import leave_group
         from .train import train_command  # torch is imported only by the commands that need it
 
-        try:
-            return train_command(
-                args.file,
-                epochs=args.epochs,
-                device=args.device,
-                out=args.out,
-                metrics_out=args.metrics_out,
-                save_every=args.save_every,
-                memory_limit=args.max_memory,
-                base_dir=args.base_dir,
-            )
-        finally:
-            leave_group()  # a process of a run on several (started by torch.distributed.run)
+        return train_command(
+            args.file,
+            epochs=args.epochs,
+            device=args.device,
+            out=args.out,
+            metrics_out=args.metrics_out,
+            save_every=args.save_every,
+            memory_limit=args.max_memory,
+            base_dir=args.base_dir,
+        )
     if args.command == "find-lr":
         from .find_lr import find_lr_command
 

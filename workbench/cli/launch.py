@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..engine.distributed import Launch
 from ..i18n import _
@@ -20,6 +22,7 @@ from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
 
 # The options that shape the launch, not the run: the processes are started without them.
 LAUNCH_OPTIONS = ("--nproc", "--nnodes", "--node-rank", "--master-addr", "--master-port", "--rdzv-endpoint")
+STATUS_ENV = "WORKBENCH_STATUS_FILE"  # where rank 0 leaves its exit status for the launcher
 RDZV_ID = "workbench"  # the rendezvous every node of a run joins (its endpoint tells runs apart)
 # Seconds the processes have to end after a Ctrl-C (their current batch, the test, saving the
 # model) before the launcher kills them: a CPU run's test pass on a large set takes a while.
@@ -40,8 +43,17 @@ def launcher_args(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
         ]
     else:
         args.append("--standalone")  # one machine: a free port of its own
-    args += ["--max-restarts=0", "--monitor-interval=0.2", f"--shutdown-timeout={SHUTDOWN_SECONDS}"]
+    args += ["--max-restarts=0", "--monitor-interval=0.2"]
+    if _launcher_knows("--shutdown-timeout"):  # torch 2.11 and later; before, a fixed 30 s
+        args.append(f"--shutdown-timeout={SHUTDOWN_SECONDS}")
     return [*args, "-m", "workbench", *workbench_args]
+
+
+def _launcher_knows(option: str) -> bool:
+    """Whether this PyTorch's `torch.distributed.run` takes `option`."""
+    from torch.distributed.run import get_args_parser
+
+    return option in get_args_parser()._option_string_actions
 
 
 def without_launch_options(argv: Sequence[str]) -> list[str]:
@@ -67,12 +79,34 @@ def threads_per_process(nproc: int) -> int:
 def run_launcher(launch: Launch, workbench_args: Sequence[str]) -> int:
     """Start the processes through `torch.distributed.run` and wait for them; the exit status, and
     a sentence on stderr when a process ended without saying why itself (killed, lost)."""
+    # Each process's share of the cores (torchrun would give each one thread, and say so).
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads_per_process(launch.nproc)))
+    status = Path(tempfile.mkstemp(prefix="workbench-status-")[1])
+    os.environ[STATUS_ENV] = str(status)  # rank 0 writes its exit status there (report_status)
+    try:
+        return _launch_and_wait(launch, workbench_args, status)
+    finally:
+        status.unlink(missing_ok=True)
+
+
+def report_status(code: int) -> None:
+    """Rank 0 of a run `run_launcher` started: leave the command's exit status for the launcher,
+    which after a Ctrl-C cannot learn it otherwise."""
+    from ..engine.distributed import Ranks
+
+    ranks, path = Ranks.from_environment(), os.environ.get(STATUS_ENV)
+    if path and ranks is not None and ranks.leader:
+        try:
+            Path(path).write_text(str(code))
+        except OSError:
+            pass  # the launcher then reports the stop alone
+
+
+def _launch_and_wait(launch: Launch, workbench_args: Sequence[str], status: Path) -> int:
     from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import parse_args, run
 
-    # Each process's share of the cores (torchrun would give each one thread, and say so).
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads_per_process(launch.nproc)))
     for name in list(logging.root.manager.loggerDict):  # what they log is said here, in a sentence
         if name.startswith(("torch.distributed.elastic", "torch.distributed.run", "torch.distributed.launcher")):
             logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -80,10 +114,11 @@ def run_launcher(launch: Launch, workbench_args: Sequence[str]) -> int:
         run(parse_args(launcher_args(launch, workbench_args)))  # type: ignore[no-untyped-call]
     except ChildFailedError as exc:
         return _failed(exc, launch)
-    except SignalException as exc:
+    except SignalException:
         # Ctrl-C: the launcher passed it on; the processes stopped after their batch, and rank 0
-        # has said how the run ended and saved it.
-        return EXIT_INTERRUPTED if exc.sigval != signal.SIGINT else EXIT_OK
+        # has said how the run ended and saved it, and left its exit status.
+        said = status.read_text().strip() if status.is_file() else ""
+        return int(said) if said.isdigit() else EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the launcher's own failure (a rendezvous that timed out)
         return fail(_("the processes could not start: {reason}").format(reason=exc), EXIT_FAILED)
     return EXIT_OK

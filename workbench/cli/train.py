@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ from typing import Any, TextIO
 
 from ..atomic import cannot_write
 from ..engine.backends import Inbox
-from ..engine.distributed import Ranks
+from ..engine.distributed import Ranks, leave_group
 from ..engine.events import Progress, StopReason
 from ..engine.history import History, test_to_dict
 from ..engine.launched import Relay
@@ -37,7 +38,8 @@ from ..engine.session import (
 from ..engine.stream import EpochEnded, Event, RunEnded, RunFailed, RunStarted
 from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
-from .common import EXIT_FAILED, EXIT_OK, fail
+from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
+from .launch import report_status
 from .models import print_test_result
 
 FAILED_REASONS = (StopReason.DIVERGED, StopReason.FAILED)
@@ -167,7 +169,8 @@ class _CtrlC:
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if self.pressed:
             raise KeyboardInterrupt
-        print("\n" + _("Stopping after this batch (Ctrl-C again to quit at once)..."), file=self.err, flush=True)
+        if signum == signal.SIGINT:  # SIGTERM: the launcher ends the run (another process failed)
+            print("\n" + _("Stopping after this batch (Ctrl-C again to quit at once)..."), file=self.err, flush=True)
         self.pressed = True
 
 
@@ -202,8 +205,9 @@ class _Run:
             message = self.inbox.next(0.1)
             if message is None:
                 continue
-            if self.relay is not None:
-                self.relay.send(message)
+            if self.relay is not None and not self.relay.send(message) and not self.stop_sent:
+                self.inbox.send(Stop())  # the window that launched the run is gone: stop, and save
+                self.stop_sent = True
             if isinstance(message, RunStarted):
                 self._header(message)
             if isinstance(message, RunEnded):
@@ -319,7 +323,7 @@ def train_command(
     ranks = Ranks.from_environment()
     if ranks is not None and ranks.world > 1 and not ranks.leader:
         # One of several processes, not rank 0: it trains, and rank 0 alone prints and writes.
-        stdout, metrics_out, out = open(os.devnull, "w", encoding="utf-8"), None, None  # noqa: SIM115
+        stdout, metrics_out, out = io.StringIO(), None, None
     try:
         # A continued run adds its epochs to the lines of the epochs before (see _earlier_epochs).
         appending = continuing and metrics_out is not None and metrics_out.is_file()
@@ -338,6 +342,7 @@ def train_command(
         ranks=ranks,
     )
     run = _Run(path, console, stderr, ctrl_c_err=stdout if quiet else stderr, relay=relay)
+    code = EXIT_INTERRUPTED  # unless the run ends (a second Ctrl-C ends it at once)
     try:
         if experiment is not None:
             run.name = _(experiment.name) or path.stem  # a preset's name is in the catalog
@@ -345,9 +350,11 @@ def train_command(
         else:
             command = _continuation(run, options, epochs, metrics if not appending else None)
         run.train(command)
-        return _outcome(run, out, stdout, stderr, saved_every=save_every is not None)
+        code = _outcome(run, out, stdout, stderr, saved_every=save_every is not None)
+        if quiet and run.ended is not None and run.ended.reason is StopReason.FAILED:
+            _said_by(ranks, run.ended.message, stderr)  # rank 0 cannot say why this process failed
     except _Refusal as exc:
-        return fail(str(exc), err=stderr)
+        code = fail(str(exc), err=stderr)
     finally:
         run.inbox.close()
         if relay is not None:
@@ -357,6 +364,24 @@ def train_command(
                 metrics.close()
             except OSError:
                 pass  # already warned about when a line could not be written
+        _end_process(run, code)
+    return code
+
+
+def _said_by(ranks: Ranks | None, message: str, stderr: TextIO) -> None:
+    assert ranks is not None
+    print(f"workbench ({ranks.rank}/{ranks.world}): {message}", file=stderr, flush=True)
+
+
+def _end_process(run: _Run, code: int) -> None:
+    """The end of a process of a run on several (started by torch.distributed.run): its exit status
+    left for the launcher (rank 0), the group left together (see `leave_group`), or the process
+    ended at once when it failed alone."""
+    report_status(code)
+    if not leave_group(together=run.ended is not None and run.ended.reason is not StopReason.FAILED):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _options_problem(out: Path | None, save_every: int | None) -> str | None:

@@ -78,8 +78,8 @@ class Launch:
             return _("{option} {count} needs {needed}: where the machines meet").format(
                 option="--nnodes", count=self.nnodes, needed="--master-addr HOST / --rdzv-endpoint HOST:PORT"
             )
-        if self.node_rank >= self.nnodes:
-            return _("{option} must be below {limit}").format(option="--node-rank", limit=f"--nnodes {self.nnodes}")
+        if not 0 <= self.node_rank < self.nnodes:
+            return _("{option} must be from 0 to {last}").format(option="--node-rank", last=self.nnodes - 1)
         return None
 
 
@@ -226,17 +226,28 @@ def peer_failure(ranks: Ranks, exc: BaseException) -> str:
     ).format(world=ranks.world, reason=reason)
 
 
-def leave_group() -> None:
-    """Leave the process group this process joined for a run, if it did (as its command ends)."""
+def leave_group(together: bool) -> bool:
+    """Leave the process group this process joined for a run, if it did (as its command ends);
+    False when the process must end at once instead (`os._exit`), the group left as it is.
+
+    `together`: the run ended the same way in every process (it completed, stopped or diverged),
+    so all come here: they wait for each other, then tear the group down (gloo aborts a process
+    whose peer closes its connections while it still tears down its own: one run in ten on two
+    processes). A process whose run failed alone cannot wait for the others, who wait for it in
+    a step: it ends at once, without tearing down (which could abort it, and hide its exit
+    status); the others then fail too, and the launcher ends the run, without waiting out the timeout.
+    """
     if "torch" not in sys.modules:
-        return  # nothing trained: nothing joined
+        return True  # nothing trained: nothing joined
     import torch.distributed as dist
 
-    if dist.is_available() and dist.is_initialized():
-        try:
-            # Together: gloo aborts the process when a peer closes its connections while it still
-            # tears down its own (one run in ten on two processes).
-            dist.barrier()
-        except Exception:  # noqa: BLE001, S110 - a lost peer: nothing to wait for
-            pass
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return True
+    if not together:
+        return False
+    try:
+        dist.barrier()
+    except Exception:  # noqa: BLE001, S110 - a lost peer: nothing to wait for
+        pass
+    dist.destroy_process_group()
+    return True

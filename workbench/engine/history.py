@@ -29,6 +29,7 @@ class History:
     class_names: tuple[str, ...] = ()
     device: str = ""
     batch_losses: list[float] = field(default_factory=list)
+    processes: int = 1  # the processes the run trained on last (each step: one batch from each)
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         """Record one epoch's logs."""
@@ -59,7 +60,12 @@ class History:
 
     def state(self) -> dict[str, Any]:
         """`as_dict` plus what continuing the run needs: the planned epochs and every batch loss."""
-        return {**self.as_dict(), "epochs_planned": self.epochs_planned, "batch_losses": list(self.batch_losses)}
+        return {
+            **self.as_dict(),
+            "epochs_planned": self.epochs_planned,
+            "batch_losses": list(self.batch_losses),
+            "processes": self.processes,
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> History:
@@ -78,6 +84,7 @@ class History:
             class_names=tuple(str(c) for c in state.get("class_names", ())),
             device=str(state.get("device", "")),
             batch_losses=[float(v) for v in state.get("batch_losses", ())],
+            processes=int(state.get("processes", 1)),
         )
 
 

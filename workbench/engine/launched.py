@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import queue
 import secrets
+import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,34 +58,51 @@ class LaunchedRun:
         self.sink = sink
         self.process: subprocess.Popen[str] | None = None
         self._stopped = threading.Event()
+        self._lock = threading.Lock()  # a Stop and the start of the processes, one at a time
 
     def stop(self) -> None:
-        """Ask every process to stop after its current batch (as Ctrl-C does in a terminal)."""
-        self._stopped.set()
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+        """Ask every process to stop after its current batch (as Ctrl-C does in a terminal), once;
+        before the processes start, they never start."""
+        with self._lock:
+            first = not self._stopped.is_set()
+            self._stopped.set()
+            process = self.process
+        if first and process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)
 
     def run(self) -> Path | None:
         """Train on the processes until they end, relaying rank 0's events; the model file rank 0
-        saved, or None when there is none (the run failed: a RunFailed was sent)."""
+        saved, in a temporary folder of its own that the caller removes (`path.parent`), or None
+        when there is none (a RunFailed said why, unless the run was stopped before it began)."""
         folder = Path(tempfile.mkdtemp(prefix="workbench-run-"))
+        saved = None
+        try:
+            saved = self._train(folder)
+        finally:
+            if saved is None:
+                shutil.rmtree(folder, ignore_errors=True)
+        return saved
+
+    def _train(self, folder: Path) -> Path | None:
         command, out = run_command(self.start, folder)
         key = secrets.token_bytes(16)
-        with Listener(("127.0.0.1", 0), authkey=key) as listener:
+        # The launcher's and the processes' messages go to a file, not a pipe: a pipe nobody reads
+        # while the run trains would fill up and hold them all.
+        with Listener(("127.0.0.1", 0), authkey=key) as listener, (folder / "launcher.log").open("w+") as log:
             host, port = listener.address
             env = {**os.environ, EVENTS_ENV: f"{host}:{port}", KEY_ENV: key.hex()}
-            self.process = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-            )
-            if self._stopped.is_set():
-                self.stop()
+            with self._lock:
+                if self._stopped.is_set():
+                    return None
+                self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
             ended = self._relay(listener)
-            _out, err = self.process.communicate()
+            code = self.process.wait()
+            log.seek(0)
+            said = [line.removeprefix("workbench: ") for line in log.read().splitlines() if line.strip()]
         if out.is_file():
             return out
-        if not ended:  # the processes ended without rank 0 saying why: the launcher says it
-            said = [line.removeprefix("workbench: ") for line in err.splitlines() if line.strip()]
-            reason = said[-1] if said else _("exit status {code}").format(code=self.process.returncode)
+        if not ended and not self._stopped.is_set():  # they ended without rank 0 saying why: the launcher says it
+            reason = said[-1] if said else _("exit status {code}").format(code=code)
             self.sink(RunFailed(_("The run on several processes failed: {reason}").format(reason=reason)))
         return None
 
@@ -112,10 +131,15 @@ class LaunchedRun:
 
 
 def _accept(listener: Listener, accepted: queue.Queue[Connection]) -> None:
-    try:
-        accepted.put(listener.accept())
-    except OSError:
-        pass  # the listener closed: the processes ended without connecting
+    """Wait for rank 0 (a connection with the wrong key is refused, and the wait goes on)."""
+    while True:
+        try:
+            accepted.put(listener.accept())
+            return
+        except AuthenticationError:
+            continue
+        except OSError:
+            return  # the listener closed: the processes ended without connecting
 
 
 class Relay:
@@ -131,15 +155,20 @@ class Relay:
         if not address or not key:
             return None
         host, port = address.rsplit(":", 1)
-        return cls(Client((host, int(port)), authkey=bytes.fromhex(key)))
+        try:
+            return cls(Client((host, int(port)), authkey=bytes.fromhex(key)))
+        except (OSError, ValueError, AuthenticationError):
+            return None  # the session is gone already: the run trains and saves all the same
 
-    def send(self, message: Any) -> None:
-        """Pass on one of the run's events (other messages are the terminal's own business)."""
+    def send(self, message: Any) -> bool:
+        """Pass on one of the run's events (other messages are the terminal's own business); False
+        when the session is gone (the window closed or its training process died)."""
         if isinstance(message, Event):
             try:
                 self.conn.send(message)
             except (OSError, ValueError):
-                pass  # the session is gone: the run goes on and saves
+                return False
+        return True
 
     def close(self) -> None:
         """Done: the session reads the end of the connection as the end of the events."""

@@ -63,7 +63,6 @@ def prepare_run(
     if ranks is not None:
         place = resolve_device(str(process_device(ranks, place)))  # a GPU this machine lacks is refused
     check_fits(experiment.memory(base_dir), place, memory_limit)  # before any allocation
-    group = Group.join(ranks, place) if ranks is not None else None
     torch.manual_seed(training.seed)
     raw = raw or load_raw(experiment.dataset, training.seed, base_dir)
     expected = experiment.data_shape(base_dir).input_shape
@@ -81,9 +80,12 @@ def prepare_run(
             _("BatchNorm needs at least {count} training samples; add samples").format(count=network.min_batch)
         )
     model = build_network(network, data.input_shape).to(place)
+    # Joined once the data is in: a slow load (a download) is not counted against the others' patience.
+    group = Group.join(ranks, place) if ranks is not None else None
     if ranks is not None and ranks.rank:
         # Every process starts from the same weights (rank 0's, which DDP sends), but each draws
-        # its own dropout masks and augmentations: rank 0 those one process would draw.
+        # its own dropout masks and augmentations: rank 0 those one process would draw. (A VAE's
+        # noise is drawn from the seed and the step alone: the same in every process.)
         torch.manual_seed(training.seed + 7919 * ranks.rank)
     optimizer = build_optimizer(model, training.optimizer)
     es = training.early_stopping

@@ -467,7 +467,7 @@ class RunSession:
         try:
             trainer = resume_run(saved, callbacks, base_dir=Path(command.base_dir) if command.base_dir else None)
         finally:
-            shutil.rmtree(saved.parent, ignore_errors=True)
+            shutil.rmtree(saved.parent, ignore_errors=True)  # the run's folder (LaunchedRun.run)
         if snapshots is not None and trainer.history.best_epoch is not None:
             snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
         self.trainer, self.snapshots = trainer, snapshots

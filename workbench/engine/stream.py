@@ -103,19 +103,13 @@ Event = (
 )
 
 
-def _processes(t: RunView) -> int:
-    """How many processes the run trains on (each takes its share of every epoch)."""
-    ranks = getattr(t, "ranks", None)  # a Trainer's; a stand-in in a test has none
-    return ranks.world if ranks is not None else 1
-
-
 def run_started(t: RunView) -> RunStarted:
     """What a prepared trainer's run looks like: sizes, classes, epochs planned, parameters."""
     assert t.data is not None and t.model is not None
     return RunStarted(
         device=t.history.device,
         epochs=t.history.epochs_planned,
-        batches_per_epoch=t.data.batches_per_epoch(t.experiment.training.batch_size, _processes(t)),
+        batches_per_epoch=t.data.batches_per_epoch(t.experiment.training.batch_size, t.history.processes),
         train_samples=t.data.size("train"),
         val_samples=t.data.size("val"),
         test_samples=t.data.size("test"),

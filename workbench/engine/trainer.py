@@ -148,7 +148,7 @@ class Trainer:
         agree on it at the end of the step (`Group.step_totals`) and all stop there together.
         The other reasons come from decisions every process takes alike, and take effect at once.
         """
-        if self.group is not None and reason is StopReason.USER_STOPPED and weights is None:
+        if self.ranks is not None and reason is StopReason.USER_STOPPED:
             self._asked.set()
             return
         if not self._stop.is_set():
@@ -373,6 +373,7 @@ class Trainer:
         return keyed([*es, *(c for c in self.user_callbacks if c is not self.early_stopping)])
 
     def _run(self) -> History:
+        self.history.processes = self.ranks.world if self.ranks is not None else 1
         callbacks = CallbackList(callback for _key, callback in self._callbacks())
         for callback in callbacks.callbacks:
             callback.set_trainer(self)
@@ -387,8 +388,8 @@ class Trainer:
 
     def _fail(self, exc: BaseException) -> None:
         self.history.error = traceback.format_exc()
-        lost = self.group is not None and lost_peer(exc)
-        message = peer_failure(self.group.ranks, exc) if lost and self.group else describe_failure(exc)
+        lost = self.ranks is not None and lost_peer(exc)
+        message = peer_failure(self.ranks, exc) if self.ranks is not None and lost else describe_failure(exc)
         self._stop_reason, self._stop_message = StopReason.FAILED, message
         self._stop.set()
 
@@ -440,22 +441,16 @@ class Trainer:
         self.model.train()
         self._lr_used = float(self.optimizer.param_groups[0]["lr"])
         keys = self.objective.keys
-        metric = torch.zeros(len(keys), device=self.device, dtype=torch.float64)  # sums of what `keys` name
-        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
-        seen = done = 0  # on several processes, `seen` counts the samples of all (the order's position)
-        partial, self._partial = self._partial, None
-        if partial is not None and partial.epoch == epoch:  # stopped inside this epoch: finish it
-            generator.set_state(partial.generator)
-            done, seen = partial.done, partial.seen
-            if self.group is None or self.group.ranks.leader:  # the others' sums start at 0: summed once
-                metric += torch.tensor(partial.metric, device=self.device, dtype=metric.dtype)
-                loss_sum += partial.loss_sum if partial.loss_sum is not None else sum(partial.losses) * batch_size
+        # On several processes every step's numbers are already those of all (`_step_totals`): so
+        # are these sums, and `seen` counts the samples of all (the position in the epoch's order).
+        done, seen, kept, kept_sums, kept_loss = self._epoch_so_far(epoch, generator, batch_size)
+        metric = torch.tensor(kept_sums, device=self.device, dtype=torch.float64)  # sums of what `keys` name
+        loss_sum = torch.tensor(kept_loss, device=self.device, dtype=torch.float64)
         batches = done + self.data.batches_per_epoch(batch_size, shard[1], seen)
         losses = torch.zeros(batches, device=self.device)
+        losses[:done] = torch.tensor(kept, device=self.device)
         self._emit = ProgressThrottle(self.progress_interval, epoch, self.history.epochs_planned, batches)
-        if partial is not None and done:
-            losses[:done] = torch.tensor(partial.losses, device=self.device)
-            self._emit.skip(done, seen)
+        self._emit.skip(done, seen)
         # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.
         every = max(1, min(self.histogram_every, batches))
         started = generator.get_state()
@@ -471,14 +466,15 @@ class Trainer:
             samples = len(y)
             if self.group is not None:
                 loss, sums, samples = self._step_totals(loss, sums, samples, epoch)
-            losses[batch] = loss  # stays on the device: no synchronisation per batch
+            losses[batch] = loss  # stays on the device (one process: no synchronisation per batch)
             loss_sum += loss.double() * samples
             metric += sums
             seen, done = seen + samples, batch + 1
             self._step += 1
             if callbacks.batch_hooks:
                 callbacks.call("on_train_batch_end", batch, {"loss": float(loss)})
-            if (done == batches or self._emit.due()) and not self._report(losses, done, seen, callbacks):
+            due = done == batches or self._emit.due() or self._stop_reason is StopReason.DIVERGED
+            if due and not self._report(losses, done, seen, callbacks):
                 return None
         if done < batches:  # stopped inside the epoch: report what ran; continuing finishes the epoch
             self._report(losses, done, seen, callbacks)
@@ -487,6 +483,20 @@ class Trainer:
             return None
         totals = torch.cat([loss_sum.reshape(1), metric]).cpu().tolist()
         return {"loss": totals[0] / seen, **{key: total / seen for key, total in zip(keys, totals[1:], strict=True)}}
+
+    def _epoch_so_far(
+        self, epoch: int, generator: torch.Generator, batch_size: int
+    ) -> tuple[int, int, list[float], list[float], float]:
+        """Where `epoch` starts: (steps done, samples seen, their losses, the sums of the logged
+        values, the loss summed over the samples). Nothing done, unless a stop cut this epoch short:
+        then its batch order is taken up where the stop left it."""
+        partial, self._partial = self._partial, None
+        if partial is None or partial.epoch != epoch:
+            return 0, 0, [], [0.0] * len(self.objective.keys), 0.0
+        generator.set_state(partial.generator)
+        # Older files lack the loss sum: every batch before a stop inside an epoch is a whole one.
+        loss_sum = partial.loss_sum if partial.loss_sum is not None else sum(partial.losses) * batch_size
+        return partial.done, partial.seen, partial.losses, partial.metric, loss_sum
 
     def _step_totals(
         self, loss: torch.Tensor, sums: torch.Tensor, samples: int, epoch: int
@@ -544,8 +554,8 @@ class Trainer:
         chunk = progress.losses
         self.history.batch_losses.extend(chunk.tolist())
         callbacks.call("on_progress", progress)
-        if self.group is not None:
-            return True  # on several processes, every step was judged as it ended (_step_totals)
+        if self.group is not None:  # every step was judged as it ended, by all (_step_totals)
+            return self._stop_reason is not StopReason.DIVERGED
         if self.first_loss is None and chunk.size and np.isfinite(chunk[0]):
             self.first_loss = float(chunk[0])
         limit = EXPLOSION_FACTOR * max(self.first_loss or 1.0, 1.0)
