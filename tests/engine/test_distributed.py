@@ -215,3 +215,23 @@ def test_a_failure_in_one_process_ends_both_at_once(tmp_path: Path) -> None:
     assert first["stop_reason"] == second["stop_reason"] == "failed"
     assert "a failure of this process alone" in second["message"]
     assert "another of its 2 processes ended or stopped answering" in first["message"]
+
+
+def test_a_vae_trains_on_two_processes_each_with_its_own_noise(tmp_path: Path) -> None:
+    """DDP sees a VAE's whole step (its objective calls the encoder and the decoder, not forward):
+    both processes end with the same weights; rank 0 draws one process's noise, rank 1 its own."""
+    from tests.engine.test_autoencoder import vae
+    from workbench.engine.autoencoder import Reconstruction
+
+    spec = vae(epochs=2)
+    first, second = _two_processes(spec, tmp_path)
+    assert first["stop_reason"] == second["stop_reason"] == "completed"
+    assert first["history"] == second["history"] and first["history"]["kl"][-1] > 0
+    assert spec.network.autoencoder is not None
+    one, other = (Reconstruction(spec.network.autoencoder, 0, rank) for rank in (0, 1))
+    shape = torch.Size((4, 2))
+    assert torch.equal(
+        one.noise(shape, 3, torch.device("cpu")),
+        Reconstruction(spec.network.autoencoder).noise(shape, 3, torch.device("cpu")),
+    )
+    assert not torch.equal(one.noise(shape, 3, torch.device("cpu")), other.noise(shape, 3, torch.device("cpu")))

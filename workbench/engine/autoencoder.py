@@ -65,9 +65,10 @@ def kl_per_sample(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
 class Reconstruction:
     """reconstruction + β·KL per sample (the negative ELBO for β = 1); logs both terms."""
 
-    def __init__(self, spec: AutoencoderSpec, seed: int = 0) -> None:
+    def __init__(self, spec: AutoencoderSpec, seed: int = 0, rank: int = 0) -> None:
         self.spec = spec
         self.seed = seed
+        self.rank = rank  # of the processes training together: each draws its own noise
         recon = metric_for(Task.RECONSTRUCTION).key
         self.keys: tuple[str, ...] = (recon, KL_KEY) if spec.variational else (recon,)
 
@@ -75,7 +76,8 @@ class Reconstruction:
         """The standard normal noise of training step `step`: drawn from the seed and the step alone,
         so that a run continued from a file (even from the middle of an epoch) draws what the
         uncut run would have drawn."""
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        # The CPU generator keeps 32 bits of a seed: each rank starts a quarter of that range apart.
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + step + self.rank * 0x40000000)
         return torch.randn(shape, generator=generator).to(device)
 
     def _terms(

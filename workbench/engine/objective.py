@@ -66,10 +66,11 @@ class Supervised:
         return self.loss_fn(out, y), metric_sum(out, y, self.task).double().reshape(1), out
 
 
-def objective_for(experiment: ExperimentSpec, task: Task) -> Objective:
-    """The objective of `experiment` on data of `task` (the data's own: a classifier's labels, say)."""
+def objective_for(experiment: ExperimentSpec, task: Task, rank: int = 0) -> Objective:
+    """The objective of `experiment` on data of `task` (the data's own: a classifier's labels, say),
+    in process `rank` of a run on several (each draws its own noise: rank 0 one process's)."""
     if experiment.network.is_autoencoder:
         from .autoencoder import Reconstruction
 
-        return Reconstruction(experiment.network.autoencoder, experiment.training.seed)
+        return Reconstruction(experiment.network.autoencoder, experiment.training.seed, rank)
     return Supervised(build_loss(experiment.loss_name), task)

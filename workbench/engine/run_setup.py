@@ -84,8 +84,8 @@ def prepare_run(
     group = Group.join(ranks, place) if ranks is not None else None
     if ranks is not None and ranks.rank:
         # Every process starts from the same weights (rank 0's, which DDP sends), but each draws
-        # its own dropout masks and augmentations: rank 0 those one process would draw. (A VAE's
-        # noise is drawn from the seed and the step alone: the same in every process.)
+        # its own dropout masks and augmentations (and a VAE its own noise: `objective_for`): rank 0
+        # those one process would draw.
         torch.manual_seed(training.seed + 7919 * ranks.rank)
     optimizer = build_optimizer(model, training.optimizer)
     es = training.early_stopping
@@ -98,7 +98,7 @@ def prepare_run(
         device=place,
         data=data,
         model=model,
-        objective=objective_for(experiment, data.task),
+        objective=objective_for(experiment, data.task, ranks.rank if ranks is not None else 0),
         optimizer=optimizer,
         scheduler=build_scheduler(optimizer, training.scheduler, training.epochs),
         monitor=monitor,
