@@ -39,6 +39,8 @@ def test_a_run_on_two_processes_from_the_window(window: Any, qtbot: QtBot, tmp_p
     assert len(record.epochs) == 3  # every epoch's curves, from rank 0 as it trained
     assert "× 2 processes" in record.started.device
     assert window.runs.exportable and window.continue_button.isEnabled()
+    # The saved run's best epoch keeps its weights, to test, export or try pictures on.
+    assert window.runs.state.snapshot_epochs == (record.ended.best_epoch,) == (2,)
     window.dialogs.save_answer = tmp_path / "m.pt"
     window.export_button.click()
     qtbot.waitUntil(lambda: bool(window.dialogs.infos), timeout=20_000)

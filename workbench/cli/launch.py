@@ -81,7 +81,9 @@ def run_launcher(launch: Launch, workbench_args: Sequence[str]) -> int:
     a sentence on stderr when a process ended without saying why itself (killed, lost)."""
     # Each process's share of the cores (torchrun would give each one thread, and say so).
     os.environ.setdefault("OMP_NUM_THREADS", str(threads_per_process(launch.nproc)))
-    status = Path(tempfile.mkstemp(prefix="workbench-status-")[1])
+    descriptor, name = tempfile.mkstemp(prefix="workbench-status-")
+    os.close(descriptor)
+    status = Path(name)
     os.environ[STATUS_ENV] = str(status)  # rank 0 writes its exit status there (report_status)
     try:
         return _launch_and_wait(launch, workbench_args, status)

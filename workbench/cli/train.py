@@ -321,8 +321,8 @@ def train_command(
         except SpecError as exc:
             return fail(_named(path, exc), err=stderr)
     ranks = Ranks.from_environment()
-    if ranks is not None and ranks.world > 1 and not ranks.leader:
-        # One of several processes, not rank 0: it trains, and rank 0 alone prints and writes.
+    quiet = ranks is not None and ranks.world > 1 and not ranks.leader
+    if quiet:  # one of several processes, not rank 0: it trains, and rank 0 alone prints and writes
         stdout, metrics_out, out = io.StringIO(), None, None
     try:
         # A continued run adds its epochs to the lines of the epochs before (see _earlier_epochs).
@@ -332,7 +332,6 @@ def train_command(
         said = _("{option}: cannot write {path}: {reason}")
         return fail(said.format(option="--metrics-out", path=metrics_out, reason=exc.strerror), err=stderr)
     console = ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics, stderr)
-    quiet = ranks is not None and ranks.world > 1 and not ranks.leader
     relay = None if quiet else Relay.from_environment()  # a window that launched this run draws it
     options = (RunOptions.terminal if relay is None else RunOptions.relayed)(
         device=device if continuing else None,  # a new run's device is in its experiment
@@ -351,8 +350,9 @@ def train_command(
             command = _continuation(run, options, epochs, metrics if not appending else None)
         run.train(command)
         code = _outcome(run, out, stdout, stderr, saved_every=save_every is not None)
-        if quiet and run.ended is not None and run.ended.reason is StopReason.FAILED:
-            _said_by(ranks, run.ended.message, stderr)  # rank 0 cannot say why this process failed
+        if quiet and ranks is not None and run.ended is not None and run.ended.reason is StopReason.FAILED:
+            # Rank 0 cannot say why this process failed: it says it itself.
+            print(f"workbench ({ranks.rank}/{ranks.world}): {run.ended.message}", file=stderr, flush=True)
     except _Refusal as exc:
         code = fail(str(exc), err=stderr)
     finally:
@@ -366,11 +366,6 @@ def train_command(
                 pass  # already warned about when a line could not be written
         _end_process(run, code)
     return code
-
-
-def _said_by(ranks: Ranks | None, message: str, stderr: TextIO) -> None:
-    assert ranks is not None
-    print(f"workbench ({ranks.rank}/{ranks.world}): {message}", file=stderr, flush=True)
 
 
 def _end_process(run: _Run, code: int) -> None:

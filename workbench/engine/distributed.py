@@ -216,14 +216,14 @@ def lost_peer(exc: BaseException) -> bool:
     )
 
 
-def peer_failure(ranks: Ranks, exc: BaseException) -> str:
+def peer_failure(world: int, exc: BaseException) -> str:
     """A run's end when another process was lost, in a sentence for this process to say."""
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     reason = first_line.split("] ", 1)[-1].split(". ", 1)[0][:160]  # gloo starts with its source's path
     return _(
         "The run failed: another of its {world} processes ended or stopped answering ({reason}). "
         "The launcher names the process that ended."
-    ).format(world=ranks.world, reason=reason)
+    ).format(world=world, reason=reason)
 
 
 def leave_group(together: bool) -> bool:

@@ -462,15 +462,12 @@ class RunSession:
         self.trainer, self.snapshots = None, None
         if saved is None:
             return  # the run failed: a RunFailed said why
-        options = replace(command.options, device=None)
-        callbacks, snapshots = self._callbacks(options)
+        callbacks, snapshots = self._callbacks(command.options)
         try:
             trainer = resume_run(saved, callbacks, base_dir=Path(command.base_dir) if command.base_dir else None)
         finally:
             shutil.rmtree(saved.parent, ignore_errors=True)  # the run's folder (LaunchedRun.run)
-        if snapshots is not None and trainer.history.best_epoch is not None:
-            snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
-        self.trainer, self.snapshots = trainer, snapshots
+        self.trainer, self.snapshots = trainer, _with_best(snapshots, trainer)
 
     def _open(self, ticket: int, command: OpenSaved) -> None:
         from .checkpoint import resume_run
@@ -489,8 +486,7 @@ class RunSession:
             memory_limit=options.memory_limit,
             ranks=options.ranks,
         )
-        if snapshots is not None and trainer.history.best_epoch is not None:  # the file keeps the best's weights
-            snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
+        snapshots = _with_best(snapshots, trainer)
         pictures = tuple(saved_pictures(trainer))
         history = replace(trainer.history, split=None)  # the record, without the split's index tensors
         self.snapshots = snapshots
@@ -516,6 +512,13 @@ class RunSession:
             has_model and t is not None and t.can_continue,
             tuple(self.snapshots.epochs) if self.snapshots is not None else (),
         )
+
+
+def _with_best(snapshots: EpochSnapshots | None, trainer: Trainer) -> EpochSnapshots | None:
+    """The epochs' weights kept for a run taken up from its file: its best epoch's (the file keeps them)."""
+    if snapshots is not None and trainer.history.best_epoch is not None:
+        snapshots.weights[trainer.history.best_epoch] = trainer.best_weights()
+    return snapshots
 
 
 def saved_pictures(trainer: Trainer) -> list[Event]:

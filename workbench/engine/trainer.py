@@ -388,8 +388,9 @@ class Trainer:
 
     def _fail(self, exc: BaseException) -> None:
         self.history.error = traceback.format_exc()
+        # On several processes a step that fails as another process ends is that one's failure.
         lost = self.ranks is not None and lost_peer(exc)
-        message = peer_failure(self.ranks, exc) if self.ranks is not None and lost else describe_failure(exc)
+        message = peer_failure(self.ranks.world, exc) if lost and self.ranks else describe_failure(exc)
         self._stop_reason, self._stop_message = StopReason.FAILED, message
         self._stop.set()
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..engine.events import LrFinding, Prediction, StopReason
-from ..i18n import LANGUAGES, _, language, ngettext
+from ..i18n import LANGUAGES, N_, _, language, ngettext
 from ..spec import (
     ExperimentSpec,
     NetworkSpec,
@@ -62,6 +62,7 @@ PROGRESS_STEPS = 1000
 # Saved dock layouts from another version of the window are not restored (Qt refuses them).
 LAYOUT_VERSION = 2
 ENGINE_DELAY_MS = 150
+PAUSE_TIP = N_("Pause or resume training (F6)")  # the Pause button's, unless the run cannot pause
 
 
 def continue_tip(epochs: int) -> str:
@@ -242,7 +243,7 @@ class QtMainWindow(QMainWindow):
         for button, name, tip in (
             (self.train_button, "trainButton", _("Train the network (F5)")),
             (self.continue_button, "continueButton", continue_tip(1)),
-            (self.pause_button, "pauseButton", _("Pause or resume training (F6)")),
+            (self.pause_button, "pauseButton", _(PAUSE_TIP)),
             (self.stop_button, "stopButton", _("Stop training after the current batch (Shift+F5)")),
             (self.export_button, "exportButton", _("Save the trained model as a .pt file (Ctrl+E)")),
         ):
@@ -701,7 +702,7 @@ class QtMainWindow(QMainWindow):
         self.pause_button.setToolTip(
             _("A run on several processes cannot pause: Stop ends it and keeps what it has learned")
             if self.runs.spread and training
-            else _("Pause or resume training (F6)")
+            else _(PAUSE_TIP)
         )
         self.stop_button.setEnabled(training)
         self.pause_button.setText(_("Resume") if paused else _("Pause"))
