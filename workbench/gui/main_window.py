@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QKeyCombination, QObject, QRect, QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QApplication,
     QDockWidget,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -44,6 +42,7 @@ from ..spec import (
 from .dialogs import Answer, Dialogs
 from .document import ExperimentDocument
 from .help_view import WIDGET_KEYS, GuideDialog, ShortcutsDialog, glossary_term, menu_shortcuts
+from .input_guard import take_undo_keys
 from .jobs import JobRunner
 from .lr_finder_view import LrFinderDialog
 from .panels.dataset_panel import QtDatasetPanel
@@ -115,38 +114,13 @@ def _fitting_width(*panels: QWidget) -> int:
     return min(max(p.minimumSizeHint().width() for p in panels) + bar + 12, DOCK_MIN_CAP)
 
 
-class FormUndo(QObject):
-    """Ctrl+Z and Ctrl+Y (Ctrl+Shift+Z) in a settings field undo and redo the experiment's edits,
-    as Edit > Undo names them, instead of the field's own typing: a text field would otherwise
-    take the keys, and Ctrl+Z would seem to do nothing."""
-
-    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
-
-    def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
-        self.window = window
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(watched, QLineEdit | QAbstractSpinBox):
-            return False
-        key = event if isinstance(event, QKeyEvent) else None
-        if key is None or not self.window.isAncestorOf(watched):
-            return False
-        undo_or_redo = any(key.matches(k) for k in self.KEYS) or key.keyCombination() == QKeyCombination(
-            Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_Y
-        )
-        if undo_or_redo:
-            event.ignore()  # not the field's: the window's Undo/Redo shortcut takes the key
-            return True
-        return False
-
-
 class QtMainWindow(QMainWindow):
     """One experiment being edited (and, in the centre, trained)."""
 
     def __init__(self, experiment: ExperimentSpec, path: Path | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
+        take_undo_keys(self)  # and, before any box is polished, the wheel guard of every one (input_guard)
         self.settings = app_settings()
         self.dialogs = Dialogs(self)
         self.jobs = JobRunner(self)
@@ -172,10 +146,6 @@ class QtMainWindow(QMainWindow):
         self._build_layout()
         self._build_actions()
         self._build_menus()
-        self.form_undo = FormUndo(self)
-        app = QApplication.instance()
-        assert app is not None
-        app.installEventFilter(self.form_undo)
         self.document.changed.connect(self._document_changed)
         self.document.file_changed.connect(self._update_title)
         self._update_title()
