@@ -217,7 +217,7 @@ def test_no_english_is_left_in_any_panel_of_any_preset(chinese_window: Any, qtbo
     left: dict[str, list[str]] = {}
     seen: set[str] = set()
     for name in preset_names():
-        assert window.open_path(preset_path(name), as_template=True, confirmed=True)
+        assert window.open_path(preset_path(name), as_template=True)
         editor = window.layer_editor
         for part in (0, 1) if window.document.spec.network.is_autoencoder else (0,):
             editor.part_tabs.setCurrentIndex(part)

@@ -65,11 +65,12 @@ def test_a_file_that_cannot_be_opened_changes_nothing(window: Any, qtbot: QtBot,
     broken.write_bytes(b"not a model")
     window.dialogs.run_answer = Answer.DISCARD  # the trained run is not exported: asked, and let go
     open_run(window, qtbot, broken)
-    assert window.dialogs.run_questions == [("run 1", "opening a saved run")]
+    assert window.dialogs.run_questions == [("run 1", "opening broken.pt")]
     assert window.dialogs.errors and window.dialogs.errors[-1][0] == "Cannot open the saved run"
     assert "is not a model file Workbench can read" in window.dialogs.errors[-1][1]
     assert window.runs.current is before and window.document.spec == spec and len(window.runs.records) == 1
     assert window.continue_button.isEnabled()  # the run before is still there to continue
+    assert window.runs.at_risk  # ... and still protected: nothing replaced it
 
 
 def test_a_file_given_at_start_opens_in_the_window(qtbot: QtBot, tmp_path: Path, monkeypatch: Any) -> None:

@@ -111,7 +111,8 @@ def test_closing_after_training_asks_and_cancel_keeps_everything(window: Any, qt
 def test_new_or_another_experiment_asks_first_and_cancel_keeps_everything(
     window: Any, qtbot: QtBot, tmp_path: Path
 ) -> None:
-    """New, Open, Open preset and a recent file each ask before leaving a trained run behind."""
+    """New, Open, Open preset and a recent file each ask, once the student has chosen what to open,
+    before leaving a trained run behind; Cancel keeps everything."""
     trained(window, qtbot)
     window.dialogs.answer = Answer.DISCARD  # unsaved settings may go; only the run is at stake here
     kept = window.document.spec
@@ -124,14 +125,32 @@ def test_new_or_another_experiment_asks_first_and_cancel_keeps_everything(
     window.open_preset_dialog()
     window.open_path(other)
     asked = [action for _, action in window.dialogs.run_questions]
-    opened = ["opening another experiment", "opening a preset", "opening other.json"]
-    assert asked == ["starting a new experiment", *opened]
+    assert asked == ["starting a new experiment", "opening other.json", "opening a preset", "opening other.json"]
     assert window.document.spec == kept and window.runs.at_risk
     window.dialogs.run_answer = Answer.DISCARD
     window.open_preset_dialog()
     assert window.document.spec.name == load_preset("spiral_mlp").name and not window.runs.at_risk
     window.new()  # let go once: not asked again
     assert len(window.dialogs.run_questions) == 5
+
+
+def test_a_cancel_anywhere_leaves_the_run_protected(window: Any, qtbot: QtBot) -> None:
+    """Let go of the run, then cancel a later step: nothing was lost, so the run is still protected
+    (closing asks again)."""
+    trained(window, qtbot)
+    window.dialogs.preset_answer = None  # the preset list cancelled: nothing asked, nothing lost
+    window.open_preset_dialog()
+    assert window.dialogs.run_questions == [] and window.runs.at_risk
+    training = window.document.spec.training
+    window.document.set_training(training.model_copy(update={"epochs": training.epochs + 1}))  # unsaved too
+    edited = window.document.spec
+    window.dialogs.preset_answer, window.dialogs.run_answer = "spiral_mlp", Answer.DISCARD
+    window.dialogs.answer = Answer.CANCEL  # ... whose question is cancelled after the run's was answered
+    window.open_preset_dialog()
+    assert window.document.spec == edited and window.runs.at_risk
+    window.dialogs.run_answer = Answer.CANCEL
+    assert window.close() is False
+    assert [action for _, action in window.dialogs.run_questions] == ["opening a preset", "closing the window"]
 
 
 def test_export_first_then_close(window: Any, qtbot: QtBot, tmp_path: Path) -> None:

@@ -432,68 +432,70 @@ class QtMainWindow(QMainWindow):
             return self.save()
         return answer is Answer.DISCARD
 
-    def _keep_trained_model(self, action: str, then: Callable[[], object]) -> bool:
-        """True when nothing trained would be lost by `action` (exported, discarded, or nothing to
-        lose). Export exports first and then does `then`; Cancel keeps everything."""
-        if not self.runs.at_risk:
-            return True
-        record = self.runs.current
-        answer = self.dialogs.unexported_run(record.name if record else _("the last run"), action)
-        if answer is Answer.DISCARD:
-            self.runs.exported()  # the student let it go: not asked again for this run
-            return True
-        if answer is Answer.EXPORT:
-            self.export_model(then)
-        return False
+    def _agree_to_leave(self, action: str, then: Callable[[], object]) -> Callable[[], None] | None:
+        """Ask about what `action` would lose: the current run's unexported model, then unsaved
+        settings. None when the student keeps them (Cancel; or Export, after which `then` runs
+        again); else a function to call once the action has happened. The run's protection is let
+        go only then, so a Cancel anywhere later leaves it armed."""
+        let_go = False
+        if self.runs.at_risk:
+            record = self.runs.current
+            answer = self.dialogs.unexported_run(record.name if record else _("the last run"), action)
+            if answer is Answer.EXPORT:
+                self.export_model(then)
+            if answer is not Answer.DISCARD:
+                return None
+            let_go = True
+        if not self._confirm_discard():
+            return None
+        return self.runs.exported if let_go else lambda: None
 
     @Slot()
     def new(self) -> None:
         """A new experiment: the default data and settings, an empty stack to build."""
-        if self._keep_trained_model(_("starting a new experiment"), self.new) and self._confirm_discard():
+        left = self._agree_to_leave(_("starting a new experiment"), self.new)
+        if left is not None:
             start = default_experiment()
             self.document.replace(start.model_copy(update={"name": "", "network": NetworkSpec()}), None)
+            left()
 
     @Slot()
     def open_dialog(self) -> None:
         """Choose an experiment file and open it."""
-        if (
-            not self._keep_trained_model(_("opening another experiment"), self.open_dialog)
-            or not self._confirm_discard()
-        ):
-            return
         path = self.dialogs.open_path(self.document.base_dir)
         if path is not None:
-            self.open_path(path, confirmed=True)
+            self.open_path(path)
 
     @Slot()
     def open_preset_dialog(self) -> None:
         """File > Open preset: choose a shipped experiment by its name and what it teaches."""
-        if not self._keep_trained_model(_("opening a preset"), self.open_preset_dialog) or not self._confirm_discard():
-            return
         presets = [PresetInfo(n, (e := load_preset(n)).name, e.description) for n in preset_names()]
         chosen = self.dialogs.choose_preset(presets)
         if chosen is not None:
-            self.open_path(preset_path(chosen), as_template=True, confirmed=True)
+            self.open_path(preset_path(chosen), as_template=True)
 
     @Slot()
     def open_run_dialog(self) -> None:
         """Choose a model file and take up its run."""
         if self.runs.running or not self.engine_ready:
             return
-        if not self._keep_trained_model(_("opening a saved run"), self.open_run_dialog) or not self._confirm_discard():
-            return
         path = self.dialogs.open_model_path(self.document.base_dir)
-        if path is not None:
-            self.open_run(path)
+        if path is None:
+            return
+        left = self._agree_to_leave(_("opening {file}").format(file=path.name), partial(self.open_run, path))
+        if left is not None:
+            self.open_run(path, left)
 
-    def open_run(self, path: Path) -> None:
-        """Take up the run saved in `path` (its settings replace the experiment; a bad file changes nothing)."""
+    def open_run(self, path: Path, left: Callable[[], None] = lambda: None) -> None:
+        """Take up the run saved in `path` (its settings replace the experiment; a bad file changes
+        nothing); `left()` once it has replaced the current run."""
         self.statusBar().showMessage(_("Opening the run saved in {file}…").format(file=path.name))
 
         def opened() -> None:
             assert self.runs.current is not None
             self.training_view.start_run()
             self.document.replace(self.runs.current.spec, None)
+            left()
 
         def failed(message: str) -> None:
             self.dialogs.error(_("Cannot open the saved run"), message)
@@ -501,19 +503,20 @@ class QtMainWindow(QMainWindow):
 
         self.runs.open_saved(path, opened, failed)
 
-    def open_path(self, path: Path, as_template: bool = False, confirmed: bool = False) -> bool:
-        """Open `path`; a preset opens as a new, unsaved copy. A bad file changes nothing."""
-        again = partial(self.open_path, path, as_template)
-        if not confirmed and not (
-            self._keep_trained_model(_("opening {file}").format(file=path.name), again) and self._confirm_discard()
-        ):
-            return False
+    def open_path(self, path: Path, as_template: bool = False) -> bool:
+        """Open `path` (a preset opens as a new, unsaved copy), having asked about what it would
+        lose. A bad file changes nothing and asks nothing."""
         try:
             experiment = ExperimentSpec.load(path)
         except SpecError as exc:
             self.dialogs.error(_("Cannot open the experiment"), str(exc))
             return False
+        action = _("opening a preset") if as_template else _("opening {file}").format(file=path.name)
+        left = self._agree_to_leave(action, partial(self.open_path, path, as_template))
+        if left is None:
+            return False
         self.document.replace(experiment, None if as_template else path)
+        left()
         if not as_template:
             self._remember(path)
         return True
@@ -920,9 +923,11 @@ class QtMainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.close_confirmed:  # asked once: the retries below while the engine stops do not ask again
-            if not self._keep_trained_model(_("closing the window"), self.close) or not self._confirm_discard():
+            left = self._agree_to_leave(_("closing the window"), self.close)
+            if left is None:
                 event.ignore()
                 return
+            left()
             self.close_confirmed = True
         self.dataset_panel.download_stop.set()  # a download thread ends within one chunk, keeping nothing
         if not self.runs.shutdown(STOP_WAIT_MS) or not self.jobs.shutdown(STOP_WAIT_MS):
