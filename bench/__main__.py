@@ -21,7 +21,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results/latest[-DEVICE].md)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from . import engine_bench, scaling_bench, window_bench
+    from . import engine_bench, gc_bench, scaling_bench, window_bench
     from .workloads import MNIST_DEFAULT
 
     if args.device != "cpu":
@@ -46,6 +46,7 @@ def main() -> None:
     if args.device == "cpu" and args.only is None:
         window_bench.under_load(report, args.quick, args.device)
         window_bench.frame_cost(report, args.quick)
+        gc_bench.memory(report, args.quick)
         window_bench.startup(report, args.quick)
     took = time.perf_counter() - started
     header = (

@@ -8,20 +8,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from workbench.gui import create_main_window
+from workbench.gui.collector import INSTALLED, QtGuiThreadCollector
 from workbench.gui.dialogs import Answer
 
 
 @pytest.fixture(autouse=True)
 def _collect_qt_garbage_here() -> Iterator[None]:
-    """Collect each test's garbage on the GUI thread when it ends. Left for later, a cycle holding
-    Qt objects (closed windows, their signal connections) may be collected by whichever thread the
-    collector next runs in: in a later test's training thread, destroying a QObject there can wait
-    for the interpreter forever (seen once as a hung run)."""
+    """Collect each test's garbage on the GUI thread when it ends, then give automatic collection
+    back to the tests that follow (a window switches it off for its process: workbench.gui.collector)."""
     yield
     gc.collect()
+    app = QApplication.instance()
+    collector = app.findChild(QtGuiThreadCollector, INSTALLED) if app is not None else None
+    if collector is not None:
+        collector.stop()
 
 
 class FakeDialogs:

@@ -14,6 +14,7 @@ from .. import APP_ID
 from ..i18n import DEFAULT, set_language
 from ..spec import ExperimentSpec, SpecError, default_experiment, find_experiment, presets_dir
 from ..spec.presets import resources_dir
+from .collector import collect_on_gui_thread
 from .main_window import QtMainWindow
 from .platform_check import platform_problem
 from .settings import saved_language
@@ -25,8 +26,9 @@ def create_main_window(path: str | Path | None = None) -> QtMainWindow:
 
     No event loop is started, so tests and scripts can drive and grab the window.
     """
-    if QApplication.instance() is None:
-        QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    collect_on_gui_thread(app)  # never in a training or job thread: Qt objects may be in the garbage
     QApplication.setApplicationName("Workbench")
     QApplication.setOrganizationName("Workbench")
     QApplication.setDesktopFileName(APP_ID)  # the desktop matches the window to its menu entry
