@@ -32,7 +32,7 @@ def live(run: dict[str, Any]) -> list[tuple[int, int] | None]:
 def test_the_overfitting_demo_is_shaded_from_its_best_epoch() -> None:
     demo = RUNS["overfitting_demo"]
     best = min(range(len(demo["val_loss"])), key=demo["val_loss"].__getitem__)
-    assert span(demo) == (best, len(demo["val_loss"]) - 1) == (21, 41)
+    assert span(demo) == (best, len(demo["val_loss"]) - 1) == (12, 52)
 
 
 def test_a_model_at_chance_is_never_shaded_and_did_not_learn() -> None:
@@ -93,9 +93,9 @@ def test_a_span_shown_stays_until_a_new_best() -> None:
         if before is not None and after is None:  # withdrawn: only because validation loss reached a new best
             upto = shown.index(before) + 2
             assert min(demo["val_loss"][:upto]) < demo["val_loss"][before[0]]
-    # once it starts for the best epoch 21, it never goes away again
-    first = next(i for i, s in enumerate(shown) if s is not None and s[0] == 21)
-    assert all(s is not None and s[0] == 21 for s in shown[first:])
+    # once it starts for the best epoch 12, it never goes away again
+    first = next(i for i, s in enumerate(shown) if s is not None and s[0] == 12)
+    assert all(s is not None and s[0] == 12 for s in shown[first:])
 
 
 def test_chance_level() -> None:
