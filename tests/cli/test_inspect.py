@@ -90,8 +90,10 @@ def test_find_lr_prints_the_curve_and_a_suggestion(tmp_path: Path, capsys: pytes
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["learning", "rate", "smoothed", "loss"] and len(out) >= 6
     assert out[-1].startswith("Suggested learning rate: ") and "the experiment has 0.5" in out[-1]
-    lowest = next(line for line in out if line.endswith("<- lowest")).split()[0]  # the rate named is a row
-    assert f"a tenth of {float(lowest):g}, where the smoothed loss was lowest" in out[-1]
+    lowest = next(line for line in out if line.endswith("<- lowest")).split()[0]  # the rates named are rows
+    suggested = next(line for line in out if line.endswith("<- suggested")).split()[0]
+    assert f"the smoothed loss was lowest at {float(lowest):g}, where the curve turns up" in out[-1]
+    assert out[-1].startswith(f"Suggested learning rate: {float(suggested):g}, half-way down")
     bad = load_preset("digits_mlp").model_dump(mode="json")
     del bad["network"]["layers"][0]  # no Flatten
     assert main(["find-lr", str(write(tmp_path, bad))]) == 2

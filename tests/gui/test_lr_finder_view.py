@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
+from workbench.engine.events import LrDecline, LrFinding
+from workbench.gui.lr_finder_view import LrFinderDialog
 
 
 def test_find_a_rate_and_use_it(window: Any, qtbot: QtBot) -> None:
@@ -19,12 +24,23 @@ def test_find_a_rate_and_use_it(window: Any, qtbot: QtBot) -> None:
     assert button.isEnabled()
     dialog = window.lr_dialog
     suggestion = float(f"{dialog.finding.suggestion:.2g}")
-    assert f"Suggested learning rate: <b>{suggestion:g}</b>" in dialog.answer.text()
+    assert f"Suggested learning rate: <b>{suggestion:g}</b>, half-way down" in dialog.answer.text()
     assert dialog.use_button.text() == f"Use {suggestion:g}" and len(dialog.curve.getData()[0]) > 10
+    marks = sorted(10 ** line.value() for line in dialog.plot.getPlotItem().items if isinstance(line, pg.InfiniteLine))
+    assert marks == pytest.approx(sorted([dialog.finding.suggestion, dialog.finding.lowest]))  # as the caption says
+    assert "green line: the suggested rate" in dialog.caption.text() and "Dashed line: where" in dialog.caption.text()
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
     assert window.document.spec.training.optimizer.lr == suggestion and not dialog.isVisible()
     window.document.undo_stack.undo()
     assert window.document.spec.training.optimizer.lr == 0.5
+
+
+def test_a_declined_test_says_why_and_offers_no_rate(qtbot: QtBot) -> None:
+    flat = LrFinding(np.geomspace(1e-7, 10, 50), np.ones(50), None, 1.0, np.ones(50), None, LrDecline.FLAT, 0.01)
+    dialog = LrFinderDialog(flat, lambda lr: None)
+    qtbot.addWidget(dialog)
+    assert dialog.answer.text() == flat.declined_words() and not dialog.use_button.isEnabled()
+    assert not any(isinstance(item, pg.LinearRegionItem) for item in dialog.plot.getPlotItem().items)
 
 
 def test_an_invalid_experiment_is_refused_with_the_reason(window: Any) -> None:

@@ -36,22 +36,29 @@ def find_lr_command(
         return fail(f"{path}: {reply.message}", EXIT_BAD_INPUT if reply.bad_input else EXIT_FAILED, err=err)
     finding: LrFinding = reply.result
     picks = np.linspace(0, len(finding.lrs) - 1, min(ROWS, len(finding.lrs))).astype(int)
-    lowest = int(np.argmin(finding.losses)) if len(finding.losses) else None
-    picks = np.unique(np.append(picks, [lowest] if lowest is not None else []).astype(int))  # the lowest is a row
+    marks: dict[int, str] = {}  # the suggestion and the lowest loss are rows of their own
+    if finding.suggestion is not None:
+        marks[int(np.argmin(np.abs(finding.lrs - finding.suggestion)))] = _("<- suggested")
+    if len(finding.losses):
+        marks[int(np.argmin(finding.losses))] = _("<- lowest")
+    picks = np.unique(np.append(picks, list(marks)).astype(int))
     rows = [(_("learning rate"), _("smoothed loss"), "")] + [
-        (f"{finding.lrs[i]:.2g}", f"{finding.losses[i]:.4f}", _("<- lowest") if i == lowest else "") for i in picks
+        (f"{finding.lrs[i]:.2g}", f"{finding.losses[i]:.4f}", marks.get(int(i), "")) for i in picks
     ]
     for line in table(rows, right={0, 1}):
         print(line.rstrip(), file=out)
     print(_("(each loss is a running average over the last steps, as the range test smooths it)"), file=out)
-    if finding.suggestion is None:
-        print(_("The loss did not fall clearly: no suggestion (check the network and the data)."), file=out)
+    if finding.suggestion is None or finding.valley is None:
+        print(finding.declined_words(), file=out)
     else:
         said = _(
-            "Suggested learning rate: {suggestion} (a tenth of {lowest}, where the smoothed loss was lowest); "
-            "the experiment has {current}."
+            "Suggested learning rate: {suggestion}, half-way down the loss's longest steady fall (from {low} to "
+            "{high}); the smoothed loss was lowest at {lowest}, where the curve turns up; the experiment has "
+            "{current}."
         ).format(
             suggestion=f"{float(f'{finding.suggestion:.2g}'):g}",
+            low=f"{float(f'{finding.valley[0]:.2g}'):g}",
+            high=f"{float(f'{finding.valley[1]:.2g}'):g}",
             lowest=f"{float(f'{finding.lowest:.2g}'):g}",
             current=f"{experiment.training.optimizer.lr:g}",
         )

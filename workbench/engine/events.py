@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from ..i18n import N_
+from ..i18n import N_, _
 
 
 class StopReason(StrEnum):
@@ -142,15 +142,56 @@ class LatentSnapshot:
     restored: bool = False  # the weights of an earlier, best epoch, put back at the end of the run
 
 
+class LrDecline(StrEnum):
+    """Why a range test gives no suggestion."""
+
+    TOO_SHORT = "too_short"  # the loss blew up within the first few steps, even at tiny rates
+    FLAT = "flat"  # the loss hardly fell at any rate tried
+    NOISY = "noisy"  # the loss jumped from batch to batch by more than it fell
+    CODES_COLLAPSED = "codes_collapsed"  # a VAE's codes carry nothing where the loss falls
+
+
+# What each decline tells the student (rendered through the translation function where shown).
+LR_DECLINE_WORDS: dict[LrDecline, str] = {
+    LrDecline.TOO_SHORT: N_(
+        "The loss blew up after only a few steps, even at tiny rates, so no rate can be suggested: check that "
+        "the data is normalized and that the network is sound."
+    ),
+    LrDecline.FLAT: N_(
+        "The loss fell by only {fall} during the test, so no rate stands out: keep the rate you have, or compare "
+        "short runs at a few rates."
+    ),
+    LrDecline.NOISY: N_(
+        "The loss jumped from batch to batch by more than it fell, so the curve cannot point at a rate: try a "
+        "larger batch size and test again."
+    ),
+    LrDecline.CODES_COLLAPSED: N_(
+        "Where the loss is lowest, the VAE's codes carry nothing (KL near 0): the loss fell only because the "
+        "decoder learned the average picture, which says nothing about a good rate. Try a smaller β, then test "
+        "again."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class LrFinding:
-    """A learning-rate range test: the rates tried, the smoothed loss at each, and the suggested
-    rate (None when the loss did not fall clearly)."""
+    """A learning-rate range test: the rates tried, the loss at each (raw and smoothed), and the
+    suggested rate with the valley it comes from, or why there is none."""
 
     lrs: np.ndarray
-    losses: np.ndarray
+    losses: np.ndarray  # smoothed
     suggestion: float | None
-    lowest: float | None  # the rate where the smoothed loss was lowest
+    lowest: float | None  # the rate where the smoothed loss was lowest (the curve turns up after it)
+    raw: np.ndarray = field(default_factory=lambda: np.zeros(0))  # each step's own loss
+    valley: tuple[float, float] | None = None  # the rates of the longest steady fall, the suggestion within
+    declined: LrDecline | None = None  # set when `suggestion` is None
+    fall: float = 0.0  # how far the smoothed loss fell, as a share of where it started
+
+    def declined_words(self) -> str:
+        """Why there is no suggestion, in the student's language ("" when there is one)."""
+        if self.declined is None:
+            return ""
+        return _(LR_DECLINE_WORDS[self.declined]).format(fall=f"{self.fall:.0%}")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..engine.events import LrFinding
@@ -14,6 +16,10 @@ from .plots.axes import show_grid
 from .theme import themed_plot
 
 SUGGESTION = "#2ca02c"
+LOWEST = "#404040"
+RAW = (127, 127, 127, 90)
+VALLEY = (44, 160, 44, 40)
+VALLEY_EDGE = (44, 160, 44, 70)
 
 
 def rounded(lr: float) -> float:
@@ -44,11 +50,21 @@ class LrFinderDialog(QDialog):
         item = self.plot.getPlotItem()
         show_grid(item)
         item.setLogMode(x=True, y=False)
+        item.getAxis("bottom").enableAutoSIPrefix(False)  # rates as 0.001, not "1 (x0.001)"
         item.setLabel("bottom", _("learning rate"))
         item.setLabel("left", _("loss (smoothed)"))
+        if len(finding.raw):  # each batch's own loss, faint behind the curve the rule reads
+            self.plot.plot(finding.lrs, finding.raw, pen=pg.mkPen(RAW, width=1))
         self.curve = self.plot.plot(finding.lrs, finding.losses, pen=pg.mkPen("#1f77b4", width=2))
+        if len(finding.losses):  # the smoothed curve fills the height; a batch's spike may leave it
+            low, high = float(np.min(finding.losses)), float(np.max(finding.losses))
+            item.setYRange(low, high, padding=0.08)
         self.plot.setMinimumSize(480, 260)
         layout.addWidget(self.plot)
+        self.caption = QLabel()
+        self.caption.setObjectName("lrFinderCaption")
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.caption)
         self.answer = QLabel()
         self.answer.setObjectName("lrFinderAnswer")
         self.answer.setWordWrap(True)
@@ -62,26 +78,37 @@ class LrFinderDialog(QDialog):
         layout.addWidget(buttons)
         self._show_answer()
 
+    def _mark(self, lr: float, pen: QPen) -> None:
+        self.plot.addItem(pg.InfiniteLine(np.log10(lr), angle=90, pen=pen))
+
     def _show_answer(self) -> None:
         finding = self.finding
-        if finding.suggestion is None or finding.lowest is None:
-            self.answer.setText(
-                _(
-                    "The loss did not fall clearly, so there is no suggestion: check the network and the data, "
-                    "or try a larger batch."
-                )
-            )
+        lines = [_("Blue: the smoothed loss; grey: each batch's own.")]
+        if finding.lowest is not None:
+            self._mark(finding.lowest, pg.mkPen(LOWEST, width=1.5, style=Qt.PenStyle.DashLine))
+            lines.append(_("Dashed line: where the smoothed loss was lowest; after it the curve turns up."))
+        if finding.suggestion is None or finding.valley is None:
+            self.caption.setText(" ".join(lines))
+            self.answer.setText(finding.declined_words())
             self.use_button.setText(_("Use"))
             self.use_button.setEnabled(False)
             return
+        low, high = finding.valley
+        valley = pg.LinearRegionItem((np.log10(low), np.log10(high)), movable=False, brush=pg.mkBrush(VALLEY))
+        for edge in valley.lines:  # its edges stay faint: the lines that mean something are drawn over them
+            edge.setPen(pg.mkPen(VALLEY_EDGE))
+        valley.setZValue(-10)
+        self.plot.addItem(valley)
+        self._mark(finding.suggestion, pg.mkPen(SUGGESTION, width=2))
+        lines.append(
+            _("Shaded: the longest steady fall of the loss; green line: the suggested rate, half-way down it.")
+        )
+        self.caption.setText(" ".join(lines))
         lr = rounded(finding.suggestion)
-        line = pg.InfiniteLine(np.log10(finding.suggestion), angle=90, pen=pg.mkPen(SUGGESTION, width=1.5))
-        self.plot.addItem(line)
         self.answer.setText(
-            _(
-                "Suggested learning rate: <b>{lr}</b>, a tenth of {lowest} where the smoothed "
-                "loss was lowest (the green line)."
-            ).format(lr=f"{lr:g}", lowest=f"{rounded(finding.lowest):g}")
+            _("Suggested learning rate: <b>{lr}</b>, half-way down the loss's longest steady fall.").format(
+                lr=f"{lr:g}"
+            )
         )
         self.use_button.setText(_("Use {lr}").format(lr=f"{lr:g}"))
 
