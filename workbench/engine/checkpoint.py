@@ -4,7 +4,7 @@ never stopped (`save_trained`, `SaveEvery` every N epochs, `resume_run` to take 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -242,4 +242,17 @@ def resume_run(
         raise ModelFileError(
             _("{path} has a damaged training state: {error}").format(path=path, error=f"{type(exc).__name__}: {exc}")
         ) from exc
+    _find_mistakes_again(trainer, saved)
     return trainer
+
+
+def _find_mistakes_again(trainer: Trainer, saved: Mapping[str, torch.Tensor]) -> None:
+    """The file keeps the test scores, not the test pictures behind them: the surest mistakes of
+    the saved weights (those the scores are of) are found again in the data just loaded."""
+    from .evaluate import find_mistakes
+
+    test = trainer.history.test
+    if test is None or test.mistakes or test.confusion is None or trainer.data is None:
+        return
+    network = trainer.trained().network(saved)
+    trainer.history.test = replace(test, mistakes=find_mistakes(network, trainer.data, "test"))

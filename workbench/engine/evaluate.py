@@ -10,6 +10,7 @@ from torch import nn
 from ..spec import Task
 from ..spec.memory import EVAL_BATCH
 from ..spec.metrics import KL_KEY
+from .data import rows_as_pictures
 from .distributed import Group
 from .events import MISTAKES, Mistake, TestResult
 from .model_file import WorkbenchModel
@@ -92,7 +93,8 @@ def find_mistakes(
     The confident mistakes teach the most: a network sure that a 4 is a 9 shows what it looks at.
     """
     pictures, labels = data.parts[part]
-    if pictures.dim() != 4 or pictures.dtype != torch.uint8 or data.task is not Task.CLASSIFICATION:
+    whole = pictures.dim() == 4 or (pictures.dim() == 3 and data.row_channels is not None)
+    if not whole or pictures.dtype != torch.uint8 or data.task is not Task.CLASSIFICATION:
         return ()
     was_training = model.training
     model.eval()
@@ -115,8 +117,11 @@ def find_mistakes(
             chosen.append(i)
             if len(chosen) == limit:
                 break
+    shown = pictures[chosen].cpu()
+    if shown.dim() == 3 and data.row_channels is not None:  # read row by row: shown as the pictures they are
+        shown = rows_as_pictures(shown, data.row_channels)
     return tuple(
-        Mistake(pictures[i].cpu().numpy().copy(), pairs[i][0], pairs[i][1], float(confidence[i])) for i in chosen
+        Mistake(shown[n].numpy().copy(), pairs[i][0], pairs[i][1], float(confidence[i])) for n, i in enumerate(chosen)
     )
 
 

@@ -116,6 +116,8 @@ class PreparedData:
         self.min_batch = min_batch  # a smaller last batch is left out of the epoch (BatchNorm needs 2)
         self.class_names = raw.class_names
         self.input_shape = raw.input_shape
+        # Pictures read row by row keep their channels here, to be shown as pictures again.
+        self.row_channels = spec.picture_channels() if spec.reads_rows else None
         self.device = device
         self.split = split_for(spec, len(raw.x), seed)
         self.normalization = fit_normalization(raw, self.split.train, spec.normalize)
