@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint contracts typecheck pytest screenshots translations icons bench mutate clean-venv package package-test
+.PHONY: run test lint contracts typecheck pytest screenshots translations icons bench mutate clean-venv package package-test dist
 
 run: $(VENV)/.installed-app
 	$(BIN)/workbench
@@ -73,6 +73,13 @@ translations: $(VENV)/.installed-test
 # The application icon's PNG sizes, rendered from resources/icons/workbench.svg (packaging/README.md).
 icons: $(VENV)/.installed-app
 	$(BIN)/python packaging/render_icons.py
+
+# The wheel and the source distribution a release publishes (.github/workflows/release.yml does the
+# same on a tag): dist/neural_workbench-VERSION-py3-none-any.whl and dist/neural_workbench-VERSION.tar.gz.
+dist: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet build
+	rm -f dist/neural_workbench-*
+	$(BIN)/python -m build --outdir dist .
 
 # A standalone bundle that runs with no Python installed (dist/workbench/) and a .deb made from it
 # (packaging/README.md). Slow and gigabytes big: not part of `make test`. It installs the package
