@@ -242,17 +242,19 @@ def resume_run(
         raise ModelFileError(
             _("{path} has a damaged training state: {error}").format(path=path, error=f"{type(exc).__name__}: {exc}")
         ) from exc
-    _find_mistakes_again(trainer, saved)
+    _find_pictures_again(trainer)
     return trainer
 
 
-def _find_mistakes_again(trainer: Trainer, saved: Mapping[str, torch.Tensor]) -> None:
-    """The file keeps the test scores, not the test pictures behind them: the surest mistakes of
-    the saved weights (those the scores are of) are found again in the data just loaded."""
-    from .evaluate import find_mistakes
+def _find_pictures_again(trainer: Trainer) -> None:
+    """The file keeps the test scores, not the pictures behind them (the surest mistakes, a
+    regression's forecast): they are found again, with the weights the run's test is of (those it
+    ended with), in the data just loaded."""
+    from .evaluate import find_forecast, find_mistakes
 
-    test = trainer.history.test
-    if test is None or test.mistakes or test.confusion is None or trainer.data is None:
+    test, network, data = trainer.history.test, trainer.model, trainer.data
+    if test is None or test.mistakes or test.forecast is not None or network is None or data is None:
         return
-    network = trainer.trained().network(saved)
-    trainer.history.test = replace(test, mistakes=find_mistakes(network, trainer.data, "test"))
+    mistakes = find_mistakes(network, data, "test") if test.confusion is not None else ()
+    forecast = find_forecast(network, data, "test") if test.mae is not None else None
+    trainer.history.test = replace(test, mistakes=mistakes, forecast=forecast)

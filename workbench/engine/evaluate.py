@@ -12,12 +12,13 @@ from ..spec.memory import EVAL_BATCH
 from ..spec.metrics import KL_KEY
 from .data import rows_as_pictures
 from .distributed import Group
-from .events import MISTAKES, Mistake, TestResult
+from .events import MISTAKES, Forecast, Mistake, TestResult
 from .model_file import WorkbenchModel
 from .objective import Objective
 from .prepare import PreparedData
 
 MAX_MISTAKES = 1000  # in all, so that many classes do not fill the memory
+FORECAST_POINTS = 300  # test answers drawn beside the truth
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,36 @@ def find_mistakes(
     )
 
 
-def test_result(ev: Evaluation, class_names: tuple[str, ...], mistakes: tuple[Mistake, ...] = ()) -> TestResult:
+@torch.no_grad()
+def find_forecast(model: nn.Module, data: PreparedData, part: str, limit: int = FORECAST_POINTS) -> Forecast | None:
+    """A regression's first output on the first `limit` samples of `part`, beside the truth (None
+    for other tasks, or no samples)."""
+    if data.task is not Task.REGRESSION or not data.size(part):
+        return None
+    was_training = model.training
+    model.eval()
+    truth, predicted, seen = [], [], 0
+    for x, y in data.eval_batches(part):
+        out = model(x)
+        predicted.append(out.reshape(len(out), -1)[:, 0].float().cpu())
+        truth.append(y.reshape(len(y), -1)[:, 0].float().cpu())
+        seen += len(y)
+        if seen >= limit:
+            break
+    model.train(was_training)
+    context = None
+    inputs = data.parts[part][0]
+    if data.in_time and inputs.dim() == 3:  # (samples, steps, features): the steps before the first forecast
+        context = inputs[0, :, 0].float().cpu().numpy()
+    return Forecast(torch.cat(truth)[:limit].numpy(), torch.cat(predicted)[:limit].numpy(), data.in_time, context)
+
+
+def test_result(
+    ev: Evaluation,
+    class_names: tuple[str, ...],
+    mistakes: tuple[Mistake, ...] = (),
+    forecast: Forecast | None = None,
+) -> TestResult:
     """An evaluation as the plain data a run reports: each task's score in its own field."""
     return TestResult(
         loss=ev.loss,
@@ -137,18 +167,23 @@ def test_result(ev: Evaluation, class_names: tuple[str, ...], mistakes: tuple[Mi
         mistakes=mistakes,
         recon=ev.values.get("recon"),
         kl=ev.values.get(KL_KEY),
+        forecast=forecast,
     )
 
 
 def final_evaluation(
     model: nn.Module, data: PreparedData, objective: Objective, part: str = "test", group: Group | None = None
 ) -> TestResult:
-    """The final evaluation as plain data, with the confusion matrix for classification (and the
-    mistakes, which rank 0 alone looks for in a run on several processes: it alone reports)."""
+    """The final evaluation as plain data, with the confusion matrix for classification, and the
+    mistakes or a regression's forecast (which rank 0 alone looks for in a run on several
+    processes: it alone reports)."""
     classify = "accuracy" in objective.keys
     ev = evaluate(model, data, part, objective, confusion=classify, group=group)
-    look = classify and (group is None or group.ranks.leader)
-    return test_result(ev, data.class_names, find_mistakes(model, data, part) if look else ())
+    if group is not None and not group.ranks.leader:
+        return test_result(ev, data.class_names)
+    mistakes = find_mistakes(model, data, part) if classify else ()
+    forecast = find_forecast(model, data, part) if "mae" in objective.keys else None  # not an autoencoder's
+    return test_result(ev, data.class_names, mistakes, forecast)
 
 
 @torch.no_grad()

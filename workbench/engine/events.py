@@ -76,6 +76,18 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Forecast:
+    """A regression's answers on the test split beside the truth (the first output of each sample,
+    in the split's order): drawn as a forecast along time for windows of one series, else as
+    predicted against true."""
+
+    truth: np.ndarray  # (n,) float32
+    predicted: np.ndarray  # (n,) float32
+    in_time: bool  # the samples are windows of one series, one step after another
+    context: np.ndarray | None = None  # in time: the series the first test window saw (its first feature)
+
+
+@dataclass(frozen=True)
 class TestResult:
     """The final evaluation on the test split, with the weights the run ended with."""
 
@@ -90,6 +102,7 @@ class TestResult:
     mistakes: tuple[Mistake, ...] = ()  # pictures only: the most confident wrong answers first
     recon: float | None = None  # an autoencoder's reconstruction loss per sample
     kl: float | None = None  # a VAE's KL divergence per sample
+    forecast: Forecast | None = None  # a regression's answers beside the truth
 
     def scores(self) -> list[tuple[str, float, str]]:
         """The task's scores as (name, value, value in words): accuracy, MAE, or reconstruction and KL

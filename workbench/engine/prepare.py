@@ -118,6 +118,7 @@ class PreparedData:
         self.input_shape = raw.input_shape
         # Pictures read row by row keep their channels here, to be shown as pictures again.
         self.row_channels = spec.picture_channels() if spec.reads_rows else None
+        self.in_time = spec.by_time  # samples are windows of one series, in time order
         self.device = device
         self.split = split_for(spec, len(raw.x), seed)
         self.normalization = fit_normalization(raw, self.split.train, spec.normalize)

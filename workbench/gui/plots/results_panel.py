@@ -24,6 +24,7 @@ from ...i18n import N_, _
 from ...spec.datasets import class_words
 from ..preview import thumbnail_grid
 from ..theme import Tone, style
+from .forecast_plot import ForecastPlot
 
 REASON_TONES = {
     StopReason.COMPLETED: Tone.GOOD,
@@ -34,6 +35,14 @@ REASON_TONES = {
 }
 NOT_LEARNED_TONE = Tone.ADVICE  # amber: it ran, but learned nothing
 MISTAKE_COLUMNS, THUMB_PX = 8, 40
+NO_MISTAKES = N_("<b>No mistakes</b> on the test set.")
+NOT_PICTURES = N_(
+    "The test samples are not pictures, so there are no pictures of the mistakes: the confusion matrix counts them."
+)
+ELSEWHERE = N_(
+    "An autoencoder's results are pictures: its reconstructions, its codes on the plane and the pictures "
+    "drawn from codes are on the <b>Latent space</b> tab."
+)
 MATRIX_TITLE = N_(
     "<b>Confusion matrix</b> (test set): rows are the <b>true</b> classes, columns the <b>predicted</b> ones."
 )
@@ -79,6 +88,14 @@ class ResultsPanel(QWidget):
         self.metrics.setWordWrap(True)  # a long line must not widen the centre and squeeze the side panels
         row.addWidget(self.metrics, 1)
         layout.addLayout(row)
+        self.elsewhere = QLabel(_(ELSEWHERE))  # an autoencoder's results are pictures, on a tab of their own
+        self.elsewhere.setObjectName("resultsElsewhere")
+        self.elsewhere.setWordWrap(True)
+        self.elsewhere.hide()
+        layout.addWidget(self.elsewhere)
+        self.forecast = ForecastPlot()
+        self.forecast.hide()
+        layout.addWidget(self.forecast, 1)
         self.matrix = QTableWidget()
         self.matrix.setObjectName("confusionMatrix")
         self.matrix.setAccessibleName(_("Confusion matrix: rows are the true classes, columns the predicted ones"))
@@ -125,6 +142,8 @@ class ResultsPanel(QWidget):
         self.metrics.setText("")
         self.matrix.hide()
         self.matrix_title.hide()
+        self.forecast.hide()
+        self.elsewhere.hide()
         self.result, self.cell = None, None
         self._show_mistakes((), ())
 
@@ -169,6 +188,7 @@ class ResultsPanel(QWidget):
         self.reason.setStyleSheet(style(NOT_LEARNED_TONE if ended.learned is False else REASON_TONES[ended.reason]))
         if ended.test is None:
             self.epoch_combo.hide()
+            self.forecast.hide()
             self.metrics.setText(_("No test split: set a test share in the dataset panel to get a final test."))
             self.matrix.hide()
             self.result, self.cell = None, None
@@ -191,6 +211,10 @@ class ResultsPanel(QWidget):
         if result is not self.result:
             self.result, self.cell = result, None
             self._show_cell()
+        self.elsewhere.setVisible(result.recon is not None)
+        self.forecast.setVisible(result.forecast is not None)
+        if result.forecast is not None:
+            self.forecast.show_forecast(result.forecast)
         if result.confusion is None:
             self.matrix.hide()
             self.matrix_title.hide()
@@ -222,6 +246,9 @@ class ResultsPanel(QWidget):
         if header is not None:
             header.setToolTip(_("The share of each true class the network got right"))
         self.matrix.horizontalHeader().setSectionResizeMode(k, QHeaderView.ResizeMode.ResizeToContents)
+        # Every count shows whole ("1…" for 100 says nothing): no column narrower than the widest count.
+        widest = self.matrix.fontMetrics().horizontalAdvance(str(int(confusion.max()) if confusion.size else 0))
+        self.matrix.horizontalHeader().setMinimumSectionSize(widest + 12)
         for i in range(k):
             for j in range(k):
                 item = QTableWidgetItem(str(int(confusion[i, j])))
@@ -248,8 +275,14 @@ class ResultsPanel(QWidget):
 
     def _show_cell(self) -> None:
         result = self.result
-        if result is None or not result.mistakes:
+        if result is None or result.confusion is None:
             self._show_mistakes((), ())
+            return
+        if not result.mistakes:  # say why there is nothing to see
+            wrong = int(result.confusion.sum() - np.trace(result.confusion))
+            self._show_mistakes((), (), keep_title=True)
+            self.mistakes_title.setText(_(NO_MISTAKES) if not wrong else _(NOT_PICTURES))
+            self.mistakes_title.setToolTip("")
             return
         names = result.class_names
 
