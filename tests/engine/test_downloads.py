@@ -59,7 +59,8 @@ def test_a_damaged_download_is_refused_and_leaves_nothing(mnist_server: Path, mo
     source = dl.SOURCES["mnist"]
     bad = [dl.Remote(r.name, r.urls, "0" * 32, r.size) for r in source.files]
     monkeypatch.setitem(dl.SOURCES, "mnist", dl.Source(source.folder, tuple(bad), source.expected))
-    with pytest.raises(dl.DownloadError, match="train-images-idx3-ubyte.gz.*damaged.*put the file in"):
+    said = "train-images-idx3-ubyte.gz: check the internet.*put the file in.*damaged"  # what to do, then what failed
+    with pytest.raises(dl.DownloadError, match=said):
         dl.fetch("mnist", mnist_server)
     assert not [p for p in (mnist_server / "MNIST" / "raw").iterdir()]
 

@@ -198,7 +198,8 @@ def test_failed_download_says_what_to_do(
 
     run_on_qasync(scenario)
     text = panel.message.text()
-    assert "could not download train-images-idx3-ubyte.gz" in text and "IDX files" in text
+    assert "could not download train-images-idx3-ubyte.gz: check the internet connection" in text
+    assert text.startswith("Offline? Put the files in the folder named below")  # what helps comes first
     assert panel.message.isVisibleTo(panel) and not panel.busy.isVisibleTo(panel)
 
 

@@ -223,3 +223,38 @@ def test_a_recurrent_layer_changes_type_keeping_its_settings(editor: QtLayerEdit
     assert not combo.isVisibleTo(editor)
     editor.add("ReLU")
     assert combo.isVisibleTo(editor) and combo.currentText() == "ReLU" and combo.count() == 7
+
+
+def test_picking_a_layer_brings_its_form_into_view(window: Any, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    window.document.replace(load_preset("digits_cnn"), None)
+    window.resize(1000, 560)  # a short screen: the layer panel scrolls
+    area = window.findChild(QScrollArea, "layerScroll")
+    editor = window.layer_editor
+    qtbot.waitUntil(lambda: area.verticalScrollBar().maximum() > 0)
+    area.verticalScrollBar().setValue(0)
+    editor.list.setFocus()
+    qtbot.waitUntil(editor.list.hasFocus)
+    last = editor.list.topLevelItemCount() - 1
+    editor.list.setCurrentItem(editor.list.topLevelItem(last))  # as the arrow keys or a click do
+
+    def shown(widget: Any) -> bool:
+        top = widget.mapTo(area.widget(), widget.rect().topLeft()).y()
+        return area.verticalScrollBar().value() <= top <= area.verticalScrollBar().value() + area.viewport().height()
+
+    qtbot.waitUntil(lambda: shown(editor.form_title) and shown(editor.form))
+    assert f"Layer {last + 1}:" in editor.form_title.text()
+
+
+def test_an_error_and_a_tip_show_every_line(window: Any, qtbot: QtBot) -> None:
+    spec = load_preset("digits_mlp")
+    doc = spec.model_dump(mode="json")
+    del doc["network"]["layers"][0]  # no Flatten: the Linear after it does not fit the picture
+    window.document.replace(ExperimentSpec.from_dict(doc), None)
+    window.resize(900, 560)
+    label = window.layer_editor.error_label
+    qtbot.waitUntil(lambda: label.isVisible() and label.width() > 0)
+    qtbot.wait(50)
+    lines = label.heightForWidth(label.width()) // label.fontMetrics().lineSpacing()
+    assert lines >= 2 and label.height() >= label.heightForWidth(label.width())  # every line, none cut

@@ -167,6 +167,12 @@ def _legend_names(panel: CurvePlotPanel) -> list[str]:
     return [label.text for _, label in panel.item.legend.items]
 
 
+def _texts_right_edge(panel: CurvePlotPanel) -> float:
+    """Where the legend's last letter ends, in the plot widget's pixels."""
+    labels = [label for _sample, label in panel.item.legend.items]
+    return max(panel.plot.mapFromScene(label.item.sceneBoundingRect().topRight()).x() for label in labels)
+
+
 def test_the_overfitting_span_is_shaded_and_named_in_the_legend(qtbot: QtBot) -> None:
     panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=False, log_toggle=False)
     qtbot.addWidget(panel)
@@ -216,9 +222,9 @@ def test_legend_and_marker_labels_keep_clear_of_the_curves(qtbot: QtBot) -> None
 
 
 def test_a_long_comparison_keeps_the_legend_within_the_plot_and_it_recovers(qtbot: QtBot) -> None:
-    """An earlier run whose settings differ in many ways: its legend entry is cut to fit the plot's
-    width and two lines, visibly cut (the whole in its tooltip); once the difference is short again the
-    legend shrinks back."""
+    """An earlier run whose settings differ in many ways: its legend entry is one line cut at a word
+    to fit its column, visibly cut (the whole in its tooltip); once the difference is short again the
+    entry is whole."""
     panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=False, log_toggle=False)
     qtbot.addWidget(panel)
     panel.resize(420, 330)
@@ -232,16 +238,66 @@ def test_a_long_comparison_keeps_the_legend_within_the_plot_and_it_recovers(qtbo
     earlier.label = f"run 1 → now: {earlier.changed}"
     panel.set_overlays([earlier])
     qtbot.wait(20)
-    legend = panel.item.legend.boundingRect()
-    assert legend.width() <= panel.item.boundingRect().width()  # cut, not spilling off the plot
+    assert _texts_right_edge(panel) <= panel.plot.width()  # cut, not spilling off the plot
     entry = panel.item.legend.items[-1][1]
-    assert entry.toolTip() == earlier.label and "…" in entry.text
-    assert len(entry.text.split("<br>", 1)[1].replace("<br>", " ")) <= 40  # a few words, not the whole list
+    assert entry.toolTip() == earlier.label and entry.text.endswith("…") and "<br>" not in entry.text
+    shown = entry.text[:-1]
+    assert f"run 1: {earlier.changed}".startswith(shown) and f"run 1: {earlier.changed}"[len(shown)] in " ,"
     earlier.changed, earlier.label = "epochs 2 → 3", "run 1 → now: epochs 2 → 3"
     panel.set_overlays([earlier])
     qtbot.wait(20)
-    assert panel.item.legend.boundingRect().height() < legend.height()  # a line shorter, as before
-    assert "…" not in panel.item.legend.items[-1][1].text
+    assert panel.item.legend.items[-1][1].text == "run 1: epochs 2 → 3"
+
+
+def test_with_many_runs_the_legend_takes_at_most_a_quarter_of_the_plot(qtbot: QtBot) -> None:
+    panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=False)
+    qtbot.addWidget(panel)
+    panel.resize(330, 300)  # a loss plot at 1366x768
+    panel.show()
+    qtbot.wait(50)
+    panel.show_run(_record([0.5, 0.7, 0.8], [0.5, 0.6, 0.7], best=2))
+    earlier = []
+    for number in range(1, 6):
+        run = _record([0.4, 0.6, 0.7], [0.4, 0.5, 0.6], best=2)
+        run.name, run.changed = f"run {number}", f"layer 1: RNN(32) → LSTM({number})"
+        run.label = f"{run.name} → now: {run.changed}"
+        earlier.append(run)
+        panel.set_overlays(earlier)
+        qtbot.wait(20)
+        assert panel.item.legend.boundingRect().height() <= 0.25 * panel.plot.height() + 1, number
+        assert panel.item.geometry().width() <= panel.plot.viewport().width(), number  # nothing cut at the right
+    names = _legend_names(panel)
+    assert any(name.startswith("earlier runs (5)") for name in names) and not any(n.startswith("run ") for n in names)
+    assert panel.item.legend.items[-1][1].toolTip().splitlines() == [run.label for run in earlier]
+    view = panel.view.sceneBoundingRect()
+    assert view.width() >= 250 and view.height() >= 150  # the curves keep their room
+    panel.set_overlays(earlier[:1])  # fewer runs: each named again, cut at a word where it must be
+    qtbot.wait(20)
+    named, whole = _legend_names(panel)[-1], "run 1: layer 1: RNN(32) → LSTM(1)"
+    assert named == whole or (whole.startswith(named[:-1]) and whole[len(named) - 1] in " :,")  # cut at a word
+    assert len(named) > len("run 1:")
+    qtbot.wait(20)
+    assert _texts_right_edge(panel) <= panel.plot.width()  # every word shown is on screen
+
+
+def test_a_legend_wide_for_a_moment_leaves_the_plot_whole(qtbot: QtBot) -> None:
+    """An entry too wide for the plot widens pyqtgraph's plot item past the widget (the last epochs
+    and a marker cut off at the right); once the legend fits again, so does the plot."""
+    panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=False)
+    qtbot.addWidget(panel)
+    panel.resize(330, 300)
+    panel.show()
+    qtbot.wait(50)
+    record = _record([0.5, 0.7, 0.8], [0.5, 0.6, 0.7], best=2)
+    panel.show_run(record)
+    wide = pg.PlotDataItem([], [])
+    panel.item.legend.addItem(wide, "a very long legend entry that no plot of this size can hold in one line")
+    qtbot.wait(50)
+    assert panel.item.geometry().width() > panel.plot.viewport().width()  # the plot item is wider than its widget
+    panel.item.legend.removeItem(wide)
+    panel.show_run(record)
+    qtbot.wait(50)
+    assert panel.item.geometry().width() <= panel.plot.viewport().width()
 
 
 def test_the_boundary_caption_names_the_weights_shown(qtbot: QtBot) -> None:

@@ -36,6 +36,7 @@ def test_try_a_picture_after_a_picture_run(window: Any, qtbot: QtBot, tmp_path: 
     values = [bar.value() for bar in dialog.bars]
     assert len(values) == 5 and values == sorted(values, reverse=True) and 0 < values[0] <= 1000
     assert dialog.answer.text().startswith("It says <b>") and not dialog.picture.pixmap().isNull()
+    assert f"({dialog.bars[0].text()} sure)" in dialog.answer.text()  # the headline's number is its bar's
     (tmp_path / "not-a-picture.png").write_text("text")
     window.dialogs.open_answer = tmp_path / "not-a-picture.png"
     window.try_picture()

@@ -87,10 +87,14 @@ def test_a_file_given_at_start_opens_in_the_window(qtbot: QtBot, tmp_path: Path,
         window.dialogs = FakeDialogs()
         qtbot.addWidget(window)
         window.show()
+        opening = window.training_view.opening_banner
+        if given == path:  # from the start, it says what it is doing instead of showing the default digits
+            assert opening.isVisible() and "saved.pt" in opening.text() and not window.training_view.intro.isVisible()
         qtbot.waitUntil(lambda w=window: w.engine_ready, timeout=60_000)
         if given == path:
             qtbot.waitUntil(lambda w=window: w.runs.current is not None and not w.runs.running, timeout=30_000)
             assert window.runs.current.epochs == [1, 2] and window.export_button.isEnabled()
+            assert not opening.isVisible()
         else:
             assert window.document.path is None and window.document.spec.name == "Digits CNN"
         window.dialogs.answer = Answer.DISCARD

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
@@ -79,3 +80,39 @@ def test_every_sentence_and_marked_row_reads_on_a_dark_palette(dark: None, qtbot
     qtbot.addWidget(editor)
     row = editor.list.topLevelItem(0)
     assert row.background(0).color().lightness() < 100 and row.foreground(0).color().lightness() > 128
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG's contrast ratio of two colours (4.5 and more reads as body text)."""
+
+    def luminance(c: QColor) -> float:
+        parts = [v / 255 for v in (c.red(), c.green(), c.blue())]
+        r, g, b = (p / 12.92 if p <= 0.03928 else ((p + 0.055) / 1.055) ** 2.4 for p in parts)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+def test_marker_labels_and_the_batch_line_read_on_either_palette(palette: str, request: Any, qtbot: QtBot) -> None:
+    if palette == "dark":
+        request.getfixturevalue("dark")
+    panel = CurvePlotPanel("lossPlot", "Loss", "loss", "val_loss", batch_curve=True, log_toggle=False)
+    qtbot.addWidget(panel)
+    back = panel.plot.backgroundBrush().color()
+    for line in (panel.best_line, panel.stop_line, panel.continue_line):
+        text = panel.tags[line].color
+        assert contrast(text, back) >= 3.0, (palette, text.name())  # a bold short label: large-text contrast
+    batch = panel.batch.opts["pen"].color()
+    alpha = batch.alphaF()
+    mixed = zip(batch.getRgb()[:3], back.getRgb()[:3], strict=True)
+    shown = QColor(*(round(alpha * c + (1 - alpha) * b) for c, b in mixed))
+    assert contrast(shown, back) >= 1.4  # faint, but there (alpha 70 on a dark plot: 1.2, lost)
+
+
+def test_the_progress_bars_text_reads_over_its_fill_and_beside_it(dark: None) -> None:
+    sheet = theme.progress_style()
+    text = QColor(sheet.split("color: ")[1].split(";")[0])
+    fill = QColor(sheet.split("background: ")[1].split(";")[0])
+    assert contrast(text, fill) >= 4.5 and contrast(text, QColor(DARK_BASE)) >= 4.5

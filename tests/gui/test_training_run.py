@@ -31,7 +31,7 @@ def test_a_short_run_draws_everything(window: Any, qtbot: QtBot) -> None:
     assert list(x) == [1.0, 2.0] and np.isfinite(y).all()
     assert len(view.loss_panel.val.getData()[0]) == 2 and len(view.accuracy_panel.val.getData()[0]) == 2
     assert len(view.loss_panel.batch.getData()[0]) == 8  # every batch loss, 4 per epoch
-    assert view.loss_panel.view.viewRange()[0] == [0.0, 2.5]  # the whole run in view at its end
+    assert view.loss_panel.view.viewRange()[0] == [0.0, 2.5]  # the whole run in view at its end, half an epoch after
     counts = view.histograms.current.getData()[1]
     assert counts is not None and counts.sum() == 2 * 16  # first Linear layer's weights
     assert view.histograms.layer_combo.count() == 2
@@ -248,6 +248,24 @@ def test_the_patience_countdown_is_shown_while_early_stopping_watches(window: An
     assert "best validation loss" in info.text() and "at epoch 1" in info.text()
     window.stop_button.click()
     wait_done(window, qtbot)
+
+
+def test_the_line_under_the_loss_names_the_best_epoch_its_marker_shows(window: Any, qtbot: QtBot) -> None:
+    slow = {"name": "SGD", "lr": 0.002}  # a loss that keeps creeping down: a new best almost every epoch
+    start(window, qtbot, tiny(epochs=100_000, optimizer=slow, early_stopping={"enabled": True, "patience": 10_000}))
+    panel = window.training_view.loss_panel
+    tag = panel.tags[panel.best_line]
+    seen = set()
+    for _check in range(300):  # as the best epoch moves on, both follow it together
+        qtbot.wait(10)
+        if "patience left" in panel.info.text() and tag.isVisible():
+            said = int(panel.info.text().rsplit("at epoch ", 1)[1].rstrip(")"))
+            marked = int(tag.textItem.toPlainText().split("epoch ")[1].split()[0])
+            assert said == marked
+            seen.add(said)
+    window.stop_button.click()
+    wait_done(window, qtbot)
+    assert len(seen) > 1
 
 
 def test_before_a_run_the_second_plot_is_the_task_s_metric(window: Any) -> None:

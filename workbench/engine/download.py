@@ -204,10 +204,10 @@ def _download(remote: Remote, target: Path, report: Callable[[int], object], can
             return
         part.unlink(missing_ok=True)
         failures.append(_("{url}: the file arrived damaged (checksum mismatch)").format(url=url))
-    raise DownloadError(
+    raise DownloadError(  # what to do first; what failed, for whoever wants the detail, after it
         _(
-            "could not download {file} ({failures}). Check the internet connection, or put the file in {folder} "
-            "yourself"
+            "could not download {file}: check the internet connection, or put the file in {folder} yourself "
+            "(what failed: {failures})"
         ).format(file=remote.name, failures="; ".join(failures), folder=target.parent)
     )
 

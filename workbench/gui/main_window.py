@@ -52,6 +52,7 @@ from .prediction_view import PredictionDialog
 from .preset_dialog import PresetInfo
 from .run import RunController
 from .settings import LANGUAGE_KEY, app_settings
+from .theme import progress_style
 from .training_view import QtTrainingView
 from .window_layout import CENTRE_MIN, DOCK_MIN_CAP, LayoutPlan, fits, plan_layout
 
@@ -189,6 +190,7 @@ class QtMainWindow(QMainWindow):
     def open_run_when_ready(self, path: Path) -> None:
         """Take up the run saved in `path` as soon as PyTorch has loaded (`workbench model.pt`)."""
         self.run_to_open = path
+        self.training_view.show_opening(_("Opening the run saved in {file}…").format(file=path.name))
 
     def _engine_failed(self, error: BaseException, _trace: str) -> None:
         self.engine_state = _("PyTorch could not be loaded, so training is off: {error}").format(error=error)
@@ -232,6 +234,7 @@ class QtMainWindow(QMainWindow):
             + 40
         )
         self.progress.setToolTip(_("Epochs done, and how far into the current one"))
+        self.progress.setStyleSheet(progress_style())  # its text reads over the fill and beside it alike
         self.progress_action = bar.insertWidget(bar.actions()[-1], self.progress)  # between Stop and Export
         self.progress_action.setVisible(False)  # a toolbar shows its widgets through their actions
         self.continue_button.setEnabled(False)
@@ -489,15 +492,19 @@ class QtMainWindow(QMainWindow):
     def open_run(self, path: Path, left: Callable[[], None] = lambda: None) -> None:
         """Take up the run saved in `path` (its settings replace the experiment; a bad file changes
         nothing); `left()` once it has replaced the current run."""
-        self.statusBar().showMessage(_("Opening the run saved in {file}…").format(file=path.name))
+        opening = _("Opening the run saved in {file}…").format(file=path.name)
+        self.statusBar().showMessage(opening)
+        self.training_view.show_opening(opening)
 
         def opened() -> None:
             assert self.runs.current is not None
+            self.training_view.show_opening("")
             self.training_view.start_run()
             self.document.replace(self.runs.current.spec, None)
             left()
 
         def failed(message: str) -> None:
+            self.training_view.show_opening("")
             self.dialogs.error(_("Cannot open the saved run"), message)
             self.statusBar().showMessage(_("Could not open {file}.").format(file=path.name), 4000)
 

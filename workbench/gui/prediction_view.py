@@ -23,6 +23,11 @@ from .theme import Tone, style
 TOP = 5
 
 
+def percent(probability: float) -> str:
+    """A probability as the dialog writes it, in the headline and on the bars alike."""
+    return f"{probability:.1%}"
+
+
 class PredictionDialog(QDialog):
     """The picture (resized, inverted when it had to be) and the five likeliest classes with bars."""
 
@@ -50,8 +55,8 @@ class PredictionDialog(QDialog):
         def name_of(k: int) -> str:
             return class_words(names[k]) if k < len(names) else str(k)
 
-        said = _("It says <b>{answer}</b> ({sure} sure).")
-        self.answer = QLabel(said.format(answer=name_of(best), sure=f"{prediction.probabilities[best]:.0%}"))
+        said = _("It says <b>{answer}</b> ({sure} sure).")  # the same number as its bar
+        self.answer = QLabel(said.format(answer=name_of(best), sure=percent(float(prediction.probabilities[best]))))
         self.answer.setObjectName("predictionAnswer")
         side.addWidget(self.answer, 0, 0, 1, 2)
         self.bars: list[QProgressBar] = []
@@ -60,7 +65,7 @@ class PredictionDialog(QDialog):
             bar = QProgressBar()
             bar.setRange(0, 1000)
             bar.setValue(round(1000 * float(prediction.probabilities[k])))
-            bar.setFormat(f"{float(prediction.probabilities[k]):.1%}")
+            bar.setFormat(percent(float(prediction.probabilities[k])))
             side.addWidget(bar, row, 1)
             self.bars.append(bar)
         note = (

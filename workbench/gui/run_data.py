@@ -15,7 +15,6 @@ from ..spec import ExperimentSpec
 from ..spec.changes import describe_changes
 
 MAX_SNAPSHOTS = 2000
-LEGEND_CHARS = 40  # a legend entry's label, at most
 
 
 class GrowingArray:
@@ -214,7 +213,3 @@ def describe_difference(before: ExperimentSpec, after: ExperimentSpec) -> str:
     """What changed between two runs' settings, in words: `+ Dropout(0.5) after layer 2, batch size 32 → 64`."""
     return ", ".join(describe_changes(before, after)) or _("same settings")
 
-
-def elide(text: str, limit: int = LEGEND_CHARS) -> str:
-    """`text` cut to `limit` characters with an ellipsis (legends stay small; tooltips have it all)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,") + "…"

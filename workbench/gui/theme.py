@@ -97,7 +97,8 @@ def legend_above(plot: pg.PlotWidget, columns: int = 2) -> pg.LegendItem:
     """A legend in a row of its own above the plot's area (where pyqtgraph's title would go): it
     never covers a curve or a point, however the data falls. Curves added with a name join it."""
     item = plot.getPlotItem()
-    legend = pg.LegendItem(colCount=columns, labelTextColor=foreground())
+    legend = pg.LegendItem(colCount=columns, labelTextColor=foreground(), verSpacing=-2, horSpacing=12)
+    legend.layout.setContentsMargins(2, 1, 2, 1)  # pyqtgraph's 9 px around a floating legend: here, room for curves
     item.layout.removeItem(item.titleLabel)
     item.titleLabel.hide()
     item.layout.addItem(legend, 0, 1)
@@ -111,3 +112,14 @@ def legend_options() -> dict[str, Any]:
     back = background()
     back.setAlpha(200)
     return {"brush": pg.mkBrush(back), "pen": pg.mkPen(colour(Tone.MUTED)), "labelTextColor": foreground()}
+
+
+def progress_style() -> str:
+    """A progress bar whose text reads wherever it falls: the palette's text colour over a pale fill
+    (a dim one on a dark palette), never white on the style's strong highlight or the reverse."""
+    fill, text = ("#2b5278", "#e8eef5") if is_dark() else ("#b9d4ef", "#102a43")
+    border = colour(Tone.MUTED).name()
+    return (
+        f"QProgressBar {{ color: {text}; border: 1px solid {border}; border-radius: 3px; text-align: center; }}"
+        f" QProgressBar::chunk {{ background: {fill}; }}"
+    )

@@ -6,12 +6,10 @@ import time
 from html import escape
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -36,6 +34,7 @@ from .plots.results_panel import ResultsPanel
 from .run import RunController
 from .run_data import RUN_COLUMNS, RunRecord, run_row
 from .theme import banner_style, info_style
+from .wrapped_label import WrappedLabel
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 # run id, cells, sort keys, shown on the plots (None: the current run), summary
@@ -54,32 +53,6 @@ BOUNDARY_OFF = N_(
     "Gaussian blobs): choose one of those datasets to see it."
 )
 LATENT_OFF = N_("The latent space is an autoencoder's: choose Model: autoencoder / VAE under the layers to see it.")
-
-
-class Banner(QLabel):
-    """A wrapped sentence across the top of the plots that takes the height its text needs at its
-    width, without making the view's height depend on its width: a scroll area around a view that
-    does (Qt's height-for-width) lays the plots out at their preferred, much taller, height."""
-
-    def __init__(self, text: str = "") -> None:
-        super().__init__(text)
-        self.setWordWrap(True)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name; QLabel turns it back on with each text
-        return False
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._fit()
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        super().setText(text)
-        self._fit()
-
-    def _fit(self) -> None:
-        needed = max(self.heightForWidth(max(self.width(), 200)), 0)
-        if needed != self.minimumHeight():
-            self.setMinimumHeight(needed)
 
 
 class _RunItem(QTableWidgetItem):
@@ -200,17 +173,22 @@ class QtTrainingView(QWidget):
         outer.setSizes([450, 550])  # the results below need the room: a ten-class matrix, the mistakes
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.stale = Banner()  # the results shown are of data the experiment no longer uses
+        self.stale = WrappedLabel()  # the results shown are of data the experiment no longer uses
         self.stale.setObjectName("staleResultsLabel")
         self.stale.setStyleSheet(banner_style())
         self.stale.hide()
         layout.addWidget(self.stale)
-        self.intro = Banner()  # what the experiment shows, from its description, until a run starts
+        self.intro = WrappedLabel()  # what the experiment shows, from its description, until a run starts
         self.intro.setObjectName("experimentIntro")
         self.intro.setStyleSheet(info_style())
         self.intro_for: tuple[str, str] | None = None
         layout.addWidget(self.intro)
-        self.paused_banner = Banner(_(PAUSED_TEXT))  # paused must not look like running
+        self.opening_banner = WrappedLabel()  # a saved run is being read: what is below is not it yet
+        self.opening_banner.setObjectName("openingBanner")
+        self.opening_banner.setStyleSheet(banner_style())
+        self.opening_banner.hide()
+        layout.addWidget(self.opening_banner)
+        self.paused_banner = WrappedLabel(_(PAUSED_TEXT))  # paused must not look like running
         self.paused_banner.setObjectName("pausedBanner")
         self.paused_banner.setStyleSheet(banner_style())
         self.paused_banner.hide()
@@ -336,6 +314,8 @@ class QtTrainingView(QWidget):
         paint_later(panel.plot)
         panel.show_run(record)
         panel.set_overlays(self.controller.previous_runs())
+        if panel is self.loss_panel:
+            self._show_patience(record)
 
     def _show_status(self, record: RunRecord) -> None:
         failure = self.controller.failure
@@ -352,9 +332,12 @@ class QtTrainingView(QWidget):
             self.results.show_end(record.ended, record.chosen_epoch, record.chosen_test)
             stopped = record.ended.reason is StopReason.EARLY_STOPPED
             self.loss_panel.show_info(record.ended.message if stopped else "")
-            return
+
+    def _show_patience(self, record: RunRecord) -> None:
+        """While a run trains, the line under the loss plot counts patience down, naming the best
+        epoch its marker shows: both are drawn together, from the same epoch."""
         last = record.last_epoch
-        if last is not None and last.patience_left is not None and last.best_epoch is not None:
+        if record.ended is None and last is not None and last.patience_left is not None and last.best_epoch is not None:
             monitor = record.started.monitor if record.started else "val_loss"
             best = best_so_far(monitor, last.best_value, last.best_epoch)
             left = _("Early stopping: {left} epochs of patience left ({best})")
@@ -439,6 +422,14 @@ class QtTrainingView(QWidget):
         """The current run trains further: its curves go on; its results and end sentence go."""
         self.results.clear()
         self.loss_panel.show_info("")
+
+    def show_opening(self, text: str) -> None:
+        """Say that a saved run is being read (over the experiment shown until it is), or, with
+        "", that it is over."""
+        self.opening_banner.setText(text)
+        self.opening_banner.setVisible(bool(text))
+        if text:
+            self.intro.hide()
 
     def start_run(self) -> None:
         """A new run begins: empty the current curves and results."""

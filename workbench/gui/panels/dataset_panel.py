@@ -50,7 +50,7 @@ SCATTER_POINTS = 3000
 SEQUENCES_SHOWN = 3  # sequences of one feature drawn over each other; with more features, the first one's
 FEATURES_SHOWN = 4
 OFFLINE_HINT = N_(
-    "Offline? Put the files in the folder named above, or choose “IDX files” and point at "
+    "Offline? Put the files in the folder named below, or choose “IDX files” and point at "
     "your own copy of the .idx / .gz files."
 )
 
@@ -297,7 +297,7 @@ class QtDatasetPanel(QWidget):
         except DownloadCancelled:
             summary = _("Download cancelled: nothing half-downloaded was kept.")
         except DownloadError as exc:
-            summary, problem = _("No data to show."), f"{exc}\n{_(OFFLINE_HINT)}"
+            summary, problem = _("No data to show."), f"{_(OFFLINE_HINT)}\n{exc}"  # what helps, first
         if self.download_task is not asyncio.current_task():
             return  # superseded: the student chose other data meanwhile
         self.download_task = None
@@ -384,7 +384,7 @@ class QtDatasetPanel(QWidget):
             else _("Could not load the data: {error}").format(error=error)
         )
         if isinstance(self.document.spec.dataset, Downloadable):
-            text += "\n" + _(OFFLINE_HINT)
+            text = _(OFFLINE_HINT) + "\n" + text  # what helps, first
         self.message.setText(text)
         self.message.show()
         self.summary.setText(_("No data to show."))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from collections.abc import Iterator
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QScrollArea,
     QTabBar,
     QToolButton,
     QTreeWidget,
@@ -29,6 +32,7 @@ from ...spec.peek import DataError
 from ..document import ExperimentDocument
 from ..forms.model_form import FieldChange, ModelForm, discard
 from ..theme import Tone, colour, error_background, style
+from ..wrapped_label import WrappedLabel
 
 
 def drop_position(source: int, target: int | None, below: bool, count: int) -> int:
@@ -47,6 +51,16 @@ CATEGORY_WORDS = {
     LayerCategory.ACTIVATION: N_("Activation"),
     LayerCategory.RECURRENT: N_("Recurrent"),
 }
+
+
+MIN_ROWS, MAX_ROWS = 4, 12  # the layer list's height, in rows
+
+
+def _ancestors(widget: QWidget) -> Iterator[QWidget]:
+    parent = widget.parentWidget()
+    while parent is not None:
+        yield parent
+        parent = parent.parentWidget()
 
 
 class LayerList(QTreeWidget):
@@ -73,6 +87,17 @@ class LayerList(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """As tall as its rows (a few at least, a dozen at most: longer stacks scroll), so that the
+        totals and the selected layer's form follow right below it."""
+        rows = min(max(self.topLevelItemCount(), MIN_ROWS), MAX_ROWS)
+        row = self.sizeHintForRow(0) if self.topLevelItemCount() else self.fontMetrics().height() + 6
+        height = self.header().sizeHint().height() + rows * row + 2 * self.frameWidth() + 4
+        return QSize(super().sizeHint().width(), height)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.sizeHint()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
@@ -148,15 +173,13 @@ class QtLayerEditor(QWidget):
         self.list.currentItemChanged.connect(self._selection_changed)
         self.list.move_requested.connect(self.move_layer)
         layout.addLayout(self._buttons())
-        layout.addWidget(self.list, 3)
-        self.error_label = QLabel()
+        layout.addWidget(self.list)
+        self.error_label = WrappedLabel()
         self.error_label.setObjectName("layerErrorLabel")
-        self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(style(Tone.ERROR))
         layout.addWidget(self.error_label)
-        self.advice_label = QLabel()
+        self.advice_label = WrappedLabel()
         self.advice_label.setObjectName("layerAdviceLabel")
-        self.advice_label.setWordWrap(True)
         self.advice_label.setStyleSheet(style(Tone.ADVICE))
         self.advice_label.hide()
         layout.addWidget(self.advice_label)
@@ -164,8 +187,7 @@ class QtLayerEditor(QWidget):
         self.total_label.setObjectName("paramCountLabel")
         self.total_label.setAccessibleName(_("Total parameters"))
         layout.addWidget(self.total_label)
-        self.form_title = QLabel()
-        self.form_title.setWordWrap(True)
+        self.form_title = WrappedLabel()
         layout.addWidget(self.form_title)
         # Another layer of the same kind in its place, keeping the settings both have (RNN -> LSTM).
         self.type_row = QWidget()
@@ -187,6 +209,7 @@ class QtLayerEditor(QWidget):
         self.inferred_label.setObjectName("inferredLabel")
         self.inferred_label.setStyleSheet(style(Tone.MUTED))
         layout.addWidget(self.inferred_label)
+        layout.addStretch(1)  # room to spare goes below the form, not into the list
         self.list.command.connect(self._key_command)
 
     def _button(self, name: str, text: str, tip: str) -> QToolButton:
@@ -271,6 +294,7 @@ class QtLayerEditor(QWidget):
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.list.addTopLevelItem(item)
         self.list.blockSignals(False)
+        self.list.updateGeometry()  # as tall as its rows
         self._render_totals(spec, data_error)
         self._render_advice(spec)
         if layers:
@@ -429,6 +453,18 @@ class QtLayerEditor(QWidget):
     @Slot(QTreeWidgetItem, QTreeWidgetItem)
     def _selection_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         self._show_form(self.list.indexOfTopLevelItem(current) if current is not None else None)
+        if self.list.hasFocus():  # the student picked it (a click, the arrow keys): show its settings
+            QTimer.singleShot(0, self.bring_form_into_view)  # once the new form is laid out
+
+    @Slot()
+    def bring_form_into_view(self) -> None:
+        """Scroll the panel around the editor so that the selected layer's title and form show
+        (as much of the form as fits)."""
+        area = next((a for a in _ancestors(self) if isinstance(a, QScrollArea)), None)
+        if area is None or self.form is None:
+            return
+        area.ensureWidgetVisible(self.form, 0, 0)
+        area.ensureWidgetVisible(self.form_title, 0, 0)  # a form taller than the panel: its top
 
     # --- edits --------------------------------------------------------------------------------
 

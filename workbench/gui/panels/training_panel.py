@@ -6,7 +6,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...i18n import N_, _
 from ...spec import ExperimentSpec, TrainingSpec
@@ -22,10 +22,13 @@ DEVICE_LABELS = {"auto": N_("Auto (GPU when there is one)"), "cpu": "CPU", "mps"
 def device_editor(desc: FieldDesc, devices: tuple[str, ...] = ("cpu",)) -> FieldEditor:
     """A combo of this machine's devices instead of free text (GPUs join once torch has loaded)."""
     choices = ("auto", *devices)
-    return ChoiceEditor(
+    editor = ChoiceEditor(
         FieldDesc(**{**desc.__dict__, "kind": "choice", "choices": choices}),
         labels={c: _(DEVICE_LABELS.get(c, c)) for c in choices},
     )
+    # Its choices are few and short enough to show whole: the panel is as wide as they need.
+    editor.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return editor
 
 
 class QtTrainingPanel(QWidget):

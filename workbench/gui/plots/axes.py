@@ -103,3 +103,10 @@ def paint_later(*widgets: Any) -> None:
 
     timer.timeout.connect(release)
     timer.start()
+
+
+def fill_view(plot: Any) -> None:
+    """Lay a plot's items out at its widget's size again. A legend entry that was wide for a moment
+    widens the plot item past the widget, and pyqtgraph fits the item to the widget only when the
+    widget resizes: without this the plot's right part stays cut off (the last epochs, a marker)."""
+    pg.GraphicsView.setRange(plot, plot.range, padding=0, disableAutoPixel=False)

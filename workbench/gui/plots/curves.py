@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
-import textwrap
 from html import escape
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import StopReason
 from ...i18n import _
 from ...spec.lessons import metric_words, overfitting_span
-from ..run_data import RunRecord, elide
-from ..theme import legend_above, themed_plot
-from .axes import settle_view, show_grid
+from ..run_data import RunRecord
+from ..theme import is_dark, legend_above, themed_plot
+from .axes import fill_view, settle_view, show_grid
 from .placeholder import PlotOrSentence
 from .tags import make_tag, place
 
 TRAIN = "#1f77b4"
 VAL = "#ff7f0e"
-BEST = "#2ca02c"
-STOP = "#d62728"
-CONTINUED = "#7f7f7f"
+# The markers' labels, light and dark: a label's text must read on the palette's background.
+BEST_SHADES = ("#2ca02c", "#7bd97b")
+STOP_SHADES = ("#d62728", "#ff8a80")
+CONTINUED_SHADES = ("#7f7f7f", "#bdbdbd")
+BATCH_ALPHA = (70, 150)  # the faint per-batch loss, fainter on white than on a dark plot
+
+
+def _shade(shades: tuple[Any, Any]) -> Any:
+    """The light or the dark one of `shades`, for the palette in use."""
+    return shades[1] if is_dark() else shades[0]
+
+LEGEND_SHARE = 0.25  # of a plot's height, at most, for its legend
+LEGEND_COLUMN_PX = 150  # narrower columns than this: two instead of three
 
 
 def _pen(colour: str, width: float = 2.0, alpha: int = 255, dash: bool = False) -> Any:
@@ -46,6 +54,17 @@ def _overfitting_epochs(record: RunRecord) -> tuple[float, float] | None:
         loss.tolist(), val_loss.tolist(), accuracy.tolist() if len(accuracy) == len(val_loss) else None, majority
     )
     return None if span is None else (float(epochs[span[0]]), float(epochs[span[1]]))
+
+
+def _legend_width(legend: Any) -> float:
+    """How wide `legend` lays its entries out, from its texts' own widths (the layout catches up
+    with a changed text only when it is next painted)."""
+    columns = max(legend.columnCount, 1)
+    texts = [0.0] * columns
+    for index, (_sample, label) in enumerate(legend.items):
+        texts[index % columns] = max(texts[index % columns], label.item.boundingRect().width())
+    spacing = legend.layout.horizontalSpacing()
+    return float(4 + sum(texts) + columns * (20 + 2 * 3) + (2 * columns - 1) * max(spacing, 0))
 
 
 class CurvePlotPanel(QWidget):
@@ -104,21 +123,26 @@ class CurvePlotPanel(QWidget):
         layout.addWidget(self.info)
         self._make_items(batch_curve)
         self.overlays: dict[int, tuple[Any, Any]] = {}
-        self.overlay_names: dict[int, str] = {}  # the label each overlay was drawn with
+        self.overlay_names: dict[int, str] = {}  # each earlier run's whole label (the tooltips')
+        self.overlay_records: dict[int, RunRecord] = {}
+        # The legend entry that stands for all earlier runs when theirs would not fit (never plotted).
+        self.runs_key = pg.PlotDataItem([], [], pen=_pen(VAL, 1.0, alpha=90, dash=True))
         # The view range is kept by hand: pyqtgraph's auto-range would move (and repaint) the axes
         # on every update, and axis painting competes with the training thread for the interpreter.
         self.view: Any = self.item.getViewBox()
         self.view.disableAutoRange()
         self.user_zoomed = False
-        self.legend_fitted: tuple[int, int] = (0, 0)  # (entries, room) the legend's columns were chosen for
+        self.legend_fitted: tuple[Any, ...] = ()  # (entries, width, height, runs) the legend was fitted to
         self.view.sigRangeChangedManually.connect(self._zoomed)
         self.view.sigRangeChangedManually.connect(self.place_tags)
+        self.view.sigResized.connect(self._fit_legend)  # a narrower or shorter plot: fewer, shorter entries
 
     def _make_items(self, batch_curve: bool) -> None:
         item = self.item
         self.batch: Any = None
         if batch_curve:
-            self.batch = item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=70), name=_("each batch"), connect="finite")
+            batch_pen = _pen(TRAIN, 1.0, alpha=_shade(BATCH_ALPHA))
+            self.batch = item.plot([], [], pen=batch_pen, name=_("each batch"), connect="finite")
             self.batch.setClipToView(True)
             self.batch.setDownsampling(auto=True, method="peak")
         self.train: Any = self._epoch_curve(TRAIN, _("training"))
@@ -132,16 +156,17 @@ class CurvePlotPanel(QWidget):
         self.region_key = pg.BarGraphItem(x=[], height=[], width=1, brush=pg.mkBrush(214, 39, 40, 60), pen=None)
         self.region_key.visibleChanged.connect(self._region_toggled)
         self.region_span: tuple[float, float] | None = None
-        self.best_line = pg.InfiniteLine(angle=90, pen=_pen(BEST, 1.5, dash=True))
-        self.stop_line = pg.InfiniteLine(angle=90, pen=_pen(STOP, 1.5))
-        self.continue_line = pg.InfiniteLine(angle=90, pen=_pen(CONTINUED, 1.2, dash=True))
+        best, stop, continued = _shade(BEST_SHADES), _shade(STOP_SHADES), _shade(CONTINUED_SHADES)
+        self.best_line = pg.InfiniteLine(angle=90, pen=_pen(best, 1.5, dash=True))
+        self.stop_line = pg.InfiniteLine(angle=90, pen=_pen(stop, 1.5))
+        self.continue_line = pg.InfiniteLine(angle=90, pen=_pen(continued, 1.2, dash=True))
         for extra in (self.region, self.best_line, self.stop_line, self.continue_line):
             extra.hide()
             item.addItem(extra, ignoreBounds=True)
         # Their labels: boxes placed where they cover no curve and no legend (see tags.py).
         self.tags = {
             line: make_tag(colour)
-            for line, colour in ((self.best_line, BEST), (self.stop_line, STOP), (self.continue_line, CONTINUED))
+            for line, colour in ((self.best_line, best), (self.stop_line, stop), (self.continue_line, continued))
         }
         for tag in self.tags.values():
             tag.hide()
@@ -229,7 +254,10 @@ class CurvePlotPanel(QWidget):
         done = max(len(record.epochs), 1)
         ended = record.ended is not None
         planned = record.started.epochs if record.started and not ended else done
-        x_end = float(done if ended else min(planned, max(8, 2 ** int(np.ceil(np.log2(done + 1)))))) + 0.5
+        # Room after the last epoch, so that a marker on it (the early stop) is a line, not the edge.
+        x_end = float(done if ended else min(planned, max(8, 2 ** int(np.ceil(np.log2(done + 1)))))) + max(
+            0.5, 0.03 * done
+        )
         values = np.concatenate([y[np.isfinite(y)] for y in ys]) if ys else np.zeros(0)
         if self.item.ctrl.logYCheck.isChecked():
             values = np.log10(values[values > 0])
@@ -246,17 +274,36 @@ class CurvePlotPanel(QWidget):
             self.view.setYRange(bottom, hi + 0.08 * span, padding=0)
 
     def _fit_legend(self) -> None:
-        """As many legend columns as the plot's width holds (three, two or one)."""
+        """The legend takes at most LEGEND_SHARE of the plot's height: three columns (two where the
+        plot is narrow) of one-line entries, each earlier run's cut at a word to its column; when the
+        earlier runs do not fit, one entry stands for them all (its tooltip names each)."""
         legend = self.item.legend
-        room = int(self.item.boundingRect().width()) - 40
-        key = (len(legend.items) if legend is not None else 0, room)
-        if legend is None or not legend.items or room <= 0 or key == self.legend_fitted:
+        width, height = self.plot.width(), self.plot.height()
+        runs = tuple((key, self.overlay_names[key]) for key in self.overlays)
+        fitted = (len(legend.items) if legend is not None else 0, width, height, runs)
+        if legend is None or fitted == self.legend_fitted:
             return
-        self.legend_fitted = key
-        for columns in (3, 2):  # two at least: one a row would make a tall band over a short plot
-            legend.setColumnCount(columns)
-            if legend.boundingRect().width() <= room:
-                break
+        for _train, val in self.overlays.values():
+            legend.removeItem(val)
+        legend.removeItem(self.runs_key)
+        # Two columns beside earlier runs (their entries need the room), three otherwise where it fits.
+        columns = 3 if width >= 3 * LEGEND_COLUMN_PX and not self.overlays else 2
+        legend.setColumnCount(columns)
+        for key, (_train, val) in self.overlays.items():
+            legend.addItem(val, "")
+            label = legend.items[-1][1]
+            label.setToolTip(self.overlay_names[key])  # the whole of what changed
+            self._fit_entry(legend, label, self._legend_text(self.overlay_records[key]), width - 12)
+        if self.overlays and legend.boundingRect().height() > LEGEND_SHARE * height:
+            for _train, val in self.overlays.values():
+                legend.removeItem(val)
+            legend.addItem(self.runs_key, "")
+            label = legend.items[-1][1]
+            label.setToolTip("\n".join(self.overlay_names.values()))
+            summary = _("earlier runs ({count}), dashed").format(count=len(self.overlays))
+            self._fit_entry(legend, label, summary, width - 12)
+        self.legend_fitted = (len(legend.items), width, height, runs)
+        fill_view(self.plot)
 
     def show_run(self, record: RunRecord) -> None:
         """Draw the current run: curves, best epoch, overfitting span and stop marker."""
@@ -376,40 +423,37 @@ class CurvePlotPanel(QWidget):
         wanted = {id(r): r for r in records if r.visible}
         for key in [k for k in self.overlays if k not in wanted]:
             for curve in self.overlays.pop(key):
-                self.item.removeItem(curve)
+                self.item.removeItem(curve)  # and its legend entry
             self.overlay_names.pop(key, None)
+            self.overlay_records.pop(key, None)
         for key, record in wanted.items():
-            if key in self.overlays and self.overlay_names.get(key) != record.label:
-                for curve in self.overlays.pop(key):  # what differs changed with the settings: relabel
-                    self.item.removeItem(curve)
             if key not in self.overlays:
                 # One legend entry per run (on its validation curve): the legend stays small.
                 train = self.item.plot([], [], pen=_pen(TRAIN, 1.0, alpha=90, dash=True), connect="finite")
-                val = self.item.plot(
-                    [], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), name=self._legend_text(record), connect="finite"
-                )
-                legend = self.item.legend
-                if legend is not None and legend.items:
-                    legend.items[-1][1].setToolTip(record.label)  # the whole of what changed
+                val = self.item.plot([], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), connect="finite")
                 self.overlays[key] = (train, val)
-                self.overlay_names[key] = record.label
+            self.overlay_names[key] = record.label  # relabelled when the settings change
+            self.overlay_records[key] = record
             train_curve, val_curve = self.overlays[key]
             train_curve.setData(*record.series(self.train_key))
             val_curve.setData(*record.series(self.val_key))
         self._fit_legend()
         self.place_tags()  # the legend may have grown or shrunk
 
-    def _legend_text(self, record: RunRecord) -> str:
-        """An earlier run's legend entry: "since run 1:" and what changed, in at most 40 characters
-        on up to two more lines as wide as a column of a two-column legend (cut with "…" beyond;
-        the tooltip has it all)."""
-        metrics = QFontMetrics(self.plot.font())
-        per_line = max(12, (self.plot.width() // 2 - 60) // max(metrics.averageCharWidth(), 1))
-        lines = textwrap.wrap(elide(record.changed), per_line)  # a few words; the tooltip has them all
-        if len(lines) > 2:  # cut after two lines, and show that it is cut
-            lines = [lines[0], elide(lines[1] + " " + lines[2], per_line)]
-        since = _("since {run}:").format(run=escape(record.name))
-        return "<br>".join([since, *(escape(line) for line in lines)])
+    @staticmethod
+    def _legend_text(record: RunRecord) -> str:
+        """An earlier run's legend entry: its name and what changed since."""
+        return _("{run}: {changed}").format(run=record.name, changed=record.changed)
+
+    @staticmethod
+    def _fit_entry(legend: Any, label: Any, text: str, room: float) -> None:
+        """Show `text` on `label`, cut at a word (with "…") until the legend fits `room` pixels."""
+        words = text.split(" ")
+        for count in range(len(words), 0, -1):
+            shown = text if count == len(words) else " ".join(words[:count]).rstrip(" ,:;→") + "…"
+            label.setText(escape(shown))
+            if _legend_width(legend) <= room:
+                return
 
     def clear_run(self) -> None:
         """Empty the current run's curves (a new run starts)."""
