@@ -424,7 +424,8 @@ class QtLayerEditor(QWidget):
             previous = self.type_combo
         for widget in form.findChildren(QWidget):
             takes_tab = widget.focusPolicy() & Qt.FocusPolicy.TabFocus
-            if takes_tab and not isinstance(widget.parentWidget(), QAbstractSpinBox):  # not a spin box's line
+            own = widget.window() is form.window()  # not a combo box's list, a window of its own
+            if takes_tab and own and not isinstance(widget.parentWidget(), QAbstractSpinBox):  # not a spin box's line
                 QWidget.setTabOrder(previous, widget)
                 previous = widget
 
