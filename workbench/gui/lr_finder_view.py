@@ -11,7 +11,7 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..engine.events import LrFinding
-from ..i18n import _
+from ..i18n import _, sentences
 from .plots.axes import show_grid
 from .theme import themed_plot
 
@@ -88,7 +88,7 @@ class LrFinderDialog(QDialog):
             self._mark(finding.lowest, pg.mkPen(LOWEST, width=1.5, style=Qt.PenStyle.DashLine))
             lines.append(_("Dashed line: where the smoothed loss was lowest; after it the curve turns up."))
         if finding.suggestion is None or finding.valley is None:
-            self.caption.setText(" ".join(lines))
+            self.caption.setText(sentences(*lines))
             self.answer.setText(finding.declined_words())
             self.use_button.setText(_("Use"))
             self.use_button.setEnabled(False)
@@ -103,7 +103,7 @@ class LrFinderDialog(QDialog):
         lines.append(
             _("Shaded: the longest steady fall of the loss; green line: the suggested rate, half-way down it.")
         )
-        self.caption.setText(" ".join(lines))
+        self.caption.setText(sentences(*lines))
         lr = rounded(finding.suggestion)
         self.answer.setText(
             _("Suggested learning rate: <b>{lr}</b>, half-way down the loss's longest steady fall.").format(
