@@ -75,3 +75,13 @@ def test_counts_of_a_hundred_and_more_show_whole(qtbot: QtBot) -> None:
     metrics = results.matrix.fontMetrics()
     for column in range(10):
         assert metrics.horizontalAdvance("1234") < results.matrix.columnWidth(column)
+
+
+def test_the_sentences_stay_together_at_the_top(qtbot: QtBot) -> None:
+    results = panel(qtbot)
+    results.show_test(TestResult(23.8, None, None, 180, None, recon=21.7, kl=2.1))
+    qtbot.wait(20)
+    gap = results.elsewhere.geometry().top() - results.metrics.geometry().bottom()
+    assert gap < 40 and results.filler.isVisible()  # not spread over the tab's height
+    results.show_test(TestResult(0.1, 0.9, None, 10, np.eye(2, dtype=np.int64) * 5))
+    assert not results.filler.isVisible()  # the matrix takes the room

@@ -132,6 +132,10 @@ class ResultsPanel(QWidget):
         self.strip_columns = MISTAKE_COLUMNS
         self.mistakes.setAccessibleName(_("Test pictures the network got wrong"))
         layout.addWidget(self.mistakes)
+        # Below the rest when neither the matrix nor the forecast fills the tab: the sentences stay
+        # together at its top instead of floating apart.
+        self.filler = QWidget()
+        layout.addWidget(self.filler, 1)
         self._show_mistakes((), ())
 
     def clear(self) -> None:
@@ -146,11 +150,16 @@ class ResultsPanel(QWidget):
         self.elsewhere.hide()
         self.result, self.cell = None, None
         self._show_mistakes((), ())
+        self._settle()
 
     def show_failure(self, message: str) -> None:
         """The run could not start or broke: say so in red."""
         self.reason.setText(message)
         self.reason.setStyleSheet(style(Tone.ERROR))
+        self._settle()
+
+    def _settle(self) -> None:
+        self.filler.setVisible(self.matrix.isHidden() and self.forecast.isHidden())
 
     def set_epochs(
         self, epochs: list[int], best: int | None, chosen: int | None, ended_with: int | None = None
@@ -193,6 +202,7 @@ class ResultsPanel(QWidget):
             self.matrix.hide()
             self.result, self.cell = None, None
             self._show_mistakes((), ())
+            self._settle()
             return
         if chosen is None:
             self.show_test(ended.test)
@@ -202,7 +212,11 @@ class ResultsPanel(QWidget):
             self.show_test(chosen_test, _("the weights of epoch {epoch}").format(epoch=chosen + 1))
 
     def show_test(self, result: TestResult, whose: str = "") -> None:
-        """Test metrics and the confusion matrix."""
+        """Test metrics and the confusion matrix, or a regression's forecast."""
+        self._show_test(result, whose)
+        self._settle()
+
+    def _show_test(self, result: TestResult, whose: str) -> None:
         metric = " · ".join(f"{_(name)} <b>{text}</b>" for name, _value, text in result.scores())
         said = _("Test ({samples} samples): loss {loss} · {scores}")
         self.metrics.setText(said.format(samples=f"{result.samples:,}", loss=f"{result.loss:.4f}", scores=metric))
