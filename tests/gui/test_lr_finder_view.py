@@ -63,3 +63,13 @@ def test_closing_the_window_ends_the_range_test(qtbot: QtBot) -> None:
     win.find_lr()
     assert win.finding_lr and win.close() is True
     assert win.runs.backend is None  # the search stopped within a batch and its worker ended
+
+
+def test_the_plot_shows_rates_in_one_notation_and_every_batch_before_the_turn() -> None:
+    from workbench.gui.lr_finder_view import loss_range, rate_ticks
+
+    assert rate_ticks([-7.0, -3.0, 0.0, 1.0], 1.0, 1.0) == ["1e-07", "0.001", "1", "10"]
+    smoothed = np.array([1.0, 0.9, 0.5, 0.4, 0.8, 1.6])
+    raw = np.array([1.0, 0.7, 0.2, 0.3, 3.0, 9.0])  # batches dip below the curve, then blow up
+    finding = LrFinding(np.geomspace(1e-7, 10, 6), smoothed, None, None, raw)
+    assert loss_range(finding) == (0.2, 1.6)  # the dip shows; the blow-up does not flatten the plot

@@ -268,6 +268,16 @@ def test_the_line_under_the_loss_names_the_best_epoch_its_marker_shows(window: A
     assert len(seen) > 1
 
 
+def test_under_the_plots_each_earlier_run_is_named_with_what_changed(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, tiny(epochs=1))
+    wait_done(window, qtbot)
+    note = window.training_view.accuracy_panel.info
+    assert note.text() == ""  # one run: nothing dashed
+    start(window, qtbot, tiny(epochs=2))
+    wait_done(window, qtbot)
+    assert note.text() == note.toolTip() == "Dashed, earlier runs: run 1 (epochs 1 → 2)"
+
+
 def test_before_a_run_the_second_plot_is_the_task_s_metric(window: Any) -> None:
     """A regression's plot is its mean absolute error from the moment it is chosen, not after a run."""
     panel = window.training_view.accuracy_panel

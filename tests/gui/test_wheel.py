@@ -80,7 +80,33 @@ def test_the_wheel_scrolls_the_panel_instead(window: Any, qtbot: QtBot) -> None:
 def test_a_box_that_has_the_focus_takes_the_wheel(window: Any, qtbot: QtBot) -> None:
     window.document.replace(load_preset("overfitting_demo"), None)
     epochs = window.training_panel.findChild(QWidget, "field_epochs").spin
-    epochs.setFocus()
+    epochs.setFocus(Qt.FocusReason.MouseFocusReason)  # a click into it
     qtbot.waitUntil(epochs.hasFocus)
     wheel(epochs, 1)
     assert window.document.spec.training.epochs == load_preset("overfitting_demo").training.epochs + 1
+
+
+def test_the_focus_a_window_gives_its_first_box_does_not_count(window: Any, qtbot: QtBot) -> None:
+    """The window hands the focus to its first field as it opens (the dataset's kind): the wheel
+    over it still scrolls the panel, as over any box the student did not click into."""
+    window.document.replace(load_preset("adding_rnn_vs_lstm"), None)
+    kind = window.findChild(QComboBox, "datasetKindCombo")
+    kind.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+    qtbot.waitUntil(kind.hasFocus)
+    before = kind.currentIndex()
+    wheel(kind, -1)
+    wheel(kind, -1)
+    assert kind.currentIndex() == before and window.document.spec.dataset.kind == "adding"
+    qtbot.mouseClick(kind, Qt.MouseButton.LeftButton)  # a click into it: now it takes the wheel
+    kind.hidePopup()
+    wheel(kind, 1)
+    assert kind.currentIndex() == before - 1
+
+
+def test_the_wheel_over_a_preview_plot_does_not_zoom_it(window: Any, qtbot: QtBot) -> None:
+    window.document.replace(load_preset("overfitting_demo"), None)
+    scatter = window.dataset_panel.scatter
+    qtbot.waitUntil(lambda: scatter.isVisible() and bool(scatter.getPlotItem().listDataItems()), timeout=20_000)
+    before = scatter.getPlotItem().getViewBox().viewRange()
+    wheel(scatter.viewport(), -3)
+    assert scatter.getPlotItem().getViewBox().viewRange() == before

@@ -22,6 +22,22 @@ VALLEY = (44, 160, 44, 40)
 VALLEY_EDGE = (44, 160, 44, 70)
 
 
+def rate_ticks(values: list[float], _scale: float, _spacing: float) -> list[str]:
+    """A log axis's ticks as the rates they are (1e-07, 0.001, 10)."""
+    return [f"{10.0**value:g}" for value in values]
+
+
+def loss_range(finding: LrFinding) -> tuple[float, float]:
+    """The losses the plot shows: the smoothed curve whole, and each batch's own loss up to where
+    the curve turns up (after it, batches blow up: they would flatten everything else)."""
+    if not len(finding.losses):
+        return 0.0, 1.0
+    turn = int(np.argmin(finding.losses)) + 1
+    shown = np.concatenate([finding.losses, finding.raw[:turn]])
+    shown = shown[np.isfinite(shown)]
+    return float(shown.min()), float(shown.max())
+
+
 def rounded(lr: float) -> float:
     """Two significant digits: a rate a student can read and type."""
     return float(f"{lr:.2g}")
@@ -50,15 +66,15 @@ class LrFinderDialog(QDialog):
         item = self.plot.getPlotItem()
         show_grid(item)
         item.setLogMode(x=True, y=False)
-        item.getAxis("bottom").enableAutoSIPrefix(False)  # rates as 0.001, not "1 (x0.001)"
+        rates = item.getAxis("bottom")
+        rates.enableAutoSIPrefix(False)  # rates as 0.001, not "1 (x0.001)"
+        rates.logTickStrings = rate_ticks  # one notation from 1e-07 to 10, not 10⁻⁷ beside 0.0001
         item.setLabel("bottom", _("learning rate"))
-        item.setLabel("left", _("loss (smoothed)"))
+        item.setLabel("left", _("loss"))
         if len(finding.raw):  # each batch's own loss, faint behind the curve the rule reads
             self.plot.plot(finding.lrs, finding.raw, pen=pg.mkPen(RAW, width=1))
         self.curve = self.plot.plot(finding.lrs, finding.losses, pen=pg.mkPen("#1f77b4", width=2))
-        if len(finding.losses):  # the smoothed curve fills the height; a batch's spike may leave it
-            low, high = float(np.min(finding.losses)), float(np.max(finding.losses))
-            item.setYRange(low, high, padding=0.08)
+        item.setYRange(*loss_range(finding), padding=0.08)
         self.plot.setMinimumSize(480, 260)
         layout.addWidget(self.plot)
         self.caption = QLabel()

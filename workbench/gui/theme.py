@@ -123,3 +123,11 @@ def progress_style() -> str:
         f"QProgressBar {{ color: {text}; border: 1px solid {border}; border-radius: 3px; text-align: center; }}"
         f" QProgressBar::chunk {{ background: {fill}; }}"
     )
+
+
+def still_plot(plot: pg.PlotWidget) -> None:
+    """A preview plot inside a scrolling panel: the wheel scrolls the panel over it, as over any
+    other place, instead of zooming the plot away (no zoom, no pan, no auto-range button)."""
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)

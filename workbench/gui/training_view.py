@@ -316,6 +316,19 @@ class QtTrainingView(QWidget):
         panel.set_overlays(self.controller.previous_runs())
         if panel is self.loss_panel:
             self._show_patience(record)
+            self._name_earlier_runs()
+
+    def _name_earlier_runs(self) -> None:
+        """Under the second plot (its line is free: the stop sentences go under the loss), each
+        earlier run drawn dashed and what changed since it; what does not fit its two lines is in
+        its tooltip."""
+        shown = [r for r in self.controller.previous_runs() if r.visible]
+        named = [_("{run} ({changed})").format(run=r.name, changed=r.changed) for r in shown]
+        text = _("Dashed, earlier runs: {runs}").format(runs=" · ".join(named)) if named else ""
+        info = self.accuracy_panel.info
+        room = 2 * max(info.width(), 200) * 0.9  # two lines, less what wrapping at words leaves
+        info.setToolTip(text)
+        self.accuracy_panel.show_info(info.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(room)))
 
     def _show_status(self, record: RunRecord) -> None:
         failure = self.controller.failure

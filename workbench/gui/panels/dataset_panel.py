@@ -43,7 +43,7 @@ from ..forms.introspect import describe
 from ..forms.model_form import FieldChange, UnionForm
 from ..jobs import Job, JobRunner
 from ..preview import class_colour, scatter_items, thumbnail_grid
-from ..theme import Tone, legend_options, style, themed_plot
+from ..theme import Tone, legend_options, still_plot, style, themed_plot
 
 PREVIEW_SAMPLES = 24
 SCATTER_POINTS = 3000
@@ -192,11 +192,13 @@ class QtDatasetPanel(QWidget):
         self.scatter = themed_plot()
         self.scatter.setFixedHeight(240)
         self.scatter.setAspectLocked(True)
+        still_plot(self.scatter)
         self.scatter.addLegend(offset=(5, 5), **legend_options())
         self.lines = themed_plot()  # sequences, step by step
         self.lines.setObjectName("sequencePreview")
         self.lines.setFixedHeight(200)
         self.lines.setLabel("bottom", _("step"))
+        still_plot(self.lines)
         self.lines.addLegend(offset=(-5, 5), **legend_options())  # top right: a series starts on the left
         self.preview.addWidget(self.thumbnails)
         self.preview.addWidget(self.scatter)

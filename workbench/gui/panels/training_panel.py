@@ -14,7 +14,7 @@ from ..document import ExperimentDocument
 from ..forms.editors import ChoiceEditor, FieldEditor
 from ..forms.introspect import FieldDesc
 from ..forms.model_form import FieldChange, ModelForm
-from ..theme import Tone, style, themed_plot
+from ..theme import Tone, still_plot, style, themed_plot
 
 DEVICE_LABELS = {"auto": N_("Auto (GPU when there is one)"), "cpu": "CPU", "mps": N_("Apple GPU (mps)")}
 
@@ -73,8 +73,7 @@ class QtTrainingPanel(QWidget):
         self.lr_plot = themed_plot()
         self.lr_plot.setObjectName("lrSchedulePlot")
         self.lr_plot.setFixedHeight(110)
-        self.lr_plot.setMouseEnabled(False, False)
-        self.lr_plot.hideButtons()
+        still_plot(self.lr_plot)
         left = self.lr_plot.getPlotItem().getAxis("left")
         left.enableAutoSIPrefix(False)
         left.setWidth(52)  # room for labels such as 0.0005 whatever the rate

@@ -32,7 +32,6 @@ def _shade(shades: tuple[Any, Any]) -> Any:
     """The light or the dark one of `shades`, for the palette in use."""
     return shades[1] if is_dark() else shades[0]
 
-LEGEND_SHARE = 0.25  # of a plot's height, at most, for its legend
 LEGEND_COLUMN_PX = 150  # narrower columns than this: two instead of three
 
 
@@ -54,17 +53,6 @@ def _overfitting_epochs(record: RunRecord) -> tuple[float, float] | None:
         loss.tolist(), val_loss.tolist(), accuracy.tolist() if len(accuracy) == len(val_loss) else None, majority
     )
     return None if span is None else (float(epochs[span[0]]), float(epochs[span[1]]))
-
-
-def _legend_width(legend: Any) -> float:
-    """How wide `legend` lays its entries out, from its texts' own widths (the layout catches up
-    with a changed text only when it is next painted)."""
-    columns = max(legend.columnCount, 1)
-    texts = [0.0] * columns
-    for index, (_sample, label) in enumerate(legend.items):
-        texts[index % columns] = max(texts[index % columns], label.item.boundingRect().width())
-    spacing = legend.layout.horizontalSpacing()
-    return float(4 + sum(texts) + columns * (20 + 2 * 3) + (2 * columns - 1) * max(spacing, 0))
 
 
 class CurvePlotPanel(QWidget):
@@ -108,6 +96,7 @@ class CurvePlotPanel(QWidget):
         self.item: Any = self.plot.getPlotItem()
         show_grid(self.item)
         self.item.setLabel("bottom", _("epoch"))
+        self.item.layout.setContentsMargins(1, 1, 10, 1)  # room for the last epoch's number at the right edge
         self.item.setClipToView(True)
         legend_above(self.plot, columns=3)
         for side in ("left", "bottom"):
@@ -123,10 +112,9 @@ class CurvePlotPanel(QWidget):
         layout.addWidget(self.info)
         self._make_items(batch_curve)
         self.overlays: dict[int, tuple[Any, Any]] = {}
-        self.overlay_names: dict[int, str] = {}  # each earlier run's whole label (the tooltips')
-        self.overlay_records: dict[int, RunRecord] = {}
-        # The legend entry that stands for all earlier runs when theirs would not fit (never plotted).
-        self.runs_key = pg.PlotDataItem([], [], pen=_pen(VAL, 1.0, alpha=90, dash=True))
+        self.overlay_names: dict[int, str] = {}  # each earlier run's whole label (the tooltip's)
+        # The legend entry for the earlier runs (never plotted): its sample darker than their faint curves.
+        self.runs_key = pg.PlotDataItem([], [], pen=_pen(VAL, 1.5, alpha=220, dash=True))
         # The view range is kept by hand: pyqtgraph's auto-range would move (and repaint) the axes
         # on every update, and axis painting competes with the training thread for the interpreter.
         self.view: Any = self.item.getViewBox()
@@ -274,34 +262,23 @@ class CurvePlotPanel(QWidget):
             self.view.setYRange(bottom, hi + 0.08 * span, padding=0)
 
     def _fit_legend(self) -> None:
-        """The legend takes at most LEGEND_SHARE of the plot's height: three columns (two where the
-        plot is narrow) of one-line entries, each earlier run's cut at a word to its column; when the
-        earlier runs do not fit, one entry stands for them all (its tooltip names each)."""
+        """A small legend above the plot: three columns (two where the plot is narrow) of one-line
+        entries, earlier runs as one entry (their dashed curves look alike; the line under the plots
+        says which run changed what, and the entry's tooltip too). Never wider than the plot."""
         legend = self.item.legend
         width, height = self.plot.width(), self.plot.height()
-        runs = tuple((key, self.overlay_names[key]) for key in self.overlays)
+        runs = tuple(self.overlay_names.values())
         fitted = (len(legend.items) if legend is not None else 0, width, height, runs)
         if legend is None or fitted == self.legend_fitted:
             return
-        for _train, val in self.overlays.values():
-            legend.removeItem(val)
         legend.removeItem(self.runs_key)
-        # Two columns beside earlier runs (their entries need the room), three otherwise where it fits.
-        columns = 3 if width >= 3 * LEGEND_COLUMN_PX and not self.overlays else 2
-        legend.setColumnCount(columns)
-        for key, (_train, val) in self.overlays.items():
-            legend.addItem(val, "")
-            label = legend.items[-1][1]
-            label.setToolTip(self.overlay_names[key])  # the whole of what changed
-            self._fit_entry(legend, label, self._legend_text(self.overlay_records[key]), width - 12)
-        if self.overlays and legend.boundingRect().height() > LEGEND_SHARE * height:
-            for _train, val in self.overlays.values():
-                legend.removeItem(val)
+        legend.setColumnCount(3 if width >= 3 * LEGEND_COLUMN_PX else 2)
+        if self.overlays:
             legend.addItem(self.runs_key, "")
             label = legend.items[-1][1]
-            label.setToolTip("\n".join(self.overlay_names.values()))
+            label.setToolTip("\n".join(runs))
             summary = _("earlier runs ({count}), dashed").format(count=len(self.overlays))
-            self._fit_entry(legend, label, summary, width - 12)
+            self._fit_entry(label, summary)
         self.legend_fitted = (len(legend.items), width, height, runs)
         fill_view(self.plot)
 
@@ -425,7 +402,6 @@ class CurvePlotPanel(QWidget):
             for curve in self.overlays.pop(key):
                 self.item.removeItem(curve)  # and its legend entry
             self.overlay_names.pop(key, None)
-            self.overlay_records.pop(key, None)
         for key, record in wanted.items():
             if key not in self.overlays:
                 # One legend entry per run (on its validation curve): the legend stays small.
@@ -433,26 +409,23 @@ class CurvePlotPanel(QWidget):
                 val = self.item.plot([], [], pen=_pen(VAL, 1.0, alpha=90, dash=True), connect="finite")
                 self.overlays[key] = (train, val)
             self.overlay_names[key] = record.label  # relabelled when the settings change
-            self.overlay_records[key] = record
             train_curve, val_curve = self.overlays[key]
             train_curve.setData(*record.series(self.train_key))
             val_curve.setData(*record.series(self.val_key))
         self._fit_legend()
         self.place_tags()  # the legend may have grown or shrunk
 
-    @staticmethod
-    def _legend_text(record: RunRecord) -> str:
-        """An earlier run's legend entry: its name and what changed since."""
-        return _("{run}: {changed}").format(run=record.name, changed=record.changed)
-
-    @staticmethod
-    def _fit_entry(legend: Any, label: Any, text: str, room: float) -> None:
-        """Show `text` on `label`, cut at a word (with "…") until the legend fits `room` pixels."""
+    def _fit_entry(self, label: Any, text: str) -> None:
+        """Show `text` on `label`, cut at a word (with "…") until the plot item fits its widget:
+        pyqtgraph never lays a plot out narrower than its legend, so a wide entry cuts off the
+        plot's right side (the last epochs, a marker, the axis's last number)."""
         words = text.split(" ")
+        room = self.plot.viewport().width()
         for count in range(len(words), 0, -1):
             shown = text if count == len(words) else " ".join(words[:count]).rstrip(" ,:;→") + "…"
             label.setText(escape(shown))
-            if _legend_width(legend) <= room:
+            self.item.layout.invalidate()
+            if self.item.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() <= room:
                 return
 
     def clear_run(self) -> None:
