@@ -42,16 +42,19 @@ _language = DEFAULT
 LANGUAGE_VARIABLE = "LANGUAGE"
 
 
-def resolve(name: str | None) -> str:
-    """The offered language `name` stands for: `zh_CN.UTF-8`, `zh-CN`, `zh_Hans_CN` and `zh` are
-    `zh_CN`; anything not offered (or empty) is English."""
-    if not name:
-        return DEFAULT
-    base = name.split(".", 1)[0].split("@", 1)[0].replace("-", "_")
+def offered(name: str) -> str | None:
+    """The offered language `name` stands for (`zh_CN.UTF-8`, `zh-CN`, `zh_Hans_CN` and `zh` are
+    `zh_CN`; `EN`, `en_GB` are `en`), or None when Workbench does not speak it."""
+    base = name.strip().split(".", 1)[0].split("@", 1)[0].replace("-", "_")
     if base in LANGUAGES:
         return base
-    same = [code for code in LANGUAGES if code.split("_")[0].lower() == base.split("_")[0].lower()]
-    return same[0] if same else DEFAULT  # zh_TW, zh_Hans_CN, zh: the one Chinese catalog
+    family = base.split("_")[0].lower()
+    return next((code for code in LANGUAGES if code.split("_")[0].lower() == family), None) if family else None
+
+
+def resolve(name: str | None) -> str:
+    """The offered language `name` stands for; anything not offered (or empty) is English."""
+    return (offered(name) if name else None) or DEFAULT
 
 
 def system_language() -> str:
@@ -87,6 +90,12 @@ def _(message: str) -> str:
     return _translation.gettext(message) if message else message  # gettext("") is the catalog's header
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` as meant in `context`, where one English word means two things ("Layers": the
+    layer list, or how many layers an RNN stacks), in the language spoken now."""
+    return _translation.pgettext(context, message) if message else message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for `n`, in the language spoken now."""
     return _translation.ngettext(singular, plural, n)
@@ -105,6 +114,11 @@ def sentences(*parts: str) -> str:
 def listing(items: Iterable[str]) -> str:
     """The items of a list, separated as the language spoken separates them."""
     return _JOINS.get(_language, (" ", ", "))[1].join(items)
+
+
+def NP_(context: str, message: str) -> str:  # noqa: N802 - as N_, with pgettext's context
+    """Marks `message` for the catalog in `context` without translating it yet (`pgettext` shows it)."""
+    return message
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's own name for it

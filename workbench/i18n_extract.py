@@ -26,7 +26,7 @@ from .i18n import LOCALE_DIR, OWN_NAME
 from .spec.fields import field_texts
 from .spec.presets import resources_dir
 
-KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)}
 TEMPLATE = LOCALE_DIR / "workbench.pot"
 
 
@@ -44,8 +44,8 @@ def spec_models() -> list[type[BaseModel]]:
     return [found[name] for name in sorted(found)]
 
 
-def spec_texts() -> Iterator[str]:
-    """The sentences the forms and lists show straight from the spec's metadata."""
+def spec_texts() -> Iterator[tuple[str | None, str]]:
+    """(context, sentence) of what the forms and lists show straight from the spec's metadata."""
     for cls in spec_models():
         yield from field_texts(cls)
 
@@ -57,12 +57,12 @@ def preset_texts() -> Iterator[str]:
         yield from (data[key] for key in ("name", "description") if data.get(key))
 
 
-def code_messages(package: Path) -> Iterator[tuple[str | tuple[str, ...], list[str]]]:
-    """(message, comments) of every `_()`, `N_()` and `ngettext()` call under `package`."""
+def code_messages(package: Path) -> Iterator[tuple[str | tuple[str, ...], list[str], str | None]]:
+    """(message, comments, context) of every `_()`, `N_()`, `ngettext()` and `pgettext()` call under `package`."""
     from babel.messages.extract import extract_from_dir
 
-    for _file, _line, message, comments, _context in extract_from_dir(str(package), keywords=KEYWORDS):
-        yield message, comments
+    for _file, _line, message, comments, context in extract_from_dir(str(package), keywords=KEYWORDS):
+        yield message, comments, context
 
 
 def build() -> Any:
@@ -70,9 +70,11 @@ def build() -> Any:
     from babel.messages.catalog import Catalog
 
     catalog = Catalog(project="Workbench", domain="workbench", fuzzy=False)
-    for message, comments in code_messages(Path(__file__).parent):
-        catalog.add(message, auto_comments=comments)
-    for text in [OWN_NAME, *spec_texts(), *preset_texts()]:  # OWN_NAME: each catalog's name for its language
+    for message, comments, context in code_messages(Path(__file__).parent):
+        catalog.add(message, auto_comments=comments, context=context)
+    for context, text in spec_texts():
+        catalog.add(text, context=context)
+    for text in [OWN_NAME, *preset_texts()]:  # OWN_NAME: each catalog's name for its language
         catalog.add(text)
     return catalog
 

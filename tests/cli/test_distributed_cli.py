@@ -112,7 +112,7 @@ def test_a_killed_process_ends_the_run_with_a_message_and_its_save_continues(tmp
     out, err = process.communicate(timeout=TIMEOUT)  # ends, does not hang
     assert process.returncode == 1
     assert "process 1 of 2 was ended by SIGKILL, so the run stopped on every process" in err
-    assert "The run failed: another of its 2 processes ended or stopped answering" in out  # rank 0's
+    assert "The run failed: another of its 2 processes ended or stopped responding" in out  # rank 0's
     assert "m.pt keeps the run as it was last saved" in out  # not replaced by the failed run
     assert _worker(mark, 0) is None
     saved = len(resume_run(tmp_path / "m.pt").history.epoch)

@@ -89,3 +89,50 @@ def test_version_names_pytorch_qt_and_the_devices(capsys: pytest.CaptureFixture[
     assert stopped.value.code == 0
     assert said.startswith("workbench 0.") and f"PyTorch {torch.__version__}" in said and "Qt 6." in said
     assert "devices: cpu" in said or "devices: cuda" in said
+
+
+@pytest.mark.parametrize("name", ["zh_CN", "zh_CN.UTF-8", "zh-CN", "zh"])
+def test_lang_takes_a_language_as_the_system_names_it(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench import i18n
+
+    try:
+        assert entry.main(["--lang", name, "presets"]) == 0
+        assert capsys.readouterr().out.split()[:3] == ["名称", "标题", "展示什么"]
+        assert entry.main([f"--lang={name}", "presets"]) == 0
+        assert capsys.readouterr().out.split()[0] == "名称"
+    finally:
+        i18n.set_language("en")
+
+
+def test_lang_refuses_a_language_not_offered(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--lang", "fr", "presets"])
+    assert stopped.value.code == EXIT_BAD_INPUT
+    assert "fr" in capsys.readouterr().err
+
+
+def test_chinese_help_and_errors_name_nothing_internal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse's headings end in "：", a bad number names no Python function, and a field of the file
+    is named by its label in the window, then its path."""
+    import json
+
+    from workbench import i18n
+
+    broken = json.loads((PRESETS / "digits_mlp.json").read_text(encoding="utf-8"))
+    broken["dataset"]["val_fraction"] = 1.5
+    (tmp_path / "bad.json").write_text(json.dumps(broken), encoding="utf-8")
+    try:
+        with pytest.raises(SystemExit):
+            main(["--lang", "zh", "train", "--help"])
+        headings = [line for line in capsys.readouterr().out.splitlines() if line and not line.startswith(" ")]
+        assert "选项：" in headings and not [h for h in headings if h.endswith(":")]
+        with pytest.raises(SystemExit) as stopped:
+            main(["--lang", "zh", "train", "digits_mlp", "--epochs", "abc"])
+        assert stopped.value.code == EXIT_BAD_INPUT
+        assert "_positive" not in capsys.readouterr().err
+        assert main(["--lang", "zh", "train", str(tmp_path / "bad.json")]) == EXIT_BAD_INPUT
+        assert "“验证集比例”（dataset.val_fraction）：" in capsys.readouterr().err
+    finally:
+        i18n.set_language("en")
+    assert main(["train", str(tmp_path / "bad.json")]) == EXIT_BAD_INPUT
+    assert "  dataset.val_fraction: must be < 1" in capsys.readouterr().err  # English reads the path as words

@@ -214,7 +214,7 @@ def test_a_failure_in_one_process_ends_both_at_once(tmp_path: Path) -> None:
     assert time.perf_counter() - began < 40
     assert first["stop_reason"] == second["stop_reason"] == "failed"
     assert "a failure of this process alone" in second["message"]
-    assert "another of its 2 processes ended or stopped answering" in first["message"]
+    assert "another of its 2 processes ended or stopped responding" in first["message"]
 
 
 def test_a_vae_trains_on_two_processes_each_with_its_own_noise(tmp_path: Path) -> None:

@@ -85,3 +85,23 @@ def test_the_sentences_stay_together_at_the_top(qtbot: QtBot) -> None:
     assert gap < 40 and results.filler.isVisible()  # not spread over the tab's height
     results.show_test(TestResult(0.1, 0.9, None, 10, np.eye(2, dtype=np.int64) * 5))
     assert not results.filler.isVisible()  # the matrix takes the room
+
+
+def test_a_fashion_mnist_run_names_its_classes_in_chinese(qtbot: QtBot) -> None:
+    """Model files keep torchvision's English class names; a Chinese student reads them in Chinese:
+    the matrix's rows and columns and the mistakes' captions."""
+    from workbench import i18n
+    from workbench.spec.datasets import FASHION_NAMES
+
+    try:
+        i18n.set_language("zh_CN")
+        results = panel(qtbot)
+        counts = np.eye(10, dtype=np.int64) * 5
+        counts[0, 6] = 2  # two T-shirts taken for shirts
+        shirt = Mistake(np.zeros((1, 28, 28), np.uint8), 0, 6, 0.8)
+        results.show_test(TestResult(0.4, 0.9, None, 52, counts, FASHION_NAMES, (shirt,)))
+        rows = [results.matrix.verticalHeaderItem(i).text() for i in range(10)]  # type: ignore[union-attr]
+        column = results.matrix.horizontalHeaderItem(6).text()  # type: ignore[union-attr]
+    finally:
+        i18n.set_language("en")
+    assert rows[:3] == ["T 恤/上衣", "裤子", "套头衫"] and column == "→ 衬衫"

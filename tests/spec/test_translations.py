@@ -25,15 +25,15 @@ def marked() -> set[str]:
     return {message.id if isinstance(message.id, str) else message.id[0] for message in build() if message.id}
 
 
-def entries(path: Path) -> Iterator[tuple[str, list[str]]]:
-    """(English text, its translations) of every entry of a catalog."""
+def entries(path: Path) -> Iterator[tuple[str, list[str], str | None]]:
+    """(English text, its translations, its context) of every entry of a catalog."""
     with path.open("rb") as f:
         for message in read_po(f):
             if message.id:
                 ids = message.id if isinstance(message.id, tuple) else (message.id,)
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
                 assert not message.fuzzy, f"{path.parent.parent.name}: fuzzy: {ids[0]!r}"
-                yield ids[0], list(strings)
+                yield ids[0], list(strings), message.context
 
 
 def test_there_is_a_chinese_catalog_and_a_glossary() -> None:
@@ -43,7 +43,7 @@ def test_there_is_a_chinese_catalog_and_a_glossary() -> None:
 
 @pytest.mark.parametrize("catalog", CATALOGS, ids=lambda p: p.parent.parent.name)
 def test_every_marked_sentence_is_translated_with_its_placeholders(catalog: Path) -> None:
-    translated = dict(entries(catalog))
+    translated = {english: strings for english, strings, _context in entries(catalog)}
     code = marked()
     assert code - set(translated) == set(), "marked in the code, missing from the catalog: run make translations"
     assert set(translated) - code == set(), "in the catalog, no longer in the code: run make translations"
@@ -57,8 +57,9 @@ def test_every_marked_sentence_is_translated_with_its_placeholders(catalog: Path
 def test_the_compiled_catalog_is_the_current_one(catalog: Path) -> None:
     with catalog.with_suffix(".mo").open("rb") as f:
         compiled = gettext.GNUTranslations(f)
-    for english, strings in entries(catalog):
-        assert compiled.gettext(english) == strings[0], f"stale .mo (run make translations): {english!r}"
+    for english, strings, context in entries(catalog):
+        shown = compiled.pgettext(context, english) if context else compiled.gettext(english)
+        assert shown == strings[0], f"stale .mo (run make translations): {english!r}"
 
 
 @pytest.mark.parametrize(
@@ -113,15 +114,39 @@ def test_the_early_stopping_sentence_in_chinese() -> None:
     )
 
 
-def test_a_generated_class_is_named_in_the_language_spoken() -> None:
-    from workbench.spec.datasets import class_words
+def test_a_generated_or_bundled_class_is_named_in_the_language_spoken() -> None:
+    from workbench.spec.datasets import CIFAR_NAMES, FASHION_NAMES, class_words
+
+    names = ("class 2", "T-shirt/top", "cat", "7", "my_folder")
+    try:
+        i18n.set_language("zh_CN")
+        assert [class_words(n) for n in names] == ["类别 2", "T 恤/上衣", "猫", "7", "my_folder"]
+        chinese = [class_words(n) for n in FASHION_NAMES + CIFAR_NAMES]
+        assert all(re.search(r"[\u4e00-\u9fff]", name) for name in chinese), chinese
+        assert len(set(chinese)) == 20  # no two classes named alike
+    finally:
+        i18n.set_language("en")
+    assert [class_words(n) for n in names] == list(names)  # the files' own names, in English
+
+
+def test_one_english_word_meaning_two_things_has_a_context_each() -> None:
+    """The RNN's "Layers" is a number, the layer list's is a list; the schedule's "step" is a kind
+    of schedule, an axis's "step" a count: each pair reads differently in Chinese."""
+    from workbench.spec.fields import field_words
+    from workbench.spec.layers.recurrent import Recurrent
+    from workbench.spec.network import NetworkSpec
 
     try:
         i18n.set_language("zh_CN")
-        assert [class_words(n) for n in ("class 2", "T-shirt/top", "7")] == ["类别 2", "T-shirt/top", "7"]
+        rnn = field_words("Layers", Recurrent.model_fields["num_layers"])
+        stack = field_words("Layers", NetworkSpec.model_fields["layers"])
+        assert (rnn, stack) == ("层数", "层列表")
+        axes = {i18n.pgettext(context, "step") for context in ("axis: training steps", "axis: time steps")}
+        schedule = i18n.pgettext("learning-rate schedule", "step")
+        assert len(axes | {schedule}) == 3 and "step" not in axes | {schedule}
     finally:
         i18n.set_language("en")
-    assert class_words("class 2") == "class 2"
+    assert i18n.pgettext("learning-rate schedule", "step") == "step"
 
 
 def test_sentences_and_lists_are_joined_as_each_language_writes_them() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..engine.distributed import DEFAULT_PORT
-from ..i18n import LANGUAGES, N_, _, ngettext, set_language
+from ..i18n import LANGUAGES, N_, _, ngettext, offered, set_language
 from ..spec import ExperimentSpec, SpecError, find_experiment, preset_names, preset_path
 from ..spec.memory import LIMIT_ENV, parse_bytes
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ClosedPipeSafe, fail, table, width, wrap
@@ -45,6 +45,18 @@ ARGPARSE_WORDS = (
 class _HelpFormatter(argparse.HelpFormatter):
     """argparse's layout, with Chinese wrapped by the columns it takes on a terminal (two a
     character) and between any two characters; text without wide characters is argparse's own."""
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(heading)
+        if heading and _wide(heading):
+            self._wide_headings = [*getattr(self, "_wide_headings", []), heading]
+
+    def format_help(self) -> str:
+        # argparse ends a heading with an ASCII colon of its own; Chinese writes "：".
+        text = super().format_help()
+        for heading in getattr(self, "_wide_headings", []):
+            text = re.sub(rf"^(\s*){re.escape(heading)}:$", rf"\g<1>{heading}：", text, flags=re.MULTILINE)
+        return text
 
     def _split_lines(self, text: str, width_: int) -> list[str]:
         if not _wide(text):
@@ -89,10 +101,25 @@ def _wide(text: str) -> bool:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0  # "abc", "2.5": argparse would name this function in its message
     if value < 1:
-        raise argparse.ArgumentTypeError(_("must be 1 or more"))
+        raise argparse.ArgumentTypeError(_("must be a whole number, 1 or more"))
     return value
+
+
+def _language(text: str) -> str:
+    """`--lang`: any name of an offered language (`zh_CN.UTF-8`, `zh-CN`, `zh`), as LANG writes it."""
+    code = offered(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(
+            _("Workbench does not speak {name}: choose one of {choices}").format(
+                name=text, choices=", ".join(sorted(LANGUAGES))
+            )
+        )
+    return code
 
 
 def _size(text: str) -> int:
@@ -129,7 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lang",
-        choices=sorted(LANGUAGES),
+        type=_language,
+        metavar="{" + ",".join(sorted(LANGUAGES)) + "}",
         help=_("the language to speak (default: the system's, from LANG); the window has View > Language"),
     )
     entry = parser.add_mutually_exclusive_group()
@@ -308,7 +336,7 @@ def _language_asked(argv: Sequence[str]) -> str | None:
         if len(name) >= 3 and "--lang".startswith(name):  # argparse takes `--la` for `--lang` too
             if not equals:
                 value = argv[i + 1] if i + 1 < len(argv) else ""
-            return value if value in LANGUAGES else None
+            return offered(value)  # None: not one offered (the parser then says so)
     return None
 
 

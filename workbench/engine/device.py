@@ -6,6 +6,7 @@ import torch
 
 from ..i18n import _, ngettext
 from ..spec import Problem, SpecError
+from ..spec.places import value_named
 
 
 def available_devices() -> list[str]:
@@ -39,11 +40,14 @@ def resolve_device(name: str) -> torch.device:
                 if count
                 else _("there is no CUDA GPU here")
             )
-            message = _("{device} is not available: {found}; choose auto or cpu").format(device=name, found=found)
+            message = _("{device} is not available: {found}; choose {auto} or {cpu}").format(
+                device=name, found=found, auto=value_named("auto"), cpu=value_named("cpu")
+            )
             raise SpecError([Problem("training.device", message)])
         return torch.device("cuda", index)
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise SpecError([Problem("training.device", _("mps (Apple GPU) is not available here; choose auto or cpu"))])
+        said = _("mps (Apple GPU) is not available here; choose {auto} or {cpu}")
+        raise SpecError([Problem("training.device", said.format(auto=value_named("auto"), cpu=value_named("cpu")))])
     return device
 
 

@@ -221,7 +221,7 @@ def peer_failure(world: int, exc: BaseException) -> str:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     reason = first_line.split("] ", 1)[-1].split(". ", 1)[0][:160]  # gloo starts with its source's path
     return _(
-        "The run failed: another of its {world} processes ended or stopped answering ({reason}). "
+        "The run failed: another of its {world} processes ended or stopped responding ({reason}). "
         "The launcher names the process that ended."
     ).format(world=world, reason=reason)
 

@@ -212,4 +212,3 @@ def same_run_settings(a: ExperimentSpec, b: ExperimentSpec) -> bool:
 def describe_difference(before: ExperimentSpec, after: ExperimentSpec) -> str:
     """What changed between two runs' settings, in words: `+ Dropout(0.5) after layer 2, batch size 32 → 64`."""
     return ", ".join(describe_changes(before, after)) or _("same settings")
-

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from ..i18n import _
 from .datasets import dataset_label
 from .experiment import ExperimentSpec
-from .fields import display_value
+from .fields import display_value, field_words
 
 # Fields that are about the file, not about the run.
 _IGNORED = {"name", "description", "format_version"}
@@ -24,8 +24,8 @@ _IGNORED = {"name", "description", "format_version"}
 
 def _title(model: type[BaseModel], name: str) -> str:
     """A field's title as it reads inside a sentence: "batch size", but "L1 penalty"."""
-    title = model.model_fields[name].title
-    title = _(title) if title else name.replace("_", " ")  # a title is in the catalog
+    info = model.model_fields[name]
+    title = field_words(info.title, info) if info.title else name.replace("_", " ")  # a title is in the catalog
     return title[0].lower() + title[1:] if len(title) > 1 and title[1].islower() else title
 
 

@@ -13,8 +13,9 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ..i18n import _
+from ..i18n import NP_, _, pgettext
 from .fields import STRICT, ui
+from .places import field_named
 from .shapes import Shape
 from .split import SplitIndices, split_indices
 
@@ -109,8 +110,10 @@ class DatasetBase(BaseModel):
     def _leave_training_data(self) -> DatasetBase:
         if self.val_fraction + self.test_fraction >= 0.95:
             raise ValueError(
-                _("val_fraction + test_fraction must leave at least {share} of the samples for training").format(
-                    share="5%"
+                _("{validation} + {test} must leave at least {share} of the samples for training").format(
+                    validation=field_named("dataset.val_fraction"),
+                    test=field_named("dataset.test_fraction"),
+                    share="5%",
                 )
             )
         return self
@@ -525,13 +528,45 @@ def dataset_label(kind: str) -> str:
     return cls.label if cls is not None and cls.label else kind.replace("_", " ")
 
 
+# The classes of the bundled datasets, as the files and torchvision name them: model files keep
+# these English names (a run continued in another language finds the same ones); the window and
+# the command line show them in the language spoken (`class_words`).
+CLASS_CONTEXT = "class"  # the NP_ calls spell it out: the extractor reads only literals
+FASHION_NAMES = (
+    NP_("class", "T-shirt/top"),
+    NP_("class", "Trouser"),
+    NP_("class", "Pullover"),
+    NP_("class", "Dress"),
+    NP_("class", "Coat"),
+    NP_("class", "Sandal"),
+    NP_("class", "Shirt"),
+    NP_("class", "Sneaker"),
+    NP_("class", "Bag"),
+    NP_("class", "Ankle boot"),
+)
+CIFAR_NAMES = (
+    NP_("class", "airplane"),
+    NP_("class", "automobile"),
+    NP_("class", "bird"),
+    NP_("class", "cat"),
+    NP_("class", "deer"),
+    NP_("class", "dog"),
+    NP_("class", "frog"),
+    NP_("class", "horse"),
+    NP_("class", "ship"),
+    NP_("class", "truck"),
+)
+_BUNDLED_CLASSES = frozenset(FASHION_NAMES + CIFAR_NAMES)
+
 # Generated datasets name their classes `class 0`, `class 1` ... in every language (the names are
 # kept in model files, and a run continued in another language must find the same ones).
 GENERATED_CLASS = re.compile(r"class (\d+)")
 
 
 def class_words(name: str) -> str:
-    """A class's name as a student reads it: a generated class's in the language spoken, any
-    other (a digit, "T-shirt/top", a folder's name) as it is."""
+    """A class's name as a student reads it: a generated class's and a bundled dataset's
+    ("T-shirt/top", "cat") in the language spoken, any other (a digit, a folder's name) as it is."""
+    if name in _BUNDLED_CLASSES:
+        return pgettext(CLASS_CONTEXT, name)
     match = GENERATED_CLASS.fullmatch(name)
     return _("class {number}").format(number=match.group(1)) if match else name

@@ -23,7 +23,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return _("{path}: {message}").format(path=self.path, message=self.message) if self.path else self.message
+        """The problem as the command line says it: the field's label, where the JSON has it, and what."""
+        from .places import field_named  # the places know the models, which know this module
+
+        if not self.path:
+            return self.message
+        return _("{path}: {message}").format(path=field_named(self.path), message=self.message)
 
     def in_words(self, experiment: Any = None) -> str:
         """The problem as the window says it: `Layer 4 (Linear): ...`, `Learning rate: must be > 0`."""

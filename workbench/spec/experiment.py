@@ -21,6 +21,7 @@ from .memory import MemoryEstimate, estimate_memory
 from .metrics import METRICS, metric_for
 from .network import NetworkAnalysis, NetworkSpec
 from .peek import DataError, DataShape, data_shape
+from .places import field_named, value_named
 from .shapes import format_shape
 from .training import TrainingSpec
 
@@ -249,13 +250,15 @@ class ExperimentSpec(BaseModel):
             problems.append(
                 Problem(
                     "training.early_stopping",
-                    _("needs a validation split: set dataset.val_fraction above 0 or turn early stopping off"),
+                    _("needs a validation split: set {field} above 0 or turn early stopping off").format(
+                        field=field_named("dataset.val_fraction")
+                    ),
                 )
             )
         own = metric_for(self.task)
         for other in METRICS:
             if other is not own and monitor == f"val_{other.key}":
-                said = _("{monitor} is for {task}; use val_loss or {own}").format(
+                said = _("{monitor} is for {task}; use val_loss or {own}").format(  # the log's keys
                     monitor=f"val_{other.key}", task=_(other.task_words), own=f"val_{own.key}"
                 )
                 problems.append(Problem("training.early_stopping.monitor", said))
@@ -270,8 +273,8 @@ class ExperimentSpec(BaseModel):
                     "training.loss",
                     _(
                         "is not used by an autoencoder, whose loss is its reconstruction loss "
-                        "(network.autoencoder.reconstruction) plus β·KL: set it to auto"
-                    ),
+                        "({field}) plus β·KL: set it to {auto}"
+                    ).format(field=field_named("network.autoencoder.reconstruction"), auto=value_named("auto")),
                 )
             ]
         if self.network.autoencoder.reconstruction == "bce" and self.dataset.normalize.mode != "none":
@@ -279,8 +282,12 @@ class ExperimentSpec(BaseModel):
                 Problem(
                     "dataset.normalize.mode",
                     _(
-                        "must be none for binary cross-entropy, which rebuilds values from 0 to 1; "
-                        "or set network.autoencoder.reconstruction to mse"
+                        "must be {none} for binary cross-entropy, which rebuilds values from 0 to 1; "
+                        "or set {field} to {mse}"
+                    ).format(
+                        none=value_named("none"),
+                        field=field_named("network.autoencoder.reconstruction"),
+                        mse=value_named("mse"),
                     ),
                 )
             ]
@@ -293,13 +300,18 @@ class ExperimentSpec(BaseModel):
             problems.append(
                 Problem(
                     "training.loss",
-                    _("{loss} needs numeric targets; use cross_entropy (or auto) for classes").format(
-                        loss=self.loss_name
+                    _("{loss} needs numeric targets; use {cross_entropy} (or {auto}) for classes").format(
+                        loss=value_named(self.loss_name),
+                        cross_entropy=value_named("cross_entropy"),
+                        auto=value_named("auto"),
                     ),
                 )
             )
         if not classify and self.loss_name == "cross_entropy":
-            problems.append(Problem("training.loss", _("cross_entropy needs classes; use mse or l1 for numbers")))
+            said = _("{cross_entropy} needs classes; use {mse} or {l1} for numbers").format(
+                cross_entropy=value_named("cross_entropy"), mse=value_named("mse"), l1=value_named("l1")
+            )
+            problems.append(Problem("training.loss", said))
         return problems
 
     def _output_problems(self, analysis: NetworkAnalysis, shape: DataShape) -> list[Problem]:

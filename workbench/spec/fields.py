@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.fields import FieldInfo
 
-from ..i18n import _
+from ..i18n import _, pgettext
 
 # Every spec model refuses unknown keys (a typo must not pass silently), NaN and infinity.
 STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -27,6 +27,7 @@ def ui(
     first: float | None = None,
     choice_labels: dict[str, str] | None = None,
     glossary: str | None = None,
+    context: str | None = None,
 ) -> dict[str, Any]:
     """Extra field metadata for forms.
 
@@ -34,6 +35,8 @@ def ui(
     first: for a log-scale field that can be 0 (off), the first step up from 0 (default 1e-5).
     choice_labels: what a choice is called in the window ({"val_loss": "validation loss"}).
     glossary: the entry of the built-in guide that explains this setting ("learning-rate").
+    context: the catalog's context for the field's title and choice labels, where the same English
+        word means something else elsewhere ("recurrent": an RNN's "Layers" is a number).
     decimals: digits shown after the point.
     path: the field names a file ("file") or a folder ("folder"): offer a picker.
     none_text: what an empty optional value means, shown in its editor ("= kernel size").
@@ -56,6 +59,8 @@ def ui(
         extra["choice_labels"] = dict(choice_labels)
     if glossary is not None:
         extra["glossary"] = glossary
+    if context is not None:
+        extra["context"] = context
     if decimals is not None:
         extra["decimals"] = decimals
     if path is not None:
@@ -89,6 +94,19 @@ def field_title(name: str, info: FieldInfo) -> str:
     return info.title or name.replace("_", " ").capitalize()
 
 
+def field_context(info: FieldInfo) -> str | None:
+    """The catalog context of a field's title and choice labels (`ui(context=...)`), if it has one."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    context = extra.get("context")
+    return context if isinstance(context, str) else None
+
+
+def field_words(text: str, info: FieldInfo) -> str:
+    """A field's title or choice label in the language spoken, in the field's own context."""
+    context = field_context(info)
+    return pgettext(context, text) if context else _(text)
+
+
 def summary(cls: type) -> str:
     """The first paragraph of a class's docstring, on one line: the summary a list shows beside
     its name."""
@@ -112,21 +130,24 @@ def _choices(annotation: Any) -> tuple[Any, ...]:
     return ()
 
 
-def field_texts(cls: type[BaseModel]) -> Iterator[str]:
-    """Every English text a form or list shows from `cls`'s metadata, for the translation catalog:
-    field titles, descriptions, empty-value words and choice labels, the class's one-line summary,
-    and its `label` and `doc` where it has them (datasets, layers)."""
+def field_texts(cls: type[BaseModel]) -> Iterator[tuple[str | None, str]]:
+    """(context, English text) of every text a form or list shows from `cls`'s metadata, for the
+    translation catalog: field titles, descriptions, empty-value words and choice labels, the
+    class's one-line summary, and its `label` and `doc` where it has them (datasets, layers)."""
     for name, info in cls.model_fields.items():
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        yield field_title(name, info)
-        yield from (text for text in (info.description, extra.get("none_text")) if isinstance(text, str) and text)
+        context = field_context(info)  # the title's and choice labels'; not the description's
+        yield context, field_title(name, info)
+        for text in (info.description, extra.get("none_text")):
+            if isinstance(text, str) and text:
+                yield None, text
         if isinstance(entry := extra.get("glossary"), str):  # the guide's entry, named in the tooltip
-            yield entry.replace("-", " ")
+            yield None, entry.replace("-", " ")
         labels = extra.get("choice_labels")
         if isinstance(labels, dict):
-            yield from (str(label) for label in labels.values())
+            yield from ((context, str(label)) for label in labels.values())
         elif len(choices := _choices(info.annotation)) > 1:  # one choice is a union member's tag (Adam)
-            yield from (choice_words(choice) for choice in choices if not isinstance(choice, int))
+            yield from ((context, choice_words(choice)) for choice in choices if not isinstance(choice, int))
     tagged = any(typing.get_origin(info.annotation) is Literal for info in cls.model_fields.values())
     own = [summary(cls) if tagged else "", getattr(cls, "label", ""), getattr(cls, "doc", "")]
-    yield from (text for text in own if isinstance(text, str) and text)
+    yield from ((None, text) for text in own if isinstance(text, str) and text)

@@ -91,7 +91,10 @@ class NetworkSpec(BaseModel):
         json_schema_extra=ui(choice_labels={"stack": "stack of layers", "autoencoder": "autoencoder / VAE"}),
     )
     layers: list[AnyLayer] = Field(
-        default_factory=list, title="Layers", description="The layers, from input to output (an autoencoder's encoder)."
+        default_factory=list,
+        title="Layers",
+        description="The layers, from input to output (an autoencoder's encoder).",
+        json_schema_extra=ui(context="the layer list"),
     )
     decoder: list[AnyLayer] = Field(
         default_factory=list,

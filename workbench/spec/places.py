@@ -14,7 +14,8 @@ from typing import Any, Union
 
 from pydantic import BaseModel
 
-from ..i18n import N_, _
+from ..i18n import DEFAULT, N_, _, language
+from .fields import field_title, field_words
 
 _LAYER = re.compile(r"^network\.layers\[(\d+)\](?: \((\w+)\))?(?:\.(\w+))?")
 _SECTIONS = {
@@ -45,7 +46,7 @@ def _step(node: Any, models: list[type[BaseModel]], name: str) -> tuple[str | No
     for model in models:
         info = model.model_fields.get(name)
         if info is not None:
-            title = _(info.title or name.replace("_", " ").capitalize())  # a title is in the catalog
+            title = field_words(field_title(name, info), info)  # a title is in the catalog
             members = _members(info.annotation)
             value = getattr(node, name, None) if isinstance(node, BaseModel) else None
             return title, value, members, len(members) == 1
@@ -88,3 +89,23 @@ def place_words(path: str, experiment: BaseModel | None = None) -> str:
     for title in words[1:]:  # a group's title, then its field's: "Normalization: Mean"
         place = _("{place}: {field}").format(place=place, field=title)
     return place
+
+
+def field_named(path: str) -> str:
+    """A field named inside a sentence. The spec's paths are English words, read as they are in
+    English ("dataset.val_fraction"); in another language the field's label as the forms show it
+    comes first, then where the file has it: "验证集比例（dataset.val_fraction）"."""
+    if language() == DEFAULT:
+        return path
+    in_file = re.sub(r" \(\w+\)", "", path)  # "network.layers[5] (Linear)": the kind is in the label
+    return _("{label} ({path})").format(label=place_words(path), path=in_file)
+
+
+def value_named(value: str) -> str:
+    """A choice named inside a sentence: the value the file and the command line take ("auto"),
+    after its label as the forms show it in another language than English: "自动（auto）"."""
+    from .fields import choice_words
+
+    if language() == DEFAULT:
+        return value
+    return _("{label} ({path})").format(label=_(choice_words(value)), path=value)

@@ -437,13 +437,14 @@ class TrainingSpec(BaseModel):
         default_factory=NoScheduler,
         title="Learning-rate schedule",
         json_schema_extra=ui(
+            context="learning-rate schedule",
             choice_labels={
                 "none": "none",
                 "step": "step",
                 "exponential": "exponential",
                 "cosine": "cosine",
                 "reduce_on_plateau": "reduce on plateau",
-            }
+            },
         ),
     )
     l1: float = Field(

@@ -10,26 +10,13 @@ import torch
 
 from ...i18n import N_, _
 from ...spec import Task
-from ...spec.datasets import dataset_label
+from ...spec.datasets import CIFAR_NAMES, FASHION_NAMES, dataset_label
 from ..download import SOURCES, Downloadable, DownloadError, dataset_root, fetch, is_present
 from .base import DataError, RawData
 from .files import read_idx
 from .safe_pickle import safe_unpickle
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
-FASHION_NAMES = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
-CIFAR_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 # What must be under the root folder (torchvision's layout), for the message when it is missing.
 EXPECTED_FILES = {

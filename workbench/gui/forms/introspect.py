@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ...i18n import _
-from ...spec.fields import field_title
+from ...spec.fields import field_title, field_words
 
 Kind = Literal["bool", "int", "float", "choice", "text", "path", "pair", "floats", "ints", "names", "model", "union"]
 TAG_FIELDS = ("type", "kind", "name")
@@ -84,8 +84,8 @@ def tag_of(cls: type[BaseModel]) -> tuple[str, str]:
     raise TypeError(f"{cls.__name__} has no tag field")
 
 
-def _labels(value: object) -> dict[Any, str]:
-    return {k: _(str(v)) for k, v in value.items()} if isinstance(value, dict) else {}
+def _labels(value: object, info: FieldInfo) -> dict[Any, str]:
+    return {k: field_words(str(v), info) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def describe(name: str, info: FieldInfo) -> FieldDesc:
@@ -94,7 +94,7 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
     common: dict[str, Any] = {
         "name": name,
         # The spec's words are English; the catalog has them all (workbench/i18n_extract.py).
-        "title": _(field_title(name, info)),
+        "title": field_words(field_title(name, info), info),
         "description": _(info.description) if info.description else "",
         "log": bool(extra.get("log")),
         "decimals": extra.get("decimals"),
@@ -103,7 +103,7 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
         "enabled_when": tuple(extra["enabled_when"]) if "enabled_when" in extra else None,  # type: ignore[arg-type]
         "needs": extra.get("needs"),
         "first": extra.get("first"),
-        "choice_labels": _labels(extra.get("choice_labels")),
+        "choice_labels": _labels(extra.get("choice_labels"), info),
         "glossary": str(extra.get("glossary", "")),
     }
     annotation, optional = _strip_optional(info.annotation)

@@ -34,7 +34,7 @@ from ...engine.download import (
     fetch,
     is_present,
 )
-from ...i18n import N_, _, ngettext
+from ...i18n import N_, _, ngettext, pgettext
 from ...spec import DatasetBase, ExperimentSpec, Task, format_shape
 from ...spec.datasets import dataset_label
 from ...spec.split import SplitError
@@ -197,7 +197,7 @@ class QtDatasetPanel(QWidget):
         self.lines = themed_plot()  # sequences, step by step
         self.lines.setObjectName("sequencePreview")
         self.lines.setFixedHeight(200)
-        self.lines.setLabel("bottom", _("step"))
+        self.lines.setLabel("bottom", pgettext("axis: time steps", "step"))
         still_plot(self.lines)
         self.lines.addLegend(offset=(-5, 5), **legend_options())  # top right: a series starts on the left
         self.preview.addWidget(self.thumbnails)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...i18n import N_, _
+from ...i18n import N_, _, pgettext
 from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, NetworkSpec, catalog, format_shape
 from ...spec.layers import Layer, LayerCategory, converted
 from ...spec.memory import format_bytes
@@ -72,7 +72,7 @@ class LayerList(QTreeWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("layerList")
-        self.setAccessibleName(_("Layers"))
+        self.setAccessibleName(pgettext("the layer list", "Layers"))
         self.setColumnCount(4)
         self.setHeaderLabels(["#", _("Layer"), _("Output shape"), _("Parameters")])
         self.setRootIsDecorated(False)

@@ -73,7 +73,7 @@ class BoundaryPanel(QWidget):
         layout.addWidget(self.neuron_caption)
         self.neurons = QLabel()
         self.neurons.setObjectName("neuronMaps")
-        self.neurons.setAccessibleName(_("What each neuron of the first hidden layer answers over the plane"))
+        self.neurons.setAccessibleName(_("What each neuron of the first hidden layer outputs over the plane"))
         layout.addWidget(self.neurons)
         self._show_neurons(None)
         self.scatter: list[Any] = []

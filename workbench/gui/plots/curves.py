@@ -32,6 +32,7 @@ def _shade(shades: tuple[Any, Any]) -> Any:
     """The light or the dark one of `shades`, for the palette in use."""
     return shades[1] if is_dark() else shades[0]
 
+
 LEGEND_COLUMN_PX = 150  # narrower columns than this: two instead of three
 
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import HistogramSnapshot, LayerHistogram
-from ...i18n import N_, _
+from ...i18n import N_, _, pgettext
 from ..run_data import RunRecord
 from ..theme import themed_plot
 from .axes import settle_view
@@ -76,7 +76,7 @@ class HistogramPanel(QWidget):
         self.image = pg.ImageItem()
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.history_plot.addItem(self.image)
-        self.history_plot.getPlotItem().setLabel("bottom", _("step"))
+        self.history_plot.getPlotItem().setLabel("bottom", pgettext("axis: training steps", "step"))
         self.history_plot.getPlotItem().setLabel("left", _("value"))
         self.history_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.history_plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)

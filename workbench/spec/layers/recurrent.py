@@ -25,7 +25,14 @@ class Recurrent(Layer):
     hidden_size: int = Field(
         64, ge=1, le=100_000, title="Hidden size", description="How many numbers the layer remembers per step."
     )
-    num_layers: int = Field(1, ge=1, le=16, title="Layers", description="How many recurrent layers are stacked.")
+    num_layers: int = Field(
+        1,
+        ge=1,
+        le=16,
+        title="Layers",
+        description="How many recurrent layers are stacked.",
+        json_schema_extra=ui(context="how many an RNN stacks"),
+    )
     bidirectional: bool = Field(
         False, title="Bidirectional", description="Also read the sequence backwards and join both results."
     )
