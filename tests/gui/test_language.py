@@ -308,4 +308,4 @@ def test_the_windows_questions_speak_chinese(chinese_window: Any, monkeypatch: p
     dialogs.unsaved_changes("digits.json")
     dialogs.unexported_run("运行 1", "关闭窗口")
     assert len(asked) >= 6 and untranslated(asked) == {}
-    assert "digits.json 有尚未保存的更改" in asked[1]
+    assert "“digits.json”有尚未保存的更改" in asked[1]

@@ -52,7 +52,7 @@ BOUNDARY_OFF = N_(
     "The decision boundary is drawn for 2-D points to classify (spiral, moons, circles, XOR, "
     "Gaussian blobs): choose one of those datasets to see it."
 )
-LATENT_OFF = N_("The latent space is an autoencoder's: choose Model: autoencoder / VAE under the layers to see it.")
+LATENT_OFF = N_("The latent space is an autoencoder's: choose Model: autoencoder / VAE above the layer list to see it.")
 
 
 class _RunItem(QTableWidgetItem):
