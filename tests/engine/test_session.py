@@ -18,7 +18,7 @@ import torch
 from tests.engine.helpers import crash_in_the_second_epoch, tiny
 from workbench.engine import StopReason, Trainer
 from workbench.engine.backends import Backend, ProcessBackend, ThreadBackend, backend_name
-from workbench.engine.events import BoundarySnapshot, HistogramSnapshot, Progress, TestResult
+from workbench.engine.events import BoundarySnapshot, EpochView, HistogramSnapshot, Progress, TestResult
 from workbench.engine.session import (
     Evaluate,
     Export,
@@ -31,6 +31,7 @@ from workbench.engine.session import (
     RunOptions,
     RunState,
     SaveFailed,
+    ShowEpoch,
     Start,
     Stop,
     WorkerLost,
@@ -104,6 +105,26 @@ def test_a_run_and_its_replies_are_plain_data_and_equal_a_trainer_s(client: Clie
     end = client.answer(Evaluate()).result
     assert isinstance(first, TestResult) and isinstance(end, TestResult) and first.loss != end.loss
     assert end.loss == ended.test.loss
+
+
+def test_every_view_of_an_epoch_comes_from_that_epochs_weights(client: Client) -> None:
+    """The epoch timeline's reply: epoch 1's test, boundary and histograms differ from epoch 3's, and
+    its test is what Evaluate says of the same weights."""
+    client.answer(Start(tiny(epochs=3, early_stopping=NO_STOP)))
+    first, last = (client.answer(ShowEpoch(epoch)).result for epoch in (0, 2))
+    assert isinstance(first, EpochView) and isinstance(last, EpochView)
+    assert first.test is not None and first.test.loss == client.answer(Evaluate(epoch=0)).result.loss
+    assert last.test is not None and last.test.loss != first.test.loss
+    assert isinstance(first.picture, BoundarySnapshot) and first.picture.epoch == 1 and not first.picture.restored
+    assert isinstance(last.picture, BoundarySnapshot) and last.picture.epoch == 3
+    assert (first.picture.classes != last.picture.classes).any() or (
+        first.picture.confidence != last.picture.confidence
+    ).any()
+    assert first.histograms.epoch == 0 and len(first.histograms.layers) == 2
+    pairs = zip(first.histograms.layers, last.histograms.layers, strict=True)
+    assert any((a.weight_edges != b.weight_edges).any() for a, b in pairs)
+    missing = client.answer(ShowEpoch(9))
+    assert isinstance(missing, Refused) and missing.message == "the weights of epoch 10 are not kept"
 
 
 def test_continuing_through_the_session_equals_an_uninterrupted_run(client: Client) -> None:

@@ -215,3 +215,15 @@ class Prediction:
     probabilities: np.ndarray  # one per class, summing to 1
     class_names: tuple[str, ...]
     inverted: bool  # light background turned dark, like the training pictures
+
+
+@dataclass(frozen=True)
+class EpochView:
+    """What every view shows of one epoch's weights (from 0), for the epoch timeline: the test
+    result, the picture the run draws (a decision boundary, an autoencoder's latent views) and the
+    weight histograms."""
+
+    epoch: int
+    test: TestResult | None
+    picture: BoundarySnapshot | LatentSnapshot | None
+    histograms: HistogramSnapshot

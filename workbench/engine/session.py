@@ -124,6 +124,14 @@ class Evaluate:
 
 
 @dataclass(frozen=True)
+class ShowEpoch:
+    """Every view of the weights kept after `epoch` (from 0), for the epoch timeline: an
+    `EpochView` (its test result, decision boundary or latent views, weight histograms)."""
+
+    epoch: int
+
+
+@dataclass(frozen=True)
 class Export:
     """Write the current run's model to `path` (`.pt`, `.torchscript`, `.onnx`), the weights of
     `epoch` or else its best epoch's; replies `Exported`."""
@@ -149,7 +157,7 @@ class FindLr:
     memory_limit: int | None = None
 
 
-Command = Start | OpenSaved | Extend | Pause | Resume | Stop | Evaluate | Export | Predict | FindLr
+Command = Start | OpenSaved | Extend | Pause | Resume | Stop | Evaluate | ShowEpoch | Export | Predict | FindLr
 CONTROLS = (Pause, Resume, Stop)  # act at once, even while another command's work runs
 RUNS = (Start, OpenSaved, Extend)  # train or take up a run: a RunState follows their events
 
@@ -321,6 +329,12 @@ class RunSession:
             trainer = self._trained()
             weights = self._weights(command.epoch)
             return evaluate_weights(trainer.trained(), weights) if weights is not None else trainer.history.test
+        if isinstance(command, ShowEpoch):
+            from .snapshots import epoch_view
+
+            weights = self._weights(command.epoch)
+            assert weights is not None  # an epoch is always given
+            return epoch_view(self._trained().trained(), weights, command.epoch)
         if isinstance(command, Export):
             return self._export(command)
         if isinstance(command, Predict):

@@ -14,7 +14,7 @@ import torch
 from ..spec.memory import SNAPSHOT_BUDGET
 from .callbacks import Callback, Logs
 from .evaluate import final_evaluation
-from .events import TestResult
+from .events import EpochView, TestResult
 
 if TYPE_CHECKING:
     from .trained import TrainedNetwork
@@ -64,3 +64,15 @@ def evaluate_weights(trained: TrainedNetwork, weights: Weights) -> TestResult | 
     if not trained.data.size("test"):
         return None
     return final_evaluation(trained.network(weights), trained.data, trained.objective)
+
+
+def epoch_view(trained: TrainedNetwork, weights: Weights, epoch: int) -> EpochView:
+    """Every view of the weights kept after `epoch` (the run's own model is not touched)."""
+    from .histograms import HistogramRecorder
+    from .stream import run_pictures
+
+    network = trained.network(weights)
+    pictures = run_pictures(trained.experiment, trained.data)
+    picture = pictures.snapshot(network, epoch + 1) if pictures is not None else None  # "after epoch k"
+    histograms = HistogramRecorder(network).snapshot(0, epoch, gradients=False)
+    return EpochView(epoch, evaluate_weights(trained, weights), picture, histograms)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from ..engine.events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress
+from ..engine.events import BoundarySnapshot, EpochView, HistogramSnapshot, LatentSnapshot, Progress
 from ..engine.stream import EpochEnded, RunEnded, RunFailed, RunStarted
 from ..i18n import _
 from .document import ExperimentDocument
@@ -281,7 +281,8 @@ class RunController(QObject):
         self.unexported = False
 
     def choose_epoch(self, epoch: int | None) -> None:
-        """Test (and export from now on) the weights of `epoch`, or None for those the run ended with."""
+        """Show every view of the weights of `epoch` (the timeline, Results' choice: one thing), test
+        and export them from now on; None for the weights the run ended with."""
         record, state = self.current, self.state
         if record is None or state is None or self.running or record.chosen_epoch == epoch:
             return
@@ -289,11 +290,11 @@ class RunController(QObject):
         self.dirty = True
         if epoch is None or epoch not in state.snapshot_epochs:
             return
-        from ..engine.session import Evaluate
+        from ..engine.session import ShowEpoch
 
-        def tested(result: Any) -> None:
+        def tested(view: EpochView) -> None:
             if record.chosen_epoch == epoch:  # not chosen away in the meantime
-                record.chosen_test = result
+                record.chosen_test, record.chosen_view = view.test, view
                 self.dirty = True
 
         def failed(message: str, trace: str | None) -> None:
@@ -304,7 +305,7 @@ class RunController(QObject):
             )
             self.dirty = True
 
-        self.request(Evaluate(epoch), tested, failed)
+        self.request(ShowEpoch(epoch), tested, failed)
 
     # --- messages -----------------------------------------------------------------------------
 

@@ -6,7 +6,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress, StopReason, TestResult
+from ..engine.events import (
+    BoundarySnapshot,
+    EpochView,
+    HistogramSnapshot,
+    LatentSnapshot,
+    Progress,
+    StopReason,
+    TestResult,
+)
 from ..engine.history import History
 from ..engine.outcome import best_so_far
 from ..engine.stream import EpochEnded, RunEnded, RunStarted
@@ -66,6 +74,7 @@ class RunRecord:
     snapshot_epochs: list[int] = field(default_factory=list)  # epochs (0-based) whose weights can be tested
     chosen_epoch: int | None = None  # the epoch whose weights are tested and exported; None: the run's end
     chosen_test: TestResult | None = None  # the test result of the chosen epoch's weights
+    chosen_view: EpochView | None = None  # every view of the chosen epoch's weights, once they came
 
     @classmethod
     def saved(
@@ -82,6 +91,25 @@ class RunRecord:
         record.batch_loss.extend(losses)
         return record
 
+    @property
+    def shown_view(self) -> EpochView | None:
+        """The views of the epoch chosen on the timeline (or in Results), once they have come;
+        None when the run's own latest views are shown."""
+        view = self.chosen_view
+        return view if view is not None and view.epoch == self.chosen_epoch else None
+
+    @property
+    def shown_boundary(self) -> BoundarySnapshot | None:
+        """The decision boundary to show: the chosen epoch's, or the run's latest."""
+        view = self.shown_view
+        return view.picture if view is not None and isinstance(view.picture, BoundarySnapshot) else self.boundary
+
+    @property
+    def shown_latent(self) -> LatentSnapshot | None:
+        """The latent views to show: the chosen epoch's, or the run's latest."""
+        view = self.shown_view
+        return view.picture if view is not None and isinstance(view.picture, LatentSnapshot) else self.latent
+
     def add_progress(self, progress: Progress) -> None:
         """Every batch loss of the event, at its fractional epoch."""
         self.progress = progress
@@ -94,7 +122,7 @@ class RunRecord:
         """The run trains `epochs` more: its end is undone and its settings say how long it now runs."""
         self.continued_at.append(len(self.epochs))
         self.ended = None
-        self.chosen_epoch, self.chosen_test = None, None
+        self.chosen_epoch, self.chosen_test, self.chosen_view = None, None, None
         total = len(self.epochs) + epochs
         self.spec = self.spec.model_copy(update={"training": self.spec.training.model_copy(update={"epochs": total})})
 

@@ -31,6 +31,7 @@ from .plots.curves import CurvePlotPanel
 from .plots.histogram_panel import HistogramPanel
 from .plots.latent_panel import LatentPanel
 from .plots.results_panel import ResultsPanel
+from .plots.timeline import EpochTimeline
 from .run import RunController
 from .run_data import RUN_COLUMNS, RunRecord, run_row
 from .theme import banner_style, info_style
@@ -94,6 +95,8 @@ class QtTrainingView(QWidget):
         self.histograms = HistogramPanel()
         self.boundary = BoundaryPanel()
         self.latent = LatentPanel()
+        self.timeline = EpochTimeline()
+        self.timeline.epoch_chosen.connect(controller.choose_epoch)
         self.results = ResultsPanel()
         self.runs = QTableWidget(0, len(RUN_COLUMNS))
         self.runs.setObjectName("runTable")
@@ -193,7 +196,8 @@ class QtTrainingView(QWidget):
         self.paused_banner.setStyleSheet(banner_style())
         self.paused_banner.hide()
         layout.addWidget(self.paused_banner)
-        layout.addWidget(outer)
+        layout.addWidget(outer, 1)
+        layout.addWidget(self.timeline)
 
     @Slot()
     def _metric_before_a_run(self) -> None:
@@ -225,17 +229,18 @@ class QtTrainingView(QWidget):
         self.paused_banner.setVisible(self.controller.paused)
         if record is None:
             self._metric_before_a_run()
+            self.timeline.show_run(None, False)
             return
         now = time.monotonic()
         ended = record.ended is not None or self.controller.failure is not None
         self._show_metric(record.started.metric if record.started else metric_for(record.spec.task).key, record.spec)
         runs = tuple((id(r), r.visible, r.label) for r in self.controller.records)
         wanted = {
-            "loss": (id(record), len(record.epochs), len(record.batch_loss), ended, runs),
-            "accuracy": (id(record), len(record.epochs), ended, runs),
-            "histograms": (id(record), len(record.histograms), ended),
-            "boundary": (id(record), id(record.boundary), ended),
-            "latent": (id(record), id(record.latent), ended),
+            "loss": (id(record), len(record.epochs), len(record.batch_loss), ended, runs, record.chosen_epoch),
+            "accuracy": (id(record), len(record.epochs), ended, runs, record.chosen_epoch),
+            "histograms": (id(record), len(record.histograms), ended, id(record.shown_view)),
+            "boundary": (id(record), id(record.shown_boundary), ended),
+            "latent": (id(record), id(record.shown_latent), ended),
         }
         still = ended or self.controller.paused  # nothing competes with training: draw it all now
         for name in [name for name, key in wanted.items() if key != self.drawn.get(name)]:
@@ -248,6 +253,7 @@ class QtTrainingView(QWidget):
         if any(wanted[name] != self.drawn.get(name) for name in wanted):
             self.controller.dirty = True  # more to draw on a later tick
         self._show_status(record)
+        self.timeline.show_run(record, self.controller.running)
         self._update_boundary_tab()
         self._sync_run_list()
         self.use_button.setEnabled(not self.controller.running)

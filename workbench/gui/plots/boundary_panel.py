@@ -82,7 +82,7 @@ class BoundaryPanel(QWidget):
 
     def show_run(self, record: RunRecord) -> None:
         """Draw `record`'s latest picture (nothing to do when it has not changed)."""
-        snapshot = record.boundary
+        snapshot = record.shown_boundary
         if snapshot is self.shown:
             return
         self.shown = snapshot

@@ -25,6 +25,7 @@ VAL = "#ff7f0e"
 BEST_SHADES = ("#2ca02c", "#7bd97b")
 STOP_SHADES = ("#d62728", "#ff8a80")
 CONTINUED_SHADES = ("#7f7f7f", "#bdbdbd")
+CHOSEN_SHADES = ("#9467bd", "#c5b0d5")  # the epoch chosen on the timeline
 BATCH_ALPHA = (70, 150)  # the faint per-batch loss, fainter on white than on a dark plot
 
 
@@ -146,16 +147,23 @@ class CurvePlotPanel(QWidget):
         self.region_key.visibleChanged.connect(self._region_toggled)
         self.region_span: tuple[float, float] | None = None
         best, stop, continued = _shade(BEST_SHADES), _shade(STOP_SHADES), _shade(CONTINUED_SHADES)
+        chosen = _shade(CHOSEN_SHADES)
         self.best_line = pg.InfiniteLine(angle=90, pen=_pen(best, 1.5, dash=True))
         self.stop_line = pg.InfiniteLine(angle=90, pen=_pen(stop, 1.5))
         self.continue_line = pg.InfiniteLine(angle=90, pen=_pen(continued, 1.2, dash=True))
-        for extra in (self.region, self.best_line, self.stop_line, self.continue_line):
+        self.chosen_line = pg.InfiniteLine(angle=90, pen=_pen(chosen, 2.0))  # the epoch on the timeline
+        for extra in (self.region, self.best_line, self.stop_line, self.continue_line, self.chosen_line):
             extra.hide()
             item.addItem(extra, ignoreBounds=True)
         # Their labels: boxes placed where they cover no curve and no legend (see tags.py).
         self.tags = {
             line: make_tag(colour)
-            for line, colour in ((self.best_line, best), (self.stop_line, stop), (self.continue_line, continued))
+            for line, colour in (
+                (self.best_line, best),
+                (self.stop_line, stop),
+                (self.continue_line, continued),
+                (self.chosen_line, chosen),
+            )
         }
         for tag in self.tags.values():
             tag.hide()
@@ -297,6 +305,12 @@ class CurvePlotPanel(QWidget):
         self._show_region(record)
         self._show_stop(record)
         self._mark(self.continue_line, record.continued_at[-1] if record.continued_at else None, _("continued"))
+        chosen = record.chosen_epoch
+        self._mark(
+            self.chosen_line,
+            chosen + 1 if chosen is not None else None,
+            _("shown: epoch {epoch}").format(epoch=chosen + 1) if chosen is not None else "",
+        )
         batch = [record.batch_loss.view()] if self.batch is not None else []
         self._fit_legend()
         self._fit(record, [train, val, *batch, *seconds])
@@ -349,7 +363,8 @@ class CurvePlotPanel(QWidget):
         above the plot's area)."""
         points = self._points()
         lines = [
-            (self.tags[line], float(line.value())) for line in (self.best_line, self.stop_line, self.continue_line)
+            (self.tags[line], float(line.value()))
+            for line in (self.best_line, self.stop_line, self.continue_line, self.chosen_line)
         ]
         if any(tag.isVisible() for tag, _ in lines):
             place(self.view, lines, [], points)

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Slot
+from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ...engine.events import HistogramSnapshot, LayerHistogram
+from ...engine.events import EpochView, HistogramSnapshot, LayerHistogram
 from ...i18n import N_, _, pgettext
 from ..run_data import RunRecord
 from ..theme import themed_plot
@@ -81,11 +81,15 @@ class HistogramPanel(QWidget):
         self.history_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.history_plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
+        # The epoch chosen on the timeline: where it falls among the training steps.
+        self.epoch_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine))
+        self.epoch_line.hide()
+        self.history_plot.addItem(self.epoch_line, ignoreBounds=True)
         plots.addWidget(self.history_plot, 1)
         self.frame = PlotOrSentence(pair, _(EMPTY_TEXT))
         layout.addWidget(self.frame, 1)
         self.record: RunRecord | None = None
-        self.shown = (-1, -1, False, "")
+        self.shown: tuple[object, ...] = (-1, -1, False, "", 0)
 
     def show_run(self, record: RunRecord) -> None:
         """Draw the chosen layer's histograms of `record` when something new arrived."""
@@ -102,10 +106,24 @@ class HistogramPanel(QWidget):
             self.layer_combo.clear()
             self.layer_combo.addItems(names)
             self.layer_combo.blockSignals(False)
-        key = (id(record), len(record.histograms), self.gradients.isChecked(), self.layer_combo.currentText())
+        view = record.shown_view
+        key = (id(record), len(record.histograms), self.gradients.isChecked(), self.layer_combo.currentText(), id(view))
         if key != self.shown:
             self.shown = key
             self._draw(record.histograms, self.layer_combo.currentIndex())
+            self._show_epoch(record, view)
+
+    def _show_epoch(self, record: RunRecord, view: EpochView | None) -> None:
+        """The chosen epoch's weights in the histogram, and its place on the history below; the
+        latest weights and no marker when no epoch is chosen."""
+        picked = self._pick(view.histograms, max(self.layer_combo.currentIndex(), 0)) if view is not None else None
+        self.epoch_line.setVisible(picked is not None)
+        if view is None or picked is None:
+            return
+        counts, edges = picked
+        self.current.setData(edges, counts)
+        steps = [s.step for s in record.histograms if s.epoch <= view.epoch]
+        self.epoch_line.setValue(steps[-1] if steps else 0)
 
     def clear(self) -> None:
         """Show nothing: the layers and histograms of an earlier run are gone."""
@@ -114,12 +132,12 @@ class HistogramPanel(QWidget):
         self.layer_combo.blockSignals(False)
         self.current.setData([], [])
         self.image.clear()
-        self.shown = (-1, -1, False, "")
+        self.shown = (-1, -1, False, "", 0)
         self.frame.show_plot(False)
 
     @Slot()
     def _changed(self) -> None:
-        self.shown = (-1, -1, False, "")
+        self.shown = (-1, -1, False, "", 0)
         if self.record is not None:
             self.show_run(self.record)
 

@@ -108,7 +108,7 @@ class LatentPanel(QWidget):
 
     def show_run(self, record: RunRecord) -> None:
         """Draw `record`'s latest views (nothing to do when they have not changed)."""
-        snapshot = record.latent
+        snapshot = record.shown_latent
         if snapshot is self.shown:
             return
         if snapshot is None:

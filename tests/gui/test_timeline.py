@@ -1,0 +1,44 @@
+"""The epoch timeline: one epoch chosen, every view shows it; the same choice as Results'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.engine.helpers import tiny
+from tests.gui.helpers import start, wait_done
+
+NO_STOP = {"enabled": False}
+
+
+def test_scrubbing_to_an_epoch_moves_every_view_and_results_with_it(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, tiny(epochs=4, early_stopping=NO_STOP))
+    view, timeline = window.training_view, window.training_view.timeline
+    assert not timeline.slider.isEnabled()  # while it trains it follows the newest epoch
+    wait_done(window, qtbot)
+    record = window.runs.current
+    last_boundary = view.boundary.shown
+    assert timeline.isVisible() and timeline.slider.isEnabled() and timeline.epochs == [0, 1, 2, 3]
+    assert timeline.slider.value() == 3 and record.chosen_epoch is None
+    timeline.slider.setFocus()
+    qtbot.keyClick(timeline.slider, Qt.Key.Key_Home)  # the keyboard: Home is the first kept epoch
+    qtbot.waitUntil(lambda: record.shown_view is not None, timeout=10_000)
+    qtbot.wait(150)  # a redraw tick
+    assert record.chosen_epoch == 0 and record.shown_view.epoch == 0
+    assert view.boundary.shown is record.shown_view.picture and view.boundary.shown is not last_boundary
+    assert view.boundary.shown.epoch == 1  # "after epoch 1"
+    assert view.loss_panel.chosen_line.isVisible() and view.loss_panel.chosen_line.value() == 1
+    assert view.histograms.epoch_line.isVisible()
+    assert view.results.epoch_combo.currentData() == 0  # Results chose the same epoch
+    assert record.chosen_test is record.shown_view.test
+    assert timeline.label.text() == "epoch 1 of 4"
+    view.results.epoch_combo.setCurrentIndex(view.results.epoch_combo.findData(2))  # and back: one choice
+    qtbot.waitUntil(lambda: record.shown_view is not None and record.shown_view.epoch == 2, timeout=10_000)
+    qtbot.wait(150)
+    assert timeline.slider.value() == 2 and view.boundary.shown.epoch == 3
+    qtbot.mouseClick(timeline.follow, Qt.MouseButton.LeftButton)  # the run's end again
+    qtbot.wait(150)
+    assert record.chosen_epoch is None and view.boundary.shown is record.boundary
+    assert not view.loss_panel.chosen_line.isVisible() and not view.histograms.epoch_line.isVisible()
