@@ -24,6 +24,7 @@ from workbench.engine.session import (
     Export,
     Extend,
     Message,
+    OpenSaved,
     Pause,
     Refused,
     Reply,
@@ -36,7 +37,7 @@ from workbench.engine.session import (
     Stop,
     WorkerLost,
 )
-from workbench.engine.stream import EpochEnded, RunEnded
+from workbench.engine.stream import EpochEnded, RunEnded, RunFailed
 
 WAIT = 60.0
 NO_STOP = {"enabled": False}
@@ -125,6 +126,42 @@ def test_every_view_of_an_epoch_comes_from_that_epochs_weights(client: Client) -
     assert any((a.weight_edges != b.weight_edges).any() for a, b in pairs)
     missing = client.answer(ShowEpoch(9))
     assert isinstance(missing, Refused) and missing.message == "the weights of epoch 10 are not kept"
+
+
+def test_a_reopened_run_offers_the_epochs_its_file_kept(tmp_path: Path) -> None:
+    """The timeline works the same on a run taken up from its file: the same epochs, the same views."""
+    import torch
+
+    path = tmp_path / "m.pt"
+    client = Client(ThreadBackend)
+    try:
+        client.answer(Start(tiny(epochs=4, early_stopping=NO_STOP)))
+        before = client.answer(ShowEpoch(1)).result
+        client.answer(Export(str(path)))
+    finally:
+        assert client.backend.close(10)
+    again = Client(ThreadBackend)
+    try:
+        state = again.answer(OpenSaved(str(path)))
+        assert isinstance(state, RunState) and state.snapshot_epochs == (0, 1, 2, 3)
+        after = again.answer(ShowEpoch(1)).result
+        assert after.test.loss == before.test.loss and (after.picture.classes == before.picture.classes).all()
+    finally:
+        assert again.backend.close(10)
+    for changed, named in (([1], "epoch 2"), ([0, 1, 2, 3], "epoch 1")):  # one epoch, or all, of another network
+        content = torch.load(path, weights_only=True)
+        kept = content["training_state"]["callbacks"]["EpochSnapshots"]["weights"]
+        for epoch in changed:
+            kept[epoch] = {name: torch.zeros(3, *w.shape) for name, w in kept[epoch].items()}
+        torch.save(content, tmp_path / "other.pt")
+        damaged = Client(ThreadBackend)
+        try:
+            state = damaged.answer(OpenSaved(str(tmp_path / "other.pt")))
+            assert isinstance(state, RunState) and not state.has_model  # nothing taken up
+            said = damaged.of(RunFailed)[-1].message
+            assert "damaged training state" in said and named in said
+        finally:
+            assert damaged.backend.close(10)
 
 
 def test_continuing_through_the_session_equals_an_uninterrupted_run(client: Client) -> None:

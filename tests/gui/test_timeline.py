@@ -42,3 +42,21 @@ def test_scrubbing_to_an_epoch_moves_every_view_and_results_with_it(window: Any,
     qtbot.wait(150)
     assert record.chosen_epoch is None and view.boundary.shown is record.boundary
     assert not view.loss_panel.chosen_line.isVisible() and not view.histograms.epoch_line.isVisible()
+
+
+def test_a_run_exported_and_reopened_offers_the_same_epochs(window: Any, qtbot: QtBot, tmp_path: Any) -> None:
+    from tests.gui.test_saved_run import open_run
+
+    start(window, qtbot, tiny(epochs=4, early_stopping=NO_STOP))
+    wait_done(window, qtbot)
+    window.dialogs.save_answer = tmp_path / "run.pt"
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: (tmp_path / "run.pt").exists() and not window.runs.at_risk, timeout=10_000)
+    open_run(window, qtbot, tmp_path / "run.pt")
+    timeline, record = window.training_view.timeline, window.runs.current
+    assert not window.dialogs.errors and record.label.endswith("(run.pt)")
+    assert timeline.epochs == [0, 1, 2, 3] and timeline.slider.isEnabled()
+    timeline.slider.setValue(1)
+    qtbot.waitUntil(lambda: record.shown_view is not None and record.shown_view.epoch == 1, timeout=10_000)
+    qtbot.wait(150)
+    assert window.training_view.boundary.shown.epoch == 2

@@ -485,6 +485,7 @@ class RunSession:
 
     def _open(self, ticket: int, command: OpenSaved) -> None:
         from .checkpoint import resume_run
+        from .model_file import ModelFileError
         from .stream import run_ended, run_started
 
         path = Path(command.path)
@@ -500,6 +501,13 @@ class RunSession:
             memory_limit=options.memory_limit,
             ranks=options.ranks,
         )
+        if snapshots is not None and trainer.model is not None:
+            try:
+                snapshots.fit(trainer.model)
+            except ValueError as exc:
+                raise ModelFileError(
+                    _("{path} has a damaged training state: {error}").format(path=path, error=exc)
+                ) from exc
         snapshots = _with_best(snapshots, trainer)
         pictures = tuple(saved_pictures(trainer))
         history = replace(trainer.history, split=None)  # the record, without the split's index tensors
