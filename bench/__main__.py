@@ -17,11 +17,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a reduced run (under 2 minutes on 2 cores)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--mnist", type=Path, help="folder with the MNIST test IDX files")
-    parser.add_argument("--only", choices=("scaling", "lr_finder"), help="run one section alone (its own results file)")
+    parser.add_argument(
+        "--only", choices=("scaling", "lr_finder", "health"), help="run one section alone (its own results file)"
+    )
     parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results/latest[-DEVICE].md)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from . import engine_bench, gc_bench, lr_finder_bench, scaling_bench, window_bench
+    from . import engine_bench, gc_bench, health_bench, lr_finder_bench, scaling_bench, window_bench
     from .workloads import MNIST_DEFAULT
 
     if args.device != "cpu":
@@ -42,6 +44,8 @@ def main() -> None:
         engine_bench.data_path(report, args.quick, args.device, mnist)
         engine_bench.limit(report, args.quick, args.device)
         engine_bench.histogram_cost(report, args.quick, args.device)
+    if args.only in (None, "health"):
+        health_bench.health_cost(report, args.quick, args.device)
     if args.only in (None, "scaling"):
         scaling_bench.scaling(report, args.quick, args.device)
     if args.device == "cpu" and args.only in (None, "lr_finder"):

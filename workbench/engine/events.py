@@ -12,6 +12,7 @@ from enum import StrEnum
 import numpy as np
 
 from ..i18n import N_, _
+from ..spec.health import Flag, LayerHealth
 
 
 class StopReason(StrEnum):
@@ -227,3 +228,13 @@ class EpochView:
     test: TestResult | None
     picture: BoundarySnapshot | LatentSnapshot | None
     histograms: HistogramSnapshot
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """Every measured layer's health after one epoch (from 0), and the rules it raised
+    (`spec.health`): for the layer list's flags and the health plots."""
+
+    epoch: int
+    layers: tuple[LayerHealth, ...]
+    flags: tuple[Flag, ...]

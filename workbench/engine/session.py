@@ -53,6 +53,7 @@ class RunOptions:
     progress_rate: float = PROGRESS_RATE  # progress events a second
     boundary_every: float | None = BOUNDARY_EVERY  # least seconds between decision-boundary pictures; None: none
     keep_epochs: bool = True  # keep each epoch's weights, for Evaluate, Export and Predict of an epoch
+    health: bool = True  # measure every layer's health after each epoch (engine.health)
     device: str | None = None  # instead of the experiment's device
     memory_limit: int | None = None  # bytes the run may take; None: what the machine has free
     save_to: str | None = None  # a model file to save the run in every `save_every` epochs
@@ -72,7 +73,13 @@ class RunOptions:
     def terminal(cls, **options: Any) -> RunOptions:
         """A terminal's: no pictures, no epochs kept, a progress bar's rate of events."""
         return cls(
-            histogram_every=0, progress_rate=20.0, boundary_every=None, keep_epochs=False, launch=False, **options
+            histogram_every=0,
+            progress_rate=20.0,
+            boundary_every=None,
+            keep_epochs=False,
+            health=False,
+            launch=False,
+            **options,
         )
 
 
@@ -428,6 +435,10 @@ class RunSession:
         callbacks: list[Callback] = [EventStream(self.sink, options.boundary_every)]
         if snapshots is not None:
             callbacks.append(snapshots)
+        if options.health:
+            from .health import HealthProbe
+
+            callbacks.append(HealthProbe(self.sink))
         writes = options.ranks is None or options.ranks.leader
         if options.save_to is not None and options.save_every and writes:
             callbacks.append(SaveEvery(options.save_to, options.save_every, lambda m: self.sink(SaveFailed(m))))

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..spec.metrics import metric_for
 from .callbacks import Callback, Logs, RunView
-from .events import BoundarySnapshot, HistogramSnapshot, LatentSnapshot, Progress, StopReason, TestResult
+from .events import (
+    BoundarySnapshot,
+    HealthReport,
+    HistogramSnapshot,
+    LatentSnapshot,
+    Progress,
+    StopReason,
+    TestResult,
+)
 
 if TYPE_CHECKING:
     from torch import nn
@@ -99,7 +107,15 @@ class RunFailed:
 
 
 Event = (
-    RunStarted | Progress | EpochEnded | HistogramSnapshot | BoundarySnapshot | LatentSnapshot | RunEnded | RunFailed
+    RunStarted
+    | Progress
+    | EpochEnded
+    | HistogramSnapshot
+    | BoundarySnapshot
+    | LatentSnapshot
+    | HealthReport
+    | RunEnded
+    | RunFailed
 )
 
 

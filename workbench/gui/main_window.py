@@ -104,6 +104,7 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
         self.finding_lr = False  # the learning-rate range test is under way
         self.lr_dialog: LrFinderDialog | None = None
         self.runs.redraw.connect(self._show_progress)
+        self.runs.redraw.connect(self._show_health)
         self._build_run_bar()
         self._build_layout()
         build_actions(self)
@@ -206,6 +207,19 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
     @Slot(object)
     def _document_changed(self, _spec: ExperimentSpec) -> None:
         self.show_state()
+        self._show_health()
+
+    @Slot()
+    def _show_health(self) -> None:
+        """The layer list flags what the run's layer health says at the epoch shown, while the
+        network is the run's (another network's flags would point at the wrong layers)."""
+        record = self.runs.current
+        same = record is not None and record.spec.network == self.document.spec.network
+        report = record.shown_health if record is not None and same else None
+        said: dict[int, list[str]] = {}
+        for flag in report.flags if report is not None else ():
+            said.setdefault(flag.layer, []).append(flag.sentence())
+        self.layer_editor.show_health(report.epoch if report is not None else None, said)
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — Workbench")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from ..engine.events import BoundarySnapshot, EpochView, HistogramSnapshot, LatentSnapshot, Progress
+from ..engine.events import BoundarySnapshot, EpochView, HealthReport, HistogramSnapshot, LatentSnapshot, Progress
 from ..engine.stream import EpochEnded, RunEnded, RunFailed, RunStarted
 from ..i18n import _
 from .document import ExperimentDocument
@@ -349,6 +349,8 @@ class RunController(QObject):
             record.boundary = event
         elif isinstance(event, LatentSnapshot):
             record.latent = event
+        elif isinstance(event, HealthReport):
+            record.health.append(event)
         elif isinstance(event, RunStarted):
             record.started = event
         elif isinstance(event, RunEnded):

@@ -9,6 +9,7 @@ import numpy as np
 from ..engine.events import (
     BoundarySnapshot,
     EpochView,
+    HealthReport,
     HistogramSnapshot,
     LatentSnapshot,
     Progress,
@@ -75,6 +76,7 @@ class RunRecord:
     chosen_epoch: int | None = None  # the epoch whose weights are tested and exported; None: the run's end
     chosen_test: TestResult | None = None  # the test result of the chosen epoch's weights
     chosen_view: EpochView | None = None  # every view of the chosen epoch's weights, once they came
+    health: list[HealthReport] = field(default_factory=list)  # each epoch's layer health, as it came
 
     @classmethod
     def saved(
@@ -109,6 +111,14 @@ class RunRecord:
         """The latent views to show: the chosen epoch's, or the run's latest."""
         view = self.shown_view
         return view.picture if view is not None and isinstance(view.picture, LatentSnapshot) else self.latent
+
+    @property
+    def shown_health(self) -> HealthReport | None:
+        """The layer health of the epoch the views show (chosen, else the newest)."""
+        if not self.health:
+            return None
+        wanted = self.chosen_epoch
+        return next((h for h in reversed(self.health) if wanted is None or h.epoch <= wanted), self.health[0])
 
     def add_progress(self, progress: Progress) -> None:
         """Every batch loss of the event, at its fractional epoch."""

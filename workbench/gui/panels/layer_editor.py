@@ -183,6 +183,13 @@ class QtLayerEditor(QWidget):
         self.advice_label.setStyleSheet(style(Tone.ADVICE))
         self.advice_label.hide()
         layout.addWidget(self.advice_label)
+        self.health_label = WrappedLabel()  # what the last run's layer health says (engine.health)
+        self.health_label.setObjectName("layerHealthLabel")
+        self.health_label.setStyleSheet(style(Tone.ADVICE))
+        self.health_label.hide()
+        layout.addWidget(self.health_label)
+        self.health: dict[int, list[str]] = {}  # layer -> what its health says, for this network
+        self.health_epoch: int | None = None
         self.total_label = QLabel()
         self.total_label.setObjectName("paramCountLabel")
         self.total_label.setAccessibleName(_("Total parameters"))
@@ -297,6 +304,7 @@ class QtLayerEditor(QWidget):
         self.list.updateGeometry()  # as tall as its rows
         self._render_totals(spec, data_error)
         self._render_advice(spec)
+        self._render_health()
         if layers:
             self.select(min(max(selected, 0), len(layers) - 1))
         else:
@@ -360,6 +368,34 @@ class QtLayerEditor(QWidget):
                 for col in range(4):
                     item.setForeground(col, QBrush(colour(Tone.ADVICE)))  # trains, but could do better
                     item.setToolTip(col, a.in_words())
+
+    def show_health(self, epoch: int | None, said: dict[int, list[str]]) -> None:
+        """Flag the layers whose health (after `epoch`, from 0) raised a rule, with what to try;
+        nothing when `said` is empty (a healthy run, or one of another network)."""
+        if (epoch, said) != (self.health_epoch, self.health):
+            self.health_epoch, self.health = epoch, said
+            self._render_health()
+
+    def _render_health(self) -> None:
+        lines = []
+        for index in range(self.list.topLevelItemCount()):  # no flag left from an earlier report
+            item = self.list.topLevelItem(index)
+            if item is not None and index not in self.health and item.text(0) != str(index + 1):
+                item.setText(0, str(index + 1))
+                item.setData(0, Qt.ItemDataRole.ForegroundRole, None)
+                item.setToolTip(0, "")
+        for index, sentences in sorted(self.health.items()):
+            item = self.list.topLevelItem(index) if index < self.list.topLevelItemCount() else None
+            if item is None:
+                continue
+            item.setText(0, "⚠ " + str(index + 1))
+            item.setForeground(0, QBrush(colour(Tone.ADVICE)))
+            item.setToolTip(0, "\n".join(sentences))
+            lines += [_("Layer {number}: {health}").format(number=index + 1, health=s) for s in sentences]
+        if lines and self.health_epoch is not None:
+            heading = _("After epoch {epoch}:").format(epoch=self.health_epoch + 1)
+            self.health_label.setText("\n".join([heading, *lines]))
+        self.health_label.setVisible(bool(lines))
 
     def _show_form(self, index: int | None) -> None:
         if index is not None and self.form is not None and self.form_index == index:
