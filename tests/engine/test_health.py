@@ -67,7 +67,19 @@ def test_the_presets_train_healthy() -> None:
         assert weights <= measured  # every weight layer is measured
 
 
-def test_every_epoch_is_measured_within_the_budget_and_the_first_always() -> None:
-    every = reports(digits(RELUS, 0.05, epochs=3))
-    assert [r.epoch for r in every] == [0, 1, 2]
-    assert [r.epoch for r in reports(digits(RELUS, 0.05, epochs=3), budget=0.0)] == [0]
+def test_every_epoch_is_measured_within_the_budget_and_the_first_and_last_always() -> None:
+    every = reports(digits(RELUS, 0.05, epochs=4))
+    assert [r.epoch for r in every] == [0, 1, 2, 3]
+    assert [r.epoch for r in reports(digits(RELUS, 0.05, epochs=4), budget=0.0)] == [0, 3]
+
+
+def test_the_health_presets_show_what_they_say() -> None:
+    """Each layer-health preset, for its first epochs: the dying and vanishing ones raise their
+    flags, their fixes raise none."""
+    raised = {}
+    for name in ("dying_relus", "healthy_relus", "vanishing_gradients", "vanishing_gradients_fixed"):
+        preset = load_preset(name)
+        preset = preset.model_copy(update={"training": preset.training.model_copy(update={"epochs": 2})})
+        raised[name] = {code for _layer, code in flags(reports(preset))}
+    assert "dead_units" in raised["dying_relus"] and raised["healthy_relus"] == set()
+    assert "vanishing" in raised["vanishing_gradients"] and raised["vanishing_gradients_fixed"] == set()

@@ -138,7 +138,7 @@ NAMES = re.compile(
     r"Transformer|ReLU|GELU|ELU|SiLU|tanh|sigmoid|swish|max|eta_min|step_size|patience|horizon|dims?|"
     r"Alpha|alpha|Betas|Epsilon|AMSGrad|Nesterov|Gamma|gamma|MSE|MAE|L1|L2|CNN|MLP|cpu|cuda|"
     r"MNIST|Fashion-MNIST|KMNIST|EMNIST|CIFAR|IDX|scikit-learn|Hochreiter|Schmidhuber|Elman|Apple|mps|DDP|"
-    r"DistributedDataParallel|Early Stopping|Epoch|"  # the article glosses its terms in English once
+    r"DistributedDataParallel|BatchNorm|Early Stopping|Epoch|"  # the article glosses its terms in English once
     r"CPU|GPU|CUDA|MB|GB|KB|Delete|Tab|Up|Down|Page|Home|End|Qt|X11|xcb|Wayland|QT_QPA_PLATFORM|Debian|Ubuntu|"
     r"Fedora|Arch|sudo|apt|dnf|pacman|install|Python|PySide6|pyqtgraph|idx|gz|json|png)\b".format(
         layers="|".join(LAYER_TYPES), optimizers="Adagrad|AdamW|Adam|RMSprop|SGD"

@@ -29,10 +29,14 @@ def test_a_rule_is_raised_just_past_its_threshold(rule: Rule) -> None:
     assert [(f.layer, f.code) for f in judge([LayerHealth(3, **{FIELD[rule.measure]: past})])] == [(3, rule.code)]
 
 
-def test_a_vanishing_gradient_is_the_cause_of_a_layer_that_barely_learns() -> None:
-    both = judge([LayerHealth(1, update=1e-9, gradient=1e-6), LayerHealth(5, update=1e-9)])
-    assert [(f.layer, f.code) for f in both] == [(1, "vanishing"), (5, "barely_learns")]
-    assert SAID_BY == {"barely_learns": "vanishing"}
+def test_a_layer_that_barely_learns_is_not_flagged_when_its_cause_is() -> None:
+    vanishing = judge([LayerHealth(1, update=1e-9, gradient=1e-6), LayerHealth(5, update=1e-9)])
+    assert [(f.layer, f.code) for f in vanishing] == [(1, "vanishing")]
+    dead = judge([LayerHealth(1, update=0.0), LayerHealth(2, dead=0.9)])
+    assert [(f.layer, f.code) for f in dead] == [(2, "dead_units")]
+    alone = judge([LayerHealth(1, update=1e-9, gradient=0.5)])
+    assert [(f.layer, f.code) for f in alone] == [(1, "barely_learns")]
+    assert SAID_BY == {"barely_learns": ("vanishing", "dead_units")}
 
 
 def test_a_flag_says_what_is_wrong_and_what_to_try_in_the_language_spoken() -> None:

@@ -60,8 +60,10 @@ class HealthProbe(Callback):
             self.steps = t.data.batches_per_epoch(t.experiment.training.batch_size, t.history.processes)
 
     def _due(self, epoch: int) -> bool:
-        """Measure this epoch: the first always, later ones while measuring has taken under BUDGET."""
-        return epoch == 0 or self.spent <= self.budget * (time.perf_counter() - self.started)
+        """Measure this epoch: the first and the last planned always, others while measuring has
+        taken under the budget."""
+        last = self.trainer is not None and epoch == self.trainer.history.epochs_planned - 1
+        return epoch == 0 or last or self.spent <= self.budget * (time.perf_counter() - self.started)
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         if self.inputs is not None and self.trainer is not None and self._due(epoch):

@@ -118,22 +118,20 @@ class Flag:
         return _("{problem}: {fix}").format(problem=said, fix=_(rule.fix))
 
 
-# A flag that says the same as another, for the same layer: only the other is raised (a layer
-# whose gradient vanishes barely learns, and the vanishing is the cause to fix).
-SAID_BY = {"barely_learns": "vanishing"}
+# A flag whose cause another flag names: raised only when none of those is (a layer barely learns
+# because the gradient vanishes on its way back, or because the units after it are dead).
+SAID_BY = {"barely_learns": ("vanishing", "dead_units")}
 
 
 def judge(layers: tuple[LayerHealth, ...] | list[LayerHealth]) -> list[Flag]:
     """Every rule raised by any layer, in layer order."""
-    flags: list[Flag] = []
-    for health in layers:
-        raised = [
-            Flag(health.layer, rule.code, value)
-            for rule in RULES
-            if (value := health.value(rule.measure)) is not None
-            and math.isfinite(value)
-            and (value > rule.above or value < rule.below)
-        ]
-        codes = {flag.code for flag in raised}
-        flags.extend(flag for flag in raised if SAID_BY.get(flag.code) not in codes)
-    return flags
+    raised = [
+        Flag(health.layer, rule.code, value)
+        for health in layers
+        for rule in RULES
+        if (value := health.value(rule.measure)) is not None
+        and math.isfinite(value)
+        and (value > rule.above or value < rule.below)
+    ]
+    codes = {flag.code for flag in raised}
+    return [flag for flag in raised if not codes & set(SAID_BY.get(flag.code, ()))]
