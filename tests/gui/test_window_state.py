@@ -240,8 +240,14 @@ def test_empty_plots_say_what_will_come_and_the_boundary_tab_when_it_applies(win
     assert view.accuracy_panel.frame.empty and view.histograms.frame.empty
     index = view.tabs.indexOf(view.boundary)
     assert not view.tabs.isTabEnabled(index) and "2-D points" in view.tabs.tabToolTip(index)  # digits: pictures
+    assert not view.tabs.isTabVisible(index)  # a tab that cannot show anything takes no room
     trained(window, qtbot)  # moons: 2-D points
-    assert view.tabs.isTabEnabled(index) and not view.loss_panel.frame.empty and not view.histograms.frame.empty
+    assert (
+        view.tabs.isTabEnabled(index)
+        and view.tabs.isTabVisible(index)
+        and not view.loss_panel.frame.empty
+        and not view.histograms.frame.empty
+    )
     start(window, qtbot, tiny(epochs=1))
     assert view.loss_panel.frame.empty  # a new run starts from nothing
     wait_done(window, qtbot)

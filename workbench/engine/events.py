@@ -238,3 +238,34 @@ class HealthReport:
     epoch: int
     layers: tuple[LayerHealth, ...]
     flags: tuple[Flag, ...]
+
+
+@dataclass(frozen=True)
+class LayerOutput:
+    """What one layer makes of one example: `kind` "maps" (channels, height, width) for a
+    convolution's feature maps, "units" (one value each) for a vector, "steps" (steps, features)
+    for a sequence such as a recurrent layer's hidden state over the steps."""
+
+    name: str  # as the layer list numbers it: "1: Conv2d", "decoder 2: Linear"
+    kind: str
+    shape: tuple[int, ...]  # the whole output's, without the batch
+    values: np.ndarray  # float32, at most the first MAX_MAPS channels / MAX_UNITS units
+
+
+@dataclass(frozen=True)
+class Activations:
+    """Every layer's output for one example (its position in `split`, from 0) at one epoch's
+    weights (None: those the run ended with), the first convolution's filters, and the answer."""
+
+    epoch: int | None
+    split: str  # "test", or "val" where the data has no test split
+    example: int
+    examples: int  # how many the split holds
+    picture: np.ndarray | None  # (C, H, W) uint8 when the example is a picture
+    values: np.ndarray  # the network's input, float32, as it sees it (normalized)
+    truth: int | None  # the true class (classification)
+    answer: int | None  # the class the network answers
+    confidence: float | None
+    class_names: tuple[str, ...]
+    layers: tuple[LayerOutput, ...]
+    filters: np.ndarray | None  # the first Conv2d's weights (out, in, kh, kw), float32

@@ -139,6 +139,17 @@ class ShowEpoch:
 
 
 @dataclass(frozen=True)
+class ShowInside:
+    """What every layer makes of one example (its position in the test split) at the weights of
+    `epoch` (None: those the run ended with), an `Activations`; with `mistake`, of the next
+    example after it that the network gets wrong."""
+
+    example: int
+    epoch: int | None = None
+    mistake: bool = False
+
+
+@dataclass(frozen=True)
 class Export:
     """Write the current run's model to `path` (`.pt`, `.torchscript`, `.onnx`), the weights of
     `epoch` or else its best epoch's; replies `Exported`."""
@@ -164,7 +175,9 @@ class FindLr:
     memory_limit: int | None = None
 
 
-Command = Start | OpenSaved | Extend | Pause | Resume | Stop | Evaluate | ShowEpoch | Export | Predict | FindLr
+Command = (
+    Start | OpenSaved | Extend | Pause | Resume | Stop | Evaluate | ShowEpoch | ShowInside | Export | Predict | FindLr
+)
 CONTROLS = (Pause, Resume, Stop)  # act at once, even while another command's work runs
 RUNS = (Start, OpenSaved, Extend)  # train or take up a run: a RunState follows their events
 
@@ -342,6 +355,11 @@ class RunSession:
             weights = self._weights(command.epoch)
             assert weights is not None  # an epoch is always given
             return epoch_view(self._trained().trained(), weights, command.epoch)
+        if isinstance(command, ShowInside):
+            from .activations import activations
+
+            weights = self._weights(command.epoch)
+            return activations(self._trained().trained(), weights, command.example, command.epoch, command.mistake)
         if isinstance(command, Export):
             return self._export(command)
         if isinstance(command, Predict):

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from ..engine.events import BoundarySnapshot, EpochView, HealthReport, HistogramSnapshot, LatentSnapshot, Progress
+from ..engine.events import (
+    Activations,
+    BoundarySnapshot,
+    EpochView,
+    HealthReport,
+    HistogramSnapshot,
+    LatentSnapshot,
+    Progress,
+)
 from ..engine.stream import EpochEnded, RunEnded, RunFailed, RunStarted
 from ..i18n import _
 from .document import ExperimentDocument
@@ -306,6 +314,27 @@ class RunController(QObject):
             self.dirty = True
 
         self.request(ShowEpoch(epoch), tested, failed)
+
+    def look_inside(self, example: int, mistake: bool = False) -> None:
+        """Ask what every layer makes of test `example` (with `mistake`: of the next one after it
+        the network gets wrong) at the epoch the views show; kept in the record once it comes."""
+        record, state = self.current, self.state
+        if record is None or state is None or self.running:
+            return
+        from ..engine.session import ShowInside
+
+        epoch = record.chosen_epoch
+
+        def seen(activations: Activations) -> None:
+            if record.chosen_epoch == epoch:  # not chosen away in the meantime
+                record.inside = activations
+                self.dirty = True
+
+        def failed(message: str, trace: str | None) -> None:
+            self.failure = RunFailed(_("Looking inside the network failed: {problem}").format(problem=message), trace)
+            self.dirty = True
+
+        self.request(ShowInside(example, epoch, mistake), seen, failed)
 
     # --- messages -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.events import (
+    Activations,
     BoundarySnapshot,
     EpochView,
     HealthReport,
@@ -77,6 +78,7 @@ class RunRecord:
     chosen_test: TestResult | None = None  # the test result of the chosen epoch's weights
     chosen_view: EpochView | None = None  # every view of the chosen epoch's weights, once they came
     health: list[HealthReport] = field(default_factory=list)  # each epoch's layer health, as it came
+    inside: Activations | None = None  # what every layer makes of the example looked at, once it came
 
     @classmethod
     def saved(
@@ -132,7 +134,7 @@ class RunRecord:
         """The run trains `epochs` more: its end is undone and its settings say how long it now runs."""
         self.continued_at.append(len(self.epochs))
         self.ended = None
-        self.chosen_epoch, self.chosen_test, self.chosen_view = None, None, None
+        self.chosen_epoch, self.chosen_test, self.chosen_view, self.inside = None, None, None, None
         total = len(self.epochs) + epochs
         self.spec = self.spec.model_copy(update={"training": self.spec.training.model_copy(update={"epochs": total})})
 

@@ -29,6 +29,7 @@ from .plots.axes import paint_later
 from .plots.boundary_panel import BoundaryPanel
 from .plots.curves import CurvePlotPanel
 from .plots.histogram_panel import HistogramPanel
+from .plots.inside_panel import InsidePanel
 from .plots.latent_panel import LatentPanel
 from .plots.results_panel import ResultsPanel
 from .plots.timeline import EpochTimeline
@@ -95,6 +96,8 @@ class QtTrainingView(QWidget):
         self.histograms = HistogramPanel()
         self.boundary = BoundaryPanel()
         self.latent = LatentPanel()
+        self.inside = InsidePanel()
+        self.inside.wanted.connect(controller.look_inside)
         self.timeline = EpochTimeline()
         self.timeline.epoch_chosen.connect(controller.choose_epoch)
         self.results = ResultsPanel()
@@ -145,6 +148,8 @@ class QtTrainingView(QWidget):
         tabs.addTab(self.results, _("Results"))
         tabs.addTab(self.boundary, _("Decision boundary"))
         tabs.addTab(self.latent, _("Latent space"))
+        tabs.addTab(self.inside, _("Inside"))
+        tabs.currentChanged.connect(lambda _index: self.refresh())  # a tab shown: ask for its views
         runs_page = QWidget()
         runs_layout = QVBoxLayout(runs_page)
         runs_layout.addWidget(self.runs)
@@ -230,6 +235,7 @@ class QtTrainingView(QWidget):
         if record is None:
             self._metric_before_a_run()
             self.timeline.show_run(None, False)
+            self.inside.show_run(None, False, False)
             return
         now = time.monotonic()
         ended = record.ended is not None or self.controller.failure is not None
@@ -254,6 +260,7 @@ class QtTrainingView(QWidget):
             self.controller.dirty = True  # more to draw on a later tick
         self._show_status(record)
         self.timeline.show_run(record, self.controller.running)
+        self.inside.show_run(record, self.controller.running, self.tabs.currentWidget() is self.inside)
         self._update_boundary_tab()
         self._sync_run_list()
         self.use_button.setEnabled(not self.controller.running)
@@ -282,6 +289,7 @@ class QtTrainingView(QWidget):
     def _enable_tab(self, page: QWidget, applies: bool, why_not: str) -> None:
         index = self.tabs.indexOf(page)
         self.tabs.setTabEnabled(index, applies)
+        self.tabs.setTabVisible(index, applies)  # five tabs do not fit beside the histograms at 1366 px
         self.tabs.setTabToolTip(index, "" if applies else _(why_not))
         if not applies and self.tabs.currentIndex() == index:
             self.tabs.setCurrentWidget(self.results)

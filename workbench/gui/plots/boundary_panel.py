@@ -38,14 +38,22 @@ POSITIVE = np.array([255, 127, 14], dtype=np.float32)  # orange: the neuron fire
 NEGATIVE = np.array([31, 119, 180], dtype=np.float32)  # blue: below zero
 
 
-def neuron_rgb(maps: np.ndarray) -> np.ndarray:
-    """(units, rows, cols) outputs -> (units, 3, rows, cols) uint8 pictures, top row first: white at
-    zero, orange as a unit's output grows, blue as it goes negative, each scaled to its own largest."""
-    scale = np.abs(maps).reshape(len(maps), -1).max(1).clip(min=1e-6)[:, None, None]
-    t = (maps / scale)[..., None]
+def signed_rgb(maps: np.ndarray, shared: bool = False) -> np.ndarray:
+    """(n, rows, cols) values -> (n, 3, rows, cols) uint8 pictures: white at zero, orange as a value
+    grows, blue as it goes below zero; each scaled to its own largest, or (`shared`) all to the
+    largest of them, so that strong and weak ones can be told apart."""
+    magnitude = np.abs(maps).reshape(len(maps), -1).max(1, initial=0.0)
+    scale = (np.full_like(magnitude, magnitude.max(initial=0.0)) if shared else magnitude).clip(min=1e-6)
+    t = (maps / scale[:, None, None])[..., None]
     colour = np.where(t >= 0, POSITIVE, NEGATIVE)
     rgb = np.rint(255.0 + np.abs(t) * (colour - 255.0)).astype(np.uint8)
-    return np.ascontiguousarray(rgb[:, ::-1].transpose(0, 3, 1, 2))  # rows go up the y axis in the data
+    return np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))
+
+
+def neuron_rgb(maps: np.ndarray) -> np.ndarray:
+    """(units, rows, cols) outputs over the plane -> (units, 3, rows, cols) uint8 pictures, top row
+    first, each unit scaled to its own largest output (see `signed_rgb`)."""
+    return np.ascontiguousarray(signed_rgb(maps)[:, :, ::-1])  # rows go up the y axis in the data
 
 
 class BoundaryPanel(QWidget):
