@@ -98,3 +98,50 @@ def test_the_last_picture_is_of_the_restored_weights_and_says_so() -> None:
     assert ended.epochs_done == 3 and ended.weights_epoch == 0
     assert [(p.epoch, p.restored) for p in pictures] == [(1, False), (2, False), (3, False), (1, True)]
     assert np.array_equal(pictures[-1].classes, pictures[0].classes)  # the first epoch's answers again
+
+
+def test_a_small_dense_stack_sends_every_neuron_and_the_weights_between() -> None:
+    """TensorFlow Playground's picture: each hidden layer's neurons over the plane, the weights as edges."""
+    from workbench.engine.boundary import COARSE, PLAYGROUND_UNITS, BoundaryGrid
+
+    layers = [
+        {"type": "Linear", "out_features": 6},
+        {"type": "Tanh"},
+        {"type": "Linear", "out_features": PLAYGROUND_UNITS},
+        {"type": "ReLU"},
+        {"type": "Dropout", "p": 0.1},
+        {"type": "Linear", "out_features": 2},
+    ]
+    trainer = Trainer(tiny(layers, epochs=1))
+    trainer.fit()
+    assert trainer.model is not None and trainer.data is not None
+    grid = BoundaryGrid(trainer.data)
+    network = grid.snapshot(trainer.model, 1).network
+    assert network is not None and network.layers == (1, 3)
+    side = RESOLUTION // COARSE
+    assert [n.shape for n in network.neurons] == [(6, side, side), (PLAYGROUND_UNITS, side, side)]
+    assert [w.shape for w in network.weights] == [(6, 2), (PLAYGROUND_UNITS, 6), (2, PLAYGROUND_UNITS)]
+    with torch.no_grad():
+        second = trainer.model[:4](grid.inputs)[:, 7].reshape(RESOLUTION, RESOLUTION)[::COARSE, ::COARSE]
+    assert np.allclose(network.neurons[1][7], second.numpy(), atol=1e-6)
+    assert np.array_equal(network.weights[1], trainer.model[2].weight.detach().numpy())
+
+
+def test_only_a_small_dense_stack_is_drawn_as_playground_draws_it() -> None:
+    from workbench.engine.boundary import PLAYGROUND_LAYERS, PLAYGROUND_UNITS, BoundaryGrid
+
+    def drawn(layers: list[dict[str, object]]) -> bool:
+        trainer = Trainer(tiny(layers, epochs=1))
+        trainer.fit()
+        assert trainer.model is not None and trainer.data is not None
+        return BoundaryGrid(trainer.data).snapshot(trainer.model, 1).network is not None
+
+    def hidden(width: int) -> list[dict[str, object]]:
+        return [{"type": "Linear", "out_features": width}, {"type": "ReLU"}]
+
+    out = [{"type": "Linear", "out_features": 2}]
+    assert drawn(hidden(PLAYGROUND_UNITS) * PLAYGROUND_LAYERS + out)
+    assert not drawn(hidden(PLAYGROUND_UNITS + 1) + out)  # too wide to see each neuron
+    assert not drawn(hidden(4) * (PLAYGROUND_LAYERS + 1) + out)  # too deep
+    shaped = [{"type": "Linear", "out_features": 4}, {"type": "Unflatten", "dim": 1, "unflattened_size": [2, 2]}]
+    assert not drawn([*shaped, {"type": "Flatten"}, *out])  # not a stack of Linear layers

@@ -131,6 +131,18 @@ class BoundarySnapshot:
     neurons: np.ndarray | None = None  # (units, rows, columns) float32: the first hidden layer's outputs
     neuron_layer: int | None = None  # the index of that layer's activation in the stack
     restored: bool = False  # the weights of an earlier, best epoch, put back at the end of the run
+    network: DenseNetwork | None = None  # a small dense stack drawn as TensorFlow Playground does
+
+
+@dataclass(frozen=True)
+class DenseNetwork:
+    """A small stack of Linear layers on 2-D points, as TensorFlow Playground draws it: every
+    hidden neuron's output over the plane (on a coarser grid) and the weights between them
+    (`weights[k]`: (units out, units in) of the k-th Linear)."""
+
+    layers: tuple[int, ...]  # each hidden layer's position in the stack (its activation's)
+    neurons: tuple[np.ndarray, ...]  # per hidden layer (units, rows, columns) float32
+    weights: tuple[np.ndarray, ...]  # per Linear, from the input's two features to the classes
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,8 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
         self.training_panel.find_lr_requested.connect(self.find_lr)
         self.dataset_panel.problem_changed.connect(self.show_state)
         self.training_view.results.picture_requested.connect(self.try_picture)
+        self.layer_editor.layer_selected.connect(self.training_view.show_layer)
+        self.training_view.network.layer_chosen.connect(self.layer_editor.select_in)
         self.prediction_dialog: PredictionDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
         self.guide_dialog: GuideDialog | None = None
@@ -220,6 +222,9 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
         for flag in report.flags if report is not None else ():
             said.setdefault(flag.layer, []).append(flag.sentence())
         self.layer_editor.show_health(report.epoch if report is not None else None, said)
+        if frozenset(said) != self.training_view.flagged:
+            editor = self.layer_editor
+            self.training_view.show_layer(editor.part, editor.selected_index(), frozenset(said))
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — Workbench")

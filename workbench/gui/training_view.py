@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.events import StopReason
 from ..engine.outcome import best_so_far
-from ..i18n import N_, _
+from ..i18n import N_, _, pgettext
 from ..spec import ExperimentSpec, Task
 from ..spec.datasets import dataset_label
 from ..spec.metrics import BY_KEY, KL_KEY, metric_for
@@ -31,6 +31,7 @@ from .plots.curves import CurvePlotPanel
 from .plots.histogram_panel import HistogramPanel
 from .plots.inside_panel import InsidePanel
 from .plots.latent_panel import LatentPanel
+from .plots.network_panel import NetworkPanel
 from .plots.results_panel import ResultsPanel
 from .plots.timeline import EpochTimeline
 from .run import RunController
@@ -97,6 +98,9 @@ class QtTrainingView(QWidget):
         self.boundary = BoundaryPanel()
         self.latent = LatentPanel()
         self.inside = InsidePanel()
+        self.network = NetworkPanel()
+        self.selected_layer: tuple[str, int] = ("layers", -1)  # in the layer list: outlined on the network
+        self.flagged: frozenset[int] = frozenset()  # layers the health flags mark at the epoch shown
         self.inside.wanted.connect(controller.look_inside)
         self.timeline = EpochTimeline()
         self.timeline.epoch_chosen.connect(controller.choose_epoch)
@@ -146,9 +150,10 @@ class QtTrainingView(QWidget):
         tabs = QTabWidget()
         tabs.setObjectName("resultTabs")
         tabs.addTab(self.results, _("Results"))
-        tabs.addTab(self.boundary, _("Decision boundary"))
+        tabs.addTab(self.boundary, _("Boundary"))  # the decision boundary: short, five tabs share the width
         tabs.addTab(self.latent, _("Latent space"))
         tabs.addTab(self.inside, _("Inside"))
+        tabs.addTab(self.network, pgettext("tab", "Network"))  # the network drawn
         tabs.currentChanged.connect(lambda _index: self.refresh())  # a tab shown: ask for its views
         runs_page = QWidget()
         runs_layout = QVBoxLayout(runs_page)
@@ -175,6 +180,9 @@ class QtTrainingView(QWidget):
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.histograms)
         bottom.addWidget(tabs)
+        bottom.setStretchFactor(0, 4)  # the tabs get the larger share: five of them, and what they show is wide
+        bottom.setStretchFactor(1, 5)
+        bottom.setSizes([400, 500])
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(top)
         outer.addWidget(bottom)
@@ -236,6 +244,7 @@ class QtTrainingView(QWidget):
             self._metric_before_a_run()
             self.timeline.show_run(None, False)
             self.inside.show_run(None, False, False)
+            self.show_network()
             return
         now = time.monotonic()
         ended = record.ended is not None or self.controller.failure is not None
@@ -261,9 +270,25 @@ class QtTrainingView(QWidget):
         self._show_status(record)
         self.timeline.show_run(record, self.controller.running)
         self.inside.show_run(record, self.controller.running, self.tabs.currentWidget() is self.inside)
+        self.show_network()
         self._update_boundary_tab()
         self._sync_run_list()
         self.use_button.setEnabled(not self.controller.running)
+
+    def show_network(self) -> None:
+        """The network tab: the experiment's network, drawn as Playground does with the run's
+        neurons at the epoch shown while the run's network is the one in the forms."""
+        document, record = self.controller.document, self.controller.current
+        same = record is not None and record.spec.network == document.spec.network
+        snapshot = record.shown_boundary if record is not None and same else None
+        self.network.show_network(document.spec, document.base_dir, self.selected_layer, self.flagged, snapshot)
+
+    def show_layer(self, part: str, index: int, flagged: frozenset[int] | None = None) -> None:
+        """Outline layer `index` of `part` on the network (the layer list's selection); `flagged`:
+        the layers health flags mark, when they changed."""
+        self.selected_layer = (part, index)
+        self.flagged = self.flagged if flagged is None else flagged
+        self.show_network()
 
     @Slot()
     def _show_intro(self) -> None:

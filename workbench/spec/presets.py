@@ -34,6 +34,7 @@ PRESET_ORDER = (
     "digits_mlp",
     "digits_cnn",
     "spiral_mlp",
+    "playground_xor",
     "overfitting_demo",
     "dying_relus",
     "healthy_relus",

@@ -135,6 +135,8 @@ class QtLayerEditor(QWidget):
     Every change is one undoable edit of the document; the view re-renders from the document.
     """
 
+    layer_selected = Signal(str, int)  # the part shown ("layers" or "decoder") and the row selected
+
     def __init__(self, document: ExperimentDocument) -> None:
         super().__init__()
         self.setObjectName("layerEditor")
@@ -487,9 +489,19 @@ class QtLayerEditor(QWidget):
             self.list.setCurrentItem(item)
         self._show_form(index)
 
+    def select_in(self, part: str, index: int) -> None:
+        """Select layer `index` of the stack ("layers") or of the decoder, switching lists when
+        needed, and bring its form into view (a box clicked on the network)."""
+        wanted = 1 if part == "decoder" and self.part_tabs.isVisible() else 0
+        if self.part_tabs.currentIndex() != wanted:
+            self.part_tabs.setCurrentIndex(wanted)
+        self.select(index)
+        QTimer.singleShot(0, self.bring_form_into_view)
+
     @Slot(QTreeWidgetItem, QTreeWidgetItem)
     def _selection_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
         self._show_form(self.list.indexOfTopLevelItem(current) if current is not None else None)
+        self.layer_selected.emit(self.part, self.selected_index())
         if self.list.hasFocus():  # the student picked it (a click, the arrow keys): show its settings
             QTimer.singleShot(0, self.bring_form_into_view)  # once the new form is laid out
 

@@ -133,7 +133,9 @@ class InsidePanel(QWidget):
         self.layers_view = QScrollArea()
         self.layers_view.setWidgetResizable(True)
         self.layers_view.setObjectName("insideLayers")
-        self.layers_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the pictures fit its width
+        self.layers_view.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )  # the pictures fit its width
         self.layers = QWidget()
         self.column = QVBoxLayout(self.layers)
         self.column.setAlignment(Qt.AlignmentFlag.AlignTop)
