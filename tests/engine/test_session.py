@@ -128,6 +128,22 @@ def test_every_view_of_an_epoch_comes_from_that_epochs_weights(client: Client) -
     assert isinstance(missing, Refused) and missing.message == "the weights of epoch 10 are not kept"
 
 
+def test_an_epoch_the_budget_dropped_shows_the_nearest_kept_one() -> None:
+    """The timeline snaps: a dropped epoch's views are those of the nearest kept epoch (the earlier
+    of two), and say which; beyond the kept epochs the answer is a refusal."""
+    client = Client(ThreadBackend)
+    try:
+        client.answer(Start(tiny(epochs=5, early_stopping=NO_STOP)))
+        session = client.backend.session  # type: ignore[attr-defined]
+        for dropped in (1, 2):
+            del session.snapshots.weights[dropped]
+        assert client.answer(ShowEpoch(1)).result.epoch == 0
+        assert client.answer(ShowEpoch(2)).result.epoch == 3
+        assert isinstance(client.answer(ShowEpoch(7)), Refused)
+    finally:
+        assert client.backend.close(10)
+
+
 def test_a_reopened_run_offers_the_epochs_its_file_kept(tmp_path: Path) -> None:
     """The timeline works the same on a run taken up from its file: the same epochs, the same views."""
     import torch

@@ -16,7 +16,7 @@ NO_STOP = {"enabled": False}
 def test_scrubbing_to_an_epoch_moves_every_view_and_results_with_it(window: Any, qtbot: QtBot) -> None:
     start(window, qtbot, tiny(epochs=4, early_stopping=NO_STOP))
     view, timeline = window.training_view, window.training_view.timeline
-    assert not timeline.slider.isEnabled()  # while it trains it follows the newest epoch
+    assert not timeline.slider.isEnabled()  # nothing to choose before the first epochs end
     wait_done(window, qtbot)
     record = window.runs.current
     last_boundary = view.boundary.shown
@@ -60,3 +60,33 @@ def test_a_run_exported_and_reopened_offers_the_same_epochs(window: Any, qtbot: 
     qtbot.waitUntil(lambda: record.shown_view is not None and record.shown_view.epoch == 1, timeout=10_000)
     qtbot.wait(150)
     assert window.training_view.boundary.shown.epoch == 2
+
+
+def test_while_a_run_trains_the_timeline_follows_it_until_taken(window: Any, qtbot: QtBot) -> None:
+    """Scrubbing during a run: the views show a kept epoch (answered beside the training), Live
+    follows the newest again."""
+    start(window, qtbot, tiny(epochs=400, early_stopping=NO_STOP))
+    view, timeline, record = window.training_view, window.training_view.timeline, window.runs.current
+    qtbot.waitUntil(lambda: len(record.epochs) >= 3, timeout=20_000)
+    window.runs.toggle_pause()  # the look is answered beside the run whether it trains or waits
+    qtbot.wait(150)
+    assert timeline.slider.isEnabled() and "(live)" in timeline.label.text()
+    assert timeline.follow.text() == "Live" and not timeline.follow.isEnabled()
+    timeline.slider.setValue(0)
+    qtbot.waitUntil(lambda: record.shown_view is not None and record.shown_view.epoch == 0, timeout=10_000)
+    qtbot.wait(150)
+    assert window.runs.running and record.chosen_epoch == 0 and view.boundary.shown.epoch == 1
+    assert timeline.label.text().startswith("epoch 1 of") and timeline.follow.isEnabled()
+    qtbot.mouseClick(timeline.follow, Qt.MouseButton.LeftButton)  # Live: the newest epoch again
+    qtbot.wait(150)
+    assert record.chosen_epoch is None and "(live)" in timeline.label.text()
+    window.runs.stop()
+    wait_done(window, qtbot)
+
+
+def test_the_slider_snaps_to_kept_epochs_in_the_direction_it_moves() -> None:
+    from workbench.gui.plots.timeline import snap
+
+    kept = [0, 4, 8, 9]
+    assert snap(kept, 4, 0) == 4 and snap(kept, 5, 4) == 8 and snap(kept, 7, 8) == 4
+    assert snap(kept, 6, None) == 4 and snap([], 3, 1) is None and snap(kept, 20, 9) == 9

@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from ..i18n import _
-from .session import CONTROLS, Command, Message, Refused, Reply, RunSession, Stop, WorkerLost, warm_up
+from .session import CONTROLS, LOOKS, Command, Message, Refused, Reply, RunSession, Stop, WorkerLost, warm_up
 
 BACKENDS = ("thread", "process")
 DEFAULT_BACKEND = "process"
@@ -82,7 +82,7 @@ class ThreadBackend:
         """Controls act at once; other commands wait for the work before them."""
         if isinstance(command, CONTROLS):
             self.session.control(command)
-        else:
+        elif not (isinstance(command, LOOKS) and self.session.look(ticket, command)):
             self.session.accept(command)
             self.jobs.put((ticket, command))
 
@@ -153,7 +153,7 @@ def serve(conn: Connection, initializer: Callable[[], object] | None = None) -> 
             ticket, command = item
             if isinstance(command, CONTROLS):
                 session.control(command)
-            else:
+            elif not (isinstance(command, LOOKS) and session.look(ticket, command)):
                 session.accept(command)
                 jobs.put((ticket, command))
     except (EOFError, OSError):

@@ -14,6 +14,7 @@ once from any thread, so they reach a run that is training.
 
 from __future__ import annotations
 
+import queue
 import threading
 import traceback
 from collections.abc import Callable
@@ -179,6 +180,7 @@ Command = (
     Start | OpenSaved | Extend | Pause | Resume | Stop | Evaluate | ShowEpoch | ShowInside | Export | Predict | FindLr
 )
 CONTROLS = (Pause, Resume, Stop)  # act at once, even while another command's work runs
+LOOKS = (ShowEpoch, ShowInside)  # answered beside a run that trains, from the epochs it has kept
 RUNS = (Start, OpenSaved, Extend)  # train or take up a run: a RunState follows their events
 
 
@@ -296,6 +298,7 @@ class RunSession:
         self._stop_next = False  # a Stop that came before the run's trainer was ready
         self._cancel = threading.Event()  # cuts the learning-rate search short
         self._launched: LaunchedRun | None = None  # a run on several processes, while it trains
+        self._looks: queue.Queue[tuple[int, Command]] | None = None  # looks at kept epochs while a run trains
 
     # --- controls (any thread) --------------------------------------------------------------------
 
@@ -327,12 +330,42 @@ class RunSession:
 
     # --- work (the session's thread) --------------------------------------------------------------
 
+    def look(self, ticket: int, command: ShowEpoch | ShowInside) -> bool:
+        """Answer a look at a kept epoch beside the run that trains now (on a thread of its own,
+        from the weights it kept: the run's own model is never touched); False when no run
+        trains here, and the look waits its turn as a job."""
+        with self._lock:
+            live = self._live is not None and self.snapshots is not None
+            if live and self._looks is None:
+                self._looks = queue.Queue()
+                threading.Thread(
+                    target=self._look_worker, args=(self._looks,), daemon=True, name="workbench-look"
+                ).start()
+            if live and self._looks is not None:
+                self._looks.put((ticket, command))
+        return live
+
+    def _look_worker(self, looks: queue.Queue[tuple[int, Command]]) -> None:
+        while True:
+            ticket, command = looks.get()
+            if isinstance(command, ShowInside) and command.epoch is None:  # the run's newest kept epoch
+                kept = self.snapshots.epochs if self.snapshots is not None else []
+                if not kept:
+                    self.sink(Refused(ticket, _("the first epoch has not ended yet")))
+                    continue
+                command = ShowInside(command.example, kept[-1], command.mistake)
+            self._reply(ticket, command)
+
     def job(self, ticket: int, command: Command) -> None:
         """Do `command`'s work; its outcome goes to the sink (never raises)."""
         self._cancel.clear()
         if isinstance(command, RUNS):
             self._run(ticket, command)
             return
+        self._reply(ticket, command)
+
+    def _reply(self, ticket: int, command: Command) -> None:
+        """Answer `command`: a Reply, or a Refused saying why (never raises)."""
         try:
             result = self._answer(command)
         except _bad_input() as exc:
@@ -352,9 +385,10 @@ class RunSession:
         if isinstance(command, ShowEpoch):
             from .snapshots import epoch_view
 
-            weights = self._weights(command.epoch)
+            epoch = self._kept_near(command.epoch)
+            weights = self._weights(epoch)
             assert weights is not None  # an epoch is always given
-            return epoch_view(self._trained().trained(), weights, command.epoch)
+            return epoch_view(self._trained().trained(), weights, epoch)
         if isinstance(command, ShowInside):
             from .activations import activations
 
@@ -403,6 +437,14 @@ class RunSession:
             raise RuntimeError(_("train the network first"))
         return self.trainer
 
+    def _kept_near(self, epoch: int) -> int:
+        """`epoch`, or the kept epoch nearest to it (the earlier of two) when the memory budget
+        dropped it; beyond the kept epochs it stays, and is refused."""
+        kept = self.snapshots.epochs if self.snapshots is not None else []
+        if epoch in kept or not kept or not kept[0] <= epoch <= kept[-1]:
+            return epoch
+        return min(kept, key=lambda k: (abs(k - epoch), k))
+
     def _weights(self, epoch: int | None) -> Weights | None:
         """The weights kept after `epoch`, or None for those the run ended with."""
         if epoch is None:
@@ -450,9 +492,9 @@ class RunSession:
         from .stream import EventStream
 
         snapshots = EpochSnapshots() if options.keep_epochs else None
-        callbacks: list[Callback] = [EventStream(self.sink, options.boundary_every)]
-        if snapshots is not None:
-            callbacks.append(snapshots)
+        # An epoch's weights are kept before its end is told: the window may look at them at once.
+        callbacks: list[Callback] = [snapshots] if snapshots is not None else []
+        callbacks.append(EventStream(self.sink, options.boundary_every))
         if options.health:
             from .health import HealthProbe
 

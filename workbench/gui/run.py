@@ -291,17 +291,18 @@ class RunController(QObject):
     def choose_epoch(self, epoch: int | None) -> None:
         """Show every view of the weights of `epoch` (the timeline, Results' choice: one thing), test
         and export them from now on; None for the weights the run ended with."""
-        record, state = self.current, self.state
-        if record is None or state is None or self.running or record.chosen_epoch == epoch:
+        record = self.current
+        if record is None or record.chosen_epoch == epoch or not self._kept(record, epoch):
             return
         record.chosen_epoch, record.chosen_test, self.failure = epoch, None, None
         self.dirty = True
-        if epoch is None or epoch not in state.snapshot_epochs:
+        if epoch is None:
             return
         from ..engine.session import ShowEpoch
 
         def tested(view: EpochView) -> None:
             if record.chosen_epoch == epoch:  # not chosen away in the meantime
+                record.chosen_epoch = view.epoch  # the kept epoch nearest to it, when it was not kept
                 record.chosen_test, record.chosen_view = view.test, view
                 self.dirty = True
 
@@ -315,11 +316,19 @@ class RunController(QObject):
 
         self.request(ShowEpoch(epoch), tested, failed)
 
+    def _kept(self, record: RunRecord, epoch: int | None) -> bool:
+        """Whether the views can show `epoch`: the run's end (None) once it has one, a kept epoch
+        after the run, and while it trains any epoch done (the nearest kept one answers)."""
+        if self.running and record is self.current:
+            return epoch is None or 0 <= epoch < len(record.epochs)
+        state = self.state
+        return state is not None and (epoch is None or epoch in state.snapshot_epochs)
+
     def look_inside(self, example: int, mistake: bool = False) -> None:
         """Ask what every layer makes of test `example` (with `mistake`: of the next one after it
         the network gets wrong) at the epoch the views show; kept in the record once it comes."""
-        record, state = self.current, self.state
-        if record is None or state is None or self.running:
+        record = self.current
+        if record is None or (self.state is None and not self.running) or (self.running and not record.epochs):
             return
         from ..engine.session import ShowInside
 

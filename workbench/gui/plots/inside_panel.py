@@ -32,7 +32,7 @@ EMPTY_TEXT = N_(
     "After a run, this shows what every layer makes of one test example at the epoch shown: a "
     "convolution's feature maps, each layer's outputs, a recurrent layer's hidden state over the steps."
 )
-RUNNING_TEXT = N_("Shown once the run has ended (or stopped): the training process is busy with it until then.")
+RUNNING_TEXT = N_("Shown once the run's first epoch has ended: each layer's outputs come from an epoch's weights.")
 BAR_HEIGHT = 56
 BAR_WIDTH_MAX = 640
 LABELLED_BAR = 30  # a class's bar, wide enough for its name under it
@@ -162,20 +162,24 @@ class InsidePanel(QWidget):
     # --- following the run ------------------------------------------------------------------------
 
     def show_run(self, record: RunRecord | None, running: bool, visible: bool) -> None:
-        """Show `record`'s activations at the epoch the views show; ask for them when they are not
-        those (only while the tab is seen and no run trains: the training process answers)."""
-        ended = record is not None and record.ended is not None and not running
-        self._controls(ended)
-        if record is None or not ended:
+        """Show `record`'s activations at the epoch the views show (while it trains and none is
+        chosen, its newest); ask for them when they are not those, while the tab is seen."""
+        usable = record is not None and (record.ended is not None or (running and bool(record.epochs)))
+        self._controls(usable)
+        if record is None or not usable:
             self._clear(_(RUNNING_TEXT) if record is not None and running else _(EMPTY_TEXT))
             return
+        wanted = record.chosen_epoch
+        if wanted is None and running:
+            wanted = len(record.epochs) - 1  # the newest epoch: it is kept as it ends
         seen = record.inside
-        if seen is not None and seen.epoch == record.chosen_epoch:
-            if seen is not self.shown:
-                self._show(seen)
+        following = running and record.chosen_epoch is None  # any recent epoch will do until the next comes
+        if seen is not None and seen is not self.shown and (seen.epoch == wanted or following):
+            self._show(seen)
+        if seen is not None and seen.epoch == wanted:
             return
         example = seen.example if seen is not None else self.example.value() - 1
-        ask = (id(record), example, record.chosen_epoch)
+        ask = (id(record), example, wanted)
         if visible and ask != self.asked:
             self.asked = ask
             self.wanted.emit(example, False)
