@@ -135,7 +135,8 @@ NAMES = re.compile(
     r"\d[\w.]*\+\w+|\b\w+=|\b[a-z]+(?:_[a-z]+)+\b|"
     r"\[Errno -?\d+\]|\b(?:torchvision|torch)(?:\.\w+)*(?:\([^)]*\))?|\b(?:{layers}|{optimizers})\b|"
     r"\b(?:CosineAnnealingLR|ExponentialLR|StepLR|ReduceLROnPlateau|EarlyStopping|Keras|ImageFolder|"
-    r"Transformer|TensorFlow Playground|Playground|ReLU|GELU|ELU|SiLU|tanh|sigmoid|swish|max|eta_min|step_size|patience|horizon|dims?|"
+    r"Transformer|TensorFlow Playground|Playground|"
+    r"ReLU|GELU|ELU|SiLU|tanh|sigmoid|swish|max|eta_min|step_size|patience|horizon|dims?|"
     r"Alpha|alpha|Betas|Epsilon|AMSGrad|Nesterov|Gamma|gamma|MSE|MAE|L1|L2|CNN|MLP|cpu|cuda|"
     r"MNIST|Fashion-MNIST|KMNIST|EMNIST|CIFAR|IDX|scikit-learn|Hochreiter|Schmidhuber|Elman|Apple|mps|DDP|"
     r"DistributedDataParallel|BatchNorm|Early Stopping|Epoch|"  # the article glosses its terms in English once

@@ -33,3 +33,51 @@ def test_a_healthy_run_flags_nothing(window: Any, qtbot: QtBot) -> None:
     start(window, qtbot, digits(RELUS, 0.05, epochs=1))
     wait_done(window, qtbot)
     assert window.runs.current.health and not window.layer_editor.health_label.isVisible()
+
+
+def test_flagged_epochs_are_marked_on_the_timeline(window: Any, qtbot: QtBot) -> None:
+    start(window, qtbot, digits(RELUS, 2.0, epochs=3))
+    wait_done(window, qtbot)
+    strip, record = window.training_view.timeline.strip, window.runs.current
+    flagged = [report.epoch for report in record.health if report.flags]
+    assert flagged and strip.flagged == flagged and strip.kept == [0, 1, 2] and strip.count == 3
+    start(window, qtbot, digits(RELUS, 0.05, epochs=2))
+    wait_done(window, qtbot)
+    assert strip.flagged == [] and strip.kept == [0, 1]
+
+
+def test_each_measure_is_plotted_per_layer_over_the_epochs_with_its_threshold(window: Any, qtbot: QtBot) -> None:
+    from workbench.gui.plots.health_plot import health_lines
+    from workbench.spec.health import Measure
+
+    start(window, qtbot, digits(RELUS, 2.0, epochs=2))
+    wait_done(window, qtbot)
+    view = window.training_view
+    view.tabs.setCurrentWidget(view.network)
+    view.refresh()
+    plot = view.network.health
+    assert plot.isVisible() and Measure(plot.measure.currentData()) is Measure.DEAD
+    lines = health_lines(window.runs.current.health, Measure.DEAD)
+    assert {2, 4} <= set(lines) and all(len(xs) == len(ys) >= 1 for xs, ys in lines.values())
+    assert lines[2][0][0] == 1  # epochs counted from 1, as on the curves
+    drawn = [i for i in plot.item.items if type(i).__name__ == "PlotDataItem"]
+    dashed = [i for i in plot.item.items if type(i).__name__ == "InfiniteLine" and i.angle == 0]
+    assert len(drawn) == len(lines) and [d.value() for d in dashed] == [0.4]  # the dead-units rule's threshold
+    plot.measure.setCurrentIndex(plot.measure.findData(Measure.GRADIENT.value))
+    assert plot.item.ctrl.logYCheck.isChecked()  # ratios spanning decades: a log axis
+    view.timeline.slider.setValue(0)
+    qtbot.waitUntil(lambda: window.runs.current.chosen_epoch == 0, timeout=5_000)
+    view.refresh()
+    assert plot.marker.value() == 1 and plot.marker in plot.item.items
+
+
+def test_the_plot_opens_on_the_measure_that_raised_a_flag() -> None:
+    from workbench.engine.events import HealthReport
+    from workbench.gui.plots.health_plot import telling_measure
+    from workbench.spec.health import Flag, LayerHealth, Measure
+
+    measured = HealthReport(0, (LayerHealth(1, update=1e-3, gradient=0.5),), ())
+    vanishing = HealthReport(1, (LayerHealth(1, update=1e-3, gradient=1e-5),), (Flag(1, "vanishing", 1e-5),))
+    assert telling_measure([measured]) is Measure.UPDATE  # nothing raised: the first measured
+    assert telling_measure([measured, vanishing]) is Measure.GRADIENT
+    assert telling_measure([]) is None

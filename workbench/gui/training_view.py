@@ -281,7 +281,8 @@ class QtTrainingView(QWidget):
         document, record = self.controller.document, self.controller.current
         same = record is not None and record.spec.network == document.spec.network
         snapshot = record.shown_boundary if record is not None and same else None
-        self.network.show_network(document.spec, document.base_dir, self.selected_layer, self.flagged, snapshot)
+        health = (record.health, record.chosen_epoch) if record is not None and same else ([], None)
+        self.network.show_network(document.spec, document.base_dir, self.selected_layer, self.flagged, snapshot, health)
 
     def show_layer(self, part: str, index: int, flagged: frozenset[int] | None = None) -> None:
         """Outline layer `index` of `part` on the network (the layer list's selection); `flagged`:

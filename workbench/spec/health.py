@@ -24,6 +24,13 @@ class Measure(StrEnum):
     GRADIENT = "gradient"  # the layer's gradient norm against the last layer's
 
 
+MEASURE_WORDS = {  # how the window names each measure (its plot's title), and whether it spans decades
+    Measure.DEAD: (N_("ReLU units that never fire (share)"), False),
+    Measure.SATURATED: (N_("tanh / sigmoid inputs where it is flat (share)"), False),
+    Measure.UPDATE: (N_("one step's change against the weights' size"), True),
+    Measure.GRADIENT: (N_("gradient against the last layer's"), True),
+}
+
 SATURATION = 2.5  # |pre-activation| beyond which tanh and sigmoid are flat (tanh'(2.5) = 0.03)
 
 

@@ -16,15 +16,16 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from ...engine.events import BoundarySnapshot, DenseNetwork
+from ...engine.events import BoundarySnapshot, DenseNetwork, HealthReport
 from ...i18n import N_, _
 from ...spec import ExperimentSpec
 from ...spec.peek import DataError
 from ...spec.shapes import format_shape, numel
 from ..theme import Tone, colour, foreground
 from .boundary_panel import NEGATIVE, POSITIVE, boundary_rgb, signed_rgb
+from .health_plot import HealthPlot
 
 BOX_H, ACTIVATION_H, GAP = 30, 18, 14  # a layer with weights, an activation-like layer, the arrow between
 OUTPUT_SCALE = 2.0
@@ -295,10 +296,20 @@ class NetworkPanel(QWidget):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setWidget(self.stack)
-        layout.addWidget(self.scroll_area, 1)
         self.playground = PlaygroundDiagram()
-        layout.addWidget(self.playground, 1)
         self.playground.hide()
+        drawn = QWidget()
+        drawn_layout = QVBoxLayout(drawn)
+        drawn_layout.setContentsMargins(0, 0, 0, 0)
+        drawn_layout.addWidget(self.scroll_area)
+        drawn_layout.addWidget(self.playground)
+        self.health = HealthPlot()
+        self.health.hide()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(drawn)
+        split.addWidget(self.health)
+        split.setSizes([300, 200])
+        layout.addWidget(split, 1)
         self.shown_snapshot: BoundarySnapshot | None = None
         self.boxes_for: tuple[int, Path | None, frozenset[int]] | None = None
         self.boxes: list[Box] = []
@@ -310,9 +321,15 @@ class NetworkPanel(QWidget):
         selected: tuple[str, int],
         flagged: frozenset[int],
         snapshot: BoundarySnapshot | None,
+        health: tuple[list[HealthReport], int | None] = ([], None),
     ) -> None:
         """The boxes of `spec`'s network; Playground's drawing instead when `snapshot` (the run's,
-        of this same network, at the epoch shown) carries a small dense network's neurons."""
+        of this same network, at the epoch shown) carries a small dense network's neurons; under
+        it the run's layer health over the epochs (`health`: its reports and the epoch shown)."""
+        reports, epoch = health
+        self.health.setVisible(bool(reports))
+        if reports:
+            self.health.show_reports(reports, epoch)
         playground = snapshot is not None and snapshot.network is not None
         self.scroll_area.setVisible(not playground)
         self.playground.setVisible(playground)

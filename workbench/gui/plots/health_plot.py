@@ -1,0 +1,113 @@
+"""Layer health over the epochs: one measure at a time (picked in a list), a line per layer, the
+rule's threshold dashed, and the epoch the views show marked (the rules: `spec/health.py`)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...engine.events import HealthReport
+from ...i18n import _
+from ...spec.health import MEASURE_WORDS, RULES, Measure
+from ..preview import class_colour
+from ..theme import Tone, colour, legend_above, themed_plot
+
+
+def health_lines(reports: list[HealthReport], measure: Measure) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per layer (its place in the list, from 0): the epochs (from 1) and the values of `measure`
+    where it was measured."""
+    lines: dict[int, tuple[list[float], list[float]]] = {}
+    for report in reports:
+        for layer in report.layers:
+            value = layer.value(measure)
+            if value is not None and math.isfinite(value):
+                xs, ys = lines.setdefault(layer.layer, ([], []))
+                xs.append(report.epoch + 1)
+                ys.append(value)
+    return {k: (np.asarray(xs), np.asarray(ys)) for k, (xs, ys) in sorted(lines.items())}
+
+
+def telling_measure(reports: list[HealthReport]) -> Measure | None:
+    """The measure worth showing first: that of the newest flag raised, else the first measured."""
+    for report in reversed(reports):
+        if report.flags:
+            return report.flags[0].rule.measure
+    measured = [m for m in MEASURE_WORDS if health_lines(reports, m)]
+    return measured[0] if measured else None
+
+
+class HealthPlot(QWidget):
+    """The chosen measure of every layer over the epochs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("healthPlot")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(_("<b>Layer health</b>")))
+        self.measure = QComboBox()
+        self.measure.setObjectName("healthMeasure")
+        self.measure.setAccessibleName(_("Which layer-health measure the plot shows"))
+        for measure, (words, _log) in MEASURE_WORDS.items():
+            self.measure.addItem(_(words), measure)
+        self.measure.currentIndexChanged.connect(lambda _i: self._draw())
+        self.measure.activated.connect(self._picked)
+        self.picked = False  # the student chose a measure: it stays; until then the telling one is shown
+        row.addWidget(self.measure, 1)
+        layout.addLayout(row)
+        self.plot = themed_plot(grid=True, whole_x=True)
+        self.plot.setMinimumHeight(110)
+        self.item: Any = self.plot.getPlotItem()
+        self.item.setLabel("bottom", _("epoch"))
+        legend_above(self.plot, columns=4)
+        layout.addWidget(self.plot, 1)
+        self.reports: list[HealthReport] = []
+        self.epoch: int | None = None
+        self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(colour(Tone.NOTE), width=1))
+        self.drawn: tuple[int, int | None, int] | None = None
+
+    def show_reports(self, reports: list[HealthReport], epoch: int | None) -> None:
+        """Draw `reports` (a run's, as they came), `epoch` (from 0) marked; nothing to do when
+        neither they nor the measure changed."""
+        key = (len(reports), epoch, self.measure.currentIndex())
+        if key == self.drawn and reports is self.reports:
+            return
+        self.reports, self.epoch = reports, epoch
+        telling = None if self.picked else telling_measure(reports)
+        if telling is not None and telling != Measure(self.measure.currentData()):
+            self.measure.setCurrentIndex(self.measure.findData(telling.value))  # draws
+            return
+        self._draw()
+
+    def _picked(self, _index: int) -> None:
+        self.picked = True
+
+    def _draw(self) -> None:
+        measure = Measure(self.measure.currentData())
+        self.drawn = (len(self.reports), self.epoch, self.measure.currentIndex())
+        self.item.clear()
+        if self.item.legend is not None:
+            self.item.legend.clear()
+        log = MEASURE_WORDS[measure][1]
+        self.item.setLogMode(y=log)
+        for n, (layer, (xs, ys)) in enumerate(health_lines(self.reports, measure).items()):
+            name = _("layer {number}").format(number=layer + 1)
+            pen = pg.mkPen(class_colour(n), width=1.5)
+            shown = np.clip(ys, 1e-12, None) if log else ys  # a log axis has no room for 0
+            self.item.plot(xs, shown, pen=pen, symbol="o", symbolSize=4, symbolBrush=class_colour(n), name=name)
+        for rule in RULES:
+            if rule.measure is measure:
+                for limit in (rule.above, rule.below):
+                    if math.isfinite(limit):
+                        line = pg.InfiniteLine(pos=math.log10(limit) if log else limit, angle=0)
+                        line.setPen(pg.mkPen(colour(Tone.ADVICE), width=1, style=Qt.PenStyle.DashLine))
+                        self.item.addItem(line)
+        if self.epoch is not None:
+            self.marker.setValue(self.epoch + 1)
+            self.item.addItem(self.marker)
