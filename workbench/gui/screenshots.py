@@ -3,8 +3,9 @@
 Each picture is the whole screen of a virtual laptop (Xvfb with a window manager, Qt's xcb
 platform; see `virtual_desktop`), so it shows what a student sees: the window as it opens,
 digits_cnn in the middle of training and the overfitting demo after early stopping on a
-1366x768 screen, the window after a run on a small 1024x700 one, and the overfitting demo in
-simplified Chinese (README.zh-CN.md).
+1366x768 screen, what digits_cnn's layers make of a test digit, playground_xor drawn neuron by
+neuron, the layer health of vanishing gradients, the window after a run on a small 1024x700 one,
+and the overfitting demo and the Inside tab in simplified Chinese (README.zh-CN.md).
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ SHOTS: dict[tuple[tuple[int, int], str], tuple[str, ...]] = {
         "comparison",
         "try-a-picture",
         "digits-vae",
+        "inside-the-network",
+        "network-playground",
+        "layer-health",
     ),
     ((1024, 700), "en"): ("small-screen",),
-    ((1366, 768), "zh_CN"): ("zh-CN-overfitting-demo",),  # README.zh-CN.md
+    ((1366, 768), "zh_CN"): ("zh-CN-overfitting-demo", "zh-CN-inside-the-network"),  # README.zh-CN.md
 }
 CHILD_FLAG = "--on-this-screen"
 
@@ -173,6 +177,24 @@ def _digits_vae(path: Path) -> None:
     window.close()
 
 
+def _on_tab(preset: str, tab: str) -> Callable[[Path], None]:
+    """A preset after its run, with the training view's `tab` (an attribute: "inside", "network") shown."""
+
+    def scene(path: Path) -> None:
+        window = _window(preset)
+        _train(window, lambda run: run.ended is not None)
+        wait_until(lambda: not window.runs.running, 60)
+        view = window.training_view
+        view.tabs.setCurrentWidget(getattr(view, tab))
+        view.refresh()
+        if tab == "inside":
+            wait_until(lambda: view.inside.shown is not None, 60)
+        _save(path)
+        window.close()
+
+    return scene
+
+
 SCENES: dict[str, Callable[[Path], None]] = {
     "main-window": _main_window,
     "training-live": _training_live,
@@ -182,6 +204,10 @@ SCENES: dict[str, Callable[[Path], None]] = {
     "digits-vae": _digits_vae,
     "small-screen": _after_a_run(None),
     "zh-CN-overfitting-demo": _after_a_run("overfitting_demo"),
+    "inside-the-network": _on_tab("digits_cnn", "inside"),
+    "network-playground": _on_tab("playground_xor", "network"),
+    "layer-health": _on_tab("vanishing_gradients", "network"),
+    "zh-CN-inside-the-network": _on_tab("digits_cnn", "inside"),
 }
 
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.events import HealthReport
 from ...i18n import _
 from ...spec.health import MEASURE_WORDS, RULES, Measure
 from ..preview import class_colour
-from ..theme import Tone, colour, legend_above, themed_plot
+from ..theme import Tone, colour, themed_plot
 
 
 def health_lines(reports: list[HealthReport], measure: Measure) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -62,15 +62,18 @@ class HealthPlot(QWidget):
         row.addWidget(self.measure, 1)
         layout.addLayout(row)
         self.plot = themed_plot(grid=True, whole_x=True)
-        self.plot.setMinimumHeight(110)
+        self.plot.setMinimumHeight(90)
         self.item: Any = self.plot.getPlotItem()
         self.item.setLabel("bottom", _("epoch"))
-        legend_above(self.plot, columns=4)
+        self.plot.setToolTip(_("A line per layer, numbered as in the layer list; dashed: where the rule flags it"))
         layout.addWidget(self.plot, 1)
         self.reports: list[HealthReport] = []
         self.epoch: int | None = None
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(colour(Tone.NOTE), width=1))
         self.drawn: tuple[int, int | None, int] | None = None
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(320, 150)  # a plot's own hint is 640x480: it would take the network's room
 
     def show_reports(self, reports: list[HealthReport], epoch: int | None) -> None:
         """Draw `reports` (a run's, as they came), `epoch` (from 0) marked; nothing to do when
@@ -92,8 +95,6 @@ class HealthPlot(QWidget):
         measure = Measure(self.measure.currentData())
         self.drawn = (len(self.reports), self.epoch, self.measure.currentIndex())
         self.item.clear()
-        if self.item.legend is not None:
-            self.item.legend.clear()
         log = MEASURE_WORDS[measure][1]
         self.item.setLogMode(y=log)
         for n, (layer, (xs, ys)) in enumerate(health_lines(self.reports, measure).items()):
@@ -101,6 +102,9 @@ class HealthPlot(QWidget):
             pen = pg.mkPen(class_colour(n), width=1.5)
             shown = np.clip(ys, 1e-12, None) if log else ys  # a log axis has no room for 0
             self.item.plot(xs, shown, pen=pen, symbol="o", symbolSize=4, symbolBrush=class_colour(n), name=name)
+            label = pg.TextItem(str(layer + 1), color=class_colour(n), anchor=(0, 0.5))  # the line's layer, at its end
+            label.setPos(float(xs[-1]), float(np.log10(shown[-1]) if log else shown[-1]))
+            self.item.addItem(label)
         for rule in RULES:
             if rule.measure is measure:
                 for limit in (rule.above, rule.below):

@@ -308,7 +308,8 @@ class NetworkPanel(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(drawn)
         split.addWidget(self.health)
-        split.setSizes([300, 200])
+        split.setStretchFactor(0, 3)  # the network first; the plot below it, larger by hand when it tells something
+        split.setStretchFactor(1, 2)
         layout.addWidget(split, 1)
         self.shown_snapshot: BoundarySnapshot | None = None
         self.boxes_for: tuple[int, Path | None, frozenset[int]] | None = None
