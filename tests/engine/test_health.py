@@ -83,3 +83,19 @@ def test_the_health_presets_show_what_they_say() -> None:
         raised[name] = {code for _layer, code in flags(reports(preset))}
     assert "dead_units" in raised["dying_relus"] and raised["healthy_relus"] == set()
     assert "vanishing" in raised["vanishing_gradients"] and raised["vanishing_gradients_fixed"] == set()
+
+
+def test_an_autoencoder_is_measured_in_its_encoder_code_and_decoder() -> None:
+    """A VAE's layers, each in its own list: dying ReLUs in the decoder are flagged there."""
+    vae = load_preset("digits_vae")
+    doc = json.loads(vae.to_json())
+    doc["training"].update(optimizer={"name": "SGD", "lr": 0.2}, epochs=2, early_stopping={"enabled": False})
+    said = reports(ExperimentSpec.from_dict(doc))
+    places = {(h.part, h.layer) for h in said[-1].layers}
+    weights = {("layers", i) for i, row in enumerate(vae.network.layers) if row.type == "Linear"}
+    weights |= {("decoder", i) for i, row in enumerate(vae.network.decoder) if row.type == "Linear"}
+    assert weights | {("latent", 0), ("latent", 1)} <= places  # every weight layer, the code's mean and spread
+    last = max(i for part, i in weights if part == "decoder")
+    assert next(h for h in said[-1].layers if (h.part, h.layer) == ("decoder", last)).gradient == 1.0
+    dead = {(flag.part, flag.layer) for report in said for flag in report.flags if flag.code == "dead_units"}
+    assert ("decoder", 1) in dead  # a ReLU of the decoder, flagged in the decoder's list

@@ -58,8 +58,8 @@ def test_each_measure_is_plotted_per_layer_over_the_epochs_with_its_threshold(wi
     plot = view.network.health
     assert plot.isVisible() and Measure(plot.measure.currentData()) is Measure.DEAD
     lines = health_lines(window.runs.current.health, Measure.DEAD)
-    assert {2, 4} <= set(lines) and all(len(xs) == len(ys) >= 1 for xs, ys in lines.values())
-    assert lines[2][0][0] == 1  # epochs counted from 1, as on the curves
+    assert {("layers", 2), ("layers", 4)} <= set(lines) and all(len(xs) == len(ys) >= 1 for xs, ys in lines.values())
+    assert lines[("layers", 2)][0][0] == 1  # epochs counted from 1, as on the curves
     drawn = [i for i in plot.item.items if type(i).__name__ == "PlotDataItem"]
     dashed = [i for i in plot.item.items if type(i).__name__ == "InfiniteLine" and i.angle == 0]
     assert len(drawn) == len(lines) and [d.value() for d in dashed] == [0.4]  # the dead-units rule's threshold
@@ -81,3 +81,25 @@ def test_the_plot_opens_on_the_measure_that_raised_a_flag() -> None:
     assert telling_measure([measured]) is Measure.UPDATE  # nothing raised: the first measured
     assert telling_measure([measured, vanishing]) is Measure.GRADIENT
     assert telling_measure([]) is None
+
+
+def test_an_autoencoder_s_flags_mark_the_list_they_belong_to(window: Any, qtbot: QtBot) -> None:
+    import json
+
+    from workbench.spec import ExperimentSpec, load_preset
+
+    doc = json.loads(load_preset("digits_vae").to_json())
+    doc["training"].update(optimizer={"name": "SGD", "lr": 0.2}, epochs=2, early_stopping={"enabled": False})
+    start(window, qtbot, ExperimentSpec.from_dict(doc))
+    wait_done(window, qtbot)
+    editor = window.layer_editor
+
+    def marked() -> set[int]:
+        rows = range(editor.list.topLevelItemCount())
+        return {i for i in rows if editor.list.topLevelItem(i).text(0).startswith("⚠")}
+
+    qtbot.waitUntil(lambda: bool(marked()), timeout=5_000)
+    encoder = marked()
+    editor.part_tabs.setCurrentIndex(1)  # the decoder's list
+    assert {1, 3} <= marked() and marked() != encoder
+    assert ("decoder", 1) in window.training_view.flagged

@@ -5,7 +5,7 @@ of the run's time, as with the short epochs of small data): a forward pass of a 
 batch of validation samples (the ReLUs that never fire, the tanh and sigmoid inputs where they
 are flat), the gradients the epoch's last step left (their norms, against the last layer's), and
 how far the epoch moved the weights, a step's worth on average, against their size. Of a stack
-of layers; an autoencoder's layers are not measured (yet).
+of layers, or an autoencoder's encoder, code and decoder.
 """
 
 from __future__ import annotations
@@ -31,6 +31,25 @@ DYING = (nn.ReLU, nn.ReLU6)  # units that output 0 for every input below 0: they
 FLAT = (nn.Tanh, nn.Sigmoid, nn.Hardtanh)  # flat beyond SATURATION: little gradient passes
 
 
+Place = tuple[str, int, str]  # a layer's list ("layers", "latent", "decoder"), its index there, its weights' prefix
+
+
+def places(model: nn.Module) -> list[tuple[Place, nn.Module]]:
+    """Every layer of a stack, or of an autoencoder's encoder, code and decoder, with where it is:
+    its list, its index in that list (the layer list's rows, from 0) and its weights' names' prefix."""
+    if isinstance(model, nn.Sequential):
+        return [(("layers", i, f"{i}."), m) for i, m in enumerate(model.children())]
+    encoder, decoder = getattr(model, "encoder", None), getattr(model, "decoder", None)
+    if not isinstance(encoder, nn.Sequential) or not isinstance(decoder, nn.Sequential):
+        return []
+    found = [(("layers", i, f"encoder.{i}."), m) for i, m in enumerate(encoder.children())]
+    for k, name in enumerate(("mean", "log_var")):
+        code = getattr(model, name, None)
+        if isinstance(code, nn.Module):
+            found.append((("latent", k, f"{name}."), code))
+    return found + [(("decoder", i, f"decoder.{i}."), m) for i, m in enumerate(decoder.children())]
+
+
 class HealthProbe(Callback):
     """Measures every layer after each epoch and hands a `HealthReport` to `sink`."""
 
@@ -47,7 +66,7 @@ class HealthProbe(Callback):
         super().set_trainer(trainer)
         data = trainer.data
         self.inputs = None
-        if data is None or not isinstance(trainer.model, nn.Sequential):
+        if data is None or trainer.model is None or not places(trainer.model):
             return
         part = next((p for p in ("val", "train") if data.size(p)), None)
         if part is not None:
@@ -73,15 +92,15 @@ class HealthProbe(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         t = self.trainer
-        if t is None or self.inputs is None or not isinstance(t.model, nn.Sequential) or self.before is None:
+        if t is None or self.inputs is None or t.model is None or self.before is None:
             return
         begun = time.perf_counter()
         self._measure(t, epoch)
         self.spent += time.perf_counter() - begun
 
     def _measure(self, t: RunView, epoch: int) -> None:
-        assert isinstance(t.model, nn.Sequential)
-        layers = list(t.model.children())
+        assert t.model is not None
+        layers = places(t.model)
         activations = self._activations(t.model, layers)
         gradients = _gradient_ratios(layers)
         after = t.epoch_weights()
@@ -89,20 +108,21 @@ class HealthProbe(Callback):
         self.before = None  # the next epoch measured says so at its beginning
         measured = [
             LayerHealth(
-                i,
-                dead=activations.get(i, {}).get("dead"),
-                saturated=activations.get(i, {}).get("saturated"),
-                update=updates.get(i),
-                gradient=gradients.get(i),
+                index,
+                dead=activations.get(n, {}).get("dead"),
+                saturated=activations.get(n, {}).get("saturated"),
+                update=updates.get(n),
+                gradient=gradients.get(n),
+                part=part,
             )
-            for i in range(len(layers))
+            for n, ((part, index, _prefix), _layer) in enumerate(layers)
         ]
         kept = tuple(h for h in measured if any(v is not None for v in (h.dead, h.saturated, h.update, h.gradient)))
         self.sink(HealthReport(epoch, kept, tuple(judge(kept))))
 
-    def _activations(self, model: nn.Module, layers: list[nn.Module]) -> dict[int, dict[str, float]]:
-        """Of each dying or flat activation on the fixed batch: the share of dead units (channels
-        never positive), or of inputs beyond SATURATION."""
+    def _activations(self, model: nn.Module, layers: list[tuple[Place, nn.Module]]) -> dict[int, dict[str, float]]:
+        """Of each dying or flat activation on the fixed batch (by its position in `layers`): the
+        share of dead units (channels never positive), or of inputs beyond SATURATION."""
         found: dict[int, dict[str, float]] = {}
         hooks = []
 
@@ -116,7 +136,7 @@ class HealthProbe(Callback):
 
             return seen
 
-        for index, layer in enumerate(layers):
+        for index, (_place, layer) in enumerate(layers):
             if isinstance(layer, DYING + FLAT):
                 hooks.append(layer.register_forward_hook(watch(index, layer)))
         was_training = model.training
@@ -135,10 +155,10 @@ def _weights_of(layer: nn.Module) -> list[nn.Parameter]:
     return [p for name, p in layer.named_parameters() if p.dim() > 1 or "weight" in name]
 
 
-def _gradient_ratios(layers: list[nn.Module]) -> dict[int, float]:
+def _gradient_ratios(layers: list[tuple[Place, nn.Module]]) -> dict[int, float]:
     """Each weight layer's gradient norm (from the epoch's last step) against the last weight layer's."""
     norms = {}
-    for index, layer in enumerate(layers):
+    for index, (_place, layer) in enumerate(layers):
         grads = [p.grad for p in _weights_of(layer) if p.grad is not None]
         if grads:
             norms[index] = float(torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads])))
@@ -149,13 +169,16 @@ def _gradient_ratios(layers: list[nn.Module]) -> dict[int, float]:
 
 
 def _update_ratios(
-    layers: list[nn.Module], before: Mapping[str, torch.Tensor], after: Mapping[str, torch.Tensor], steps: int
+    layers: list[tuple[Place, nn.Module]],
+    before: Mapping[str, torch.Tensor],
+    after: Mapping[str, torch.Tensor],
+    steps: int,
 ) -> dict[int, float]:
     """How far a step moved each weight layer's weights over the epoch, on average, against their
     size (measured on the whole epoch: timing one step would cost a synchronisation every batch)."""
     ratios = {}
-    for index in range(len(layers)):
-        keys = [k for k in before if k.startswith(f"{index}.") and before[k].dim() > 1]
+    for index, ((_part, _at, prefix), _layer) in enumerate(layers):
+        keys = [k for k in before if k.startswith(prefix) and before[k].dim() > 1]
         if not keys:
             continue
         moved = torch.linalg.vector_norm(torch.cat([(after[k] - before[k]).reshape(-1).float() for k in keys]))

@@ -40,7 +40,7 @@ from .settings import app_settings
 from .training_view import QtTrainingView
 from .window_layout import CENTRE_MIN, DOCK_MIN_CAP, LayoutPlan
 from .window_placement import WindowPlacement
-from .window_state import Act, WindowState, controls, status_line
+from .window_state import Act, WindowState, controls, health_said, status_line
 
 STOP_WAIT_MS = 5000
 ENGINE_DELAY_MS = 150
@@ -99,6 +99,7 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
         self.dataset_panel.problem_changed.connect(self.show_state)
         self.training_view.results.picture_requested.connect(self.try_picture)
         self.layer_editor.layer_selected.connect(self.training_view.show_layer)
+        self.layer_editor.layer_selected.connect(lambda _part, _row: self._show_health())  # the decoder's own flags
         self.training_view.network.layer_chosen.connect(self.layer_editor.select_in)
         self.prediction_dialog: PredictionDialog | None = None
         self.shortcuts_dialog: ShortcutsDialog | None = None
@@ -218,13 +219,11 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
         record = self.runs.current
         same = record is not None and record.spec.network == self.document.spec.network
         report = record.shown_health if record is not None and same else None
-        said: dict[int, list[str]] = {}
-        for flag in report.flags if report is not None else ():
-            said.setdefault(flag.layer, []).append(flag.sentence())
-        self.layer_editor.show_health(report.epoch if report is not None else None, said)
-        if frozenset(said) != self.training_view.flagged:
-            editor = self.layer_editor
-            self.training_view.show_layer(editor.part, editor.selected_index(), frozenset(said))
+        flags, editor = report.flags if report is not None else (), self.layer_editor
+        editor.show_health(report.epoch if report is not None else None, health_said(flags, editor.part))
+        flagged = frozenset((flag.part, flag.layer) for flag in flags)
+        if flagged != self.training_view.flagged:
+            self.training_view.show_layer(editor.part, editor.selected_index(), flagged)
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — Workbench")

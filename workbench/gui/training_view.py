@@ -100,7 +100,7 @@ class QtTrainingView(QWidget):
         self.inside = InsidePanel()
         self.network = NetworkPanel()
         self.selected_layer: tuple[str, int] = ("layers", -1)  # in the layer list: outlined on the network
-        self.flagged: frozenset[int] = frozenset()  # layers the health flags mark at the epoch shown
+        self.flagged: frozenset[tuple[str, int]] = frozenset()  # (list, row) health flags mark at the epoch shown
         self.inside.wanted.connect(controller.look_inside)
         self.timeline = EpochTimeline()
         self.timeline.epoch_chosen.connect(controller.choose_epoch)
@@ -284,7 +284,7 @@ class QtTrainingView(QWidget):
         health = (record.health, record.chosen_epoch) if record is not None and same else ([], None)
         self.network.show_network(document.spec, document.base_dir, self.selected_layer, self.flagged, snapshot, health)
 
-    def show_layer(self, part: str, index: int, flagged: frozenset[int] | None = None) -> None:
+    def show_layer(self, part: str, index: int, flagged: frozenset[tuple[str, int]] | None = None) -> None:
         """Outline layer `index` of `part` on the network (the layer list's selection); `flagged`:
         the layers health flags mark, when they changed."""
         self.selected_layer = (part, index)

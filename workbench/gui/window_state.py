@@ -9,10 +9,12 @@ the status bar's sentence for the same state. No Qt here: the rules are a table 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ..i18n import _
+from ..spec.health import Flag
 
 
 class Act(StrEnum):
@@ -133,3 +135,13 @@ def status_line(state: WindowState) -> str:
     if blocker and blocker != state.engine:
         return _("Cannot train: {reason}").format(reason=blocker.splitlines()[0])
     return state.engine or state.run_failed or state.run_ended or _("Ready to train.")
+
+
+def health_said(flags: Iterable[Flag], part: str) -> dict[int, list[str]]:
+    """What the layer list shown (`part`: the stack or encoder, or the decoder) says of each of its
+    rows' health: the sentences of the flags raised in that list."""
+    said: dict[int, list[str]] = {}
+    for flag in flags:
+        if flag.part == part:
+            said.setdefault(flag.layer, []).append(flag.sentence())
+    return said

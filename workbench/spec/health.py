@@ -89,11 +89,12 @@ RULES = (
 class LayerHealth:
     """One weight layer's measures after one epoch (None: not measured for this layer)."""
 
-    layer: int  # its place in the layer list, from 0
+    layer: int  # its place in its list, from 0
     dead: float | None = None
     saturated: float | None = None
     update: float | None = None
     gradient: float | None = None
+    part: str = "layers"  # its list: the stack (an autoencoder's encoder), "latent" (the code) or "decoder"
 
     def value(self, measure: Measure) -> float | None:
         """The measured value of `measure`, or None."""
@@ -112,6 +113,7 @@ class Flag:
     layer: int
     code: str
     value: float
+    part: str = "layers"  # the list the layer is in (see LayerHealth)
 
     @property
     def rule(self) -> Rule:
@@ -133,7 +135,7 @@ SAID_BY = {"barely_learns": ("vanishing", "dead_units")}
 def judge(layers: tuple[LayerHealth, ...] | list[LayerHealth]) -> list[Flag]:
     """Every rule raised by any layer, in layer order."""
     raised = [
-        Flag(health.layer, rule.code, value)
+        Flag(health.layer, rule.code, value, health.part)
         for health in layers
         for rule in RULES
         if (value := health.value(rule.measure)) is not None

@@ -17,19 +17,31 @@ from ...spec.health import MEASURE_WORDS, RULES, Measure
 from ..preview import class_colour
 from ..theme import Tone, colour, themed_plot
 
+PARTS = ("layers", "latent", "decoder")  # an autoencoder's lists, in the order data goes through them
+Place = tuple[str, int]  # a layer's list and its row there, from 0
 
-def health_lines(reports: list[HealthReport], measure: Measure) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Per layer (its place in the list, from 0): the epochs (from 1) and the values of `measure`
-    where it was measured."""
-    lines: dict[int, tuple[list[float], list[float]]] = {}
+
+def health_lines(reports: list[HealthReport], measure: Measure) -> dict[Place, tuple[np.ndarray, np.ndarray]]:
+    """Per layer (its list and its row there, from 0): the epochs (from 1) and the values of
+    `measure` where it was measured."""
+    lines: dict[Place, tuple[list[float], list[float]]] = {}
     for report in reports:
         for layer in report.layers:
             value = layer.value(measure)
             if value is not None and math.isfinite(value):
-                xs, ys = lines.setdefault(layer.layer, ([], []))
+                xs, ys = lines.setdefault((layer.part, layer.layer), ([], []))
                 xs.append(report.epoch + 1)
                 ys.append(value)
-    return {k: (np.asarray(xs), np.asarray(ys)) for k, (xs, ys) in sorted(lines.items())}
+    order = sorted(lines, key=lambda place: (PARTS.index(place[0]) if place[0] in PARTS else len(PARTS), place[1]))
+    return {k: (np.asarray(lines[k][0]), np.asarray(lines[k][1])) for k in order}
+
+
+def place_words(place: Place) -> str:
+    """A line's label: the layer list's row number; "code" or "D3" (the decoder's row 3) for an autoencoder."""
+    part, row = place
+    if part == "latent":
+        return _("code")
+    return str(row + 1) if part == "layers" else _("D{number}").format(number=row + 1)
 
 
 def telling_measure(reports: list[HealthReport]) -> Measure | None:
@@ -97,12 +109,12 @@ class HealthPlot(QWidget):
         self.item.clear()
         log = MEASURE_WORDS[measure][1]
         self.item.setLogMode(y=log)
-        for n, (layer, (xs, ys)) in enumerate(health_lines(self.reports, measure).items()):
-            name = _("layer {number}").format(number=layer + 1)
+        for n, (place, (xs, ys)) in enumerate(health_lines(self.reports, measure).items()):
+            name = place_words(place)
             pen = pg.mkPen(class_colour(n), width=1.5)
             shown = np.clip(ys, 1e-12, None) if log else ys  # a log axis has no room for 0
             self.item.plot(xs, shown, pen=pen, symbol="o", symbolSize=4, symbolBrush=class_colour(n), name=name)
-            label = pg.TextItem(str(layer + 1), color=class_colour(n), anchor=(0, 0.5))  # the line's layer, at its end
+            label = pg.TextItem(name, color=class_colour(n), anchor=(0, 0.5))  # the line's layer, at its end
             label.setPos(float(xs[-1]), float(np.log10(shown[-1]) if log else shown[-1]))
             self.item.addItem(label)
         for rule in RULES:

@@ -66,9 +66,11 @@ def family_of(kind: str) -> str:
     return next((name for name, kinds in FAMILIES.items() if kind in kinds), "other")
 
 
-def boxes_of(spec: ExperimentSpec, base_dir: Path | None = None, flagged: frozenset[int] = frozenset()) -> list[Box]:
+def boxes_of(
+    spec: ExperimentSpec, base_dir: Path | None = None, flagged: frozenset[tuple[str, int]] = frozenset()
+) -> list[Box]:
     """The diagram's rows for `spec`'s network: the input, then every analysed layer; empty when
-    the data's shape is not known yet. `flagged`: layers (of the stack) the health flags mark."""
+    the data's shape is not known yet. `flagged`: the (list, row) the health flags mark."""
     try:
         analysis = spec.network.analyze(spec.data_shape(base_dir).input_shape)
     except DataError:
@@ -81,7 +83,8 @@ def boxes_of(spec: ExperimentSpec, base_dir: Path | None = None, flagged: frozen
         shape = row.output_shape or ()
         kind = row.layer.type
         tone = Tone.ERROR if row.error else None
-        if tone is None and row.part == "layers" and (row.index in advised or row.index in flagged):
+        advice = row.part == "layers" and row.index in advised
+        if tone is None and (advice or (row.part, row.index) in flagged):
             tone = Tone.ADVICE
         weighted = row.params > 0 or family_of(kind) != "other"
         number = _("code") if row.part == "latent" else str(row.index + 1)
@@ -312,7 +315,7 @@ class NetworkPanel(QWidget):
         split.setStretchFactor(1, 2)
         layout.addWidget(split, 1)
         self.shown_snapshot: BoundarySnapshot | None = None
-        self.boxes_for: tuple[int, Path | None, frozenset[int]] | None = None
+        self.boxes_for: tuple[int, Path | None, frozenset[tuple[str, int]]] | None = None
         self.boxes: list[Box] = []
 
     def show_network(
@@ -320,7 +323,7 @@ class NetworkPanel(QWidget):
         spec: ExperimentSpec,
         base_dir: Path | None,
         selected: tuple[str, int],
-        flagged: frozenset[int],
+        flagged: frozenset[tuple[str, int]],
         snapshot: BoundarySnapshot | None,
         health: tuple[list[HealthReport], int | None] = ([], None),
     ) -> None:
