@@ -18,7 +18,8 @@ NO_STOP = {"enabled": False}
 
 
 def saved(tmp_path: Path, **training: Any) -> Path:
-    trainer = Trainer(tiny(**training))
+    described = tiny(**training).model_copy(update={"name": "Moons", "description": "Two moons to tell apart."})
+    trainer = Trainer(described)
     trainer.fit()
     return save_trained(tmp_path / "saved.pt", trainer)
 
@@ -94,7 +95,7 @@ def test_a_file_given_at_start_opens_in_the_window(qtbot: QtBot, tmp_path: Path,
         if given == path:
             qtbot.waitUntil(lambda w=window: w.runs.current is not None and not w.runs.running, timeout=30_000)
             assert window.runs.current.epochs == [1, 2] and window.export_button.isEnabled()
-            assert not opening.isVisible()
+            assert not opening.isVisible() and not window.training_view.intro.isVisible()  # the run is shown
         else:
             assert window.document.path is None and window.document.spec.name == "Digits CNN"
         window.dialogs.answer = Answer.DISCARD

@@ -580,6 +580,8 @@ class RunSession:
                     _("{path} has a damaged training state: {error}").format(path=path, error=exc)
                 ) from exc
         snapshots = _with_best(snapshots, trainer)
+        if trainer.weights_epoch is None and trainer.history.epoch:
+            trainer.weights_epoch = saved_weights_epoch(trainer)  # the timeline stands on the epoch the file holds
         pictures = tuple(saved_pictures(trainer))
         history = replace(trainer.history, split=None)  # the record, without the split's index tensors
         self.snapshots = snapshots
@@ -626,7 +628,13 @@ def saved_pictures(trainer: Trainer) -> list[Event]:
     pictures: list[Event] = [recorder.snapshot(trainer.steps, max(done - 1, 0), gradients=False)]
     drawn = run_pictures(trainer.experiment, trainer.data)
     if drawn is not None:
-        best = trainer.history.best_epoch  # a model file holds its best epoch's weights
-        shown = done - 1 if best is None else best
+        shown = saved_weights_epoch(trainer)
         pictures.append(drawn.snapshot(trainer.model, shown + 1, restored=shown != done - 1))
     return pictures
+
+
+def saved_weights_epoch(trainer: Trainer) -> int:
+    """The epoch (from 0) whose weights a run taken up from its model file holds: its best epoch's
+    (a model file keeps those), else its last."""
+    best = trainer.history.best_epoch
+    return len(trainer.history.epoch) - 1 if best is None else best

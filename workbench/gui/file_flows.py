@@ -114,8 +114,8 @@ class FileFlows(_Window):
         def opened() -> None:
             assert self.runs.current is not None
             self.training_view.show_opening("")
-            self.training_view.start_run()
             self.document.replace(self.runs.current.spec, None)
+            self.training_view.start_run()  # after: the run is shown, not the experiment's introduction
             left()
 
         def failed(message: str) -> None:

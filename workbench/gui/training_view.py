@@ -47,6 +47,7 @@ RunTableRow = tuple[int, tuple[str, ...], tuple[float | None, ...], bool | None,
 # a frame a second per plot keeps the curves live and leaves training most of the lock.
 FRAME_S = 1.0
 HISTOGRAM_S = 2.0  # weight distributions change slowly
+RUN_NAME_PX = 130  # "run 3 (a long file name.pt)" wraps: the whole centre must not scroll for a name
 CHANGED_MIN_PX = 100  # the runs table's "Changed since" column: a few words a line, never one
 PAUSED_TEXT = N_(
     "Paused: the run waits where it is. Resume (F6) goes on; Stop (Shift+F5) ends it and keeps what it learned."
@@ -443,6 +444,9 @@ class QtTrainingView(QWidget):
     def _make_room_for_changes(self) -> None:
         """The "Changed since" column keeps room for a few words per line; the table scrolls sideways
         (with the plots around it) rather than squeeze it to a word a line."""
+        header = self.runs.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)  # a run's name wraps past RUN_NAME_PX
+        header.resizeSection(0, min(self.runs.sizeHintForColumn(0), RUN_NAME_PX))
         others = sum(self.runs.columnWidth(c) for c in range(len(RUN_COLUMNS) - 1))
         self.runs.setMinimumWidth(others + CHANGED_MIN_PX + self.runs.verticalScrollBar().sizeHint().width() + 4)
 
