@@ -155,3 +155,19 @@ def test_each_file_that_cannot_continue_gets_its_sentence(tmp_path: Path) -> Non
     state["counters"] = {}
     said = _refused(tmp_path / "counters.pt", {**content, "training_state": state})
     assert said == f"{tmp_path / 'counters.pt'} has a damaged training state: KeyError: 'step'"
+
+
+def test_the_file_says_which_epoch_s_weights_the_run_ended_with(tmp_path: Path) -> None:
+    """Early stopping off: the last epoch's, whichever was best; restored: the best epoch's; saved
+    while training: the epoch that just ended."""
+    last = _bouncy()
+    assert last.history.best_epoch != len(last.history.epoch) - 1  # the bouncy run's best is not its last
+    save_trained(tmp_path / "last.pt", last)
+    assert resume_run(tmp_path / "last.pt").weights_epoch == len(last.history.epoch) - 1
+    settings = {**BOUNCY, "early_stopping": {"enabled": True, "patience": 3, "restore_best_weights": True}}
+    restored = Trainer(tiny(**settings))
+    restored.fit()
+    save_trained(tmp_path / "best.pt", restored)
+    assert resume_run(tmp_path / "best.pt").weights_epoch == restored.history.best_epoch == restored.weights_epoch
+    Trainer(tiny(epochs=5), [SaveEvery(tmp_path / "cut.pt", 2)]).fit()  # rewritten after epochs 2 and 4
+    assert resume_run(tmp_path / "cut.pt").weights_epoch == 3

@@ -634,7 +634,9 @@ def saved_pictures(trainer: Trainer) -> list[Event]:
 
 
 def saved_weights_epoch(trainer: Trainer) -> int:
-    """The epoch (from 0) whose weights a run taken up from its model file holds: its best epoch's
-    (a model file keeps those), else its last."""
+    """The epoch (from 0) whose weights a run taken up from its model file holds: the one its
+    training state names, else (an older file) its best epoch's, else its last."""
+    if trainer.weights_epoch is not None:
+        return trainer.weights_epoch
     best = trainer.history.best_epoch
     return len(trainer.history.epoch) - 1 if best is None else best

@@ -314,8 +314,10 @@ class Trainer:
         if self.model is None or self.data is None or self._generator is None:
             raise RuntimeError("only a run that has started has a state to save")
         history = self.history.state()
+        weights_epoch = self.weights_epoch
         if self.history.stop_reason is None:  # still training: saved as if stopped after this epoch
             done, planned = len(self.history.epoch), self.history.epochs_planned
+            weights_epoch = done - 1  # the weights of the epoch that just ended
             history["stop_reason"] = str(StopReason.USER_STOPPED)
             history["message"] = outcome.saved_while_training(done, planned)
         return {
@@ -324,7 +326,12 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "generator": self._generator.get_state(),
-            "counters": {"step": self._step, "trained_s": self.trained_seconds, "first_loss": self.first_loss},
+            "counters": {
+                "step": self._step,
+                "trained_s": self.trained_seconds,
+                "first_loss": self.first_loss,
+                "weights_epoch": weights_epoch,  # the epoch whose weights "weights" are
+            },
             "best": [self.best.best, self.best.best_epoch, self.best.wait],
             "callbacks": callback_states(self._callbacks(), self._best_weights),
             "sizes": {part: self.data.size(part) for part in ("train", "val", "test")},
@@ -358,6 +365,8 @@ class Trainer:
         self._generator.set_state(state["generator"])
         counters = state["counters"]
         self._step, self._trained_s, self.first_loss = counters["step"], counters["trained_s"], counters["first_loss"]
+        epoch = counters.get("weights_epoch")  # files written before it was kept have none
+        self.weights_epoch = epoch if isinstance(epoch, int) and 0 <= epoch < len(history.epoch) else None
         best = state["best_weights"]
         self._best_weights = {k: v.detach().cpu().clone() for k, v in best.items()} if best is not None else None
         self._initial = self._best_weights or self.copy_weights()
