@@ -12,7 +12,14 @@ from pytestqt.qtbot import QtBot
 from tests.engine.helpers import tiny
 from tests.gui.helpers import start, wait_done
 from workbench.engine.events import LayerOutput
-from workbench.gui.plots.inside_panel import BAR_HEIGHT, LABELLED_BAR, filter_pictures, layer_words, map_cell
+from workbench.gui.plots.inside_panel import (
+    BAR_HEIGHT,
+    LABELLED_BAR,
+    filter_pictures,
+    layer_words,
+    map_cell,
+    steps_pixmap,
+)
 
 DIGITS = {"kind": "digits", "val_fraction": 0.2, "test_fraction": 0.2}
 CNN = [
@@ -75,6 +82,10 @@ def test_captions_say_what_is_drawn_and_how_much_of_it() -> None:
     assert layer_words(units) == "<b>4: Linear</b>: 10 outputs"
     steps = LayerOutput("1: LSTM", "steps", (8, 12), np.zeros((8, 12), np.float32))
     assert "12" in layer_words(steps) and "8" in layer_words(steps)
+    state = steps_pixmap(np.zeros((8, 64), np.float32), 400)  # 8 steps of 64 values: a column per step
+    assert (state.width(), state.height()) == (8 * 24, 64 * 3)
+    long = steps_pixmap(np.zeros((500, 4), np.float32), 400)  # a long sequence: 2 pixels a step, it scrolls
+    assert (long.width(), long.height()) == (1000, 4 * 12)
     colour = filter_pictures(np.random.default_rng(0).normal(size=(4, 3, 3, 3)).astype(np.float32))
     assert colour.shape == (4, 3, 3, 3) and colour.min() == 0 and colour.max() == 255
     grey = filter_pictures(np.ones((4, 1, 3, 3), np.float32))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -38,7 +38,7 @@ BAR_WIDTH_MAX = 640
 LABELLED_BAR = 30  # a class's bar, wide enough for its name under it
 MAP_COLUMNS = 16
 MARGIN_PX = 40  # the layers' column's own margins, and room for a vertical scroll bar
-STEP_PX = 8  # a recurrent state's cell, enlarged to be seen
+STEPS_HEIGHT = 240  # a recurrent state's heatmap: its rows share this height
 
 
 def map_cell(height: int, width: int) -> int:
@@ -77,12 +77,21 @@ def bars_pixmap(
     return pixmap
 
 
-def steps_pixmap(values: np.ndarray) -> QPixmap:
-    """A (steps, features) state as a heatmap: a column per step, a row per value."""
-    rgb = signed_rgb(values.T[None], shared=True)[0]  # (3, features, steps)
-    cell = max(2, min(STEP_PX, BAR_WIDTH_MAX // max(values.shape[0], 1)))
-    big = np.ascontiguousarray(np.repeat(np.repeat(rgb, cell, axis=1), cell, axis=2))
-    return thumbnail_grid(big[None], [""], columns=1, cell=max(big.shape[1:]) + 6)
+def steps_pixmap(values: np.ndarray, width: int = BAR_WIDTH_MAX) -> QPixmap:
+    """A (steps, features) state as a heatmap: a column per step, a row per value, each cell as
+    large as fits `width` and STEPS_HEIGHT (never under 2 pixels: long sequences scroll)."""
+    steps, features = values.shape
+    rgb = np.ascontiguousarray(signed_rgb(values.T[None], shared=True)[0].transpose(1, 2, 0))  # (features, steps, 3)
+    image = QImage(rgb.data, steps, features, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+    cell_w = max(2, min(24, width // max(steps, 1)))
+    cell_h = max(2, min(12, STEPS_HEIGHT // max(features, 1)))
+    scaled = image.scaled(
+        steps * cell_w,
+        features * cell_h,
+        Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.FastTransformation,
+    )
+    return QPixmap.fromImage(scaled)
 
 
 def filter_pictures(filters: np.ndarray) -> np.ndarray:
@@ -133,9 +142,7 @@ class InsidePanel(QWidget):
         self.layers_view = QScrollArea()
         self.layers_view.setWidgetResizable(True)
         self.layers_view.setObjectName("insideLayers")
-        self.layers_view.setHorizontalScrollBarPolicy(
-            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
-        )  # the pictures fit its width
+        # The pictures are drawn to fit its width; only a long sequence's state is wider, and scrolls.
         self.layers = QWidget()
         self.column = QVBoxLayout(self.layers)
         self.column.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -234,7 +241,7 @@ class InsidePanel(QWidget):
 
 def _input_pixmap(values: np.ndarray) -> QPixmap:
     if values.ndim == 2:
-        return steps_pixmap(values)
+        return steps_pixmap(values, BAR_WIDTH_MAX // 2)
     return bars_pixmap(values.reshape(-1))
 
 
@@ -255,7 +262,7 @@ def layer_pixmap(layer: LayerOutput, width: int = MAP_COLUMNS * 40, labels: list
         columns = max(1, min(MAP_COLUMNS, width // cell))
         return thumbnail_grid(signed_rgb(layer.values, shared=True), [""] * channels, columns=columns, cell=cell)
     if layer.kind == "steps":
-        return steps_pixmap(layer.values)
+        return steps_pixmap(layer.values, min(width, BAR_WIDTH_MAX))
     return bars_pixmap(layer.values, min(width, BAR_WIDTH_MAX), labels=labels)
 
 
