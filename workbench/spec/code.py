@@ -1,0 +1,179 @@
+"""The network as plain PyTorch source: an `nn.Module` class a student can read, run and keep.
+
+Each layer is written with PyTorch's own name and every argument spelled out, the sizes the
+shapes imply (`in_features`, `in_channels`) included, with the arithmetic in a comment above it
+(`in_features = 32 * 2 * 2 = 128: the (32, 2, 2) maps before it, flattened`). The modules are
+created in the order, and kept under the names, of the network the workbench trains, so a
+model file's weights load into it (`load_state_dict`) and the same seed initializes it alike.
+No torch here: the text only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import Problem, SpecError
+from .layers import Layer, Recurrent
+from .network import LayerInfo, NetworkSpec
+from .shapes import Shape, format_shape, numel
+
+INDENT = "    "
+
+# Helpers the class needs besides torch.nn: a recurrent layer's wrappers (PyTorch's RNNs return
+# a tuple; a stack wants one tensor) and torchvision's Permute.
+RECURRENT_HELPERS = '''
+
+class LastStep(nn.Module):
+    """Runs an RNN/LSTM/GRU over (batch, steps, features) and returns its final state (both
+    directions' joined for a bidirectional one)."""
+
+    def __init__(self, rnn: nn.RNNBase) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, state = self.rnn(x)
+        h_n = state[0] if isinstance(state, tuple) else state
+        if self.rnn.bidirectional:
+            return torch.cat([h_n[-2], h_n[-1]], dim=1)
+        return h_n[-1]
+
+
+class EveryStep(nn.Module):
+    """Runs an RNN/LSTM/GRU and returns its output at every step, for another recurrent layer."""
+
+    def __init__(self, rnn: nn.RNNBase) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rnn(x)[0]
+'''
+
+
+def _value(value: Any) -> str:
+    """A constructor argument as Python source (tuples stay tuples, lists lists)."""
+    return repr(value)
+
+
+def arithmetic(name: str, value: Any, before: Shape, unflattened: Shape | None = None) -> str:
+    """How an inferred size follows from the shape before the layer (`unflattened`: that shape
+    before a Flatten just above), in words and numbers."""
+    if unflattened is not None and isinstance(value, int) and value == numel(unflattened):
+        before = unflattened
+    if isinstance(value, int) and len(before) > 1 and value == numel(before):
+        product = " * ".join(str(d) for d in before)
+        return f"{name} = {product} = {value}: the {format_shape(before)} values before it, flattened"
+    if isinstance(value, int) and len(before) > 1 and value == before[0]:
+        return f"{name} = {value}: the channels of its input {format_shape(before)}"
+    if isinstance(value, int) and len(before) > 1 and value == before[-1]:
+        return f"{name} = {value}: the features of each step of its input {format_shape(before)}"
+    if isinstance(value, int) and len(before) == 1 and value == before[0]:
+        return f"{name} = {value}: the {value} outputs of the layer before it"
+    return f"{name} = {_value(value)}: from its input {format_shape(before)}"
+
+
+def layer_source(layer: Layer, row: LayerInfo) -> str:
+    """One layer's constructor call, every argument named (the inferred sizes first, as PyTorch's
+    signatures have them)."""
+    kwargs = {**row.inferred, **layer.arguments()}
+    if isinstance(layer, Recurrent):
+        args = ", ".join(f"{k}={_value(v)}" for k, v in kwargs.items())
+        wrapper = "LastStep" if layer.output == "last" else "EveryStep"
+        return f"{wrapper}(nn.{layer.type}({args}, batch_first=True))"
+    args = ", ".join(f"{k}={_value(v)}" for k, v in kwargs.items())
+    module = "Permute" if layer.type == "Permute" else f"nn.{layer.type}"
+    return f"{module}({args})"
+
+
+def _layer_lines(rows: list[LayerInfo], depth: int) -> list[str]:
+    """A Sequential's arguments: each layer with its comment (what it receives and makes)."""
+    pad = INDENT * depth
+    lines = []
+    for n, row in enumerate(rows):
+        said = [f"{row.index + 1}. {format_shape(row.input_shape)} -> {format_shape(row.output_shape or ())}"]
+        flat = rows[n - 1].input_shape if n and rows[n - 1].layer.type == "Flatten" else None
+        said += [arithmetic(k, v, row.input_shape, flat) for k, v in row.inferred.items()]
+        lines += [f"{pad}# {words}" for words in said]
+        lines.append(f"{pad}{layer_source(row.layer, row)},")
+    return lines
+
+
+def _needs(rows: list[LayerInfo]) -> tuple[bool, bool]:
+    """Whether the code needs the recurrent wrappers, and torchvision's Permute."""
+    return any(isinstance(r.layer, Recurrent) for r in rows), any(r.layer.type == "Permute" for r in rows)
+
+
+def model_source(network: NetworkSpec, input_shape: Shape, name: str = "Net") -> str:
+    """Python source defining class `name`: the network for inputs of `input_shape` (batch not
+    counted), with the imports it needs. Raises SpecError when the layers do not fit."""
+    analysis = network.analyze(input_shape)
+    if analysis.error is not None:
+        row = analysis.rows[-1]
+        raise SpecError([Problem(row.location, row.error or "")])
+    recurrent, permute = _needs(list(analysis.rows))
+    head = ["import torch", "from torch import nn"]
+    if permute:
+        head.append("from torchvision.ops import Permute")
+    body = [*head, RECURRENT_HELPERS if recurrent else ""]
+    out = format_shape(analysis.output_shape or ())
+    if not network.is_autoencoder:
+        body += [
+            "",
+            f"class {name}(nn.Sequential):",
+            f'{INDENT}"""The layers in order: input {format_shape(input_shape)} -> output {out}."""',
+            "",
+            f"{INDENT}def __init__(self) -> None:",
+            f"{INDENT * 2}super().__init__(",
+            *_layer_lines(analysis.part("layers"), 3),
+            f"{INDENT * 2})",
+        ]
+    else:
+        features = analysis.part("latent")[0].input_shape[0]
+        body += _autoencoder_lines(network, features, analysis.part("layers"), analysis.part("decoder"), name)
+    return "\n".join(line for line in body if line is not None).strip() + "\n"
+
+
+def _autoencoder_lines(
+    network: NetworkSpec, features: int, encoder: list[LayerInfo], decoder: list[LayerInfo], name: str
+) -> list[str]:
+    """An autoencoder: the encoder, the code's mean (and log-variance, for a VAE), the decoder;
+    created in the workbench's order (encoder, decoder, then the code), so one seed gives the same
+    starting weights."""
+    spec = network.autoencoder
+    code = f"nn.Linear(in_features={features}, out_features={spec.latent_size})"
+    sigmoid = spec.reconstruction == "bce"  # the decoder gives logits: pictures through a sigmoid
+    pad, pad2 = INDENT, INDENT * 2
+    return [
+        "",
+        f"class {name}(nn.Module):",
+        f'{pad}"""An autoencoder: the encoder squeezes each input into a code of {spec.latent_size} numbers,',
+        f'{pad}the decoder rebuilds the input from it."""',
+        "",
+        f"{pad}def __init__(self) -> None:",
+        f"{pad2}super().__init__()",
+        f"{pad2}encoder = nn.Sequential(",
+        *_layer_lines(encoder, 3),
+        f"{pad2})",
+        f"{pad2}decoder = nn.Sequential(",
+        *_layer_lines(decoder, 3),
+        f"{pad2})",
+        f"{pad2}self.encoder = encoder",
+        f"{pad2}# the code: {features} features -> {spec.latent_size} numbers"
+        + (", a mean and a log-variance each" if spec.variational else ""),
+        f"{pad2}self.mean = {code}",
+        f"{pad2}self.log_var = {code if spec.variational else 'None'}",
+        f"{pad2}self.decoder = decoder",
+        "",
+        f"{pad}def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:",
+        f'{pad2}"""The codes\' means and (for a VAE) log-variances."""',
+        f"{pad2}h = self.encoder(x)",
+        f"{pad2}return self.mean(h), self.log_var(h) if self.log_var is not None else None",
+        "",
+        f"{pad}def decode(self, z: torch.Tensor) -> torch.Tensor:",
+        f'{pad2}"""Inputs rebuilt from codes{" (from 0 to 1: the decoder gives logits)" if sigmoid else ""}."""',
+        f"{pad2}return torch.sigmoid(self.decoder(z))" if sigmoid else f"{pad2}return self.decoder(z)",
+        "",
+        f"{pad}def forward(self, x: torch.Tensor) -> torch.Tensor:",
+        f"{pad2}return self.decode(self.encode(x)[0])",
+    ]
