@@ -117,7 +117,7 @@ def test_a_small_dense_stack_sends_every_neuron_and_the_weights_between() -> Non
     assert trainer.model is not None and trainer.data is not None
     grid = BoundaryGrid(trainer.data)
     network = grid.snapshot(trainer.model, 1).network
-    assert network is not None and network.layers == (1, 3)
+    assert network is not None and network.layers == (1, 3) and network.linear == (0, 2)
     side = RESOLUTION // COARSE
     assert [n.shape for n in network.neurons] == [(6, side, side), (PLAYGROUND_UNITS, side, side)]
     assert [w.shape for w in network.weights] == [(6, 2), (PLAYGROUND_UNITS, 6), (2, PLAYGROUND_UNITS)]

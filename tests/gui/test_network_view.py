@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QScrollArea
 from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
@@ -22,6 +23,7 @@ def _show(window: Any, qtbot: QtBot) -> Any:
 
 
 def test_the_boxes_follow_the_layer_list_both_ways(window: Any, qtbot: QtBot) -> None:
+    window.resize(1024, 600)  # the layer list and its form do not both fit: the panel scrolls
     window.document.replace(load_preset("digits_cnn"), None)
     panel = _show(window, qtbot)
     boxes = panel.stack.boxes
@@ -34,6 +36,16 @@ def test_the_boxes_follow_the_layer_list_both_ways(window: Any, qtbot: QtBot) ->
     panel.stack.show()
     qtbot.mouseClick(panel.stack, Qt.MouseButton.LeftButton, pos=QPoint(int(rect.center().x()), int(rect.center().y())))
     assert window.layer_editor.selected_index() == 7 and panel.stack.selected == ("layers", 7)
+    qtbot.wait(50)
+    area, editor = window.findChild(QScrollArea, "layerScroll"), window.layer_editor
+    area.verticalScrollBar().setValue(area.verticalScrollBar().maximum())  # scrolled down to the form
+    first = panel.stack.rect_of(("layers", 0))
+    qtbot.mouseClick(
+        panel.stack, Qt.MouseButton.LeftButton, pos=QPoint(int(first.center().x()), int(first.center().y()))
+    )
+    qtbot.wait(50)
+    row = editor.list.visualItemRect(editor.list.topLevelItem(0)).center()
+    assert area.viewport().rect().contains(editor.list.viewport().mapTo(area.viewport(), row))  # the row, not its form
 
 
 def test_a_layer_that_does_not_fit_is_red_and_advice_amber(window: Any, qtbot: QtBot) -> None:
@@ -58,7 +70,7 @@ def test_a_small_dense_network_is_drawn_neuron_by_neuron_at_the_epoch_shown(wind
     assert panel.playground.isVisible() and not panel.scroll_area.isVisible()
     drawn = panel.playground
     assert [len(column) for column in drawn.columns] == [2, 6, 4, 1]  # x₁ and x₂, two hidden layers, the answer
-    assert drawn.titles == ["input", "layer 2", "layer 4", "output"]
+    assert drawn.titles == ["input", "layer 1", "layer 3", "output"]  # each hidden layer's Linear
     assert [w.shape for w in drawn.weights] == [(6, 2), (4, 6), (2, 4)]
     end = panel.shown_snapshot
     window.training_view.timeline.slider.setValue(0)

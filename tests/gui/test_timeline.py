@@ -30,7 +30,8 @@ def test_scrubbing_to_an_epoch_moves_every_view_and_results_with_it(window: Any,
     assert view.boundary.shown is record.shown_view.picture and view.boundary.shown is not last_boundary
     assert view.boundary.shown.epoch == 1  # "after epoch 1"
     assert view.loss_panel.chosen_line.isVisible() and view.loss_panel.chosen_line.value() == 1
-    assert view.histograms.epoch_line.isVisible()
+    assert view.histograms.epoch_line.isVisible()  # where epoch 1 ended on the weights' history
+    assert view.histograms.epoch_line.value() == record.started.batches_per_epoch
     assert view.results.epoch_combo.currentData() == 0  # Results chose the same epoch
     assert record.chosen_test is record.shown_view.test
     assert timeline.label.text() == "epoch 1 of 4"
@@ -93,3 +94,17 @@ def test_the_slider_snaps_to_kept_epochs_in_the_direction_it_moves() -> None:
     kept = [0, 4, 8, 9]
     assert snap(kept, 4, 0) == 4 and snap(kept, 5, 4) == 8 and snap(kept, 7, 8) == 4
     assert snap(kept, 6, None) == 4 and snap([], 3, 1) is None and snap(kept, 20, 9) == 9
+
+
+def test_a_click_on_the_slider_goes_to_that_epoch(window: Any, qtbot: QtBot) -> None:
+    """As on TensorBoard's step slider: a click jumps there (not a page at a time)."""
+    from PySide6.QtCore import QPoint
+
+    start(window, qtbot, tiny(epochs=20, early_stopping=NO_STOP))
+    wait_done(window, qtbot)
+    timeline, record = window.training_view.timeline, window.runs.current
+    slider = timeline.slider
+    slider.resize(400, slider.height())
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() // 4, slider.height() // 2))
+    qtbot.waitUntil(lambda: record.chosen_epoch is not None, timeout=5_000)
+    assert 3 <= record.chosen_epoch <= 6  # about a quarter of the way along 20 epochs

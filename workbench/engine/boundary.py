@@ -121,5 +121,7 @@ class BoundaryGrid:
         neurons = [
             captured[i].float().T.reshape(-1, *self.shape)[:, ::COARSE, ::COARSE].cpu().numpy().copy() for i in hidden
         ]
-        weights = [m.weight.detach().float().cpu().numpy().copy() for m in model.children() if isinstance(m, nn.Linear)]
-        return DenseNetwork(tuple(hidden), tuple(neurons), tuple(weights))
+        children = list(model.children())
+        weights = [m.weight.detach().float().cpu().numpy().copy() for m in children if isinstance(m, nn.Linear)]
+        linear = [i for i, m in enumerate(children) if isinstance(m, nn.Linear)][: len(hidden)]
+        return DenseNetwork(tuple(hidden), tuple(neurons), tuple(weights), tuple(linear))

@@ -143,6 +143,7 @@ class DenseNetwork:
     layers: tuple[int, ...]  # each hidden layer's position in the stack (its activation's)
     neurons: tuple[np.ndarray, ...]  # per hidden layer (units, rows, columns) float32
     weights: tuple[np.ndarray, ...]  # per Linear, from the input's two features to the classes
+    linear: tuple[int, ...] = ()  # each hidden layer's Linear's position in the stack
 
 
 @dataclass(frozen=True)

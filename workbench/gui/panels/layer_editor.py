@@ -491,12 +491,24 @@ class QtLayerEditor(QWidget):
 
     def select_in(self, part: str, index: int) -> None:
         """Select layer `index` of the stack ("layers") or of the decoder, switching lists when
-        needed, and bring its form into view (a box clicked on the network)."""
+        needed, and bring its row into view (a box clicked on the network)."""
         wanted = 1 if part == "decoder" and self.part_tabs.isVisible() else 0
         if self.part_tabs.currentIndex() != wanted:
             self.part_tabs.setCurrentIndex(wanted)
         self.select(index)
-        QTimer.singleShot(0, self.bring_form_into_view)
+        QTimer.singleShot(0, lambda: self._row_into_view(index))
+
+    def _row_into_view(self, index: int) -> None:
+        """Scroll the panel around the editor so that row `index` of the list shows (its form may
+        stay below: the student picked the layer on the network and looks at where it is)."""
+        area = next((a for a in _ancestors(self) if isinstance(a, QScrollArea)), None)
+        item = self.list.topLevelItem(index)
+        inner = area.widget() if area is not None else None
+        if area is None or item is None or inner is None:
+            return
+        rect = self.list.visualItemRect(item)
+        point = self.list.viewport().mapTo(inner, rect.center())
+        area.ensureVisible(point.x(), point.y(), 0, rect.height() * 2)
 
     @Slot(QTreeWidgetItem, QTreeWidgetItem)
     def _selection_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:

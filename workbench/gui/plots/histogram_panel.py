@@ -39,6 +39,16 @@ def common_grid(snapshots: list[tuple[np.ndarray, np.ndarray]], bins: int = BINS
     return np.stack(rows), grid
 
 
+def epoch_end_step(record: RunRecord, epoch: int) -> int:
+    """The training step at which epoch `epoch` (from 0) ended: where its weights sit on the history
+    (a snapshot is taken before a step, so epoch k's last is a step short of its end)."""
+    per_epoch = record.started.batches_per_epoch if record.started is not None else 0
+    if per_epoch:
+        return (epoch + 1) * per_epoch
+    later = [s.step for s in record.histograms if s.epoch > epoch]
+    return later[0] if later else (record.histograms[-1].step if record.histograms else 0)
+
+
 class HistogramPanel(QWidget):
     """Pick a layer; see its current weight histogram and how the distribution moved over training."""
 
@@ -122,8 +132,7 @@ class HistogramPanel(QWidget):
             return
         counts, edges = picked
         self.current.setData(edges, counts)
-        steps = [s.step for s in record.histograms if s.epoch <= view.epoch]
-        self.epoch_line.setValue(steps[-1] if steps else 0)
+        self.epoch_line.setValue(epoch_end_step(record, view.epoch))
 
     def clear(self) -> None:
         """Show nothing: the layers and histograms of an earlier run are gone."""

@@ -164,15 +164,22 @@ class StackDiagram(QWidget):
                 painter.drawLine(QPointF(rect.center().x() + 4, tip - 5), QPointF(rect.center().x(), tip))
             chosen = (box.part, box.index) == self.selected
             edge = colour(box.tone) if box.tone is not None else QColor("#777777")
-            painter.setPen(QPen(QColor("#1f77b4") if chosen else edge, 3 if chosen else 1.5 if box.tone else 1))
+            painter.setPen(QPen(QColor("#1f77b4") if chosen else edge, 3 if chosen or box.tone else 1))
             painter.setBrush(QColor(FILLS[box.family]))
             painter.drawRoundedRect(rect, 4, 4)
             painter.setPen(QColor("#c62828") if box.tone is Tone.ERROR else QColor("#222222"))
-            words = f"{box.title}    {box.detail}"
             inside = rect.adjusted(6, 0, -6, 0)
-            if painter.fontMetrics().horizontalAdvance(words) > inside.width():
-                words = painter.fontMetrics().elidedText(words, Qt.TextElideMode.ElideMiddle, int(inside.width()))
-            painter.drawText(inside, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, words)
+            metrics = painter.fontMetrics()
+            detail = metrics.elidedText(box.detail, Qt.TextElideMode.ElideRight, int(inside.width() * 0.6))
+            room = int(inside.width()) - metrics.horizontalAdvance(detail) - 12
+            title = ("⚠ " if box.tone is Tone.ADVICE else "") + box.title
+            middle = Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(inside, middle | Qt.AlignmentFlag.AlignRight, detail)  # the shape stays whole
+            painter.drawText(
+                inside,
+                middle | Qt.AlignmentFlag.AlignLeft,
+                metrics.elidedText(title, Qt.TextElideMode.ElideRight, max(room, 0)),
+            )
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
@@ -314,6 +321,7 @@ class NetworkPanel(QWidget):
         split.setStretchFactor(0, 3)  # the network first; the plot below it, larger by hand when it tells something
         split.setStretchFactor(1, 2)
         layout.addWidget(split, 1)
+        self.split = split
         self.shown_snapshot: BoundarySnapshot | None = None
         self.boxes_for: tuple[int, Path | None, frozenset[tuple[str, int]]] | None = None
         self.boxes: list[Box] = []
@@ -331,7 +339,11 @@ class NetworkPanel(QWidget):
         of this same network, at the epoch shown) carries a small dense network's neurons; under
         it the run's layer health over the epochs (`health`: its reports and the epoch shown)."""
         reports, epoch = health
+        appears = bool(reports) and not self.health.isVisibleTo(self)
         self.health.setVisible(bool(reports))
+        if appears:  # the network keeps most of the room; the plot can be dragged taller
+            total = sum(self.split.sizes()) or self.split.height()
+            self.split.setSizes([total * 7 // 10, total - total * 7 // 10])
         if reports:
             self.health.show_reports(reports, epoch)
         playground = snapshot is not None and snapshot.network is not None
@@ -363,6 +375,7 @@ class NetworkPanel(QWidget):
 
 
 def column_titles(network: DenseNetwork) -> list[str]:
-    """Each column's title: the input, every hidden layer (its number in the list), the output."""
-    hidden = [_("layer {number}").format(number=position + 1) for position in network.layers]
+    """Each column's title: the input, every hidden layer (the number of its Linear in the list: the
+    layer whose units the neurons are), the output."""
+    hidden = [_("layer {number}").format(number=position + 1) for position in network.linear]
     return [_("input"), *hidden, _("output")]

@@ -11,7 +11,7 @@ are thinned: the slider snaps to a kept one) and, in amber, those whose layer he
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -50,6 +50,24 @@ def snap(kept: list[int], wanted: int, before: int | None) -> int | None:
     if before is not None and wanted < before and earlier:
         return earlier[-1]
     return min(kept, key=lambda k: (abs(k - wanted), k))
+
+
+class JumpSlider(QSlider):
+    """A slider that goes where it is clicked (as TensorBoard's step slider does), not a page at a
+    time towards it; dragging on from there works as usual."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton:
+            option = QStyleOptionSlider()
+            self.initStyleOption(option)
+            handle = self.style().subControlRect(
+                QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, self
+            )
+            if not handle.contains(event.position().toPoint()):
+                span = max(self.width() - handle.width(), 1)
+                x = int(event.position().x()) - handle.width() // 2
+                self.setValue(QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span))
+        super().mousePressEvent(event)
 
 
 class EpochStrip(QWidget):
@@ -118,7 +136,7 @@ class EpochTimeline(QWidget):
         layout.addWidget(QLabel(_("<b>Epoch</b>")))
         column = QVBoxLayout()
         column.setSpacing(0)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = JumpSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("epochSlider")
         self.slider.setAccessibleName(_("Epoch shown"))
         self.slider.setPageStep(5)
