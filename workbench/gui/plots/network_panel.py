@@ -343,7 +343,7 @@ class NetworkPanel(QWidget):
         self.health.setVisible(bool(reports))
         if appears:  # the network keeps most of the room; the plot can be dragged taller
             total = sum(self.split.sizes()) or self.split.height()
-            self.split.setSizes([total * 7 // 10, total - total * 7 // 10])
+            self.split.setSizes([total * 6 // 10, total - total * 6 // 10])
         if reports:
             self.health.show_reports(reports, epoch)
         playground = snapshot is not None and snapshot.network is not None
