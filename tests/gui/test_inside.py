@@ -15,7 +15,11 @@ from workbench.engine.events import LayerOutput
 from workbench.gui.plots.inside_panel import (
     BAR_HEIGHT,
     LABELLED_BAR,
+    TRUE_TONE,
+    WRONG_TONE,
+    answer_bars,
     filter_pictures,
+    input_pixmap,
     layer_words,
     map_cell,
     steps_pixmap,
@@ -73,6 +77,11 @@ def test_next_mistake_shows_an_example_the_network_gets_wrong(window: Any, qtbot
     qtbot.waitUntil(lambda: panel.shown is not None and panel.shown.example > 0, timeout=10_000)
     assert panel.shown.answer != panel.shown.truth and panel.example.value() == panel.shown.example + 1
     assert "✗" in panel.answer.text()
+    seen = panel.shown
+    names, marks = answer_bars(seen, seen.layers[-1])  # the last bars: the true class green, the wrong answer red
+    assert names is not None and len(names) == 10 and marks == {seen.truth: TRUE_TONE, seen.answer: WRONG_TONE}
+    assert answer_bars(seen, seen.layers[0]) == (None, {})
+    assert input_pixmap(np.zeros(2, np.float32)).height() > BAR_HEIGHT  # a 2-D point's bars are named x1, x2
 
 
 def test_captions_say_what_is_drawn_and_how_much_of_it() -> None:

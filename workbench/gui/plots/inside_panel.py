@@ -35,6 +35,7 @@ EMPTY_TEXT = N_(
 RUNNING_TEXT = N_("Shown once the run's first epoch has ended: each layer's outputs come from an epoch's weights.")
 BAR_HEIGHT = 56
 BAR_WIDTH_MAX = 640
+INPUT_NAMED = 8  # an input of a few features (a 2-D point) has each bar named
 LABELLED_BAR = 30  # a class's bar, wide enough for its name under it
 MAP_COLUMNS = 16
 MARGIN_PX = 40  # the layers' column's own margins, and room for a vertical scroll bar
@@ -47,10 +48,15 @@ def map_cell(height: int, width: int) -> int:
 
 
 def bars_pixmap(
-    values: np.ndarray, width: int = BAR_WIDTH_MAX, height: int = BAR_HEIGHT, labels: list[str] | None = None
+    values: np.ndarray,
+    width: int = BAR_WIDTH_MAX,
+    height: int = BAR_HEIGHT,
+    labels: list[str] | None = None,
+    marks: dict[int, str] | None = None,
 ) -> QPixmap:
     """One bar per value about a middle line: orange above zero, blue below, all to one scale;
-    with `labels` (a classifier's classes), each bar named under it."""
+    with `labels` (a classifier's classes, an input's features), each bar named under it, in the
+    colour `marks` gives it (the true class green, a wrong answer red)."""
     n = max(len(values), 1)
     bar = LABELLED_BAR if labels else max(1, min(12, width // n))
     caption = 14 if labels else 0
@@ -70,8 +76,8 @@ def bars_pixmap(
         font = QFont()
         font.setPointSize(7)
         painter.setFont(font)
-        painter.setPen(QColor("#333333"))
         for i, label in enumerate(labels):
+            painter.setPen(QColor((marks or {}).get(i, "#333333")))
             painter.drawText(QRect(1 + i * bar, height, bar, caption), Qt.AlignmentFlag.AlignCenter, label[:5])
     painter.end()
     return pixmap
@@ -227,9 +233,9 @@ class InsidePanel(QWidget):
         if seen.picture is not None:
             widgets += _section(_("<b>The example</b>"), thumbnail_grid(seen.picture[None], [""], columns=1, cell=72))
         else:
-            widgets += _section(_("<b>The input</b>, normalized as the network sees it"), _input_pixmap(seen.values))
+            widgets += _section(_("<b>The input</b>, normalized as the network sees it"), input_pixmap(seen.values))
         for layer in seen.layers:
-            widgets += _section(layer_words(layer), layer_pixmap(layer, width, _answers(seen, layer)))
+            widgets += _section(layer_words(layer), layer_pixmap(layer, width, *answer_bars(seen, layer)))
         if seen.filters is not None:
             pictures = filter_pictures(seen.filters)
             widgets += _section(
@@ -239,21 +245,37 @@ class InsidePanel(QWidget):
         self._fill(widgets)
 
 
-def _input_pixmap(values: np.ndarray) -> QPixmap:
+def input_pixmap(values: np.ndarray) -> QPixmap:
+    """The network's input as it sees it (when it is not a picture): a sequence as a heatmap, a
+    vector as bars, each named when there are few (a 2-D point's x1 and x2)."""
     if values.ndim == 2:
         return steps_pixmap(values, BAR_WIDTH_MAX // 2)
-    return bars_pixmap(values.reshape(-1))
+    flat = values.reshape(-1)
+    named = [f"x{n + 1}" for n in range(len(flat))] if len(flat) <= INPUT_NAMED else None  # a point's x1, x2
+    return bars_pixmap(flat, labels=named)
 
 
-def _answers(seen: Activations, layer: LayerOutput) -> list[str] | None:
-    """The class names under the bars of a classifier's last layer: one output per class."""
+TRUE_TONE, WRONG_TONE = "#2e7d32", "#c62828"
+
+
+def answer_bars(seen: Activations, layer: LayerOutput) -> tuple[list[str] | None, dict[int, str]]:
+    """The class names under the bars of a classifier's last layer (one output per class), the true
+    class's in green and a wrong answer's in red."""
     last = layer is seen.layers[-1] and seen.answer is not None
-    return (
-        [class_words(name) for name in seen.class_names] if last and layer.shape == (len(seen.class_names),) else None
-    )
+    if not last or layer.shape != (len(seen.class_names),):
+        return None, {}
+    marks = {seen.answer: WRONG_TONE} if seen.answer != seen.truth and seen.answer is not None else {}
+    if seen.truth is not None:
+        marks[seen.truth] = TRUE_TONE
+    return [class_words(name) for name in seen.class_names], marks
 
 
-def layer_pixmap(layer: LayerOutput, width: int = MAP_COLUMNS * 40, labels: list[str] | None = None) -> QPixmap:
+def layer_pixmap(
+    layer: LayerOutput,
+    width: int = MAP_COLUMNS * 40,
+    labels: list[str] | None = None,
+    marks: dict[int, str] | None = None,
+) -> QPixmap:
     """The picture of one layer's output: a grid of feature maps (as many a row as fit `width`
     pixels, at most MAP_COLUMNS), a heatmap over steps, or bars."""
     if layer.kind == "maps":
@@ -263,7 +285,7 @@ def layer_pixmap(layer: LayerOutput, width: int = MAP_COLUMNS * 40, labels: list
         return thumbnail_grid(signed_rgb(layer.values, shared=True), [""] * channels, columns=columns, cell=cell)
     if layer.kind == "steps":
         return steps_pixmap(layer.values, min(width, BAR_WIDTH_MAX))
-    return bars_pixmap(layer.values, min(width, BAR_WIDTH_MAX), labels=labels)
+    return bars_pixmap(layer.values, min(width, BAR_WIDTH_MAX), labels=labels, marks=marks)
 
 
 def layer_words(layer: LayerOutput) -> str:
