@@ -13,7 +13,7 @@ from PIL import Image
 from tests.engine.helpers import idx_bytes, spec
 from workbench.engine import DataError, load_raw
 from workbench.engine.prepare import PreparedData, augment_batch, fit_normalization
-from workbench.spec import AugmentSpec, NormalizeSpec, Task
+from workbench.spec import NormalizeSpec, Task
 from workbench.spec.split import split_indices
 
 
@@ -175,10 +175,10 @@ def test_prepared_batches_are_normalized_on_the_fly() -> None:
 def test_augmentation_flips_and_crops() -> None:
     x = torch.arange(2 * 1 * 3 * 4, dtype=torch.float32).reshape(2, 1, 3, 4) + 1
     torch.manual_seed(0)
-    flipped = [augment_batch(x, AugmentSpec(horizontal_flip=True)) for _ in range(20)]
+    flipped = [augment_batch(x, True, 0) for _ in range(20)]
     assert all(torch.equal(f[i], x[i]) or torch.equal(f[i], x[i].flip(-1)) for f in flipped for i in range(2))
     assert any(torch.equal(f[0], x[0].flip(-1)) for f in flipped) and any(torch.equal(f[0], x[0]) for f in flipped)
-    crops = [augment_batch(x, AugmentSpec(random_crop_padding=1)) for _ in range(30)]
+    crops = [augment_batch(x, False, 1) for _ in range(30)]
     padded = torch.nn.functional.pad(x, (1, 1, 1, 1))
     windows = {(i, j): padded[0, :, i : i + 3, j : j + 4] for i in range(3) for j in range(3)}
     seen = {key for c in crops for key, w in windows.items() if torch.equal(c[0], w)}

@@ -81,12 +81,13 @@ def fit_normalization(raw: RawData, train: np.ndarray, spec: NormalizeSpec) -> N
     return Normalization(tuple(mean.tolist()), tuple(std.tolist()), scale)
 
 
-def augment_batch(x: torch.Tensor, spec: AugmentSpec) -> torch.Tensor:
-    """Random horizontal flips and padded random crops of a whole (B, C, H, W) batch at once."""
-    if spec.horizontal_flip:
+def augment_batch(x: torch.Tensor, flip: bool, padding: int) -> torch.Tensor:
+    """Random horizontal flips (`flip`) of half the pictures and crops at random places of the
+    pictures padded by `padding` pixels (0: none), a whole (B, C, H, W) batch at once."""
+    if flip:
         flip = torch.rand(x.shape[0], device=x.device) < 0.5
         x = torch.where(flip[:, None, None, None], x.flip(-1), x)
-    p = spec.random_crop_padding
+    p = padding
     if p:
         b, c, h, w = x.shape
         padded = F.pad(x, (p, p, p, p))
@@ -149,7 +150,9 @@ class PreparedData:
         x = x.to(torch.float32)
         if training and self.augment is not None and x.dim() == 4:
             # Augment in [0, 1] so that padding is black, as torchvision's RandomCrop pads before ToTensor.
-            x = augment_batch(x * self.normalization.scale, self.augment)
+            x = augment_batch(
+                x * self.normalization.scale, self.augment.horizontal_flip, self.augment.random_crop_padding
+            )
             return (x - self._mean) / self._std
         return (x * self._gain).sub_(self._offset)  # a new tensor: the stored data is never touched
 

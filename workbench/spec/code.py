@@ -18,6 +18,7 @@ from .network import LayerInfo, NetworkSpec
 from .shapes import Shape, format_shape, numel
 
 INDENT = "    "
+LINE_WIDTH = 116  # longer layer lines are wrapped, one argument a line
 
 # Helpers the class needs besides torch.nn: a recurrent layer's wrappers (PyTorch's RNNs return
 # a tuple; a stack wants one tensor) and torchvision's Permute.
@@ -64,10 +65,10 @@ def arithmetic(name: str, value: Any, before: Shape, unflattened: Shape | None =
     if isinstance(value, int) and len(before) > 1 and value == numel(before):
         product = " * ".join(str(d) for d in before)
         return f"{name} = {product} = {value}: the {format_shape(before)} values before it, flattened"
+    if name == "input_size" and isinstance(value, int) and len(before) > 1 and value == before[-1]:
+        return f"{name} = {value}: the features of each step of its input {format_shape(before)}"
     if isinstance(value, int) and len(before) > 1 and value == before[0]:
         return f"{name} = {value}: the channels of its input {format_shape(before)}"
-    if isinstance(value, int) and len(before) > 1 and value == before[-1]:
-        return f"{name} = {value}: the features of each step of its input {format_shape(before)}"
     if isinstance(value, int) and len(before) == 1 and value == before[0]:
         return f"{name} = {value}: the {value} outputs of the layer before it"
     return f"{name} = {_value(value)}: from its input {format_shape(before)}"
@@ -95,8 +96,20 @@ def _layer_lines(rows: list[LayerInfo], depth: int) -> list[str]:
         flat = rows[n - 1].input_shape if n and rows[n - 1].layer.type == "Flatten" else None
         said += [arithmetic(k, v, row.input_shape, flat) for k, v in row.inferred.items()]
         lines += [f"{pad}# {words}" for words in said]
-        lines.append(f"{pad}{layer_source(row.layer, row)},")
+        lines += _wrapped(f"{pad}{layer_source(row.layer, row)},", pad)
     return lines
+
+
+def _wrapped(line: str, pad: str) -> list[str]:
+    """A layer's line as it is, or, past LINE_WIDTH, its outermost call's arguments one a line."""
+    if len(line) <= LINE_WIDTH:
+        return [line]
+    head, _, rest = line.partition("(")
+    inner, close = (rest[:-3], ")),") if rest.endswith(")),") else (rest[:-2], "),")
+    if close == ")),":  # a recurrent wrapper: the RNN's own arguments one a line
+        outer, _, inner = inner.partition("(")
+        head, close = f"{head}({outer}", ")),"
+    return [f"{head}(", *(f"{pad}{INDENT}{arg}," for arg in inner.split(", ")), f"{pad}{close}"]
 
 
 def _needs(rows: list[LayerInfo]) -> tuple[bool, bool]:
@@ -104,17 +117,16 @@ def _needs(rows: list[LayerInfo]) -> tuple[bool, bool]:
     return any(isinstance(r.layer, Recurrent) for r in rows), any(r.layer.type == "Permute" for r in rows)
 
 
-def model_source(network: NetworkSpec, input_shape: Shape, name: str = "Net") -> str:
+def model_source(network: NetworkSpec, input_shape: Shape, name: str = "Net", imports: bool = True) -> str:
     """Python source defining class `name`: the network for inputs of `input_shape` (batch not
-    counted), with the imports it needs. Raises SpecError when the layers do not fit."""
+    counted), with the imports it needs (unless `imports` is False: see `model_imports`). Raises
+    SpecError when the layers do not fit."""
     analysis = network.analyze(input_shape)
     if analysis.error is not None:
         row = analysis.rows[-1]
         raise SpecError([Problem(row.location, row.error or "")])
-    recurrent, permute = _needs(list(analysis.rows))
-    head = ["import torch", "from torch import nn"]
-    if permute:
-        head.append("from torchvision.ops import Permute")
+    recurrent, _permute = _needs(list(analysis.rows))
+    head = model_imports(network, input_shape) if imports else []
     body = [*head, RECURRENT_HELPERS if recurrent else ""]
     out = format_shape(analysis.output_shape or ())
     if not network.is_autoencoder:
@@ -132,6 +144,12 @@ def model_source(network: NetworkSpec, input_shape: Shape, name: str = "Net") ->
         features = analysis.part("latent")[0].input_shape[0]
         body += _autoencoder_lines(network, features, analysis.part("layers"), analysis.part("decoder"), name)
     return "\n".join(line for line in body if line is not None).strip() + "\n"
+
+
+def model_imports(network: NetworkSpec, input_shape: Shape) -> list[str]:
+    """The import lines the class of `model_source` needs."""
+    _recurrent, permute = _needs(list(network.analyze(input_shape).rows))
+    return ["import torch", "from torch import nn"] + (["from torchvision.ops import Permute"] if permute else [])
 
 
 def _autoencoder_lines(

@@ -21,24 +21,28 @@ def sine_series(length: int, noise: float, rng: np.random.Generator) -> np.ndarr
     return clean + TREND * t / max(length - 1, 1) + rng.normal(0.0, noise, length)
 
 
+def sine_windows(
+    n: int, window: int, horizon: int, noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """`n` windows of one series, (n, window, 1), and their targets, (n, 1): window i holds steps
+    i .. i+window-1; its target is the step `horizon` after it."""
+    series = sine_series(n + window + horizon - 1, noise, rng)
+    starts = np.arange(n)
+    x = series[starts[:, None] + np.arange(window)[None, :]]
+    y = series[starts + window + horizon - 1]
+    return x[:, :, None], y[:, None]
+
+
 def generate_sine(spec: SineDataset, seed: int) -> RawData:
-    """Window i holds steps i .. i+window-1 of one series; its target is the step `horizon` after."""
-    series = sine_series(spec.n_samples + spec.window + spec.horizon - 1, spec.noise, np.random.default_rng(seed))
-    starts = np.arange(spec.n_samples)
-    x = series[starts[:, None] + np.arange(spec.window)[None, :]]
-    y = series[starts + spec.window + spec.horizon - 1]
-    return RawData(
-        torch.as_tensor(x[:, :, None], dtype=torch.float32),
-        torch.as_tensor(y[:, None], dtype=torch.float32),
-        Task.REGRESSION,
-    )
+    """Windows of the series (`sine_windows`) to forecast from."""
+    x, y = sine_windows(spec.n_samples, spec.window, spec.horizon, spec.noise, np.random.default_rng(seed))
+    return RawData(torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32), Task.REGRESSION)
 
 
-def generate_adding(spec: AddingDataset, seed: int) -> RawData:
-    """Each step: a number in [0, 1) and a mark (0 or 1). One mark falls in the first half of the
-    sequence and one in the second, as in the original problem; the target is their numbers' sum."""
-    rng = np.random.default_rng(seed)
-    n, length = spec.n_samples, spec.length
+def adding_problem(n: int, length: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """`n` sequences of `length` steps, (n, length, 2), and their targets, (n, 1). Each step: a number
+    in [0, 1) and a mark (0 or 1). One mark falls in the first half of the sequence and one in the
+    second, as in the original problem; the target is their numbers' sum."""
     values = rng.random((n, length))
     half = length // 2
     first = rng.integers(0, half, n)
@@ -48,8 +52,10 @@ def generate_adding(spec: AddingDataset, seed: int) -> RawData:
     marks[rows, first] = 1.0
     marks[rows, second] = 1.0
     target = values[rows, first] + values[rows, second]
-    return RawData(
-        torch.as_tensor(np.stack([values, marks], axis=2), dtype=torch.float32),
-        torch.as_tensor(target[:, None], dtype=torch.float32),
-        Task.REGRESSION,
-    )
+    return np.stack([values, marks], axis=2), target[:, None]
+
+
+def generate_adding(spec: AddingDataset, seed: int) -> RawData:
+    """The adding problem's sequences (`adding_problem`)."""
+    x, y = adding_problem(spec.n_samples, spec.length, np.random.default_rng(seed))
+    return RawData(torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32), Task.REGRESSION)

@@ -21,7 +21,8 @@ from .base import RawData
 Synthetic = SpiralDataset | MoonsDataset | CirclesDataset | XorDataset | GaussianDataset
 
 
-def _spiral(n: int, classes: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def spiral_points(n: int, classes: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """`n` points on `classes` spiral arms, one arm a class, each point's angle jittered by `noise`."""
     per = np.full(classes, n // classes)
     per[: n % classes] += 1
     xs, ys = [], []
@@ -34,13 +35,15 @@ def _spiral(n: int, classes: int, noise: float, rng: np.random.Generator) -> tup
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def xor_points(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """`n` points in the square from -1 to 1: class 1 where both coordinates have the same sign."""
     points = rng.uniform(-1.0, 1.0, size=(n, 2))
     labels = (points[:, 0] * points[:, 1] > 0).astype(np.int64)
     return points + rng.normal(0.0, noise, size=(n, 2)), labels
 
 
-def _gaussian(n: int, classes: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def gaussian_points(n: int, classes: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """`n` points in `classes` round blobs around a circle, the blobs wider with more `noise`."""
     angles = 2 * np.pi * np.arange(classes) / classes
     centres = 2.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     labels = np.arange(n) % classes
@@ -61,11 +64,11 @@ def _circles(spec: CirclesDataset, seed: int, rng: np.random.Generator) -> tuple
 
 # The points of each generated kind, from its spec, the seed and a generator seeded with it.
 POINTS: dict[str, Callable[[Any, int, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
-    "spiral": lambda spec, seed, rng: _spiral(spec.n_samples, spec.n_classes, spec.noise, rng),
+    "spiral": lambda spec, seed, rng: spiral_points(spec.n_samples, spec.n_classes, spec.noise, rng),
     "moons": _moons,
     "circles": _circles,
-    "xor": lambda spec, seed, rng: _xor(spec.n_samples, spec.noise, rng),
-    "gaussian": lambda spec, seed, rng: _gaussian(spec.n_samples, spec.n_classes, spec.noise, rng),
+    "xor": lambda spec, seed, rng: xor_points(spec.n_samples, spec.noise, rng),
+    "gaussian": lambda spec, seed, rng: gaussian_points(spec.n_samples, spec.n_classes, spec.noise, rng),
 }
 
 
