@@ -85,8 +85,8 @@ def augment_batch(x: torch.Tensor, flip: bool, padding: int) -> torch.Tensor:
     """Random horizontal flips (`flip`) of half the pictures and crops at random places of the
     pictures padded by `padding` pixels (0: none), a whole (B, C, H, W) batch at once."""
     if flip:
-        flip = torch.rand(x.shape[0], device=x.device) < 0.5
-        x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+        flipped = torch.rand(x.shape[0], device=x.device) < 0.5
+        x = torch.where(flipped[:, None, None, None], x.flip(-1), x)
     p = padding
     if p:
         b, c, h, w = x.shape
