@@ -246,11 +246,18 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export",
         formatter_class=_HelpFormatter,
-        help=_("convert a trained model for use outside Workbench"),
-        description=_("Write a model file as TorchScript or ONNX."),
+        help=_("convert a trained model for use outside Workbench, or write a run as PyTorch code"),
+        description=_(
+            "Write a model file as TorchScript or ONNX; or a run (a model file, an experiment file or a "
+            "preset's name) as a plain PyTorch script or Jupyter notebook that trains it the same way."
+        ),
     )
-    export.add_argument("model", type=Path, help=_("a model file written by Workbench (.pt)"))
-    export.add_argument("--format", choices=("torchscript", "onnx"), required=True)
+    export.add_argument(
+        "model",
+        type=Path,
+        help=_("a model file written by Workbench (.pt); for script and notebook also an experiment or a preset"),
+    )
+    export.add_argument("--format", choices=("torchscript", "onnx", "script", "notebook"), required=True)
     export.add_argument("--out", type=Path, required=True, help=_("the file to write"))
     _memory_option(export)
     return parser

@@ -72,7 +72,9 @@ def evaluate_command(
 
 
 def export_command(model_path: Path, fmt: str, out_path: Path, memory_limit: int | None = None) -> int:
-    """Write a saved model as TorchScript or ONNX."""
+    """Write a saved model as TorchScript or ONNX, or a run as a PyTorch script or notebook."""
+    if fmt in ("script", "notebook"):
+        return script_command(model_path, fmt, out_path, memory_limit)
     try:
         loaded = load_model(model_path, memory_limit)
     except ModelFileError as exc:
@@ -89,4 +91,30 @@ def export_command(model_path: Path, fmt: str, out_path: Path, memory_limit: int
         parts = part_paths(out_path)
         print(_("Wrote {path} ({format}: the encoder alone)").format(path=parts["encoder"], format=fmt))
         print(_("Wrote {path} ({format}: the decoder alone)").format(path=parts["decoder"], format=fmt))
+    return EXIT_OK
+
+
+def script_command(source_path: Path, fmt: str, out_path: Path, memory_limit: int | None = None) -> int:
+    """Write the run in a model file, or the experiment in a file or preset, as a plain PyTorch
+    script or notebook that trains it as Workbench does."""
+    from ..atomic import atomic_write
+    from ..engine.script import export_text, script_source
+
+    try:
+        source = script_source(source_path, memory_limit)
+    except (ModelFileError, SpecError, DataError) as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    unwritable = cannot_write(out_path)
+    if unwritable is not None:
+        return fail(f"--out: {unwritable}", EXIT_BAD_INPUT)
+    try:
+        text = export_text(source, fmt, out_path.stem)
+        atomic_write(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except SpecError as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    except OSError as exc:
+        return fail(_("export to {format} failed: {error}").format(format=fmt, error=exc), EXIT_FAILED)
+    print(_("Wrote {path} ({format})").format(path=out_path, format=fmt))
+    run = f"python {out_path.name}" if fmt == "script" else f"jupyter notebook {out_path.name}"
+    print(_("Run it with: {command}").format(command=run))
     return EXIT_OK

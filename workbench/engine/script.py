@@ -25,10 +25,12 @@ from ..spec.code import model_imports, model_source
 from ..spec.memory import EVAL_BATCH
 from ..spec.metrics import KL_KEY, metric_for
 from ..spec.shapes import Shape, feature_axis, statistics_shape
-from . import picture, predict
 from .early_stopping import resolve_mode
-from .prepare import augment_batch
 from .script_data import DataCode, copied, data_code
+
+PICTURE = "workbench.engine.picture"
+# Try a picture's preparation of a drawn digit (engine.picture), copied whole into the script.
+INK_FUNCTIONS = ("_extent", "ink_extent", "ink_fill", "_light_background", "_stretched", "_place", "prepare_ink")
 
 WIDTH = 96  # comment lines are wrapped at this width
 
@@ -215,7 +217,7 @@ def _normalization(facts: Facts) -> Part:
             f"FLIP = {a.horizontal_flip!r}  # " + _("mirror half of the training pictures"),
             f"PADDING = {a.random_crop_padding!r}  # " + _("crop each training picture at a random place of it padded"),
         ]
-        helpers.append(copied(augment_batch))
+        helpers.append(copied("workbench.engine.prepare", "augment_batch"))
         augment = (
             "\n        if training:  # "
             + _("augmentation: new random changes each time, in 0..1 so that padding is black")
@@ -689,7 +691,7 @@ def _predicts_pictures(facts: Facts) -> bool:
 
 
 ANSWER = '''
-    DARK = @DARK@  # @DARK_WORDS@
+    @DARK@  # @DARK_WORDS@
 
 
     def border(images: torch.Tensor) -> float:
@@ -740,23 +742,12 @@ ANSWER = '''
 
 def _answer(facts: Facts) -> Part:
     helpers = [
-        f"INK = {picture.INK!r}\nSUPERSAMPLE = {picture.SUPERSAMPLE!r}\nTRIM = {picture.TRIM!r}",
-        *(
-            copied(f)
-            for f in (
-                picture._extent,
-                picture.ink_extent,
-                picture.ink_fill,
-                picture._light_background,
-                picture._stretched,
-                picture._place,
-                picture.prepare_ink,
-            )
-        ),
+        "\n".join(copied(PICTURE, name) for name in ("INK", "SUPERSAMPLE", "TRIM")),
+        *(copied(PICTURE, name) for name in INK_FUNCTIONS),
     ]
     code = _fill(
         ANSWER,
-        DARK=predict.DARK,
+        DARK=copied("workbench.engine.predict", "DARK"),
         DARK_WORDS=_("a border darker than this (0-255) is a dark background, as in MNIST and the digits"),
         INK_WORDS=_("ink on a dark background: drawn the way the training pictures were"),
         SAMPLE="as_rows(picture[None])" if facts.experiment.dataset.reads_rows else "picture[None]",
@@ -771,12 +762,10 @@ def _answer(facts: Facts) -> Part:
 # --- the whole script -----------------------------------------------------------------------
 
 
-def script_parts(
-    experiment: ExperimentSpec, input_shape: Shape, task: Task, name: str, base_dir: Path | None = None
-) -> list[Part]:
-    """The parts of the script that trains `experiment` (samples of `input_shape`, data of `task`)
-    as the workbench does; `name` names its weights file."""
-    facts = Facts(experiment, input_shape, task, name, base_dir)
+def script_parts(experiment: ExperimentSpec, input_shape: Shape, name: str, base_dir: Path | None = None) -> list[Part]:
+    """The parts of the script that trains `experiment` (samples of `input_shape`, its data files
+    found from `base_dir`) as the workbench does; `name` is the script's, without `.py`."""
+    facts = Facts(experiment, input_shape, experiment.dataset.task_kind(), name, base_dir)
     data = data_code(experiment.dataset, experiment.training.seed, base_dir)
     parts = [
         _settings(facts, data),
@@ -861,3 +850,46 @@ def _code(text: str) -> dict[str, Any]:
 def notebook_text(parts: list[Part], experiment: ExperimentSpec, name: str) -> str:
     """The notebook as the JSON of an .ipynb file."""
     return json.dumps(notebook(parts, experiment, name), indent=1, ensure_ascii=False) + "\n"
+
+
+FORMATS = {"script": ".py", "notebook": ".ipynb"}
+
+
+@dataclass(frozen=True)
+class ScriptSource:
+    """What a script is written from: an experiment, its samples' shape and where its files are."""
+
+    experiment: ExperimentSpec
+    input_shape: Shape
+    base_dir: Path | None = None
+
+    @classmethod
+    def of_experiment(cls, experiment: ExperimentSpec, base_dir: Path | None) -> ScriptSource:
+        """An experiment not trained yet; raises SpecError or DataError when its data cannot be read."""
+        return cls(experiment, experiment.data_shape(base_dir).input_shape, base_dir)
+
+
+def script_source(path: Path, memory_limit: int | None = None) -> ScriptSource:
+    """The run a model file (.pt) holds, or the experiment a file or a preset's name stands for.
+    Raises ModelFileError, SpecError or DataError, each saying what is wrong."""
+    if path.suffix.lower() == ".pt":
+        from .model_file import load_model
+
+        loaded = load_model(path, memory_limit)
+        experiment = loaded.experiment
+        planned = loaded.history.get("epochs_planned")
+        if isinstance(planned, int) and planned > experiment.training.epochs:  # a run continued for more
+            training = experiment.training.model_copy(update={"epochs": planned})
+            experiment = experiment.model_copy(update={"training": training})
+        return ScriptSource(experiment, loaded.input_shape, path.resolve().parent)
+    from ..spec.presets import find_experiment
+
+    found = find_experiment(path)
+    return ScriptSource.of_experiment(ExperimentSpec.load(found), found.resolve().parent)
+
+
+def export_text(source: ScriptSource, fmt: str, name: str) -> str:
+    """The script (`fmt` "script") or notebook ("notebook") of `source`, named `name`."""
+    parts = script_parts(source.experiment, source.input_shape, name, source.base_dir)
+    write = notebook_text if fmt == "notebook" else script_text
+    return write(parts, source.experiment, name)

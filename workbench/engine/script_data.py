@@ -9,10 +9,11 @@ generator seeded alike, so the same seed gives the same numbers.
 
 from __future__ import annotations
 
-import inspect
-import textwrap
+import ast
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,10 @@ from ..i18n import _
 from ..spec import DatasetBase
 from ..spec.datasets import dataset_label
 from ..spec.peek import IDX_TYPES, resolve_path
-from .data import sequences, synthetic
-from .data.files import IMAGE_EXTENSIONS
 from .download import SOURCES
 from .paths import datasets_dir
+
+SYNTHETIC, SEQUENCES = "workbench.engine.data.synthetic", "workbench.engine.data.sequences"
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,36 @@ class DataCode:
     helpers: tuple[str, ...] = field(default=())
 
 
-def copied(function: Any) -> str:
-    """A workbench function's own source, to run the same code in the script."""
-    return textwrap.dedent(inspect.getsource(function)).strip()
+@cache
+def _module(module: str) -> tuple[str, ast.Module]:
+    found = importlib.util.find_spec(module)
+    if found is None or found.origin is None:
+        raise LookupError(module)
+    text = Path(found.origin).read_text(encoding="utf-8")
+    return text, ast.parse(text)
+
+
+def _definition(module: str, name: str) -> tuple[str, ast.stmt]:
+    text, tree = _module(module)
+    for node in tree.body:
+        named = isinstance(node, ast.FunctionDef) and node.name == name
+        if named or isinstance(node, ast.Assign) and any(getattr(t, "id", "") == name for t in node.targets):
+            return text, node
+    raise LookupError(f"{module}.{name}")
+
+
+def copied(module: str, name: str) -> str:
+    """The source of a workbench function or constant, to run the same code in the script: read
+    from its module's file, not imported (a window writing a script need not load torch)."""
+    text, node = _definition(module, name)
+    return ast.get_source_segment(text, node) or ""
+
+
+def literal(module: str, name: str) -> Any:
+    """The value of a workbench constant written as a literal, read from its module's file."""
+    _text, node = _definition(module, name)
+    assert isinstance(node, ast.Assign)
+    return ast.literal_eval(node.value)
 
 
 def _function(doc: str, body: str) -> str:
@@ -65,12 +93,10 @@ def _points(spec: Any, seed: int, base: Path | None) -> DataCode:
         body = f"from sklearn.datasets import make_{spec.kind}\n\nx, y = {call}\n"
         helpers: tuple[str, ...] = ()
     else:
-        function = {"spiral": synthetic.spiral_points, "xor": synthetic.xor_points}.get(
-            spec.kind, synthetic.gaussian_points
-        )
+        function = f"{spec.kind}_points"
         classes = f", {spec.n_classes}" if spec.kind != "xor" else ""
-        body = f"x, y = {function.__name__}({spec.n_samples}{classes}, {spec.noise!r}, np.random.default_rng(SEED))\n"
-        helpers = (copied(function),)
+        body = f"x, y = {function}({spec.n_samples}{classes}, {spec.noise!r}, np.random.default_rng(SEED))\n"
+        helpers = (copied(SYNTHETIC, function),)
     body += "x, y = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.int64)\n"
     body += f"return x, y, {_classes(spec.num_classes())}"
     return DataCode(_function(doc, body), ("numpy",), helpers)
@@ -82,8 +108,8 @@ def _sine(spec: Any, seed: int, base: Path | None) -> DataCode:
     )
     call = f"sine_windows({spec.n_samples}, {spec.window}, {spec.horizon}, {spec.noise!r}, np.random.default_rng(SEED))"
     body = f"x, y = {call}\nreturn torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32), []"
-    helpers: tuple[str, ...] = (f"SINE_PERIODS = {sequences.SINE_PERIODS!r}\nTREND = {sequences.TREND!r}",)
-    helpers += (copied(sequences.sine_series), copied(sequences.sine_windows))
+    constants = copied(SEQUENCES, "SINE_PERIODS") + "\n" + copied(SEQUENCES, "TREND")
+    helpers = (constants, copied(SEQUENCES, "sine_series"), copied(SEQUENCES, "sine_windows"))
     return DataCode(_function(doc, body), ("numpy",), helpers)
 
 
@@ -93,7 +119,7 @@ def _adding(spec: Any, seed: int, base: Path | None) -> DataCode:
     )
     call = f"adding_problem({spec.n_samples}, {spec.length}, np.random.default_rng(SEED))"
     body = f"x, y = {call}\nreturn torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32), []"
-    return DataCode(_function(doc, body), ("numpy",), (copied(sequences.adding_problem),))
+    return DataCode(_function(doc, body), ("numpy",), (copied(SEQUENCES, "adding_problem"),))
 
 
 def _digits(spec: Any, seed: int, base: Path | None) -> DataCode:
@@ -216,6 +242,7 @@ return x.float(), y.float().unsqueeze(1), []
 def _image_folder(spec: Any, seed: int, base: Path | None) -> DataCode:
     doc = _("Pictures in one sub-folder per class, resized to {size}x{size}.").format(size=spec.image_size)
     mode = "L" if spec.channels == 1 else "RGB"
+    extensions = literal("workbench.engine.data.files", "IMAGE_EXTENSIONS")
     body = f"""
 from PIL import Image
 
@@ -223,7 +250,7 @@ root = Path({str(resolve_path(spec.path, base))!r})
 folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 pictures, labels = [], []
 for k, folder in enumerate(folders):
-    for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in {IMAGE_EXTENSIONS!r} and p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in {extensions!r} and p.is_file()):
         with Image.open(path) as image:
             picture = image.convert({mode!r}).resize(({spec.image_size}, {spec.image_size}), Image.Resampling.BILINEAR)
         array = np.asarray(picture, dtype=np.uint8)
