@@ -67,8 +67,8 @@ class FakeDialogs:
     def save_path(self, suggestion: Path, title: str = "", filters: str = "") -> Path | None:
         return self.save_answer
 
-    def export_path(self, suggestion: Path, formats: dict[str, str]) -> Path | None:
-        self.formats = formats
+    def export_path(self, suggestion: Path, formats: dict[str, str], title: str = "") -> Path | None:
+        self.formats, self.suggested = formats, suggestion
         return self.save_answer
 
     def error(self, title: str, text: str) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import os
 import sys
-import unicodedata
 from collections.abc import Sequence
 from typing import TextIO
+
+from ..i18n import width, wrap
+
+__all__ = ["width", "wrap"]  # the layout of text in a language, kept with the language (i18n)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -27,55 +30,6 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, err: TextIO | None = None) ->
     """Print `workbench: message` on stderr and return the exit code."""
     print(f"workbench: {printable(message)}", file=err or sys.stderr)
     return code
-
-
-def width(text: str) -> int:
-    """The columns `text` takes on a terminal: a wide (CJK) character takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
-
-
-# Chinese punctuation a line must not start with (it stays at the end of the line before), and
-# punctuation that opens: it must not end a line (it goes down with what it opens).
-NOT_FIRST = "，。、；：！？）》」』”’…"
-NOT_LAST = "（《「『“‘"
-
-
-def wrap(text: str, columns: int) -> list[str]:
-    """`text` in lines of at most `columns` terminal columns (a line may run two over to keep a
-    Chinese comma off the next line's start): broken at spaces, and between any two Chinese
-    characters, as Chinese is written without spaces."""
-    tokens: list[str] = []  # words, spaces and single wide characters: the places a line may break
-    for piece in text.split(" "):
-        if tokens:
-            tokens.append(" ")
-        word = ""
-        for c in piece:
-            if width(c) == 2:
-                tokens += [word, c] if word else [c]
-                word = ""
-            else:
-                word += c
-        if word:
-            tokens.append(word)
-    lines: list[str] = []
-    line = ""
-    for token in tokens:
-        if token == " ":
-            line += " " if line else ""
-        elif not line or width(line + token) <= columns or token in NOT_FIRST:
-            line += token
-        else:
-            carried = ""
-            while line and line[-1] in NOT_LAST:
-                line, carried = line[:-1], line[-1] + carried
-            if line.strip():
-                lines.append(line.rstrip())
-                line = carried + token
-            else:
-                line += carried + token
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines
 
 
 def table(rows: Sequence[tuple[str, ...]], right: set[int] | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..i18n import _, language
+from ..i18n import _, language, wrap
 from ..spec import AugmentSpec, ExperimentSpec, Task
 from ..spec.code import model_imports, model_source
 from ..spec.memory import EVAL_BATCH
@@ -77,7 +77,7 @@ PICTURE_KINDS = frozenset({"digits", "mnist", "fashion_mnist", "cifar10", "idx",
 
 def _comment(text: str, pad: str = "") -> str:
     """`text` as comment lines wrapped to WIDTH."""
-    return "\n".join(f"{pad}# {line}" for line in textwrap.wrap(text, WIDTH - len(pad) - 2))
+    return "\n".join(f"{pad}# {line}" for line in wrap(text, WIDTH - len(pad) - 2))
 
 
 def _fill(template: str, **values: Any) -> str:
@@ -213,9 +213,10 @@ def _normalization(facts: Facts) -> Part:
     helpers = []
     if _augmenting(facts):
         a: AugmentSpec = getattr(dataset, "augment")  # noqa: B009 - pictures' datasets only
+        padding = _("pad each training picture by this many pixels and crop it back at a random place")
         lines += [
             f"FLIP = {a.horizontal_flip!r}  # " + _("mirror half of the training pictures"),
-            f"PADDING = {a.random_crop_padding!r}  # " + _("crop each training picture at a random place of it padded"),
+            f"PADDING = {a.random_crop_padding!r}  # " + padding,
         ]
         helpers.append(copied("workbench.engine.prepare", "augment_batch"))
         augment = (
@@ -788,9 +789,9 @@ def _header(experiment: ExperimentSpec, name: str) -> str:
     lines = [
         _("{name}: the Workbench run as a plain PyTorch script.").format(name=experiment.name or name),
         "",
-        _("Run it: python {file} [--epochs N] [--device cpu|cuda]").format(file=f"{name}.py"),
+        _("Run it: `python {file} [--epochs N] [--device cpu|cuda]`").format(file=f"{name}.py"),
         "",
-        *textwrap.wrap(
+        *wrap(
             _(
                 "On the CPU, with the same seed, it replays the run: every epoch's training and validation "
                 "losses are Workbench's, because it draws its random numbers in the same order (starting "

@@ -140,7 +140,7 @@ TORCHVISION = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CI
 
 def _torchvision(spec: Any, seed: int, base: Path | None) -> DataCode:
     root = resolve_path(spec.root, base) if spec.root else datasets_dir()
-    doc = _("{kind}: the official training and test files pooled, then split below as in the workbench.").format(
+    doc = _("{kind}: the official training and test files pooled, then split below as in Workbench.").format(
         kind=_(dataset_label(spec.kind))
     )
     where = _("the folder that holds {folder}: change it to where your copy is").format(

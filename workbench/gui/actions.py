@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QPushButton
+from PySide6.QtWidgets import QAbstractButton, QMenu
 
 from ..i18n import LANGUAGES, N_, _, language, ngettext
 from .window_state import Act, WindowState
@@ -57,6 +57,14 @@ ACTIONS = (
     ActionRow("save_action", N_("&Save"), "save", Keys.Save, "saveAction"),
     ActionRow("save_as_action", N_("Save &as…"), "save_as", Keys.SaveAs, "saveAsAction"),
     ActionRow("export_action", N_("&Export model…"), "export_model", "Ctrl+E", "exportAction"),
+    ActionRow(
+        "script_action",
+        N_("Export as Python &script…"),
+        "export_script",
+        "Ctrl+Shift+E",
+        "scriptAction",
+        N_("Write the run as a PyTorch script (or notebook) that trains the same network the same way"),
+    ),
     ActionRow("quit_action", N_("&Quit"), "close", Keys.Quit, "quitAction"),
     ActionRow("undo_action", N_("&Undo"), "undo", Keys.Undo, "undoAction"),
     ActionRow("redo_action", N_("&Redo"), "redo", ("Ctrl+Y", "Ctrl+Shift+Z"), "redoAction"),
@@ -85,7 +93,7 @@ MENUS = (
     (
         N_("&File"),
         ("new_action", "open_action", "preset_action", RECENT, "open_run_action", SEPARATOR)
-        + ("save_action", "save_as_action", "export_action", SEPARATOR, "quit_action"),
+        + ("save_action", "save_as_action", "export_action", "script_action", SEPARATOR, "quit_action"),
     ),
     (N_("&Edit"), ("undo_action", "redo_action")),
     (
@@ -154,9 +162,12 @@ def build_actions(window: QtMainWindow) -> None:
     for attr, button, _tip in CONTROLLED.values():  # a run bar's button does what its action does
         if button is not None:
             getattr(window, button).clicked.connect(getattr(window, attr).trigger)
+    exports = QMenu(window.export_button)  # the Export button's arrow: every way out of Workbench
+    exports.addActions([getattr(window, "export_action"), getattr(window, "script_action")])  # noqa: B009 - set above
+    window.export_button.setMenu(exports)
 
 
-def controlled(window: QtMainWindow) -> dict[Act, tuple[QAction, QPushButton | None, Tip]]:
+def controlled(window: QtMainWindow) -> dict[Act, tuple[QAction, QAbstractButton | None, Tip]]:
     """`CONTROLLED` with the window's own actions and buttons."""
     return {
         act: (getattr(window, action), getattr(window, button) if button else None, tip)

@@ -104,15 +104,15 @@ class Dialogs:
         chosen, _filter = QFileDialog.getSaveFileName(self.parent, title, str(suggestion), filters)
         return Path(chosen) if chosen else None
 
-    def export_path(self, suggestion: Path, formats: dict[str, str]) -> Path | None:
-        """Choose where and in which format ({filter text: suffix}) to export a model."""
+    def export_path(self, suggestion: Path, formats: dict[str, str], title: str = "") -> Path | None:
+        """Choose where and in which format ({filter text: suffix}) to export a model (or `title`'s thing)."""
         chosen, selected = QFileDialog.getSaveFileName(
-            self.parent, _("Export model"), str(suggestion), ";;".join(formats)
+            self.parent, title or _("Export model"), str(suggestion), ";;".join(formats)
         )
         if not chosen:
             return None
         path = Path(chosen)
-        suffix = formats.get(selected, ".pt")
+        suffix = formats.get(selected, next(iter(formats.values())))
         return path if path.suffix else path.with_suffix(suffix)
 
     def error(self, title: str, text: str) -> None:

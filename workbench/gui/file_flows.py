@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Slot
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from ..atomic import atomic_write
 from ..i18n import _
 from ..spec import ExperimentSpec, NetworkSpec, SpecError, default_experiment, load_preset, preset_names, preset_path
 from .dialogs import Answer, Dialogs
@@ -207,6 +208,34 @@ class FileFlows(_Window):
         self.statusBar().showMessage(_("Exporting {path}…").format(path=path))
         self.runs.export(path, partial(self._exported, then=then), self._export_failed)
 
+    @Slot()
+    def export_script(self) -> None:
+        """Write the run shown (or the experiment, before it trains) as a PyTorch script or notebook."""
+        from ..engine.script import ScriptSource, export_text
+        from ..spec.peek import DataError
+
+        record = self.runs.current
+        spec = record.spec if record is not None else self.document.spec
+        base = self.document.base_dir
+        formats = {_("Python script") + " (*.py)": ".py", _("Jupyter notebook") + " (*.ipynb)": ".ipynb"}
+        name = (spec.name or "experiment").replace(" ", "_").replace("-", "_").lower()
+        path = self.dialogs.export_path((base or Path.home()) / f"{name}.py", formats, _("Export as Python script"))
+        if path is None:
+            return
+        try:
+            text = export_text(ScriptSource.of_experiment(spec, base), _notebook_or_script(path), path.stem)
+            atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        except (SpecError, DataError, OSError) as exc:
+            self.dialogs.error(_("Export failed"), str(exc) + "\n" + _("Nothing was written."))
+            return
+        self.statusBar().showMessage(_("Exported {path}").format(path=path), 6000)
+        command = f"python {path.name}" if path.suffix.lower() == ".py" else f"jupyter notebook {path.name}"
+        said = _(
+            "Saved {path}. It needs only PyTorch (and the libraries its data needs): run it with {command} "
+            "and it trains this network the same way, epoch by epoch."
+        )
+        self.dialogs.info(_("Python script written"), said.format(path=path, command=command))
+
     def _exported(self, path: Path, then: Callable[[], object] | None = None) -> None:
         self.runs.exported()
         self.statusBar().showMessage(_("Exported {path}").format(path=path), 6000)
@@ -227,3 +256,8 @@ class FileFlows(_Window):
     def _export_failed(self, message: str, _trace: str | None) -> None:
         self.statusBar().showMessage(_("Export failed"), 6000)
         self.dialogs.error(_("Export failed"), message + "\n" + _("Nothing was written."))
+
+
+def _notebook_or_script(path: Path) -> str:
+    """The export format a file's name asks for."""
+    return "notebook" if path.suffix.lower() == ".ipynb" else "script"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QToolBar, QToolButton
 
 from ..engine.events import StopReason
 from ..i18n import _
@@ -35,7 +35,7 @@ class RunBar(_Window):
     continue_button: QPushButton
     pause_button: QPushButton
     stop_button: QPushButton
-    export_button: QPushButton
+    export_button: QToolButton  # its arrow: a menu of the exports (`actions.build_actions`)
     progress: QProgressBar
     progress_action: QAction
     lock_label: QLabel
@@ -49,7 +49,9 @@ class RunBar(_Window):
         self.continue_button = QPushButton("»  " + _("Continue"))
         self.pause_button = QPushButton(_("Pause"))
         self.stop_button = QPushButton("■  " + _("Stop"))
-        self.export_button = QPushButton(_("Export model…"))
+        self.export_button = QToolButton()
+        self.export_button.setText(_("Export model…"))
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         for button, name in (
             (self.train_button, "trainButton"),
             (self.continue_button, "continueButton"),
