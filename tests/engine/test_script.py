@@ -334,3 +334,10 @@ def test_the_notebook_validates_and_its_cells_replay_in_order(tmp_path: Path, mo
     assert list(history) == list(case.trainer.history.history)
     for key, values in history.items():
         assert values == pytest.approx(case.trainer.history.history[key], abs=1e-6)
+
+
+def test_a_run_on_several_processes_says_that_the_script_trains_on_one() -> None:
+    from workbench.engine.script import ScriptSource, export_text
+
+    one, several = (export_text(ScriptSource.of_experiment(tiny(processes=n), None), "script", "x") for n in (1, 2))
+    assert "(DDP)" in several.split('"""')[1] and "(DDP)" not in one

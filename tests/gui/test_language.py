@@ -40,7 +40,7 @@ from workbench.gui.settings import LANGUAGE_KEY, app_settings
 from workbench.spec import LAYER_TYPES
 
 # What stays as it is in every language: names, keys, file suffixes, and a mnemonic's letter.
-KEPT = re.compile(r"Workbench|PyTorch|KL|VAE|CSV|\.pt|Ctrl|Shift|F\d+|\(&[A-Z]\)|English")
+KEPT = re.compile(r"Workbench|PyTorch|Python|Jupyter|KL|VAE|CSV|\.pt|Ctrl|Shift|F\d+|\(&[A-Z]\)|English")
 
 
 def english_words(text: str) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..i18n import _, language, wrap
+from ..i18n import N_, _, language, wrap
 from ..spec import AugmentSpec, ExperimentSpec, Task
 from ..spec.code import model_imports, model_source
 from ..spec.memory import EVAL_BATCH
@@ -226,12 +226,13 @@ def _normalization(facts: Facts) -> Part:
         )
     blocks = ["\n".join(lines)]
     if spec.mode == "standardize":
-        blocks.append(_fill(FIT, WHAT=what, CONSTANT=_("an input that never changes stays as it is")))
+        english = "channel" if len(facts.input_shape) == 3 else "input feature"  # a docstring: English
+        blocks.append(_fill(FIT, WHAT=english, CONSTANT=_("an input that never changes stays as it is")))
     else:
         mean, std = ([0.0], [1.0]) if spec.mode == "none" else (list(spec.mean), list(spec.std))
         blocks[0] += f"\nMEAN = {mean!r}\nSTD = {std!r}"
     blocks += helpers
-    augments = _(", and random changes to the training pictures") if augment else ""
+    augments = ", and random changes to the training pictures" if augment else ""  # a docstring: English
     code = "\n\n\n".join([*blocks, _fill(NORMALIZE, AUGMENT=augment, AUGMENTS=augments)])
     words = {
         "standardize": _(
@@ -650,7 +651,11 @@ def _run(facts: Facts) -> Part:
         PATIENCE_LINE=repr(_("Epoch {epoch}/{epochs}  {metrics}  ({seconds}s)  patience left {patience}")),
         TEST_LINE=repr(_("{split} ({samples} samples): loss {loss}  {scores}").replace("{split}", _("Test"))),
         SCORES=repr({k: _(n) for k, n in SCORE_NAMES.items() if k in facts.metrics}),
-        DESCRIPTION=repr(_("Train {name} as in Workbench.").format(name=facts.experiment.name or facts.name)),
+        DESCRIPTION=repr(
+            _("Train {name} as in Workbench.").format(
+                name=_(facts.experiment.name) if facts.experiment.name else facts.name
+            )
+        ),
         EPOCHS_HELP=repr(_("how many epochs to train")),
         DEVICE_HELP=repr(_("cpu, cuda or mps (on a GPU the numbers come close to the run's, not equal)")),
         SAVE_HELP=repr(_("where to save the trained weights")),
@@ -784,10 +789,18 @@ def script_parts(experiment: ExperimentSpec, input_shape: Shape, name: str, base
     return parts
 
 
+DDP_WORDS = N_(
+    "The run trained on {count} processes together (DDP); this script trains the same network on one "
+    "process, so its numbers differ from the run's."
+)
+
+
 def _header(experiment: ExperimentSpec, name: str) -> str:
     """The script's docstring: what it is, how to run it, and what it promises."""
     lines = [
-        _("{name}: the Workbench run as a plain PyTorch script.").format(name=experiment.name or name),
+        _("{name}: the Workbench run as a plain PyTorch script.").format(
+            name=_(experiment.name) if experiment.name else name
+        ),
         "",
         _("Run it: `python {file} [--epochs N] [--device cpu|cuda]`").format(file=f"{name}.py"),
         "",
@@ -801,6 +814,9 @@ def _header(experiment: ExperimentSpec, name: str) -> str:
             WIDTH,
         ),
     ]
+    processes = experiment.training.processes
+    if processes > 1:
+        lines += ["", *wrap(_(DDP_WORDS).format(count=processes), WIDTH)]
     return '"""' + "\n".join(lines) + '\n"""'
 
 

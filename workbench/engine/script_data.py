@@ -39,9 +39,10 @@ class DataCode:
 @cache
 def _module(module: str) -> tuple[str, ast.Module]:
     found = importlib.util.find_spec(module)
-    if found is None or found.origin is None:
-        raise LookupError(module)
-    text = Path(found.origin).read_text(encoding="utf-8")
+    source = Path(found.origin) if found is not None and found.origin else None
+    if source is None or source.suffix != ".py":  # an install without the sources cannot copy them
+        raise OSError(_("the source of {module} is not installed: reinstall Workbench").format(module=module))
+    text = source.read_text(encoding="utf-8")
     return text, ast.parse(text)
 
 
