@@ -63,3 +63,15 @@ def test_pictures_only(trained: Trainer, tmp_path: Path) -> None:
     points.fit()
     with pytest.raises(DataError, match="does not sort pictures"):
         predict_picture(points.trained(), tmp_path / "notes.txt")
+
+
+def test_a_drawing_on_a_transparent_page_reads_as_on_white_paper(trained: Trainer, tmp_path: Path) -> None:
+    assert trained.data is not None
+    ink = 255 - trained.data.parts["test"][0][3][0].numpy()  # dark ink where the digit is
+    big = np.kron(ink, np.ones((8, 8), dtype=np.uint8))
+    alpha = np.where(big < 128, 255, 0).astype(np.uint8)  # the page itself left transparent
+    Image.fromarray(np.stack([big * 0, big * 0, big * 0, alpha], axis=2), "RGBA").save(tmp_path / "drawn.png")
+    Image.fromarray(np.where(big < 128, 0, 255).astype(np.uint8)).save(tmp_path / "paper.png")
+    drawn, paper = (predict_picture(trained.trained(), tmp_path / name) for name in ("drawn.png", "paper.png"))
+    assert drawn.image.max() > 0 and drawn.inverted  # not a black square
+    assert np.array_equal(drawn.image, paper.image)

@@ -14,7 +14,7 @@ import torch
 
 from tests.spec.test_layers_vs_torch import CASES
 from workbench.engine import build_network
-from workbench.spec import ExperimentSpec, NetworkSpec, preset_names, presets_dir
+from workbench.spec import ExperimentSpec, NetworkSpec, load_preset, preset_names, presets_dir
 from workbench.spec.code import model_source
 
 
@@ -68,3 +68,15 @@ def test_the_source_passes_ruff(tmp_path: Path) -> None:
         pytest.skip("ruff is not installed in this environment")
     done = subprocess.run([str(ruff), "check", "--isolated", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+def test_the_comments_name_what_each_inferred_size_comes_from() -> None:
+    lstm = load_preset("digits_lstm")
+    text = model_source(lstm.network, (8, 8))
+    assert "input_size = 8: the features of each step" in text  # a sequence's, not channels
+    assert "class LastStep" in text and "class EveryStep" not in text  # only the wrappers used
+    spiral = load_preset("spiral_mlp")
+    assert "in_features = 2: the 2 values of each input" in model_source(spiral.network, (2,))
+    vae = load_preset("digits_vae")
+    text = model_source(vae.network, (1, 8, 8))
+    assert "in_features = 2: the 2 numbers of the code" in text and "self.log_var = nn.Linear" in text

@@ -11,12 +11,27 @@ of the picture the training ink fills, centred by mass, and shrunk by averaging 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
 INK = 0.3  # of a picture's brightest value: what counts as ink when cropping
 SUPERSAMPLE = 8  # the drawing is placed on a canvas this many times finer, then averaged down
 TRIM = 0.03  # the ink's extent leaves out this share of its mass at each end (faint fringes)
+
+
+def upright_on_white(image: Any) -> Any:
+    """A student's own photo or drawing (a PIL image) as it is meant to be seen: turned upright by
+    its EXIF orientation (phones store photos sideways and say so), and a transparent background
+    made white, as paper is (drawing programs leave it transparent, which would read as black)."""
+    from PIL import Image, ImageOps
+
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        drawing = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", drawing.size, (255, 255, 255, 255)), drawing)
+    return image
 
 
 def _extent(mass: np.ndarray) -> float:

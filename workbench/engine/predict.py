@@ -48,12 +48,12 @@ def predict_picture(
     channels, height, width = train_pictures.shape[1:]
     if channels == 1 and _border(train_pictures) < DARK:
         # Ink on a dark background (digits, letters, clothes): made as the training pictures were.
-        gray = read_picture(path, None, None, "L")[0]
+        gray = read_picture(path, None, None, "L", own=True)[0]
         peak = float(train_pictures.flatten(1).amax(1).float().median())
         array, inverted = prepare_ink(gray, height, width, ink_fill(train_pictures), peak)
         picture = torch.from_numpy(array)
     else:
-        array = read_picture(path, height, width, "L" if channels == 1 else "RGB")
+        array = read_picture(path, height, width, "L" if channels == 1 else "RGB", own=True)
         picture = torch.from_numpy(array.copy())
         inverted = _border(train_pictures) < DARK and _border(picture[None]) > 255 - DARK
         if inverted:

@@ -95,7 +95,7 @@ def _settings(facts: Facts, data: DataCode) -> Part:
     training = facts.experiment.training
     modules = {"argparse", "json", "math", "time", *(m for m in data.imports if m not in ("numpy", "pathlib"))}
     lines = ["from __future__ import annotations", "", *(f"import {m}" for m in sorted(modules))]
-    if "pathlib" in data.imports:
+    if "pathlib" in data.imports or _predicts_pictures(facts):
         lines.append("from pathlib import Path")
     lines.append("from typing import Any")
     third = ["import numpy as np", *model_imports(facts.experiment.network, facts.input_shape)]
@@ -205,7 +205,7 @@ def _normalization(facts: Facts) -> Part:
     lines = [
         "SCALE = " + ("1.0 / 255.0  # " + _("pictures' bytes from 0..255 to 0..1") if facts.pictures else "1.0"),
         f"SHAPE = {statistics_shape(facts.input_shape, count)!r}  # "
-        + _("how the statistics line up with one sample's values"),
+        + _("the statistics' shape, so that they broadcast over each sample"),
     ]
     if spec.mode == "standardize":
         lines.append(f"AXIS = {1 + axis}  # " + _("each {what} gets its own mean and std").format(what=what))
@@ -236,8 +236,8 @@ def _normalization(facts: Facts) -> Part:
     code = "\n\n\n".join([*blocks, _fill(NORMALIZE, AUGMENT=augment, AUGMENTS=augments)])
     words = {
         "standardize": _(
-            "Normalization: every input is shifted and scaled to mean 0 and spread 1, with statistics of the "
-            "training set only, so that nothing of the validation or test sets leaks into training."
+            "Normalization: every input is shifted and scaled to mean 0 and standard deviation 1, with "
+            "statistics of the training set only, so that nothing of the validation or test sets leaks into training."
         ),
         "fixed": _("Normalization: every input is shifted and scaled by the fixed mean and std below."),
         "none": _("No normalization: the inputs are given to the network as they are (pictures scaled to 0..1)."),
@@ -292,28 +292,7 @@ RECONSTRUCTION = '''
         return BETA * min(1.0, (epoch + 1) / (KL_WARMUP + 1))
 
 
-    def noise(shape: torch.Size, step: int) -> torch.Tensor:
-        """The standard normal noise of training step `step`, from the seed and the step."""
-        generator = torch.Generator().manual_seed(SEED * 1_000_003 + step)
-        return torch.randn(shape, generator=generator)
-
-
-    def terms(model: nn.Module, x: torch.Tensor, step: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each sample's reconstruction loss and KL term. In training a VAE decodes a code drawn
-        around the mean (the reparameterization trick: the draw keeps a gradient), else the mean."""
-        mean, log_var = model.encode(x)
-        z = mean
-        if step is not None and log_var is not None:
-            z = mean + noise(mean.shape, step).to(mean.device) * (0.5 * log_var).exp()
-        out = model.decoder(z)
-        @RECON@
-        if log_var is None:
-            return recon, torch.zeros_like(recon)
-        return recon, -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(1)
-
-
-    def sums(recon: torch.Tensor, kl: torch.Tensor) -> torch.Tensor:
-        return torch.stack([recon.sum(dtype=torch.float64), kl.sum(dtype=torch.float64)][: len(METRICS)])
+    @TERMS@
 
 
     def train_loss(
@@ -335,6 +314,43 @@ RECONSTRUCTION = '''
 LOSS_CLASSES = {"cross_entropy": "CrossEntropyLoss", "mse": "MSELoss", "l1": "L1Loss"}
 
 
+VAE_TERMS = '''def noise(shape: torch.Size, step: int) -> torch.Tensor:
+    """The standard normal noise of training step `step`. Drawn from a generator seeded with the
+    seed and the step rather than with torch.randn_like: every step's noise then follows from the
+    seed alone, as Workbench draws it (so a run continued from a file draws what the uncut run would)."""
+    generator = torch.Generator().manual_seed(SEED * 1_000_003 + step)
+    return torch.randn(shape, generator=generator)
+
+
+def terms(model: nn.Module, x: torch.Tensor, step: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each sample's reconstruction loss and KL term. In training the decoder gets a code drawn
+    around the mean (the reparameterization trick: the draw keeps a gradient), else the mean."""
+    mean, log_var = model.encode(x)
+    z = mean
+    if step is not None:
+        z = mean + noise(mean.shape, step).to(mean.device) * (0.5 * log_var).exp()
+    out = model.decoder(z)
+    @RECON@
+    return recon, -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(1)
+
+
+def sums(recon: torch.Tensor, kl: torch.Tensor) -> torch.Tensor:
+    """Both terms summed over the batch (divided by the samples at the end of the epoch)."""
+    return torch.stack([recon.sum(dtype=torch.float64), kl.sum(dtype=torch.float64)])'''
+
+AE_TERMS = '''def terms(model: nn.Module, x: torch.Tensor, step: int | None = None) -> tuple[torch.Tensor, ...]:
+    """Each sample's reconstruction loss, and a KL term of 0 (a plain autoencoder has none)."""
+    z, _ = model.encode(x)
+    out = model.decoder(z)
+    @RECON@
+    return recon, torch.zeros_like(recon)
+
+
+def sums(recon: torch.Tensor, kl: torch.Tensor) -> torch.Tensor:
+    """The reconstruction loss summed over the batch (divided by the samples at the end of the epoch)."""
+    return torch.stack([recon.sum(dtype=torch.float64)])'''
+
+
 def _loss(facts: Facts) -> Part:
     if facts.autoencoder:
         spec = facts.experiment.network.autoencoder
@@ -344,8 +360,10 @@ def _loss(facts: Facts) -> Part:
             if bce
             else "recon = (out - x).pow(2).flatten(1).sum(1)"
         )
+        terms = VAE_TERMS if spec.variational else AE_TERMS
         code = _fill(
             RECONSTRUCTION,
+            TERMS=terms,
             BETA=repr(spec.beta),
             BETA_WORDS=_("the weight of the KL term (0: a plain autoencoder)"),
             WARMUP=spec.kl_warmup_epochs,
@@ -458,6 +476,7 @@ TRAIN_EPOCH = '''
     @torch.no_grad()
     def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, normalize: Normalize) -> dict[str, float]:
         """The mean loss and metrics over a whole set, in evaluation mode (dropout off), without gradients."""
+        was_training = model.training
         model.eval()
         loss_sum = torch.zeros(1, dtype=torch.float64, device=x.device)
         metric_sum = torch.zeros(len(METRICS), dtype=torch.float64, device=x.device)
@@ -466,7 +485,7 @@ TRAIN_EPOCH = '''
             loss, batch_sums = eval_loss(model, xb, yb)
             loss_sum += loss.double() * len(yb)
             metric_sum += batch_sums
-        model.train()
+        model.train(was_training)
         totals = torch.cat([loss_sum, metric_sum]).tolist()
         n = max(len(y), 1)
         return {"loss": totals[0] / n, **{k: t / n for k, t in zip(METRICS, totals[1:], strict=True)}}
@@ -475,15 +494,16 @@ TRAIN_EPOCH = '''
 
 def _loop(facts: Facts) -> Part:
     training = facts.experiment.training
-    backward = ["loss.backward()"]
-    if training.l1:
-        backward = [
-            "penalty = sum(p.abs().sum() for p in model.parameters() if p.dim() > 1)  # "
-            + _("the weights, not the biases"),
-            "(loss + L1 * penalty).backward()  # " + _("the logged loss stays the data's loss"),
-        ]
-    if training.grad_clip:
-        backward.append("nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)")
+    backward = [
+        "if L1:",
+        "    penalty = sum(p.abs().sum() for p in model.parameters() if p.dim() > 1)  # "
+        + _("the weights, not the biases"),
+        "    (loss + L1 * penalty).backward()  # " + _("the logged loss stays the data's loss"),
+        "else:",
+        "    loss.backward()  # " + _("backpropagation: the gradient of the loss for every weight"),
+        "if GRAD_CLIP:",
+        "    nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)",
+    ]
     code = _fill(
         TRAIN_EPOCH,
         MIN_BATCH=facts.experiment.network.min_batch,
@@ -520,7 +540,9 @@ RUN = '''
     TEST_LINE = @TEST_LINE@
     SCORES = @SCORES@
     DESCRIPTION = @DESCRIPTION@
+    EPOCHS_HELP = @EPOCHS_HELP@
     DEVICE_HELP = @DEVICE_HELP@
+    SAVE_HELP = @SAVE_HELP@
     METRICS_HELP = @METRICS_HELP@@PREDICT_HELP@
 
 
@@ -536,9 +558,9 @@ RUN = '''
     def main(argv: list[str] | None = None) -> dict[str, list[float]]:
         """Train, test and save; returns every epoch's numbers."""
         parser = argparse.ArgumentParser(description=DESCRIPTION)
-        parser.add_argument("--epochs", type=int, default=EPOCHS, help=@EPOCHS_HELP@)
+        parser.add_argument("--epochs", type=int, default=EPOCHS, help=EPOCHS_HELP)
         parser.add_argument("--device", default="cpu", help=DEVICE_HELP)
-        parser.add_argument("--save", default=WEIGHTS_FILE, help=@SAVE_HELP@)
+        parser.add_argument("--save", default=WEIGHTS_FILE, help=SAVE_HELP)
         parser.add_argument("--metrics-out", help=METRICS_HELP)@PREDICT_OPTION@
         args = parser.parse_args(argv)
         device = torch.device(args.device)@PREDICT_CALL@
@@ -657,8 +679,8 @@ def _run(facts: Facts) -> Part:
             )
         ),
         EPOCHS_HELP=repr(_("how many epochs to train")),
-        DEVICE_HELP=repr(_("cpu, cuda or mps (on a GPU the numbers come close to the run's, not equal)")),
-        SAVE_HELP=repr(_("where to save the trained weights")),
+        DEVICE_HELP=repr(_("cpu or cuda (on a GPU the numbers come close to the run's, not equal)")),
+        SAVE_HELP=repr(_("where to save the trained weights (with --predict: where to read them)")),
         METRICS_HELP=repr(_("a file to write each epoch's numbers to, one JSON line each")),
         PREDICT_OPTION=predict_option,
         PREDICT_HELP="\nPREDICT_HELP = "
@@ -698,6 +720,7 @@ def _predicts_pictures(facts: Facts) -> bool:
 
 ANSWER = '''
     @DARK@  # @DARK_WORDS@
+    NO_WEIGHTS = @TRAIN_FIRST@
 
 
     def border(images: torch.Tensor) -> float:
@@ -721,16 +744,19 @@ ANSWER = '''
         """The trained network's answer for the picture at `path`, prepared as the training pictures were."""
         from PIL import Image
 
-        saved = torch.load(weights_file, weights_only=True)
+        if not Path(weights_file).is_file():
+            raise SystemExit(NO_WEIGHTS.format(path=weights_file))
+        saved = torch.load(weights_file, map_location=device, weights_only=True)
         facts = saved["picture"]
         channels, height, width = facts["shape"]
-        with Image.open(path) as image:
+        with Image.open(path) as opened:
+            image = upright_on_white(opened)
             if channels == 1 and facts["dark"]:  # @INK_WORDS@
-                gray = np.asarray(image.convert("L"), dtype=np.uint8)
+                gray = np.array(image.convert("L"), dtype=np.uint8)
                 picture = torch.from_numpy(prepare_ink(gray, height, width, facts["fill"], facts["peak"])[0])
             else:
                 converted = image.convert("L" if channels == 1 else "RGB")
-                array = np.asarray(converted.resize((width, height), Image.Resampling.BILINEAR), dtype=np.uint8)
+                array = np.array(converted.resize((width, height), Image.Resampling.BILINEAR), dtype=np.uint8)
                 picture = torch.from_numpy((array[None] if array.ndim == 2 else array.transpose(2, 0, 1)).copy())
                 if facts["dark"] and border(picture[None]) > 255 - DARK:
                     picture = 255 - picture
@@ -749,6 +775,7 @@ ANSWER = '''
 def _answer(facts: Facts) -> Part:
     helpers = [
         "\n".join(copied(PICTURE, name) for name in ("INK", "SUPERSAMPLE", "TRIM")),
+        copied(PICTURE, "upright_on_white"),
         *(copied(PICTURE, name) for name in INK_FUNCTIONS),
     ]
     code = _fill(
@@ -756,6 +783,7 @@ def _answer(facts: Facts) -> Part:
         DARK=copied("workbench.engine.predict", "DARK"),
         DARK_WORDS=_("a border darker than this (0-255) is a dark background, as in MNIST and the digits"),
         INK_WORDS=_("ink on a dark background: drawn the way the training pictures were"),
+        TRAIN_FIRST=repr(_("{path} is not there: train first (without --predict), or give --save the weights file")),
         SAMPLE="as_rows(picture[None])" if facts.experiment.dataset.reads_rows else "picture[None]",
     )
     words = _(
@@ -795,21 +823,37 @@ DDP_WORDS = N_(
 )
 
 
+def _needs(experiment: ExperimentSpec) -> list[str]:
+    """The libraries the script imports, as pip names them."""
+    kind = experiment.dataset.kind
+    layers = [*experiment.network.layers, *experiment.network.decoder]
+    needs = ["torch", "numpy"]
+    if kind in ("digits", "moons", "circles"):
+        needs.append("scikit-learn")
+    if kind in ("mnist", "fashion_mnist", "cifar10") or any(layer.type == "Permute" for layer in layers):
+        needs.append("torchvision")
+    classifier = experiment.task is Task.CLASSIFICATION
+    if kind == "image_folder" or (kind in PICTURE_KINDS and classifier):
+        needs.append("Pillow")
+    return needs
+
+
 def _header(experiment: ExperimentSpec, name: str) -> str:
-    """The script's docstring: what it is, how to run it, and what it promises."""
+    """The script's docstring: what it is, how to run it, what it needs, and what it promises."""
     lines = [
         _("{name}: the Workbench run as a plain PyTorch script.").format(
             name=_(experiment.name) if experiment.name else name
         ),
         "",
         _("Run it: `python {file} [--epochs N] [--device cpu|cuda]`").format(file=f"{name}.py"),
+        _("Needs: Python 3.10 or newer, {modules}").format(modules=", ".join(_needs(experiment))),
         "",
         *wrap(
             _(
                 "On the CPU, with the same seed, it replays the run: every epoch's training and validation "
                 "losses are Workbench's, because it draws its random numbers in the same order (starting "
-                "weights, split, sample order, dropout, augmentation, a VAE's noise). On a GPU some "
-                "operations are not deterministic: the numbers come close, not equal."
+                "weights, split, sample order, dropout, augmentation, a VAE's noise). A GPU computes with "
+                "other kernels, some of them not deterministic: the numbers come close, not equal."
             ),
             WIDTH,
         ),
@@ -837,7 +881,14 @@ def notebook(parts: list[Part], experiment: ExperimentSpec, name: str) -> dict[s
     cells = [_markdown("# " + title[0] + "\n\n" + " ".join(line for line in title[3:] if line))]
     for n, part in enumerate(parts, start=1):
         cells += [_markdown(f"## {n}. {part.title}\n\n{part.words}"), _code(part.code)]
-    cells += [_markdown(_("Train, test and save (the same as running the script).")), _code("history = main([])")]
+    trains = _("Train, test and save (the same as running the script); {more} trains 5 epochs, {gpu} on a GPU.")
+    more, gpu = '`main(["--epochs", "5"])`', '`main(["--device", "cuda"])`'
+    cells += [_markdown(trains.format(more=more, gpu=gpu)), _code("history = main([])")]
+    if any(part.code.startswith(copied(PICTURE, "INK")) for part in parts):  # a picture classifier
+        cells += [
+            _markdown(_("Try a picture of your own: put its file's name in the line below and run it.")),
+            _code('# answer("my_digit.png", WEIGHTS_FILE, torch.device("cpu"))'),
+        ]
     return {
         "nbformat": 4,
         "nbformat_minor": 5,

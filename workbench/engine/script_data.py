@@ -85,7 +85,7 @@ def _classes(count: int) -> str:
 
 def _points(spec: Any, seed: int, base: Path | None) -> DataCode:
     """The generated 2-D sets: Workbench's own generators, or scikit-learn's for moons and circles."""
-    doc = _("{count} generated points ({kind}), the same for the same seed.").format(
+    doc = _("{count} generated points: {kind}, the same for the same seed.").format(
         count=spec.n_samples, kind=_(dataset_label(spec.kind))
     )
     if spec.kind in ("moons", "circles"):
@@ -124,7 +124,7 @@ def _adding(spec: Any, seed: int, base: Path | None) -> DataCode:
 
 
 def _digits(spec: Any, seed: int, base: Path | None) -> DataCode:
-    doc = _("scikit-learn's 1,797 handwritten 8x8 digits, as pictures of bytes from 0 to 255.")
+    doc = _("scikit-learn's 1,797 handwritten 8x8 digits, as 8-bit greyscale pictures (0 to 255).")
     body = """
 from sklearn.datasets import load_digits
 

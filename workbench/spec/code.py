@@ -10,6 +10,7 @@ No torch here: the text only.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from .errors import Problem, SpecError
@@ -22,9 +23,7 @@ LINE_WIDTH = 116  # longer layer lines are wrapped, one argument a line
 
 # Helpers the class needs besides torch.nn: a recurrent layer's wrappers (PyTorch's RNNs return
 # a tuple; a stack wants one tensor) and torchvision's Permute.
-RECURRENT_HELPERS = '''
-
-class LastStep(nn.Module):
+LAST_STEP = '''class LastStep(nn.Module):
     """Runs an RNN/LSTM/GRU over (batch, steps, features) and returns its final state (both
     directions' joined for a bidirectional one)."""
 
@@ -37,10 +36,9 @@ class LastStep(nn.Module):
         h_n = state[0] if isinstance(state, tuple) else state
         if self.rnn.bidirectional:
             return torch.cat([h_n[-2], h_n[-1]], dim=1)
-        return h_n[-1]
+        return h_n[-1]'''
 
-
-class EveryStep(nn.Module):
+EVERY_STEP = '''class EveryStep(nn.Module):
     """Runs an RNN/LSTM/GRU and returns its output at every step, for another recurrent layer."""
 
     def __init__(self, rnn: nn.RNNBase) -> None:
@@ -48,8 +46,15 @@ class EveryStep(nn.Module):
         self.rnn = rnn
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.rnn(x)[0]
-'''
+        return self.rnn(x)[0]'''
+
+
+def recurrent_helpers(rows: list[LayerInfo]) -> str:
+    """The wrappers the network's recurrent layers need (PyTorch's RNNs return a tuple; a stack
+    wants one tensor), as source, each followed by two blank lines; "" when none."""
+    outputs = {r.layer.output for r in rows if isinstance(r.layer, Recurrent)}
+    used = [text for output, text in (("last", LAST_STEP), ("sequence", EVERY_STEP)) if output in outputs]
+    return "".join(f"\n\n{text}\n" for text in used)
 
 
 def _value(value: Any) -> str:
@@ -57,9 +62,16 @@ def _value(value: Any) -> str:
     return repr(value)
 
 
-def arithmetic(name: str, value: Any, before: Shape, unflattened: Shape | None = None) -> str:
+def arithmetic(
+    name: str,
+    value: Any,
+    before: Shape,
+    unflattened: Shape | None = None,
+    source: str = "outputs of the layer before it",
+) -> str:
     """How an inferred size follows from the shape before the layer (`unflattened`: that shape
-    before a Flatten just above), in words and numbers."""
+    before a Flatten just above; `source`: what gives those values, for a first layer "values of
+    each input" or "numbers of the code"), in words and numbers."""
     if unflattened is not None and isinstance(value, int) and value == numel(unflattened):
         before = unflattened
     if isinstance(value, int) and len(before) > 1 and value == numel(before):
@@ -70,7 +82,7 @@ def arithmetic(name: str, value: Any, before: Shape, unflattened: Shape | None =
     if isinstance(value, int) and len(before) > 1 and value == before[0]:
         return f"{name} = {value}: the channels of its input {format_shape(before)}"
     if isinstance(value, int) and len(before) == 1 and value == before[0]:
-        return f"{name} = {value}: the {value} outputs of the layer before it"
+        return f"{name} = {value}: the {value} {source}"
     return f"{name} = {_value(value)}: from its input {format_shape(before)}"
 
 
@@ -87,14 +99,16 @@ def layer_source(layer: Layer, row: LayerInfo) -> str:
     return f"{module}({args})"
 
 
-def _layer_lines(rows: list[LayerInfo], depth: int) -> list[str]:
-    """A Sequential's arguments: each layer with its comment (what it receives and makes)."""
+def _layer_lines(rows: list[LayerInfo], depth: int, first: str = "values of each input") -> list[str]:
+    """A Sequential's arguments: each layer with its comment (what it receives and makes);
+    `first`: what the first layer receives."""
     pad = INDENT * depth
     lines = []
     for n, row in enumerate(rows):
         said = [f"{row.index + 1}. {format_shape(row.input_shape)} -> {format_shape(row.output_shape or ())}"]
         flat = rows[n - 1].input_shape if n and rows[n - 1].layer.type == "Flatten" else None
-        said += [arithmetic(k, v, row.input_shape, flat) for k, v in row.inferred.items()]
+        source = first if n == 0 else "outputs of the layer before it"
+        said += [arithmetic(k, v, row.input_shape, flat, source) for k, v in row.inferred.items()]
         lines += [f"{pad}# {words}" for words in said]
         lines += _wrapped(f"{pad}{layer_source(row.layer, row)},", pad)
     return lines
@@ -112,11 +126,6 @@ def _wrapped(line: str, pad: str) -> list[str]:
     return [f"{head}(", *(f"{pad}{INDENT}{arg}," for arg in inner.split(", ")), f"{pad}{close}"]
 
 
-def _needs(rows: list[LayerInfo]) -> tuple[bool, bool]:
-    """Whether the code needs the recurrent wrappers, and torchvision's Permute."""
-    return any(isinstance(r.layer, Recurrent) for r in rows), any(r.layer.type == "Permute" for r in rows)
-
-
 def model_source(network: NetworkSpec, input_shape: Shape, name: str = "Net", imports: bool = True) -> str:
     """Python source defining class `name`: the network for inputs of `input_shape` (batch not
     counted), with the imports it needs (unless `imports` is False: see `model_imports`). Raises
@@ -125,9 +134,8 @@ def model_source(network: NetworkSpec, input_shape: Shape, name: str = "Net", im
     if analysis.error is not None:
         row = analysis.rows[-1]
         raise SpecError([Problem(row.location, row.error or "")])
-    recurrent, _permute = _needs(list(analysis.rows))
     head = model_imports(network, input_shape) if imports else []
-    body = [*head, RECURRENT_HELPERS if recurrent else ""]
+    body = [*head, recurrent_helpers(list(analysis.rows))]
     out = format_shape(analysis.output_shape or ())
     if not network.is_autoencoder:
         body += [
@@ -148,8 +156,19 @@ def model_source(network: NetworkSpec, input_shape: Shape, name: str = "Net", im
 
 def model_imports(network: NetworkSpec, input_shape: Shape) -> list[str]:
     """The import lines the class of `model_source` needs."""
-    _recurrent, permute = _needs(list(network.analyze(input_shape).rows))
+    permute = any(r.layer.type == "Permute" for r in network.analyze(input_shape).rows)
     return ["import torch", "from torch import nn"] + (["from torchvision.ops import Permute"] if permute else [])
+
+
+WRAP = 96  # docstrings are wrapped at this width
+
+
+def _docstring(text: str, width: int) -> list[str]:
+    """A docstring's lines, wrapped to `width`."""
+    lines = textwrap.wrap(text, width - 6)
+    lines[0] = '"""' + lines[0]
+    lines[-1] += '"""'
+    return lines
 
 
 def _autoencoder_lines(
@@ -162,11 +181,20 @@ def _autoencoder_lines(
     code = f"nn.Linear(in_features={features}, out_features={spec.latent_size})"
     sigmoid = spec.reconstruction == "bce"  # the decoder gives logits: pictures through a sigmoid
     pad, pad2 = INDENT, INDENT * 2
+    variational = spec.variational
+    what = "A variational autoencoder (VAE)" if variational else "An autoencoder"
+    code_is = "a mean and a log-variance of" if variational else "a code of"
+    rebuilt = (
+        "Inputs rebuilt from codes, from 0 to 1. The decoder gives logits, which training scores directly "
+        "(binary cross entropy with logits); the sigmoid is for using the model afterwards."
+        if sigmoid
+        else "Inputs rebuilt from codes."
+    )
     return [
         "",
         f"class {name}(nn.Module):",
-        f'{pad}"""An autoencoder: the encoder squeezes each input into a code of {spec.latent_size} numbers,',
-        f'{pad}the decoder rebuilds the input from it."""',
+        f'{pad}"""{what}: the encoder squeezes each input into {code_is} {spec.latent_size} numbers,',
+        f'{pad}the decoder rebuilds the input from a code."""',
         "",
         f"{pad}def __init__(self) -> None:",
         f"{pad2}super().__init__()",
@@ -174,22 +202,24 @@ def _autoencoder_lines(
         *_layer_lines(encoder, 3),
         f"{pad2})",
         f"{pad2}decoder = nn.Sequential(",
-        *_layer_lines(decoder, 3),
+        *_layer_lines(decoder, 3, "numbers of the code"),
         f"{pad2})",
         f"{pad2}self.encoder = encoder",
         f"{pad2}# the code: {features} features -> {spec.latent_size} numbers"
-        + (", a mean and a log-variance each" if spec.variational else ""),
+        + (", a mean and a log-variance each" if variational else ""),
         f"{pad2}self.mean = {code}",
-        f"{pad2}self.log_var = {code if spec.variational else 'None'}",
+        *([f"{pad2}self.log_var = {code}"] if variational else []),
         f"{pad2}self.decoder = decoder",
         "",
         f"{pad}def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:",
-        f'{pad2}"""The codes\' means and (for a VAE) log-variances."""',
+        f'{pad2}"""The codes\' means and log-variances."""'
+        if variational
+        else f'{pad2}"""The codes (their means, as a VAE would say: a plain autoencoder has no spread)."""',
         f"{pad2}h = self.encoder(x)",
-        f"{pad2}return self.mean(h), self.log_var(h) if self.log_var is not None else None",
+        f"{pad2}return self.mean(h), {'self.log_var(h)' if variational else 'None'}",
         "",
         f"{pad}def decode(self, z: torch.Tensor) -> torch.Tensor:",
-        f'{pad2}"""Inputs rebuilt from codes{" (from 0 to 1: the decoder gives logits)" if sigmoid else ""}."""',
+        *(f"{pad2}{line}" for line in _docstring(rebuilt, WRAP - len(pad2))),
         f"{pad2}return torch.sigmoid(self.decoder(z))" if sigmoid else f"{pad2}return self.decoder(z)",
         "",
         f"{pad}def forward(self, x: torch.Tensor) -> torch.Tensor:",

@@ -14,6 +14,7 @@ from ...spec import Task
 from ...spec.datasets import CsvDataset, CsvSeriesDataset, IdxDataset, ImageFolderDataset
 from ...spec.peek import READ_ERRORS, csv_rows, existing_path, open_maybe_gzip, read_idx_header, series_columns
 from ..memory import check_size
+from ..picture import upright_on_white
 from .base import DataError, RawData, class_indices
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
@@ -195,9 +196,10 @@ def load_csv_series(spec: CsvSeriesDataset, base_dir: Path | None) -> RawData:
     return RawData(x.float(), y.float().unsqueeze(1), Task.REGRESSION, (spec.target,))
 
 
-def read_picture(path: Path, height: int | None, width: int | None, mode: str) -> np.ndarray:
+def read_picture(path: Path, height: int | None, width: int | None, mode: str, own: bool = False) -> np.ndarray:
     """A picture file as uint8 (C, H, W), converted to `mode` ("L" or "RGB") and resized (kept
-    at its own size when `height` and `width` are None)."""
+    at its own size when `height` and `width` are None). `own`: a student's photo or drawing,
+    first turned upright and put on white (`picture.upright_on_white`)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -211,7 +213,7 @@ def read_picture(path: Path, height: int | None, width: int | None, mode: str) -
                     ).format(path=path, width=width_px, height=height_px, limit=MAX_PIXELS // 1_000_000),
                     "dataset.path",
                 )
-            picture = image.convert(mode)
+            picture = (upright_on_white(image) if own else image).convert(mode)
             if height is not None and width is not None:
                 picture = picture.resize((width, height), Image.Resampling.BILINEAR)
     except DataError:

@@ -22,7 +22,8 @@ Synthetic = SpiralDataset | MoonsDataset | CirclesDataset | XorDataset | Gaussia
 
 
 def spiral_points(n: int, classes: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """`n` points on `classes` spiral arms, one arm a class, each point's angle jittered by `noise`."""
+    """`n` points on `classes` spiral arms, one arm a class; each point's angle is jittered by
+    normal noise with a standard deviation of 2 x `noise` radians."""
     per = np.full(classes, n // classes)
     per[: n % classes] += 1
     xs, ys = [], []
