@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..i18n import N_, _, language, wrap
+from ..i18n import N_, _, language, listing, wrap
 from ..spec import AugmentSpec, ExperimentSpec, Task
 from ..spec.code import model_imports, model_source
 from ..spec.memory import EVAL_BATCH
@@ -846,7 +846,7 @@ def _header(experiment: ExperimentSpec, name: str) -> str:
         ),
         "",
         _("Run it: `python {file} [--epochs N] [--device cpu|cuda]`").format(file=f"{name}.py"),
-        _("Needs: Python 3.10 or newer, {modules}").format(modules=", ".join(_needs(experiment))),
+        _("Needs: Python 3.10 or newer, {modules}").format(modules=listing(_needs(experiment))),
         "",
         *wrap(
             _(
