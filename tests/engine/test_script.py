@@ -341,3 +341,26 @@ def test_a_run_on_several_processes_says_that_the_script_trains_on_one() -> None
 
     one, several = (export_text(ScriptSource.of_experiment(tiny(processes=n), None), "script", "x") for n in (1, 2))
     assert "(DDP)" in several.split('"""')[1] and "(DDP)" not in one
+
+
+def test_the_script_answers_for_an_input_typed_as_numbers(tmp_path: Path) -> None:
+    case = replay([Case("points", tiny(epochs=2))], tmp_path)[0]
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONNOUSERSITE": "1"}
+    point = [0.4, -0.3]
+    args = ["--predict", ",".join(map(str, point)), "--save", "points.weights.pt"]
+    done = subprocess.run([sys.executable, "points.py", *args], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert case.trainer is not None and case.trainer.model is not None and case.trainer.data is not None
+    model, data = case.trainer.model.eval(), case.trainer.data
+    with torch.no_grad():
+        expected = torch.softmax(model(data.transform(torch.tensor([point]), training=False)), 1)[0]
+    best = int(expected.argmax())
+    assert done.stdout.splitlines()[0] == f"class {best}  {float(expected[best]):.1%}"
+    wrong = subprocess.run(
+        [sys.executable, "points.py", "--predict", "1,2,3", "--save", "points.weights.pt"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr

@@ -95,7 +95,7 @@ def _settings(facts: Facts, data: DataCode) -> Part:
     training = facts.experiment.training
     modules = {"argparse", "json", "math", "time", *(m for m in data.imports if m not in ("numpy", "pathlib"))}
     lines = ["from __future__ import annotations", "", *(f"import {m}" for m in sorted(modules))]
-    if "pathlib" in data.imports or _predicts_pictures(facts):
+    if "pathlib" in data.imports or _predicts_pictures(facts) or _predicts_numbers(facts):
         lines.append("from pathlib import Path")
     lines.append("from typing import Any")
     third = ["import numpy as np", *model_imports(facts.experiment.network, facts.input_shape)]
@@ -655,7 +655,16 @@ def _run(facts: Facts) -> Part:
     dataset = facts.experiment.dataset
     standardize = dataset.normalize.mode == "standardize"
     pictures = _predicts_pictures(facts)
-    predict_option = '\n    parser.add_argument("--predict", metavar="PICTURE", help=PREDICT_HELP)' if pictures else ""
+    answers = pictures or _predicts_numbers(facts)
+    metavar = "PICTURE" if pictures else "X1,X2,..."
+    predict_option = (
+        f'\n    parser.add_argument("--predict", metavar="{metavar}", help=PREDICT_HELP)' if answers else ""
+    )
+    predict_help = (
+        _("answer for this picture with the saved weights, instead of training")
+        if pictures
+        else _("answer for one input, its numbers separated by commas, with the saved weights, instead of training")
+    )
     code = _fill(
         RUN,
         MONITOR=repr(es.monitor),
@@ -680,14 +689,15 @@ def _run(facts: Facts) -> Part:
         ),
         EPOCHS_HELP=repr(_("how many epochs to train")),
         DEVICE_HELP=repr(_("cpu or cuda (on a GPU the numbers come close to the run's, not equal)")),
-        SAVE_HELP=repr(_("where to save the trained weights (with --predict: where to read them)")),
+        SAVE_HELP=repr(
+            _("where to save the trained weights (with --predict: where to read them)")
+            if answers
+            else _("where to save the trained weights")
+        ),
         METRICS_HELP=repr(_("a file to write each epoch's numbers to, one JSON line each")),
         PREDICT_OPTION=predict_option,
-        PREDICT_HELP="\nPREDICT_HELP = "
-        + repr(_("answer for this picture with the saved weights, instead of training"))
-        if pictures
-        else "",
-        PREDICT_CALL=PREDICT_CALL if pictures else "",
+        PREDICT_HELP="\nPREDICT_HELP = " + repr(predict_help) if answers else "",
+        PREDICT_CALL=PREDICT_CALL if answers else "",
         SEED_WORDS=_("the starting weights and every dropout mask come from here"),
         ROWS=("\n    pictures = x\n    x = as_rows(x)  # " + _("each picture read row by row, as a sequence"))
         if dataset.reads_rows
@@ -711,6 +721,12 @@ def _run(facts: Facts) -> Part:
 SCORE_NAMES = {"accuracy": "accuracy", "mae": "MAE", metric_for(Task.RECONSTRUCTION).key: "reconstruction"}
 SCORE_NAMES[KL_KEY] = "KL"
 PREDICT_CALL = "\n    if args.predict:\n        answer(args.predict, args.save, device)\n        return {}"
+
+
+def _predicts_numbers(facts: Facts) -> bool:
+    """Whether the script answers for an input typed as numbers: a flat input (2-D points, a row of
+    a table) to a classifier or a regressor."""
+    return len(facts.input_shape) == 1 and not facts.autoencoder
 
 
 def _predicts_pictures(facts: Facts) -> bool:
@@ -793,6 +809,50 @@ def _answer(facts: Facts) -> Part:
     return Part(_("Try a picture"), words, "\n\n\n".join([*helpers, code]))
 
 
+ANSWER_NUMBERS = '''
+    NO_WEIGHTS = @TRAIN_FIRST@
+    COUNT = @COUNT@
+
+
+    def answer(values: str, weights_file: str, device: torch.device) -> None:
+        """The trained network's answer for one input: its @FEATURES@ numbers separated by commas."""
+        if not Path(weights_file).is_file():
+            raise SystemExit(NO_WEIGHTS.format(path=weights_file))
+        numbers = [float(v) for v in values.split(",")]
+        if len(numbers) != @FEATURES@:
+            raise SystemExit(COUNT.format(found=len(numbers)))
+        saved = torch.load(weights_file, map_location=device, weights_only=True)
+        model = Net().to(device)
+        model.load_state_dict(saved["weights"])
+        model.eval()
+        normalize = Normalize(saved["mean"].flatten().tolist(), saved["std"].flatten().tolist(), device)
+        with torch.no_grad():
+            out = model(normalize(torch.tensor([numbers], device=device)))[0]
+        @SHOW@
+'''
+
+SHOW_CLASSES = """probabilities = torch.softmax(out.float(), dim=0)
+for k in probabilities.argsort(descending=True)[:3].tolist():
+    print(f"{saved['classes'][k]}  {probabilities[k]:.1%}")"""
+
+
+def _answer_numbers(facts: Facts) -> Part:
+    features = facts.input_shape[0]
+    show = SHOW_CLASSES if facts.task is Task.CLASSIFICATION else 'print("  ".join(f"{v:.6g}" for v in out.tolist()))'
+    code = _fill(
+        ANSWER_NUMBERS,
+        TRAIN_FIRST=repr(_("{path} is not there: train first (without --predict), or give --save the weights file")),
+        COUNT=repr(_("the network takes {count} numbers, not {found}").replace("{count}", str(features))),
+        FEATURES=features,
+        SHOW=show.replace("\n", "\n    "),
+    )
+    words = _(
+        "Trying the trained network on an input of your own (python SCRIPT --predict 0.5,-1.2): its numbers "
+        "are normalized as the training inputs were, and the network answers."
+    ).replace("SCRIPT", f"{facts.name}.py")
+    return Part(_("Try an input"), words, code)
+
+
 # --- the whole script -----------------------------------------------------------------------
 
 
@@ -814,6 +874,8 @@ def script_parts(experiment: ExperimentSpec, input_shape: Shape, name: str, base
     ]
     if _predicts_pictures(facts):
         parts.append(_answer(facts))
+    elif _predicts_numbers(facts):
+        parts.append(_answer_numbers(facts))
     return parts
 
 
