@@ -354,16 +354,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     argparse._ = _  # type: ignore[attr-defined]  # argparse's words from this catalog (ARGPARSE_WORDS)
     argparse.ngettext = ngettext  # type: ignore[attr-defined]
     args = _parser().parse_args(argv)  # an unknown --lang ends here, with argparse's message
-    real_stdout = sys.stdout
-    if args.command is not None:
-        sys.stdout = ClosedPipeSafe(real_stdout)
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    if args.command is not None:  # printing never loses a run: see ClosedPipeSafe
+        sys.stdout, sys.stderr = ClosedPipeSafe(real_stdout), ClosedPipeSafe(real_stderr)
     try:
         return _run(args, argv)
     except KeyboardInterrupt:  # a second Ctrl-C: quit at once, quietly
         print("\nworkbench: " + _("stopped."), file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        sys.stdout = real_stdout
+        sys.stdout, sys.stderr = real_stdout, real_stderr
 
 
 def _experiment_help() -> str:

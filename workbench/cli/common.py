@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from ..i18n import width, wrap
@@ -48,35 +48,53 @@ def table(rows: Sequence[tuple[str, ...]], right: set[int] | None = None) -> lis
 
 
 class ClosedPipeSafe(io.TextIOBase):
-    """Standard output that a closed pipe (`workbench train ... | head -2`) cannot break: once the
-    reader is gone, what would have been printed goes nowhere and the command carries on, so a
-    run still trains and its model is still written. Control characters are shown as escapes."""
+    """Standard output (or error) that nothing it is connected to can break: once the reader is
+    gone (`workbench train ... | head -2`), the stream is closed (`2>&-`) or the disk is full
+    (`2>/dev/full`), what would have been printed goes nowhere and the command carries on, so a run
+    still trains and its model is still written. Text the terminal cannot encode (a class named
+    猫 on an ASCII console) is written with escapes. Control characters are shown as escapes."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream
-        self.closed_pipe = False
+        self.closed_pipe = stream is None  # a stream closed before the command started
 
     def write(self, text: str) -> int:
         if not self.closed_pipe:
+            shown = printable(text)
             try:
-                self.stream.write(printable(text))
-            except BrokenPipeError:
+                self._write(shown)
+            except UnicodeEncodeError:
+                encoding = getattr(self.stream, "encoding", None) or "ascii"
+                self._safely(lambda: self._write(shown.encode(encoding, "backslashreplace").decode(encoding)))
+            except (OSError, ValueError, AttributeError):  # gone: a closed pipe or stream, a full disk
                 self._gone()
         return len(text)
 
+    def _write(self, text: str) -> None:
+        assert self.stream is not None
+        self.stream.write(text)
+
+    def _safely(self, act: Callable[[], object]) -> None:
+        try:
+            act()
+        except (OSError, ValueError, AttributeError, UnicodeError):
+            self._gone()
+
     def flush(self) -> None:
-        if not self.closed_pipe:
-            try:
-                self.stream.flush()
-            except BrokenPipeError:
-                self._gone()
+        if not self.closed_pipe and self.stream is not None:
+            self._safely(self.stream.flush)
 
     def isatty(self) -> bool:
-        return self.stream.isatty()
+        try:
+            return self.stream is not None and self.stream.isatty()
+        except (OSError, ValueError):
+            return False
 
     def _gone(self) -> None:
         self.closed_pipe = True
+        if self.stream is None:
+            return
         try:  # Python flushes standard output once more at exit: give it somewhere harmless to go
             os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
-        except (OSError, ValueError, io.UnsupportedOperation):
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
             pass

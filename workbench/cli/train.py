@@ -43,6 +43,8 @@ from .launch import report_status
 from .models import print_test_result
 
 FAILED_REASONS = (StopReason.DIVERGED, StopReason.FAILED)
+# The signals that stop a run as Ctrl-C does (SIGTERM: `timeout`, `docker stop`, systemd, a launcher).
+STOPPING = (signal.SIGINT, signal.SIGTERM)
 TRACEBACK_ENV = "WORKBENCH_TRACEBACK"  # set: a failed run prints where it failed, for a bug report
 BAR_WIDTH = 24
 EVENTS = (RunStarted, Progress, EpochEnded, RunEnded)  # what the terminal shows
@@ -245,11 +247,10 @@ class _Run:
         print(line, file=self.console.out, flush=True)
 
     def train(self, command: Start | Extend) -> RunState:
-        """Send a run's command and show it until it ends; Ctrl-C stops it. So does SIGTERM in one
-        of several processes: the launcher sends it when another process failed, and rank 0
-        then still saves what the run has learned."""
-        signals = (signal.SIGINT, signal.SIGTERM) if Ranks.from_environment() is not None else (signal.SIGINT,)
-        previous = {sig: signal.signal(sig, self.ctrl_c) for sig in signals}
+        """Send a run's command and show it until it ends; Ctrl-C stops it. So does SIGTERM, which
+        `timeout`, `docker stop` and systemd send, and a launcher when another of several processes
+        failed: the run still saves what it has learned."""
+        previous = {sig: signal.signal(sig, self.ctrl_c) for sig in STOPPING}
         try:
             state = self.wait(self.inbox.send(command))
         finally:
@@ -489,15 +490,16 @@ def _where(trace: str, stderr: TextIO) -> None:
 
 @contextmanager
 def _no_interrupt() -> Iterator[None]:
-    """Ctrl-C waits until the block is done (only the main thread can set signal handlers)."""
+    """Ctrl-C and SIGTERM wait until the block is done (only the main thread can set signal handlers)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOPPING}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _save_best(run: _Run, out: Path, stdout: TextIO, stderr: TextIO) -> bool:
