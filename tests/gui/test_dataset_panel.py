@@ -15,7 +15,7 @@ import qasync
 from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
-from tests.engine.helpers import mnist_files, serve_file
+from tests.engine.helpers import mnist_files, serve_file, tiny
 from workbench.engine import download as dl
 from workbench.gui.document import ExperimentDocument
 from workbench.gui.panels.dataset_panel import QtDatasetPanel
@@ -282,3 +282,11 @@ def test_a_csv_time_series_takes_its_input_columns_as_names(panel: QtDatasetPane
     line.setText("")
     line.editingFinished.emit()
     assert panel.document.spec.dataset.inputs == []  # type: ignore[union-attr]
+
+
+def test_an_experiment_whose_data_path_no_system_can_open_opens_and_says_so(window: Any, tmp_path: Path) -> None:
+    experiment = tmp_path / "long.json"
+    tiny(dataset={"kind": "csv", "path": str(tmp_path / ("a" * 6000) / "x.csv"), "target": "y"}).save(experiment)
+    assert window.open_path(experiment)
+    assert window.document.path == experiment and not window.train_button.isEnabled()
+    assert "dataset.path" in window.document.spec.check(tmp_path)[0].path

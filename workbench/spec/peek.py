@@ -42,7 +42,11 @@ class DataShape:
 
 def resolve_path(path: str, base_dir: Path | None) -> Path:
     """A dataset path as written in the experiment, relative to the experiment file's folder."""
-    p = Path(path).expanduser()
+    p = Path(path)
+    try:
+        p = p.expanduser()
+    except RuntimeError:  # ~someone who has no account here: the path as written, reported as not found
+        pass
     if not p.is_absolute() and base_dir is not None:
         p = base_dir / p
     return p
@@ -57,12 +61,21 @@ def open_maybe_gzip(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+def shortened(text: str, keep: int = 50) -> str:
+    """A long path as its start and its end, so that a message stays readable."""
+    return text if len(text) <= 2 * keep + 1 else f"{text[:keep]}…{text[-keep:]}"
+
+
 def existing_path(path_text: str, field: str, base_dir: Path | None, folder: bool = False) -> Path:
     """The file (or folder) an experiment's `dataset.<field>` names; DataError when it is not there."""
     if not path_text:
         raise DataError(_("choose a folder") if folder else _("choose a file"), f"dataset.{field}")
     path = resolve_path(path_text, base_dir)
-    ok = path.is_dir() if folder else path.is_file()
+    try:
+        ok = path.is_dir() if folder else path.is_file()
+    except OSError as exc:  # a name or path longer than the system allows, and the like
+        said = _("cannot use {path}: {reason}").format(path=shortened(str(path)), reason=exc.strerror or exc)
+        raise DataError(said, f"dataset.{field}") from None
     if not ok:
         missing = _("folder not found: {path}") if folder else _("file not found: {path}")
         raise DataError(missing.format(path=path), f"dataset.{field}")
