@@ -55,18 +55,26 @@ def remove_leftovers(path: Path) -> None:
 def cannot_write(path: str | Path) -> str | None:
     """Why `path` cannot be written (a missing folder, a folder in its place, a name too long for
     the system), checked before work that ends in writing it; None when it can."""
-    path = Path(path)
+    try:
+        return _cannot_write(Path(path))
+    except OSError as exc:  # a path longer than the system allows, and the like
+        return _("{path}... cannot be used: {reason}").format(path=str(path)[:60], reason=exc.strerror or exc)
+
+
+def _cannot_write(path: Path) -> str | None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         return _("the folder {folder} does not exist").format(folder=folder)
-    if path.is_dir():
-        return _("{path} is a folder: give a file name, such as {example}").format(path=path, example=path / "model.pt")
     try:
         limit = os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):
         limit = NAME_MAX
-    if len(os.fsencode(_temporary(path).name)) > limit:
+    if len(os.fsencode(_temporary(path).name)) > limit:  # checked first: asking about such a name fails
         return _("the name {name}... is too long for this system: shorten it").format(name=path.name[:40])
+    if path.is_dir():
+        return _("{path} is a folder: give a file name, such as {example}").format(path=path, example=path / "model.pt")
+    if path.exists() and not path.is_file():  # a device, a pipe: writing would replace it (as root)
+        return _("{path} is not a regular file: give a file name").format(path=path)
     if not os.access(folder, os.W_OK):
         return _("the folder {folder} cannot be written to (permissions)").format(folder=folder)
     return None

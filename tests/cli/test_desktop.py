@@ -80,3 +80,17 @@ def test_appstream_accepts_the_metainfo() -> None:
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f'<launchable type="desktop-id">{APP_ID}.desktop</launchable>' in metainfo.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("home", ["", "relative", "missing", "file"])
+def test_a_home_that_is_no_folder_is_said_and_nothing_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], home: str
+) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    value = {"": "", "relative": "somewhere", "missing": str(tmp_path / "missing"), "file": str(tmp_path / "file")}
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", value[home])
+    monkeypatch.chdir(tmp_path)
+    assert main(["--install-desktop-entry"]) == 2
+    assert "HOME" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing made anywhere here

@@ -185,3 +185,23 @@ def test_model_files_with_parts_of_the_wrong_type_are_refused(
     torch.save(content, tmp_path / "bad.pt")
     with pytest.raises(ModelFileError, match="is damaged: its " + expected.replace("(", r"\(")):
         load_model(tmp_path / "bad.pt")
+
+
+def test_outs_no_system_can_write_are_said_and_a_device_is_never_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exp = write(tmp_path, epochs=2)
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs named pipes (os.mkfifo)")
+    pipe = tmp_path / "pipe"  # not a regular file, as a device is (a device here could be replaced as root)
+    os.mkfifo(pipe)
+    for out in (tmp_path / ("a" * 6000) / "m.pt", pipe):
+        for command in (["train", str(exp)], ["export", str(exp), "--format", "script"]):
+            assert main([*command, "--out", str(out)]) == 2
+            captured = capsys.readouterr()
+            assert "--out: " in captured.err and "Traceback" not in captured.err
+            assert len(captured.err) < 400 and "Epoch 1/2" not in captured.out
+    assert pipe.is_fifo()
+    long_name = tmp_path / ("b" * 300 + ".py")
+    assert main(["export", str(exp), "--format", "script", "--out", str(long_name)]) == 2
+    assert "too long" in capsys.readouterr().err

@@ -396,6 +396,22 @@ def presets_command() -> int:
 
 def desktop_entry_command(install: bool) -> int:
     """`--install-desktop-entry` or `--uninstall-desktop-entry`: says which files it wrote or removed."""
+    from .desktop import data_home, home_problem
+
+    problem = home_problem()
+    if problem is not None:
+        return fail(problem)
+    try:
+        return _desktop_entry(install)
+    except OSError as exc:
+        return fail(
+            _("the application menu's folder {folder} cannot be written: {reason}").format(
+                folder=data_home(), reason=exc.strerror or exc
+            )
+        )
+
+
+def _desktop_entry(install: bool) -> int:
     from .desktop import data_home, install_desktop_entry, uninstall_desktop_entry
 
     if install:

@@ -12,12 +12,29 @@ import sys
 from pathlib import Path
 
 from .. import APP_ID
+from ..i18n import _
 from ..spec.presets import resources_dir
 
 
 def data_home() -> Path:
-    """Where the user's desktop data lives: `$XDG_DATA_HOME`, else `~/.local/share`."""
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    """Where the user's desktop data lives: `$XDG_DATA_HOME` (an absolute path, as freedesktop
+    asks), else `~/.local/share`."""
+    given = os.environ.get("XDG_DATA_HOME", "")
+    return Path(given) if os.path.isabs(given) else Path.home() / ".local" / "share"
+
+
+def home_problem() -> str | None:
+    """Why the user's desktop data folder cannot be used (no home folder, or a file in its place),
+    in a sentence; None when it can."""
+    if os.path.isabs(os.environ.get("XDG_DATA_HOME", "")):
+        return None
+    home = os.environ.get("HOME")
+    if home is not None and not os.path.isabs(home):  # HOME="" would put the entry under /.local
+        return _("HOME is {home}, not a folder's full path: set it to your home folder").format(home=repr(home))
+    where = Path.home()
+    if not where.is_dir():
+        return _("your home folder {home} is not a folder that exists: set HOME to your home folder").format(home=where)
+    return None
 
 
 def command_line() -> str:
