@@ -306,3 +306,23 @@ def test_a_regression_model_says_so(tmp_path: Path) -> None:
     spec = tiny(layers=layers, dataset=dataset)
     path = save_model(tmp_path / "r.pt", build_model(spec), spec, input_shape=(1,))
     assert load_model(path).task is Task.REGRESSION
+
+
+def test_a_file_whose_parts_disagree_or_would_answer_nan_is_refused(
+    tmp_path: Path, trained: tuple[Trainer, Path]
+) -> None:
+    _, good = trained
+    assert load_model(good).task is Task.CLASSIFICATION  # the file as written loads
+    for n, norm in enumerate(
+        (
+            {"mean": [0.0], "std": [0.0]},
+            {"mean": [0.0], "std": [1.0], "scale": float("nan")},
+            {"mean": [float("nan")], "std": [1.0]},
+        )
+    ):
+        bad = _content(good) | {"normalization": norm}
+        assert "normalization" in _refusal(_rewrite(tmp_path / f"norm{n}.pt", bad))
+    wrong_task = _content(good) | {"task": "regression"}
+    assert "task is regression" in _refusal(_rewrite(tmp_path / "task.pt", wrong_task))
+    one_name = _content(good) | {"class_names": ["only"]}
+    assert "names 1 class for a network with 2 outputs" in _refusal(_rewrite(tmp_path / "names.pt", one_name))

@@ -17,6 +17,7 @@ Nothing in it needs unpickling of Python objects, and Workbench never loads a fi
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import platform
 import zipfile
@@ -31,7 +32,7 @@ from torch import nn
 
 from .. import __version__
 from ..atomic import atomic_write, cannot_write
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..spec import ExperimentSpec, SpecError, Task
 from ..spec.memory import EVAL_BATCH, estimate_memory
 from ..spec.shapes import statistics_shape
@@ -361,6 +362,13 @@ def _numbers(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
 
 
+def _finite(value: Any, above_zero: bool = False) -> bool:
+    """Finite numbers (a list, or one), all above 0 when `above_zero`: a std of 0 or a NaN scale
+    would make every answer NaN."""
+    values = value if isinstance(value, list) else [value]
+    return _numbers(values) and all(math.isfinite(v) and (v > 0 or not above_zero) for v in values)
+
+
 # What each part of a model file holds, as a test and the words for it.
 _FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "experiment": (lambda v: isinstance(v, str), N_("the experiment's JSON text")),
@@ -373,11 +381,11 @@ _FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "normalization": (
         lambda v: (
             isinstance(v, dict)
-            and _numbers(v.get("mean"))
-            and _numbers(v.get("std"))
-            and isinstance(v.get("scale", 1.0), int | float)
+            and _finite(v.get("mean"))
+            and _finite(v.get("std"), above_zero=True)
+            and _finite(v.get("scale", 1.0), above_zero=True)
         ),
-        N_("mean, std and scale numbers"),
+        N_("mean, std and scale numbers, std and scale above 0"),
     ),
     "history": (lambda v: isinstance(v, dict), N_("a table of the run's epochs")),
     "versions": (lambda v: isinstance(v, dict), N_("a table of versions")),
@@ -398,6 +406,30 @@ def _check_fields(path: Path, content: Mapping[str, Any]) -> None:
     missing = [name for name in ("experiment", "input_shape", "state_dict") if name not in content]
     if missing:
         raise ModelFileError(_("{path} is damaged: it has no {parts}").format(path=path, parts=", ".join(missing)))
+
+
+def _check_meaning(
+    path: Path, content: Mapping[str, Any], experiment: ExperimentSpec, outputs: tuple[int, ...] | None
+) -> None:
+    """The file's task is its experiment's, and a classifier names as many classes as it has
+    outputs: a file that says otherwise would answer with the wrong words."""
+    task = content.get("task", str(experiment.task))
+    if task != str(experiment.task):
+        raise ModelFileError(
+            _("{path} is damaged: it says its task is {found}, but its experiment's is {expected}").format(
+                path=path, found=task, expected=experiment.task
+            )
+        )
+    names = content.get("class_names") or []
+    if task == str(Task.CLASSIFICATION) and names and outputs is not None and outputs != (len(names),):
+        said = ngettext(
+            "{path} is damaged: it names {count} class for a network with {outputs} outputs",
+            "{path} is damaged: it names {count} classes for a network with {outputs} outputs",
+            len(names),
+        )
+        raise ModelFileError(
+            said.format(path=path, count=len(names), outputs=outputs[0] if len(outputs) == 1 else outputs)
+        )
 
 
 def migrate(content: dict[str, Any]) -> dict[str, Any]:
@@ -426,6 +458,7 @@ def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel
         experiment = ExperimentSpec.from_json(content["experiment"], source=_("{path} (experiment)").format(path=path))
         input_shape = tuple(int(v) for v in content["input_shape"])
         analysis = experiment.network.analyze(input_shape)
+        _check_meaning(path, content, experiment, analysis.output_shape)
         estimate = estimate_memory(analysis, batch_size=EVAL_BATCH, training=False)
         check_fits(
             estimate, limit=memory_limit, what=_("the model in {file}").format(file=path.name)
