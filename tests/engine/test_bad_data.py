@@ -135,3 +135,30 @@ def test_pictures_of_no_pixels_are_refused(tmp_path: Path) -> None:
     dataset = {"kind": "idx", "images": "images.idx", "labels": "labels.idx"}
     problems = tiny(layers=DIGITS, dataset=dataset).check(tmp_path)
     assert [str(p) for p in problems] == ["dataset.images: images.idx holds 3 pictures of 0x0 pixels"]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 2.7, float("inf")])
+def test_idx_labels_stored_as_fractions_or_nan_are_refused(tmp_path: Path, bad: float) -> None:
+    (tmp_path / "images").write_bytes(idx_bytes(np.zeros((4, 3, 3), dtype=np.uint8)))
+    labels = np.array([0.0, 1.0, bad, 1.0], dtype=">f4")
+    (tmp_path / "labels").write_bytes(bytes([0, 0, 0x0D, 1]) + (4).to_bytes(4, "big") + labels.tobytes())
+    with pytest.raises(DataError) as caught:
+        load_raw(spec({"kind": "idx", "images": "images", "labels": "labels"}), 0, tmp_path)  # type: ignore[arg-type]
+    assert caught.value.problem.path == "dataset.labels" and "label 2 is" in str(caught.value)
+    whole = np.array([0.0, 1.0, 1.0, 0.0], dtype=">f4")
+    (tmp_path / "labels").write_bytes(bytes([0, 0, 0x0D, 1]) + (4).to_bytes(4, "big") + whole.tobytes())
+    raw = load_raw(spec({"kind": "idx", "images": "images", "labels": "labels"}), 0, tmp_path)  # type: ignore[arg-type]
+    assert raw.class_names == ("0", "1")
+
+
+def test_regression_targets_whose_loss_would_overflow_are_refused_not_called_divergence(tmp_path: Path) -> None:
+    rows = "\n".join(f"{i},{i * 1e30 if i == 3 else i}" for i in range(40))
+    (tmp_path / "big.csv").write_text(f"x,y\n{rows}\n")
+    experiment = tiny(
+        [{"type": "Linear", "out_features": 1}],
+        {"kind": "csv", "path": "big.csv", "target": "y", "task": "regression"},
+        loss="mse",
+    )
+    with pytest.raises(DataError) as caught:
+        Trainer(experiment, base_dir=tmp_path).fit()
+    assert caught.value.problem.path == "dataset.target" and "3e+30" in str(caught.value)

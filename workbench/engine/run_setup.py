@@ -73,6 +73,7 @@ def prepare_run(
             )
         )
     check_classes(experiment, raw)
+    check_targets(experiment, raw)
     network = experiment.network
     data = PreparedData(raw, experiment.dataset, training.seed, place, network.min_batch)
     if data.size("train") < network.min_batch:
@@ -131,3 +132,25 @@ def check_classes(experiment: ExperimentSpec, raw: RawData) -> None:
             ).format(count=len(names), names=shown, outputs=outputs[0]),
             "network",
         )
+
+
+# Targets beyond this, squared by the loss, overflow 32-bit numbers (about 3.4e38).
+TARGET_LIMIT = 1e18
+
+
+def check_targets(experiment: ExperimentSpec, raw: RawData) -> None:
+    """A regression's targets are numbers whose loss can be computed: a target of 1e31 would make
+    the first loss infinite, said then as a run that diverged, which it is not."""
+    if raw.task is not Task.REGRESSION or experiment.network.is_autoencoder or not len(raw.y):
+        return
+    largest = float(raw.y.abs().max())
+    if largest > TARGET_LIMIT:
+        field = "dataset.target" if hasattr(experiment.dataset, "target") else "dataset"
+        raise DataError(
+            _(
+                "the targets reach {value}: the loss squares them past what 32-bit numbers hold (about 3.4e38); "
+                "rescale the target column, dividing it by a power of 10"
+            ).format(value=f"{largest:.3g}"),
+            field,
+        )
+

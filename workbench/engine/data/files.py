@@ -75,8 +75,24 @@ def load_idx(spec: IdxDataset, base_dir: Path | None) -> RawData:
             ),
             "dataset.labels",
         )
+    _whole_labels(labels)
     y, names = class_indices(labels.astype(np.int64).tolist())
     return RawData(torch.from_numpy(images.copy()).unsqueeze(1), y, Task.CLASSIFICATION, names)
+
+
+def _whole_labels(labels: np.ndarray) -> None:
+    """Labels stored as floating-point numbers must still be whole numbers: a NaN would become a
+    class named -9223372036854775808, and 2.7 would be taken for 2 without a word."""
+    if labels.dtype.kind != "f":
+        return
+    bad = np.flatnonzero(~np.isfinite(labels) | (labels != np.round(labels)) | (np.abs(labels) > 2**53))
+    if bad.size:
+        raise DataError(
+            _("label {index} is {value}: labels must be whole numbers (the class of each image)").format(
+                index=f"{int(bad[0]):,}", value=labels[bad[0]]
+            ),
+            "dataset.labels",
+        )
 
 
 def _number(text: str, column: str, line: int) -> float:
