@@ -153,4 +153,3 @@ def check_targets(experiment: ExperimentSpec, raw: RawData) -> None:
             ).format(value=f"{largest:.3g}"),
             field,
         )
-
