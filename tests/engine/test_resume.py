@@ -80,6 +80,13 @@ def test_a_damaged_training_state_is_refused(tmp_path: Path) -> None:
     torch.save(content, tmp_path / "damaged.pt")
     with pytest.raises(ModelFileError, match="damaged training state"):
         resume_run(tmp_path / "damaged.pt")
+    for damage in ({"state": "broken"}, "broken"):  # parts of the wrong kind: said as damage too
+        content = torch.load(tmp_path / "run.pt", weights_only=True)
+        optimizer = content["training_state"]["optimizer"]
+        content["training_state"]["optimizer"] = {**optimizer, **damage} if isinstance(damage, dict) else damage
+        torch.save(content, tmp_path / "damaged.pt")
+        with pytest.raises(ModelFileError, match="damaged training state"):
+            resume_run(tmp_path / "damaged.pt")
 
 
 def test_other_data_than_the_runs_is_refused(tmp_path: Path) -> None:

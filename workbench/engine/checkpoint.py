@@ -229,7 +229,7 @@ def resume_run(
         }
     except SpecError as exc:
         raise ModelFileError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
         raise ModelFileError(
             _("{path} is damaged: {error}").format(path=path, error=f"{type(exc).__name__}: {exc}")
         ) from exc
@@ -238,7 +238,14 @@ def resume_run(
         trainer.load_state_dict(state)
     except (SpecError, DataError):
         raise  # the data, not the file: the caller says which
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        RuntimeError,
+        AttributeError,
+        IndexError,
+    ) as exc:  # parts of the wrong kind
         raise ModelFileError(
             _("{path} has a damaged training state: {error}").format(path=path, error=f"{type(exc).__name__}: {exc}")
         ) from exc
