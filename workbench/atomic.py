@@ -7,7 +7,7 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .i18n import _
@@ -97,3 +97,22 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def atomic_write_all(items: Sequence[tuple[Path, Callable[[Path], object]]]) -> list[Path]:
+    """Write several files as one set (`atomic_write` for each): every one to its temporary file
+    first, then all renamed into place; on any failure (a disk that fills on the third) none of
+    the files is changed and no temporary file is left."""
+    temporaries: list[Path] = []
+    try:
+        for path, write in items:
+            remove_leftovers(path)
+            temporaries.append(_temporary(path))
+            write(temporaries[-1])
+        for (path, _write), tmp in zip(items, temporaries, strict=True):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [path for path, _write in items]

@@ -20,6 +20,7 @@ from workbench.cli import main
 from workbench.engine import DataError, ModelFileError, Trainer, load_model
 from workbench.engine.checkpoint import save_trained
 from workbench.engine.data.files import read_picture
+from workbench.spec import ExperimentSpec
 
 
 def write(tmp_path: Path, **training: Any) -> Path:
@@ -205,3 +206,41 @@ def test_outs_no_system_can_write_are_said_and_a_device_is_never_replaced(
     long_name = tmp_path / ("b" * 300 + ".py")
     assert main(["export", str(exp), "--format", "script", "--out", str(long_name)]) == 2
     assert "too long" in capsys.readouterr().err
+
+
+def test_an_autoencoders_export_is_written_as_a_set_or_not_at_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    autoencoder = {
+        "kind": "autoencoder",
+        "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 4}, {"type": "ReLU"}],
+        "autoencoder": {"latent_size": 2, "beta": 1.0},
+        "decoder": [{"type": "Linear", "out_features": 2}],
+    }
+    experiment = ExperimentSpec.from_dict(
+        {"dataset": {"kind": "moons", "n_samples": 60}, "network": autoencoder, "training": {"epochs": 1}}
+    )
+    trainer = Trainer(experiment)
+    trainer.fit()
+    model = save_trained(tmp_path / "vae.pt", trainer)
+    out = tmp_path / "vae.torchscript"
+    assert main(["export", str(model), "--format", "torchscript", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("vae*.torchscript")}
+    assert len(before) == 3
+    writes = {"count": 0}
+    real = Path.write_bytes
+
+    def full_on_the_third(self: Path, data: bytes) -> int:  # the decoder's file finds the disk full
+        writes["count"] += 1
+        if writes["count"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    other = Trainer(experiment.model_copy(update={"training": experiment.training.model_copy(update={"seed": 1})}))
+    other.fit()
+    model = save_trained(tmp_path / "vae2.pt", other)  # other weights: files that would differ from those there
+    monkeypatch.setattr(Path, "write_bytes", full_on_the_third)
+    assert main(["export", str(model), "--format", "torchscript", "--out", str(out)]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("vae*.torchscript")} == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left

@@ -81,10 +81,10 @@ def test_torchscript_keeps_its_metadata_under_its_name(trainer: Trainer, tmp_pat
 def test_a_write_that_fails_is_a_message(
     trainer: Trainer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, export: object, error: OSError, said: str
 ) -> None:
-    def fail(path: Path, write: object) -> None:
+    def fail(items: object) -> None:
         raise error
 
-    monkeypatch.setattr(exporters, "atomic_write", fail)
+    monkeypatch.setattr(exporters, "atomic_write_all", fail)
     with pytest.raises(ModelFileError) as caught:
         export(loaded_model(trainer.trained(), trainer.best_weights()), tmp_path / "m.out")  # type: ignore[operator]
     assert str(caught.value) == f"cannot write {tmp_path / 'm.out'}: {said}"

@@ -8,13 +8,14 @@ import io
 import json
 import warnings
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
 from .. import DISTRIBUTION
-from ..atomic import atomic_write
+from ..atomic import atomic_write_all
 from ..i18n import _
 from .builder import build_network
 from .model_file import LoadedModel, ModelFileError, Normalize, WorkbenchModel, writable
@@ -46,14 +47,21 @@ def _parts(model: LoadedModel, path: Path) -> list[tuple[Path, torch.nn.Module, 
     return files
 
 
-def _write(path: Path, data: bytes) -> None:
-    writable(path)
+def _write(files: list[tuple[Path, bytes]]) -> None:
+    """The export's files as one set: all written, or (a full disk) none changed."""
+    for path, _data in files:
+        writable(path)
     try:
-        atomic_write(path, lambda tmp: tmp.write_bytes(data))
+        atomic_write_all([(path, partial(_bytes_to, data)) for path, data in files])
     except OSError as exc:
+        where = getattr(exc, "filename", None) or files[0][0]
         raise ModelFileError(
-            _("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)
+            _("cannot write {path}: {problem}").format(path=where, problem=exc.strerror or exc)
         ) from exc
+
+
+def _bytes_to(data: bytes, path: Path) -> None:
+    path.write_bytes(data)
 
 
 def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
@@ -64,13 +72,15 @@ def export_torchscript(model: LoadedModel, path: str | Path) -> Path:
     The file is serialized in memory and written by Python, so a full disk is an OSError with a
     message, not an abort inside PyTorch's C++ writer."""
     path = Path(path)
+    files = []
     for where, module, example, metadata in _parts(model, path):
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracing warns about things that do not apply to these layers
             traced = torch.jit.trace(module, example)  # type: ignore[no-untyped-call]
             buffer = io.BytesIO()  # TorchScript is deprecated in favour of torch.export, but still what runs anywhere
             torch.jit.save(traced, buffer, _extra_files={"workbench.json": json.dumps(metadata)})
-        _write(where, buffer.getvalue())
+        files.append((where, buffer.getvalue()))
+    _write(files)
     return path
 
 
@@ -93,6 +103,7 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
 
     import onnx
 
+    files = []
     for where, module, example, metadata in _parts(model, path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -110,7 +121,8 @@ def export_onnx(model: LoadedModel, path: str | Path) -> Path:
         for key, value in metadata.items():  # metadata_props: read by any ONNX runtime
             entry = proto.metadata_props.add()
             entry.key, entry.value = key, value
-        _write(where, onnx.ModelProto.SerializeToString(proto))  # by Python: a full disk is a message
+        files.append((where, onnx.ModelProto.SerializeToString(proto)))  # by Python: a full disk is a message
+    _write(files)
     return path
 
 
