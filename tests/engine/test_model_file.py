@@ -170,8 +170,10 @@ def test_each_bad_file_gets_its_sentence(tmp_path: Path, trained: tuple[Trainer,
     assert "(unpacked) needs" in _refusal(good, memory_limit=100)
     newer = _content(good) | {"format_version": 3}
     assert _refusal(_rewrite(tmp_path / "new.pt", newer)).endswith("newer Workbench (model format 3): update Workbench")
-    named = _content(good) | {"format_version": "2"}
-    assert "model format 2" in _refusal(_rewrite(tmp_path / "str.pt", named))
+    for n, version in enumerate(("2", "1", None, -7, 0, True)):  # never written: damaged, not newer
+        named = _content(good) | {"format_version": version}
+        said = _refusal(_rewrite(tmp_path / f"v{n}.pt", named))
+        assert f"its format_version is {version!r}" in said and "newer" not in said
     missing = {k: v for k, v in _content(good).items() if k not in ("input_shape", "experiment")}
     assert (
         _refusal(_rewrite(tmp_path / "missing.pt", missing))

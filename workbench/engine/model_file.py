@@ -347,10 +347,16 @@ def read_model_file(path: Path, memory_limit: int | None = None) -> dict[str, An
             )
         )
     version = content.get("format_version")
-    if not isinstance(version, int) or version > MODEL_FORMAT_VERSION:
+    if isinstance(version, int) and not isinstance(version, bool) and version > MODEL_FORMAT_VERSION:
         raise ModelFileError(
             _("{path} was written by a newer Workbench (model format {version}): update Workbench").format(
                 path=path, version=version
+            )
+        )
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:  # "1", null, -7: never written
+        raise ModelFileError(
+            _("{path} is damaged: its format_version is {version}, which no Workbench writes").format(
+                path=path, version=repr(version)
             )
         )
     _check_fields(path, content)
