@@ -7,6 +7,7 @@ import gzip
 import json
 import math
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from workbench.spec import (
     preset_names,
 )
 from workbench.spec import experiment as experiment_module
+from workbench.spec.errors import json_path
 from workbench.spec.network import analyze
 from workbench.spec.peek import DataShape
 
@@ -378,3 +380,50 @@ def test_the_analysis_row_by_row_and_where_it_stops() -> None:
     assert (first.index, first.input_shape, first.output_shape, first.params) == (0, (2,), (3,), 9)
     assert (broken.index, broken.input_shape, broken.output_shape, broken.params) == (1, (3,), None, 0)
     assert broken.error and analysis.error == f"network.layers[1] (Conv2d): {broken.error}"
+
+
+def _refused(doc: dict[str, Any]) -> list[Problem]:
+    with pytest.raises(SpecError) as info:
+        ExperimentSpec.from_dict(doc)
+    return list(info.value.problems)
+
+
+def _leaves(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            yield from _leaves(value, (*path, n))
+    else:
+        yield path, node
+
+
+def _put(document: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    changed = copy.deepcopy(document)
+    node = changed
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return changed
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PRESETS))
+def test_true_or_false_is_no_number(name: str) -> None:
+    """`"epochs": true` would train 1 epoch, `"lr": true` at 1.0: every number of every preset refuses true,
+    at its own place; every true/false setting still takes it."""
+    document = ExperimentSpec.load(PRESETS / f"{name}.json").model_dump(mode="json")
+    numbers = 0
+    for path, value in _leaves(document):
+        if isinstance(value, bool):
+            try:
+                ExperimentSpec.from_dict(_put(document, path, True))
+            except SpecError as refusal:  # another rule (nesterov needs momentum), never "a number"
+                assert json_path(path) not in [problem.path for problem in refusal.problems]
+        elif isinstance(value, int | float):
+            numbers += 1
+            where = json_path(path)
+            assert where in [problem.path for problem in _refused(_put(document, path, True))], where
+    assert numbers >= 5
+    assert "must be a whole number" in [p.message for p in _refused(_put(document, ("training", "epochs"), True))]
+    assert _refused(_put(document, ("format_version",), "1")) == [Problem("format_version", "must be a whole number")]

@@ -11,10 +11,10 @@ import re
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from ..i18n import NP_, _, pgettext
-from .fields import STRICT, ui
+from .fields import STRICT, SpecModel, ui
 from .places import field_named
 from .shapes import Shape
 from .split import SplitIndices, split_indices
@@ -29,7 +29,7 @@ class Task(StrEnum):
     RECONSTRUCTION = "reconstruction"
 
 
-class NormalizeSpec(BaseModel):
+class NormalizeSpec(SpecModel):
     """How inputs are rescaled before they reach the network."""
 
     model_config = STRICT
@@ -57,7 +57,7 @@ class NormalizeSpec(BaseModel):
     )
 
 
-class AugmentSpec(BaseModel):
+class AugmentSpec(SpecModel):
     """Random changes to training images, so the network sees more variety."""
 
     model_config = STRICT
@@ -75,7 +75,7 @@ class AugmentSpec(BaseModel):
     )
 
 
-class DatasetBase(BaseModel):
+class DatasetBase(SpecModel):
     """Settings every dataset shares: the split and the normalization."""
 
     model_config = STRICT

@@ -7,16 +7,16 @@ import json
 from collections.abc import Callable
 from math import prod
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, Strict, ValidationError, field_validator, model_validator
 
 from ..atomic import atomic_write
 from ..i18n import _
 from .advice import Advice, stack_advice
 from .datasets import AnyDataset, DigitsDataset, Task
 from .errors import Problem, SpecError, problems_from_validation
-from .fields import STRICT
+from .fields import STRICT, SpecModel
 from .memory import MemoryEstimate, estimate_memory
 from .metrics import METRICS, metric_for
 from .network import NetworkAnalysis, NetworkSpec
@@ -58,12 +58,12 @@ def migrate(
     return document
 
 
-class ExperimentSpec(BaseModel):
+class ExperimentSpec(SpecModel):
     """Everything needed to repeat a run: the data, the network and how to train it."""
 
     model_config = STRICT
 
-    format_version: int = Field(
+    format_version: Annotated[int, Strict()] = Field(  # "1" is not a version Workbench writes
         CURRENT_FORMAT_VERSION, title="Format version", description="Version of the experiment file format."
     )
     name: str = Field("", max_length=200, title="Name", description="A short name for this experiment.")

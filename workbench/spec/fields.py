@@ -7,13 +7,63 @@ import typing
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.fields import FieldInfo
 
 from ..i18n import _, pgettext
 
 # Every spec model refuses unknown keys (a typo must not pass silently), NaN and infinity.
 STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _takes_bool(annotation: Any) -> bool:
+    """Whether a field of this type means true/false somewhere (bool itself, or a union or literal holding it)."""
+    if annotation is bool or annotation is Any:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return any(isinstance(arg, bool) for arg in typing.get_args(annotation))
+    if origin is typing.Annotated:
+        return _takes_bool(typing.get_args(annotation)[0])
+    return (
+        origin is not None and origin not in (list, tuple) and any(_takes_bool(a) for a in typing.get_args(annotation))
+    )
+
+
+class _TrueOrFalse:
+    """Stands where a true/false was given for a number, so the field's own check refuses it as not a number."""
+
+    def __repr__(self) -> str:
+        return "true/false"
+
+
+def _no_bools(annotation: Any, value: Any) -> Any:
+    """`"epochs": true` would become 1 epoch and `"lr": true` a rate of 1.0: a number field takes no true/false."""
+    if isinstance(value, bool) and not _takes_bool(annotation):
+        return _TrueOrFalse()
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _no_bools(args[0], value)
+    if isinstance(value, list) and origin in (list, tuple):
+        items = args[:1] * len(value) if origin is list or args[-1:] == (...,) else args
+        return [_no_bools(item, entry) for item, entry in zip(items, value, strict=False)] + value[len(items) :]
+    return value
+
+
+class SpecModel(BaseModel):
+    """The base of every spec model: strict about unknown keys, NaN, and true/false where a number belongs."""
+
+    model_config = STRICT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {
+            key: _no_bools(fields[key].annotation, value) if key in fields else value for key, value in data.items()
+        }
 
 
 def ui(

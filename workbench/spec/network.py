@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
+from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from ..i18n import N_, _
-from .fields import STRICT, ui
+from .fields import STRICT, SpecModel, ui
 from .layers import AnyLayer, Layer, Linear
 from .shapes import InferredValue, Shape, ShapeProblem, format_shape
 
@@ -21,7 +21,7 @@ PART_WORDS = {"layers": N_("Layer"), "latent": N_("Latent code"), "decoder": N_(
 _NUMBERED = {"layers": N_("Layer {number} ({kind})"), "decoder": N_("Decoder layer {number} ({kind})")}
 
 
-class AutoencoderSpec(BaseModel):
+class AutoencoderSpec(SpecModel):
     """How an autoencoder squeezes each input into a few numbers (its latent code) and rebuilds it.
 
     With β above 0 it is a variational autoencoder (VAE): the encoder gives a mean and a spread for
@@ -77,7 +77,7 @@ class AutoencoderSpec(BaseModel):
         return self.beta * min(1.0, (epoch + 1) / (self.kl_warmup_epochs + 1))
 
 
-class NetworkSpec(BaseModel):
+class NetworkSpec(SpecModel):
     """An ordered stack of layers, applied one after the other (like `nn.Sequential`); or an
     autoencoder: `layers` encode, a Linear layer gives the latent code, `decoder` rebuilds the input."""
 

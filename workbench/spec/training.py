@@ -10,10 +10,10 @@ import math
 import re
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..i18n import _
-from .fields import STRICT, ui
+from .fields import STRICT, SpecModel, ui
 from .lessons import METRIC_WORDS
 
 # What early stopping may watch: the validation loss, or a task's metric (spec.metrics). A Literal
@@ -66,7 +66,7 @@ _BETAS = Field(
 _AMSGRAD = Field(False, title="AMSGrad", description="Use the AMSGrad variant, which never grows the step size.")
 
 
-class OptimizerBase(BaseModel):
+class OptimizerBase(SpecModel):
     """Settings every optimizer has."""
 
     model_config = STRICT
@@ -198,7 +198,7 @@ OPTIMIZERS: dict[str, type[OptimizerBase]] = {
 _GAMMA_HELP = "What the learning rate is multiplied by"
 
 
-class SchedulerBase(BaseModel):
+class SchedulerBase(SpecModel):
     """A learning-rate schedule, stepped once per epoch. Each schedule says, in one place, which of
     PyTorch's schedulers it is (`torch_class`, in `torch.optim.lr_scheduler`), with which arguments,
     and the rates it gives (for previews without torch; a test checks them against torch's)."""
@@ -335,7 +335,7 @@ SCHEDULERS: dict[str, type[SchedulerBase]] = {
 # --- early stopping and the rest --------------------------------------------------------------
 
 
-class EarlyStoppingSpec(BaseModel):
+class EarlyStoppingSpec(SpecModel):
     """Stop when the monitored metric has not improved for `patience` epochs (Keras' EarlyStopping)."""
 
     model_config = STRICT
@@ -385,7 +385,7 @@ class EarlyStoppingSpec(BaseModel):
     )
 
 
-class TrainingSpec(BaseModel):
+class TrainingSpec(SpecModel):
     """How to train: epochs, batch size, loss, optimizer, schedule, regularization, stopping."""
 
     model_config = STRICT

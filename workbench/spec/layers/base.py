@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from ...i18n import _
+from ..fields import SpecModel
 from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape, numel
 
 
@@ -23,7 +24,7 @@ class LayerCategory(StrEnum):
     RECURRENT = "recurrent"
 
 
-class Layer(BaseModel):
+class Layer(SpecModel):
     """Base of every layer: a frozen record whose fields are the layer's own arguments."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
