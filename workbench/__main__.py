@@ -5,6 +5,8 @@ this module knows both."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -37,7 +39,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return gui_main(path, language=language)
     from .cli import main as cli_main  # torch is imported only by the commands that need it
 
-    return cli_main(args)
+    code = cli_main(args)
+    if argv is None:  # this process is the command, and it is done
+        _ended(code)
+    return code
+
+
+def _ended(code: int) -> None:
+    """A Ctrl-C or SIGTERM while the finished process tears down (PyTorch's threads, the interpreter)
+    ends it at once with the command's own status: not 130 or "killed by SIGINT" after its run was saved."""
+
+    def leave(signum: int, frame: object) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed or full stream: what it held is lost either way
+        os._exit(code)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, leave)
 
 
 if __name__ == "__main__":

@@ -83,3 +83,40 @@ def test_sigterm_stops_the_run_as_ctrl_c_does_and_saves_it(tmp_path: Path) -> No
     assert proc.returncode == 0, stderr
     assert "Saved the best model" in stdout and "Traceback" not in stderr
     assert torch.load(out, weights_only=True)["history"]["stop_reason"] == "user_stopped"
+
+
+@pytest.mark.parametrize(("line", "sig"), [("Finished all", signal.SIGINT), ("Saved", signal.SIGTERM)])
+def test_a_stop_as_the_run_ends_keeps_it_and_its_status(tmp_path: Path, line: str, sig: signal.Signals) -> None:
+    """A Ctrl-C as "Finished all" prints (the test and the save still to come) or SIGTERM once it is saved
+    (the process tearing down): the model is written, the run finished all its epochs, and the status is 0
+    (it lost the run with 130, or said "killed by SIGINT" of a saved one)."""
+    experiment = tmp_path / "exp.json"
+    tiny(epochs=2).save(experiment)
+    out = tmp_path / "best.pt"
+    proc = subprocess.Popen(
+        [*WORKBENCH, "train", str(experiment), "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    seen = ""
+    while not seen.startswith(line) and proc.poll() is None:
+        seen = proc.stdout.readline()
+    proc.send_signal(sig)
+    proc.communicate(timeout=60)
+    assert seen.startswith(line) and proc.returncode == 0
+    assert torch.load(out, weights_only=True)["history"]["stop_reason"] == "completed"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_in_the_teardown_ends_with_the_command_s_status(sig: signal.Signals) -> None:
+    """Once the command is done, a stop while PyTorch and the interpreter tear down ends the process
+    at once with the command's status (3 here), its last line printed."""
+    code = (
+        "import os, signal, sys, time\n"
+        "from workbench.__main__ import _ended\n"
+        "print('last line')\n"
+        "_ended(3)\n"
+        f"os.kill(os.getpid(), {int(sig)})\n"
+        "time.sleep(30)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (3, "last line\n")

@@ -167,11 +167,12 @@ class _CtrlC:
     def __init__(self, err: TextIO) -> None:
         self.err = err
         self.pressed = False
+        self.ended = False  # the run has ended: what is left (the test, the save) is not stopped by one
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if self.pressed:
             raise KeyboardInterrupt
-        if signum == signal.SIGINT:  # SIGTERM: the launcher ends the run (another process failed)
+        if signum == signal.SIGINT and not self.ended:  # SIGTERM: the launcher ends the run (another failed)
             print("\n" + _("Stopping after this batch (Ctrl-C again to quit at once)..."), file=self.err, flush=True)
         self.pressed = True
 
@@ -247,15 +248,9 @@ class _Run:
         print(line, file=self.console.out, flush=True)
 
     def train(self, command: Start | Extend) -> RunState:
-        """Send a run's command and show it until it ends; Ctrl-C stops it. So does SIGTERM, which
-        `timeout`, `docker stop` and systemd send, and a launcher when another of several processes
-        failed: the run still saves what it has learned."""
-        previous = {sig: signal.signal(sig, self.ctrl_c) for sig in STOPPING}
-        try:
-            state = self.wait(self.inbox.send(command))
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        """Send a run's command and show it until it ends; Ctrl-C stops it (see `_stopped_by`)."""
+        state = self.wait(self.inbox.send(command))
+        self.ctrl_c.ended = True
         assert isinstance(state, RunState)
         return state
 
@@ -343,30 +338,45 @@ def train_command(
     )
     run = _Run(path, console, stderr, ctrl_c_err=stdout if quiet else stderr, relay=relay)
     code = EXIT_INTERRUPTED  # unless the run ends (a second Ctrl-C ends it at once)
-    try:
-        if experiment is not None:
-            run.name = _(experiment.name) or path.stem  # a preset's name is in the catalog
-            command: Start | Extend = Start(experiment, str((base_dir or path.resolve().parent).resolve()), options)
-        else:
-            command = _continuation(run, options, epochs, metrics if not appending else None)
-        run.train(command)
-        code = _outcome(run, out, stdout, stderr, saved_every=save_every is not None)
-        if quiet and ranks is not None and run.ended is not None and run.ended.reason is StopReason.FAILED:
-            # Rank 0 cannot say why this process failed: it says it itself.
-            print(f"workbench ({ranks.rank}/{ranks.world}): {run.ended.message}", file=stderr, flush=True)
-    except _Refusal as exc:
-        code = fail(str(exc), err=stderr)
-    finally:
-        run.inbox.close()
-        if relay is not None:
-            relay.close()
-        if metrics is not None:
-            try:
-                metrics.close()
-            except OSError:
-                pass  # already warned about when a line could not be written
-        _end_process(run, code)
+    with _stopped_by(run.ctrl_c):
+        try:
+            if experiment is not None:
+                run.name = _(experiment.name) or path.stem  # a preset's name is in the catalog
+                command: Start | Extend = Start(experiment, str((base_dir or path.resolve().parent).resolve()), options)
+            else:
+                command = _continuation(run, options, epochs, metrics if not appending else None)
+            run.train(command)
+            code = _outcome(run, out, stdout, stderr, saved_every=save_every is not None)
+            if quiet and ranks is not None and run.ended is not None and run.ended.reason is StopReason.FAILED:
+                # Rank 0 cannot say why this process failed: it says it itself.
+                print(f"workbench ({ranks.rank}/{ranks.world}): {run.ended.message}", file=stderr, flush=True)
+        except _Refusal as exc:
+            code = fail(str(exc), err=stderr)
+        finally:
+            run.inbox.close()
+            if relay is not None:
+                relay.close()
+            if metrics is not None:
+                try:
+                    metrics.close()
+                except OSError:
+                    pass  # already warned about when a line could not be written
+            _end_process(run, code)
     return code
+
+
+@contextmanager
+def _stopped_by(ctrl_c: _CtrlC) -> Iterator[None]:
+    """Ctrl-C stops the run after its batch, and so does SIGTERM, which `timeout`, `docker stop` and
+    systemd send, and a launcher when another of several processes failed: the run still saves what
+    it has learned. Until the process is done with it: one that comes as the run ends, during its
+    test or its save, must not lose it."""
+    previous = {sig: signal.signal(sig, ctrl_c) for sig in STOPPING}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _end_process(run: _Run, code: int) -> None:
