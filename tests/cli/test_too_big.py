@@ -82,15 +82,17 @@ def _huge_model_file(tmp_path: Path) -> Path:
 
 
 def test_a_model_file_describing_a_huge_network_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Terabytes of network over a few weights: damaged, said before it is built or sized."""
     path = _huge_model_file(tmp_path)
-    with pytest.raises(ModelFileError, match="the model in huge.pt needs about"):
+    said = "huge.pt is damaged: its network needs 1,000,006,000,002 weights but the file holds 82"
+    with pytest.raises(ModelFileError, match=said):
         load_model(path)
     for command in (["evaluate", str(path)], ["export", str(path), "--format", "onnx", "--out", str(tmp_path / "x")]):
         assert main(command) == 2
         err = capsys.readouterr().err
-        assert "needs about" in err and "Traceback" not in err
+        assert said in err and "Traceback" not in err
     assert main(["train", str(path), "--epochs", "1"]) == 2
-    assert "needs about" in capsys.readouterr().err
+    assert said in capsys.readouterr().err
 
 
 def test_the_command_line_refuses_and_inspect_shows_the_estimate(
@@ -147,3 +149,40 @@ def test_the_reader_reads_no_more_than_the_header_promises_and_fits(tmp_path: Pa
     finally:
         tracemalloc.stop()
     assert images.shape == (4, 28, 28) and images.min() == 1 and peak < 5 * 2**20
+
+
+def test_windows_larger_than_their_file_are_refused_before_they_are_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """12,000 rows (70 KB) cut into windows of 10,000 rows are 80 MB: refused at the window's field under a
+    50 MB limit, before a window is made; at 1 MB windows they fit."""
+    from workbench.engine.data.files import load_csv_series
+    from workbench.spec.datasets import CsvSeriesDataset
+
+    (tmp_path / "s.csv").write_text("v\n" + "\n".join(f"{i % 7}.5" for i in range(12_000)) + "\n")
+    monkeypatch.setenv(LIMIT_ENV, "50M")
+    long = CsvSeriesDataset(path="s.csv", target="v", window=10_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError) as refused:
+            load_csv_series(long, tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(refused.value) == (
+        "dataset.window: s.csv cut into windows needs 76 MB of memory but the limit set is 50 MB: "
+        "use a shorter window or fewer rows"
+    )
+    assert peak < 10 * 2**20
+    data = load_csv_series(CsvSeriesDataset(path="s.csv", target="v", window=20), tmp_path)
+    assert data.x.shape == (11_980, 20, 1) and data.x.dtype == torch.float32
+    assert data.x[5, :, 0].tolist() == [float(f"{i % 7}.5") for i in range(5, 25)] and data.y[5, 0] == 25 % 7 + 0.5
+
+
+def test_a_column_named_twice_in_the_inputs_is_refused() -> None:
+    document = {"dataset": {"kind": "csv_series", "path": "s.csv", "target": "v", "inputs": ["v"] * 1_000}}
+    with pytest.raises(SpecError) as refused:
+        ExperimentSpec.from_dict(document)
+    assert [(p.path, p.message) for p in refused.value.problems] == [
+        ("dataset.inputs", "names the column 'v' more than once: name each column once")
+    ]

@@ -155,6 +155,9 @@ def test_each_file_that_cannot_continue_gets_its_sentence(tmp_path: Path) -> Non
     state["counters"] = {}
     said = _refused(tmp_path / "counters.pt", {**content, "training_state": state})
     assert said == f"{tmp_path / 'counters.pt'} has a damaged training state: KeyError: 'step'"
+    wide = tiny([{"type": "Linear", "out_features": 4096}, {"type": "Linear", "out_features": 2}])
+    said = _refused(tmp_path / "wide.pt", {**content, "experiment": wide.to_json()})  # never built: 12,288 + 8,194
+    assert said.startswith(f"{tmp_path / 'wide.pt'} is damaged: its network needs 20,482 weights but the file holds ")
 
 
 def test_the_file_says_which_epoch_s_weights_the_run_ended_with(tmp_path: Path) -> None:

@@ -244,6 +244,9 @@ def test_the_experiment_inside_a_file_is_named_in_its_problems(tmp_path: Path, t
     content = _content(good)
     content["input_shape"] = [3]
     said = _refusal(_rewrite(tmp_path / "shape.pt", content))
+    assert said == f"{tmp_path / 'shape.pt'} is damaged: its network needs 98 weights but the file holds 82"
+    content["input_shape"] = [1]  # fewer weights than the file holds: PyTorch compares them
+    said = _refusal(_rewrite(tmp_path / "shape.pt", content))
     assert said.startswith(f"{tmp_path / 'shape.pt'} is damaged: RuntimeError: ")
 
 
@@ -328,3 +331,32 @@ def test_a_file_whose_parts_disagree_or_would_answer_nan_is_refused(
     assert "task is regression" in _refusal(_rewrite(tmp_path / "task.pt", wrong_task))
     one_name = _content(good) | {"class_names": ["only"]}
     assert "names 1 class for a network with 2 outputs" in _refusal(_rewrite(tmp_path / "names.pt", one_name))
+
+
+def test_a_compressed_file_is_refused_before_it_is_inflated(tmp_path: Path, trained: tuple[Trainer, Path]) -> None:
+    """PyTorch stores its parts as they are: the same parts deflated (a few MB may inflate to GBs) are not
+    a file it wrote, refused before a part is read."""
+    _, good = trained
+    packed = tmp_path / "packed.pt"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            target.writestr(member.filename, source.read(member))
+    assert _refusal(packed) == f"{packed} is not a model file Workbench wrote: its parts are compressed"
+
+
+def test_a_network_larger_than_the_file_s_weights_is_never_built(
+    tmp_path: Path, trained: tuple[Trainer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kilobytes of weights under an experiment of a 67 MB network (which fits, so no memory check stops
+    it): refused with both counts before a layer is built."""
+    _, good = trained
+    content = _content(good)
+    wide = [{"type": "Linear", "out_features": 4096}, {"type": "Linear", "out_features": 4096}]
+    content["experiment"] = tiny([*wide, {"type": "Linear", "out_features": 2}]).to_json()
+    path = _rewrite(tmp_path / "wide.pt", content)
+    built: list[object] = []
+    monkeypatch.setattr(mf, "build_network", lambda *args: built.append(args))
+    held = sum(v.numel() for v in content["state_dict"].values())
+    needed = (2 * 4096 + 4096) + (4096 * 4096 + 4096) + (4096 * 2 + 2)
+    assert _refusal(path) == f"{path} is damaged: its network needs {needed:,} weights but the file holds {held:,}"
+    assert built == []

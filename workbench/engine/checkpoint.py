@@ -15,7 +15,7 @@ from ..spec import ExperimentSpec, SpecError
 from .callbacks import Callback, EarlyStopping
 from .events import TestResult
 from .history import test_to_dict
-from .model_file import ModelFileError, read_model_file, save_model
+from .model_file import ModelFileError, read_model_file, save_model, weights_for
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -220,6 +220,7 @@ def resume_run(
     try:
         experiment = ExperimentSpec.from_json(content["experiment"], source=_("{path} (experiment)").format(path=path))
         saved = content["state_dict"]
+        weights_for(path, experiment.network.analyze(tuple(content["input_shape"])).total_params, saved)
         state = {
             **state,
             "weights": state["weights"] if state["weights"] is not None else saved,

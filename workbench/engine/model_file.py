@@ -284,15 +284,20 @@ def _check_archive(path: Path, memory_limit: int | None = None) -> None:
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
+            members = archive.infolist()
+            compressed = any(member.compress_type != zipfile.ZIP_STORED for member in members)
+            unpacked = sum(member.file_size for member in members)
             too_big = check_size(unpacked, _("{path} (unpacked)").format(path=path), memory_limit)
-            if too_big is not None:
-                raise ModelFileError(too_big)
-            damaged = archive.testzip()
+            damaged = archive.testzip() if not compressed and too_big is None else None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise ModelFileError(
             _("{path} is not a model file Workbench can read (damaged): {error}").format(path=path, error=exc)
         ) from exc
+    if compressed:  # PyTorch stores every part as it is: a few compressed megabytes may inflate to gigabytes
+        said = _("{path} is not a model file Workbench wrote: its parts are compressed")
+        raise ModelFileError(said.format(path=path))
+    if too_big is not None:
+        raise ModelFileError(too_big)
     if damaged is not None:
         raise ModelFileError(
             _("{path} is damaged: its part {part} does not match its checksum; use another copy").format(
@@ -438,6 +443,18 @@ def _check_meaning(
         )
 
 
+def weights_for(path: Path, needed: int, weights: Mapping[str, torch.Tensor]) -> None:
+    """A network that needs more weights than the file holds is refused before it is built: its
+    experiment could describe one of terabytes in a file of kilobytes."""
+    held = sum(value.numel() for value in weights.values())
+    if needed > held:
+        raise ModelFileError(
+            _("{path} is damaged: its network needs {needed} weights but the file holds {held}").format(
+                path=path, needed=f"{needed:,}", held=f"{held:,}"
+            )
+        )
+
+
 def migrate(content: dict[str, Any]) -> dict[str, Any]:
     """A model file's content in the current format, from any earlier one (version 1 counted the
     epochs of its histories from 0)."""
@@ -465,6 +482,7 @@ def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel
         input_shape = tuple(int(v) for v in content["input_shape"])
         analysis = experiment.network.analyze(input_shape)
         _check_meaning(path, content, experiment, analysis.output_shape)
+        weights_for(path, analysis.total_params, content["state_dict"])
         estimate = estimate_memory(analysis, batch_size=EVAL_BATCH, training=False)
         check_fits(
             estimate, limit=memory_limit, what=_("the model in {file}").format(file=path.name)
@@ -473,6 +491,8 @@ def load_model(path: str | Path, memory_limit: int | None = None) -> LoadedModel
         network.load_state_dict(content["state_dict"])
         norm = content["normalization"]
         module = WorkbenchModel(network, Normalize(list(norm["mean"]), list(norm["std"]), input_shape))
+    except ModelFileError:
+        raise
     except SpecError as exc:
         raise ModelFileError(str(exc)) from exc
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:

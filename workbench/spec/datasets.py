@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..i18n import NP_, _, pgettext
 from .fields import STRICT, SpecModel, ui
@@ -458,6 +458,16 @@ class CsvSeriesDataset(DatasetBase):
 
     def task_kind(self) -> Task:
         return Task.REGRESSION
+
+    @field_validator("inputs")
+    @classmethod
+    def _each_column_once(cls, inputs: list[str]) -> list[str]:
+        twice = next((name for n, name in enumerate(inputs) if name in inputs[:n]), None)
+        if twice is not None:
+            raise ValueError(
+                _("names the column {column} more than once: name each column once").format(column=repr(twice))
+            )
+        return inputs
 
 
 class ImageFolderDataset(_Images):

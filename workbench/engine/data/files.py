@@ -205,11 +205,16 @@ def load_csv_series(spec: CsvSeriesDataset, base_dir: Path | None) -> RawData:
             ),
             "dataset.window",
         )
-    values = torch.tensor(table, dtype=torch.float64)
+    # Each window copies its rows: a small file with a long window makes windows far larger than itself.
+    windows = steps * spec.window * len(used) * 4
+    too_big = check_size(windows, _("{file} cut into windows").format(file=path.name))
+    if too_big is not None:
+        raise DataError(_("{problem}: use a shorter window or fewer rows").format(problem=too_big), "dataset.window")
+    values = torch.tensor(table, dtype=torch.float32)
     starts = torch.arange(steps)
     x = values[starts[:, None] + torch.arange(spec.window)[None, :], : len(used)]
     y = values[starts + spec.window + spec.horizon - 1, len(used)]
-    return RawData(x.float(), y.float().unsqueeze(1), Task.REGRESSION, (spec.target,))
+    return RawData(x, y.unsqueeze(1), Task.REGRESSION, (spec.target,))
 
 
 def read_picture(path: Path, height: int | None, width: int | None, mode: str, own: bool = False) -> np.ndarray:
