@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,76 @@ def test_regression_targets_whose_loss_would_overflow_are_refused_not_called_div
     with pytest.raises(DataError) as caught:
         Trainer(experiment, base_dir=tmp_path).fit()
     assert caught.value.problem.path == "dataset.target" and "3e+30" in str(caught.value)
+
+
+class _Lazy:
+    """Pickles as a call that makes an array of any shape in a few bytes (its memory never touched)."""
+
+    def __init__(self, call: object, args: tuple[object, ...]) -> None:
+        self.call, self.args = call, args
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return self.call, self.args
+
+
+def _nested(depth: int) -> list[object]:
+    labels: list[object] = [0, 1]
+    for _ in range(depth):
+        labels = [labels, labels]  # shared by reference: the pickle holds each level once
+    return labels
+
+
+_RECONSTRUCT = np.zeros(0).__reduce__()[0]
+
+
+@pytest.mark.parametrize(
+    ("data", "labels", "expected"),
+    [
+        (_Lazy(np.ndarray, ((100_000, 3072), np.dtype("u1"))), [0, 1], "refused an array made other than as numpy"),
+        (_Lazy(_RECONSTRUCT, (np.ndarray, (100_000, 3072), b"B")), [0, 1], "refused an array made other than"),
+        (np.zeros((2, 3072), dtype=np.uint8), _nested(20), "its labels should be a list of whole numbers"),
+        (np.zeros((2, 3072), dtype=np.uint8), "01", "its labels should be a list of whole numbers"),
+    ],
+)
+def test_a_few_bytes_never_become_gigabytes(tmp_path: Path, data: object, labels: object, expected: str) -> None:
+    """An array of any shape made by calling numpy.ndarray from the file, lists nested by reference:
+    refused before their memory is touched or they are converted."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="data_batch_2") as info:
+            read_cifar10(_cifar(tmp_path, data, labels))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert expected in str(info.value) and peak < 20 * 2**20
+
+
+def test_a_batch_claiming_a_terabyte_is_refused_unallocated(tmp_path: Path) -> None:
+    folder = _cifar(tmp_path, np.zeros((2, 3072), dtype=np.uint8), [0, 1])
+    (folder / "data_batch_2").write_bytes(b"\x80\x04\x8e" + (1_200_000_000_000).to_bytes(8, "little") + b"xx")
+    with pytest.raises(DataError) as info:
+        read_cifar10(folder)
+    assert "data_batch_2" in str(info.value)
+    assert "expected 1200000000000 bytes in a bytes8, but only 2 remain" in str(info.value)
+
+
+def test_a_batch_whose_array_is_larger_than_its_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever route made it, an array larger than the file that held it was never in the file."""
+    from workbench.engine.data import vision
+
+    folder = _cifar(tmp_path, np.zeros((2, 3072), dtype=np.uint8), [0, 1])
+    lazy = {"data": np.ndarray((1_000, 3072), np.uint8), "labels": [0] * 1_000}
+    monkeypatch.setattr(vision, "safe_unpickle", lambda f: lazy)
+    with pytest.raises(DataError, match="its data claims more bytes than the file holds"):
+        read_cifar10(folder)
+
+
+def test_batches_of_every_pickle_protocol_still_read(tmp_path: Path) -> None:
+    folder = _cifar(tmp_path, np.zeros((2, 3072), dtype=np.uint8), [0, 1])
+    images = np.arange(2 * 3072, dtype=np.int64).astype(np.uint8).reshape(2, 3072)
+    for protocol in (2, 4, 5):
+        (folder / "data_batch_2").write_bytes(pickle.dumps({"data": images, "labels": [3, 9]}, protocol=protocol))
+        data, labels = read_cifar10(folder)
+        assert (data[2:4].reshape(2, 3072) == images).all() and labels[2:4].tolist() == [3, 9]

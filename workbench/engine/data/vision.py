@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -12,6 +13,7 @@ from ...i18n import N_, _
 from ...spec import Task
 from ...spec.datasets import CIFAR_NAMES, FASHION_NAMES, dataset_label
 from ..download import SOURCES, Downloadable, DownloadError, dataset_root, fetch, is_present
+from ..memory import check_size
 from .base import DataError, RawData
 from .files import read_idx
 from .safe_pickle import safe_unpickle
@@ -108,13 +110,24 @@ def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     claims beyond that (another type, a vast shape, labels out of range) is refused unconverted."""
     where = _("{file} in {folder}").format(file=path.name, folder=path.parent)
     try:
-        with path.open("rb") as f:
-            batch = safe_unpickle(f)
-        data, labels = batch["data"], np.asarray(batch["labels"])
+        size = path.stat().st_size
+        too_big = check_size(size, where)
+        if too_big is None:
+            with path.open("rb") as f:
+                batch = safe_unpickle(f)
+            data, listed = batch["data"], batch["labels"]
     except (OSError, KeyError, TypeError, ValueError, OverflowError, pickle.UnpicklingError, EOFError) as exc:
         raise DataError(
             _("{where} is not a CIFAR-10 batch ({error})").format(where=where, error=exc), "dataset.root"
         ) from exc
+    if too_big is not None:
+        raise DataError(_("{problem}: use a smaller file").format(problem=too_big), "dataset.root")
+    labels = _flat_labels(listed, where)
+    if isinstance(data, np.ndarray) and data.nbytes > size:  # memory promised, never held by the file
+        raise DataError(
+            _("{where} is not a CIFAR-10 batch: its data claims more bytes than the file holds").format(where=where),
+            "dataset.root",
+        )
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         found = (
             _("{dtype} values of shape {shape}").format(dtype=data.dtype, shape=data.shape)
@@ -136,6 +149,19 @@ def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         )
     _labels_within(labels, len(CIFAR_NAMES), where)
     return data.reshape(-1, 3, 32, 32).copy(), labels.astype(np.int64)
+
+
+def _flat_labels(labels: Any, where: str) -> np.ndarray:
+    """The labels as an array, converted only when they are a plain list of whole numbers: lists
+    nested in lists, shared by reference, take a few bytes and would convert to terabytes."""
+    if isinstance(labels, np.ndarray):
+        return labels
+    if isinstance(labels, list | tuple) and all(type(label) is int for label in labels):
+        return np.asarray(labels)
+    raise DataError(
+        _("{where} is not a CIFAR-10 batch: its labels should be a list of whole numbers").format(where=where),
+        "dataset.root",
+    )
 
 
 def _labels_within(labels: np.ndarray, classes: int, where: str) -> None:
