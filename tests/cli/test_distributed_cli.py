@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -154,3 +155,119 @@ def test_bad_launches_are_refused_before_any_process_starts(tmp_path: Path, caps
     assert "cuda:0 is not available" in said or "takes one GPU a process" in said
     assert main(["train", str(tmp_path / "missing.json"), "--nproc", "2"]) == 2
     assert "missing.json" in capsys.readouterr().err
+
+
+def test_more_processes_than_the_machine_holds_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More CPU processes than cores, or than the memory holds with each one's own PyTorch: refused
+    with the count that fits, before any process starts."""
+    from workbench.cli import launch
+
+    exp = _experiment(tmp_path, epochs=1, device="cpu")
+    monkeypatch.setattr(launch, "available_cores", lambda: 4)
+    started: list[object] = []
+    monkeypatch.setattr(launch, "run_launcher", lambda *args: started.append(args) or 0)
+    assert main(["train", str(exp), "--nproc", "1024"]) == 2
+    said = capsys.readouterr().err
+    assert "--nproc 1024 on the CPU: this machine has 4 cores" in said and "ask for --nproc 4 at most" in said
+    assert main(["train", str(exp), "--nproc", "3", "--max-memory", "1200M"]) == 2
+    said = capsys.readouterr().err
+    assert "--nproc 3: each process needs about 5" in said and "ask for --nproc 2 at most" in said
+    assert started == []
+    assert main(["train", str(exp), "--nproc", "2", "--max-memory", "1200M"]) == 0 and len(started) == 1
+
+
+def test_the_processes_end_with_a_killed_launcher(tmp_path: Path) -> None:
+    """`kill -9` of `workbench train --nproc 2` (no chance to pass anything on): its processes stop as
+    on Ctrl-C, rank 0 saving the run, instead of training on and writing alone."""
+    exp = _experiment(tmp_path, epochs=5000)
+    process, mark = _start(tmp_path, "train", str(exp), "--nproc", "2", "--out", "m.pt")
+    _wait_for(process, "Epoch 2/5000")
+    workers = [_worker(mark, 0), _worker(mark, 1)]
+    assert None not in workers
+    process.kill()
+    process.communicate(timeout=TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline and (_worker(mark, 0) or _worker(mark, 1)):
+        time.sleep(0.2)
+    assert _worker(mark, 0) is None and _worker(mark, 1) is None
+    assert resume_run(tmp_path / "m.pt").history.stop_reason == "user_stopped"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        (["--master-addr", "nonexistent.invalid"], "--master-addr nonexistent.invalid: no machine has that name"),
+        (["--master-addr", "256.256.256.256"], "--master-addr 256.256.256.256: no machine has that name"),
+        (["--rdzv-endpoint", "nonexistent.invalid:29400"], "--rdzv-endpoint nonexistent.invalid: no machine has"),
+        (["--rdzv-endpoint", "head:port"], "--rdzv-endpoint head:port: write it as HOST:PORT"),
+    ],
+)
+def test_a_meeting_point_that_cannot_be_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: list[str], said: str
+) -> None:
+    """PyTorch retried such addresses for minutes, a C++ stack on every try: said before anything starts."""
+    from workbench.cli import launch
+
+    started: list[object] = []
+    monkeypatch.setattr(launch, "run_launcher", lambda *args: started.append(args) or 0)
+    exp = _experiment(tmp_path, epochs=1)
+    began = time.monotonic()
+    assert main(["train", str(exp), "--nproc", "1", "--nnodes", "2", *where]) == 2
+    assert said in capsys.readouterr().err and started == [] and time.monotonic() - began < 10
+
+
+def test_a_port_another_program_holds_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Machine 0's port taken, and an endpoint where a program accepts and never answers (PyTorch's
+    store waited on it for minutes): each refused with a sentence, well within a minute."""
+    exp = _experiment(tmp_path, epochs=1)
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        rank0 = ["--node-rank", "0", "--master-addr", "127.0.0.1", "--master-port", str(port)]
+        assert main(["train", str(exp), "--nproc", "1", "--nnodes", "2", *rank0]) == 2
+        assert f"127.0.0.1:{port} is taken by another program" in capsys.readouterr().err
+        began = time.monotonic()
+        assert main(["train", str(exp), "--nproc", "1", "--nnodes", "2", "--rdzv-endpoint", f"127.0.0.1:{port}"]) == 2
+        assert f"127.0.0.1:{port} is taken by another program" in capsys.readouterr().err
+        assert time.monotonic() - began < 60
+
+
+def test_machines_that_never_meet_end_in_a_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Machine 1 waiting for a machine 0 that never comes: the launcher gives up after MEET_SECONDS
+    (2 here; PyTorch's store tries twice) with what to check, not PyTorch's words and stack."""
+    from workbench.cli import launch
+
+    monkeypatch.setattr(launch, "MEET_SECONDS", 2)
+    exp = _experiment(tmp_path, epochs=1)
+    port = _free_port()
+    rank1 = ["--node-rank", "1", "--master-addr", "127.0.0.1", "--master-port", str(port)]
+    began = time.monotonic()
+    assert main(["train", str(exp), "--nproc", "1", "--nnodes", "2", *rank1]) == 1
+    err = capsys.readouterr().err
+    assert f"the 2 machines did not all meet at 127.0.0.1:{port} within 2 s: start the command on every" in err
+    assert "frame #" not in err and time.monotonic() - began < 30
+
+
+def test_two_machines_meet(tmp_path: Path) -> None:
+    """Two launchers on this machine as machines 0 and 1: machine 1 finds machine 0's store (what the
+    check above asks of whatever answers there) and the run trains on both."""
+    exp = _experiment(tmp_path, epochs=2)
+    port = str(_free_port())
+    meet = ["--nproc", "1", "--nnodes", "2", "--master-addr", "127.0.0.1", "--master-port", port]
+    first, _mark = _start(tmp_path, "train", str(exp), *meet, "--node-rank", "0", "--out", "m.pt")
+    time.sleep(3)
+    second, _mark = _start(tmp_path, "train", str(exp), *meet, "--node-rank", "1")
+    out, err = first.communicate(timeout=TIMEOUT)
+    assert first.returncode == 0 and second.wait(timeout=TIMEOUT) == 0, err
+    assert "on cpu × 2 processes" in out and len(resume_run(tmp_path / "m.pt").history.epoch) == 2

@@ -312,7 +312,7 @@ def _launch(args: argparse.Namespace, argv: Sequence[str]) -> int | None:
     """A train command with launch options: checked here once, then started on every process
     through PyTorch's launcher (`cli.launch`); None when it asks for one process."""
     from ..engine.distributed import Launch
-    from .launch import run_launcher, without_launch_options
+    from .launch import meeting_problem, quiet_launcher, run_launcher, without_launch_options
 
     if os.environ.get("WORLD_SIZE") and args.nproc is None and args.nnodes == 1:
         return None  # one of the processes a launcher started (torchrun -m workbench train ...)
@@ -320,14 +320,17 @@ def _launch(args: argparse.Namespace, argv: Sequence[str]) -> int | None:
     launch = Launch(nproc, args.nnodes, args.node_rank, args.master_addr, args.master_port, args.rdzv_endpoint)
     if launch.nproc * launch.nnodes == 1:
         return None
-    problem = launch.problem()
+    quiet_launcher()
+    problem = launch.problem() or meeting_problem(launch)
     if problem is None and os.environ.get("WORLD_SIZE"):
         problem = _("this process was started by a launcher already: leave out {option}").format(option="--nproc")
     if problem is not None:
         return fail(problem)
     from .train import check_run
 
-    refused = check_run(args.file, args.epochs, args.device, launch.nproc, args.out, args.save_every)
+    refused = check_run(
+        args.file, args.epochs, args.device, launch.nproc, args.out, args.save_every, args.max_memory, args.base_dir
+    )
     if refused is not None:  # said once, here, not by every process
         return fail(refused)
     return run_launcher(launch, without_launch_options(argv))

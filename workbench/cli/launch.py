@@ -9,14 +9,18 @@ train ...` starts the same processes without it.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
+import socket
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..engine.distributed import Launch
+from ..engine.distributed import LAUNCHER_ENV, Launch
 from ..i18n import _
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
 
@@ -27,6 +31,11 @@ RDZV_ID = "workbench"  # the rendezvous every node of a run joins (its endpoint 
 # Seconds the processes have to end after a Ctrl-C (their current batch, the test, saving the
 # model) before the launcher kills them: a CPU run's test pass on a large set takes a while.
 SHUTDOWN_SECONDS = 600
+# Seconds the machines of a run have to meet: a wrong address or a meeting point taken by another
+# program ends in a sentence within a minute instead of minutes of PyTorch's retries.
+MEET_SECONDS = 20  # PyTorch's store tries twice: 45 s in all at most
+CPP_LOG_ENV = "TORCH_CPP_LOG_LEVEL"
+RDZV_PORT = 29400  # torchrun's, for an endpoint given without one
 
 
 def launcher_args(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
@@ -35,11 +44,13 @@ def launcher_args(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
     args = [f"--nproc-per-node={launch.nproc}", f"--nnodes={launch.nnodes}"]
     if launch.rdzv_endpoint is not None:  # elastic: every node runs the same command
         args += ["--rdzv-backend=c10d", f"--rdzv-endpoint={launch.rdzv_endpoint}", f"--rdzv-id={RDZV_ID}"]
+        args.append(f"--rdzv-conf=join_timeout={MEET_SECONDS},read_timeout={MEET_SECONDS}")
     elif launch.nnodes > 1:
         args += [
             f"--node-rank={launch.node_rank}",
             f"--master-addr={launch.master_addr}",
             f"--master-port={launch.master_port}",
+            f"--rdzv-conf=timeout={MEET_SECONDS}",
         ]
     else:
         args.append("--standalone")  # one machine: a free port of its own
@@ -56,6 +67,85 @@ def _launcher_knows(option: str) -> bool:
     return option in get_args_parser()._option_string_actions
 
 
+def meeting_problem(launch: Launch) -> str | None:
+    """The meeting point of several machines, checked before anything starts: a host that has an
+    address, and a port free on this machine when this machine is the one that holds it (else
+    PyTorch retries for minutes, talking to whatever program holds the port)."""
+    point = _meeting_point(launch)
+    if point is None or isinstance(point, str):
+        return point
+    option, host, port = point
+    try:
+        socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return _("{option} {host}: no machine has that name or address; check it").format(option=option, host=host)
+    # Machine 0 holds the port its --master-addr names: taken, it is another program's or another run's.
+    if option == "--master-addr" and launch.node_rank == 0:
+        taken = _port_taken(port)
+    else:  # who answers there (if anyone yet) must be PyTorch's meeting point: another program hangs it
+        taken = _answers_as_store(host, port) is False
+    if taken:
+        return _("{host}:{port} is taken by another program (or another run): choose another port").format(
+            host=host, port=port
+        )
+    return None
+
+
+# A client of PyTorch's store, alone in a process: against a program that accepts and never answers
+# it waits past its own timeout, so the process is what gets a time limit.
+_STORE_PROBE = (
+    "import datetime, sys\n"
+    "from torch.distributed import TCPStore\n"
+    "TCPStore(sys.argv[1], int(sys.argv[2]), is_master=False, timeout=datetime.timedelta(seconds=5),"
+    " wait_for_workers=False)\n"
+)
+
+
+def _answers_as_store(host: str, port: int) -> bool | None:
+    """Whether what listens at host:port is PyTorch's store; None when nothing listens there yet."""
+    try:
+        with socket.create_connection((host.strip("[]"), port), timeout=3):
+            pass
+    except OSError:
+        return None
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", _STORE_PROBE, host.strip("[]"), str(port)],
+            env={**os.environ, CPP_LOG_ENV: "FATAL"},
+            capture_output=True,
+            timeout=15,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return probe.returncode == 0
+
+
+def _meeting_point(launch: Launch) -> tuple[str, str, int] | str | None:
+    """The option, host and port where the machines meet; a sentence when the endpoint is not
+    HOST:PORT; None on one machine."""
+    if launch.rdzv_endpoint is not None:
+        endpoint = launch.rdzv_endpoint
+        host, port_text = endpoint.rsplit(":", 1) if ":" in endpoint else (endpoint, str(RDZV_PORT))
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536 or not host:
+            return _("{option} {value}: write it as HOST:PORT, like {example}").format(
+                option="--rdzv-endpoint", value=endpoint, example="192.168.1.10:29400"
+            )
+        return "--rdzv-endpoint", host, int(port_text)
+    if launch.nnodes > 1 and launch.master_addr is not None:
+        return "--master-addr", launch.master_addr, launch.master_port
+    return None
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("", port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
 def without_launch_options(argv: Sequence[str]) -> list[str]:
     """`argv` with the launch options (and their values) left out: what each process runs."""
     kept: list[str] = []
@@ -70,10 +160,26 @@ def without_launch_options(argv: Sequence[str]) -> list[str]:
     return kept
 
 
+def available_cores() -> int:
+    """The cores this process may run on (a container's or `taskset`'s share, not the machine's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def threads_per_process(nproc: int) -> int:
     """CPU threads each of `nproc` processes on this machine takes: its share of the cores."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, cores // nproc)
+    return max(1, available_cores() // nproc)
+
+
+def quiet_launcher() -> None:
+    """Keep PyTorch's C++ log (c10d's retries, each with a C++ stack) out of the launcher's own
+    output: what went wrong is said in a sentence. Read once, as torch loads; its processes still
+    log as the user asks."""
+    if "torch" in sys.modules or CPP_LOG_ENV in os.environ:
+        return
+    os.environ[CPP_LOG_ENV] = "FATAL"
+    import torch  # noqa: F401
+
+    del os.environ[CPP_LOG_ENV]
 
 
 def run_launcher(launch: Launch, workbench_args: Sequence[str]) -> int:
@@ -85,6 +191,7 @@ def run_launcher(launch: Launch, workbench_args: Sequence[str]) -> int:
     os.close(descriptor)
     status = Path(name)
     os.environ[STATUS_ENV] = str(status)  # rank 0 writes its exit status there (report_status)
+    os.environ[LAUNCHER_ENV] = str(os.getpid())  # its processes end with it (die_with_launcher)
     try:
         return _launch_and_wait(launch, workbench_args, status)
     finally:
@@ -122,7 +229,7 @@ def _launch_and_wait(launch: Launch, workbench_args: Sequence[str], status: Path
         said = status.read_text().strip() if status.is_file() else ""
         return int(said) if said.isdigit() else EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the launcher's own failure (a rendezvous that timed out)
-        return fail(_("the processes could not start: {reason}").format(reason=exc), EXIT_FAILED)
+        return fail(_start_failure(exc, launch), EXIT_FAILED)
     return EXIT_OK
 
 
@@ -151,3 +258,17 @@ def _failed(exc: Exception, launch: Launch) -> int:
         )
         fail(said, EXIT_FAILED)
     return next((c for c in codes if c in (EXIT_FAILED, EXIT_BAD_INPUT)), EXIT_FAILED)
+
+
+def _start_failure(exc: Exception, launch: Launch) -> str:
+    """Why the processes could not start, in a sentence: PyTorch's own words end in a C++ stack."""
+    lines = str(exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    timed_out = "timed out" in reason.lower() or "timeout" in type(exc).__name__.lower()
+    if timed_out and launch.nnodes > 1:
+        where = launch.rdzv_endpoint or f"{launch.master_addr}:{launch.master_port}"
+        return _(
+            "the {count} machines did not all meet at {where} within {seconds} s: start the command on every "
+            "machine within {seconds} s of each other, and check the address, the port and the firewall"
+        ).format(count=launch.nnodes, where=where, seconds=MEET_SECONDS)
+    return _("the processes could not start: {reason}").format(reason=reason)

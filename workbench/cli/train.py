@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from ..atomic import cannot_write
 from ..engine.backends import Inbox
-from ..engine.distributed import Ranks, leave_group
+from ..engine.distributed import Ranks, die_with_launcher, leave_group
 from ..engine.events import Progress, StopReason
 from ..engine.history import History, test_to_dict
 from ..engine.launched import Relay
@@ -38,6 +38,7 @@ from ..engine.session import (
 from ..engine.stream import EpochEnded, Event, RunEnded, RunFailed, RunStarted
 from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
+from ..spec.memory import format_bytes
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
 from .launch import report_status
 from .models import print_test_result
@@ -45,6 +46,9 @@ from .models import print_test_result
 FAILED_REASONS = (StopReason.DIVERGED, StopReason.FAILED)
 # The signals that stop a run as Ctrl-C does (SIGTERM: `timeout`, `docker stop`, systemd, a launcher).
 STOPPING = (signal.SIGINT, signal.SIGTERM)
+# What each process of a run on several holds before the run's first byte: its own Python and
+# PyTorch (measured: 470 MB of its own, with the CUDA build).
+PROCESS_BYTES = 512 * 2**20
 TRACEBACK_ENV = "WORKBENCH_TRACEBACK"  # set: a failed run prints where it failed, for a bug report
 BAR_WIDTH = 24
 EVENTS = (RunStarted, Progress, EpochEnded, RunEnded)  # what the terminal shows
@@ -317,6 +321,8 @@ def train_command(
         except SpecError as exc:
             return fail(_named(path, exc), err=stderr)
     ranks = Ranks.from_environment()
+    if ranks is not None:
+        die_with_launcher()
     quiet = ranks is not None and ranks.world > 1 and not ranks.leader
     if quiet:  # one of several processes, not rank 0: it trains, and rank 0 alone prints and writes
         stdout, metrics_out, out = io.StringIO(), None, None
@@ -405,7 +411,14 @@ def _named(path: Path, exc: SpecError) -> str:
 
 
 def check_run(
-    path: Path, epochs: int | None, device: str | None, nproc: int, out: Path | None, save_every: int | None
+    path: Path,
+    epochs: int | None,
+    device: str | None,
+    nproc: int,
+    out: Path | None,
+    save_every: int | None,
+    memory_limit: int | None = None,
+    base_dir: Path | None = None,
 ) -> str | None:
     """What is wrong with a train command on `nproc` processes a machine, in a sentence, before any
     starts (each would say it); None when nothing is. Each process still checks what it loads."""
@@ -417,7 +430,47 @@ def check_run(
         experiment = _experiment(path, epochs, device)
     except SpecError as exc:
         return _named(path, exc)
-    return gpus_problem(experiment.training.device, nproc)
+    problem = gpus_problem(experiment.training.device, nproc)
+    if problem is not None:
+        return problem
+    return processes_problem(experiment, nproc, memory_limit, base_dir or path.resolve().parent)
+
+
+def processes_problem(
+    experiment: ExperimentSpec, nproc: int, memory_limit: int | None = None, base_dir: Path | None = None
+) -> str | None:
+    """More CPU processes than cores only wait for their turn, and each process holds a PyTorch of
+    its own besides the run: the count a machine can hold, in a sentence when it is asked for more."""
+    from ..engine.device import resolve_device
+    from ..engine.memory import room
+    from .launch import available_cores
+
+    on_cpu = resolve_device(experiment.training.device).type == "cpu"
+    cores = available_cores()
+    if on_cpu and nproc > cores:
+        return _(
+            "{option} {nproc} on the CPU: this machine has {cores} cores, and processes beyond one a core "
+            "only wait for their turn; ask for {option} {cores} at most"
+        ).format(option="--nproc", nproc=nproc, cores=cores)
+    try:
+        estimate = experiment.memory(base_dir)
+    except (SpecError, ValueError):  # data not readable here: each process says why
+        return None
+    each = PROCESS_BYTES + (estimate.total if on_cpu else estimate.host)
+    have, where = room(memory_limit)
+    if have is None or nproc * each <= have:
+        return None
+    return _(
+        "{option} {nproc}: each process needs about {each} (PyTorch itself and this run), {total} for all, "
+        "but {room}: ask for {option} {fit} at most"
+    ).format(
+        option="--nproc",
+        nproc=nproc,
+        each=format_bytes(each),
+        total=format_bytes(nproc * each),
+        room=where,
+        fit=max(1, have // each),
+    )
 
 
 def gpus_problem(device: str, nproc: int) -> str | None:

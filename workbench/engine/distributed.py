@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PORT = 29500  # torchrun's
 TIMEOUT_ENV = "WORKBENCH_DDP_TIMEOUT"  # seconds a process waits for the others before the run fails
+LAUNCHER_ENV = "WORKBENCH_LAUNCHER_PID"  # the launcher `workbench train --nproc` ran in (see die_with_launcher)
 DEFAULT_TIMEOUT = 300.0  # longer than any one step or validation pass; short enough to end a hang
 
 
@@ -106,6 +107,28 @@ def timeout() -> float:
         return max(float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT)), 1.0)
     except ValueError:
         return DEFAULT_TIMEOUT
+
+
+def die_with_launcher() -> None:
+    """A process of a run on several ends when the launcher that started it does, killed with
+    `kill -9` included: it would train on and write alone. A watch sees its parent change and sends
+    the process SIGTERM, once, which stops the run as Ctrl-C does. (Linux's PR_SET_PDEATHSIG fires
+    again each time the process it is handed on to loses a thread: a second stop quits unsaved.)"""
+    if sys.platform == "win32":  # os.kill would end the process there; the group's end ends it
+        return
+    import signal
+    import threading
+    import time
+
+    launcher = os.environ.get(LAUNCHER_ENV, "")
+    parent = int(launcher) if launcher.isdigit() else os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="workbench-launcher-watch", daemon=True).start()
 
 
 def process_device(ranks: Ranks, device: torch.device) -> torch.device:

@@ -57,6 +57,11 @@ def _room(limit: int | None, device: str | None, free: int | None) -> tuple[int 
     return free, _("{device} has {size} free").format(device=device, size=format_bytes(free))
 
 
+def room(limit: int | None = None) -> tuple[int | None, str]:
+    """The bytes this computer can give (the limit set, else what it has free) and where that comes from."""
+    return _room(memory_limit(limit), None, free_memory())
+
+
 def check_fits(
     estimate: MemoryEstimate, device: torch.device | str = "cpu", limit: int | None = None, what: str = N_("this run")
 ) -> None:
