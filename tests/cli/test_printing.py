@@ -120,3 +120,28 @@ def test_a_stop_in_the_teardown_ends_with_the_command_s_status(sig: signal.Signa
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (3, "last line\n")
+
+
+def test_sigterm_during_the_final_save_leaves_the_model_written(tmp_path: Path) -> None:
+    """SIGTERM (timeout, docker stop), twice, while the model file is written: the file is finished and
+    the status is 0 (a second stop anywhere else quits at once)."""
+    experiment = tmp_path / "exp.json"
+    tiny(epochs=2).save(experiment)
+    out = tmp_path / "best.pt"
+    code = (
+        "import os, signal, sys, time\n"
+        "from workbench.engine import checkpoint\n"
+        "save = checkpoint.save_trained\n"
+        "def saving(*args, **kwargs):\n"
+        "    for _ in range(2):\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        time.sleep(0.5)  # two signals at once would be one\n"
+        "    return save(*args, **kwargs)\n"
+        "checkpoint.save_trained = saving\n"
+        "from workbench.cli import main\n"
+        f"sys.exit(main(['train', {str(experiment)!r}, '--out', {str(out)!r}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Saved the best model" in done.stdout
+    assert torch.load(out, weights_only=True)["history"]["stop_reason"] == "completed"
