@@ -186,3 +186,59 @@ def test_a_column_named_twice_in_the_inputs_is_refused() -> None:
     assert [(p.path, p.message) for p in refused.value.problems] == [
         ("dataset.inputs", "names the column 'v' more than once: name each column once")
     ]
+
+
+def _cgroup(tmp_path: Path, membership: str, files: dict[str, str]) -> int | None:
+    from workbench.engine.memory import cgroup_room
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "self").write_text(membership)
+    return cgroup_room(tmp_path / "fs", tmp_path / "self")
+
+
+def test_a_container_s_memory_cap_is_the_room_not_the_machine_s(tmp_path: Path) -> None:
+    """Docker's --memory 4g: the machine's free memory is not the process's. The cap less its use,
+    from the cgroup (v2, v1, or a container's own view of v1); no cap: None."""
+    gib = 2**30
+    v2 = {"fs/app/memory.max": f"{4 * gib}\n", "fs/app/memory.current": f"{gib}\n"}
+    assert _cgroup(tmp_path / "v2", "0::/app\n", v2) == 3 * gib
+    assert _cgroup(tmp_path / "v2max", "0::/app\n", {"fs/app/memory.max": "max\n"}) is None
+    v1 = {"fs/memory/box/memory.limit_in_bytes": f"{2 * gib}", "fs/memory/box/memory.usage_in_bytes": f"{gib // 2}"}
+    assert _cgroup(tmp_path / "v1", "4:memory:/box\n1:cpu:/\n", v1) == gib + gib // 2
+    inside = {"fs/memory/memory.limit_in_bytes": f"{gib}", "fs/memory/memory.usage_in_bytes": "0"}
+    assert _cgroup(tmp_path / "inside", "4:memory:/docker/abc\n", inside) == gib
+    none = {"fs/memory/memory.limit_in_bytes": "9223372036854771712"}
+    assert _cgroup(tmp_path / "none", "4:memory:/\n", none) is None
+
+
+def test_the_free_memory_is_the_least_of_what_is_known(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.engine import memory
+
+    monkeypatch.delenv(LIMIT_ENV, raising=False)
+    monkeypatch.setattr(memory, "cgroup_room", lambda: 12345)
+    assert memory.free_memory() == 12345
+    assert check_size(20_000, "x") == "x needs 20 KB of memory but this computer has 12 KB free"
+
+
+def test_an_address_space_limit_is_the_room() -> None:
+    """`ulimit -v 8G`: at most what it leaves is free, whatever the machine has."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (8 * 2**30, resource.RLIM_INFINITY))\n"
+        "from workbench.engine.memory import free_memory\n"
+        "print(free_memory())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert 0 < int(done.stdout) < 8 * 2**30

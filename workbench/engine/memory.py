@@ -8,6 +8,7 @@ torch is imported only to ask a GPU, so that `inspect` can check without it.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..i18n import N_, _
@@ -19,7 +20,14 @@ if TYPE_CHECKING:
 
 
 def free_memory() -> int | None:
-    """Bytes of memory a new allocation can get (Linux's MemAvailable), or None when unknown."""
+    """Bytes of memory a new allocation can get, or None when unknown: Linux's MemAvailable, less
+    where a container's memory cap (cgroup) or the process's address-space limit (`ulimit -v`)
+    leaves less: the machine's free memory is not this process's to take there."""
+    known = [room for room in (_available(), cgroup_room(), _address_room()) if room is not None]
+    return min(known) if known else None
+
+
+def _available() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as meminfo:
             for line in meminfo:
@@ -31,6 +39,54 @@ def free_memory() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def _number(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return int(text) if text.isdigit() else None  # "max": no cap
+
+
+def cgroup_room(root: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")) -> int | None:
+    """What the memory cap of this process's cgroup (v2, else v1) leaves: the cap less its use; None
+    without a cap."""
+    try:
+        lines = membership.read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError):
+        lines = []
+    places = []
+    for line in lines:
+        _id, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if controllers == "":  # v2: one hierarchy
+            places.append((root / path.lstrip("/"), "memory.max", "memory.current"))
+        elif "memory" in controllers.split(","):
+            places.append((root / "memory" / path.lstrip("/"), "memory.limit_in_bytes", "memory.usage_in_bytes"))
+            places.append((root / "memory", "memory.limit_in_bytes", "memory.usage_in_bytes"))  # a container's own view
+    places.append((root, "memory.max", "memory.current"))
+    for folder, cap_file, use_file in places:
+        cap = _number(folder / cap_file)
+        if cap is not None and cap < 2**60:  # v1 writes "no cap" as about 2**63
+            return max(0, cap - (_number(folder / use_file) or 0))
+    return None
+
+
+def _address_room() -> int | None:
+    """What `ulimit -v` leaves of this process's address space; None without a limit."""
+    try:
+        import resource
+
+        limit, _hard = resource.getrlimit(resource.RLIMIT_AS)
+        if limit == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return max(0, limit - int(line.split()[1]) * 1024)
+    except (ImportError, OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def memory_limit(override: int | None = None) -> int | None:
