@@ -163,9 +163,10 @@ def test_more_processes_than_the_machine_holds_are_refused(
     """More CPU processes than cores, or than the memory holds with each one's own PyTorch: refused
     with the count that fits, before any process starts."""
     from workbench.cli import launch
+    from workbench.engine import queue
 
     exp = _experiment(tmp_path, epochs=1, device="cpu")
-    monkeypatch.setattr(launch, "available_cores", lambda: 4)
+    monkeypatch.setattr(queue, "available_cores", lambda: 4)
     started: list[object] = []
     monkeypatch.setattr(launch, "run_launcher", lambda *args: started.append(args) or 0)
     assert main(["train", str(exp), "--nproc", "1024"]) == 2

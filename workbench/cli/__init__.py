@@ -212,6 +212,33 @@ def _parser() -> argparse.ArgumentParser:
     _launch_options(train)
     train.add_argument("--base-dir", type=Path, help=argparse.SUPPRESS)  # a window's launched run: its data folder
 
+    sweep = commands.add_parser(
+        "sweep",
+        formatter_class=_HelpFormatter,
+        help=_("train an experiment for each value of one setting, over several seeds, and compare"),
+        description=_(
+            "Train the experiment for each value of one of its settings, each with several seeds, one "
+            "process a run; write each run's model, summary.csv and summary.json to the folder, and say "
+            "whether the best value beats the next by more than the seeds' spread. Run again with the "
+            "same options to keep the runs that finished and train the others."
+        ),
+    )
+    sweep.add_argument("file", type=Path, help=_experiment_help())
+    sweep.add_argument(
+        "--vary",
+        metavar="SETTING=VALUES",
+        help=_(
+            "the setting by its place in the experiment file and its values: {example}, or LOW..HIGH:N for N "
+            "values spaced on a log scale (without it: the experiment itself, over the seeds)"
+        ).format(example="training.optimizer.lr=1e-4,1e-3,1e-2"),
+    )
+    sweep.add_argument("--seeds", type=_positive, default=3, metavar="K", help=_("seeds for each value (default: 3)"))
+    sweep.add_argument("--out", type=Path, required=True, help=_("the folder for the runs and the summary"))
+    sweep.add_argument(
+        "--parallel", type=_positive, default=1, metavar="N", help=_("runs at once, the cores shared (default: 1)")
+    )
+    sweep.add_argument("--epochs", type=_positive, help=_("override the number of epochs"))
+
     find = commands.add_parser(
         "find-lr",
         formatter_class=_HelpFormatter,
@@ -375,7 +402,7 @@ def _experiment_help() -> str:
 
 def _find_experiments(args: argparse.Namespace) -> None:
     """A preset's name where an experiment file is wanted: `workbench train digits_mlp`."""
-    if args.command in ("inspect", "train", "find-lr"):
+    if args.command in ("inspect", "train", "find-lr", "sweep"):
         args.file = find_experiment(args.file)
     if args.command == "evaluate" and args.data is not None:
         args.data = find_experiment(args.data)
@@ -457,6 +484,10 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             memory_limit=args.max_memory,
             base_dir=args.base_dir,
         )
+    if args.command == "sweep":
+        from .sweep import sweep_command
+
+        return sweep_command(args.file, args.vary, args.seeds, args.out, args.parallel, args.epochs)
     if args.command == "find-lr":
         from .find_lr import find_lr_command
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..engine.distributed import LAUNCHER_ENV, Launch
+from ..engine.queue import available_cores
 from ..i18n import _
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
 
@@ -158,11 +159,6 @@ def without_launch_options(argv: Sequence[str]) -> list[str]:
         elif arg.split("=", 1)[0] not in LAUNCH_OPTIONS:
             kept.append(arg)
     return kept
-
-
-def available_cores() -> int:
-    """The cores this process may run on (a container's or `taskset`'s share, not the machine's)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def threads_per_process(nproc: int) -> int:

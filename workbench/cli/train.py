@@ -443,7 +443,7 @@ def processes_problem(
     its own besides the run: the count a machine can hold, in a sentence when it is asked for more."""
     from ..engine.device import resolve_device
     from ..engine.memory import room
-    from .launch import available_cores
+    from ..engine.queue import available_cores
 
     on_cpu = resolve_device(experiment.training.device).type == "cpu"
     cores = available_cores()
