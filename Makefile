@@ -47,7 +47,8 @@ screenshots: $(VENV)/.installed-app
 # Benchmarks (not part of the tests): QUICK=1 for a two-minute run, DEVICE=cuda on a GPU machine,
 # ONLY=scaling for the DDP scaling section alone (bench/results/latest-scaling[-cuda].md), ONLY=lr_finder
 # for the learning-rate finder's check on every offline preset (bench/results/latest-lr_finder.md),
-# ONLY=health for what measuring layer health costs (bench/results/latest-health.md).
+# ONLY=health for what measuring layer health costs (bench/results/latest-health.md), ONLY=sweep for a
+# sweep's runs in parallel processes against one after another (bench/results/latest-sweep.md).
 bench: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(DEVICE),--device $(DEVICE)) $(if $(ONLY),--only $(ONLY))
 

@@ -18,12 +18,14 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--mnist", type=Path, help="folder with the MNIST test IDX files")
     parser.add_argument(
-        "--only", choices=("scaling", "lr_finder", "health"), help="run one section alone (its own results file)"
+        "--only",
+        choices=("scaling", "lr_finder", "health", "sweep"),
+        help="run one section alone (its own results file)",
     )
     parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results/latest[-DEVICE].md)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from . import engine_bench, gc_bench, health_bench, lr_finder_bench, scaling_bench, window_bench
+    from . import engine_bench, gc_bench, health_bench, lr_finder_bench, scaling_bench, sweep_bench, window_bench
     from .workloads import MNIST_DEFAULT
 
     if args.device != "cpu":
@@ -48,6 +50,8 @@ def main() -> None:
         health_bench.health_cost(report, args.quick, args.device)
     if args.only in (None, "scaling"):
         scaling_bench.scaling(report, args.quick, args.device)
+    if args.device == "cpu" and args.only in (None, "sweep"):
+        sweep_bench.sweep(report, args.quick)
     if args.device == "cpu" and args.only in (None, "lr_finder"):
         lr_finder_bench.lr_finder(report, args.quick)
     if args.device == "cpu" and args.only is None:
