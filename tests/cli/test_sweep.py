@@ -93,3 +93,21 @@ def test_a_folder_of_another_sweep_is_refused(tmp_path: Path, capsys: pytest.Cap
     assert "is not an empty folder" in capsys.readouterr().err
     assert main(["sweep", str(exp), "--vary", "training.rate=1,2", "--out", str(tmp_path / "n")]) == 2
     assert "training.rate: is not a setting of this experiment" in capsys.readouterr().err
+
+
+def test_the_variants_a_preset_carries_are_swept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """adding_rnn_vs_lstm carries its RNN and its LSTM: `--variants` trains both, named by their variant."""
+    out = tmp_path / "pair"
+    args = ["sweep", "adding_rnn_vs_lstm", "--variants", "--seeds", "1", "--epochs", "1", "--out", str(out)]
+    assert main([*args, "--parallel", "2"]) == 0
+    said = capsys.readouterr().out
+    assert "with one seed a value there is no spread to judge by: run again with --seeds 3 or more" in said
+    runs = json.loads((out / "summary.json").read_text())["runs"]
+    assert json.loads((out / "summary.json").read_text())["setting"] == "variant"
+    assert [(r["value"], r["model"]) for r in runs] == [
+        ("RNN", "runs/variant=RNN-seed0.pt"),
+        ("LSTM", "runs/variant=LSTM-seed0.pt"),
+    ]
+    assert json.loads((out / "runs" / "variant=LSTM-seed0.json").read_text())["network"]["layers"][0]["type"] == "LSTM"
+    assert main(["sweep", "digits_mlp", "--variants", "--out", str(tmp_path / "none")]) == 2
+    assert "carries no variants" in capsys.readouterr().err

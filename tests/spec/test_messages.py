@@ -51,7 +51,7 @@ FIELD_CASES = [
     ("dataset.val_fraction", 1.2, "dataset.val_fraction: must be < 1"),
     ("dataset.test_fraction", 0.8, "dataset.val_fraction + dataset.test_fraction must leave at least 5%"),
     ("dataset.normalize.std", [0], "dataset.normalize.std[0]: must be > 0"),
-    ("format_version", 9, "format_version: version 9 is newer than this Workbench reads (up to 1)"),
+    ("format_version", 9, "format_version: version 9 is newer than this Workbench reads (up to 2)"),
     ("format_version", "one", "format_version: must be a whole number"),
     ("network.layers.0", DELETE, None),  # still valid: removing a layer is not a field error
 ]

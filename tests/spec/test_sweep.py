@@ -3,11 +3,24 @@ lead is more than the seeds' spread."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.engine.helpers import tiny
-from workbench.spec import SpecError, load_preset
-from workbench.spec.sweep import MAX_RUNS, ValueResult, Vary, Verdict, compare, log_spaced, plan, with_value
+from workbench.spec import ExperimentSpec, SpecError, load_preset
+from workbench.spec.sweep import (
+    MAX_RUNS,
+    ValueResult,
+    Vary,
+    Verdict,
+    compare,
+    log_spaced,
+    plan,
+    variants_of,
+    with_value,
+)
 
 
 def test_values_are_read_as_json_else_as_text() -> None:
@@ -100,3 +113,44 @@ def test_welch_s_test_agrees_with_scipy() -> None:
     assert welch_p((0.33, 0.35, 0.31), (0.95, 0.97, 0.96)) == pytest.approx(2.2586159266404024e-05, rel=1e-9)
     assert welch_p((0.5, 0.6), (0.55, 0.9)) == pytest.approx(0.4938577134888539, rel=1e-9)
     assert welch_p((0.7, 0.7), (0.7, 0.7)) == 1.0 and welch_p((0.7, 0.7), (0.8, 0.8)) == 0.0
+
+
+def test_a_version_1_file_opens_as_version_2_and_round_trips(tmp_path: Path) -> None:
+    """Version 2 added variants: a version-1 file (none) migrates and is otherwise the same, written back
+    as version 2 without an empty variants list."""
+    document = json.loads(load_preset("spiral_mlp").to_json())
+    assert document["format_version"] == 2 and "variants" not in document
+    old = {**document, "format_version": 1}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    opened = ExperimentSpec.load(tmp_path / "old.json")
+    assert opened == load_preset("spiral_mlp") and opened.format_version == 2
+    opened.save(tmp_path / "new.json")
+    assert json.loads((tmp_path / "new.json").read_text()) == document
+    assert ExperimentSpec.load(tmp_path / "new.json") == opened
+
+
+def test_the_variants_a_file_carries_are_checked_and_applied() -> None:
+    pair = load_preset("adding_rnn_vs_lstm")
+    assert [v.name for v in pair.variants] == ["RNN", "LSTM"]
+    lstm = pair.variant("LSTM")
+    assert lstm.network.layers[0].type == "LSTM" and lstm.variants == []
+    assert lstm.network.layers[0].hidden_size == pair.network.layers[0].hidden_size  # type: ignore[attr-defined]
+    assert lstm.name == "Adding problem: RNN vs LSTM (LSTM)" and lstm.training == pair.training
+    runs = plan(pair, variants_of(pair), 2)
+    assert [(r.value, r.seed, r.experiment.network.layers[0].type) for r in runs] == [
+        ("RNN", 0, "RNN"),
+        ("RNN", 1, "RNN"),
+        ("LSTM", 0, "LSTM"),
+        ("LSTM", 1, "LSTM"),
+    ]
+    assert load_preset("digits_vae").variant("β = 0").network.autoencoder.beta == 0.0
+    document = json.loads(pair.to_json())
+    bad = {**document, "variants": [{"name": "GRU", "changes": {"network.layers[0].kind": "GRU"}}]}
+    with pytest.raises(SpecError) as caught:
+        ExperimentSpec.from_dict(bad)
+    assert "variants[0] (GRU): network.layers[0].kind: is not a setting of this experiment" in str(caught.value)
+    twice = {**document, "variants": [document["variants"][0], document["variants"][0]]}
+    with pytest.raises(SpecError, match="variants\\[1\\]: the name 'RNN' is taken already"):
+        ExperimentSpec.from_dict(twice)
+    with pytest.raises(SpecError, match="carries no variants"):
+        variants_of(load_preset("digits_mlp"))

@@ -232,6 +232,11 @@ def _parser() -> argparse.ArgumentParser:
             "values spaced on a log scale (without it: the experiment itself, over the seeds)"
         ).format(example="training.optimizer.lr=1e-4,1e-3,1e-2"),
     )
+    sweep.add_argument(
+        "--variants",
+        action="store_true",
+        help=_("instead of --vary: the variants the experiment file carries (such as the RNN and the LSTM)"),
+    )
     sweep.add_argument("--seeds", type=_positive, default=3, metavar="K", help=_("seeds for each value (default: 3)"))
     sweep.add_argument("--out", type=Path, required=True, help=_("the folder for the runs and the summary"))
     sweep.add_argument(
@@ -487,7 +492,8 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.command == "sweep":
         from .sweep import sweep_command
 
-        return sweep_command(args.file, args.vary, args.seeds, args.out, args.parallel, args.epochs)
+        vary = "variant" if args.variants else args.vary
+        return sweep_command(args.file, vary, args.seeds, args.out, args.parallel, args.epochs)
     if args.command == "find-lr":
         from .find_lr import find_lr_command
 

@@ -15,7 +15,18 @@ from typing import Any, TextIO
 
 from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
-from ..spec.sweep import SWEEP_FORMAT_VERSION, Comparison, PlannedRun, ValueResult, Vary, Verdict, compare, plan
+from ..spec.sweep import (
+    SWEEP_FORMAT_VERSION,
+    VARIANT,
+    Comparison,
+    PlannedRun,
+    ValueResult,
+    Vary,
+    Verdict,
+    compare,
+    plan,
+    variants_of,
+)
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
 
 FINISHED = ("completed", "early_stopped")  # a run that ended so is kept when the sweep runs again
@@ -56,7 +67,7 @@ def sweep_command(
             experiment = experiment.model_copy(
                 update={"training": experiment.training.model_copy(update={"epochs": epochs})}
             )
-        vary = Vary.parse(vary_text) if vary_text else None
+        vary = variants_of(experiment) if vary_text == VARIANT else Vary.parse(vary_text) if vary_text else None
         runs = plan(experiment, vary, seeds)
     except (SpecError, ValueError) as exc:
         return fail(f"{path}: {exc}" if isinstance(exc, SpecError) else f"--vary {exc}")

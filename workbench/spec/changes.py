@@ -19,7 +19,7 @@ from .experiment import ExperimentSpec
 from .fields import display_value, field_words
 
 # Fields that are about the file, not about the run.
-_IGNORED = {"name", "description", "format_version"}
+_IGNORED = {"name", "description", "format_version", "variants"}
 
 
 def _title(model: type[BaseModel], name: str) -> str:

@@ -24,14 +24,30 @@ from .peek import DataError, DataShape, data_shape
 from .places import field_named, value_named
 from .shapes import format_shape
 from .training import TrainingSpec
+from .variants import TAGS, Variant, new_kind_settings, setting_place
 
-CURRENT_FORMAT_VERSION = 1
+CURRENT_FORMAT_VERSION = 2
 MAX_FILE_BYTES = 4 * 2**20  # far above any real experiment; refuses /dev/zero and the like quickly
 
 # MIGRATIONS[v] turns a version-v document into a version-(v + 1) document. When the format
 # changes, bump CURRENT_FORMAT_VERSION and add the step here with a test; old files keep opening.
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v1_to_v2(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 added `variants`: a version-1 document has none, and is otherwise the same."""
+    return document
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+
+
+def _valid(document: dict[str, Any]) -> bool:
+    try:
+        ExperimentSpec.from_dict(document)
+    except SpecError:
+        return False
+    return True
 
 
 def migrate(
@@ -71,6 +87,12 @@ class ExperimentSpec(SpecModel):
     dataset: AnyDataset = Field(default_factory=DigitsDataset, title="Dataset")
     network: NetworkSpec = Field(default_factory=NetworkSpec, title="Network")
     training: TrainingSpec = Field(default_factory=TrainingSpec, title="Training")
+    variants: list[Variant] = Field(
+        default_factory=list,
+        max_length=20,
+        title="Variants",
+        description="Versions of this experiment to train beside it, each a name and the settings it changes.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -90,6 +112,53 @@ class ExperimentSpec(SpecModel):
         if version < CURRENT_FORMAT_VERSION:
             raise ValueError(_("version {version} is not a version Workbench has ever written").format(version=version))
         return version
+
+    @model_validator(mode="after")
+    def _variants_apply(self) -> ExperimentSpec:
+        names = [variant.name for variant in self.variants]
+        for n, variant in enumerate(self.variants):
+            if variant.name in names[:n]:
+                raise ValueError(
+                    _("variants[{n}]: the name {name} is taken already").format(n=n, name=repr(variant.name))
+                )
+            try:
+                self.variant(variant.name)
+            except SpecError as exc:
+                problem = exc.problems[0]
+                raise ValueError(
+                    _("variants[{n}] ({name}): {place}: {problem}").format(
+                        n=n, name=variant.name, place=problem.path, problem=problem.message
+                    )
+                ) from None
+        return self
+
+    # --- variants and settings -------------------------------------------------------------------
+
+    def with_setting(self, path: str, value: Any) -> ExperimentSpec:
+        """One run's experiment (without variants): this one with the setting at `path`
+        (`network.layers[2].out_features`) set to `value`. A new kind (`training.optimizer.name`)
+        keeps the old settings it takes. SpecError names the place when there is no such setting
+        or the value does not fit it."""
+        document = json.loads(self.to_json())
+        document.pop("variants", None)
+        parent, key = setting_place(document, path)
+        parent[key] = value
+        source = f"{path}={json.dumps(value)}"
+        try:
+            return ExperimentSpec.from_dict(document, source=source)
+        except SpecError:
+            if key not in TAGS or not isinstance(parent, dict):
+                raise
+        new_kind_settings(parent, str(key), value, lambda: _valid(document))
+        return ExperimentSpec.from_dict(document, source=source)
+
+    def variant(self, name: str) -> ExperimentSpec:
+        """The run's experiment of the variant called `name`: its changes, in order, and its name added."""
+        chosen = next(v for v in self.variants if v.name == name)
+        run = self.model_copy(update={"variants": []})
+        for path, value in chosen.changes.items():
+            run = run.with_setting(path, value)
+        return run.model_copy(update={"name": f"{run.name} ({chosen.name})".strip()[:200]})
 
     # --- files ---------------------------------------------------------------------------------
 
@@ -156,8 +225,10 @@ class ExperimentSpec(SpecModel):
         return cls.from_json(text, source=str(path))
 
     def to_json(self) -> str:
-        """The experiment as indented JSON text, ending with a newline."""
-        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+        """The experiment as indented JSON text, ending with a newline (without variants, none written)."""
+        return (
+            json.dumps(self.model_dump(mode="json", exclude=None if self.variants else {"variants"}), indent=2) + "\n"
+        )
 
     def save(self, path: str | Path) -> None:
         """Write atomically: a crash mid-write never leaves a half-written experiment behind."""

@@ -4,7 +4,6 @@ of the seeds. Plain data and arithmetic: the runs themselves are the engine's (`
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -20,7 +19,6 @@ from .experiment import ExperimentSpec
 
 SWEEP_FORMAT_VERSION = 1
 MAX_RUNS = 200  # values x seeds: more is a mistake, not a lesson
-_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -72,42 +70,22 @@ def log_spaced(low: float, high: float, count: int) -> list[float]:
     return [float(f"{low * 10 ** (step * i):.3g}") for i in range(count)]
 
 
+VARIANT = "variant"  # the "setting" of a sweep over the variants an experiment file carries
+
+
 def with_value(experiment: ExperimentSpec, path: str, value: Any) -> ExperimentSpec:
-    """The experiment with the setting at `path` (`network.layers[2].out_features`) set to `value`;
-    SpecError names the place when there is no such setting or the value does not fit it. A new
-    kind (`training.optimizer.name=SGD`) keeps the settings of the old one that the new one takes."""
-    steps: list[str | int] = [name or int(index) for name, index in _STEP.findall(path)]
-    rebuilt = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps).lstrip(".")
-    document = json.loads(experiment.to_json())
-    parent: Any = document
-    for step in steps[:-1] if rebuilt == path else ():
-        parent = parent[step] if _holds(parent, step) else None
-    if rebuilt != path or not steps or not _holds(parent, steps[-1]):
-        raise SpecError([Problem(path, _("is not a setting of this experiment (see its file for the names)"))])
-    key, before = steps[-1], copy.deepcopy(parent)
-    parent[key] = value
-    source = f"{path}={json.dumps(value)}"
-    try:
-        return ExperimentSpec.from_dict(document, source=source)
-    except SpecError:
-        if key not in ("name", "type", "kind"):
-            raise
-    parent.clear()
-    parent[key] = value
-    for name, setting in before.items():  # greedily: each old setting the new kind still takes
-        if name != key:
-            parent[name] = setting
-            try:
-                ExperimentSpec.from_dict(document)
-            except SpecError:
-                del parent[name]
-    return ExperimentSpec.from_dict(document, source=source)
+    """One run's experiment: the variant called `value` in a sweep over variants, else the
+    experiment with the setting at `path` set to `value` (see ExperimentSpec.with_setting)."""
+    if path == VARIANT:
+        return experiment.variant(value)
+    return experiment.with_setting(path, value)
 
 
-def _holds(node: Any, step: str | int) -> bool:
-    if isinstance(step, int):
-        return isinstance(node, list) and step < len(node)
-    return isinstance(node, dict) and step in node
+def variants_of(experiment: ExperimentSpec) -> Vary:
+    """A sweep over the variants the experiment file carries; SpecError when it carries none."""
+    if not experiment.variants:
+        raise SpecError([Problem("variants", _("this experiment carries no variants: name a setting with --vary"))])
+    return Vary(VARIANT, tuple(variant.name for variant in experiment.variants))
 
 
 @dataclass(frozen=True)
