@@ -24,7 +24,7 @@ from .peek import DataError, DataShape, data_shape
 from .places import field_named, value_named
 from .shapes import format_shape
 from .training import TrainingSpec
-from .variants import TAGS, Variant, new_kind_settings, setting_place
+from .variants import TAGS, Variant, new_kind_settings, setting_place, steps_of
 
 CURRENT_FORMAT_VERSION = 2
 MAX_FILE_BYTES = 4 * 2**20  # far above any real experiment; refuses /dev/zero and the like quickly
@@ -40,6 +40,13 @@ def _v1_to_v2(document: dict[str, Any]) -> dict[str, Any]:
 
 
 MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+
+
+def _in_variant(n: int, name: str, refusal: SpecError) -> str:
+    problem = refusal.problems[0]
+    return _("variants[{n}] ({name}): {place}: {problem}").format(
+        n=n, name=name, place=problem.path, problem=problem.message
+    )
 
 
 def _valid(document: dict[str, Any]) -> bool:
@@ -114,22 +121,20 @@ class ExperimentSpec(SpecModel):
         return version
 
     @model_validator(mode="after")
-    def _variants_apply(self) -> ExperimentSpec:
+    def _variants_named_once(self) -> ExperimentSpec:
+        # Only their names and places are checked here: whether a variant's changes still fit is
+        # said when it is trained, so that editing the experiment never makes its file unreadable.
         names = [variant.name for variant in self.variants]
         for n, variant in enumerate(self.variants):
             if variant.name in names[:n]:
                 raise ValueError(
                     _("variants[{n}]: the name {name} is taken already").format(n=n, name=repr(variant.name))
                 )
-            try:
-                self.variant(variant.name)
-            except SpecError as exc:
-                problem = exc.problems[0]
-                raise ValueError(
-                    _("variants[{n}] ({name}): {place}: {problem}").format(
-                        n=n, name=variant.name, place=problem.path, problem=problem.message
-                    )
-                ) from None
+            for path in variant.changes:
+                try:
+                    steps_of(path)
+                except SpecError as exc:
+                    raise ValueError(_in_variant(n, variant.name, exc)) from None
         return self
 
     # --- variants and settings -------------------------------------------------------------------
@@ -154,10 +159,13 @@ class ExperimentSpec(SpecModel):
 
     def variant(self, name: str) -> ExperimentSpec:
         """The run's experiment of the variant called `name`: its changes, in order, and its name added."""
-        chosen = next(v for v in self.variants if v.name == name)
+        n, chosen = next((n, v) for n, v in enumerate(self.variants) if v.name == name)
         run = self.model_copy(update={"variants": []})
-        for path, value in chosen.changes.items():
-            run = run.with_setting(path, value)
+        try:
+            for path, value in chosen.changes.items():
+                run = run.with_setting(path, value)
+        except SpecError as exc:  # the experiment was edited since: the variant's change no longer fits
+            raise SpecError([Problem(f"variants[{n}]", _in_variant(n, chosen.name, exc))]) from None
         return run.model_copy(update={"name": f"{run.name} ({chosen.name})".strip()[:200]})
 
     # --- files ---------------------------------------------------------------------------------
