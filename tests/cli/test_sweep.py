@@ -111,3 +111,16 @@ def test_the_variants_a_preset_carries_are_swept(tmp_path: Path, capsys: pytest.
     assert json.loads((out / "runs" / "variant=LSTM-seed0.json").read_text())["network"]["layers"][0]["type"] == "LSTM"
     assert main(["sweep", "digits_mlp", "--variants", "--out", str(tmp_path / "none")]) == 2
     assert "carries no variants" in capsys.readouterr().err
+
+
+def test_more_runs_side_by_side_than_the_cores_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.engine import queue
+
+    monkeypatch.setattr(queue, "available_cores", lambda: 2)
+    out = tmp_path / "s"
+    assert main(["sweep", str(_exp(tmp_path)), "--seeds", "4", "--out", str(out), "--parallel", "3"]) == 2
+    said = capsys.readouterr().err
+    assert "--parallel 3 on the CPU: this machine has 2 cores" in said and "ask for --parallel 2 at most" in said
+    assert not out.exists()

@@ -238,7 +238,9 @@ def _parser() -> argparse.ArgumentParser:
         help=_("instead of --vary: the variants the experiment file carries (such as the RNN and the LSTM)"),
     )
     sweep.add_argument("--seeds", type=_positive, default=3, metavar="K", help=_("seeds for each value (default: 3)"))
-    sweep.add_argument("--out", type=Path, required=True, help=_("the folder for the runs and the summary"))
+    sweep.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help=_("the folder for the runs and the summary")
+    )
     sweep.add_argument(
         "--parallel", type=_positive, default=1, metavar="N", help=_("runs at once, the cores shared (default: 1)")
     )

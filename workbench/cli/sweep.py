@@ -71,7 +71,10 @@ def sweep_command(
         runs = plan(experiment, vary, seeds)
     except (SpecError, ValueError) as exc:
         return fail(f"{path}: {exc}" if isinstance(exc, SpecError) else f"--vary {exc}")
-    problem = _take_folder(out, experiment, vary, seeds)
+    from .train import processes_problem  # runs side by side: as many as the machine holds
+
+    problem = processes_problem(experiment, min(parallel, len(runs)), None, path.resolve().parent, "--parallel")
+    problem = problem or _take_folder(out, experiment, vary, seeds)
     if problem is not None:
         return fail(problem)
     folder = out / "runs"

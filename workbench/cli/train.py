@@ -437,7 +437,11 @@ def check_run(
 
 
 def processes_problem(
-    experiment: ExperimentSpec, nproc: int, memory_limit: int | None = None, base_dir: Path | None = None
+    experiment: ExperimentSpec,
+    nproc: int,
+    memory_limit: int | None = None,
+    base_dir: Path | None = None,
+    option: str = "--nproc",
 ) -> str | None:
     """More CPU processes than cores only wait for their turn, and each process holds a PyTorch of
     its own besides the run: the count a machine can hold, in a sentence when it is asked for more."""
@@ -451,7 +455,7 @@ def processes_problem(
         return _(
             "{option} {nproc} on the CPU: this machine has {cores} cores, and processes beyond one a core "
             "only wait for their turn; ask for {option} {cores} at most"
-        ).format(option="--nproc", nproc=nproc, cores=cores)
+        ).format(option=option, nproc=nproc, cores=cores)
     try:
         estimate = experiment.memory(base_dir)
     except (SpecError, ValueError):  # data not readable here: each process says why
@@ -464,7 +468,7 @@ def processes_problem(
         "{option} {nproc}: each process needs about {each} (PyTorch itself and this run), {total} for all, "
         "but {room}: ask for {option} {fit} at most"
     ).format(
-        option="--nproc",
+        option=option,
         nproc=nproc,
         each=format_bytes(each),
         total=format_bytes(nproc * each),
