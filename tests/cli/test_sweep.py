@@ -124,3 +124,24 @@ def test_more_runs_side_by_side_than_the_cores_are_refused(
     said = capsys.readouterr().err
     assert "--parallel 3 on the CPU: this machine has 2 cores" in said and "ask for --parallel 2 at most" in said
     assert not out.exists()
+
+
+def test_train_with_seeds_repeats_the_experiment_and_shows_their_mean_and_spread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three seeds, three different runs: the table's mean, sd and range are those of the runs' scores."""
+    import statistics
+
+    monkeypatch.chdir(tmp_path)
+    exp = tmp_path / "exp.json"
+    tiny(seed=7, **{"early_stopping": {"enabled": False}}).save(exp)
+    assert main(["train", str(exp), "--seeds", "3", "--epochs", "2"]) == 0
+    said = capsys.readouterr().out
+    runs = json.loads((tmp_path / "exp-seeds" / "summary.json").read_text())["runs"]
+    assert [r["seed"] for r in runs] == [7, 8, 9]
+    scores = [r["best_value"] for r in runs]
+    assert len(set(scores)) == 3  # each seed its own run
+    mean, sd = statistics.fmean(scores), statistics.stdev(scores)
+    assert f"{mean:.4f} ± {sd:.4f}" in said and f"{min(scores):.4f} – {max(scores):.4f}" in said
+    assert main(["train", str(exp), "--seeds", "3", "--nproc", "2"]) == 2
+    assert "--seeds cannot be used with --nproc" in capsys.readouterr().err

@@ -208,6 +208,15 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     train.add_argument("--metrics-out", type=Path, help=_("write one JSON line of metrics per epoch to this file"))
+    train.add_argument(
+        "--seeds",
+        type=_positive,
+        metavar="K",
+        help=_(
+            "train the experiment K times, each with its own seed (its seed and the ones after it), and print "
+            "the mean and spread; {option} is then a folder (default: NAME-seeds), as in {command}"
+        ).format(option="--out", command="workbench sweep"),
+    )
     _memory_option(train)
     _launch_options(train)
     train.add_argument("--base-dir", type=Path, help=argparse.SUPPRESS)  # a window's launched run: its data folder
@@ -340,6 +349,28 @@ def _processes(path: Path) -> int:
         return ExperimentSpec.load(path).training.processes
     except SpecError:
         return 1
+
+
+def _repeat(args: argparse.Namespace) -> int:
+    """`workbench train EXP --seeds K`: the sweep of no setting, K seeds, one run after another."""
+    unmixed = (
+        ("--nproc", args.nproc is not None),
+        ("--nnodes", args.nnodes != 1),
+        ("--save-every", args.save_every is not None),
+        ("--metrics-out", args.metrics_out is not None),
+        ("--device", args.device is not None),
+    )
+    other = next((option for option, given in unmixed if given), None)
+    if args.file.suffix == ".pt":
+        return fail(
+            _("{option} trains an experiment again: give an experiment file, not a model file").format(option="--seeds")
+        )
+    if other is not None:
+        return fail(_("{option} cannot be used with {other}").format(option="--seeds", other=other))
+    from .sweep import sweep_command
+
+    out = args.out or Path(f"{args.file.stem}-seeds")
+    return sweep_command(args.file, None, args.seeds, out, 1, args.epochs)
 
 
 def _launch(args: argparse.Namespace, argv: Sequence[str]) -> int | None:
@@ -475,6 +506,8 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return fail(str(exc))
     if args.command == "inspect":
         return inspect_command(args.file, memory_limit=args.max_memory)
+    if args.command == "train" and args.seeds is not None and args.seeds > 1:
+        return _repeat(args)
     if args.command == "train":
         launched = _launch(args, argv)
         if launched is not None:
