@@ -42,6 +42,10 @@ class FakeDialogs:
         self.run_questions: list[tuple[str, str]] = []
         self.preset_answer: str | None = None
         self.presets_offered: list[Any] = []
+        self.vary_accept = True  # the vary dialog: Queue the runs as it was filled in (else Cancel)
+        self.vary_dialog: Any = None
+        self.stop_sweep_answer = True
+        self.stop_sweep_asked: list[int] = []
 
     def unsaved_changes(self, title: str) -> Answer:
         self.asked += 1
@@ -70,6 +74,19 @@ class FakeDialogs:
     def export_path(self, suggestion: Path, formats: dict[str, str], title: str = "") -> Path | None:
         self.formats, self.suggested = formats, suggestion
         return self.save_answer
+
+    def vary(self, experiment: Any, variants: bool, seeds: int) -> Any:
+        from workbench.gui.vary_dialog import VaryDialog
+
+        self.vary_dialog = VaryDialog(experiment, variants, seeds)
+        return self.vary_dialog.chosen() if self.vary_accept else None
+
+    def open_sweep_path(self, start: Path) -> Path | None:
+        return self.open_answer
+
+    def stop_sweep(self, count: int, folder: Path) -> bool:
+        self.stop_sweep_asked.append(count)
+        return self.stop_sweep_answer
 
     def error(self, title: str, text: str) -> None:
         self.errors.append((title, text))

@@ -35,6 +35,7 @@ class QueuedRun:
     out: Path
     log: Path
     base_dir: Path | None = None  # where the experiment's data files are found (default: its folder)
+    metrics: Path | None = None  # where it writes a JSON line an epoch (`--metrics-out`): its progress
     state: QueueState = QueueState.QUEUED
     code: int | None = None  # the process's exit status once it ended
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -51,8 +52,12 @@ class RunQueue:
 
     def __init__(self, runs: Sequence[QueuedRun], parallel: int = 1) -> None:
         self.runs = list(runs)
-        self.parallel = max(1, parallel)
-        self.threads = max(1, available_cores() // self.parallel)
+        self.parallel = max(1, parallel)  # may change while the queue runs: the runs started next follow it
+
+    @property
+    def threads(self) -> int:
+        """Each process's share of the cores."""
+        return max(1, available_cores() // self.parallel)
 
     def running(self) -> list[QueuedRun]:
         return [run for run in self.runs if run.state is QueueState.RUNNING]
@@ -97,6 +102,8 @@ class RunQueue:
         command = [sys.executable, "-m", "workbench", "train", str(run.experiment), "--out", str(run.out)]
         if run.base_dir is not None:
             command += ["--base-dir", str(run.base_dir)]
+        if run.metrics is not None:
+            command += ["--metrics-out", str(run.metrics)]
         env = {**os.environ, "OMP_NUM_THREADS": str(self.threads)}  # its share of the cores
         with run.log.open("wb") as log:  # the process keeps its own copy of the file
             run.process = subprocess.Popen(

@@ -129,7 +129,9 @@ class SweepFolder:
             self.out.mkdir(parents=True, exist_ok=True)
             plan_file.write_text(json.dumps(described, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
-            raise SweepFolderError(_("Cannot write the sweep in {folder}: {error}").format(folder=self.out, error=exc))
+            raise SweepFolderError(
+                _("Cannot write the sweep in {folder}: {error}").format(folder=self.out, error=exc)
+            ) from None
 
     @classmethod
     def open(cls, out: Path) -> SweepFolder:
@@ -157,6 +159,9 @@ class SweepFolder:
     def log(self, run: PlannedRun) -> Path:
         return self.out / "runs" / f"{run.name}.log"
 
+    def metrics(self, run: PlannedRun) -> Path:
+        return self.out / "runs" / f"{run.name}.metrics.jsonl"
+
     def finished(self) -> dict[str, Outcome]:
         """The runs that trained to their end, by name."""
         return {run.name: outcome for run in self.runs if (outcome := read_outcome(run, self.model(run))) is not None}
@@ -170,7 +175,14 @@ class SweepFolder:
             if run.name not in done:
                 run.experiment.save(folder / f"{run.name}.json")
                 queued.append(
-                    QueuedRun(run.name, folder / f"{run.name}.json", self.model(run), self.log(run), self.base_dir)
+                    QueuedRun(
+                        run.name,
+                        folder / f"{run.name}.json",
+                        self.model(run),
+                        self.log(run),
+                        self.base_dir,
+                        metrics=self.metrics(run),
+                    )
                 )
         return queued
 
@@ -317,3 +329,20 @@ def verdict_sentence(comparison: Comparison, setting: str, metric: str, seeds: i
         "{setting} {best} beats {second} by {amount} of {metric}, within the spread of {seeds} seeds: "
         "not a real difference"
     ).format(**said)
+
+
+def read_progress(metrics: Path) -> list[dict[str, Any]]:
+    """The epochs a training run has written to its `--metrics-out` file so far (the end's line left out)."""
+    try:
+        lines = metrics.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    epochs = []
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:  # the line being written
+            continue
+        if isinstance(row, dict) and "epoch" in row:
+            epochs.append(row)
+    return epochs

@@ -78,6 +78,41 @@ ACTIONS = (
     ),
     ActionRow("train_action", N_("&Train"), "train", "F5", "trainAction"),
     ActionRow("continue_action", N_("&Continue training"), "continue_training", "Ctrl+F5", "continueAction"),
+    ActionRow(
+        "repeat_action",
+        N_("Re&peat over seeds"),
+        "repeat",
+        "F7",
+        "repeatAction",
+        N_("Train the experiment once for each seed (the number beside Repeat) and show their mean and spread"),
+    ),
+    ActionRow(
+        "vary_action",
+        N_("&Vary one setting…"),
+        "vary_setting",
+        "F8",
+        "varyAction",
+        N_(
+            "Train the experiment for each value of one setting, several seeds each, "
+            "and see whether the best is really better"
+        ),
+    ),
+    ActionRow(
+        "variants_action",
+        N_("Train the varia&nts…"),
+        "train_variants",
+        None,
+        "variantsAction",
+        N_("Queue the versions this experiment file carries (an RNN and an LSTM, β 1 and β 0) over several seeds"),
+    ),
+    ActionRow(
+        "open_sweep_action",
+        N_("Open s&weep…"),
+        "open_sweep_dialog",
+        None,
+        "openSweepAction",
+        N_("Reopen a sweep's folder: its runs, plots, table and verdict"),
+    ),
     ActionRow("find_lr_action", N_("Find a &learning rate…"), "find_lr", "Ctrl+L", "findLrAction"),
     ActionRow("picture_action", N_("Try a p&icture…"), "try_picture", "Ctrl+I", "tryPictureAction"),
     ActionRow("pause_action", N_("&Pause / Resume"), "toggle_pause", "F6", "pauseAction"),
@@ -92,14 +127,14 @@ SEPARATOR, RECENT, DOCKS, LANGUAGE = "-", "recent", "docks", "language"
 MENUS = (
     (
         N_("&File"),
-        ("new_action", "open_action", "preset_action", RECENT, "open_run_action", SEPARATOR)
+        ("new_action", "open_action", "preset_action", RECENT, "open_run_action", "open_sweep_action", SEPARATOR)
         + ("save_action", "save_as_action", "export_action", "script_action", SEPARATOR, "quit_action"),
     ),
     (N_("&Edit"), ("undo_action", "redo_action")),
     (
         N_("&Run"),
-        ("train_action", "continue_action", "pause_action", "stop_action", SEPARATOR, "find_lr_action")
-        + ("picture_action",),
+        ("train_action", "continue_action", "pause_action", "stop_action", SEPARATOR, "repeat_action")
+        + ("vary_action", "variants_action", SEPARATOR, "find_lr_action", "picture_action"),
     ),
     (N_("&View"), (DOCKS, SEPARATOR, "reset_layout_action", LANGUAGE)),
     (N_("&Help"), ("guide_action", "shortcuts_action", "about_action")),
@@ -109,6 +144,9 @@ TRAIN_TIP = N_("Train the network (F5)")  # the run bar's buttons' tooltips, whe
 PAUSE_TIP = N_("Pause or resume training (F6)")
 STOP_TIP = N_("Stop training after the current batch (Shift+F5)")
 EXPORT_TIP = N_("Save the trained model as a .pt file (Ctrl+E)")
+REPEAT_TIP = N_(
+    "Train the experiment this many times, each with its own seed, side by side (F7): the band shows the noise"
+)
 
 
 def continue_tip(epochs: int) -> str:
@@ -136,6 +174,9 @@ CONTROLLED: dict[Act, tuple[str, str | None, Tip]] = {
     Act.FIND_LR: ("find_lr_action", None, ""),
     Act.PICTURE: ("picture_action", None, ""),
     Act.EXPORT: ("export_action", "export_button", EXPORT_TIP),
+    Act.REPEAT: ("repeat_action", "repeat_button", REPEAT_TIP),
+    Act.VARY: ("vary_action", None, ""),
+    Act.VARIANTS: ("variants_action", None, ""),
 }
 
 

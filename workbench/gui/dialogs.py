@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from ..i18n import N_, _
 from .preset_dialog import PresetDialog, PresetInfo
+
+if TYPE_CHECKING:
+    from ..spec import ExperimentSpec
+    from ..spec.sweep import Vary
 
 # File-dialog filters: "What (*.suffix);;All files (*)", in the language spoken when the dialog opens.
 EXPERIMENTS = N_("Experiments")
@@ -114,6 +119,33 @@ class Dialogs:
         path = Path(chosen)
         suffix = formats.get(selected, next(iter(formats.values())))
         return path if path.suffix else path.with_suffix(suffix)
+
+    def vary(self, experiment: ExperimentSpec, variants: bool, seeds: int) -> tuple[Vary, int] | None:
+        """The setting to vary, its values and the seeds (`variants`: the file's variants chosen first)."""
+        from .vary_dialog import VaryDialog
+
+        dialog = VaryDialog(experiment, variants, seeds, self.parent)
+        return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def open_sweep_path(self, start: Path) -> Path | None:
+        """Choose a sweep's folder to reopen."""
+        chosen = QFileDialog.getExistingDirectory(self.parent, _("Open sweep"), str(start))
+        return Path(chosen) if chosen else None
+
+    def stop_sweep(self, count: int, folder: Path) -> bool:
+        """Stop a sweep's queued and training runs? (The finished ones stay in its folder.)"""
+        buttons = QMessageBox.StandardButton
+        reply = QMessageBox.question(
+            self.parent,
+            _("Runs still in the queue"),
+            _(
+                "{count} runs of the sweep are queued or training: stop them? The finished runs stay in "
+                "{folder}, and Open sweep takes the rest up later."
+            ).format(count=count, folder=folder),
+            buttons.Yes | buttons.Cancel,
+            buttons.Cancel,
+        )
+        return reply == buttons.Yes
 
     def error(self, title: str, text: str) -> None:
         """Tell the student something went wrong (and what to do)."""

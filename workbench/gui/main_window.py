@@ -37,6 +37,8 @@ from .prediction_view import PredictionDialog
 from .run import RunController
 from .run_bar import RunBar
 from .settings import app_settings
+from .sweep_flows import SweepFlows, default_sweeps_root
+from .sweep_view import SweepWindow
 from .training_view import QtTrainingView
 from .window_layout import CENTRE_MIN, DOCK_MIN_CAP, LayoutPlan
 from .window_placement import WindowPlacement
@@ -73,7 +75,7 @@ def _fitting_width(*panels: QWidget) -> int:
     return min(max(p.minimumSizeHint().width() for p in panels) + bar + 12, DOCK_MIN_CAP)
 
 
-class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
+class QtMainWindow(FileFlows, SweepFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
     """One experiment being edited (and, in the centre, trained): the panels and plots assembled,
     the engine loaded, and the window's state shown (`window_state`). The file flows, the run
     bar, the window's placement and help are mixins named after them; the actions and menus are
@@ -86,6 +88,8 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
         self.settings = app_settings()
         self.dialogs = Dialogs(self)
         self.jobs = JobRunner(self)
+        self.sweeps_root = default_sweeps_root()
+        self.sweep_windows: list[SweepWindow] = []
         self.engine_state = _("Loading PyTorch…")
         self.run_to_open: Path | None = None  # a model file given on the command line  # "" once the engine is ready
         self.document = ExperimentDocument(experiment, path)
@@ -250,6 +254,7 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
             epochs=self.document.spec.training.epochs,
             shown_epoch=record.chosen_epoch if record is not None else None,
             selected_layer=self.layer_editor.selected_index(),
+            variants=len(self.document.spec.variants),
         )
 
     def show_state(self) -> None:
@@ -377,6 +382,9 @@ class QtMainWindow(FileFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.close_confirmed:  # asked once: the retries below while the engine stops do not ask again
+            if not self.sweeps_stopped():
+                event.ignore()
+                return
             left = self._agree_to_leave(_("closing the window"), self.close)
             if left is None:
                 event.ignore()

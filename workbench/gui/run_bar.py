@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QToolBar, QToolButton
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QSpinBox, QToolBar, QToolButton
 
 from ..engine.events import StopReason
 from ..i18n import _
@@ -32,6 +32,8 @@ class RunBar(_Window):
 
     runs: RunController
     train_button: QPushButton
+    repeat_button: QPushButton
+    repeat_box: QSpinBox  # how many seeds Repeat trains
     continue_button: QPushButton
     pause_button: QPushButton
     stop_button: QPushButton
@@ -46,6 +48,13 @@ class RunBar(_Window):
         bar.setObjectName("runToolBar")
         bar.setMovable(False)
         self.train_button = QPushButton("▶  " + _("Train"))
+        self.repeat_button = QPushButton(_("Repeat ×"))
+        self.repeat_box = QSpinBox()
+        self.repeat_box.setObjectName("repeatBox")
+        self.repeat_box.setRange(2, 20)
+        self.repeat_box.setValue(5)
+        self.repeat_box.setAccessibleName(_("Seeds to repeat over"))
+        self.repeat_box.setToolTip(_("How many seeds Repeat trains the experiment with"))
         self.continue_button = QPushButton("»  " + _("Continue"))
         self.pause_button = QPushButton(_("Pause"))
         self.stop_button = QPushButton("■  " + _("Stop"))
@@ -54,14 +63,17 @@ class RunBar(_Window):
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         for button, name in (
             (self.train_button, "trainButton"),
+            (self.repeat_button, "repeatButton"),
             (self.continue_button, "continueButton"),
             (self.pause_button, "pauseButton"),
             (self.stop_button, "stopButton"),
             (self.export_button, "exportButton"),
         ):
             button.setObjectName(name)
-            button.setAccessibleName(button.text().strip("▶»■ "))
+            button.setAccessibleName(button.text().strip("▶»■× "))
             bar.addWidget(button)
+            if button is self.repeat_button:
+                bar.addWidget(self.repeat_box)
         self.progress = QProgressBar()
         self.progress.setObjectName("runProgress")
         self.progress.setAccessibleName(_("Progress of the run"))

@@ -32,6 +32,9 @@ class Act(StrEnum):
     FIND_LR = "find_lr"
     PICTURE = "picture"
     EXPORT = "export"
+    REPEAT = "repeat"  # the experiment over N seeds
+    VARY = "vary"  # one setting over its values
+    VARIANTS = "variants"  # the variants the file carries
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class WindowState:
     epochs: int = 1  # the Epochs setting: what Continue adds
     shown_epoch: int | None = None  # the epoch whose weights the views show; None: the run's end
     selected_layer: int = -1  # in the layer list; -1: none
+    variants: int = 0  # how many variants the experiment file carries
 
     @property
     def training(self) -> bool:
@@ -117,6 +121,11 @@ def controls(state: WindowState) -> dict[Act, Control]:
         Act.FIND_LR: _unless(locked or (_("The range test is already under way.") if state.finding_lr else "")),
         Act.PICTURE: _unless(picture),
         Act.EXPORT: _unless(locked or no_model),
+        Act.REPEAT: _unless(state.train_blocker),
+        Act.VARY: _unless(state.train_blocker),
+        Act.VARIANTS: _unless(
+            state.train_blocker or ("" if state.variants else _("This experiment carries no variants."))
+        ),
     }
 
 

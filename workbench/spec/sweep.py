@@ -8,14 +8,18 @@ import json
 import math
 import re
 import statistics
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..i18n import _
 from .errors import Problem, SpecError
 from .experiment import ExperimentSpec
+from .places import _members
 
 SWEEP_FORMAT_VERSION = 1
 MAX_RUNS = 200  # values x seeds: more is a mistake, not a lesson
@@ -218,3 +222,80 @@ def _incomplete_beta(a: float, b: float, x: float) -> float:
         if abs(c * d - 1.0) < 1e-12:
             break
     return front * result
+
+
+# --- what a student may vary, as the window offers it ------------------------------------------
+
+_NOT_VARIED = {"format_version", "name", "description", "kind", "type", "path", "device", "seed", "processes"}
+_RATES = ("lr", "eps", "weight_decay", "l1", "grad_clip", "min_delta")  # spread over powers of 10
+_NOT_VARIED_PLACES = ("variants", "training.early_stopping.monitor", "training.early_stopping.mode")
+
+
+def sweepable(experiment: ExperimentSpec) -> list[str]:
+    """The places of the settings a sweep may vary, in the file's order: numbers, switches and
+    choices; not names, files, the seed (a sweep has its own) or the early-stopping monitor (what
+    is compared)."""
+    found: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key not in _NOT_VARIED or (key == "name" and path.endswith(("optimizer", "scheduler"))):
+                    walk(value, f"{path}.{key}" if path else key)
+        elif isinstance(node, list):
+            if path.endswith(("layers", "decoder")):  # a layer's settings; not a list's items (betas, mean)
+                for n, item in enumerate(node):
+                    walk(item, f"{path}[{n}]")
+        elif node is not None and not path.startswith(_NOT_VARIED_PLACES):
+            found.append(path)
+
+    walk(json.loads(experiment.to_json()), "")
+    return found
+
+
+def suggested_values(experiment: ExperimentSpec, path: str) -> list[Any]:
+    """Values to start a sweep from: a rate or a decay a factor of 10 either side, a size halved
+    and doubled, a switch both ways, a choice among its kinds."""
+    from .variants import setting_place
+
+    parent, key = setting_place(json.loads(experiment.to_json()), path)
+    value = parent[key]
+    if isinstance(value, bool):
+        return [False, True]
+    if isinstance(value, int):
+        return sorted({max(1, value // 2), value, value * 2}) if value > 0 else [0, 1, 2]
+    if isinstance(value, float) and str(key) in _RATES:
+        return [float(f"{value / 10:.3g}"), value, float(f"{value * 10:.3g}")] if value > 0 else [0.0, 1e-4, 1e-3]
+    if isinstance(value, float):  # a share or a probability: halved and doubled, below 1
+        return sorted({float(f"{value / 2:.3g}"), value, min(float(f"{value * 2:.3g}"), 0.9)}) if value > 0 else [0.0]
+    return choices(experiment, path) or [value]
+
+
+def choices(experiment: ExperimentSpec, path: str) -> list[Any]:
+    """The values a choice may take (a field's listed values, or the kinds an optimizer or a
+    scheduler may be); [] for anything else."""
+    from .variants import steps_of
+
+    steps = steps_of(path)
+    holder: Any = None
+    node: Any = experiment
+    for step in steps[:-1]:
+        holder, node = node, node[step] if isinstance(step, int) else getattr(node, step, None)
+    if not isinstance(node, BaseModel) or not isinstance(steps[-1], str):
+        return []
+    info = type(node).model_fields.get(steps[-1])
+    if info is None:
+        return []
+    listed = _literal(info.annotation)
+    if len(listed) > 1:
+        return listed
+    if steps[-1] == "name" and isinstance(holder, BaseModel) and isinstance(steps[-2], str):
+        kinds = type(holder).model_fields[steps[-2]].annotation
+        return [value for member in _members(kinds) for value in _literal(member.model_fields["name"].annotation)]
+    return []
+
+
+def _literal(annotation: Any) -> list[Any]:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _literal(typing.get_args(annotation)[0])
+    return list(typing.get_args(annotation)) if typing.get_origin(annotation) is typing.Literal else []

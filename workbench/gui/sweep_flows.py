@@ -1,0 +1,148 @@
+"""Repeats, sweeps and variants from the window (a mixin of the main window): each a sweep folder
+and a sweep window (`sweep_view`) whose queue trains `workbench train` processes beside the
+window; Open sweep reopens a folder; closing the window asks before dropping queued runs."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QStandardPaths, Slot
+from PySide6.QtWidgets import QMainWindow, QSpinBox
+
+from ..engine.sweep_folder import SweepFolder, SweepFolderError
+from ..i18n import _
+from ..spec import SpecError
+from ..spec.sweep import Vary
+from .dialogs import Dialogs
+from .document import ExperimentDocument
+from .sweep_session import SweepSession
+from .sweep_view import SweepWindow
+
+if TYPE_CHECKING:  # mixed into QtMainWindow, a QMainWindow, beside its file flows
+    from collections.abc import Callable
+
+    from .run import RunController
+
+    _Window = QMainWindow
+else:
+    _Window = object
+
+
+def default_sweeps_root() -> Path:
+    """Where the window keeps its sweeps (Open sweep starts there)."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "sweeps"
+
+
+class SweepFlows(_Window):
+    """Repeat ×N, Vary one setting, Train the variants and Open sweep."""
+
+    document: ExperimentDocument
+    dialogs: Dialogs
+    runs: RunController
+    repeat_box: QSpinBox
+    sweeps_root: Path
+    sweep_windows: list[SweepWindow]
+
+    if TYPE_CHECKING:  # the file flows' (`file_flows.FileFlows`)
+
+        def _agree_to_leave(self, action: str, then: Callable[[], object]) -> Callable[[], None] | None: ...
+        def open_run(self, path: Path, left: Callable[[], None] = ...) -> None: ...
+
+    @Slot()
+    def repeat(self) -> None:
+        """Train the experiment N times (the box beside Train), each with its own seed."""
+        self._start_sweep(None, self.repeat_box.value(), _("{count} seeds").format(count=self.repeat_box.value()))
+
+    @Slot()
+    def vary_setting(self) -> None:
+        """Choose a setting, its values and the seeds, then queue the runs."""
+        self._ask_vary(variants=False)
+
+    @Slot()
+    def train_variants(self) -> None:
+        """Queue the variants the experiment file carries (the RNN and the LSTM, β 1 and β 0)."""
+        self._ask_vary(variants=True)
+
+    def _ask_vary(self, variants: bool) -> None:
+        chosen = self.dialogs.vary(self.document.spec, variants, self.repeat_box.value())
+        if chosen is not None:
+            vary, seeds = chosen
+            self._start_sweep(vary, seeds, vary.path.rsplit(".", 1)[-1])
+
+    def _start_sweep(self, vary: Vary | None, seeds: int, what: str) -> None:
+        if self.document.problems():
+            self.dialogs.error(_("Cannot start the sweep"), str(self.document.problems()[0]))
+            return
+        out = self._new_sweep_folder(what)
+        try:
+            folder = SweepFolder(out, self.document.spec, vary, seeds, self.document.base_dir)
+            folder.take()
+        except (SpecError, SweepFolderError) as exc:
+            self.dialogs.error(_("Cannot start the sweep"), str(exc))
+            return
+        self._show_sweep(SweepSession(folder), start=True)
+
+    def _new_sweep_folder(self, what: str) -> Path:
+        name = re.sub(r"[^\w.+-]+", "_", f"{self.document.title} {what}").strip("_")[:60] or "sweep"
+        stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
+        out, n = self.sweeps_root / f"{name}_{stamp}", 1
+        while out.exists():
+            n += 1
+            out = self.sweeps_root / f"{name}_{stamp}_{n}"
+        return out
+
+    @Slot()
+    def open_sweep_dialog(self) -> None:
+        """Reopen a sweep's folder: its queue, plots, table and verdict (and the rest to train)."""
+        path = self.dialogs.open_sweep_path(self.sweeps_root)
+        if path is not None:
+            self.open_sweep(path)
+
+    def open_sweep(self, path: Path) -> None:
+        try:
+            folder = SweepFolder.open(path)
+        except SweepFolderError as exc:
+            self.dialogs.error(_("Cannot open the sweep"), str(exc))
+            return
+        self._show_sweep(SweepSession(folder), start=False)
+
+    def _show_sweep(self, session: SweepSession, start: bool) -> None:
+        title = session.folder.experiment.name or session.folder.out.name
+        window = SweepWindow(session, title, self.open_sweep_run, self._ask_stop_sweep, self, start=start)
+        window.destroyed.connect(lambda _obj=None, w=window: self._forget_sweep(w))
+        self.sweep_windows.append(window)  # kept here: a window nobody holds would be collected
+        window.show()
+
+    def _forget_sweep(self, window: SweepWindow) -> None:
+        if window in self.sweep_windows:
+            self.sweep_windows.remove(window)
+
+    def _ask_stop_sweep(self, session: SweepSession) -> bool:
+        return self.dialogs.stop_sweep(session.waiting, session.folder.out)
+
+    def open_sweep_run(self, path: Path) -> None:
+        """Open one finished run of a sweep in this window, as Open saved run does."""
+        if self.runs.running:
+            self.dialogs.error(
+                _("Cannot open the saved run"),
+                _("A run is under way: this waits until it ends (Stop ends it after the current batch)."),
+            )
+            return
+        left = self._agree_to_leave(_("opening {file}").format(file=path.name), lambda: self.open_sweep_run(path))
+        if left is not None:
+            self.open_run(path, left)
+        self.raise_()
+        self.activateWindow()
+
+    def sweeps_stopped(self) -> bool:
+        """Before the window closes: stop the sweeps still training, once the student agrees."""
+        active = [window for window in self.sweep_windows if window.session.active]
+        waiting = sum(window.session.waiting for window in active)
+        if active and not self.dialogs.stop_sweep(waiting, active[0].session.folder.out):
+            return False
+        for window in active:
+            window.session.stop()
+        return True

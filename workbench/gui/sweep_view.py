@@ -1,0 +1,345 @@
+"""The sweep window: a sweep's queue of runs (each cancellable, each finished one openable in the
+main window), each value's mean curve with its band, the value against its score with error bars,
+the table of means and spreads, and the verdict. It renders a `SweepSession` and steps it on a
+timer: the runs are processes of their own, so nothing here waits on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.queue import available_cores
+from ..i18n import _
+from .sweep_session import STATE_WORDS, Band, RunShown, SweepSession
+from .theme import Tone, legend_above, style, themed_plot
+
+STEP_MS = 250
+
+
+def _colour(n: int, count: int) -> pg.QtGui.QColor:
+    return pg.intColor(n, hues=max(count, 3), values=1, maxValue=200, sat=200)
+
+
+class SweepWindow(QWidget):
+    """One sweep: its queue, plots, table and verdict. `open_run` opens a finished run's model
+    file in the main window; `ask_stop` asks before closing drops runs still queued or training."""
+
+    def __init__(
+        self,
+        session: SweepSession,
+        title: str,
+        open_run: Callable[[Path], None],
+        ask_stop: Callable[[SweepSession], bool],
+        parent: QWidget | None = None,
+        start: bool = False,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("sweepWindow")
+        self.session, self.open_run, self.ask_stop = session, open_run, ask_stop
+        self.setWindowTitle(_("{title} — sweep").format(title=title))
+        self.band = Band.RANGE
+        self._build()
+        self.timer = QTimer(self)
+        self.timer.setInterval(STEP_MS)
+        self.timer.timeout.connect(self.step)
+        if start:  # a new sweep: its runs queue now
+            session.train(self.parallel.value())
+        self.show_session()
+        if session.active:
+            self.timer.start()
+
+    # --- construction ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.about = QLabel(self._described())
+        self.about.setObjectName("sweepAbout")
+        self.about.setWordWrap(True)
+        self.about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.queue_table = _table(
+            "sweepQueue", [_("run"), _("state"), _("epochs"), _("best value"), _("best epoch"), _("test")]
+        )
+        self.queue_table.itemSelectionChanged.connect(self._show_buttons)
+        self.queue_table.itemDoubleClicked.connect(lambda _item: self.open_selected())
+        self.cancel_button = _button(_("Cancel run"), "sweepCancel", self.cancel_selected)
+        self.cancel_button.setToolTip(_("Take the chosen runs out of the queue, or stop them after their batch"))
+        self.stop_button = _button(_("Stop all"), "sweepStop", self.stop_all)
+        self.open_button = _button(_("Open run"), "sweepOpen", self.open_selected)
+        self.open_button.setToolTip(_("Open the chosen run in the main window: its curves, its network, its results"))
+        self.rest_button = _button(_("Train the rest"), "sweepRest", self.train_rest)
+        self.parallel = QSpinBox()
+        self.parallel.setObjectName("sweepParallel")
+        self.parallel.setRange(1, max(1, available_cores()))
+        self.parallel.setValue(min(2, available_cores()))
+        self.parallel.setToolTip(_("How many runs train at once, each a process with its share of the cores"))
+        self.parallel.valueChanged.connect(self.session.set_parallel)
+        side = QLabel(_("Side by side:"))
+        side.setBuddy(self.parallel)
+        buttons = QHBoxLayout()
+        for widget in (self.cancel_button, self.stop_button, self.open_button, self.rest_button):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        buttons.addWidget(side)
+        buttons.addWidget(self.parallel)
+        self.summary_table = _table("sweepSummary", [])
+        self.verdict = QLabel()
+        self.verdict.setObjectName("sweepVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.about)
+        column.addWidget(self.queue_table, 3)
+        column.addLayout(buttons)
+        column.addWidget(self.summary_table)
+        column.addWidget(self.verdict)
+        right = QWidget()
+        plots = QVBoxLayout(right)
+        plots.setContentsMargins(0, 0, 0, 0)
+        self.band_box = QComboBox()
+        self.band_box.setObjectName("sweepBand")
+        self.band_box.addItem(_("Band: lowest to highest seed"), Band.RANGE)
+        self.band_box.addItem(_("Band: ±1 standard deviation"), Band.SD)
+        self.band_box.currentIndexChanged.connect(self._band_chosen)
+        self.curves = themed_plot(grid=True, whole_x=True)
+        self.curves.setObjectName("sweepCurves")
+        self.curves.setLabel("bottom", _("epoch"))
+        self.bars = themed_plot(grid=True)
+        self.bars.setObjectName("sweepBars")
+        for plot in (self.curves, self.bars):  # accuracies read as they are, not in thousandths
+            plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
+        plots.addWidget(self.band_box)
+        plots.addWidget(self.curves, 3)
+        plots.addWidget(self.bars, 2)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([520, 620])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.resize(1180, 680)
+
+    def _described(self) -> str:
+        folder, session = self.session.folder, self.session
+        what = (
+            _("{seeds} seeds of the same experiment").format(seeds=folder.seeds)
+            if folder.vary is None
+            else _("{count} values × {seeds} seeds").format(count=len(folder.vary.values), seeds=folder.seeds)
+        )
+        return _("{what}, {runs} runs, kept in {folder}").format(
+            what=what, runs=len(session.folder.runs), folder=folder.out
+        )
+
+    # --- the queue ------------------------------------------------------------------------------------
+
+    @Slot()
+    def step(self) -> None:
+        if self.session.step():
+            self.show_session()
+        if not self.session.active:
+            self.timer.stop()
+
+    def _selected(self) -> list[str]:
+        rows = sorted({index.row() for index in self.queue_table.selectedIndexes()})
+        return [self.session.folder.runs[row].name for row in rows]
+
+    @Slot()
+    def cancel_selected(self) -> None:
+        for name in self._selected():
+            self.session.cancel(name)
+        self.show_session()
+
+    @Slot()
+    def stop_all(self) -> None:
+        self.session.stop()
+        self.show_session()
+
+    @Slot()
+    def open_selected(self) -> None:
+        names = [n for n in self._selected() if n in self.session.outcomes]
+        if names:
+            run = next(r for r in self.session.folder.runs if r.name == names[0])
+            self.open_run(self.session.folder.model(run))
+
+    @Slot()
+    def train_rest(self) -> None:
+        self.session.train(self.parallel.value())
+        self.timer.start()
+        self.show_session()
+
+    @Slot(int)
+    def _band_chosen(self, _index: int) -> None:
+        self.band = Band(self.band_box.currentData())
+        self._draw_curves()
+
+    # --- rendering --------------------------------------------------------------------------------------
+
+    def show_session(self) -> None:
+        """Show the session as it is now."""
+        self._fill_queue()
+        self._show_buttons()
+        self._draw_curves()
+        self._draw_bars()
+        self._fill_summary()
+        said = self.session.sentence()
+        self.verdict.setText(said)
+        self.verdict.setStyleSheet(style(Tone.NOTE) + "font-weight: bold;" if said else "")
+
+    def _fill_queue(self) -> None:
+        rows = self.session.rows()
+        table = self.queue_table
+        table.setRowCount(len(rows))
+        metric = self.session.metric  # what each run is compared by, at its best epoch
+        table.setHorizontalHeaderItem(3, QTableWidgetItem(metric or _("best value")))
+        for n, row in enumerate(rows):
+            cells = (
+                row.name,
+                _(STATE_WORDS[row.state]),
+                f"{row.epoch}/{row.epochs}" if row.epoch or row.state is RunShown.TRAINING else "",
+                f"{row.score:.4f}" if row.score is not None else "",
+                str(row.best_epoch or ""),
+                f"{row.test:.4f}" if row.test is not None else "",
+            )
+            for column, text in enumerate(cells):
+                item = table.item(n, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    table.setItem(n, column, item)
+                if item.text() != text:
+                    item.setText(text)
+                item.setData(Qt.ItemDataRole.UserRole, row.state.value)
+
+    @Slot()
+    def _show_buttons(self) -> None:
+        states = {row.name: row.state for row in self.session.rows()}
+        chosen = [states[name] for name in self._selected()]
+        self.cancel_button.setEnabled(any(s in (RunShown.QUEUED, RunShown.TRAINING) for s in chosen))
+        self.stop_button.setEnabled(self.session.active)
+        self.open_button.setEnabled(RunShown.FINISHED in chosen)
+        self.rest_button.setVisible(not self.session.active and self.session.unfinished > 0)
+
+    def _draw_curves(self) -> None:
+        plot = self.curves
+        plot.clear()
+        item = plot.getPlotItem()
+        if item.legend is None:
+            legend_above(plot, columns=3)
+        else:
+            item.legend.clear()
+        metric = self.session.metric
+        plot.setLabel("left", metric or "")
+        curves = self.session.curves(self.band)
+        for n, curve in enumerate(curves):
+            colour = _colour(n, len(curves))
+            xs = list(curve.epochs)
+            low = pg.PlotDataItem(xs, list(curve.low), pen=pg.mkPen(None))
+            high = pg.PlotDataItem(xs, list(curve.high), pen=pg.mkPen(None))
+            fill = _faded(colour, 60)
+            plot.addItem(low)
+            plot.addItem(high)
+            plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(fill)))
+            label = _("{label} (mean of {runs})").format(label=curve.label, runs=curve.runs)
+            plot.plot(xs, list(curve.mean), pen=pg.mkPen(colour, width=2), name=label)
+        for _name, values in self.session.live():  # the runs training now, thin and dashed
+            points = [(n + 1, v) for n, v in enumerate(values) if v is not None]
+            if points:
+                pen = pg.mkPen(pg.mkColor(140, 140, 140), width=1, style=Qt.PenStyle.DashLine)
+                plot.plot([p[0] for p in points], [p[1] for p in points], pen=pen)
+
+    def _draw_bars(self) -> None:
+        plot = self.bars
+        plot.clear()
+        bars = self.session.error_bars()
+        plot.setVisible(bars is not None)
+        if bars is None:
+            return
+        item = plot.getPlotItem()
+        folder = self.session.folder
+        setting = folder.vary.path if folder.vary is not None else ""
+        plot.setLabel("bottom", setting)
+        plot.setLabel("left", _("{metric} (mean ± sd)").format(metric=self.session.metric or ""))
+        plot.setLogMode(x=bars.log_x, y=False)  # the points follow the axis; the bars are drawn where it puts them
+        height = _array([2 * sd for sd in bars.sd])
+        plot.addItem(pg.ErrorBarItem(x=_array(bars.x, bars.log_x), y=_array(bars.mean), height=height, beam=0.0))
+        plot.plot(list(bars.x), list(bars.mean), pen=None, symbol="o", symbolSize=8)
+        axis = item.getAxis("bottom")
+        axis.setTicks(None if bars.numeric else [list(zip(bars.x, bars.labels, strict=True))])
+
+    def _fill_summary(self) -> None:
+        table = self.summary_table
+        made = self.session.table()
+        if made is None:
+            table.setVisible(False)
+            return
+        header, rows = made
+        table.setVisible(True)
+        table.setColumnCount(len(header))
+        table.setHorizontalHeaderLabels(header)
+        table.setRowCount(len(rows))
+        for n, row in enumerate(rows):
+            for column, text in enumerate(row):
+                table.setItem(n, column, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        rows_height = sum(table.rowHeight(n) for n in range(table.rowCount()))
+        table.setFixedHeight(table.horizontalHeader().height() + rows_height + 2 * table.frameWidth() + 18)
+
+    # --- closing --------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.session.active and not self.ask_stop(self.session):
+            event.ignore()
+            return
+        self.session.stop()
+        self.timer.stop()
+        event.accept()
+
+
+def _faded(colour: pg.QtGui.QColor, alpha: int) -> pg.QtGui.QColor:
+    faded = pg.QtGui.QColor(colour)
+    faded.setAlpha(alpha)
+    return faded
+
+
+def _array(values: object, log: bool = False) -> object:
+    import numpy as np
+
+    data = np.asarray(values, dtype=float)
+    return np.log10(data) if log else data
+
+
+def _table(name: str, header: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(header))
+    table.setObjectName(name)
+    if header:
+        table.setHorizontalHeaderLabels(header)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _button(text: str, name: str, slot: Callable[[], None]) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.clicked.connect(slot)
+    return button
