@@ -31,6 +31,9 @@ SHOTS: dict[tuple[tuple[int, int], str], tuple[str, ...]] = {
         "inside-the-network",
         "network-playground",
         "layer-health",
+        "repeat-seeds",
+        "sweep-learning-rate",
+        "sweep-variants",
     ),
     ((1024, 700), "en"): ("small-screen",),
     ((1366, 768), "zh_CN"): ("zh-CN-overfitting-demo", "zh-CN-inside-the-network"),  # README.zh-CN.md
@@ -60,6 +63,11 @@ class _Discard:
 
     def open_picture_path(self, start: Path | None) -> Path | None:
         return self.picture
+
+    def vary(self, experiment: Any, variants: bool, seeds: int) -> Any:
+        from .vary_dialog import VaryDialog
+
+        return VaryDialog(experiment, variants, seeds).chosen()  # as it opens: Queue the runs
 
     def __getattr__(self, name: str) -> Any:
         from .dialogs import Answer
@@ -195,7 +203,44 @@ def _on_tab(preset: str, tab: str) -> Callable[[Path], None]:
     return scene
 
 
+def _sweep(preset: str | None, start: Callable[[Any], None], done: Callable[[Any], bool]) -> Callable[[Path], None]:
+    """A sweep started from the window (`start`), its window pictured once `done(its session)`."""
+
+    def scene(path: Path) -> None:
+        window = _window(preset)
+        window.sweeps_root = Path(tempfile.mkdtemp(prefix="workbench-sweeps-"))
+        start(window)
+        (sweep,) = window.sweep_windows
+        wait_until(lambda: done(sweep.session), 600)
+        wait_until(lambda: False, 1.0)  # the last run's row and curves drawn
+        _save(path)
+        sweep.session.stop()
+        wait_until(lambda: not sweep.session.active, 120)
+        sweep.close()
+        window.close()
+
+    return scene
+
+
+def _repeat(window: Any) -> None:
+    window.repeat_box.setValue(5)
+    window.repeat()
+
+
+def _learning_rates(window: Any) -> None:
+    from ..spec.sweep import Vary, log_spaced
+
+    window._start_sweep(Vary("training.optimizer.lr", tuple(log_spaced(1e-4, 1e-1, 4))), 3, "lr")
+
+
 SCENES: dict[str, Callable[[Path], None]] = {
+    "repeat-seeds": _sweep(None, _repeat, lambda session: not session.active),
+    "sweep-learning-rate": _sweep(None, _learning_rates, lambda session: not session.active),
+    "sweep-variants": _sweep(  # the queue at work: two runs training, the others waiting
+        "adding_rnn_vs_lstm",
+        lambda window: window.train_variants(),
+        lambda session: sum(len(epochs) for epochs in session.progress.values()) >= 6,
+    ),
     "main-window": _main_window,
     "training-live": _training_live,
     "overfitting-demo": _after_a_run("overfitting_demo"),

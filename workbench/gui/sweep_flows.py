@@ -32,8 +32,13 @@ else:
 
 
 def default_sweeps_root() -> Path:
-    """Where the window keeps its sweeps (Open sweep starts there)."""
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "sweeps"
+    """Where the window keeps its sweeps (Open sweep starts there): among the student's documents,
+    where a file manager finds them."""
+    places = QStandardPaths.StandardLocation
+    documents = QStandardPaths.writableLocation(places.DocumentsLocation)
+    if documents:
+        return Path(documents) / "Workbench sweeps"
+    return Path(QStandardPaths.writableLocation(places.AppDataLocation)) / "sweeps"
 
 
 class SweepFlows(_Window):

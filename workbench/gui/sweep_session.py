@@ -73,6 +73,7 @@ class QueueRow:
 class MeanCurve:
     """One value's curve over its finished seeds: the mean epoch by epoch and the band around it."""
 
+    value: Any
     label: str
     epochs: tuple[int, ...]
     mean: tuple[float, ...]
@@ -234,15 +235,21 @@ class SweepSession:
         for value in values:
             mine = [o.curve for o in finished if o.run.value == value]
             if mine:
-                curves.append(_mean_curve(self.value_label(value), mine, band))
+                curves.append(_mean_curve(value, self.value_label(value), mine, band))
         return curves
 
-    def live(self) -> list[tuple[str, list[float | None]]]:
-        """The runs training now: their curves so far, each by its run's name."""
+    def live(self) -> list[tuple[Any, list[float | None]]]:
+        """The runs training now: their curves so far, each with its value."""
         metric = self.metric
         if metric is None:
             return []
-        return [(name, [row.get(metric) for row in epochs]) for name, epochs in self.progress.items() if epochs]
+        value = {run.name: run.value for run in self.folder.runs}
+        return [(value[name], [row.get(metric) for row in epochs]) for name, epochs in self.progress.items() if epochs]
+
+    def value_index(self, value: Any) -> int:
+        """Where `value` is among the sweep's values (its colour)."""
+        vary = self.folder.vary
+        return vary.values.index(value) if vary is not None and value in vary.values else 0
 
     def error_bars(self) -> ErrorBars | None:
         """Each value's mean score and spread; None for a repeat (one value) or before a run finished."""
@@ -276,7 +283,7 @@ class SweepSession:
         return verdict(finished, self.folder.vary, self.folder.seeds, _("Repeat ×"))
 
 
-def _mean_curve(label: str, curves: list[tuple[float | None, ...]], band: Band) -> MeanCurve:
+def _mean_curve(value: Any, label: str, curves: list[tuple[float | None, ...]], band: Band) -> MeanCurve:
     epochs: list[int] = []
     mean: list[float] = []
     low: list[float] = []
@@ -291,4 +298,4 @@ def _mean_curve(label: str, curves: list[tuple[float | None, ...]], band: Band) 
         mean.append(middle)
         low.append(min(at) if band is Band.RANGE else middle - spread)
         high.append(max(at) if band is Band.RANGE else middle + spread)
-    return MeanCurve(label, tuple(epochs), tuple(mean), tuple(low), tuple(high), len(curves))
+    return MeanCurve(value, label, tuple(epochs), tuple(mean), tuple(low), tuple(high), len(curves))

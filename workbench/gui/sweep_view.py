@@ -124,18 +124,22 @@ class SweepWindow(QWidget):
         self.curves.setLabel("bottom", _("epoch"))
         self.bars = themed_plot(grid=True)
         self.bars.setObjectName("sweepBars")
-        for plot in (self.curves, self.bars):  # accuracies read as they are, not in thousandths
-            plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
+        for plot in (self.curves, self.bars):  # accuracies and rates read as they are, not in thousandths
+            for edge in ("left", "bottom"):
+                plot.getPlotItem().getAxis(edge).enableAutoSIPrefix(False)
         plots.addWidget(self.band_box)
         plots.addWidget(self.curves, 3)
         plots.addWidget(self.bars, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([520, 620])
+        splitter.setSizes([600, 580])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self.resize(1180, 680)
+        above = self.parentWidget()
+        screen = above.screen() if above is not None else self.screen()
+        room = screen.availableGeometry()  # the whole window on a laptop's screen
+        self.resize(min(1180, room.width() - 40), min(680, room.height() - 60))
 
     def _described(self) -> str:
         folder, session = self.session.folder, self.session
@@ -241,14 +245,15 @@ class SweepWindow(QWidget):
         plot.clear()
         item = plot.getPlotItem()
         if item.legend is None:
-            legend_above(plot, columns=3)
+            legend_above(plot, columns=2)
         else:
             item.legend.clear()
         metric = self.session.metric
         plot.setLabel("left", metric or "")
         curves = self.session.curves(self.band)
-        for n, curve in enumerate(curves):
-            colour = _colour(n, len(curves))
+        values = self.session.folder.vary.values if self.session.folder.vary is not None else (None,)
+        for curve in curves:
+            colour = _colour(self.session.value_index(curve.value), len(values))
             xs = list(curve.epochs)
             low = pg.PlotDataItem(xs, list(curve.low), pen=pg.mkPen(None))
             high = pg.PlotDataItem(xs, list(curve.high), pen=pg.mkPen(None))
@@ -258,11 +263,15 @@ class SweepWindow(QWidget):
             plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(fill)))
             label = _("{label} (mean of {runs})").format(label=curve.label, runs=curve.runs)
             plot.plot(xs, list(curve.mean), pen=pg.mkPen(colour, width=2), name=label)
-        for _name, values in self.session.live():  # the runs training now, thin and dashed
-            points = [(n + 1, v) for n, v in enumerate(values) if v is not None]
-            if points:
-                pen = pg.mkPen(pg.mkColor(140, 140, 140), width=1, style=Qt.PenStyle.DashLine)
-                plot.plot([p[0] for p in points], [p[1] for p in points], pen=pen)
+        named = False
+        for value, points in self.session.live():  # the runs training now, thin and dashed in their value's colour
+            shown = [(n + 1, v) for n, v in enumerate(points) if v is not None]
+            if shown:
+                colour = _colour(self.session.value_index(value), len(values))
+                pen = pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine)
+                name = None if named else _("runs training now")
+                plot.plot([p[0] for p in shown], [p[1] for p in shown], pen=pen, name=name)
+                named = True
 
     def _draw_bars(self) -> None:
         plot = self.bars
@@ -290,6 +299,7 @@ class SweepWindow(QWidget):
             table.setVisible(False)
             return
         header, rows = made
+        header[0] = header[0].rsplit(".", 1)[-1]  # the setting's own name: its place is in the line above
         table.setVisible(True)
         table.setColumnCount(len(header))
         table.setHorizontalHeaderLabels(header)
