@@ -75,10 +75,10 @@ class FakeDialogs:
         self.formats, self.suggested = formats, suggestion
         return self.save_answer
 
-    def vary(self, experiment: Any, variants: bool, seeds: int) -> Any:
+    def vary(self, experiment: Any, variants: bool, seeds: int, place: str | None = None) -> Any:
         from workbench.gui.vary_dialog import VaryDialog
 
-        self.vary_dialog = VaryDialog(experiment, variants, seeds)
+        self.vary_dialog = VaryDialog(experiment, variants, seeds, None, place)
         return self.vary_dialog.chosen() if self.vary_accept else None
 
     def open_sweep_path(self, start: Path) -> Path | None:

@@ -121,3 +121,24 @@ def test_a_sweep_folder_reopens_with_its_error_bars_table_and_verdict(
     assert not sweep.rest_button.isVisible()
     window.open_sweep(tmp_path / "nothing")
     assert window.dialogs.errors[-1][0] == "Cannot open the sweep"
+
+
+def test_a_settings_name_in_the_forms_offers_to_vary_it(window: Any, tmp_path: Path) -> None:
+    """Right-click a row's name, Vary this setting: the dialog opens on that setting."""
+    from workbench.gui.forms.model_form import BuddyLabel
+
+    window.sweeps_root = tmp_path
+    window.dialogs.vary_accept = False  # Cancel: nothing is queued
+
+    def label(place: tuple[str | int, ...]) -> BuddyLabel:
+        return next(found for found in window.findChildren(BuddyLabel) if found.place == place)
+
+    label(("training", "optimizer", "lr")).vary_here()
+    assert window.dialogs.vary_dialog.path == "training.optimizer.lr"
+    window.layer_editor.select(1)  # digits_mlp's first Linear
+    label(("network", "layers", 1, "out_features")).vary_here()
+    assert window.dialogs.vary_dialog.path == "network.layers[1].out_features"
+    assert "64" in window.dialogs.vary_dialog.values.text()  # halved and doubled around the layer's size
+    label(("training", "seed")).vary_here()  # a sweep has seeds of its own
+    assert window.dialogs.errors[-1][0] == "Cannot start the sweep" and "training.seed" in window.dialogs.errors[-1][1]
+    assert not window.sweep_windows

@@ -120,11 +120,14 @@ class Dialogs:
         suffix = formats.get(selected, next(iter(formats.values())))
         return path if path.suffix else path.with_suffix(suffix)
 
-    def vary(self, experiment: ExperimentSpec, variants: bool, seeds: int) -> tuple[Vary, int] | None:
-        """The setting to vary, its values and the seeds (`variants`: the file's variants chosen first)."""
+    def vary(
+        self, experiment: ExperimentSpec, variants: bool, seeds: int, place: str | None = None
+    ) -> tuple[Vary, int] | None:
+        """The setting to vary, its values and the seeds (`variants`: the file's variants chosen
+        first; `place`: that setting)."""
         from .vary_dialog import VaryDialog
 
-        dialog = VaryDialog(experiment, variants, seeds, self.parent)
+        dialog = VaryDialog(experiment, variants, seeds, self.parent, place)
         return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def open_sweep_path(self, start: Path) -> Path | None:

@@ -64,10 +64,10 @@ class _Discard:
     def open_picture_path(self, start: Path | None) -> Path | None:
         return self.picture
 
-    def vary(self, experiment: Any, variants: bool, seeds: int) -> Any:
+    def vary(self, experiment: Any, variants: bool, seeds: int, place: str | None = None) -> Any:
         from .vary_dialog import VaryDialog
 
-        return VaryDialog(experiment, variants, seeds).chosen()  # as it opens: Queue the runs
+        return VaryDialog(experiment, variants, seeds, None, place).chosen()  # as it opens: Queue the runs
 
     def __getattr__(self, name: str) -> Any:
         from .dialogs import Answer

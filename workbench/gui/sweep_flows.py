@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # mixed into QtMainWindow, a QMainWindow, beside its file flo
     from collections.abc import Callable
 
     from .run import RunController
+    from .window_state import WindowState
 
     _Window = QMainWindow
 else:
@@ -55,6 +56,7 @@ class SweepFlows(_Window):
 
         def _agree_to_leave(self, action: str, then: Callable[[], object]) -> Callable[[], None] | None: ...
         def open_run(self, path: Path, left: Callable[[], None] = ...) -> None: ...
+        def window_state(self) -> WindowState: ...
 
     @Slot()
     def repeat(self) -> None:
@@ -71,8 +73,26 @@ class SweepFlows(_Window):
         """Queue the variants the experiment file carries (the RNN and the LSTM, β 1 and β 0)."""
         self._ask_vary(variants=True)
 
-    def _ask_vary(self, variants: bool) -> None:
-        chosen = self.dialogs.vary(self.document.spec, variants, self.repeat_box.value())
+    def vary_place(self, place: str) -> None:
+        """Vary the setting at `place` (a form row's name right-clicked)."""
+        from ..spec.sweep import sweepable
+        from .window_state import Act, controls
+
+        why = controls(self.window_state()).get(Act.VARY)
+        if why is not None and not why.enabled:
+            self.dialogs.error(_("Cannot start the sweep"), why.why)
+        elif place not in sweepable(self.document.spec):
+            self.dialogs.error(
+                _("Cannot start the sweep"),
+                _(
+                    "{setting} is not varied by a sweep: names, files, the seed and what early stopping watches stay"
+                ).format(setting=place),
+            )
+        else:
+            self._ask_vary(variants=False, place=place)
+
+    def _ask_vary(self, variants: bool, place: str | None = None) -> None:
+        chosen = self.dialogs.vary(self.document.spec, variants, self.repeat_box.value(), place)
         if chosen is not None:
             vary, seeds = chosen
             self._start_sweep(vary, seeds, vary.path.rsplit(".", 1)[-1])

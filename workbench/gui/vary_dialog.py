@@ -41,7 +41,14 @@ def _current(experiment: ExperimentSpec, path: str) -> object:
 class VaryDialog(QDialog):
     """Choose one setting, its values and the seeds; `chosen()` after Accept."""
 
-    def __init__(self, experiment: ExperimentSpec, variants: bool, seeds: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        experiment: ExperimentSpec,
+        variants: bool,
+        seeds: int,
+        parent: QWidget | None = None,
+        place: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("varyDialog")
         self.setWindowTitle(_("Vary one setting"))
@@ -51,7 +58,9 @@ class VaryDialog(QDialog):
         places = ([VARIANT] if experiment.variants else []) + sweepable(experiment)
         for path in places:
             self.setting.addItem(_words(experiment, path), path)
-        if variants and experiment.variants:
+        if place in places:  # the setting right-clicked in a form
+            self.setting.setCurrentIndex(places.index(place))
+        elif variants and experiment.variants:
             self.setting.setCurrentIndex(0)
         elif "training.optimizer.lr" in places:
             self.setting.setCurrentIndex(places.index("training.optimizer.lr"))
@@ -84,7 +93,11 @@ class VaryDialog(QDialog):
         self.said = QLabel()
         self.said.setObjectName("varySaid")
         self.said.setWordWrap(True)
+        hint = QLabel(_("Any setting of the forms: choose it here, or right-click its name in the forms."))
+        hint.setWordWrap(True)
+        hint.setStyleSheet(style(Tone.MUTED))
         form = QFormLayout()
+        form.addRow(hint)
         form.addRow(_("Setting:"), self.setting)
         form.addRow(_("Values:"), self.values)
         form.addRow(_("Spaced on a log scale:"), self.spaced_row)

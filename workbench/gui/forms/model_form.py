@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QContextMenuEvent, QMouseEvent
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QMenu, QVBoxLayout, QWidget
 
 from ...i18n import _
 from ...spec.errors import problems_from_validation
@@ -97,8 +97,35 @@ def discard(form: QWidget) -> None:
     form.deleteLater()
 
 
+Place = tuple[str | int, ...]  # where a form's model is in the experiment: ("training", "optimizer")
+
+
+def place_text(place: Place) -> str:
+    """("network", "layers", 2, "out_features") -> "network.layers[2].out_features", as files name it."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in place).lstrip(".")
+
+
 class BuddyLabel(QLabel):
-    """A form row's title; a click on it toggles the row's check box, as on a check box's own text."""
+    """A form row's title; a click on it toggles the row's check box, as on a check box's own text.
+    Its context menu offers to vary the setting over several values (the window's `vary_place`)."""
+
+    def __init__(self, text: str, place: Place = ()) -> None:
+        super().__init__(text)
+        self.place = place
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.place or not hasattr(self.window(), "vary_place"):
+            super().contextMenuEvent(event)
+            return
+        menu = QMenu(self)
+        action = menu.addAction(_("Vary this setting…"))
+        action.setObjectName("varyThisSetting")
+        action.triggered.connect(lambda _checked=False: self.vary_here())
+        menu.exec(event.globalPos())
+
+    def vary_here(self) -> None:
+        """Ask the window to sweep this setting over several values."""
+        self.window().vary_place(place_text(self.place))  # type: ignore[attr-defined]
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         buddy = self.buddy()
@@ -123,9 +150,11 @@ class ModelForm(QWidget):
         hidden: tuple[str, ...] = (),
         factories: dict[str, EditorFactory] | None = None,
         names: dict[str, str] | None = None,
+        place: Place = (),
     ) -> None:
         super().__init__()
         self.cls = cls
+        self.place = place
         self._value = value
         self.descs = form_fields(cls, hidden)
         self.widgets: dict[str, Any] = {}  # editors, nested forms and union forms: all have set_value
@@ -154,7 +183,7 @@ class ModelForm(QWidget):
             box.setObjectName(f"group_{desc.name}")
             mark_glossary(box, desc)
             box.setFlat(True)  # a title line, not a frame: nested settings stay compact
-            inner = ModelForm(desc.model, current, factories=factories, names=names)
+            inner = ModelForm(desc.model, current, factories=factories, names=names, place=(*self.place, desc.name))
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(12, 4, 0, 0)
             box_layout.addWidget(inner)
@@ -164,7 +193,9 @@ class ModelForm(QWidget):
             self.form.addRow(box)
             return
         if desc.kind == "union":
-            union = UnionForm(desc, current, combo_name=names.get(desc.name), factories=factories)
+            union = UnionForm(
+                desc, current, combo_name=names.get(desc.name), factories=factories, place=(*self.place, desc.name)
+            )
             union.edited.connect(lambda v, c, n=desc.name: self._on_field(n, v, c.under(n)))
             self.widgets[desc.name] = union
             self.form.addRow(union)
@@ -172,7 +203,7 @@ class ModelForm(QWidget):
         widget = (factories.get(desc.name) or EDITORS[desc.kind])(desc)
         widget.edited.connect(lambda v, n=desc.name: self._on_field(n, v))
         self.widgets[desc.name] = widget
-        label = BuddyLabel(desc.title)
+        label = BuddyLabel(desc.title, (*self.place, desc.name))
         label.setToolTip(field_tip(desc))
         label.setBuddy(widget)
         self.form.addRow(label, widget)
@@ -258,9 +289,11 @@ class UnionForm(QWidget):
         combo_name: str | None = None,
         factories: dict[str, EditorFactory] | None = None,
         labels: dict[str, str] | None = None,
+        place: Place = (),
     ) -> None:
         super().__init__()
         self.desc = desc
+        self.place = place
         self.factories = factories or {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -307,7 +340,7 @@ class UnionForm(QWidget):
             return
         if self.form is not None:
             discard(self.form)
-        self.form = ModelForm(type(value), value, factories=self.factories)
+        self.form = ModelForm(type(value), value, factories=self.factories, place=self.place)
         self.form.edited.connect(self._on_inner)
         self.body.addWidget(self.form)
 

@@ -153,7 +153,7 @@ class QtDatasetPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         desc = describe("dataset", ExperimentSpec.model_fields["dataset"])
         # Each kind is named by its class's label (UnionForm reads it), in the language spoken.
-        self.form = UnionForm(desc, self.document.spec.dataset, combo_name="datasetKindCombo")
+        self.form = UnionForm(desc, self.document.spec.dataset, combo_name="datasetKindCombo", place=("dataset",))
         self.form.edited.connect(self._edited)
         layout.addWidget(self.form)
         self.summary = QLabel()

@@ -156,7 +156,9 @@ class QtLayerEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         # The network's own settings: its kind, and an autoencoder's code and loss.
-        self.network_form = ModelForm(NetworkSpec, self.document.spec.network, hidden=("layers", "decoder"))
+        self.network_form = ModelForm(
+            NetworkSpec, self.document.spec.network, hidden=("layers", "decoder"), place=("network",)
+        )
         self.network_form.setObjectName("networkForm")
         self.network_form.edited.connect(self._network_edited)
         layout.addWidget(self.network_form)
@@ -423,7 +425,7 @@ class QtLayerEditor(QWidget):
         words = _(PART_WORDS[self.part])
         self.form_title.setText(f"<b>{words} {index + 1}: {layer.type}</b> · {_(type(layer).doc)}")
         self._show_types(layer)
-        self.form = ModelForm(type(layer), layer)
+        self.form = ModelForm(type(layer), layer, place=("network", self.part, index))
         self.form.setObjectName("layerForm")
         self.form.edited.connect(lambda new, change, i=index: self.replace(i, new, change))
         self.form_holder.addWidget(self.form)

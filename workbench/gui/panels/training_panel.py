@@ -51,6 +51,7 @@ class QtTrainingPanel(QWidget):
             document.spec.training,
             factories={"device": device_editor},
             names={"optimizer": "optimizerCombo", "scheduler": "schedulerCombo"},
+            place=("training",),
         )
         self.form.edited.connect(self._edited)
         layout.addWidget(self.form)
