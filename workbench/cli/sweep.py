@@ -63,7 +63,7 @@ def sweep_command(
             ),
             file=stdout,
         )
-    queue = RunQueue(sweep.to_train(kept), parallel)
+    queue = RunQueue(sweep.to_train(kept), parallel, sweep.gpus())
     by_name = {run.name: run for run in runs}
     failed = []
 

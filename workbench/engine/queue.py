@@ -36,6 +36,7 @@ class QueuedRun:
     log: Path
     base_dir: Path | None = None  # where the experiment's data files are found (default: its folder)
     metrics: Path | None = None  # where it writes a JSON line an epoch (`--metrics-out`): its progress
+    gpu: int | None = None  # the GPU it was given (CUDA_VISIBLE_DEVICES), when the queue spreads runs over GPUs
     state: QueueState = QueueState.QUEUED
     code: int | None = None  # the process's exit status once it ended
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -50,8 +51,9 @@ class RunQueue:
     """Runs `workbench train` for each queued run, `parallel` at a time, each process on its share
     of the cores (one after another when `parallel` is 1: each then has them all)."""
 
-    def __init__(self, runs: Sequence[QueuedRun], parallel: int = 1) -> None:
+    def __init__(self, runs: Sequence[QueuedRun], parallel: int = 1, gpus: int = 0) -> None:
         self.runs = list(runs)
+        self.gpus = gpus  # GPUs to spread the runs over: each run starts on the one fewest runs use
         self.parallel = max(1, parallel)  # may change while the queue runs: the runs started next follow it
 
     @property
@@ -105,6 +107,10 @@ class RunQueue:
         if run.metrics is not None:
             command += ["--metrics-out", str(run.metrics)]
         env = {**os.environ, "OMP_NUM_THREADS": str(self.threads)}  # its share of the cores
+        if self.gpus:
+            used = [sum(other.gpu == gpu for other in self.running()) for gpu in range(self.gpus)]
+            run.gpu = used.index(min(used))
+            env["CUDA_VISIBLE_DEVICES"] = str(run.gpu)  # the run's "cuda" is this GPU
         with run.log.open("wb") as log:  # the process keeps its own copy of the file
             run.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env

@@ -186,6 +186,15 @@ class SweepFolder:
                 )
         return queued
 
+    def gpus(self) -> int:
+        """The GPUs the runs spread over: every GPU found, when the experiment's device lets the run
+        choose (auto or cuda); none when it names one GPU or the CPU."""
+        if self.experiment.training.device not in ("auto", "cuda"):
+            return 0
+        import torch
+
+        return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
     def write_summary(self, outcomes: list[Outcome]) -> None:
         """One row a finished run: summary.csv for a spreadsheet, summary.json for a program."""
         from ..atomic import atomic_write

@@ -110,7 +110,7 @@ class SweepSession:
     def train(self, parallel: int) -> None:
         """Queue every run that has not finished, `parallel` at a time."""
         self.failed.clear()
-        self.queue = RunQueue(self.folder.to_train(self.outcomes), parallel)
+        self.queue = RunQueue(self.folder.to_train(self.outcomes), parallel, self.folder.gpus())
 
     @property
     def active(self) -> bool:

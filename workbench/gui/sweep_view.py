@@ -86,7 +86,7 @@ class SweepWindow(QWidget):
         self.rest_button = _button(_("Train the rest"), "sweepRest", self.train_rest)
         self.parallel = QSpinBox()
         self.parallel.setObjectName("sweepParallel")
-        self.parallel.setRange(1, max(1, available_cores()))
+        self.parallel.setRange(1, max(1, available_cores(), self.session.folder.gpus()))  # a core or a GPU a run
         self.parallel.setValue(min(2, available_cores()))
         self.parallel.setToolTip(_("How many runs train at once, each a process with its share of the cores"))
         self.parallel.valueChanged.connect(self.session.set_parallel)
