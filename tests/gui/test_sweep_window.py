@@ -44,7 +44,9 @@ def test_repeat_trains_each_seed_and_shows_their_mean_band_and_spread(
     said = summary.item(0, 2).text()
     assert said == f"{statistics.fmean(scores):.4f} ± {statistics.stdev(scores):.4f}"
     tests = [row.test for row in rows]
-    assert summary.item(0, 5).text() == f"{statistics.fmean(tests):.4f}"
+    assert summary.item(0, 5).text() == f"{statistics.fmean(tests):.4f} ± {statistics.stdev(tests):.4f}"
+    epochs = [row.best_epoch for row in rows]
+    assert summary.item(0, 4).text() == f"{statistics.fmean(epochs):.1f} ± {statistics.stdev(epochs):.1f}"
     assert "over 3 seeds" in sweep.verdict.text()
     fills = [i for i in sweep.curves.getPlotItem().items if isinstance(i, pg.FillBetweenItem)]
     assert len(fills) == 1  # the band around the mean

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -266,8 +267,8 @@ def summary_table(outcomes: list[Outcome], vary: Vary | None) -> tuple[list[str]
         _("seeds"),
         f"{metric} (mean ± sd)",
         _("from – to"),
-        _("best epoch"),
-        f"test {outcomes[0].test_key or ''}".strip(),
+        _("best epoch") + " (mean ± sd)",
+        f"test {outcomes[0].test_key or ''} (mean ± sd)".replace("  ", " "),
     ]
     rows = []
     for result in value_results(outcomes, vary):
@@ -279,11 +280,16 @@ def summary_table(outcomes: list[Outcome], vary: Vary | None) -> tuple[list[str]
                 str(len(result.scores)),
                 f"{result.mean:.4f} ± {result.sd:.4f}",
                 f"{min(result.scores):.4f} – {max(result.scores):.4f}",
-                f"{sum(o.best_epoch for o in mine) / len(mine):.1f}",
-                f"{sum(tests) / len(tests):.4f}" if tests else "-",
+                _mean_sd([float(o.best_epoch) for o in mine], ".1f"),
+                _mean_sd(tests, ".4f") if tests else "-",
             ]
         )
     return header, rows
+
+
+def _mean_sd(values: list[float], spec: str) -> str:
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{format(statistics.fmean(values), spec)} ± {format(spread, spec)}"
 
 
 def verdict(outcomes: list[Outcome], vary: Vary | None, seeds: int, more_seeds: str) -> str:

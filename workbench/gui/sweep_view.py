@@ -300,6 +300,7 @@ class SweepWindow(QWidget):
             return
         header, rows = made
         header[0] = header[0].rsplit(".", 1)[-1]  # the setting's own name: its place is in the line above
+        header = [text.replace(" (", "\n(") for text in header]  # "(mean ± sd)" on a line of its own: narrower
         table.setVisible(True)
         table.setColumnCount(len(header))
         table.setHorizontalHeaderLabels(header)
