@@ -61,3 +61,35 @@ def test_rows_say_where_each_run_is(tmp_path: Path) -> None:
         ("seed2", RunShown.FAILED, 0),
     ]
     assert session.unfinished == 2 and not session.active
+
+
+def test_a_tie_is_a_tie_even_with_one_seed_a_value(tmp_path: Path) -> None:
+    rates = Vary("training.optimizer.lr", (0.001, 0.01))
+    session = _session(tmp_path, rates, 1, {"lr=0.001-seed0": (0.9666,), "lr=0.01-seed0": (0.9666,)})
+    said = session.sentence()
+    assert "give the same val_accuracy" in said and "beats" not in said
+
+
+def test_a_run_the_student_stops_is_stopped_not_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.engine import queue
+
+    class Process:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.code: int | None = None
+
+        def poll(self) -> int | None:
+            return self.code
+
+        def send_signal(self, _signal: int) -> None:
+            self.code = 130  # it stops after its batch, without finishing
+
+    monkeypatch.setattr(queue.subprocess, "Popen", Process)
+    session = _session(tmp_path, None, 2, {})
+    session.train(parallel=1)
+    assert session.step()  # the first run started: the rows change
+    assert [row.state for row in session.rows()] == [RunShown.TRAINING, RunShown.QUEUED]
+    session.cancel("seed0")
+    assert session.rows()[0].state is RunShown.STOPPING
+    session.step()
+    assert [row.state for row in session.rows()] == [RunShown.STOPPED, RunShown.TRAINING]
+    assert session.failed == set()

@@ -326,7 +326,7 @@ def verdict_sentence(comparison: Comparison, setting: str, metric: str, seeds: i
         "seeds": seeds,
         "metric": metric,
     }
-    if comparison.difference == 0 and comparison.verdict is Verdict.NOT_REAL:
+    if comparison.difference == 0:  # a tie, with one seed or many
         return _(
             "{setting} {best} and {second} give the same {metric} over {seeds} seeds: not a real difference"
         ).format(**said)

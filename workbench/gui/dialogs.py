@@ -137,18 +137,20 @@ class Dialogs:
 
     def stop_sweep(self, count: int, folder: Path) -> bool:
         """Stop a sweep's queued and training runs? (The finished ones stay in its folder.)"""
-        buttons = QMessageBox.StandardButton
-        reply = QMessageBox.question(
-            self.parent,
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             _("Runs still in the queue"),
             _(
                 "{count} runs of the sweep are queued or training: stop them? The finished runs stay in "
                 "{folder}, and Open sweep takes the rest up later."
             ).format(count=count, folder=folder),
-            buttons.Yes | buttons.Cancel,
-            buttons.Cancel,
+            QMessageBox.StandardButton.Cancel,
+            self.parent,
         )
-        return reply == buttons.Yes
+        stop = box.addButton(_("Stop the runs"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is stop
 
     def error(self, title: str, text: str) -> None:
         """Tell the student something went wrong (and what to do)."""

@@ -255,6 +255,7 @@ class QtMainWindow(FileFlows, SweepFlows, RunBar, WindowPlacement, HelpFlows, QM
             shown_epoch=record.chosen_epoch if record is not None else None,
             selected_layer=self.layer_editor.selected_index(),
             variants=len(self.document.spec.variants),
+            sweep_runs=self.sweep_runs(),
         )
 
     def show_state(self) -> None:

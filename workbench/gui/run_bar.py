@@ -52,7 +52,7 @@ class RunBar(_Window):
         self.repeat_box = QSpinBox()
         self.repeat_box.setObjectName("repeatBox")
         self.repeat_box.setRange(2, 20)
-        self.repeat_box.setValue(5)
+        self.repeat_box.setValue(3)  # enough to see a spread; more on a machine with cores to spare
         self.repeat_box.setAccessibleName(_("Seeds to repeat over"))
         self.repeat_box.setToolTip(_("How many seeds Repeat trains the experiment with"))
         self.continue_button = QPushButton("»  " + _("Continue"))

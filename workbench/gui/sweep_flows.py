@@ -57,6 +57,7 @@ class SweepFlows(_Window):
         def _agree_to_leave(self, action: str, then: Callable[[], object]) -> Callable[[], None] | None: ...
         def open_run(self, path: Path, left: Callable[[], None] = ...) -> None: ...
         def window_state(self) -> WindowState: ...
+        def show_state(self) -> None: ...
 
     @Slot()
     def repeat(self) -> None:
@@ -135,11 +136,14 @@ class SweepFlows(_Window):
         self._show_sweep(SweepSession(folder), start=False)
 
     def _show_sweep(self, session: SweepSession, start: bool) -> None:
-        title = session.folder.experiment.name or session.folder.out.name
-        window = SweepWindow(session, title, self.open_sweep_run, self._ask_stop_sweep, self, start=start)
+        title = _(session.folder.experiment.name) or session.folder.out.name  # a preset's name in the catalog
+        window = SweepWindow(
+            session, title, self.open_sweep_run, self._ask_stop_sweep, self, start=start, changed=self.show_state
+        )
         window.destroyed.connect(lambda _obj=None, w=window: self._forget_sweep(w))
         self.sweep_windows.append(window)  # kept here: a window nobody holds would be collected
         window.show()
+        self.show_state()
 
     def _forget_sweep(self, window: SweepWindow) -> None:
         if window in self.sweep_windows:
@@ -161,6 +165,10 @@ class SweepFlows(_Window):
             self.open_run(path, left)
         self.raise_()
         self.activateWindow()
+
+    def sweep_runs(self) -> int:
+        """How many runs of the open sweeps are queued or training."""
+        return sum(window.session.waiting for window in self.sweep_windows)
 
     def sweeps_stopped(self) -> bool:
         """Before the window closes: stop the sweeps still training, once the student agrees."""

@@ -23,6 +23,7 @@ from ..engine.sweep_folder import (
     verdict,
 )
 from ..i18n import N_, _
+from ..spec.places import place_words
 from ..spec.sweep import VARIANT, PlannedRun
 
 
@@ -32,6 +33,8 @@ class RunShown(StrEnum):
     QUEUED = "queued"
     TRAINING = "training"
     FINISHED = "finished"
+    STOPPING = "stopping"  # asked to stop: it saves after its batch
+    STOPPED = "stopped"  # stopped by the student before its end (its model file keeps what it learned)
     FAILED = "failed"  # its process ended without finishing (see its log)
     CANCELLED = "cancelled"
     NOT_TRAINED = "not_trained"  # a reopened sweep's run that never finished
@@ -40,6 +43,8 @@ class RunShown(StrEnum):
 STATE_WORDS = {
     RunShown.QUEUED: N_("queued"),
     RunShown.TRAINING: N_("training"),
+    RunShown.STOPPING: N_("stopping…"),
+    RunShown.STOPPED: N_("stopped by you"),
     RunShown.FINISHED: N_("finished"),
     RunShown.FAILED: N_("did not finish"),
     RunShown.CANCELLED: N_("cancelled"),
@@ -103,6 +108,7 @@ class SweepSession:
         self.outcomes: dict[str, Outcome] = folder.finished()
         self.queue: RunQueue | None = None
         self.failed: set[str] = set()
+        self.stopped: set[str] = set()  # the runs the student stopped while they trained
         self.progress: dict[str, list[dict[str, Any]]] = {}  # the epochs each training run has written
 
     # --- the queue -------------------------------------------------------------------------------
@@ -110,6 +116,7 @@ class SweepSession:
     def train(self, parallel: int) -> None:
         """Queue every run that has not finished, `parallel` at a time."""
         self.failed.clear()
+        self.stopped.clear()
         self.queue = RunQueue(self.folder.to_train(self.outcomes), parallel, self.folder.gpus())
 
     @property
@@ -138,27 +145,29 @@ class SweepSession:
         queue = self.queue
         for run in queue.runs if queue is not None else ():
             if run.name == name and queue is not None:
+                if run.state is QueueState.RUNNING:
+                    self.stopped.add(name)
                 queue.cancel(run)
 
     def stop(self) -> None:
-        if self.queue is not None:
-            self.queue.stop()
+        for run in self.queue.runs if self.queue is not None else ():
+            self.cancel(run.name)
 
     def step(self) -> bool:
         """Start what fits, take in what ended and the epochs written; True when anything changed."""
         if self.queue is None:
             return False
         was_active = self.active
-        changed = False
+        before = [run.state for run in self.queue.runs]
         by_name = {run.name: run for run in self.folder.runs}
         for item in self.queue.step():
             outcome = read_outcome(by_name[item.name], item.out)
-            if outcome is None:
-                self.failed.add(item.name)
-            else:
+            if outcome is not None:
                 self.outcomes[item.name] = outcome
+            elif item.name not in self.stopped:
+                self.failed.add(item.name)
             self.progress.pop(item.name, None)
-            changed = True
+        changed = before != [run.state for run in self.queue.runs]  # started, ended
         for item in self.queue.running():
             epochs = read_progress(self.folder.metrics(by_name[item.name]))
             if len(epochs) != len(self.progress.get(item.name, ())):
@@ -180,6 +189,16 @@ class SweepSession:
             return str(value)
         return f"{vary.path.rsplit('.', 1)[-1]} = {shown(value)}"
 
+    def setting_words(self) -> str:
+        """The setting varied, as the window names it ("Learning rate", "Layer 2 (Linear) · out_features")."""
+        vary = self.folder.vary
+        if vary is None:
+            return ""
+        if vary.path == VARIANT:
+            return _("Variant")
+        field = vary.path.rsplit(".", 1)[-1] if "[" in vary.path else ""
+        return place_words(vary.path, self.folder.experiment) + (f" · {field}" if field else "")
+
     def rows(self) -> list[QueueRow]:
         states = {run.name: run.state for run in self.queue.runs} if self.queue is not None else {}
         return [self._row(run, states.get(run.name)) for run in self.folder.runs]
@@ -190,6 +209,8 @@ class SweepSession:
             state = RunShown.FINISHED
         elif run.name in self.failed:
             state = RunShown.FAILED
+        elif run.name in self.stopped:
+            state = RunShown.STOPPING if queued is QueueState.RUNNING else RunShown.STOPPED
         else:
             state = (
                 {

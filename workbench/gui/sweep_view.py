@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Slot
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.queue import available_cores
-from ..i18n import _
+from ..i18n import _, ngettext
 from .sweep_session import STATE_WORDS, Band, RunShown, SweepSession
 from .theme import Tone, legend_above, style, themed_plot
 
@@ -50,10 +51,11 @@ class SweepWindow(QWidget):
         ask_stop: Callable[[SweepSession], bool],
         parent: QWidget | None = None,
         start: bool = False,
+        changed: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("sweepWindow")
-        self.session, self.open_run, self.ask_stop = session, open_run, ask_stop
+        self.session, self.open_run, self.ask_stop, self.changed = session, open_run, ask_stop, changed
         self.setWindowTitle(_("{title} — sweep").format(title=title))
         self.band = Band.RANGE
         self._build()
@@ -116,8 +118,9 @@ class SweepWindow(QWidget):
         plots.setContentsMargins(0, 0, 0, 0)
         self.band_box = QComboBox()
         self.band_box.setObjectName("sweepBand")
-        self.band_box.addItem(_("Band: lowest to highest seed"), Band.RANGE)
-        self.band_box.addItem(_("Band: ±1 standard deviation"), Band.SD)
+        self.band_box.addItem(_("Band: the range of the seeds' results"), Band.RANGE)
+        self.band_box.addItem(_("Band: ±1 standard deviation of the seeds' results"), Band.SD)
+        self.band_box.setVisible(self.session.folder.seeds > 1)  # one seed a value: no band to draw
         self.band_box.currentIndexChanged.connect(self._band_chosen)
         self.curves = themed_plot(grid=True, whole_x=True)
         self.curves.setObjectName("sweepCurves")
@@ -140,17 +143,23 @@ class SweepWindow(QWidget):
         screen = above.screen() if above is not None else self.screen()
         room = screen.availableGeometry()  # the whole window on a laptop's screen
         self.resize(min(1180, room.width() - 40), min(680, room.height() - 60))
+        if above is not None:  # over the main window's middle, not in a corner of the screen
+            centre = above.frameGeometry().center()
+            x = min(max(centre.x() - self.width() // 2, room.left()), room.right() - self.width())
+            y = min(max(centre.y() - self.height() // 2, room.top()), room.bottom() - self.height())
+            self.move(x, y)
 
     def _described(self) -> str:
-        folder, session = self.session.folder, self.session
+        folder = self.session.folder
+        seeds = ngettext("{seeds} seed", "{seeds} seeds", folder.seeds).format(seeds=folder.seeds)
         what = (
-            _("{seeds} seeds of the same experiment").format(seeds=folder.seeds)
+            _("the same experiment, {seeds}").format(seeds=seeds)
             if folder.vary is None
-            else _("{count} values × {seeds} seeds").format(count=len(folder.vary.values), seeds=folder.seeds)
+            else ngettext("{count} value × {seeds}", "{count} values × {seeds}", len(folder.vary.values)).format(
+                count=len(folder.vary.values), seeds=seeds
+            )
         )
-        return _("{what}, {runs} runs, kept in {folder}").format(
-            what=what, runs=len(session.folder.runs), folder=folder.out
-        )
+        return _("{what}, {runs} runs, kept in {folder}").format(what=what, runs=len(folder.runs), folder=folder.out)
 
     # --- the queue ------------------------------------------------------------------------------------
 
@@ -158,6 +167,7 @@ class SweepWindow(QWidget):
     def step(self) -> None:
         if self.session.step():
             self.show_session()
+            self.changed()
         if not self.session.active:
             self.timer.stop()
 
@@ -213,6 +223,9 @@ class SweepWindow(QWidget):
         table.setRowCount(len(rows))
         metric = self.session.metric  # what each run is compared by, at its best epoch
         table.setHorizontalHeaderItem(3, QTableWidgetItem(metric or _("best value")))
+        finished = self.session.finished_outcomes()
+        test = f"test {finished[0].test_key}" if finished and finished[0].test_key else _("test")
+        table.setHorizontalHeaderItem(5, QTableWidgetItem(test))  # as the table below calls it
         for n, row in enumerate(rows):
             cells = (
                 row.name,
@@ -261,7 +274,11 @@ class SweepWindow(QWidget):
             plot.addItem(low)
             plot.addItem(high)
             plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(fill)))
-            label = _("{label} (mean of {runs})").format(label=curve.label, runs=curve.runs)
+            label = (
+                _("{label} (mean of {runs})").format(label=curve.label, runs=curve.runs)
+                if curve.runs > 1
+                else curve.label
+            )
             plot.plot(xs, list(curve.mean), pen=pg.mkPen(colour, width=2), name=label)
         named = False
         for value, points in self.session.live():  # the runs training now, thin and dashed in their value's colour
@@ -280,17 +297,25 @@ class SweepWindow(QWidget):
         plot.setVisible(bars is not None)
         if bars is None:
             return
-        item = plot.getPlotItem()
-        folder = self.session.folder
-        setting = folder.vary.path if folder.vary is not None else ""
-        plot.setLabel("bottom", setting)
+        plot.setLabel("bottom", self.session.setting_words())
         plot.setLabel("left", _("{metric} (mean ± sd)").format(metric=self.session.metric or ""))
         plot.setLogMode(x=bars.log_x, y=False)  # the points follow the axis; the bars are drawn where it puts them
+        at = _array(bars.x, bars.log_x)
         height = _array([2 * sd for sd in bars.sd])
-        plot.addItem(pg.ErrorBarItem(x=_array(bars.x, bars.log_x), y=_array(bars.mean), height=height, beam=0.0))
+        plot.addItem(pg.ErrorBarItem(x=at, y=_array(bars.mean), height=height, beam=0.0))
         plot.plot(list(bars.x), list(bars.mean), pen=None, symbol="o", symbolSize=8)
-        axis = item.getAxis("bottom")
-        axis.setTicks(None if bars.numeric else [list(zip(bars.x, bars.labels, strict=True))])
+        # A tick at each value tried, named as the table names it: never a log axis's crowded minor labels.
+        plot.getPlotItem().getAxis("bottom").setTicks([list(zip(at.tolist(), bars.labels, strict=True)), []])
+        low = min(m - sd for m, sd in zip(bars.mean, bars.sd, strict=True))
+        high = max(m + sd for m, sd in zip(bars.mean, bars.sd, strict=True))
+        pad = max((high - low) * 0.15, 0.005)
+        top = high + pad
+        if (self.session.metric or "").endswith("accuracy"):
+            top = min(top, 1.0 + pad / 3)  # an accuracy above 1 means nothing
+        plot.setYRange(low - pad, top, padding=0)
+        left, right = float(at.min()), float(at.max())
+        margin = max((right - left) * 0.1, 0.5 if not bars.log_x else 0.1)
+        plot.setXRange(left - margin, right + margin, padding=0)
 
     def _fill_summary(self) -> None:
         table = self.summary_table
@@ -329,7 +354,7 @@ def _faded(colour: pg.QtGui.QColor, alpha: int) -> pg.QtGui.QColor:
     return faded
 
 
-def _array(values: object, log: bool = False) -> object:
+def _array(values: object, log: bool = False) -> Any:
     import numpy as np
 
     data = np.asarray(values, dtype=float)

@@ -93,6 +93,7 @@ class VaryDialog(QDialog):
         self.said = QLabel()
         self.said.setObjectName("varySaid")
         self.said.setWordWrap(True)
+        self.said.setMinimumHeight(3 * self.said.fontMetrics().lineSpacing())  # a longer sentence moves no button
         hint = QLabel(_("Any setting of the forms: choose it here, or right-click its name in the forms."))
         hint.setWordWrap(True)
         hint.setStyleSheet(style(Tone.MUTED))
@@ -134,6 +135,7 @@ class VaryDialog(QDialog):
         if numeric:
             self.low.setText(f"{min(numeric):g}")
             self.high.setText(f"{max(numeric):g}")
+            self.count.setValue(max(len(numeric), 2))  # Fill gives back the values shown
         self._check()
 
     @Slot()

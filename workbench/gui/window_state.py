@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..spec.health import Flag
 
 
@@ -58,6 +58,7 @@ class WindowState:
     shown_epoch: int | None = None  # the epoch whose weights the views show; None: the run's end
     selected_layer: int = -1  # in the layer list; -1: none
     variants: int = 0  # how many variants the experiment file carries
+    sweep_runs: int = 0  # runs of the open sweeps queued or training (in their own processes)
 
     @property
     def training(self) -> bool:
@@ -140,6 +141,12 @@ def status_line(state: WindowState) -> str:
         return _("Training… settings are locked until the run ends.")
     if state.finding_lr:
         return _("Finding a learning rate: a copy of the network trains for a few batches…")
+    if state.sweep_runs:
+        return ngettext(
+            "A sweep trains in its own window: {count} run queued or training.",
+            "A sweep trains in its own window: {count} runs queued or training.",
+            state.sweep_runs,
+        ).format(count=state.sweep_runs)
     blocker = state.train_blocker
     if blocker and blocker != state.engine:
         return _("Cannot train: {reason}").format(reason=blocker.splitlines()[0])
