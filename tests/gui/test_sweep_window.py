@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
 from workbench.cli import main
+from workbench.gui.dialogs import Answer
 from workbench.gui.sweep_session import RunShown
 from workbench.spec.presets import load_preset
 from workbench.spec.sweep import VARIANT, Vary
@@ -144,3 +145,26 @@ def test_a_settings_name_in_the_forms_offers_to_vary_it(window: Any, tmp_path: P
     label(("training", "seed")).vary_here()  # a sweep has seeds of its own
     assert window.dialogs.errors[-1][0] == "Cannot start the sweep" and "training.seed" in window.dialogs.errors[-1][1]
     assert not window.sweep_windows
+
+
+def test_workbench_with_a_sweeps_folder_opens_it(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`workbench DIR`: the window on the sweep's experiment, and the sweep's window once PyTorch is in."""
+    from tests.gui.conftest import FakeDialogs
+    from workbench.engine.sweep_folder import SweepFolder
+    from workbench.gui.app import create_main_window
+
+    monkeypatch.setenv("WORKBENCH_SETTINGS_DIR", str(tmp_path / "settings"))
+    monkeypatch.setenv("WORKBENCH_BACKEND", "thread")
+    folder = SweepFolder(tmp_path / "s", tiny(epochs=2), Vary("training.batch_size", (8, 16)), 1, None)
+    folder.take()  # planned, nothing trained yet
+    win = create_main_window(tmp_path / "s")
+    win.dialogs = FakeDialogs()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: bool(win.sweep_windows), timeout=60_000)
+    assert win.document.spec.training.epochs == 2  # the sweep's experiment
+    (sweep,) = win.sweep_windows
+    assert [row.state for row in sweep.session.rows()] == [RunShown.NOT_TRAINED, RunShown.NOT_TRAINED]
+    assert sweep.rest_button.isVisible()
+    win.dialogs.answer = Answer.DISCARD
+    win.close()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_ID
+from ..engine.sweep_folder import PLAN_FILE, SweepFolder, SweepFolderError
 from ..i18n import DEFAULT, set_language
 from ..spec import ExperimentSpec, SpecError, default_experiment, find_experiment, presets_dir
 from ..spec.presets import resources_dir
@@ -22,7 +23,8 @@ from .settings import saved_language
 
 def create_main_window(path: str | Path | None = None) -> QtMainWindow:
     """Build the main window on an experiment file or a preset's name (default: the built-in digits
-    preset), or on the run saved in a model file (`.pt`: taken up once PyTorch has loaded).
+    preset), on the run saved in a model file (`.pt`: taken up once PyTorch has loaded), or on a
+    sweep's folder (its window opens once PyTorch has loaded).
 
     No event loop is started, so tests and scripts can drive and grab the window.
     """
@@ -36,6 +38,14 @@ def create_main_window(path: str | Path | None = None) -> QtMainWindow:
     if path is not None and Path(path).suffix.lower() == ".pt":
         window = QtMainWindow(default_experiment(), None)
         window.open_run_when_ready(Path(path))
+        return window
+    if path is not None and (Path(path) / PLAN_FILE).is_file():  # a sweep's folder: its experiment, its window
+        try:
+            experiment = SweepFolder.open(Path(path)).experiment
+        except SweepFolderError:
+            experiment = default_experiment()  # the sweep window says what is wrong with the folder
+        window = QtMainWindow(experiment, None)
+        window.sweep_to_open = Path(path)
         return window
     found = find_experiment(path) if path else None
     if found is not None and found.parent == presets_dir():  # a preset opens as a new, unsaved copy

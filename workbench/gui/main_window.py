@@ -91,6 +91,7 @@ class QtMainWindow(FileFlows, SweepFlows, RunBar, WindowPlacement, HelpFlows, QM
         self.sweeps_root = default_sweeps_root()
         self.sweep_windows: list[SweepWindow] = []
         self.engine_state = _("Loading PyTorch…")
+        self.sweep_to_open: Path | None = None  # a sweep's folder given on the command line
         self.run_to_open: Path | None = None  # a model file given on the command line  # "" once the engine is ready
         self.document = ExperimentDocument(experiment, path)
         self.dataset_panel = QtDatasetPanel(self.document, self.jobs)
@@ -156,6 +157,9 @@ class QtMainWindow(FileFlows, SweepFlows, RunBar, WindowPlacement, HelpFlows, QM
         if self.run_to_open is not None and self.engine_ready:
             path, self.run_to_open = self.run_to_open, None
             self.open_run(path)
+        if self.sweep_to_open is not None and self.engine_ready:
+            folder, self.sweep_to_open = self.sweep_to_open, None
+            self.open_sweep(folder)
 
     def open_run_when_ready(self, path: Path) -> None:
         """Take up the run saved in `path` as soon as PyTorch has loaded (`workbench model.pt`)."""
