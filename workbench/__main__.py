@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 # The command line's commands: any other single argument is a file for the window to open.
-COMMANDS = ("inspect", "train", "sweep", "find-lr", "evaluate", "export", "presets")
+COMMANDS = ("inspect", "train", "sweep", "exercise", "find-lr", "evaluate", "export", "presets")
 
 
 def window_request(args: Sequence[str]) -> tuple[bool, str | None, str | None]:

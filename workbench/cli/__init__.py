@@ -255,6 +255,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--epochs", type=_positive, help=_("override the number of epochs"))
 
+    exercise = commands.add_parser(
+        "exercise",
+        formatter_class=_HelpFormatter,
+        help=_("check a saved run against an exercise"),
+        description=_("Exercises: a starting experiment, what may not change, and a goal the run's results must meet."),
+    )
+    tasks = exercise.add_subparsers(dest="task", metavar="TASK", required=True)
+    checking = tasks.add_parser(
+        "check",
+        formatter_class=_HelpFormatter,
+        help=_("whether a saved run solves an exercise (exit 0 solved, 1 not, 2 refused)"),
+        description=_(
+            "Check the run saved in a model file against an exercise, condition by condition. A run whose "
+            "experiment changes a setting the exercise locks is refused."
+        ),
+    )
+    checking.add_argument("exercise", type=Path, help=_("an exercise file (.json)"))
+    checking.add_argument("model", type=Path, help=_("the model file (.pt) of the student's run"))
+
     find = commands.add_parser(
         "find-lr",
         formatter_class=_HelpFormatter,
@@ -529,6 +548,10 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
         vary = "variant" if args.variants else args.vary
         return sweep_command(args.file, vary, args.seeds, args.out, args.parallel, args.epochs)
+    if args.command == "exercise":
+        from .exercise import check_command
+
+        return check_command(args.exercise, args.model)
     if args.command == "find-lr":
         from .find_lr import find_lr_command
 

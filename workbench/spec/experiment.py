@@ -57,6 +57,31 @@ def _valid(document: dict[str, Any]) -> bool:
     return True
 
 
+def read_text(path: Path) -> str:
+    """A JSON file's text, read with care: a missing, unreadable, oversized or non-UTF-8 file
+    raises SpecError naming it."""
+    try:
+        if not path.is_file():  # a folder, a device such as /dev/zero, a pipe that never ends
+            problem = _("no such file: {path}") if not path.exists() else _("not a file: {path}")
+            raise SpecError([Problem("", problem.format(path=path))])
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise SpecError(
+                [
+                    Problem(
+                        "",
+                        _("{path} is larger than an experiment file can be ({limit} bytes)").format(
+                            path=path, limit=f"{MAX_FILE_BYTES:,}"
+                        ),
+                    )
+                ]
+            )
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([Problem("", _("cannot read {path}: {error}").format(path=path, error=exc))]) from None
+
+
 def migrate(
     document: dict[str, Any],
     migrations: dict[int, Migration] | None = None,
@@ -209,28 +234,7 @@ class ExperimentSpec(SpecModel):
     @classmethod
     def load(cls, path: str | Path) -> ExperimentSpec:
         """Read an experiment file; a missing, unreadable or invalid file raises SpecError."""
-        path = Path(path)
-        try:
-            if not path.is_file():  # a folder, a device such as /dev/zero, a pipe that never ends
-                problem = _("no such file: {path}") if not path.exists() else _("not a file: {path}")
-                raise SpecError([Problem("", problem.format(path=path))])
-            with path.open("rb") as f:
-                data = f.read(MAX_FILE_BYTES + 1)
-            if len(data) > MAX_FILE_BYTES:
-                raise SpecError(
-                    [
-                        Problem(
-                            "",
-                            _("{path} is larger than an experiment file can be ({limit} bytes)").format(
-                                path=path, limit=f"{MAX_FILE_BYTES:,}"
-                            ),
-                        )
-                    ]
-                )
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError([Problem("", _("cannot read {path}: {error}").format(path=path, error=exc))]) from None
-        return cls.from_json(text, source=str(path))
+        return cls.from_json(read_text(Path(path)), source=str(path))
 
     def to_json(self) -> str:
         """The experiment as indented JSON text, ending with a newline (without variants, none written)."""

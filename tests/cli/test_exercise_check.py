@@ -1,0 +1,56 @@
+"""`workbench exercise check`: a solved run exits 0, an unsolved one 1 with each condition's reason,
+a run that changed a locked setting is refused (2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.engine.helpers import tiny
+from workbench.cli import main
+
+
+def _exercise(tmp_path: Path, at_least: float) -> Path:
+    document = {
+        "id": "moons",
+        "title": {"en": "Two moons", "zh_CN": "两个月亮"},
+        "goal": {"en": "Separate the moons."},
+        "experiment": json.loads(tiny().to_json()),
+        "locked": ["dataset", "network.layers[0].out_features"],
+        "conditions": [
+            {"kind": "metric", "metric": "val_accuracy", "at_least": at_least},
+            {"kind": "parameters", "at_most": 100},
+        ],
+        "explanation": {"en": "A hidden layer bends the boundary."},
+    }
+    path = tmp_path / f"ex{at_least}.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_a_run_is_checked_condition_by_condition(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    experiment, model = tmp_path / "exp.json", tmp_path / "run.pt"
+    tiny(epochs=2).save(experiment)
+    assert main(["train", str(experiment), "--out", str(model)]) == 0
+    capsys.readouterr()
+    assert main(["exercise", "check", str(_exercise(tmp_path, 0.0)), str(model)]) == 0
+    said = capsys.readouterr().out
+    assert "✓ val_accuracy at least 0" in said and "Solved." in said and "bends the boundary" in said
+    assert main(["exercise", "check", str(_exercise(tmp_path, 1.01)), str(model)]) == 1
+    said = capsys.readouterr().out
+    assert "✗ val_accuracy at least 1.01" in said and "✓ at most 100 parameters: the network has 82" in said
+    assert "1 of 2 conditions" in said
+
+
+def test_a_run_that_changed_a_locked_setting_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    experiment, model = tmp_path / "exp.json", tmp_path / "wide.pt"
+    layers = [{"type": "Linear", "out_features": 32}, {"type": "ReLU"}, {"type": "Linear", "out_features": 2}]
+    tiny(layers=layers, epochs=1).save(experiment)
+    assert main(["train", str(experiment), "--out", str(model)]) == 0
+    capsys.readouterr()
+    assert main(["exercise", "check", str(_exercise(tmp_path, 0.0)), str(model)]) == 2
+    assert "network.layers[0].out_features" in capsys.readouterr().err
+    assert main(["exercise", "check", str(tmp_path / "none.json"), str(model)]) == 2
+    assert "no such file" in capsys.readouterr().err
