@@ -21,8 +21,13 @@ class _Process:
         self.command, self.env, self.code = command, env, None
         _Process.started.append(env)
 
+        self.signals: list[int] = []
+
     def poll(self) -> int | None:
         return self.code
+
+    def send_signal(self, number: int) -> None:
+        self.signals.append(number)
 
 
 def _runs(tmp_path: Path, count: int) -> list[QueuedRun]:
@@ -65,3 +70,17 @@ def test_a_run_cancelled_while_it_waits_never_starts(tmp_path: Path, processes: 
     assert "CUDA_VISIBLE_DEVICES" not in processes[0] or processes[0]["CUDA_VISIBLE_DEVICES"] == queue.os.environ.get(
         "CUDA_VISIBLE_DEVICES"
     )  # no GPUs to spread over: the environment's own
+
+
+def test_a_run_is_asked_to_stop_once_and_runs_go_to_the_gpus_this_process_was_given(
+    tmp_path: Path, processes: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second SIGINT would end a run before it saves; a cluster's CUDA_VISIBLE_DEVICES=2,3 is kept."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")
+    runs = _runs(tmp_path, 2)
+    line = RunQueue(runs, parallel=2, gpus=2)
+    line.step()
+    assert [env["CUDA_VISIBLE_DEVICES"] for env in processes] == ["2", "3"]
+    line.cancel(runs[0])
+    line.stop()
+    assert runs[0].process.signals == [2] and runs[1].process.signals == [2]  # type: ignore[union-attr]

@@ -102,8 +102,12 @@ def test_a_presets_variants_queue_from_the_window_and_closing_asks_first(
     sweep.queue_table.selectRow(len(folder.runs) - 1)  # a queued run taken out
     sweep.cancel_button.click()
     assert sweep.session.rows()[-1].state is RunShown.CANCELLED
-    sweep.stop_button.click()
-    qtbot.waitUntil(lambda: not sweep.session.active, timeout=FINISHING_MS)
+    window.dialogs.stop_sweep_answer = True
+    sweep.close()  # Stop the runs: the window goes at once, the runs stop after their batch
+    assert not sweep.isVisible() and window.dialogs.stop_sweep_asked[-1] == len(folder.runs) - 1
+    qtbot.waitUntil(lambda: not window.sweep_windows, timeout=FINISHING_MS)  # deleted once they have
+    assert (folder.out / "summary.json").is_file()
+    assert window.sweep_runs() == 0
     window.document.replace(tiny(), None)
     assert not window.variants_action.isEnabled()  # tiny() carries none
 

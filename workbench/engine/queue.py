@@ -36,6 +36,7 @@ class QueuedRun:
     log: Path
     base_dir: Path | None = None  # where the experiment's data files are found (default: its folder)
     metrics: Path | None = None  # where it writes a JSON line an epoch (`--metrics-out`): its progress
+    stop_sent: bool = False  # a second SIGINT would end it before it saves: it is sent once
     gpu: int | None = None  # the GPU it was given (CUDA_VISIBLE_DEVICES), when the queue spreads runs over GPUs
     state: QueueState = QueueState.QUEUED
     code: int | None = None  # the process's exit status once it ended
@@ -68,7 +69,8 @@ class RunQueue:
         """Take a waiting run out, or stop a training one after its batch (it saves what it learned)."""
         if run.state is QueueState.QUEUED:
             run.state = QueueState.CANCELLED
-        elif run.state is QueueState.RUNNING and run.process is not None:
+        elif run.state is QueueState.RUNNING and run.process is not None and not run.stop_sent:
+            run.stop_sent = True
             run.process.send_signal(signal.SIGINT)
 
     def stop(self) -> None:
@@ -110,9 +112,23 @@ class RunQueue:
         if self.gpus:
             used = [sum(other.gpu == gpu for other in self.running()) for gpu in range(self.gpus)]
             run.gpu = used.index(min(used))
-            env["CUDA_VISIBLE_DEVICES"] = str(run.gpu)  # the run's "cuda" is this GPU
+            env["CUDA_VISIBLE_DEVICES"] = _visible(run.gpu)  # the run's "cuda" is this GPU
         with run.log.open("wb") as log:  # the process keeps its own copy of the file
+            # A session of its own: a Ctrl-C in the terminal reaches the queue alone, which stops each
+            # run once (a second SIGINT would end a run before it saves).
             run.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
             )
         run.state = QueueState.RUNNING
+
+
+def _visible(index: int) -> str:
+    """The `index`-th GPU this process sees, as CUDA_VISIBLE_DEVICES names it: through the list this
+    process was given (a cluster's "2,3"), else the index itself."""
+    given = [part.strip() for part in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if part.strip()]
+    return given[index] if index < len(given) else str(index)

@@ -20,6 +20,7 @@ from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
 from ..spec.sweep import (
     SWEEP_FORMAT_VERSION,
+    VARIANT,
     Comparison,
     PlannedRun,
     ValueResult,
@@ -79,9 +80,10 @@ def read_outcome(run: PlannedRun, model: Path) -> Outcome | None:
         return None
     best = int(history["best_epoch"])
     curves = history.get("history", {})
-    accuracy = curves.get("val_accuracy") or []
-    if len(accuracy) >= best and accuracy[best - 1] is not None:
-        return Outcome(run, best, "val_accuracy", float(accuracy[best - 1]), history.get("test"), tuple(accuracy))
+    for metric in ("val_accuracy", "val_recon"):  # an autoencoder's loss holds β·KL: β would win by itself
+        curve = curves.get(metric) or []
+        if len(curve) >= best and curve[best - 1] is not None:
+            return Outcome(run, best, metric, float(curve[best - 1]), history.get("test"), tuple(curve))
     monitor = str(history.get("monitor", "val_loss"))
     curve = tuple(curves.get(monitor) or ())
     return Outcome(run, best, monitor, float(history["best_value"]), history.get("test"), curve)
@@ -265,10 +267,10 @@ def summary_table(outcomes: list[Outcome], vary: Vary | None) -> tuple[list[str]
     header = [
         vary.path if vary else _("runs"),
         _("seeds"),
-        f"{metric} (mean ± sd)",
+        _("{metric} (mean ± sd)").format(metric=metric),
         _("from – to"),
-        _("best epoch") + " (mean ± sd)",
-        f"test {outcomes[0].test_key or ''} (mean ± sd)".replace("  ", " "),
+        _("best epoch (mean ± sd)"),
+        _("test {key} (mean ± sd)").format(key=outcomes[0].test_key or ""),
     ]
     rows = []
     for result in value_results(outcomes, vary):
@@ -319,11 +321,11 @@ def verdict_sentence(comparison: Comparison, setting: str, metric: str, seeds: i
             high=f"{max(best.scores):.4f}",
         )
     said = {
-        "setting": setting.rsplit(".", 1)[-1],
+        "setting": _("variant") if setting == VARIANT else setting.rsplit(".", 1)[-1],
         "best": shown(best.value),
         "second": shown(second.value),
         "amount": _amount(comparison.difference, metric),
-        "seeds": seeds,
+        "seeds": min(len(best.scores), len(second.scores)),  # the seeds that finished, not those planned
         "metric": metric,
     }
     if comparison.difference == 0:  # a tie, with one seed or many

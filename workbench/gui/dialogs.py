@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from .preset_dialog import PresetDialog, PresetInfo
 
 if TYPE_CHECKING:
@@ -140,9 +140,12 @@ class Dialogs:
         box = QMessageBox(
             QMessageBox.Icon.Question,
             _("Runs still in the queue"),
-            _(
+            ngettext(
+                "{count} run of the sweep is queued or training: stop it? The finished runs stay in "
+                "{folder}, and Open sweep takes the rest up later.",
                 "{count} runs of the sweep are queued or training: stop them? The finished runs stay in "
-                "{folder}, and Open sweep takes the rest up later."
+                "{folder}, and Open sweep takes the rest up later.",
+                count,
             ).format(count=count, folder=folder),
             QMessageBox.StandardButton.Cancel,
             self.parent,

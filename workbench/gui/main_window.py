@@ -387,14 +387,15 @@ class QtMainWindow(FileFlows, SweepFlows, RunBar, WindowPlacement, HelpFlows, QM
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.close_confirmed:  # asked once: the retries below while the engine stops do not ask again
-            if not self.sweeps_stopped():
+            if not self.sweeps_may_stop():
                 event.ignore()
                 return
             left = self._agree_to_leave(_("closing the window"), self.close)
-            if left is None:
+            if left is None:  # kept open: the sweeps go on
                 event.ignore()
                 return
             left()
+            self.stop_sweeps()
             self.close_confirmed = True
         self.dataset_panel.download_stop.set()  # a download thread ends within one chunk, keeping nothing
         if not self.runs.shutdown(STOP_WAIT_MS) or not self.jobs.shutdown(STOP_WAIT_MS):

@@ -104,7 +104,8 @@ class SweepFlows(_Window):
             return
         out = self._new_sweep_folder(what)
         try:
-            folder = SweepFolder(out, self.document.spec, vary, seeds, self.document.base_dir)
+            base = self.document.base_dir
+            folder = SweepFolder(out, self.document.spec, vary, seeds, base.resolve() if base is not None else None)
             folder.take()
         except (SpecError, SweepFolderError) as exc:
             self.dialogs.error(_("Cannot start the sweep"), str(exc))
@@ -128,6 +129,12 @@ class SweepFlows(_Window):
             self.open_sweep(path)
 
     def open_sweep(self, path: Path) -> None:
+        for window in self.sweep_windows:  # open already: that window, never a second queue on one folder
+            if window.session.folder.out.resolve() == path.resolve():
+                window.show()
+                window.raise_()
+                window.activateWindow()
+                return
         try:
             folder = SweepFolder.open(path)
         except SweepFolderError as exc:
@@ -170,12 +177,13 @@ class SweepFlows(_Window):
         """How many runs of the open sweeps are queued or training."""
         return sum(window.session.waiting for window in self.sweep_windows)
 
-    def sweeps_stopped(self) -> bool:
-        """Before the window closes: stop the sweeps still training, once the student agrees."""
+    def sweeps_may_stop(self) -> bool:
+        """Before the window closes: whether the student agrees to stop the sweeps still training."""
         active = [window for window in self.sweep_windows if window.session.active]
         waiting = sum(window.session.waiting for window in active)
-        if active and not self.dialogs.stop_sweep(waiting, active[0].session.folder.out):
-            return False
-        for window in active:
+        return not active or self.dialogs.stop_sweep(waiting, active[0].session.folder.out)
+
+    def stop_sweeps(self) -> None:
+        """Stop every sweep's runs (each stops after its batch and saves what it learned)."""
+        for window in self.sweep_windows:
             window.session.stop()
-        return True

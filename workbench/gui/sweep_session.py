@@ -22,7 +22,7 @@ from ..engine.sweep_folder import (
     summary_table,
     verdict,
 )
-from ..i18n import N_, _
+from ..i18n import NP_, _
 from ..spec.places import place_words
 from ..spec.sweep import VARIANT, PlannedRun
 
@@ -41,14 +41,14 @@ class RunShown(StrEnum):
 
 
 STATE_WORDS = {
-    RunShown.QUEUED: N_("queued"),
-    RunShown.TRAINING: N_("training"),
-    RunShown.STOPPING: N_("stopping…"),
-    RunShown.STOPPED: N_("stopped by you"),
-    RunShown.FINISHED: N_("finished"),
-    RunShown.FAILED: N_("did not finish"),
-    RunShown.CANCELLED: N_("cancelled"),
-    RunShown.NOT_TRAINED: N_("not trained"),
+    RunShown.QUEUED: NP_("run state", "queued"),
+    RunShown.TRAINING: NP_("run state", "training"),
+    RunShown.STOPPING: NP_("run state", "stopping…"),
+    RunShown.STOPPED: NP_("run state", "stopped by you"),
+    RunShown.FINISHED: NP_("run state", "finished"),
+    RunShown.FAILED: NP_("run state", "did not finish"),
+    RunShown.CANCELLED: NP_("run state", "cancelled"),
+    RunShown.NOT_TRAINED: NP_("run state", "not trained"),
 }
 
 
@@ -189,6 +189,17 @@ class SweepSession:
             return str(value)
         return f"{vary.path.rsplit('.', 1)[-1]} = {shown(value)}"
 
+    def failure(self, name: str) -> str:
+        """Why a run did not finish: the last line it wrote, and where the rest is."""
+        run = next(run for run in self.folder.runs if run.name == name)
+        log = self.folder.log(run)
+        try:
+            lines = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+        except OSError:
+            lines = []
+        last = lines[-1].strip() if lines else ""
+        return _("{last}\n(the whole output: {log})").format(last=last, log=log) if last else str(log)
+
     def setting_words(self) -> str:
         """The setting varied, as the window names it ("Learning rate", "Layer 2 (Linear) · out_features")."""
         vary = self.folder.vary
@@ -301,7 +312,8 @@ class SweepSession:
         finished = self.finished_outcomes()
         if not finished:
             return ""
-        return verdict(finished, self.folder.vary, self.folder.seeds, _("Repeat ×"))
+        control = _("Repeat ×") if self.folder.vary is None else _("Seeds for each value:").rstrip(":：")
+        return verdict(finished, self.folder.vary, self.folder.seeds, control)
 
 
 def _mean_curve(value: Any, label: str, curves: list[tuple[float | None, ...]], band: Band) -> MeanCurve:

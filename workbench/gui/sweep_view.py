@@ -5,6 +5,7 @@ timer: the runs are processes of their own, so nothing here waits on them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.queue import available_cores
-from ..i18n import _, ngettext
+from ..i18n import _, ngettext, pgettext
 from .sweep_session import STATE_WORDS, Band, RunShown, SweepSession
 from .theme import Tone, legend_above, style, themed_plot
 
@@ -58,6 +59,7 @@ class SweepWindow(QWidget):
         self.session, self.open_run, self.ask_stop, self.changed = session, open_run, ask_stop, changed
         self.setWindowTitle(_("{title} — sweep").format(title=title))
         self.band = Band.RANGE
+        self.closing = False  # closed while runs were stopping: deleted once they have
         self._build()
         self.timer = QTimer(self)
         self.timer.setInterval(STEP_MS)
@@ -165,11 +167,18 @@ class SweepWindow(QWidget):
 
     @Slot()
     def step(self) -> None:
-        if self.session.step():
+        try:
+            stepped = self.session.step()
+        except OSError as exc:  # the summary could not be written: the runs' own files are kept
+            self.verdict.setText(str(exc))
+            stepped = True
+        if stepped:
             self.show_session()
             self.changed()
         if not self.session.active:
             self.timer.stop()
+            if self.closing:
+                self.close()
 
     def _selected(self) -> list[str]:
         rows = sorted({index.row() for index in self.queue_table.selectedIndexes()})
@@ -224,12 +233,12 @@ class SweepWindow(QWidget):
         metric = self.session.metric  # what each run is compared by, at its best epoch
         table.setHorizontalHeaderItem(3, QTableWidgetItem(metric or _("best value")))
         finished = self.session.finished_outcomes()
-        test = f"test {finished[0].test_key}" if finished and finished[0].test_key else _("test")
+        test = _("test {key}").format(key=finished[0].test_key) if finished and finished[0].test_key else _("test")
         table.setHorizontalHeaderItem(5, QTableWidgetItem(test))  # as the table below calls it
         for n, row in enumerate(rows):
             cells = (
                 row.name,
-                _(STATE_WORDS[row.state]),
+                pgettext("run state", STATE_WORDS[row.state]),
                 f"{row.epoch}/{row.epochs}" if row.epoch or row.state is RunShown.TRAINING else "",
                 f"{row.score:.4f}" if row.score is not None else "",
                 str(row.best_epoch or ""),
@@ -243,6 +252,7 @@ class SweepWindow(QWidget):
                 if item.text() != text:
                     item.setText(text)
                 item.setData(Qt.ItemDataRole.UserRole, row.state.value)
+                item.setToolTip(self.session.failure(row.name) if row.state is RunShown.FAILED else "")
 
     @Slot()
     def _show_buttons(self) -> None:
@@ -314,7 +324,7 @@ class SweepWindow(QWidget):
             top = min(top, 1.0 + pad / 3)  # an accuracy above 1 means nothing
         plot.setYRange(low - pad, top, padding=0)
         left, right = float(at.min()), float(at.max())
-        margin = max((right - left) * 0.1, 0.5 if not bars.log_x else 0.1)
+        margin = (right - left) * 0.1 if right > left else max(abs(left) * 0.1, 0.1 if bars.log_x else 0.5)
         plot.setXRange(left - margin, right + margin, padding=0)
 
     def _fill_summary(self) -> None:
@@ -325,7 +335,7 @@ class SweepWindow(QWidget):
             return
         header, rows = made
         header[0] = header[0].rsplit(".", 1)[-1]  # the setting's own name: its place is in the line above
-        header = [text.replace(" (", "\n(") for text in header]  # "(mean ± sd)" on a line of its own: narrower
+        header = [re.sub(r" ?([(（])", r"\n\1", text, count=1) for text in header]  # "(mean ± sd)" below: narrower
         table.setVisible(True)
         table.setColumnCount(len(header))
         table.setHorizontalHeaderLabels(header)
@@ -340,11 +350,19 @@ class SweepWindow(QWidget):
     # --- closing --------------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.session.active and not self.ask_stop(self.session):
+        if self.session.active and not self.closing:
+            if not self.ask_stop(self.session):
+                event.ignore()
+                return
+            # Its runs stop after their batch and save: the window goes now, the queue is stepped
+            # (hidden) until they have, and the summary is written before the window is deleted.
+            self.closing = True
+            self.session.stop()
+            self.hide()
             event.ignore()
             return
-        self.session.stop()
         self.timer.stop()
+        self.deleteLater()
         event.accept()
 
 

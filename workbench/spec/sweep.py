@@ -266,8 +266,11 @@ def suggested_values(experiment: ExperimentSpec, path: str) -> list[Any]:
         return sorted({max(1, value // 2), value, value * 2}) if value > 0 else [0, 1, 2]
     if isinstance(value, float) and str(key) in _RATES:
         return [float(f"{value / 10:.3g}"), value, float(f"{value * 10:.3g}")] if value > 0 else [0.0, 1e-4, 1e-3]
-    if isinstance(value, float):  # a share or a probability: halved and doubled, below 1
-        return sorted({float(f"{value / 2:.3g}"), value, min(float(f"{value * 2:.3g}"), 0.9)}) if value > 0 else [0.0]
+    if isinstance(value, float):  # a share, a probability or a weight: halved and doubled
+        doubled = float(f"{value * 2:.3g}")
+        if value < 1:  # a share or a probability stays below 1
+            doubled = min(doubled, 0.9)
+        return sorted({float(f"{value / 2:.3g}"), value, doubled}) if value > 0 else [0.0]
     return choices(experiment, path) or [value]
 
 
