@@ -54,3 +54,33 @@ def test_a_run_that_changed_a_locked_setting_is_refused(tmp_path: Path, capsys: 
     assert "network.layers[0].out_features" in capsys.readouterr().err
     assert main(["exercise", "check", str(tmp_path / "none.json"), str(model)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_teacher_writes_bundles_and_checks_against_a_bundle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workbench.spec.exercise import ExerciseBundle, load_exercises
+
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["exercise", "new", "spiral_mlp", "--out", str(first), "--name", "spiral"]) == 0
+    made = json.loads(first.read_text())
+    assert made["locked"] == ["dataset"] and made["conditions"] == [
+        {"kind": "metric", "metric": "val_accuracy", "at_least": 0.9}
+    ]
+    assert main(["exercise", "new", "spiral_mlp", "--out", str(first)]) == 2  # never over a file
+    assert main(["exercise", "new", "spiral_mlp", "--out", str(tmp_path / "x.json"), "--name", "Bad Name"]) == 2
+    assert "--name Bad Name" in capsys.readouterr().err
+    (tmp_path / "b.json").write_text(_exercise(tmp_path, 0.0).read_text())
+    bundle = tmp_path / "course.json"
+    assert main(["exercise", "bundle", str(first), str(second), "--out", str(bundle), "--title", "Week 1"]) == 0
+    assert [e.id for e in load_exercises(bundle)] == ["spiral", "moons"]
+    assert ExerciseBundle.model_validate_json(bundle.read_text()).to_json() == bundle.read_text()  # round trip
+    assert main(["exercise", "bundle", str(first), str(first), "--out", str(tmp_path / "twice.json")]) == 2
+    assert "spiral" in capsys.readouterr().err  # a name taken twice
+    experiment, model = tmp_path / "exp.json", tmp_path / "run.pt"
+    tiny(epochs=1).save(experiment)
+    assert main(["train", str(experiment), "--out", str(model)]) == 0
+    capsys.readouterr()
+    assert main(["exercise", "check", str(bundle), str(model)]) == 2
+    assert "--exercise" in capsys.readouterr().err  # two exercises: which one?
+    assert main(["exercise", "check", str(bundle), str(model), "--exercise", "moons"]) == 0

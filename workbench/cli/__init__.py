@@ -271,8 +271,32 @@ def _parser() -> argparse.ArgumentParser:
             "experiment changes a setting the exercise locks is refused."
         ),
     )
-    checking.add_argument("exercise", type=Path, help=_("an exercise file (.json)"))
+    checking.add_argument("exercise", type=Path, help=_("an exercise file (.json), or a bundle of them"))
     checking.add_argument("model", type=Path, help=_("the model file (.pt) of the student's run"))
+    checking.add_argument("--exercise", dest="name", metavar="NAME", help=_("which exercise of a bundle"))
+    making = tasks.add_parser(
+        "new",
+        formatter_class=_HelpFormatter,
+        help=_("write an exercise to edit, from an experiment"),
+        description=_(
+            "Write an exercise file from an experiment or a preset: its data locked, a goal on its validation "
+            "result, texts to fill in. Edit it, then check a run against it."
+        ),
+    )
+    making.add_argument("file", type=Path, help=_experiment_help())
+    making.add_argument("--out", type=Path, required=True, help=_("the exercise file to write"))
+    making.add_argument(
+        "--name", default="exercise", help=_("the exercise's name in files (a-z, 0-9 and _; default: exercise)")
+    )
+    bundling = tasks.add_parser(
+        "bundle",
+        formatter_class=_HelpFormatter,
+        help=_("put several exercises into one file"),
+        description=_("Put several exercise files (or bundles) into one bundle, for students to open at once."),
+    )
+    bundling.add_argument("exercises", type=Path, nargs="+", help=_("exercise files (.json)"))
+    bundling.add_argument("--out", type=Path, required=True, help=_("the bundle to write"))
+    bundling.add_argument("--title", default="Exercises", help=_("the bundle's title (default: Exercises)"))
 
     find = commands.add_parser(
         "find-lr",
@@ -459,7 +483,7 @@ def _experiment_help() -> str:
 
 def _find_experiments(args: argparse.Namespace) -> None:
     """A preset's name where an experiment file is wanted: `workbench train digits_mlp`."""
-    if args.command in ("inspect", "train", "find-lr", "sweep"):
+    if args.command in ("inspect", "train", "find-lr", "sweep") or getattr(args, "task", None) == "new":
         args.file = find_experiment(args.file)
     if args.command == "evaluate" and args.data is not None:
         args.data = find_experiment(args.data)
@@ -549,9 +573,13 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         vary = "variant" if args.variants else args.vary
         return sweep_command(args.file, vary, args.seeds, args.out, args.parallel, args.epochs)
     if args.command == "exercise":
-        from .exercise import check_command
+        from .exercise import bundle_command, check_command, new_command
 
-        return check_command(args.exercise, args.model)
+        if args.task == "new":
+            return new_command(args.file, args.out, args.name)
+        if args.task == "bundle":
+            return bundle_command(args.exercises, args.out, args.title)
+        return check_command(args.exercise, args.model, args.name)
     if args.command == "find-lr":
         from .find_lr import find_lr_command
 

@@ -4,26 +4,42 @@ whose experiment differs from the exercise's in a setting the exercise locks).""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from ..i18n import _
 from ..spec import SpecError
-from ..spec.exercise import ExerciseSpec, check
+from ..spec.exercise import ExerciseBundle, ExerciseSpec, Words, check, load_exercises, template
 from .common import EXIT_FAILED, EXIT_OK, fail
 
 
-def check_command(exercise_path: Path, model: Path, stdout: TextIO | None = None) -> int:
-    """Print each condition met (✓) or not (✗) and what the run has; the exit status says solved."""
+def check_command(exercise_path: Path, model: Path, name: str | None = None, stdout: TextIO | None = None) -> int:
+    """Print each condition met (✓) or not (✗) and what the run has; the exit status says solved.
+    A bundle's exercise is chosen by `name` (needed when it holds more than one)."""
     from ..engine.exercise_run import run_facts
     from ..engine.model_file import ModelFileError
 
     stdout = stdout or sys.stdout
     try:
-        exercise = ExerciseSpec.load(exercise_path)
+        exercises = load_exercises(exercise_path)
     except SpecError as exc:
         return fail(f"{exercise_path}: {exc}")
+    names = [exercise.id for exercise in exercises]
+    if name is None and len(exercises) > 1:
+        return fail(
+            _("{path} holds {count} exercises: choose one with {option} ({names})").format(
+                path=exercise_path, count=len(exercises), option="--exercise", names=", ".join(names)
+            )
+        )
+    if name is not None and name not in names:
+        return fail(
+            _("{path} has no exercise {name}: it holds {names}").format(
+                path=exercise_path, name=repr(name), names=", ".join(names)
+            )
+        )
+    exercise = exercises[names.index(name) if name is not None else 0]
     try:
         run = run_facts(model)
     except (ModelFileError, OSError, SpecError) as exc:
@@ -50,3 +66,42 @@ def check_command(exercise_path: Path, model: Path, stdout: TextIO | None = None
         file=stdout,
     )
     return EXIT_FAILED
+
+
+def new_command(experiment_path: Path, out: Path, name: str) -> int:
+    """Write an exercise to edit from an experiment (its data locked, a goal on its validation result)."""
+    from ..atomic import atomic_write
+    from ..spec import ExperimentSpec
+
+    if not re.fullmatch(r"[a-z0-9_]{1,60}", name):
+        return fail(
+            _("{option} {name}: use lowercase letters, digits and _ (60 at most)").format(option="--name", name=name)
+        )
+    try:
+        exercise = template(ExperimentSpec.load(experiment_path), name)
+    except (SpecError, ValueError) as exc:
+        return fail(f"{experiment_path}: {exc}")
+    if out.exists():
+        return fail(_("{path} exists already: choose another {option}").format(path=out, option="--out"))
+    atomic_write(out, lambda path: path.write_text(exercise.to_json(), encoding="utf-8"))
+    print(_("Wrote {path}: edit its texts, locked settings and conditions").format(path=out))
+    return EXIT_OK
+
+
+def bundle_command(paths: list[Path], out: Path, title: str) -> int:
+    """Put several exercise files into one that students open with `workbench BUNDLE`."""
+    from ..atomic import atomic_write
+
+    exercises: list[ExerciseSpec] = []
+    for path in paths:
+        try:
+            exercises += load_exercises(path)
+        except SpecError as exc:
+            return fail(f"{path}: {exc}")
+    try:
+        bundle = ExerciseBundle(title=Words(en=title), exercises=exercises)
+    except ValueError as exc:
+        return fail(str(exc))
+    atomic_write(out, lambda path: path.write_text(bundle.to_json(), encoding="utf-8"))
+    print(_("Wrote {count} exercises to {path}").format(count=len(exercises), path=out))
+    return EXIT_OK

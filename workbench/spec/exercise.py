@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, Strict, ValidationError, field_validator, model_validator
 
 from ..i18n import _, language
+from .datasets import Task
 from .errors import Problem, SpecError, problems_from_validation
 from .experiment import ExperimentSpec, read_text
 from .fields import SpecModel
@@ -168,6 +169,61 @@ class ExerciseSpec(SpecModel):
             if _at(mine, place) != _at(theirs, place):
                 changed.append(place)
         return changed
+
+
+class ExerciseBundle(SpecModel):
+    """Several exercises in one file, as a teacher hands them out (`workbench exercise bundle`)."""
+
+    format: Literal["workbench-exercises"] = "workbench-exercises"
+    format_version: Annotated[int, Strict()] = EXERCISE_FORMAT_VERSION
+    title: Words
+    exercises: list[ExerciseSpec] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _named_once(self) -> ExerciseBundle:
+        names = [exercise.id for exercise in self.exercises]
+        for n, name in enumerate(names):
+            if name in names[:n]:
+                raise ValueError(_("exercises[{n}]: the name {name} is taken already").format(n=n, name=repr(name)))
+        return self
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2, exclude_none=True) + "\n"
+
+
+def load_exercises(path: Path) -> list[ExerciseSpec]:
+    """The exercises of an exercise file or of a bundle; SpecError names what is wrong and where."""
+    try:
+        document = json.loads(read_text(path))
+    except SpecError:
+        raise
+    except ValueError as exc:
+        raise SpecError([Problem("", _("not valid JSON: {error}").format(error=exc))], str(path)) from None
+    if isinstance(document, dict) and document.get("format") == "workbench-exercises":
+        try:
+            return ExerciseBundle.model_validate(document).exercises
+        except ValidationError as exc:
+            raise SpecError(problems_from_validation(exc, document), str(path)) from None
+    return [ExerciseSpec.from_dict(document, str(path))]
+
+
+def template(experiment: ExperimentSpec, name: str) -> ExerciseSpec:
+    """An exercise to edit, from an experiment: its data locked, a goal on the validation result."""
+    goal = (
+        MetricGoal(metric="val_accuracy", at_least=0.9)
+        if experiment.task is Task.CLASSIFICATION
+        else MetricGoal(metric="val_loss", at_most=0.1)
+    )
+    return ExerciseSpec(
+        id=name,
+        title=Words(en=experiment.name or name, zh_CN=""),
+        goal=Words(en="Describe what the student must reach, and what they may change."),
+        experiment=experiment.model_copy(update={"variants": []}),
+        locked=["dataset"],
+        conditions=[goal],
+        hints=[Words(en="A first hint.")],
+        explanation=Words(en="What the student has just seen, and why."),
+    )
 
 
 def _at(document: dict[str, Any], place: str) -> Any:
