@@ -84,3 +84,16 @@ def test_a_run_is_asked_to_stop_once_and_runs_go_to_the_gpus_this_process_was_gi
     line.cancel(runs[0])
     line.stop()
     assert runs[0].process.signals == [2] and runs[1].process.signals == [2]  # type: ignore[union-attr]
+
+
+def test_runs_side_by_side_are_as_many_as_the_free_memory_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each process holds a PyTorch of its own (512 MiB) besides its run."""
+    from tests.engine.helpers import tiny
+    from workbench.engine import memory
+
+    monkeypatch.setattr(memory, "room", lambda limit=None: (3 * 2**30, "3 GB are free"))
+    each = memory.process_bytes(tiny(), None, on_cpu=True)
+    assert each is not None and memory.PROCESS_BYTES < each < 2 * memory.PROCESS_BYTES
+    assert memory.processes_that_fit(tiny(), None) == 3 * 2**30 // each == 5
+    monkeypatch.setattr(memory, "room", lambda limit=None: (2**20, "1 MB is free"))
+    assert memory.processes_that_fit(tiny(), None) == 1  # one a time, always

@@ -46,9 +46,6 @@ from .models import print_test_result
 FAILED_REASONS = (StopReason.DIVERGED, StopReason.FAILED)
 # The signals that stop a run as Ctrl-C does (SIGTERM: `timeout`, `docker stop`, systemd, a launcher).
 STOPPING = (signal.SIGINT, signal.SIGTERM)
-# What each process of a run on several holds before the run's first byte: its own Python and
-# PyTorch (measured: 470 MB of its own, with the CUDA build).
-PROCESS_BYTES = 512 * 2**20
 TRACEBACK_ENV = "WORKBENCH_TRACEBACK"  # set: a failed run prints where it failed, for a bug report
 BAR_WIDTH = 24
 EVENTS = (RunStarted, Progress, EpochEnded, RunEnded)  # what the terminal shows
@@ -446,7 +443,7 @@ def processes_problem(
     """More CPU processes than cores only wait for their turn, and each process holds a PyTorch of
     its own besides the run: the count a machine can hold, in a sentence when it is asked for more."""
     from ..engine.device import resolve_device
-    from ..engine.memory import room
+    from ..engine.memory import process_bytes, room
     from ..engine.queue import available_cores
 
     on_cpu = resolve_device(experiment.training.device).type == "cpu"
@@ -456,11 +453,9 @@ def processes_problem(
             "{option} {nproc} on the CPU: this machine has {cores} cores, and processes beyond one a core "
             "only wait for their turn; ask for {option} {cores} at most"
         ).format(option=option, nproc=nproc, cores=cores)
-    try:
-        estimate = experiment.memory(base_dir)
-    except (SpecError, ValueError):  # data not readable here: each process says why
+    each = process_bytes(experiment, base_dir, on_cpu)
+    if each is None:  # data not readable here: each process says why
         return None
-    each = PROCESS_BYTES + (estimate.total if on_cpu else estimate.host)
     have, where = room(memory_limit)
     if have is None or nproc * each <= have:
         return None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..engine.memory import processes_that_fit
 from ..engine.queue import available_cores
 from ..i18n import _, ngettext, pgettext
 from .sweep_session import STATE_WORDS, Band, RunShown, SweepSession
@@ -90,8 +91,8 @@ class SweepWindow(QWidget):
         self.rest_button = _button(_("Train the rest"), "sweepRest", self.train_rest)
         self.parallel = QSpinBox()
         self.parallel.setObjectName("sweepParallel")
-        self.parallel.setRange(1, max(1, available_cores(), self.session.folder.gpus()))  # a core or a GPU a run
-        self.parallel.setValue(min(2, available_cores()))
+        self.parallel.setRange(1, self._most_side_by_side())
+        self.parallel.setValue(min(2, self.parallel.maximum()))
         self.parallel.setToolTip(_("How many runs train at once, each a process with its share of the cores"))
         self.parallel.valueChanged.connect(self.session.set_parallel)
         side = QLabel(_("Side by side:"))
@@ -150,6 +151,13 @@ class SweepWindow(QWidget):
             x = min(max(centre.x() - self.width() // 2, room.left()), room.right() - self.width())
             y = min(max(centre.y() - self.height() // 2, room.top()), room.bottom() - self.height())
             self.move(x, y)
+
+    def _most_side_by_side(self) -> int:
+        """A core a run on the CPU (a GPU a run on GPUs), as many as the free memory holds."""
+        folder = self.session.folder
+        gpus = folder.gpus()
+        fit = processes_that_fit(folder.experiment, folder.base_dir, on_cpu=not gpus)
+        return max(1, min(max(available_cores(), gpus), fit if fit is not None else available_cores()))
 
     def _described(self) -> str:
         folder = self.session.folder
