@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..spec import SpecError
 from ..spec.exercise import ExerciseBundle, ExerciseSpec, Words, check, load_exercises, template
 from .common import EXIT_FAILED, EXIT_OK, fail
@@ -61,10 +61,12 @@ def check_command(exercise_path: Path, model: Path, name: str | None = None, std
         print(exercise.explanation.said(), file=stdout)
         return EXIT_OK
     missing = sum(not result.met for result in results)
-    print(
-        _("Not solved yet: {count} of {total} conditions are not met.").format(count=missing, total=len(results)),
-        file=stdout,
+    said = ngettext(
+        "Not solved yet: {count} of {total} conditions is not met.",
+        "Not solved yet: {count} of {total} conditions are not met.",
+        missing,
     )
+    print(said.format(count=missing, total=len(results)), file=stdout)
     return EXIT_FAILED
 
 
