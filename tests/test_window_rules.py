@@ -23,14 +23,17 @@ NO_DATA = WindowState(data_problem="file not found: x.csv")
 FINDING = WindowState(finding_lr=True)
 NUMBERS = replace(TRAINED, pictures=False)
 CHANGED = replace(TRAINED, continue_problem="The settings changed since the last run")
+VARIANTS = replace(IDLE, variants=2)
 
 ALL = list(Act)
 EDITING = {Act.NEW, Act.OPEN, Act.PRESET, Act.OPEN_RUN, Act.EDIT, Act.FIND_LR}
+SWEEPS = {Act.TRAIN, Act.REPEAT, Act.VARY}  # where Train goes, a repeat and a sweep go too
 
 # state, the actions allowed in it (every other action is not, and says why)
 TABLE = [
-    ("idle", IDLE, EDITING | {Act.TRAIN}),
-    ("trained", TRAINED, EDITING | {Act.TRAIN, Act.CONTINUE, Act.PICTURE, Act.EXPORT}),
+    ("idle", IDLE, EDITING | SWEEPS),
+    ("an experiment with variants", VARIANTS, EDITING | SWEEPS | {Act.VARIANTS}),
+    ("trained", TRAINED, EDITING | SWEEPS | {Act.CONTINUE, Act.PICTURE, Act.EXPORT}),
     ("training", TRAINING, {Act.PAUSE, Act.STOP}),
     ("paused", PAUSED, {Act.PAUSE, Act.STOP}),
     ("on several processes", SPREAD, {Act.STOP}),
@@ -39,8 +42,8 @@ TABLE = [
     ("settings with problems", BROKEN, EDITING),
     ("data that cannot load", NO_DATA, EDITING),
     ("finding a learning rate", FINDING, EDITING - {Act.FIND_LR}),
-    ("a run on numbers", NUMBERS, EDITING | {Act.TRAIN, Act.CONTINUE, Act.EXPORT}),
-    ("settings changed since the run", CHANGED, EDITING | {Act.TRAIN, Act.PICTURE, Act.EXPORT}),
+    ("a run on numbers", NUMBERS, EDITING | SWEEPS | {Act.CONTINUE, Act.EXPORT}),
+    ("settings changed since the run", CHANGED, EDITING | SWEEPS | {Act.PICTURE, Act.EXPORT}),
 ]
 
 
@@ -75,6 +78,7 @@ def test_the_reasons_name_the_cause() -> None:
         (replace(TRAINED, run_failed="The run failed: out of memory"), "The run failed"),
         (TRAINED, "Finished all 30 epochs."),
         (IDLE, "Ready to train."),
+        (replace(IDLE, sweep_runs=3), "A sweep trains in its own window: 3 runs queued or training."),
     ],
 )
 def test_the_status_line_says_what_matters_most(state: WindowState, starts: str) -> None:

@@ -40,7 +40,8 @@ from workbench.gui.settings import LANGUAGE_KEY, app_settings
 from workbench.spec import LAYER_TYPES
 
 # What stays as it is in every language: names, keys, file suffixes, and a mnemonic's letter.
-KEPT = re.compile(r"Workbench|PyTorch|Python|Jupyter|KL|VAE|CSV|\.pt|Ctrl|Shift|F\d+|\(&[A-Z]\)|English")
+# Layer names stay PyTorch's in every language (GLOSSARY.md), as do the other names here.
+KEPT = re.compile(r"Workbench|PyTorch|Python|Jupyter|KL|VAE|CSV|RNN|LSTM|\.pt|Ctrl|Shift|F\d+|\(&[A-Z]\)|English")
 
 
 def english_words(text: str) -> list[str]:

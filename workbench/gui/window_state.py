@@ -122,10 +122,10 @@ def controls(state: WindowState) -> dict[Act, Control]:
         Act.FIND_LR: _unless(locked or (_("The range test is already under way.") if state.finding_lr else "")),
         Act.PICTURE: _unless(picture),
         Act.EXPORT: _unless(locked or no_model),
-        Act.REPEAT: _unless(state.train_blocker),
-        Act.VARY: _unless(state.train_blocker),
+        Act.REPEAT: _unless(state.train_blocker or locked),  # the settings it copies are the ones a run uses
+        Act.VARY: _unless(state.train_blocker or locked),
         Act.VARIANTS: _unless(
-            state.train_blocker or ("" if state.variants else _("This experiment carries no variants."))
+            state.train_blocker or locked or ("" if state.variants else _("This experiment carries no variants."))
         ),
     }
 
