@@ -26,7 +26,7 @@ CHANGED = replace(TRAINED, continue_problem="The settings changed since the last
 VARIANTS = replace(IDLE, variants=2)
 
 ALL = list(Act)
-EDITING = {Act.NEW, Act.OPEN, Act.PRESET, Act.OPEN_RUN, Act.EDIT, Act.FIND_LR}
+EDITING = {Act.NEW, Act.OPEN, Act.PRESET, Act.OPEN_RUN, Act.EDIT, Act.FIND_LR, Act.EXERCISES, Act.OPEN_EXERCISES}
 SWEEPS = {Act.TRAIN, Act.REPEAT, Act.VARY}  # where Train goes, a repeat and a sweep go too
 
 # state, the actions allowed in it (every other action is not, and says why)

@@ -35,6 +35,10 @@ def test_a_run_is_checked_condition_by_condition(tmp_path: Path, capsys: pytest.
     tiny(epochs=2).save(experiment)
     assert main(["train", str(experiment), "--out", str(model)]) == 0
     capsys.readouterr()
+    from workbench.engine.exercise_run import run_facts
+
+    rate = run_facts(model).majority_rate  # the overfitting rule's "has it learned at all", as in the window
+    assert rate is not None and 0.5 <= rate < 1
     assert main(["exercise", "check", str(_exercise(tmp_path, 0.0)), str(model)]) == 0
     said = capsys.readouterr().out
     assert "✓ val_accuracy at least 0" in said and "Solved." in said and "bends the boundary" in said

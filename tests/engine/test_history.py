@@ -41,6 +41,7 @@ def test_files_count_epochs_from_one() -> None:
         "message": "Stopped at epoch 2.",
         "test": {"loss": 0.4, "accuracy": 0.8, "mae": None, "samples": 10, "confusion": [[4, 1], [1, 4]]},
         "class_names": ["cat", "dog"],
+        "majority_rate": None,
         "device": "cpu",
     }
 

@@ -45,6 +45,8 @@ class FakeDialogs:
         self.vary_accept = True  # the vary dialog: Queue the runs as it was filled in (else Cancel)
         self.vary_dialog: Any = None
         self.stop_sweep_answer = True
+        self.exercise_answer: int | None = None  # the exercise chosen in the list (None: Close)
+        self.exercises_offered: list[Any] = []
         self.stop_sweep_asked: list[int] = []
 
     def unsaved_changes(self, title: str) -> Answer:
@@ -82,6 +84,13 @@ class FakeDialogs:
         return self.vary_dialog.chosen() if self.vary_accept else None
 
     def open_sweep_path(self, start: Path) -> Path | None:
+        return self.open_answer
+
+    def choose_exercise(self, course: str, rows: list[Any]) -> int | None:
+        self.exercises_offered = rows
+        return self.exercise_answer
+
+    def open_exercises_path(self, start: Path | None) -> Path | None:
         return self.open_answer
 
     def stop_sweep(self, count: int, folder: Path) -> bool:

@@ -49,7 +49,7 @@ def test_opens_on_the_default_digits_preset(window: Any) -> None:
 
 def test_menus(window: Any) -> None:
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles == ["&File", "&Edit", "&Run", "&View", "&Help"]
+    assert titles == ["&File", "&Edit", "&Run", "E&xercises", "&View", "&Help"]
     window.dialogs.preset_answer = "overfitting_demo"
     window.preset_action.trigger()
     offered = {p.key: p for p in window.dialogs.presets_offered}

@@ -22,4 +22,5 @@ def run_facts(model: Path) -> RunFacts:
         stop_reason=str(history.get("stop_reason", "")),
         test=history.get("test") if isinstance(history.get("test"), dict) else None,
         parameters=sum(p.numel() for p in loaded.module.parameters() if p.requires_grad),
+        majority_rate=rate if isinstance(rate := history.get("majority_rate"), float) else None,  # older files: None
     )

@@ -27,6 +27,7 @@ class History:
     test: TestResult | None = None
     split: SplitIndices | None = None
     class_names: tuple[str, ...] = ()
+    majority_rate: float | None = None  # a classifier's score for always answering its commonest class
     device: str = ""
     batch_losses: list[float] = field(default_factory=list)
     processes: int = 1  # the processes the run trained on last (each step: one batch from each)
@@ -55,6 +56,7 @@ class History:
             "message": self.message,
             "test": test_to_dict(self.test),
             "class_names": list(self.class_names),
+            "majority_rate": self.majority_rate,
             "device": self.device,
         }
 
@@ -82,6 +84,7 @@ class History:
             message=str(state["message"]),
             test=_test_from_dict(state.get("test"), tuple(state.get("class_names", ()))),
             class_names=tuple(str(c) for c in state.get("class_names", ())),
+            majority_rate=rate if isinstance(rate := state.get("majority_rate"), float) else None,
             device=str(state.get("device", "")),
             batch_losses=[float(v) for v in state.get("batch_losses", ())],
             processes=int(state.get("processes", 1)),

@@ -202,6 +202,7 @@ class Trainer:
         self.history.monitor = setup.monitor
         self.history.split = self.data.split
         self.history.class_names = self.data.class_names
+        self.history.majority_rate = None if self.experiment.network.is_autoencoder else self.data.majority_rate()
         self.history.device = device_label(self.device)
         if self.group is not None:
             self.history.device = _("{device} × {count} processes").format(

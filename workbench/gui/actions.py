@@ -113,6 +113,22 @@ ACTIONS = (
         "openSweepAction",
         N_("Reopen a sweep's folder: its runs, plots, table and verdict"),
     ),
+    ActionRow(
+        "course_action",
+        N_("&Course…"),
+        "open_course",
+        None,
+        "courseAction",
+        N_("Exercises along the guide: each a goal your run must reach, checked as it trains"),
+    ),
+    ActionRow(
+        "open_exercises_action",
+        N_("&Open exercises…"),
+        "open_exercises_dialog",
+        None,
+        "openExercisesAction",
+        N_("Open an exercise file (or a bundle of them) from your teacher"),
+    ),
     ActionRow("find_lr_action", N_("Find a &learning rate…"), "find_lr", "Ctrl+L", "findLrAction"),
     ActionRow("picture_action", N_("Try a p&icture…"), "try_picture", "Ctrl+I", "tryPictureAction"),
     ActionRow("pause_action", N_("&Pause / Resume"), "toggle_pause", "F6", "pauseAction"),
@@ -136,6 +152,7 @@ MENUS = (
         ("train_action", "continue_action", "pause_action", "stop_action", SEPARATOR, "repeat_action")
         + ("vary_action", "variants_action", SEPARATOR, "find_lr_action", "picture_action"),
     ),
+    (N_("E&xercises"), ("course_action", "open_exercises_action")),
     (N_("&View"), (DOCKS, SEPARATOR, "reset_layout_action", LANGUAGE)),
     (N_("&Help"), ("guide_action", "shortcuts_action", "about_action")),
 )
@@ -177,6 +194,8 @@ CONTROLLED: dict[Act, tuple[str, str | None, Tip]] = {
     Act.REPEAT: ("repeat_action", "repeat_button", REPEAT_TIP),
     Act.VARY: ("vary_action", None, ""),
     Act.VARIANTS: ("variants_action", None, ""),
+    Act.EXERCISES: ("course_action", None, ""),
+    Act.OPEN_EXERCISES: ("open_exercises_action", None, ""),
 }
 
 

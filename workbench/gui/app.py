@@ -14,6 +14,7 @@ from .. import APP_ID
 from ..engine.sweep_folder import PLAN_FILE, SweepFolder, SweepFolderError
 from ..i18n import DEFAULT, set_language
 from ..spec import ExperimentSpec, SpecError, default_experiment, find_experiment, presets_dir
+from ..spec.exercise import holds_exercises
 from ..spec.presets import resources_dir
 from .collector import collect_on_gui_thread
 from .main_window import QtMainWindow
@@ -23,8 +24,9 @@ from .settings import saved_language
 
 def create_main_window(path: str | Path | None = None) -> QtMainWindow:
     """Build the main window on an experiment file or a preset's name (default: the built-in digits
-    preset), on the run saved in a model file (`.pt`: taken up once PyTorch has loaded), or on a
-    sweep's folder (its window opens once PyTorch has loaded).
+    preset), on the run saved in a model file (`.pt`: taken up once PyTorch has loaded), on a
+    sweep's folder (its window opens once PyTorch has loaded), or on an exercise file or bundle
+    (its list of exercises opens over the window).
 
     No event loop is started, so tests and scripts can drive and grab the window.
     """
@@ -46,6 +48,10 @@ def create_main_window(path: str | Path | None = None) -> QtMainWindow:
             experiment = default_experiment()  # the sweep window says what is wrong with the folder
         window = QtMainWindow(experiment, None)
         window.sweep_to_open = Path(path)
+        return window
+    if path is not None and holds_exercises(Path(path)):  # a teacher's exercises: their list, over the window
+        window = QtMainWindow(default_experiment(), None)
+        window.exercises_to_open = Path(path)
         return window
     found = find_experiment(path) if path else None
     if found is not None and found.parent == presets_dir():  # a preset opens as a new, unsaved copy

@@ -14,10 +14,12 @@ from .preset_dialog import PresetDialog, PresetInfo
 if TYPE_CHECKING:
     from ..spec import ExperimentSpec
     from ..spec.sweep import Vary
+    from .exercise_view import ExerciseRow
 
 # File-dialog filters: "What (*.suffix);;All files (*)", in the language spoken when the dialog opens.
 EXPERIMENTS = N_("Experiments")
 MODELS = N_("Model files")
+EXERCISES = N_("Exercises")
 PICTURES = N_("Pictures")
 PICTURE_SUFFIXES = "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff *.ppm *.pgm"
 
@@ -129,6 +131,20 @@ class Dialogs:
 
         dialog = VaryDialog(experiment, variants, seeds, self.parent, place)
         return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def choose_exercise(self, course: str, rows: list[ExerciseRow]) -> int | None:
+        """Which of a course's exercises to open (its index), or None."""
+        from .exercise_view import ExercisesDialog
+
+        dialog = ExercisesDialog(course, rows, self.parent)
+        return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def open_exercises_path(self, start: Path | None) -> Path | None:
+        """Choose an exercise file (or a bundle of them) from a teacher."""
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self.parent, _("Open exercises"), str(start or ""), file_filter(EXERCISES, "*.json")
+        )
+        return Path(chosen) if chosen else None
 
     def open_sweep_path(self, start: Path) -> Path | None:
         """Choose a sweep's folder to reopen."""

@@ -13,6 +13,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from ..engine.memory import check_fits
 from ..i18n import _
 from ..spec import DatasetBase, ExperimentSpec, NetworkSpec, Problem, SpecError, TrainingSpec, default_experiment
+from ..spec.exercise import ExerciseSpec
 from ..spec.layers import Layer
 from ..spec.network import PART_WORDS, LayerPart
 from ..spec.peek import DataError
@@ -84,6 +85,7 @@ class ExperimentDocument(QObject):
 
     changed = Signal(object)  # the new ExperimentSpec
     file_changed = Signal()  # path or saved state changed
+    refused = Signal(list)  # the places an edit would have changed that the exercise locks
 
     def __init__(self, experiment: ExperimentSpec | None = None, path: Path | None = None) -> None:
         super().__init__()
@@ -92,6 +94,7 @@ class ExperimentDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._problems: list[Problem] | None = None
+        self.exercise: ExerciseSpec | None = None  # the exercise whose locked settings no edit may change
 
     @Slot(bool)
     def _clean_changed(self, _clean: bool) -> None:
@@ -99,15 +102,24 @@ class ExperimentDocument(QObject):
 
     # --- editing ------------------------------------------------------------------------------
 
+    def _allowed(self, new: ExperimentSpec) -> bool:
+        """False (the forms shown again as they were, `refused` said) when `new` changes a setting
+        the exercise locks: every edit passes here, so no form, key or drag can change one."""
+        changed = self.exercise.changed_locked(new) if self.exercise is not None and new != self.spec else []
+        if changed:
+            self.changed.emit(self.spec)
+            self.refused.emit(changed)
+        return not changed
+
     def edit(self, new: ExperimentSpec, text: str, merge_key: str | None = None) -> None:
         """Replace the experiment as one undoable step (never merged with another)."""
-        if new != self.spec:
+        if new != self.spec and self._allowed(new):
             self.undo_stack.push(SetExperiment(self, self.spec, new, text, merge_key))
 
     def edit_field(self, new: ExperimentSpec, change: FieldChange, where: str, prefix: str = "") -> None:
         """Replace the experiment after one field's edit: "Undo Batch size 32 → 64". Edits of the
         same field (`where` and the change's path) in quick succession merge; others never do."""
-        if new != self.spec:
+        if new != self.spec and self._allowed(new):
             key = f"{where}:{'.'.join(change.path)}"
             self.undo_stack.push(SetExperiment(self, self.spec, new, prefix + change.text(), key, change, prefix))
 
@@ -179,9 +191,11 @@ class ExperimentDocument(QObject):
         """The file name, or the experiment's name for a new experiment (a preset's from the catalog)."""
         return self.path.name if self.path else (_(self.spec.name) or _("Untitled"))
 
-    def replace(self, experiment: ExperimentSpec, path: Path | None) -> None:
-        """Start over on another experiment (New, Open): history cleared, nothing unsaved."""
+    def replace(self, experiment: ExperimentSpec, path: Path | None, exercise: ExerciseSpec | None = None) -> None:
+        """Start over on another experiment (New, Open, an exercise's, whose locked settings then
+        stay as they are): history cleared, nothing unsaved."""
         self.path = path
+        self.exercise = exercise
         self.undo_stack.clear()
         self._show(experiment)
         self.file_changed.emit()

@@ -24,6 +24,7 @@ from ..spec import ExperimentSpec
 from .actions import build_actions, build_menus, controlled
 from .dialogs import Dialogs
 from .document import ExperimentDocument
+from .exercise_flows import ExerciseFlows
 from .file_flows import FileFlows
 from .help_flows import HelpFlows
 from .help_view import GuideDialog, ShortcutsDialog
@@ -75,7 +76,7 @@ def _fitting_width(*panels: QWidget) -> int:
     return min(max(p.minimumSizeHint().width() for p in panels) + bar + 12, DOCK_MIN_CAP)
 
 
-class QtMainWindow(FileFlows, SweepFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
+class QtMainWindow(FileFlows, SweepFlows, ExerciseFlows, RunBar, WindowPlacement, HelpFlows, QMainWindow):
     """One experiment being edited (and, in the centre, trained): the panels and plots assembled,
     the engine loaded, and the window's state shown (`window_state`). The file flows, the run
     bar, the window's placement and help are mixins named after them; the actions and menus are
@@ -115,6 +116,7 @@ class QtMainWindow(FileFlows, SweepFlows, RunBar, WindowPlacement, HelpFlows, QM
         self.runs.redraw.connect(self._show_health)
         self._build_run_bar()
         self._build_layout()
+        self._build_exercises()
         build_actions(self)
         build_menus(self)
         self.controlled = controlled(self)
@@ -135,6 +137,9 @@ class QtMainWindow(FileFlows, SweepFlows, RunBar, WindowPlacement, HelpFlows, QM
         super().showEvent(event)
         if self.layout_pending:
             QTimer.singleShot(0, self._apply_dock_sizes)
+        if self.exercises_to_open is not None:  # `workbench BUNDLE`: its list, over the window
+            path, self.exercises_to_open = self.exercises_to_open, None
+            QTimer.singleShot(0, lambda: self.open_exercises(path))
         if not self._engine_requested:
             # torch takes seconds to import and competes with the first paint for the interpreter:
             # load it once the window is on screen; Train waits for it.

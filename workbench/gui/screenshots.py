@@ -34,9 +34,17 @@ SHOTS: dict[tuple[tuple[int, int], str], tuple[str, ...]] = {
         "repeat-seeds",
         "sweep-learning-rate",
         "sweep-variants",
+        "exercise-training",
+        "exercise-solved",
+        "exercise-list",
     ),
     ((1024, 700), "en"): ("small-screen",),
-    ((1366, 768), "zh_CN"): ("zh-CN-overfitting-demo", "zh-CN-inside-the-network"),  # README.zh-CN.md
+    ((1366, 768), "zh_CN"): (  # README.zh-CN.md
+        "zh-CN-overfitting-demo",
+        "zh-CN-inside-the-network",
+        "zh-CN-exercise-training",
+        "zh-CN-exercise-solved",
+    ),
 }
 CHILD_FLAG = "--on-this-screen"
 
@@ -233,6 +241,56 @@ def _learning_rates(window: Any) -> None:
     window._start_sweep(Vary("training.optimizer.lr", tuple(log_spaced(1e-4, 1e-1, 4))), 3, "lr")
 
 
+def _exercise(name: str, solve: Callable[[Any], None], until: Callable[[Any], bool]) -> Callable[[Path], None]:
+    """The course's exercise `name` opened, a hint shown, `solve(window)` done as a student would
+    do it, and the window pictured once `until(the run's record)` (paused there when it trains)."""
+
+    def scene(path: Path) -> None:
+        from ..spec.course import load_course
+
+        window = _window(None)
+        window.bundle = load_course()
+        window.start_exercise([e.id for e in window.bundle.exercises].index(name))
+        window.show_hint()
+        solve(window)
+        _train(window, until)
+        if window.runs.running:
+            window.toggle_pause()
+            wait_until(lambda: False, 1.0)  # the checklist ticked at the last epoch
+        _save(path)
+        if window.runs.running:
+            window.stop()
+        wait_until(lambda: not window.runs.running, 120)
+        window.close()
+
+    return scene
+
+
+def _to_adam(window: Any) -> None:
+    """What a student does in "SGD, Adam or Adagrad": Adam in the optimizer's list, the rate kept."""
+    from ..spec.training import Adam
+
+    training = window.document.spec.training
+    adam = Adam(lr=training.optimizer.lr)
+    window.document.set_training(training.model_copy(update={"optimizer": adam}), "Adam")
+
+
+def _exercise_list(path: Path) -> None:
+    """The course's list, where the student stands in each exercise (the attempts of the scenes before)."""
+    from .exercise_view import ExercisesDialog
+
+    window = _window(None)
+    offered: list[Any] = []
+    window.dialogs.choose_exercise = lambda course, rows: offered.append((course, rows))
+    window.open_course()
+    ((course, rows),) = offered
+    dialog = ExercisesDialog(course, rows, window)
+    dialog.show()
+    _save(path)
+    dialog.close()
+    window.close()
+
+
 SCENES: dict[str, Callable[[Path], None]] = {
     "repeat-seeds": _sweep(None, _repeat, lambda session: not session.active),
     "sweep-learning-rate": _sweep(None, _learning_rates, lambda session: not session.active),
@@ -241,6 +299,11 @@ SCENES: dict[str, Callable[[Path], None]] = {
         lambda window: window.train_variants(),
         lambda session: sum(len(epochs) for epochs in session.progress.values()) >= 6,
     ),
+    "exercise-training": _exercise("choose_optimizer", _to_adam, lambda run: len(run.epochs) >= 3),
+    "exercise-solved": _exercise("choose_optimizer", _to_adam, lambda run: run.ended is not None),
+    "exercise-list": _exercise_list,
+    "zh-CN-exercise-training": _exercise("choose_optimizer", _to_adam, lambda run: len(run.epochs) >= 3),
+    "zh-CN-exercise-solved": _exercise("choose_optimizer", _to_adam, lambda run: run.ended is not None),
     "main-window": _main_window,
     "training-live": _training_live,
     "overfitting-demo": _after_a_run("overfitting_demo"),

@@ -35,6 +35,8 @@ class Act(StrEnum):
     REPEAT = "repeat"  # the experiment over N seeds
     VARY = "vary"  # one setting over its values
     VARIANTS = "variants"  # the variants the file carries
+    EXERCISES = "exercises"  # the course's list, to open one
+    OPEN_EXERCISES = "open_exercises"  # a teacher's exercise file
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def controls(state: WindowState) -> dict[Act, Control]:
         Act.FIND_LR: _unless(locked or (_("The range test is already under way.") if state.finding_lr else "")),
         Act.PICTURE: _unless(picture),
         Act.EXPORT: _unless(locked or no_model),
+        Act.EXERCISES: _unless(locked),  # an exercise replaces the experiment, as Open does
+        Act.OPEN_EXERCISES: _unless(locked),
         Act.REPEAT: _unless(state.train_blocker or locked),  # the settings it copies are the ones a run uses
         Act.VARY: _unless(state.train_blocker or locked),
         Act.VARIANTS: _unless(

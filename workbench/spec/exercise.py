@@ -37,7 +37,9 @@ class Words(SpecModel):
         return self.zh_CN if (speaking or language()) == "zh_CN" and self.zh_CN else self.en
 
 
-Metric = Literal["val_accuracy", "val_loss", "val_mae", "test_accuracy", "test_loss", "test_mae"]
+Metric = Literal[
+    "val_accuracy", "val_loss", "val_mae", "val_recon", "test_accuracy", "test_loss", "test_mae", "test_recon"
+]
 
 
 class MetricGoal(SpecModel):
@@ -191,8 +193,9 @@ class ExerciseBundle(SpecModel):
         return self.model_dump_json(indent=2, exclude_none=True) + "\n"
 
 
-def load_exercises(path: Path) -> list[ExerciseSpec]:
-    """The exercises of an exercise file or of a bundle; SpecError names what is wrong and where."""
+def load_bundle(path: Path) -> ExerciseBundle:
+    """A bundle file, or an exercise file as a bundle of one (titled by it); SpecError names what
+    is wrong and where."""
     try:
         document = json.loads(read_text(path))
     except SpecError:
@@ -201,10 +204,33 @@ def load_exercises(path: Path) -> list[ExerciseSpec]:
         raise SpecError([Problem("", _("not valid JSON: {error}").format(error=exc))], str(path)) from None
     if isinstance(document, dict) and document.get("format") == "workbench-exercises":
         try:
-            return ExerciseBundle.model_validate(document).exercises
+            return ExerciseBundle.model_validate(document)
         except ValidationError as exc:
             raise SpecError(problems_from_validation(exc, document), str(path)) from None
-    return [ExerciseSpec.from_dict(document, str(path))]
+    exercise = ExerciseSpec.from_dict(document, str(path))
+    return ExerciseBundle(title=exercise.title, exercises=[exercise])
+
+
+def load_exercises(path: Path) -> list[ExerciseSpec]:
+    """The exercises of an exercise file or of a bundle; SpecError names what is wrong and where."""
+    return load_bundle(path).exercises
+
+
+def holds_exercises(path: Path) -> bool:
+    """True when `path` is an exercise file or a bundle of them (by its shape: the command line
+    opens it among the exercises, not as an experiment); False for anything else, unread."""
+    try:
+        document = json.loads(read_text(path))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(document, dict):
+        return False
+    return document.get("format") == "workbench-exercises" or {"conditions", "experiment"} <= document.keys()
+
+
+def score_of(exercise: ExerciseSpec) -> MetricGoal | None:
+    """The condition whose value is an attempt's result (the first on a metric), if any."""
+    return next((c for c in exercise.conditions if isinstance(c, MetricGoal)), None)
 
 
 def template(experiment: ExperimentSpec, name: str) -> ExerciseSpec:
@@ -254,6 +280,25 @@ class Checked:
     met: bool
     said: str
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def asked(condition: Any) -> str:
+    """What a condition asks, before any run (the window's checklist until a run starts)."""
+    if isinstance(condition, MetricGoal):
+        words = _("{metric} at least {bound}") if condition.at_least is not None else _("{metric} at most {bound}")
+        bound = condition.at_least if condition.at_least is not None else condition.at_most
+        return words.format(metric=condition.metric, bound=f"{bound:g}")
+    if isinstance(condition, ParametersGoal):
+        return _("at most {most} parameters").format(most=f"{condition.at_most:,}")
+    if isinstance(condition, EpochsGoal):
+        return _("at most {most} epochs").format(most=condition.at_most)
+    if isinstance(condition, SettingGoal):
+        return f"{condition.place} = {json.dumps(condition.value)}"
+    if isinstance(condition, OverfittingGoal):
+        return _("the curves show overfitting") if condition.shown else _("the curves show no overfitting")
+    if isinstance(condition, EarlyStoppedGoal):
+        return _("early stopping ends the run")
+    return _("the codes carry information (KL above {level})").format(level=COLLAPSED_KL)
 
 
 def check(exercise: ExerciseSpec, run: RunFacts) -> list[Checked]:
@@ -307,9 +352,10 @@ def _metric(goal: MetricGoal, run: RunFacts) -> Checked:
         metric=goal.metric, bound=f"{bound:g}"
     )
     if value is None or not math.isfinite(value):
-        return Checked(False, said + ": " + _("the run has none yet"))
+        return Checked(False, _("{asked}: {has}").format(asked=said, has=_("the run has none yet")))
     met = value >= bound if goal.at_least is not None else value <= bound
-    return Checked(met, said + ": " + _("the run has {value}").format(value=f"{value:.4g}"), {"value": value})
+    has = _("the run has {value}").format(value=f"{value:.4g}")
+    return Checked(met, _("{asked}: {has}").format(asked=said, has=has), {"value": value})
 
 
 def _overfitting(goal: OverfittingGoal, run: RunFacts) -> Checked:

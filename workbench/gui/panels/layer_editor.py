@@ -34,6 +34,14 @@ from ..forms.model_form import FieldChange, ModelForm, discard
 from ..theme import Tone, colour, error_background, style
 from ..wrapped_label import WrappedLabel
 
+STRUCTURE_BUTTONS = (
+    "addLayerButton",
+    "removeLayerButton",
+    "duplicateLayerButton",
+    "moveLayerUpButton",
+    "moveLayerDownButton",
+)
+
 
 def drop_position(source: int, target: int | None, below: bool, count: int) -> int:
     """Where a row dragged from `source` lands when dropped on row `target` (None: empty space)."""
@@ -255,6 +263,19 @@ class QtLayerEditor(QWidget):
             setattr(self, name.removesuffix("Button").replace("Layer", "_"), button)
         row.addStretch(1)
         return row
+
+    def lock_structure(self, locked: bool) -> None:
+        """While an exercise locks the network: no layer added, removed, moved or made another type
+        (the document refuses such edits whatever asks; these controls say so before)."""
+        why = _("Locked by the exercise: it cannot be changed here.")
+        for button in self.findChildren(QToolButton):
+            if button.objectName() in STRUCTURE_BUTTONS:
+                button.setEnabled(not locked)
+        self.type_combo.setEnabled(not locked)
+        self.type_combo.setToolTip(
+            why if locked else _("Make this layer another of its kind, keeping the settings both have")
+        )
+        self.list.setDragEnabled(not locked)
 
     def _catalog_menu(self) -> QMenu:
         menu = QMenu(self)
