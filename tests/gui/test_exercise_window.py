@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from tests.engine.helpers import tiny
@@ -92,6 +93,7 @@ def test_an_exercise_opens_with_its_settings_locked(window: Any, qtbot: QtBot, t
     window.dialogs.answer = Answer.DISCARD
     _open(window, path, 1)
     assert window.exercise.exercise.id == "again" and panel.hints.count() == 0
+    assert window.document.exercise.id == "again" and not samples.isEnabled()  # one exercise after another
     window.new()
     assert window.exercise is None and window.document.exercise is None
 
@@ -195,3 +197,30 @@ def test_the_course_comes_with_workbench(window: Any) -> None:
     assert window.document.spec == course.exercises[1].experiment and window.exercise.exercise.id == "choose_optimizer"
     lr = _row(window, "training.optimizer.lr")
     assert not lr.buddy().isEnabled()  # the exercise keeps the rate: only the optimizer's kind is free
+    assert window.findChild(QComboBox, "optimizerCombo").isEnabled()
+    window.dialogs.exercise_answer = 0  # "Normalize the inputs" locks the data's kind, not its normalization
+    window.course_action.trigger()
+    assert not window.findChild(QComboBox, "datasetKindCombo").isEnabled()
+    assert _row(window, "dataset.normalize.mode").buddy().isEnabled()
+
+
+def test_a_window_opened_again_shows_no_exercise_panel(qtbot: QtBot, tmp_path: Path, monkeypatch: Any) -> None:
+    from tests.gui.conftest import FakeDialogs
+    from workbench.gui import create_main_window
+
+    monkeypatch.setenv("WORKBENCH_SETTINGS_DIR", str(tmp_path / "settings"))
+    monkeypatch.setenv("WORKBENCH_BACKEND", "thread")
+    first = create_main_window()
+    first.dialogs = FakeDialogs()  # type: ignore[assignment]
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitUntil(lambda: first.engine_ready, timeout=60_000)
+    _open(first, _bundle(tmp_path))
+    assert first.exercise_dock.isVisible()
+    first.close()  # its layout saved with the panel shown
+    second = create_main_window()
+    qtbot.addWidget(second)
+    second.show()
+    assert not second.exercise_dock.isVisible() and second.exercise is None
+    qtbot.waitUntil(lambda: second.engine_ready, timeout=60_000)
+    second.close()

@@ -71,7 +71,6 @@ class ExerciseFlows(_Window):
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.exercise_dock)
-        self.splitDockWidget(self.right_dock, self.exercise_dock, Qt.Orientation.Vertical)
         self.exercise_dock.hide()
         self.attempts = Attempts(attempts_path())
         self.document.changed.connect(lambda _spec: self._mark_locked())
@@ -134,18 +133,30 @@ class ExerciseFlows(_Window):
         left = self._agree_to_leave(_("opening an exercise"), lambda: self.start_exercise(index))
         if left is None:
             return
+        self.exercise = ExerciseSession(self.bundle.title, exercise)  # first: the one before is over, not this
         self.document.replace(exercise.experiment, None, exercise)
         left()
-        self.exercise = ExerciseSession(self.bundle.title, exercise)
         self.exercise_panel.clear_hints()
-        self.exercise_dock.show()
-        # The goal and its checklist are what the student watches: a good share of the column.
-        height = max(self.right_dock.height() + self.exercise_dock.height(), 400)
-        self.resizeDocks(
-            [self.exercise_dock, self.right_dock], [height * 9 // 20, height * 11 // 20], Qt.Orientation.Vertical
-        )
+        if not self.exercise_dock.isVisible():
+            self._place_exercise_dock()
         self._mark_locked()
         self._show_exercise()
+
+    def _place_exercise_dock(self) -> None:
+        """Above the training settings, with a good share of the column (the goal and its checklist
+        are what the student watches); a tab beside the settings where they are tabs (a small screen)."""
+        if self.tabifiedDockWidgets(self.right_dock):
+            self.tabifyDockWidget(self.right_dock, self.exercise_dock)
+            self.exercise_dock.show()
+            self.exercise_dock.raise_()
+            return
+        self.splitDockWidget(self.right_dock, self.exercise_dock, Qt.Orientation.Vertical)
+        self.exercise_dock.show()
+        self.splitDockWidget(self.exercise_dock, self.right_dock, Qt.Orientation.Vertical)  # the goal first
+        height = max(self.right_dock.height(), 400)
+        self.resizeDocks(
+            [self.exercise_dock, self.right_dock], [height * 11 // 20, height * 9 // 20], Qt.Orientation.Vertical
+        )
 
     @Slot()
     def leave_exercise(self) -> None:

@@ -182,9 +182,9 @@ class ExercisePanel(QWidget):
         exercise = session.exercise
         self.title.setText(exercise.title.said())
         self.goal.setText(exercise.goal.said())
-        locked = ", ".join(exercise.locked)
-        self.locked.setText(_("Greyed out, as the exercise locks them: {settings}").format(settings=locked))
-        self.locked.setVisible(bool(locked))
+        self.locked.setText(_("Greyed-out settings are locked by the exercise."))
+        self.locked.setToolTip("\n".join(exercise.locked))  # each by its place in the experiment file
+        self.locked.setVisible(bool(exercise.locked))
         self._checklist(session, running)
         self._verdict(session, running)
         while self.hints.count() < session.hints_shown:
@@ -291,7 +291,7 @@ def mark_locked(root: QWidget, locked: list[str]) -> None:
                     widget.setProperty(LOCKED_PROPERTY, False)
             label.setToolTip(str(label.property(FREE_TIP) or "").strip())
     for union in root.findChildren(UnionForm):
-        locked_here = _is_locked(locked, place_text(union.place))
+        locked_here = _is_locked(locked, place_text(union.tag_place))  # its kind, or all of it
         if locked_here or union.combo.property(LOCKED_PROPERTY):
             union.combo.setEnabled(not locked_here)
             union.combo.setProperty(LOCKED_PROPERTY, locked_here)

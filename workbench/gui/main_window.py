@@ -128,6 +128,7 @@ class QtMainWindow(FileFlows, SweepFlows, ExerciseFlows, RunBar, WindowPlacement
         self.start_maximized = False
         self.layout_pending = False
         self._place_window()
+        self.exercise_dock.hide()  # a saved layout may hold it shown: it shows when an exercise opens
         if path is not None:
             self._remember(path)
         self._engine_requested = False

@@ -326,6 +326,11 @@ class UnionForm(QWidget):
         self.combo.currentIndexChanged.connect(self._on_tag)
         self.set_value(value)
 
+    @property
+    def tag_place(self) -> Place:
+        """Where the kind this form chooses is written in the experiment: ("dataset", "kind")."""
+        return (*self.place, tag_of(type(self._value))[0])
+
     def set_value(self, value: BaseModel) -> None:
         """Show `value`, rebuilding the form when its kind changed, without emitting `edited`."""
         if value != self._value:
