@@ -64,6 +64,20 @@ def test_diverged_run_is_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "lower the learning rate" in capsys.readouterr().out
 
 
+def test_a_run_that_diverges_in_its_first_epoch_says_it_wrote_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workbench.spec.course import load_course
+
+    (start,) = [e.experiment for e in load_course().exercises if e.id == "learning_rate"]  # SGD at 10 on the spiral
+    exp, out = tmp_path / "exp.json", tmp_path / "diverged.pt"
+    training = start.training.model_copy(update={"device": "cpu", "epochs": 2})
+    start.model_copy(update={"training": training}).save(exp)
+    assert main(["train", str(exp), "--out", str(out)]) == 1
+    said = capsys.readouterr().out
+    assert "diverged" in said and not out.exists() and f"{out} was not written" in said
+
+
 def test_ctrl_c_stops_cleanly_and_saves_the_best_model(tmp_path: Path) -> None:
     exp = write(tmp_path, epochs=100_000)
     out = tmp_path / "best.pt"
@@ -102,7 +116,7 @@ def test_train_continues_the_run_saved_in_a_model_file(tmp_path: Path, capsys: p
 
 
 def test_train_refuses_a_model_file_that_cannot_continue(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    exp = write(tmp_path, epochs=50, optimizer={"name": "SGD", "lr": 10.0, "momentum": 0.9})
+    exp = write(tmp_path, epochs=50, optimizer={"name": "SGD", "lr": 1e4, "momentum": 0.9})
     out = tmp_path / "diverged.pt"
     assert main(["train", str(exp), "--out", str(out)]) == 1
     capsys.readouterr()

@@ -124,6 +124,10 @@ def test_the_checklist_ticks_while_the_run_trains(window: Any, qtbot: QtBot, tmp
     _open(window, _bundle(tmp_path, epochs=2000))
     panel = window.exercise_panel
     qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
+    window.dialogs.exercise_answer, window.dialogs.exercises_offered = 1, []
+    window.exercise_panel.list_requested.emit()  # All exercises…, under a run: said why not, nothing opened
+    assert window.dialogs.exercises_offered == [] and window.exercise.exercise.id == "moons"
+    assert "A run is under way" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: panel.rows[0].property("met") is True, timeout=60_000)
     assert window.runs.running and panel.rows[0].text().startswith("✓ val_accuracy at least 0: the run has ")
     assert panel.rows[1].property("met") is True  # epochs so far within the limit

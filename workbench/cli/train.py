@@ -538,6 +538,8 @@ def _outcome(run: _Run, out: Path | None, stdout: TextIO, stderr: TextIO, saved_
             _("Nothing was saved: add {option} to keep the trained network.").format(option="--out FILE.pt"),
             file=stdout,
         )
+    elif out is not None:  # asked for a file, but no epoch ended: nothing worth keeping
+        print(_("{path} was not written: no epoch of the run ended.").format(path=out), file=stdout)
     return EXIT_FAILED if ended.reason in FAILED_REASONS else EXIT_OK
 
 

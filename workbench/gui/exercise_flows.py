@@ -15,14 +15,16 @@ from ..spec import SpecError
 from ..spec.exercise import ExerciseBundle, load_bundle, score_of
 from .dialogs import Dialogs
 from .document import ExperimentDocument
-from .exercise_session import Attempts, ExerciseSession, Standing, attempt_key, attempts_path
+from .exercise_session import Attempts, ExerciseSession, attempt_key, attempts_path
 from .exercise_view import ExercisePanel, ExerciseRow, attempt_line, mark_locked
+from .window_state import Act, controls
 
 if TYPE_CHECKING:  # mixed into QtMainWindow, a QMainWindow, beside its file flows
     from collections.abc import Callable
 
     from .panels.layer_editor import QtLayerEditor
     from .run import RunController
+    from .window_state import WindowState
 
     _Window = QMainWindow
 else:
@@ -50,6 +52,7 @@ class ExerciseFlows(_Window):
 
         def _agree_to_leave(self, action: str, then: Callable[[], object]) -> Callable[[], None] | None: ...
         def show_state(self) -> None: ...
+        def window_state(self) -> WindowState: ...
 
     def _build_exercises(self) -> None:
         """The exercise panel (a dock below the training settings, shown while an exercise is open)."""
@@ -109,6 +112,9 @@ class ExerciseFlows(_Window):
     def choose_exercise(self) -> None:
         """The list of the course's exercises, with where the student stands in each."""
         bundle = self.bundle
+        if self.runs.running:  # an exercise replaces the experiment: not under a run (the menu says so too)
+            self.statusBar().showMessage(controls(self.window_state())[Act.EXERCISES].why, 6000)
+            return
         if bundle is None:
             self.open_course()
             return
@@ -218,8 +224,3 @@ class ExerciseFlows(_Window):
         self.statusBar().showMessage(
             _("The exercise locks this setting ({places}): it stays as it is.").format(places=", ".join(places)), 6000
         )
-
-    @property
-    def exercise_standing(self) -> Standing | None:
-        """Where the student stands with the open exercise (None: none is open)."""
-        return self.attempts.standing(self.exercise.key) if self.exercise is not None else None
