@@ -206,6 +206,11 @@ def test_the_course_comes_with_workbench(window: Any) -> None:
     window.course_action.trigger()
     assert not window.findChild(QComboBox, "datasetKindCombo").isEnabled()
     assert _row(window, "dataset.normalize.mode").buddy().isEnabled()
+    window.dialogs.exercise_answer = 6  # "Read the digits row by row": the layer stays an LSTM, its size is free
+    window.course_action.trigger()
+    window.layer_editor.select(0)
+    assert not window.layer_editor.type_combo.isEnabled() and window.layer_editor.add_button.isEnabled()
+    assert _row(window, "network.layers[0].hidden_size").buddy().isEnabled()
 
 
 def test_a_window_opened_again_shows_no_exercise_panel(qtbot: QtBot, tmp_path: Path, monkeypatch: Any) -> None:

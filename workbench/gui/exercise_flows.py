@@ -217,7 +217,9 @@ class ExerciseFlows(_Window):
         for dock in (self.left_dock, self.right_dock):
             mark_locked(dock, locked)
         structure = any(place in ("network", "network.layers", "network.decoder") for place in locked)
-        self.layer_editor.lock_structure(structure)
+        editor = self.layer_editor
+        selected = f"network.{editor.part}[{editor.selected_index()}]"
+        editor.lock_structure(structure, any(place in (selected, f"{selected}.type") for place in locked))
 
     @Slot(list)
     def _refused(self, places: list[str]) -> None:

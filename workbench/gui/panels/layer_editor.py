@@ -264,16 +264,18 @@ class QtLayerEditor(QWidget):
         row.addStretch(1)
         return row
 
-    def lock_structure(self, locked: bool) -> None:
-        """While an exercise locks the network: no layer added, removed, moved or made another type
-        (the document refuses such edits whatever asks; these controls say so before)."""
+    def lock_structure(self, locked: bool, type_locked: bool = False) -> None:
+        """While an exercise locks the network: no layer added, removed, moved or made another type;
+        `type_locked`: the selected layer stays of its type (the document refuses such edits
+        whatever asks; these controls say so before)."""
         why = _("Locked by the exercise: it cannot be changed here.")
         for button in self.findChildren(QToolButton):
             if button.objectName() in STRUCTURE_BUTTONS:
                 button.setEnabled(not locked)
-        self.type_combo.setEnabled(not locked)
+        fixed = locked or type_locked
+        self.type_combo.setEnabled(not fixed)
         self.type_combo.setToolTip(
-            why if locked else _("Make this layer another of its kind, keeping the settings both have")
+            why if fixed else _("Make this layer another of its kind, keeping the settings both have")
         )
         self.list.setDragEnabled(not locked)
 
