@@ -29,6 +29,7 @@ def test_values_are_read_as_json_else_as_text() -> None:
     assert Vary.parse("dataset.augment.horizontal_flip=true,false").values == (True, False)
     assert Vary.parse("training.optimizer.lr=1e-4..1e-1:4").values == (0.0001, 0.001, 0.01, 0.1)
     assert log_spaced(0.001, 0.1, 3) == [0.001, 0.01, 0.1]
+    assert Vary.parse("training.optimizer.nesterov=true,1").values == (True, 1)  # a switch is not a number
 
 
 @pytest.mark.parametrize(
@@ -37,6 +38,7 @@ def test_values_are_read_as_json_else_as_text() -> None:
         ("training.optimizer.lr", "write it as SETTING=VALUE,VALUE,..."),
         ("=1,2", "write it as SETTING=VALUE,VALUE,..."),
         ("training.epochs=3,3", "a value is listed twice"),
+        ("training.optimizer.lr=1,1.0", "a value is listed twice"),  # one value, two spellings
         ("training.optimizer.lr=1..0.1:3", "needs 0 < LOW < HIGH"),
         ("training.optimizer.lr=1e-4..1e-1:1", "from 2 to 50 values"),
     ],

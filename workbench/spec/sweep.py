@@ -49,9 +49,15 @@ class Vary:
             if spaced
             else [_value(v) for v in listed.split(",")]
         )
-        if len(set(map(json.dumps, values))) != len(values):
+        if len(set(map(_same_value, values))) != len(values):  # 1 and 1.0 are one value
             raise ValueError(_("{text}: a value is listed twice").format(text=repr(text)))
         return cls(path.strip(), tuple(values))
+
+
+def _same_value(value: Any) -> str:
+    """What two values that train the same share: a number's value, whatever its spelling."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return repr(float(value)) if number else json.dumps(value)
 
 
 def _value(text: str) -> Any:
