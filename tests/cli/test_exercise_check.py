@@ -41,10 +41,10 @@ def test_a_run_is_checked_condition_by_condition(tmp_path: Path, capsys: pytest.
     assert rate is not None and 0.5 <= rate < 1
     assert main(["exercise", "check", str(_exercise(tmp_path, 0.0)), str(model)]) == 0
     said = capsys.readouterr().out
-    assert "✓ val_accuracy at least 0" in said and "Solved." in said and "bends the boundary" in said
+    assert "✓ validation accuracy at least 0%" in said and "Solved." in said and "bends the boundary" in said
     assert main(["exercise", "check", str(_exercise(tmp_path, 1.01)), str(model)]) == 1
     said = capsys.readouterr().out
-    assert "✗ val_accuracy at least 1.01" in said and "✓ at most 100 parameters: the network has 82" in said
+    assert "✗ validation accuracy at least 101%" in said and "✓ at most 100 parameters: the network has 82" in said
     assert "1 of 2 conditions" in said
 
 
@@ -80,7 +80,16 @@ def test_a_teacher_writes_bundles_and_checks_against_a_bundle(
     assert [e.id for e in load_exercises(bundle)] == ["spiral", "moons"]
     assert ExerciseBundle.model_validate_json(bundle.read_text()).to_json() == bundle.read_text()  # round trip
     assert main(["exercise", "bundle", str(first), str(first), "--out", str(tmp_path / "twice.json")]) == 2
-    assert "spiral" in capsys.readouterr().err  # a name taken twice
+    said = capsys.readouterr().err  # a name taken twice: which, and in which files
+    assert f"{first}: the exercise 'spiral' is in {first} already" in said and "pydantic" not in said
+    before = bundle.read_text()
+    assert main(["exercise", "bundle", str(first), "--out", str(bundle), "--title", "Week 2"]) == 2
+    assert "exists already" in capsys.readouterr().err and bundle.read_text() == before  # never over a bundle
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"id": "x"}')
+    assert main(["exercise", "check", str(broken), str(tmp_path / "none.pt")]) == 2
+    said = capsys.readouterr().err
+    assert f"{broken}: not a valid exercise file" in said and said.count(str(broken)) == 1
     experiment, model = tmp_path / "exp.json", tmp_path / "run.pt"
     tiny(epochs=1).save(experiment)
     assert main(["train", str(experiment), "--out", str(model)]) == 0

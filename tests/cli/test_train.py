@@ -116,7 +116,7 @@ def test_train_continues_the_run_saved_in_a_model_file(tmp_path: Path, capsys: p
 
 
 def test_train_refuses_a_model_file_that_cannot_continue(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    exp = write(tmp_path, epochs=50, optimizer={"name": "SGD", "lr": 1e4, "momentum": 0.9})
+    exp = write(tmp_path, epochs=50, optimizer={"name": "SGD", "lr": 10.0, "momentum": 0.9})
     out = tmp_path / "diverged.pt"
     assert main(["train", str(exp), "--out", str(out)]) == 1
     capsys.readouterr()

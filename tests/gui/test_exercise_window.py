@@ -21,14 +21,14 @@ from workbench.gui.forms.model_form import BuddyLabel, place_text
 NO_STOP = {"enabled": False}
 
 
-def _bundle(tmp_path: Path, at_least: float = 0.0, epochs: int = 3) -> Path:
+def _bundle(tmp_path: Path, at_least: float = 0.0, epochs: int = 3, locked: tuple[str, ...] = ()) -> Path:
     experiment = json.loads(tiny(epochs=epochs, early_stopping=NO_STOP).to_json())
     exercise = {
         "id": "moons",
         "title": {"en": "Two moons", "zh_CN": "两个月亮"},
         "goal": {"en": "Separate the moons with the layers given."},
         "experiment": experiment,
-        "locked": ["dataset", "network"],
+        "locked": ["dataset", "network", *locked],
         "conditions": [
             {"kind": "metric", "metric": "val_accuracy", "at_least": at_least},
             {"kind": "epochs", "at_most": max(epochs, 5)},
@@ -38,7 +38,7 @@ def _bundle(tmp_path: Path, at_least: float = 0.0, epochs: int = 3) -> Path:
     }
     second = dict(exercise, id="again", title={"en": "Again"})
     bundle = {"format": "workbench-exercises", "title": {"en": "Week 1"}, "exercises": [exercise, second]}
-    path = tmp_path / f"week{at_least}-{epochs}.json"
+    path = tmp_path / f"week{at_least}-{epochs}-{len(locked)}.json"
     path.write_text(json.dumps(bundle), encoding="utf-8")
     return path
 
@@ -101,7 +101,7 @@ def test_an_exercise_opens_with_its_settings_locked(window: Any, qtbot: QtBot, t
 def test_the_goal_ticks_while_the_run_trains_and_an_attempt_is_kept(window: Any, qtbot: QtBot, tmp_path: Path) -> None:
     _open(window, _bundle(tmp_path))
     panel = window.exercise_panel
-    assert panel.rows[0].text() == "○ val_accuracy at least 0" and "Train (F5)" in panel.verdict.text()
+    assert panel.rows[0].text() == "○ validation accuracy at least 0%" and "Train (F5)" in panel.verdict.text()
     qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
     wait_done(window, qtbot)
     assert [row.property("met") for row in panel.rows] == [True, True]
@@ -129,12 +129,26 @@ def test_the_checklist_ticks_while_the_run_trains(window: Any, qtbot: QtBot, tmp
     assert window.dialogs.exercises_offered == [] and window.exercise.exercise.id == "moons"
     assert "A run is under way" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: panel.rows[0].property("met") is True, timeout=60_000)
-    assert window.runs.running and panel.rows[0].text().startswith("✓ val_accuracy at least 0: the run has ")
+    assert window.runs.running and panel.rows[0].text().startswith("✓ validation accuracy at least 0%: the run has ")
     assert panel.rows[1].property("met") is True  # epochs so far within the limit
     assert panel.verdict.text() == "Checked as the run trains: 2 of 2 met so far."
     window.stop()
     wait_done(window, qtbot)
     assert window.exercise.solved and panel.verdict.text() == "Solved!"  # stopped by the student: still a run
+
+
+def test_a_run_continued_past_the_locked_epochs_does_not_count(window: Any, qtbot: QtBot, tmp_path: Path) -> None:
+    _open(window, _bundle(tmp_path, locked=("training.epochs",)))
+    qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
+    wait_done(window, qtbot)
+    assert window.exercise.solved and len(Attempts(attempts_path()).of(window.exercise.key)) == 1
+    qtbot.mouseClick(window.continue_button, Qt.MouseButton.LeftButton)
+    wait_done(window, qtbot)
+    panel = window.exercise_panel
+    assert window.exercise.outside == ["training.epochs"] and not window.exercise.solved
+    assert "(training.epochs), so it does not count" in panel.verdict.text()
+    assert window.exercise.checked == []
+    assert len(Attempts(attempts_path()).of(window.exercise.key)) == 1  # the continued run is no attempt
 
 
 def test_a_run_short_of_the_goal_says_what_is_missing(window: Any, qtbot: QtBot, tmp_path: Path) -> None:
@@ -143,7 +157,7 @@ def test_a_run_short_of_the_goal_says_what_is_missing(window: Any, qtbot: QtBot,
     wait_done(window, qtbot)
     panel = window.exercise_panel
     assert [row.property("met") for row in panel.rows] == [False, True]
-    assert panel.rows[0].text().startswith("✗ val_accuracy at least 1.01: the run has ")
+    assert panel.rows[0].text().startswith("✗ validation accuracy at least 101%: the run has ")
     assert "1 condition is not met" in panel.verdict.text() and not panel.explanation.isVisibleTo(panel)
     assert Attempts(attempts_path()).standing(window.exercise.key) is Standing.TRIED
 
@@ -198,10 +212,17 @@ def test_the_course_comes_with_workbench(window: Any) -> None:
     window.dialogs.exercise_answer = 1
     window.course_action.trigger()
     assert [r.title for r in window.dialogs.exercises_offered] == [e.title.en for e in course.exercises]
-    assert window.document.spec == course.exercises[1].experiment and window.exercise.exercise.id == "choose_optimizer"
+    spec = window.document.spec
+    assert spec.training == course.exercises[1].experiment.training and spec.name == "SGD, Adam or Adagrad"
+    assert window.exercise.exercise.id == "choose_optimizer" and window.windowTitle().startswith("SGD, Adam or Adagrad")
+    combo = window.findChild(QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData("Adam"))  # Adam's own rate is 0.001: the exercise keeps its 0.01
+    assert window.document.spec.training.optimizer.name == "Adam" and window.document.spec.training.optimizer.lr == 0.01
+    assert "(training.optimizer.lr)" in window.statusBar().currentMessage()
     lr = _row(window, "training.optimizer.lr")
     assert not lr.buddy().isEnabled()  # the exercise keeps the rate: only the optimizer's kind is free
     assert window.findChild(QComboBox, "optimizerCombo").isEnabled()
+    window.dialogs.answer = Answer.DISCARD  # Adam chosen: not to be saved
     window.dialogs.exercise_answer = 0  # "Normalize the inputs" locks the data's kind, not its normalization
     window.course_action.trigger()
     assert not window.findChild(QComboBox, "datasetKindCombo").isEnabled()

@@ -91,7 +91,7 @@ def test_each_condition_against_a_run() -> None:
     ]
     results = check(_exercise(conditions=conditions), _run())
     assert [r.met for r in results] == [True, False, True, False, True, False, True]
-    assert results[0].extra["value"] == 0.85 and "0.85" in results[0].said
+    assert results[0].extra["value"] == 0.85 and "85%" in results[0].said
 
 
 def test_overfitting_and_collapsed_codes_are_read_off_the_curves() -> None:
@@ -107,3 +107,25 @@ def test_overfitting_and_collapsed_codes_are_read_off_the_curves() -> None:
     assert check(codes, _run(curves={"val_kl": [2.0, 1.5, 1.2]}))[0].met
     assert not check(codes, _run(curves={"val_kl": [0.5, 0.01, 0.001]}))[0].met  # collapsed to the prior
     assert not check(codes, _run(curves={}))[0].met
+
+
+def test_a_setting_may_be_one_of_several_values() -> None:
+    one_of = {"kind": "setting", "place": "training.optimizer.name", "one_of": ["Adam", "Adagrad"]}
+    exercise = _exercise(conditions=[one_of])
+    assert [r.met for r in check(exercise, _run())] == [False]  # tiny() trains with SGD
+    adam = tiny(**{"optimizer": {"name": "Adam", "lr": 0.01}})
+    assert [r.met for r in check(exercise, _run(experiment=adam))] == [True]
+    with pytest.raises(SpecError, match="give value or one_of"):
+        _exercise(conditions=[{**one_of, "value": "Adam"}])
+    with pytest.raises(SpecError, match="give value or one_of"):
+        _exercise(conditions=[{"kind": "setting", "place": "training.optimizer.name"}])
+
+
+def test_an_edit_that_changed_a_locked_setting_on_the_way_keeps_it() -> None:
+    exercise = _exercise(locked=["dataset", "training.optimizer.lr"])
+    adam = tiny(**{"optimizer": {"name": "Adam"}})  # Adam's own rate, 0.001: the exercise's is SGD's 0.1
+    kept = exercise.kept_locked(adam)
+    assert kept is not None and kept.training.optimizer.name == "Adam" and kept.training.optimizer.lr == 0.1
+    other_data = tiny(dataset={"kind": "circles", "n_samples": 120, "val_fraction": 0.25, "test_fraction": 0.25})
+    kept = exercise.kept_locked(other_data)
+    assert kept is not None and kept.dataset == exercise.experiment.dataset  # the edit was only that: undone

@@ -25,7 +25,7 @@ def check_command(exercise_path: Path, model: Path, name: str | None = None, std
     try:
         exercises = load_exercises(exercise_path)
     except SpecError as exc:
-        return fail(f"{exercise_path}: {exc}")
+        return fail(_named(exc, exercise_path))
     names = [exercise.id for exercise in exercises]
     if name is None and len(exercises) > 1:
         return fail(
@@ -82,7 +82,7 @@ def new_command(experiment_path: Path, out: Path, name: str) -> int:
     try:
         exercise = template(ExperimentSpec.load(experiment_path), name)
     except (SpecError, ValueError) as exc:
-        return fail(f"{experiment_path}: {exc}")
+        return fail(_named(exc, experiment_path))
     if out.exists():
         return fail(_("{path} exists already: choose another {option}").format(path=out, option="--out"))
     atomic_write(out, lambda path: path.write_text(exercise.to_json(), encoding="utf-8"))
@@ -94,16 +94,31 @@ def bundle_command(paths: list[Path], out: Path, title: str) -> int:
     """Put several exercise files into one that students open with `workbench BUNDLE`."""
     from ..atomic import atomic_write
 
+    if out.exists():  # a bundle is a teacher's work: never written over
+        return fail(_("{path} exists already: choose another {option}").format(path=out, option="--out"))
     exercises: list[ExerciseSpec] = []
+    came_from: dict[str, Path] = {}
     for path in paths:
         try:
-            exercises += load_exercises(path)
+            found = load_exercises(path)
         except SpecError as exc:
-            return fail(f"{path}: {exc}")
+            return fail(_named(exc, path))
+        for exercise in found:
+            if exercise.id in came_from:
+                said = _("{path}: the exercise {name} is in {other} already: give one of them another id")
+                return fail(said.format(path=path, name=repr(exercise.id), other=came_from[exercise.id]))
+            came_from[exercise.id] = path
+        exercises += found
     try:
         bundle = ExerciseBundle(title=Words(en=title), exercises=exercises)
     except ValueError as exc:
         return fail(str(exc))
     atomic_write(out, lambda path: path.write_text(bundle.to_json(), encoding="utf-8"))
-    print(_("Wrote {count} exercises to {path}").format(count=len(exercises), path=out))
+    said = ngettext("Wrote {count} exercise to {path}", "Wrote {count} exercises to {path}", len(exercises))
+    print(said.format(count=len(exercises), path=out))
     return EXIT_OK
+
+
+def _named(exc: ValueError, path: Path) -> str:
+    """The error's sentence, headed by the file once (it names the file itself when it read it)."""
+    return str(exc) if isinstance(exc, SpecError) and exc.source else f"{path}: {exc}"

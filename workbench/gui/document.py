@@ -102,26 +102,43 @@ class ExperimentDocument(QObject):
 
     # --- editing ------------------------------------------------------------------------------
 
-    def _allowed(self, new: ExperimentSpec) -> bool:
-        """False (the forms shown again as they were, `refused` said) when `new` changes a setting
-        the exercise locks: every edit passes here, so no form, key or drag can change one."""
+    def _allowed(self, new: ExperimentSpec) -> tuple[ExperimentSpec | None, list[str]]:
+        """What `new` becomes under the exercise's locks, and the locked places it changed: itself;
+        or with those put back (Adam chosen keeps the locked rate); or None (the forms shown again
+        as they were) when the edit was only that. Every edit passes here, so no form, key or drag
+        changes a locked setting."""
         changed = self.exercise.changed_locked(new) if self.exercise is not None and new != self.spec else []
-        if changed:
+        if not changed or self.exercise is None:
+            return (new if new != self.spec else None), []
+        kept = self.exercise.kept_locked(new)
+        if kept is None or kept == self.spec:
             self.changed.emit(self.spec)
-            self.refused.emit(changed)
-        return not changed
+            return None, changed
+        return kept, changed
+
+    def _push(self, command: SetExperiment, changed: list[str]) -> None:
+        self.undo_stack.push(command)
+        if changed:
+            self.refused.emit(changed)  # after: what the new experiment shows would cover it
 
     def edit(self, new: ExperimentSpec, text: str, merge_key: str | None = None) -> None:
         """Replace the experiment as one undoable step (never merged with another)."""
-        if new != self.spec and self._allowed(new):
-            self.undo_stack.push(SetExperiment(self, self.spec, new, text, merge_key))
+        allowed, changed = self._allowed(new)
+        if allowed is not None:
+            self._push(SetExperiment(self, self.spec, allowed, text, merge_key), changed)
+        elif changed:
+            self.refused.emit(changed)
 
     def edit_field(self, new: ExperimentSpec, change: FieldChange, where: str, prefix: str = "") -> None:
         """Replace the experiment after one field's edit: "Undo Batch size 32 → 64". Edits of the
         same field (`where` and the change's path) in quick succession merge; others never do."""
-        if new != self.spec and self._allowed(new):
+        allowed, changed = self._allowed(new)
+        if allowed is not None:
             key = f"{where}:{'.'.join(change.path)}"
-            self.undo_stack.push(SetExperiment(self, self.spec, new, prefix + change.text(), key, change, prefix))
+            command = SetExperiment(self, self.spec, allowed, prefix + change.text(), key, change, prefix)
+            self._push(command, changed)
+        elif changed:
+            self.refused.emit(changed)
 
     def set_dataset(self, dataset: DatasetBase, change: FieldChange | str = "") -> None:
         """Replace the dataset settings: after one field's edit, or as a named step."""

@@ -140,7 +140,9 @@ class ExerciseFlows(_Window):
         if left is None:
             return
         self.exercise = ExerciseSession(self.bundle.title, exercise)  # first: the one before is over, not this
-        self.document.replace(exercise.experiment, None, exercise)
+        # Named by the exercise, in the student's language (the file's name and description are a preset's).
+        named = exercise.experiment.model_copy(update={"name": exercise.title.said(), "description": ""})
+        self.document.replace(named, None, exercise)
         left()
         self.exercise_panel.clear_hints()
         if not self.exercise_dock.isVisible():

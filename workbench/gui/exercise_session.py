@@ -127,6 +127,7 @@ class ExerciseSession:
     watched: RunRecord | None = None
     checked: list[Checked] = field(default_factory=list)
     recorded: int = 0  # epochs of the watched run already kept as an attempt (Continue adds more)
+    outside: list[str] = field(default_factory=list)  # locked settings the watched run no longer has (Continue)
 
     @property
     def key(self) -> str:
@@ -147,12 +148,17 @@ class ExerciseSession:
 
     def watch(self, record: RunRecord) -> None:
         """Check this run (started while the exercise is open) from now on."""
-        self.watched, self.checked, self.recorded = record, [], 0
+        self.watched, self.checked, self.recorded, self.outside = record, [], 0, []
 
     def tick(self) -> bool:
         """Check the goal against the watched run as it stands; True when what it says changed."""
         if self.watched is None or self.watched.started is None:
             return False
+        outside = self.exercise.changed_locked(self.watched.spec)  # continued past the locked epochs
+        if outside:
+            changed = outside != self.outside
+            self.outside, self.checked = outside, []
+            return changed
         checked = check(self.exercise, run_facts_of(self.watched))
         if [(c.met, c.said) for c in checked] == [(c.met, c.said) for c in self.checked]:
             return False
@@ -166,6 +172,8 @@ class ExerciseSession:
             return None
         self.tick()
         self.recorded = len(record.epochs)
+        if self.outside:
+            return None  # not the exercise's run any more: not an attempt
         goal = score_of(self.exercise)
         index = self.exercise.conditions.index(goal) if goal is not None else -1
         result = self.checked[index].extra.get("value") if index >= 0 else None

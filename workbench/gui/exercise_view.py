@@ -233,7 +233,13 @@ class ExercisePanel(QWidget):
     def _verdict(self, session: ExerciseSession, running: bool) -> None:
         total = len(session.exercise.conditions)
         met = sum(c.met for c in session.checked)
-        if session.watched is None or not session.checked:
+        if session.outside:
+            said = _(
+                "This run no longer keeps what the exercise locks ({settings}), so it does not count: "
+                "train a new run (F5)."
+            )
+            said, tone = said.format(settings=", ".join(session.outside)), Tone.ERROR
+        elif session.watched is None or not session.checked:
             said, tone = _("Train (F5): the goal is checked as the run trains."), Tone.MUTED
         elif running or session.watched.ended is None:
             said, tone = (

@@ -3,6 +3,7 @@ export, and the questions before anything is lost (unsaved settings, a trained r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -28,6 +29,12 @@ if TYPE_CHECKING:  # mixed into QtMainWindow, a QMainWindow
     _Window = QMainWindow
 else:
     _Window = object
+
+
+def file_stem(name: str, fallback: str) -> str:
+    """A file name from an experiment's name: its words joined by _ (no commas, slashes or
+    spaces a shell or a file manager would trip on), `fallback` when none is left."""
+    return re.sub(r"\W+", "_", name).strip("_").lower() or fallback
 
 
 class FileFlows(_Window):
@@ -198,7 +205,7 @@ class FileFlows(_Window):
         formats = {_("Workbench model") + " (*.pt)": ".pt", "TorchScript (*.torchscript)": ".torchscript"}
         if onnx_available():
             formats["ONNX (*.onnx)"] = ".onnx"
-        name = (self.document.spec.name or "model").replace(" ", "_").lower()
+        name = file_stem(self.document.spec.name, "model")
         record = self.runs.current
         if record is not None and record.chosen_epoch is not None:
             name += f"_epoch{record.chosen_epoch + 1}"
@@ -218,7 +225,7 @@ class FileFlows(_Window):
         spec = record.spec if record is not None else self.document.spec
         base = self.document.base_dir
         formats = {_("Python script") + " (*.py)": ".py", _("Jupyter notebook") + " (*.ipynb)": ".ipynb"}
-        name = (spec.name or "experiment").replace(" ", "_").replace("-", "_").lower()
+        name = file_stem(spec.name, "experiment")
         path = self.dialogs.export_path((base or Path.home()) / f"{name}.py", formats, _("Export as Python script"))
         if path is None:
             return

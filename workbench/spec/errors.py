@@ -56,13 +56,28 @@ class SpecError(ValueError):
         """All problems, one per line, headed by the file name when there is one."""
         lines = [str(p) for p in self.problems]
         if self.source:
-            head = ngettext(
-                "{source}: not a valid experiment ({count} problem)",
-                "{source}: not a valid experiment ({count} problems)",
-                len(lines),
-            ).format(source=self.source, count=len(lines))
+            head = self.head(len(lines)).format(source=self.source, count=len(lines))
             return "\n".join([head, *("  " + line for line in lines)])
         return "\n".join(lines)
+
+    def head(self, count: int) -> str:
+        """The first line, over the problems: what the file is not."""
+        return ngettext(
+            "{source}: not a valid experiment ({count} problem)",
+            "{source}: not a valid experiment ({count} problems)",
+            count,
+        )
+
+
+class ExerciseFileError(SpecError):
+    """An exercise file (or a bundle of them) that is not valid; `problems` lists every fault found."""
+
+    def head(self, count: int) -> str:
+        return ngettext(
+            "{source}: not a valid exercise file ({count} problem)",
+            "{source}: not a valid exercise file ({count} problems)",
+            count,
+        )
 
 
 def json_path(loc: Sequence[str | int]) -> str:

@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, Strict, ValidationError, field_validator, model_validator
 
-from ..i18n import _, language
+from ..i18n import N_, _, language
 from .datasets import Task
-from .errors import Problem, SpecError, problems_from_validation
+from .errors import ExerciseFileError, Problem, SpecError, problems_from_validation
 from .experiment import ExperimentSpec, read_text
 from .fields import SpecModel
 from .lessons import COLLAPSED_KL, overfitting_span
@@ -35,6 +35,24 @@ class Words(SpecModel):
     def said(self, speaking: str | None = None) -> str:
         """The text in `speaking` (default: the language spoken now), English when it has no other."""
         return self.zh_CN if (speaking or language()) == "zh_CN" and self.zh_CN else self.en
+
+
+# What a student reads for each metric (the checklist's words; files keep the names).
+METRIC_WORDS = {
+    "val_accuracy": N_("validation accuracy"),
+    "val_loss": N_("validation loss"),
+    "val_mae": N_("validation MAE"),
+    "val_recon": N_("validation reconstruction loss"),
+    "test_accuracy": N_("test accuracy"),
+    "test_loss": N_("test loss"),
+    "test_mae": N_("test MAE"),
+    "test_recon": N_("test reconstruction loss"),
+}
+
+
+def metric_value(metric: str, value: float) -> str:
+    """A metric's value as the window shows it: accuracies in percent, the others as numbers."""
+    return f"{value * 100:.4g}%" if metric.endswith("accuracy") else f"{value:.4g}"
 
 
 Metric = Literal[
@@ -72,11 +90,29 @@ class EpochsGoal(SpecModel):
 
 
 class SettingGoal(SpecModel):
-    """A setting, by its place in the experiment file, has this value."""
+    """A setting, by its place in the experiment file, has this value (or one of these)."""
 
     kind: Literal["setting"] = "setting"
     place: str = Field(title="Setting")
-    value: Any
+    value: Any = None
+    one_of: list[Any] | None = Field(None, min_length=1, max_length=50, title="One of")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SettingGoal:
+        if ("value" in self.model_fields_set) == (self.one_of is not None):
+            raise ValueError(_("give value or one_of, one of them"))
+        return self
+
+    def wanted(self, actual: Any) -> bool:
+        """Whether the setting's `actual` value is what the condition asks."""
+        return actual in self.one_of if self.one_of is not None else actual == self.value
+
+    def asked(self) -> str:
+        if self.one_of is None:
+            return f"{self.place} = {json.dumps(self.value)}"
+        return _("{place} is one of {values}").format(
+            place=self.place, values=", ".join(json.dumps(v) for v in self.one_of)
+        )
 
 
 class OverfittingGoal(SpecModel):
@@ -141,11 +177,11 @@ class ExerciseSpec(SpecModel):
     @classmethod
     def from_dict(cls, document: Any, source: str | None = None) -> ExerciseSpec:
         if not isinstance(document, dict):
-            raise SpecError([Problem("", _("the file must hold a JSON object ({...})"))], source)
+            raise ExerciseFileError([Problem("", _("the file must hold a JSON object ({...})"))], source)
         try:
             return cls.model_validate(document)
         except ValidationError as exc:
-            raise SpecError(problems_from_validation(exc, document), source) from None
+            raise ExerciseFileError(problems_from_validation(exc, document), source) from None
 
     @classmethod
     def load(cls, path: Path) -> ExerciseSpec:
@@ -155,13 +191,30 @@ class ExerciseSpec(SpecModel):
         except ValueError as exc:
             if isinstance(exc, SpecError):
                 raise
-            raise SpecError([Problem("", _("not valid JSON: {error}").format(error=exc))], str(path)) from None
+            raise ExerciseFileError([Problem("", _("not valid JSON: {error}").format(error=exc))], str(path)) from None
         return cls.from_dict(document, str(path))
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=True) + "\n"
 
     # --- what the student did --------------------------------------------------------------------
+
+    def kept_locked(self, experiment: ExperimentSpec) -> ExperimentSpec | None:
+        """`experiment` with every locked setting put back as the exercise has it (an edit that
+        changed one as a side effect, a new optimizer's default rate, keeps the rest); None when
+        that gives no valid experiment, or one that still differs in a locked setting."""
+        mine, theirs = json.loads(self.experiment.to_json()), json.loads(experiment.to_json())
+        for place in self.locked:
+            try:
+                parent, key = setting_place(theirs, place)
+            except SpecError:
+                return None  # the edit took the setting away (another kind of optimizer or layer)
+            parent[key] = _at(mine, place)
+        try:
+            kept = ExperimentSpec.from_dict(theirs)
+        except (SpecError, ValueError):
+            return None
+        return None if self.changed_locked(kept) else kept
 
     def changed_locked(self, experiment: ExperimentSpec) -> list[str]:
         """The locked places where `experiment` differs from the exercise's own."""
@@ -201,12 +254,12 @@ def load_bundle(path: Path) -> ExerciseBundle:
     except SpecError:
         raise
     except ValueError as exc:
-        raise SpecError([Problem("", _("not valid JSON: {error}").format(error=exc))], str(path)) from None
+        raise ExerciseFileError([Problem("", _("not valid JSON: {error}").format(error=exc))], str(path)) from None
     if isinstance(document, dict) and document.get("format") == "workbench-exercises":
         try:
             return ExerciseBundle.model_validate(document)
         except ValidationError as exc:
-            raise SpecError(problems_from_validation(exc, document), str(path)) from None
+            raise ExerciseFileError(problems_from_validation(exc, document), str(path)) from None
     exercise = ExerciseSpec.from_dict(document, str(path))
     return ExerciseBundle(title=exercise.title, exercises=[exercise])
 
@@ -285,15 +338,13 @@ class Checked:
 def asked(condition: Any) -> str:
     """What a condition asks, before any run (the window's checklist until a run starts)."""
     if isinstance(condition, MetricGoal):
-        words = _("{metric} at least {bound}") if condition.at_least is not None else _("{metric} at most {bound}")
-        bound = condition.at_least if condition.at_least is not None else condition.at_most
-        return words.format(metric=condition.metric, bound=f"{bound:g}")
+        return _metric_asked(condition)
     if isinstance(condition, ParametersGoal):
         return _("at most {most} parameters").format(most=f"{condition.at_most:,}")
     if isinstance(condition, EpochsGoal):
         return _("at most {most} epochs").format(most=condition.at_most)
     if isinstance(condition, SettingGoal):
-        return f"{condition.place} = {json.dumps(condition.value)}"
+        return condition.asked()
     if isinstance(condition, OverfittingGoal):
         return _("the curves show overfitting") if condition.shown else _("the curves show no overfitting")
     if isinstance(condition, EarlyStoppedGoal):
@@ -320,10 +371,8 @@ def _check(condition: Any, run: RunFacts) -> Checked:
         return Checked(0 < done <= condition.at_most, said)
     if isinstance(condition, SettingGoal):
         value = _at(json.loads(run.experiment.to_json()), condition.place)
-        said = _("{place} = {value}: the run has {actual}").format(
-            place=condition.place, value=json.dumps(condition.value), actual=json.dumps(value)
-        )
-        return Checked(value == condition.value, said)
+        has = _("the run has {actual}").format(actual=json.dumps(value))
+        return Checked(condition.wanted(value), _("{asked}: {has}").format(asked=condition.asked(), has=has))
     if isinstance(condition, OverfittingGoal):
         return _overfitting(condition, run)
     if isinstance(condition, EarlyStoppedGoal):
@@ -346,16 +395,19 @@ def _metric(goal: MetricGoal, run: RunFacts) -> Checked:
         curve = run.curves.get(goal.metric) or []
         best = run.best_epoch
         value = curve[best - 1] if best is not None and 0 < best <= len(curve) else None
-    bound = goal.at_least if goal.at_least is not None else goal.at_most
-    assert bound is not None
-    said = (_("{metric} at least {bound}") if goal.at_least is not None else _("{metric} at most {bound}")).format(
-        metric=goal.metric, bound=f"{bound:g}"
-    )
+    said = _metric_asked(goal)
     if value is None or not math.isfinite(value):
         return Checked(False, _("{asked}: {has}").format(asked=said, has=_("the run has none yet")))
-    met = value >= bound if goal.at_least is not None else value <= bound
-    has = _("the run has {value}").format(value=f"{value:.4g}")
+    met = value >= goal.at_least if goal.at_least is not None else value <= (goal.at_most or 0.0)
+    has = _("the run has {value}").format(value=metric_value(goal.metric, value))
     return Checked(met, _("{asked}: {has}").format(asked=said, has=has), {"value": value})
+
+
+def _metric_asked(goal: MetricGoal) -> str:
+    words = _("{metric} at least {bound}") if goal.at_least is not None else _("{metric} at most {bound}")
+    bound = goal.at_least if goal.at_least is not None else goal.at_most
+    assert bound is not None
+    return words.format(metric=_(METRIC_WORDS[goal.metric]), bound=metric_value(goal.metric, bound))
 
 
 def _overfitting(goal: OverfittingGoal, run: RunFacts) -> Checked:
