@@ -103,6 +103,8 @@ def test_overfitting_and_collapsed_codes_are_read_off_the_curves() -> None:
         check(_exercise(conditions=[{"kind": "overfitting", "shown": want}]), overfit)[0].met for want in (True, False)
     )
     assert shown and not hidden
+    said = check(_exercise(conditions=[{"kind": "overfitting", "shown": False}]), overfit)[0].said
+    assert said == "the curves show no overfitting: they show it after epoch 4"  # val_loss was best at epoch 4
     codes = _exercise(conditions=[{"kind": "codes_used"}])
     assert check(codes, _run(curves={"val_kl": [2.0, 1.5, 1.2]}))[0].met
     assert not check(codes, _run(curves={"val_kl": [0.5, 0.01, 0.001]}))[0].met  # collapsed to the prior
@@ -112,7 +114,8 @@ def test_overfitting_and_collapsed_codes_are_read_off_the_curves() -> None:
 def test_a_setting_may_be_one_of_several_values() -> None:
     one_of = {"kind": "setting", "place": "training.optimizer.name", "one_of": ["Adam", "Adagrad"]}
     exercise = _exercise(conditions=[one_of])
-    assert [r.met for r in check(exercise, _run())] == [False]  # tiny() trains with SGD
+    [result] = check(exercise, _run())
+    assert not result.met and result.said == "Optimizer is one of Adam, Adagrad: the run has SGD"  # tiny() trains SGD
     adam = tiny(**{"optimizer": {"name": "Adam", "lr": 0.01}})
     assert [r.met for r in check(exercise, _run(experiment=adam))] == [True]
     with pytest.raises(SpecError, match="give value or one_of"):

@@ -108,11 +108,29 @@ class SettingGoal(SpecModel):
         return actual in self.one_of if self.one_of is not None else actual == self.value
 
     def asked(self) -> str:
+        """The condition in the forms' words: "Normalization: Method = standardize"."""
+        from .places import place_words
+
+        kind = self.place.rsplit(".", 1)
+        place = place_words(kind[0] if len(kind) == 2 and kind[1] in ("name", "kind", "type") else self.place)
         if self.one_of is None:
-            return f"{self.place} = {json.dumps(self.value)}"
-        return _("{place} is one of {values}").format(
-            place=self.place, values=", ".join(json.dumps(v) for v in self.one_of)
-        )
+            return f"{place} = {shown_value(self.value)}"
+        values = _("{first}, {second}")  # a list: "Adam, Adagrad"; in Chinese "Adam、Adagrad"
+        listed = shown_value(self.one_of[0])
+        for value in self.one_of[1:]:
+            listed = values.format(first=listed, second=shown_value(value))
+        return _("{place} is one of {values}").format(place=place, values=listed)
+
+
+def shown_value(value: Any) -> str:
+    """A setting's value as the forms show it: a choice by its label (and its name in the file,
+    in another language than English), anything else as JSON writes it."""
+    from .fields import choice_words
+    from .places import value_named
+
+    if not isinstance(value, str):
+        return json.dumps(value)
+    return value if _(choice_words(value)) == value else value_named(value)  # Adam is Adam in every language
 
 
 class OverfittingGoal(SpecModel):
@@ -371,7 +389,7 @@ def _check(condition: Any, run: RunFacts) -> Checked:
         return Checked(0 < done <= condition.at_most, said)
     if isinstance(condition, SettingGoal):
         value = _at(json.loads(run.experiment.to_json()), condition.place)
-        has = _("the run has {actual}").format(actual=json.dumps(value))
+        has = _("the run has {actual}").format(actual=shown_value(value))
         return Checked(condition.wanted(value), _("{asked}: {has}").format(asked=condition.asked(), has=has))
     if isinstance(condition, OverfittingGoal):
         return _overfitting(condition, run)
@@ -416,7 +434,11 @@ def _overfitting(goal: OverfittingGoal, run: RunFacts) -> Checked:
     span = overfitting_span(loss, val_loss, _numbers(accuracy) if accuracy else None, run.majority_rate)
     shown = span is not None
     said = _("the curves show overfitting") if goal.shown else _("the curves show no overfitting")
-    return Checked(shown == goal.shown, said)
+    if span is not None:
+        has = _("they show it after epoch {epoch}").format(epoch=span[0] + 1)  # the span counts from 0
+    else:
+        has = _("they show none") if len(val_loss) else _("the run has none yet")
+    return Checked(shown == goal.shown, _("{asked}: {has}").format(asked=said, has=has))
 
 
 def _numbers(values: Sequence[float | None] | None) -> list[float]:
