@@ -132,3 +132,16 @@ def test_an_edit_that_changed_a_locked_setting_on_the_way_keeps_it() -> None:
     other_data = tiny(dataset={"kind": "circles", "n_samples": 120, "val_fraction": 0.25, "test_fraction": 0.25})
     kept = exercise.kept_locked(other_data)
     assert kept is not None and kept.dataset == exercise.experiment.dataset  # the edit was only that: undone
+
+
+def test_exercise_files_are_told_from_experiments_by_their_shape(tmp_path: Path) -> None:
+    from workbench.spec.exercise import ExerciseBundle, holds_exercises, load_bundle
+
+    one, bundle, experiment, broken = (tmp_path / name for name in ("one.json", "b.json", "e.json", "x.json"))
+    one.write_text(_exercise().to_json())
+    bundle.write_text(ExerciseBundle(title=_exercise().title, exercises=[_exercise()]).to_json())
+    tiny().save(experiment)
+    broken.write_text("{")
+    assert [holds_exercises(p) for p in (one, bundle, experiment, broken)] == [True, True, False, False]
+    single = load_bundle(one)  # one exercise opens as a course of one, titled by it
+    assert [e.id for e in single.exercises] == ["beat_chance"] and single.title.en == "Beat chance"
