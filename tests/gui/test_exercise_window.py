@@ -178,6 +178,12 @@ def test_a_bundle_on_the_command_line_opens_its_list(qtbot: QtBot, tmp_path: Pat
     assert win.exercise.exercise.id == "again" and win.document.exercise is not None
     qtbot.waitUntil(lambda: win.engine_ready, timeout=60_000)
     win.close()
+    from workbench.spec.course import course_path
+
+    monkeypatch.chdir(tmp_path)  # no file named "course" here: the built-in course
+    course = create_main_window("course")
+    qtbot.addWidget(course)
+    assert course.exercises_to_open == course_path()
 
 
 def test_the_list_shows_each_exercise_s_state_best_result_and_attempts(qtbot: QtBot) -> None:

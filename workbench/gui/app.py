@@ -21,12 +21,14 @@ from .main_window import QtMainWindow
 from .platform_check import platform_problem
 from .settings import saved_language
 
+COURSE = "course"  # `workbench course`: the course that comes with Workbench, its list over the window
+
 
 def create_main_window(path: str | Path | None = None) -> QtMainWindow:
     """Build the main window on an experiment file or a preset's name (default: the built-in digits
     preset), on the run saved in a model file (`.pt`: taken up once PyTorch has loaded), on a
     sweep's folder (its window opens once PyTorch has loaded), or on an exercise file or bundle
-    (its list of exercises opens over the window).
+    (its list of exercises opens over the window; `course`: the built-in course's).
 
     No event loop is started, so tests and scripts can drive and grab the window.
     """
@@ -49,9 +51,12 @@ def create_main_window(path: str | Path | None = None) -> QtMainWindow:
         window = QtMainWindow(experiment, None)
         window.sweep_to_open = Path(path)
         return window
-    if path is not None and holds_exercises(Path(path)):  # a teacher's exercises: their list, over the window
+    course = path is not None and str(path) == COURSE and not Path(path).exists()  # `workbench course`
+    if path is not None and (course or holds_exercises(Path(path))):  # exercises: their list, over the window
+        from ..spec.course import course_path
+
         window = QtMainWindow(default_experiment(), None)
-        window.exercises_to_open = Path(path)
+        window.exercises_to_open = course_path() if course else Path(path)
         return window
     found = find_experiment(path) if path else None
     if found is not None and found.parent == presets_dir():  # a preset opens as a new, unsaved copy
