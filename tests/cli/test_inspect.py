@@ -98,3 +98,14 @@ def test_find_lr_prints_the_curve_and_a_suggestion(tmp_path: Path, capsys: pytes
     del bad["network"]["layers"][0]  # no Flatten
     assert main(["find-lr", str(write(tmp_path, bad))]) == 2
     assert "needs a flat input" in capsys.readouterr().err
+
+
+def test_frozen_layers_are_marked_and_counted_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = load_preset("seed_cifar10_cnn").model_dump(mode="json")
+    doc["network"]["layers"][0]["frozen"] = True  # Conv2d(32): 3 * 32 * 9 + 32 = 896
+    assert main(["inspect", str(write(tmp_path, doc))]) == 0
+    out = capsys.readouterr().out
+    assert "total parameters: 545,098 (544,202 to train, 896 frozen)" in out
+    assert [line.split()[1:3] for line in out.splitlines() if "frozen" in line and line[:2].strip() == "0"] == [
+        ["Conv2d(32,", "padding=1)"]
+    ]

@@ -239,3 +239,26 @@ def test_a_run_at_chance_says_so_on_the_command_line(tmp_path: Path, capsys: pyt
     assert main(["train", str(exp), "--out", str(tmp_path / "m.pt")]) == 0
     said = " ".join(capsys.readouterr().out.split())  # the sentence may wrap
     assert "The network has not learned: its best validation accuracy" in said and "learning rate" in said
+
+
+def test_a_run_started_from_a_model_file_says_which_layers_it_copied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = tmp_path / "base.pt"
+    assert main(["train", str(write(tmp_path, epochs=1)), "--out", str(base)]) == 0
+    doc = tiny(epochs=1).model_dump(mode="json")
+    doc["network"]["start_from"] = "base.pt"  # beside the experiment file
+    doc["network"]["layers"][0]["out_features"] = 8
+    (tmp_path / "tuned.json").write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["train", str(tmp_path / "tuned.json")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Started from base.pt (SHA-256 "))
+    assert lines[at].endswith("0 of 2 layers with weights copied")
+    assert lines[at + 1 : at + 3] == [
+        "  Layer 1 (Linear): starts fresh: weight is (16, 2) in the file, (8, 2) here",
+        "  Layer 3 (Linear): starts fresh: weight is (2, 16) in the file, (2, 8) here",
+    ]
+    (tmp_path / "base.pt").unlink()
+    assert main(["train", str(tmp_path / "tuned.json")]) == 2
+    assert "network.start_from" in capsys.readouterr().err

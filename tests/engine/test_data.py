@@ -228,3 +228,14 @@ def test_the_spec_and_the_loader_read_an_idx_header_alike(tmp_path: Path, conten
         load_raw(spec, base_dir=tmp_path)
     assert peeked.value.problem == loaded.value.problem
     assert str(peeked.value) == f"dataset.images: {said}"
+
+
+def test_a_picture_dataset_keeps_only_the_chosen_classes_numbered_again_in_that_order() -> None:
+    from workbench.spec.datasets import DigitsDataset
+
+    every = load_raw(DigitsDataset())
+    some = load_raw(DigitsDataset(classes=[7, 2]))
+    assert some.class_names == ("7", "2") and DigitsDataset(classes=[7, 2]).num_classes() == 2
+    wanted = (every.y == 7) | (every.y == 2)
+    assert torch.equal(some.x, every.x[wanted]) and torch.equal(some.y, (every.y[wanted] == 2).long())
+    assert "classes" not in DigitsDataset().model_dump()

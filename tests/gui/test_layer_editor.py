@@ -258,3 +258,14 @@ def test_an_error_and_a_tip_show_every_line(window: Any, qtbot: QtBot) -> None:
     qtbot.wait(50)
     lines = label.heightForWidth(label.width()) // label.fontMetrics().lineSpacing()
     assert lines >= 2 and label.height() >= label.heightForWidth(label.width())  # every line, none cut
+
+
+def test_a_frozen_layer_is_switched_last_in_its_form_and_marked_in_the_list(editor: QtLayerEditor) -> None:
+    editor.select(1)
+    assert list(editor.form.widgets) == ["out_features", "bias", "frozen"]  # type: ignore[union-attr]
+    editor.form.widgets["frozen"].box.setChecked(True)  # type: ignore[union-attr]
+    assert editor.document.spec.network.layers[1].frozen  # type: ignore[union-attr]
+    assert rows(editor)[1] == ["2", "Linear(64) · frozen", "(64,)", "4,160"]
+    assert "<b>650</b> parameters to train, 4,160 frozen" in editor.total_label.text()
+    editor.document.undo_stack.undo()
+    assert rows(editor)[1][1] == "Linear(64)" and "<b>4,810</b> parameters" in editor.total_label.text()

@@ -19,7 +19,7 @@ def shape_table(analysis: NetworkAnalysis) -> list[str]:
     for row in analysis.rows:
         shape = format_shape(row.output_shape) if row.output_shape is not None else _("error")
         inferred = ", ".join(f"{name}={value}" for name, value in row.inferred.items())
-        index, layer = str(row.index), row.layer.summary()
+        index, layer = str(row.index), row.layer.summary() + (" " + _("frozen") if row.frozen else "")
         if row.part == "latent" and row.output_shape is not None:  # one Linear, or a VAE's two: mean, log-variance
             size = row.output_shape[0]
             two = getattr(row.layer, "out_features", size) == 2 * size
@@ -28,7 +28,14 @@ def shape_table(analysis: NetworkAnalysis) -> list[str]:
         elif row.part == "decoder":
             index = _("decoder {index}").format(index=row.index)
         rows.append((index, layer, shape, f"{row.params:,}", inferred))
-    return [*table(rows, right={3}), _("total parameters: {count}").format(count=f"{analysis.total_params:,}")]
+    total = _("total parameters: {count}").format(count=f"{analysis.total_params:,}")
+    if analysis.frozen_params:
+        total = _("total parameters: {count} ({trainable} to train, {frozen} frozen)").format(
+            count=f"{analysis.total_params:,}",
+            trainable=f"{analysis.trainable_params:,}",
+            frozen=f"{analysis.frozen_params:,}",
+        )
+    return [*table(rows, right={3}), total]
 
 
 def inspect_command(

@@ -247,6 +247,8 @@ class _Run:
                 "{train} training / {validation} validation / {test} test samples"
             ).format(epoch=self.continued[0], more=self.continued[1], **said)
         print(line, file=self.console.out, flush=True)
+        if started.started_from is not None and self.continued is None:
+            print("\n".join(started.started_from.lines()), file=self.console.out, flush=True)
 
     def train(self, command: Start | Extend) -> RunState:
         """Send a run's command and show it until it ends; Ctrl-C stops it (see `_stopped_by`)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..spec import ExperimentSpec, LayerInfo, NetworkAnalysis, NetworkSpec, Shape, SpecError
 from ..spec.errors import Problem
@@ -42,8 +43,28 @@ class EveryStep(nn.Module):
         return out
 
 
+class Stack(nn.Sequential):
+    """`nn.Sequential` whose frozen BatchNorm layers (no parameter to train) stay in evaluation
+    mode when it trains, so that they keep their statistics as they keep their weights."""
+
+    def train(self, mode: bool = True) -> Stack:
+        super().train(mode)
+        for module in self:
+            if isinstance(module, _BatchNorm) and not any(p.requires_grad for p in module.parameters()):
+                module.eval()
+        return self
+
+
 def build_layer(layer: Layer, info: LayerInfo) -> nn.Module:
-    """The torch module for one analysed layer, with the inferred input sizes filled in."""
+    """The torch module for one analysed layer, with the inferred input sizes filled in; a frozen
+    layer's parameters do not ask for gradients."""
+    module = _module(layer, info)
+    if info.frozen:
+        module.requires_grad_(False)
+    return module
+
+
+def _module(layer: Layer, info: LayerInfo) -> nn.Module:
     kwargs = {**layer.arguments(), **info.inferred}
     if isinstance(layer, Recurrent):
         rnn_class: type[nn.RNNBase] = getattr(nn, layer.type)
@@ -66,16 +87,16 @@ def _checked(analysis: NetworkAnalysis) -> NetworkAnalysis:
 
 
 def build_network(network: NetworkSpec, input_shape: Shape) -> nn.Module:
-    """An `nn.Sequential` of the network's layers for inputs of `input_shape` (batch excluded);
+    """A `Stack` (an `nn.Sequential`) of the network's layers for inputs of `input_shape` (batch excluded);
     for an autoencoder an `Autoencoder` of an encoder, the latent code and a decoder."""
     analysis = _checked(network.analyze(input_shape))
-    encoder = nn.Sequential(*(build_layer(row.layer, row) for row in analysis.part("layers")))
+    encoder = Stack(*(build_layer(row.layer, row) for row in analysis.part("layers")))
     if not network.is_autoencoder:
         return encoder
     from .autoencoder import Autoencoder
 
     latent = analysis.part("latent")[0]
-    decoder = nn.Sequential(*(build_layer(row.layer, row) for row in analysis.part("decoder")))
+    decoder = Stack(*(build_layer(row.layer, row) for row in analysis.part("decoder")))
     return Autoencoder(encoder, latent.input_shape[0], network.autoencoder, decoder)
 
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from ..i18n import N_, _
 from ..spec.health import Flag, LayerHealth
+from ..spec.network import PART_WORDS, Part
+from ..spec.shapes import format_shape
 
 
 class StopReason(StrEnum):
@@ -282,3 +286,93 @@ class Activations:
     class_names: tuple[str, ...]
     layers: tuple[LayerOutput, ...]
     filters: np.ndarray | None  # the first Conv2d's weights (out, in, kh, kw), float32
+
+
+# Why a layer starts fresh: the file has no layer there, one of another kind, or other shapes.
+Reason = Literal["copied", "missing", "kind", "shape"]
+
+
+@dataclass(frozen=True)
+class LayerStart:
+    """How one layer with weights started: copied from the file, or fresh and why."""
+
+    part: Part
+    index: int  # in its list, from 0 (the code's two heads: 0 the mean, 1 the log-variance)
+    kind: str  # "Conv2d"
+    reason: Reason
+    frozen: bool = False
+    file_kind: str = ""  # the file's layer there, when it is of another kind
+    tensor: str = ""  # the first of its tensors whose shape differs ("weight")
+    file_shape: tuple[int, ...] = ()
+    own_shape: tuple[int, ...] = ()
+    prefix: str = ""  # its weights' names' prefix in the network's state_dict ("3.", "encoder.0.")
+
+    @property
+    def copied(self) -> bool:
+        return self.reason == "copied"
+
+    def place(self) -> str:
+        """`Layer 3 (Conv2d)`, as the layer list numbers it."""
+        if self.part == "latent":
+            return _(PART_WORDS["latent"])
+        what = _("Layer {number} ({kind})") if self.part == "layers" else _("Decoder layer {number} ({kind})")
+        return what.format(number=self.index + 1, kind=self.kind)
+
+    def in_words(self) -> str:
+        """`Layer 5 (Linear): starts fresh: weight is (10, 64) in the file, (5, 64) here`."""
+        if self.copied:
+            said = _("copied")
+        elif self.reason == "missing":
+            said = _("starts fresh: the file has no layer there")
+        elif self.reason == "kind":
+            said = _("starts fresh: the file has a {kind} there").format(kind=self.file_kind)
+        else:
+            said = _("starts fresh: {tensor} is {theirs} in the file, {ours} here").format(
+                tensor=self.tensor, theirs=format_shape(self.file_shape), ours=format_shape(self.own_shape)
+            )
+        if self.frozen and not self.copied:
+            said += _(" (and frozen: its random weights will stay as they are)")
+        return _("{place}: {said}").format(place=self.place(), said=said)
+
+
+@dataclass(frozen=True)
+class StartReport:
+    """Which file a run started from, and how each of its layers with weights started."""
+
+    path: str
+    sha256: str
+    layers: tuple[LayerStart, ...]
+
+    @property
+    def copied(self) -> int:
+        return sum(layer.copied for layer in self.layers)
+
+    def lines(self) -> list[str]:
+        """A heading line, then one line a layer."""
+        head = _("Started from {file} (SHA-256 {hash}): {copied} of {count} layers with weights copied").format(
+            file=Path(self.path).name, hash=self.sha256[:12], copied=self.copied, count=len(self.layers)
+        )
+        return [head, *(f"  {layer.in_words()}" for layer in self.layers)]
+
+    def as_state(self) -> dict[str, Any]:
+        """Plain data, for the run's history and its model file."""
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "layers": [
+                {**vars(layer), "file_shape": list(layer.file_shape), "own_shape": list(layer.own_shape)}
+                for layer in self.layers
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: Any) -> StartReport | None:
+        """The report `as_state` wrote; None for none, or one this version cannot read."""
+        try:
+            layers = tuple(
+                LayerStart(**{**row, "file_shape": tuple(row["file_shape"]), "own_shape": tuple(row["own_shape"])})
+                for row in state["layers"]
+            )
+            return cls(str(state["path"]), str(state["sha256"]), layers)
+        except (KeyError, TypeError):
+            return None

@@ -1,5 +1,6 @@
 """A saved run as an exercise checks it: the model file read safely (weights only), its network
-built to count its trainable parameters, its curves and results as `spec.exercise.RunFacts`."""
+built to count its parameters (frozen ones too, as the window counts them), its curves and results
+as `spec.exercise.RunFacts`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,6 @@ def run_facts(model: Path) -> RunFacts:
         best_epoch=int(best) if isinstance(best, int) and best > 0 else None,
         stop_reason=str(history.get("stop_reason", "")),
         test=history.get("test") if isinstance(history.get("test"), dict) else None,
-        parameters=sum(p.numel() for p in loaded.module.parameters() if p.requires_grad),
+        parameters=sum(p.numel() for p in loaded.module.parameters()),
         majority_rate=rate if isinstance(rate := history.get("majority_rate"), float) else None,  # older files: None
     )

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ..spec.health import SATURATION, LayerHealth, judge
+from ..spec.network import Part
 from .callbacks import Callback, Logs
 from .events import HealthReport
 
@@ -31,7 +32,7 @@ DYING = (nn.ReLU, nn.ReLU6)  # units that output 0 for every input below 0: they
 FLAT = (nn.Tanh, nn.Sigmoid, nn.Hardtanh)  # flat beyond SATURATION: little gradient passes
 
 
-Place = tuple[str, int, str]  # a layer's list ("layers", "latent", "decoder"), its index there, its weights' prefix
+Place = tuple[Part, int, str]  # a layer's list ("layers", "latent", "decoder"), its index there, its weights' prefix
 
 
 def places(model: nn.Module) -> list[tuple[Place, nn.Module]]:
@@ -42,7 +43,9 @@ def places(model: nn.Module) -> list[tuple[Place, nn.Module]]:
     encoder, decoder = getattr(model, "encoder", None), getattr(model, "decoder", None)
     if not isinstance(encoder, nn.Sequential) or not isinstance(decoder, nn.Sequential):
         return []
-    found = [(("layers", i, f"encoder.{i}."), m) for i, m in enumerate(encoder.children())]
+    found: list[tuple[Place, nn.Module]] = [
+        (("layers", i, f"encoder.{i}."), m) for i, m in enumerate(encoder.children())
+    ]
     for k, name in enumerate(("mean", "log_var")):
         code = getattr(model, name, None)
         if isinstance(code, nn.Module):
@@ -177,10 +180,10 @@ def _update_ratios(
     """How far a step moved each weight layer's weights over the epoch, on average, against their
     size (measured on the whole epoch: timing one step would cost a synchronisation every batch)."""
     ratios = {}
-    for index, ((_part, _at, prefix), _layer) in enumerate(layers):
+    for index, ((_part, _at, prefix), layer) in enumerate(layers):
         keys = [k for k in before if k.startswith(prefix) and before[k].dim() > 1]
-        if not keys:
-            continue
+        if not keys or not any(p.requires_grad for p in layer.parameters()):
+            continue  # a frozen layer does not move: that is no sign of a layer that fails to learn
         moved = torch.linalg.vector_norm(torch.cat([(after[k] - before[k]).reshape(-1).float() for k in keys]))
         size = torch.linalg.vector_norm(torch.cat([before[k].reshape(-1).float() for k in keys]))
         if float(size) > 0:

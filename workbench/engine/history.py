@@ -31,6 +31,7 @@ class History:
     device: str = ""
     batch_losses: list[float] = field(default_factory=list)
     processes: int = 1  # the processes the run trained on last (each step: one batch from each)
+    started_from: dict[str, Any] | None = None  # the model file its weights started from (`StartReport.as_state`)
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         """Record one epoch's logs."""
@@ -58,6 +59,7 @@ class History:
             "class_names": list(self.class_names),
             "majority_rate": self.majority_rate,
             "device": self.device,
+            "started_from": self.started_from,
         }
 
     def state(self) -> dict[str, Any]:
@@ -88,6 +90,7 @@ class History:
             device=str(state.get("device", "")),
             batch_losses=[float(v) for v in state.get("batch_losses", ())],
             processes=int(state.get("processes", 1)),
+            started_from=start if isinstance(start := state.get("started_from"), dict) else None,
         )
 
 

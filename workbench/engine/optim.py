@@ -18,9 +18,15 @@ def build_loss(name: str) -> nn.Module:
 
 
 def build_optimizer(model: nn.Module, spec: AnyOptimizer) -> torch.optim.Optimizer:
-    """`torch.optim.<name>(model.parameters(), **options)`."""
+    """`torch.optim.<name>(parameters, **options)`, given the parameters training changes: a frozen
+    layer's are not the optimizer's, which keeps no state for them."""
     optimizer_class: type[torch.optim.Optimizer] = getattr(torch.optim, spec.name)
-    return optimizer_class(model.parameters(), **spec.arguments())
+    return optimizer_class(trainable(model), **spec.arguments())
+
+
+def trainable(model: nn.Module) -> list[nn.Parameter]:
+    """The parameters training changes, in the model's order: all but the frozen layers'."""
+    return [p for p in model.parameters() if p.requires_grad]
 
 
 def build_scheduler(optimizer: torch.optim.Optimizer, spec: AnyScheduler, epochs: int) -> Any:

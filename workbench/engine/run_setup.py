@@ -13,16 +13,21 @@ from torch import nn
 
 from ..i18n import _
 from ..spec import ExperimentSpec, SpecError, Task
+from ..spec.errors import Problem
+from ..spec.peek import model_path
 from .builder import build_network
 from .callbacks import Callback, EarlyStopping
 from .data import DataError, RawData, load_raw
 from .device import resolve_device
 from .distributed import Group, Ranks, process_device
 from .early_stopping import Improvement, resolve_mode
+from .events import StartReport
 from .memory import check_fits
+from .model_file import ModelFileError
 from .objective import Objective, objective_for
 from .optim import build_optimizer, build_scheduler
 from .prepare import PreparedData
+from .start_from import start_from
 
 
 @dataclass
@@ -39,6 +44,7 @@ class RunSetup:
     best: Improvement  # the one best-epoch tracker
     early_stopping: EarlyStopping | None  # the spec's, or one passed among the callbacks
     group: Group | None = None  # the processes training together, or None for one
+    started_from: StartReport | None = None  # the model file the weights started from, layer by layer
 
 
 def prepare_run(
@@ -50,12 +56,17 @@ def prepare_run(
     memory_limit: int | None = None,
     callbacks: Iterable[Callback] = (),
     ranks: Ranks | None = None,
+    fresh: bool = True,
 ) -> RunSetup:
     """Check the experiment, load its data (or take `raw`), build the model, loss, optimizer and
     schedule on the device; raises SpecError or DataError on bad input, before any allocation
     that would not fit (`memory_limit`: bytes; None: what the machine has free). With `ranks`
-    (one of several processes), it takes its own GPU and joins the others (`distributed`)."""
+    (one of several processes), it takes its own GPU and joins the others (`distributed`). A fresh
+    run's network starts from its `start_from` file; one that a saved run's state will replace
+    (fresh=False) does not read it."""
     problems = experiment.check(base_dir)
+    if not fresh:  # the weights will be the saved run's: its start file may be gone
+        problems = [p for p in problems if p.path != "network.start_from"]
     if problems:
         raise SpecError(problems)
     training = experiment.training
@@ -81,6 +92,7 @@ def prepare_run(
             _("BatchNorm needs at least {count} training samples; add samples").format(count=network.min_batch)
         )
     model = build_network(network, data.input_shape).to(place)
+    started_from = _start(model, experiment, base_dir, memory_limit) if fresh else None
     # Joined once the data is in: a slow load (a download) is not counted against the others' patience.
     group = Group.join(ranks, place) if ranks is not None else None
     if ranks is not None and ranks.rank:
@@ -106,7 +118,22 @@ def prepare_run(
         best=Improvement(resolve_mode(monitor, es.mode), es.min_delta),
         early_stopping=early_stopping,
         group=group,
+        started_from=started_from,
     )
+
+
+def _start(
+    model: nn.Module, experiment: ExperimentSpec, base_dir: Path | None, memory_limit: int | None
+) -> StartReport | None:
+    """Copy the matching layers' weights from the network's `start_from` file, if it names one;
+    SpecError (naming the setting and the file) when that file cannot be read safely."""
+    if not experiment.network.start_from:
+        return None
+    path = model_path(experiment.network.start_from, base_dir)
+    try:
+        return start_from(model, path, memory_limit)
+    except (ModelFileError, OSError) as exc:
+        raise SpecError([Problem("network.start_from", str(exc))]) from None
 
 
 def check_classes(experiment: ExperimentSpec, raw: RawData) -> None:

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import N_, _, language, listing, wrap
-from ..spec import AugmentSpec, ExperimentSpec, Task
+from ..spec import AugmentSpec, DatasetBase, ExperimentSpec, Task
 from ..spec.code import model_imports, model_source
+from ..spec.errors import Problem, SpecError
 from ..spec.memory import EVAL_BATCH
 from ..spec.metrics import KL_KEY, metric_for
+from ..spec.peek import model_path
 from ..spec.shapes import Shape, feature_axis, statistics_shape
 from .early_stopping import resolve_mode
 from .script_data import DataCode, copied, data_code
@@ -58,6 +60,11 @@ class Facts:
     @property
     def autoencoder(self) -> bool:
         return self.experiment.network.is_autoencoder
+
+    @property
+    def frozen(self) -> bool:
+        """Some layers are frozen: the optimizer and the L1 penalty leave their weights alone."""
+        return bool(self.experiment.network.analyze(self.input_shape).frozen_params)
 
     @property
     def pictures(self) -> bool:
@@ -251,7 +258,42 @@ def _model(facts: Facts) -> Part:
         "The comment above each layer says what it receives and what it gives."
     )
     code = model_source(facts.experiment.network, facts.input_shape, imports=False)
+    if facts.experiment.network.start_from:
+        code += "\n\n" + _start_from(facts)
     return Part(_("The network"), words, code)
+
+
+def _start_from(facts: Facts) -> str:
+    """START_FROM, COPIED and `start_from`: the layers that take a trained model's weights, as the
+    run decides (same place, kind and shapes); SpecError when the file cannot be read safely."""
+    from .builder import build_network
+    from .model_file import ModelFileError
+    from .start_from import start_from
+
+    path = model_path(facts.experiment.network.start_from, facts.base_dir)
+    try:
+        report = start_from(build_network(facts.experiment.network, facts.input_shape), path)
+    except (ModelFileError, OSError) as exc:
+        raise SpecError([Problem("network.start_from", str(exc))]) from None
+    copied = [layer.prefix for layer in report.layers if layer.copied]
+    return _fill(
+        '''
+        START_FROM = @PATH@  # @PATH_WORDS@
+        COPIED = @COPIED@  # @COPIED_WORDS@
+
+
+        def start_from(model: nn.Module, path: str) -> None:
+            """@DOC@"""
+            weights = torch.load(path, weights_only=True)["state_dict"]  # @SAFE_WORDS@
+            model.load_state_dict({k: v for k, v in weights.items() if k.startswith(tuple(COPIED))}, strict=False)
+        ''',
+        PATH=repr(str(path)),
+        PATH_WORDS=_("the Workbench model file the network starts from"),
+        COPIED=repr(copied),
+        COPIED_WORDS=_("its layers that match this network's (same place, kind and shapes); the others start fresh"),
+        DOC=_("Copy the weights of the layers in COPIED from the model file in `path`."),
+        SAFE_WORDS=_("weights only: nothing in the file is run"),
+    )
 
 
 SUPERVISED = '''
@@ -405,9 +447,8 @@ def _arguments(arguments: dict[str, Any], first: str) -> str:
 
 def _optimizer(facts: Facts) -> Part:
     training = facts.experiment.training
-    optimizer = (
-        f"torch.optim.{training.optimizer.name}{_arguments(training.optimizer.arguments(), 'model.parameters()')}"
-    )
+    weights = "[p for p in model.parameters() if p.requires_grad]" if facts.frozen else "model.parameters()"
+    optimizer = f"torch.optim.{training.optimizer.name}{_arguments(training.optimizer.arguments(), weights)}"
     schedule = training.scheduler
     scheduler = (
         f"torch.optim.lr_scheduler.{schedule.torch_class}{_arguments(schedule.arguments(EPOCHS_SENTINEL), 'optimizer')}"
@@ -571,7 +612,7 @@ RUN = '''
         normalize = @NORMALIZE@
         indices = {"train": train, "val": val, "test": test}
         sets = {name: (x[i].to(device), y[i].to(device)) for name, i in indices.items()}
-        model = Net().to(device)  # @MODEL_WORDS@
+        model = Net().to(device)  # @MODEL_WORDS@@START@
         optimizer, scheduler = make_optimizer(model, args.epochs)
         generator = torch.Generator().manual_seed(SEED)  # @ORDER_WORDS@
         log = open(args.metrics_out, "w", encoding="utf-8") if args.metrics_out else None
@@ -699,11 +740,17 @@ def _run(facts: Facts) -> Part:
         PREDICT_HELP="\nPREDICT_HELP = " + repr(predict_help) if answers else "",
         PREDICT_CALL=PREDICT_CALL if answers else "",
         SEED_WORDS=_("the starting weights and every dropout mask come from here"),
-        ROWS=("\n    pictures = x\n    x = as_rows(x)  # " + _("each picture read row by row, as a sequence"))
-        if dataset.reads_rows
-        else ("\n    pictures = x" if pictures else ""),
+        ROWS=_kept_classes(dataset)
+        + (
+            ("\n    pictures = x\n    x = as_rows(x)  # " + _("each picture read row by row, as a sequence"))
+            if dataset.reads_rows
+            else ("\n    pictures = x" if pictures else "")
+        ),
         NORMALIZE="Normalize(*fit_normalization(x[train]), device)" if standardize else "Normalize(MEAN, STD, device)",
         MODEL_WORDS=_("its starting weights are drawn now, from the seed"),
+        START="\n    start_from(model, START_FROM)  # " + _("the layers that match take the trained model's weights")
+        if facts.experiment.network.start_from
+        else "",
         ORDER_WORDS=_("the order of the training samples, new each epoch"),
         DIVERGED=repr(_("The loss is no longer a number: the run has diverged. Try a smaller learning rate.")),
         STOPPED=repr(_("Early stopping: no improvement for {patience} epochs; the best epoch was {epoch}.")),
@@ -721,6 +768,21 @@ def _run(facts: Facts) -> Part:
 SCORE_NAMES = {"accuracy": "accuracy", "mae": "MAE", metric_for(Task.RECONSTRUCTION).key: "reconstruction"}
 SCORE_NAMES[KL_KEY] = "KL"
 PREDICT_CALL = "\n    if args.predict:\n        answer(args.predict, args.save, device)\n        return {}"
+
+
+def _kept_classes(dataset: DatasetBase) -> str:
+    """The lines of `main` that keep only the dataset's chosen classes (none when it keeps all)."""
+    classes = list(getattr(dataset, "classes", ()))
+    if not classes:
+        return ""
+    said = _("only these classes, numbered again from 0 in this order")
+    return (
+        f"\n    classes = torch.tensor({classes!r})  # {said}"
+        "\n    relabel = torch.full((max(int(y.max()), int(classes.max())) + 1,), -1, dtype=torch.int64)"
+        "\n    relabel[classes] = torch.arange(len(classes))"
+        "\n    keep = torch.isin(y, classes)"
+        "\n    x, y, class_names = x[keep], relabel[y[keep]], [class_names[c] for c in classes.tolist()]"
+    )
 
 
 def _predicts_numbers(facts: Facts) -> bool:

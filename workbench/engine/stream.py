@@ -20,6 +20,7 @@ from .events import (
     HistogramSnapshot,
     LatentSnapshot,
     Progress,
+    StartReport,
     StopReason,
     TestResult,
 )
@@ -69,6 +70,7 @@ class RunStarted:
     parameters: int
     input_shape: tuple[int, ...] = ()  # one sample's shape: (C, H, W) for pictures
     majority_rate: float | None = None  # a classifier's score for always answering the commonest class
+    started_from: StartReport | None = None  # the model file the weights started from, layer by layer
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def run_started(t: RunView) -> RunStarted:
         parameters=sum(p.numel() for p in t.model.parameters()),
         input_shape=tuple(t.data.input_shape),
         majority_rate=None if t.experiment.network.is_autoencoder else t.data.majority_rate(),
+        started_from=StartReport.from_state(t.history.started_from),
     )
 
 

@@ -179,9 +179,10 @@ class Trainer:
 
     # --- setup --------------------------------------------------------------------------------
 
-    def prepare(self) -> None:
+    def prepare(self, fresh: bool = True) -> None:
         """Load the data, build the model and optimizer (`run_setup.prepare_run`); raises SpecError
-        or DataError on bad input."""
+        or DataError on bad input. A fresh run's weights start from the network's `start_from`
+        file; a run that a saved state replaces (fresh=False) does not read it."""
         if self.model is not None:
             return
         setup = prepare_run(
@@ -192,8 +193,11 @@ class Trainer:
             memory_limit=self.memory_limit,
             callbacks=self.user_callbacks,
             ranks=self.ranks,
+            fresh=fresh,
         )
         self.device, self.data, self.model = setup.device, setup.data, setup.model
+        if setup.started_from is not None:
+            self.history.started_from = setup.started_from.as_state()
         self.group = setup.group
         # On several processes, each step goes through DDP, which averages the gradients.
         self._net = setup.group.wrap(TrainingStep(self.model, setup.objective)) if setup.group else None
@@ -347,7 +351,7 @@ class Trainer:
         Raises DataError when the data is not the run's (other sizes or classes), SpecError or
         DataError when it cannot be loaded, and KeyError, TypeError or RuntimeError on a damaged state.
         """
-        self.prepare()
+        self.prepare(fresh=False)
         assert self.model is not None and self.data is not None
         sizes = {part: self.data.size(part) for part in ("train", "val", "test")}
         history = History.from_state(dict(state["history"]))

@@ -79,6 +79,14 @@ ACTIONS = (
     ActionRow("train_action", N_("&Train"), "train", "F5", "trainAction"),
     ActionRow("continue_action", N_("&Continue training"), "continue_training", "Ctrl+F5", "continueAction"),
     ActionRow(
+        "fine_tune_action",
+        N_("&Fine-tune from this run…"),
+        "fine_tune",
+        None,
+        "fineTuneAction",
+        N_("Save the trained model and start the network from its weights: freeze layers, train the rest on new data"),
+    ),
+    ActionRow(
         "repeat_action",
         N_("Re&peat over seeds"),
         "repeat",
@@ -149,7 +157,8 @@ MENUS = (
     (N_("&Edit"), ("undo_action", "redo_action")),
     (
         N_("&Run"),
-        ("train_action", "continue_action", "pause_action", "stop_action", SEPARATOR, "repeat_action")
+        ("train_action", "continue_action", "pause_action", "stop_action", SEPARATOR, "fine_tune_action")
+        + (SEPARATOR, "repeat_action")
         + ("vary_action", "variants_action", SEPARATOR, "find_lr_action", "picture_action"),
     ),
     (N_("E&xercises"), ("course_action", "open_exercises_action")),
@@ -191,6 +200,7 @@ CONTROLLED: dict[Act, tuple[str, str | None, Tip]] = {
     Act.FIND_LR: ("find_lr_action", None, ""),
     Act.PICTURE: ("picture_action", None, ""),
     Act.EXPORT: ("export_action", "export_button", EXPORT_TIP),
+    Act.FINE_TUNE: ("fine_tune_action", None, ""),
     Act.REPEAT: ("repeat_action", "repeat_button", REPEAT_TIP),
     Act.VARY: ("vary_action", None, ""),
     Act.VARIANTS: ("variants_action", None, ""),

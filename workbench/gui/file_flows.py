@@ -205,15 +205,45 @@ class FileFlows(_Window):
         formats = {_("Workbench model") + " (*.pt)": ".pt", "TorchScript (*.torchscript)": ".torchscript"}
         if onnx_available():
             formats["ONNX (*.onnx)"] = ".onnx"
+        path = self.dialogs.export_path(self._model_path(), formats)
+        if path is not None:
+            self._export(path, partial(self._exported, then=then))
+
+    @Slot()
+    def fine_tune(self) -> None:
+        """Save the last run's model as a .pt file, then start the network from it: the next run's
+        layers that match it take its weights (freeze some, change the last, train on new data)."""
+        if not self.runs.exportable:
+            return
+        formats = {_("Workbench model") + " (*.pt)": ".pt"}
+        path = self.dialogs.export_path(self._model_path(), formats, _("Save the model to start from"))
+        if path is not None:
+            self._export(path.with_suffix(".pt"), self._start_from)  # only a Workbench model file can start a run
+
+    def _model_path(self) -> Path:
+        """Where the last run's model is offered to be saved: named after the experiment (and the epoch shown)."""
         name = file_stem(self.document.spec.name, "model")
         record = self.runs.current
         if record is not None and record.chosen_epoch is not None:
             name += f"_epoch{record.chosen_epoch + 1}"
-        path = self.dialogs.export_path((self.document.base_dir or Path.home()) / f"{name}.pt", formats)
-        if path is None:
-            return
+        return (self.document.base_dir or Path.home()) / f"{name}.pt"
+
+    def _export(self, path: Path, done: Callable[[Path], None]) -> None:
         self.statusBar().showMessage(_("Exporting {path}…").format(path=path))
-        self.runs.export(path, partial(self._exported, then=then), self._export_failed)
+        self.runs.export(path, done, self._export_failed)
+
+    def _start_from(self, path: Path) -> None:
+        """The network starts from the model just saved in `path` (beside the experiment: by its name)."""
+        self.runs.exported()
+        base = self.document.base_dir
+        where = path.name if base is not None and path.parent.resolve() == base.resolve() else str(path)
+        network = self.document.spec.network.model_copy(update={"start_from": where})
+        self.document.set_network(network, _("Start from {file}").format(file=path.name))
+        said = _(
+            "Saved {path}. The next run starts from its weights, layer by layer where the layers match. "
+            "Freeze the layers to keep (their Frozen switch), change the last layer or the data, and train."
+        )
+        self.dialogs.info(_("Fine-tuning"), said.format(path=path))
 
     @Slot()
     def export_script(self) -> None:

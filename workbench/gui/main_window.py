@@ -235,6 +235,7 @@ class QtMainWindow(FileFlows, SweepFlows, ExerciseFlows, RunBar, WindowPlacement
         report = record.shown_health if record is not None and same else None
         flags, editor = report.flags if report is not None else (), self.layer_editor
         editor.show_health(report.epoch if report is not None else None, health_said(flags, editor.part))
+        editor.show_start(record.started.started_from if record is not None and same and record.started else None)
         flagged = frozenset((flag.part, flag.layer) for flag in flags)
         if flagged != self.training_view.flagged:
             self.training_view.show_layer(editor.part, editor.selected_index(), flagged)

@@ -32,6 +32,7 @@ class Act(StrEnum):
     FIND_LR = "find_lr"
     PICTURE = "picture"
     EXPORT = "export"
+    FINE_TUNE = "fine_tune"  # the last run's model saved, and the network started from it
     REPEAT = "repeat"  # the experiment over N seeds
     VARY = "vary"  # one setting over its values
     VARIANTS = "variants"  # the variants the file carries
@@ -124,6 +125,7 @@ def controls(state: WindowState) -> dict[Act, Control]:
         Act.FIND_LR: _unless(locked or (_("The range test is already under way.") if state.finding_lr else "")),
         Act.PICTURE: _unless(picture),
         Act.EXPORT: _unless(locked or no_model),
+        Act.FINE_TUNE: _unless(locked or no_model),
         Act.EXERCISES: _unless(locked),  # an exercise replaces the experiment, as Open does
         Act.OPEN_EXERCISES: _unless(locked),
         Act.REPEAT: _unless(state.train_blocker or locked),  # the settings it copies are the ones a run uses

@@ -147,6 +147,7 @@ def model_source(network: NetworkSpec, input_shape: Shape, name: str = "Net", im
             f"{INDENT * 2}super().__init__(",
             *_layer_lines(analysis.part("layers"), 3),
             f"{INDENT * 2})",
+            *frozen_lines({"self": analysis.part("layers")}, name),
         ]
     else:
         features = analysis.part("latent")[0].input_shape[0]
@@ -161,6 +162,36 @@ def model_imports(network: NetworkSpec, input_shape: Shape) -> list[str]:
 
 
 WRAP = 96  # docstrings are wrapped at this width
+
+
+def frozen_lines(parts: dict[str, list[LayerInfo]], name: str) -> list[str]:
+    """The end of `__init__` that freezes the frozen layers of each part (`self.encoder`: its rows),
+    and a `train` that keeps frozen BatchNorm layers' statistics; nothing when no layer is frozen."""
+    frozen = [f"{where}[{row.index}]" for where, rows in parts.items() for row in rows if row.frozen]
+    if not frozen:
+        return []
+    norms = [
+        f"{where}[{row.index}]"
+        for where, rows in parts.items()
+        for row in rows
+        if row.frozen and "BatchNorm" in row.layer.type
+    ]
+    pad, pad2 = INDENT, INDENT * 2
+    lines = [
+        f"{pad2}# Frozen: training leaves these layers' weights as they are.",
+        f"{pad2}for layer in [{', '.join(frozen)}]:",
+        f"{pad2}{INDENT}layer.requires_grad_(False)",
+    ]
+    if norms:
+        lines += [
+            "",
+            f'{pad}def train(self, mode: bool = True) -> "{name}":',
+            f'{pad2}"""Dropout and BatchNorm as in training, but a frozen BatchNorm keeps its statistics."""',
+            f"{pad2}super().train(mode)",
+            *(f"{pad2}{norm}.eval()" for norm in norms),
+            f"{pad2}return self",
+        ]
+    return lines
 
 
 def _docstring(text: str, width: int) -> list[str]:
@@ -210,6 +241,7 @@ def _autoencoder_lines(
         f"{pad2}self.mean = {code}",
         *([f"{pad2}self.log_var = {code}"] if variational else []),
         f"{pad2}self.decoder = decoder",
+        *frozen_lines({"self.encoder": encoder, "self.decoder": decoder}, name),
         "",
         f"{pad}def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:",
         f'{pad2}"""The codes\' means and log-variances."""'

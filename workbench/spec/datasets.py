@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
 
 from ..i18n import NP_, _, pgettext
 from .fields import STRICT, SpecModel, ui
@@ -314,7 +314,37 @@ class _Images(DatasetBase):
         return shape
 
 
-class DigitsDataset(_Images):
+class _TenClasses(_Images):
+    """Pictures of ten known classes, of which an experiment may keep a few."""
+
+    classes: list[int] = Field(
+        default_factory=list,
+        max_length=10,
+        title="Only these classes",
+        description="Keep only the pictures of these classes, by their number from 0 (0, 1, 2, 3, 4: the first five), "
+        "numbered again from 0 in this order; empty: every class.",
+    )
+
+    @field_validator("classes")
+    @classmethod
+    def _ten_classes(cls, classes: list[int]) -> list[int]:
+        if classes and (len(classes) < 2 or len(set(classes)) != len(classes) or not all(0 <= c < 10 for c in classes)):
+            raise ValueError(_("give two or more different class numbers from 0 to 9, or leave it empty for all"))
+        return classes
+
+    @model_serializer(mode="wrap")
+    def _classes_when_chosen(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Every class, as before there was a choice: the field is left out of the file.
+        data: dict[str, Any] = handler(self)
+        if not self.classes:
+            data.pop("classes", None)
+        return data
+
+    def num_classes(self) -> int | None:
+        return len(self.classes) or 10
+
+
+class DigitsDataset(_TenClasses):
     """The 1,797 handwritten 8x8 digits bundled with scikit-learn: works offline."""
 
     label: ClassVar[str] = "Digits 8x8 (built in)"
@@ -324,14 +354,11 @@ class DigitsDataset(_Images):
     def input_shape(self) -> Shape | None:
         return (1, 8, 8)
 
-    def num_classes(self) -> int | None:
-        return 10
-
     def sample_count(self) -> int | None:
         return 1_797
 
 
-class _Torchvision(_Images):
+class _Torchvision(_TenClasses):
     root: str | None = Field(
         None,
         title="Folder",
@@ -339,9 +366,6 @@ class _Torchvision(_Images):
         json_schema_extra=ui(path="folder", none_text="Workbench's data folder"),
     )
     download: bool = Field(False, title="Download", description="Download the files when they are missing.")
-
-    def num_classes(self) -> int | None:
-        return 10
 
 
 class MnistDataset(_Torchvision):

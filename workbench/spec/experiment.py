@@ -20,7 +20,7 @@ from .fields import STRICT, SpecModel
 from .memory import MemoryEstimate, estimate_memory
 from .metrics import METRICS, metric_for
 from .network import NetworkAnalysis, NetworkSpec
-from .peek import DataError, DataShape, data_shape
+from .peek import DataError, DataShape, data_shape, model_path
 from .places import field_named, value_named
 from .shapes import format_shape
 from .training import TrainingSpec
@@ -315,6 +315,13 @@ class ExperimentSpec(SpecModel):
             problems.insert(0, Problem(row.location, row.error))
         elif analysis.output_shape is not None or self.network.is_autoencoder:  # an empty decoder gives none
             problems.extend(self._output_problems(analysis, shape))
+        start = self.network.start_from
+        if start and not model_path(start, base_dir).is_file():
+            said = _("{path} was not found: choose a model file (.pt) that a run saved, or leave it empty")
+            problems.append(Problem("network.start_from", said.format(path=start)))
+        if analysis.frozen_params and not analysis.trainable_params:
+            said = _("has every layer frozen, which leaves training nothing to change: turn Frozen off on one of them")
+            problems.append(Problem("network.layers", said))
         return problems
 
     def _task_problems(self) -> list[Problem]:

@@ -78,6 +78,7 @@ def ui(
     choice_labels: dict[str, str] | None = None,
     glossary: str | None = None,
     context: str | None = None,
+    last: bool = False,
 ) -> dict[str, Any]:
     """Extra field metadata for forms.
 
@@ -93,8 +94,11 @@ def ui(
     enabled_when: (other field, value): the field only matters when that field has that value.
     needs: another field that must be non-zero for this switch to act (Nesterov needs momentum):
         forms grey the switch out while it is 0, and turn it off when it becomes 0.
+    last: a base class's field that forms show after the subclass's own (a layer's Frozen switch).
     """
     extra: dict[str, Any] = {}
+    if last:
+        extra["last"] = True
     if needs is not None:
         extra["needs"] = needs
     if enabled_when is not None:

@@ -143,10 +143,11 @@ def estimate_memory(
     backward = batch_size * (numel(analysis.input_shape) + sum(kept.values()) + largest) * FLOAT_BYTES
     # The best epoch's weights, and the per-epoch copies (thinned past a budget, never below two).
     copies = weights + max(2 * weights, min(SNAPSHOT_BUDGET, epochs * weights))
+    trained = analysis.trainable_params * FLOAT_BYTES  # a frozen layer's have no gradient and no optimizer state
     return MemoryEstimate(
         weights,
-        weights,
-        weights * state_per_weight,
+        trained,
+        trained * state_per_weight,
         max(backward, evaluation),
         data,
         copies,

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, field_val
 
 from ..i18n import N_, _
 from .fields import STRICT, SpecModel, ui
-from .layers import AnyLayer, Layer, Linear
+from .layers import AnyLayer, Layer, Linear, Trainable
 from .shapes import InferredValue, Shape, ShapeProblem, format_shape
 
 MAX_LAYERS = 1000
@@ -107,6 +107,14 @@ class NetworkSpec(SpecModel):
         json_schema_extra=ui(enabled_when=("kind", "autoencoder"), glossary="latent-space"),
     )
 
+    start_from: str = Field(
+        "",
+        title="Start from",
+        description="A Workbench model file (.pt) saved by a run: each layer that has a layer of the same kind and "
+        "shapes at the same place in it starts from its weights; the others start fresh. Empty: random weights.",
+        json_schema_extra=ui(path="file", glossary="fine-tuning"),
+    )
+
     @field_validator("layers", "decoder", mode="before")
     @classmethod
     def _not_too_many(cls, layers: Any) -> Any:
@@ -127,6 +135,8 @@ class NetworkSpec(SpecModel):
         if not self.is_autoencoder:
             defaults = {"kind": "stack", "decoder": [], "autoencoder": AutoencoderSpec().model_dump()}
             data = {k: v for k, v in data.items() if k not in defaults or v != defaults[k]}
+        if not self.start_from:
+            data.pop("start_from", None)
         return data
 
     @property
@@ -207,6 +217,11 @@ class LayerInfo:
     part: Part = "layers"  # an autoencoder's decoder rows count from 0 again
 
     @property
+    def frozen(self) -> bool:
+        """True for a layer whose weights training leaves as they are."""
+        return isinstance(self.layer, Trainable) and self.layer.frozen
+
+    @property
     def location(self) -> str:
         """`network.layers[3] (Conv2d)`: how files and the command line name this layer."""
         if self.part == "latent":
@@ -252,6 +267,16 @@ class NetworkAnalysis:
     def error_index(self) -> int | None:
         """Index of the layer with the first error, or None."""
         return next((row.index for row in self.rows if row.error is not None), None)
+
+    @property
+    def frozen_params(self) -> int:
+        """The parameters of frozen layers, which training leaves as they are."""
+        return sum(row.params for row in self.rows if row.frozen)
+
+    @property
+    def trainable_params(self) -> int:
+        """The parameters training changes: all but the frozen layers'."""
+        return self.total_params - self.frozen_params
 
     def part(self, name: Part) -> list[LayerInfo]:
         """The rows of one part: `layers` (the stack, or the encoder), `latent` or `decoder`."""

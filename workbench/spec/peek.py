@@ -52,6 +52,19 @@ def resolve_path(path: str, base_dir: Path | None) -> Path:
     return p
 
 
+BUILT_IN = "builtin:"  # a model file that ships with Workbench (resources/models), for the presets
+
+
+def model_path(where: str, base_dir: Path | None) -> Path:
+    """A network's `start_from` as written: `builtin:NAME` is one of Workbench's own model files,
+    anything else a path relative to the experiment file's folder."""
+    if where.startswith(BUILT_IN):
+        from .presets import resources_dir  # the presets know the experiments, which know this module
+
+        return resources_dir() / "models" / Path(where[len(BUILT_IN) :]).name
+    return resolve_path(where, base_dir)
+
+
 def open_maybe_gzip(path: Path) -> IO[bytes]:
     """Open a file for binary reading, unzipping it when it starts with the gzip magic bytes."""
     with path.open("rb") as probe:

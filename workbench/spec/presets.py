@@ -43,6 +43,8 @@ PRESET_ORDER = (
     "digits_lstm",
     "sine_forecast_gru",
     "adding_rnn_vs_lstm",
+    "transfer_digits_0_4",
+    "transfer_finetune",
     "mnist_mlp",
     "mnist_cnn",
     "seed_cifar10_cnn",

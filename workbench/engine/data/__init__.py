@@ -43,7 +43,21 @@ def load_raw(spec: DatasetBase, seed: int = 0, base_dir: Path | None = None) -> 
     loader = LOADERS.get(spec.kind)
     if loader is None:
         raise DataError(_("no loader for dataset kind {kind}").format(kind=repr(spec.kind)), "dataset.kind")
-    return viewed(loader(spec, seed, base_dir), spec)
+    return viewed(kept(loader(spec, seed, base_dir), spec), spec)
+
+
+def kept(raw: RawData, spec: DatasetBase) -> RawData:
+    """Only the samples of the classes the dataset keeps (`classes`), numbered again from 0 in that
+    order, in their order in the files; all of them when it keeps every class."""
+    classes = list(getattr(spec, "classes", ()))
+    if not classes:
+        return raw
+    chosen = torch.tensor(classes, dtype=torch.int64)
+    keep = torch.isin(raw.y, chosen)
+    relabel = torch.full((max(int(raw.y.max()), max(classes)) + 1,), -1, dtype=torch.int64)
+    relabel[chosen] = torch.arange(len(classes))
+    names = tuple(raw.class_names[c] for c in classes) if raw.class_names else ()
+    return RawData(raw.x[keep], relabel[raw.y[keep]], raw.task, names)
 
 
 def viewed(raw: RawData, spec: DatasetBase) -> RawData:
@@ -72,6 +86,7 @@ __all__ = [
     "DataError",
     "RawData",
     "class_indices",
+    "kept",
     "load_raw",
     "pictures_as_rows",
     "read_idx",

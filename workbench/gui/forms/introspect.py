@@ -44,6 +44,7 @@ class FieldDesc:
     first: float | None = None  # a log-scale field's first step up from 0
     choice_labels: dict[Any, str] = field(default_factory=dict)  # what each choice is called
     glossary: str = ""  # the guide's entry for this setting
+    last: bool = False  # shown after the other fields (see `spec.fields.ui`)
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -105,6 +106,7 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
         "first": extra.get("first"),
         "choice_labels": _labels(extra.get("choice_labels"), info),
         "glossary": str(extra.get("glossary", "")),
+        "last": bool(extra.get("last")),
     }
     annotation, optional = _strip_optional(info.annotation)
     common["optional"] = optional
@@ -140,7 +142,8 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
 
 
 def form_fields(cls: type[BaseModel], hidden: tuple[str, ...] = ()) -> list[FieldDesc]:
-    """The editable fields of a model in declaration order, tags and hidden names left out."""
+    """The editable fields of a model in declaration order (those marked `last` at the end), tags and
+    hidden names left out."""
     out = []
     for name, info in cls.model_fields.items():
         if name in hidden:
@@ -152,4 +155,5 @@ def form_fields(cls: type[BaseModel], hidden: tuple[str, ...] = ()) -> list[Fiel
         ):
             continue
         out.append(describe(name, info))
-    return out
+    # Python lists a base class's fields first; some belong after the subclass's own.
+    return sorted(out, key=lambda desc: desc.last)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...engine.events import StartReport
 from ...i18n import N_, _, pgettext
 from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, NetworkSpec, catalog, format_shape
 from ...spec.layers import Layer, LayerCategory, converted
@@ -202,6 +203,12 @@ class QtLayerEditor(QWidget):
         layout.addWidget(self.health_label)
         self.health: dict[int, list[str]] = {}  # layer -> what its health says, for this network
         self.health_epoch: int | None = None
+        self.start_label = WrappedLabel()  # which layers the run shown copied from its start file
+        self.start_label.setObjectName("layerStartLabel")
+        self.start_label.setStyleSheet(style(Tone.NOTE))
+        self.start_label.hide()
+        layout.addWidget(self.start_label)
+        self.started: StartReport | None = None
         self.total_label = QLabel()
         self.total_label.setObjectName("paramCountLabel")
         self.total_label.setAccessibleName(_("Total parameters"))
@@ -319,6 +326,8 @@ class QtLayerEditor(QWidget):
             if row is not None and row.error is None:
                 item.setText(2, format_shape(row.output_shape or ()))
                 item.setText(3, f"{row.params:,}")
+                if row.frozen:
+                    self._show_frozen(item)
             elif row is not None:
                 item.setText(2, "⚠ " + _("does not fit"))
                 for col in range(4):
@@ -332,10 +341,18 @@ class QtLayerEditor(QWidget):
         self._render_totals(spec, data_error)
         self._render_advice(spec)
         self._render_health()
+        self._render_start()
         if layers:
             self.select(min(max(selected, 0), len(layers) - 1))
         else:
             self._show_form(None)
+
+    @staticmethod
+    def _show_frozen(item: QTreeWidgetItem) -> None:
+        """A frozen layer's row: marked, its parameters greyed (training leaves them as they are)."""
+        item.setText(1, _("{layer} · frozen").format(layer=item.text(1)))
+        item.setForeground(3, QBrush(colour(Tone.MUTED)))
+        item.setToolTip(3, _("Frozen: training leaves these parameters as they are"))
 
     def _show_network(self, spec: ExperimentSpec) -> None:
         """The network's settings, and for an autoencoder the Encoder / Decoder choice of list."""
@@ -374,10 +391,13 @@ class QtLayerEditor(QWidget):
         self.error_label.setVisible(bool(analysis.error))
         out = format_shape(analysis.output_shape) if analysis.output_shape is not None else "—"
         memory = spec.memory(self.document.base_dir)
-        self.total_label.setText(
-            _("<b>{params}</b> parameters &nbsp;·&nbsp; ~{memory} to train").format(
-                params=f"{analysis.total_params:,}", memory=format_bytes(memory.total)
+        params = _("<b>{params}</b> parameters").format(params=f"{analysis.total_params:,}")
+        if analysis.frozen_params:
+            params = _("<b>{params}</b> parameters to train, {frozen} frozen").format(
+                params=f"{analysis.trainable_params:,}", frozen=f"{analysis.frozen_params:,}"
             )
+        self.total_label.setText(
+            _("{params} &nbsp;·&nbsp; ~{memory} to train").format(params=params, memory=format_bytes(memory.total))
             + "<br>"
             + _("input {shape} &nbsp;→&nbsp; output {out}").format(shape=format_shape(analysis.input_shape), out=out)
         )
@@ -402,6 +422,22 @@ class QtLayerEditor(QWidget):
         if (epoch, said) != (self.health_epoch, self.health):
             self.health_epoch, self.health = epoch, said
             self._render_health()
+
+    def show_start(self, report: StartReport | None) -> None:
+        """Say which layers the run shown started from its model file and which started fresh
+        (this list's: the encoder's and the code's, or the decoder's); nothing for None."""
+        if report != self.started:
+            self.started = report
+            self._render_start()
+
+    def _render_start(self) -> None:
+        report = self.started
+        shown = (
+            () if report is None else [r for r in report.layers if (r.part == "decoder") == (self.part == "decoder")]
+        )
+        if report is not None and shown:
+            self.start_label.setText("\n".join([report.lines()[0], *(layer.in_words() for layer in shown)]))
+        self.start_label.setVisible(bool(shown))
 
     def _render_health(self) -> None:
         lines = []

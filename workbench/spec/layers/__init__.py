@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field, ValidationError
 
 from .activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh
-from .base import Layer, LayerCategory
+from .base import Layer, LayerCategory, Trainable
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, LayerNorm
 from .recurrent import GRU, LSTM, RNN, Recurrent
 from .spatial import (
@@ -137,6 +137,7 @@ __all__ = [
     "SiLU",
     "Sigmoid",
     "Tanh",
+    "Trainable",
     "Unflatten",
     "catalog",
     "converted",

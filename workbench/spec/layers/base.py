@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from ...i18n import _
-from ..fields import SpecModel
+from ..fields import SpecModel, ui
 from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape, numel
 
 
@@ -32,6 +32,7 @@ class Layer(SpecModel):
     category: ClassVar[LayerCategory]
     doc: ClassVar[str] = ""
     min_batch: ClassVar[int] = 1  # samples a training batch needs for this layer (BatchNorm: 2)
+    settings: ClassVar[tuple[str, ...]] = ("type",)  # fields that are Workbench's, not the constructor's
     type: str
 
     def infer(self, in_shape: Shape) -> LayerShape:
@@ -44,7 +45,7 @@ class Layer(SpecModel):
 
     def arguments(self) -> dict[str, Any]:
         """The layer's own constructor arguments (inferred sizes not included)."""
-        return self.model_dump(exclude={"type"})
+        return self.model_dump(exclude=set(self.settings))
 
     def summary(self) -> str:
         """Short PyTorch-like text, e.g. `Conv2d(32, kernel_size=3, padding=1)`."""
@@ -57,6 +58,28 @@ class Layer(SpecModel):
             elif value != default:
                 parts.append(f"{name}={value!r}")
         return f"{self.type}({', '.join(parts)})"
+
+
+class Trainable(Layer):
+    """A layer with weights, which a student may freeze: training then leaves its weights as they
+    are (and a BatchNorm layer its statistics), as when fine-tuning a trained network."""
+
+    settings: ClassVar[tuple[str, ...]] = ("type", "frozen")
+    frozen: bool = Field(
+        False,
+        title="Frozen",
+        description="Keep this layer's weights as they are: training does not change them (a BatchNorm layer "
+        "keeps its statistics too). For fine-tuning a network that starts from a trained model.",
+        json_schema_extra=ui(last=True, glossary="fine-tuning"),
+    )
+
+    @model_serializer(mode="wrap")
+    def _frozen_when_frozen(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A layer that trains is written as it always was: files and their hashes stay the same.
+        data: dict[str, Any] = handler(self)
+        if not self.frozen:
+            data.pop("frozen", None)
+        return data
 
 
 def need_rank(in_shape: Shape, rank: int, what: str, remedy: str) -> None:

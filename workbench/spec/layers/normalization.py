@@ -9,12 +9,12 @@ from pydantic import Field
 from ...i18n import _
 from ..fields import ui
 from ..shapes import LayerShape, Shape, ShapeProblem, describe_rank, format_shape, numel
-from .base import Layer, LayerCategory, need_rank
+from .base import Layer, LayerCategory, Trainable, need_rank
 
 # --- normalization ----------------------------------------------------------------------------
 
 
-class BatchNorm1d(Layer):
+class BatchNorm1d(Trainable):
     """Normalizes each feature over the batch (flat inputs or sequences)."""
 
     category: ClassVar[LayerCategory] = LayerCategory.NORMALIZATION
@@ -33,7 +33,7 @@ class BatchNorm1d(Layer):
         return LayerShape(in_shape, 2 * in_shape[0], {"num_features": in_shape[0]})
 
 
-class BatchNorm2d(Layer):
+class BatchNorm2d(Trainable):
     """Normalizes each channel of an image over the batch."""
 
     category: ClassVar[LayerCategory] = LayerCategory.NORMALIZATION
@@ -47,7 +47,7 @@ class BatchNorm2d(Layer):
         return LayerShape(in_shape, 2 * in_shape[0], {"num_features": in_shape[0]})
 
 
-class LayerNorm(Layer):
+class LayerNorm(Trainable):
     """Normalizes each sample over all of its values."""
 
     category: ClassVar[LayerCategory] = LayerCategory.NORMALIZATION

@@ -3,25 +3,26 @@ a classifier can follow, or every step's, so another recurrent layer can."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from ...i18n import _
 from ..fields import ui
 from ..shapes import LayerShape, Shape
-from .base import Layer, LayerCategory, need_rank
+from .base import LayerCategory, Trainable, need_rank
 
 OUTPUTS = {"last": "the last step", "sequence": "every step"}
 
 # --- recurrent --------------------------------------------------------------------------------
 
 
-class Recurrent(Layer):
+class Recurrent(Trainable):
     """Reads a sequence (steps, features); outputs the last step's state or every step's."""
 
     category: ClassVar[LayerCategory] = LayerCategory.RECURRENT
     gates: ClassVar[int] = 1
+    settings: ClassVar[tuple[str, ...]] = ("type", "frozen", "output")  # what it outputs is not PyTorch's
     hidden_size: int = Field(
         64, ge=1, le=100_000, title="Hidden size", description="How many numbers the layer remembers per step."
     )
@@ -50,10 +51,6 @@ class Recurrent(Layer):
         description="The last step's state (for a Linear layer after it) or every step's (for a recurrent layer).",
         json_schema_extra=ui(choice_labels=OUTPUTS),
     )
-
-    def arguments(self) -> dict[str, Any]:
-        """PyTorch's constructor arguments: what the layer outputs is not one of them."""
-        return self.model_dump(exclude={"type", "output"})
 
     def summary(self) -> str:
         text = super().summary()

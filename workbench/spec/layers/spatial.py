@@ -9,12 +9,12 @@ from pydantic import Field
 from ...i18n import _
 from ..fields import ui
 from ..shapes import LayerShape, Shape, ShapeProblem, numel
-from .base import BIAS, Layer, LayerCategory, image_remedy, need_rank, window
+from .base import BIAS, Layer, LayerCategory, Trainable, image_remedy, need_rank, window
 
 # --- core -------------------------------------------------------------------------------------
 
 
-class Linear(Layer):
+class Linear(Trainable):
     """Fully connected layer: every output is a weighted sum of all inputs."""
 
     category: ClassVar[LayerCategory] = LayerCategory.CORE
@@ -137,7 +137,7 @@ _STRIDE = Field(1, ge=1, le=1024, title="Stride", description="How far the windo
 _PADDING = Field(0, ge=0, le=1024, title="Padding", description="Zeros added around the border before sliding.")
 
 
-class Conv2d(Layer):
+class Conv2d(Trainable):
     """2-D convolution over images of shape (channels, height, width)."""
 
     category: ClassVar[LayerCategory] = LayerCategory.CONVOLUTION
@@ -160,7 +160,7 @@ class Conv2d(Layer):
         return LayerShape((self.out_channels, oh, ow), params, {"in_channels": c})
 
 
-class ConvTranspose2d(Layer):
+class ConvTranspose2d(Trainable):
     """Transposed 2-D convolution: Conv2d run backwards, growing an image (a decoder's upsampling)."""
 
     category: ClassVar[LayerCategory] = LayerCategory.CONVOLUTION
@@ -204,7 +204,7 @@ class ConvTranspose2d(Layer):
         return LayerShape((self.out_channels, oh, ow), params, {"in_channels": c})
 
 
-class Conv1d(Layer):
+class Conv1d(Trainable):
     """1-D convolution over sequences of shape (channels, length)."""
 
     category: ClassVar[LayerCategory] = LayerCategory.CONVOLUTION
