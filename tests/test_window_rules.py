@@ -33,7 +33,7 @@ SWEEPS = {Act.TRAIN, Act.REPEAT, Act.VARY}  # where Train goes, a repeat and a s
 TABLE = [
     ("idle", IDLE, EDITING | SWEEPS),
     ("an experiment with variants", VARIANTS, EDITING | SWEEPS | {Act.VARIANTS}),
-    ("trained", TRAINED, EDITING | SWEEPS | {Act.CONTINUE, Act.PICTURE, Act.EXPORT}),
+    ("trained", TRAINED, EDITING | SWEEPS | {Act.CONTINUE, Act.PICTURE, Act.EXPORT, Act.FINE_TUNE}),
     ("training", TRAINING, {Act.PAUSE, Act.STOP}),
     ("paused", PAUSED, {Act.PAUSE, Act.STOP}),
     ("on several processes", SPREAD, {Act.STOP}),
@@ -42,8 +42,8 @@ TABLE = [
     ("settings with problems", BROKEN, EDITING),
     ("data that cannot load", NO_DATA, EDITING),
     ("finding a learning rate", FINDING, EDITING - {Act.FIND_LR}),
-    ("a run on numbers", NUMBERS, EDITING | SWEEPS | {Act.CONTINUE, Act.EXPORT}),
-    ("settings changed since the run", CHANGED, EDITING | SWEEPS | {Act.PICTURE, Act.EXPORT}),
+    ("a run on numbers", NUMBERS, EDITING | SWEEPS | {Act.CONTINUE, Act.EXPORT, Act.FINE_TUNE}),
+    ("settings changed since the run", CHANGED, EDITING | SWEEPS | {Act.PICTURE, Act.EXPORT, Act.FINE_TUNE}),
 ]
 
 

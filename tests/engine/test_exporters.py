@@ -109,3 +109,22 @@ def test_a_model_file_of_other_weights_by_suffix(trainer: Trainer, tmp_path: Pat
 def test_an_unfinished_run_cannot_be_exported() -> None:
     with pytest.raises(RuntimeError, match="^train the network first$"):
         Trainer(tiny()).trained()
+
+
+def test_a_residual_cnn_exports_to_torchscript_and_onnx_and_answers_alike(tmp_path: Path) -> None:
+    import onnxruntime
+
+    block = {"type": "Residual", "layers": [{"type": "Conv2d", "out_channels": 8, "stride": 2, "padding": 1}]}
+    block["layers"] += [{"type": "BatchNorm2d"}, {"type": "ReLU"}]
+    same = {"type": "Residual", "layers": [{"type": "Conv2d", "out_channels": 8, "padding": 1}, {"type": "ReLU"}]}
+    layers = [{"type": "Conv2d", "out_channels": 4, "padding": 1}, block, same, {"type": "Flatten"}]
+    layers.append({"type": "Linear", "out_features": 10})
+    trainer = Trainer(tiny(layers, dataset={"kind": "digits"}, epochs=1, batch_size=64))
+    trainer.fit()
+    x = torch.rand(5, 1, 8, 8)
+    expected = loaded_model(trainer.trained(), trainer.best_weights()).module(x).detach()
+    scripted = torch.jit.load(str(export_trained(tmp_path / "r.torchscript", trainer)))
+    torch.testing.assert_close(scripted(x), expected)
+    session = onnxruntime.InferenceSession(str(export_trained(tmp_path / "r.onnx", trainer)))
+    out = session.run(None, {"input": x.numpy()})[0]
+    assert abs(out - expected.numpy()).max() < 1e-4

@@ -81,3 +81,24 @@ def test_the_scripts_optimizer_is_given_only_what_trains() -> None:
     assert "[p for p in model.parameters() if p.requires_grad]" in parts["The optimizer"]
     plain = {part.title: part.code for part in script_parts(tiny(), (2,), "plain")}
     assert "torch.optim.SGD(\n        model.parameters()," in plain["The optimizer"]
+
+
+def test_residual_blocks_with_frozen_layers_replay_in_the_exported_script(tmp_path: Path) -> None:
+    inner = [
+        {"type": "Linear", "out_features": 16},
+        {"type": "BatchNorm1d", "frozen": True},
+        {"type": "ReLU"},
+        {"type": "Linear", "out_features": 8},
+    ]
+    same = [{"type": "Linear", "out_features": 8}, {"type": "Tanh"}]
+    layers = [{"type": "Linear", "out_features": 16}, {"type": "Residual", "layers": inner}]
+    layers += [{"type": "Residual", "layers": same}, {"type": "ReLU"}, {"type": "Linear", "out_features": 2}]
+    case = Case("residual", tiny(layers, optimizer={"name": "Adam", "lr": 0.01}))
+    (done,) = replay([case], tmp_path)
+    assert_replayed(done)
+    assert done.trainer is not None and done.trainer.model is not None
+    torch.manual_seed(case.experiment.training.seed)
+    fresh = build_model(case.experiment).state_dict()
+    for key in ("1.body.1.weight", "1.body.1.running_mean"):
+        assert torch.equal(done.trainer.model.state_dict()[key], fresh[key]), key
+    assert not torch.equal(done.trainer.model.state_dict()["1.projection.weight"], fresh["1.projection.weight"])

@@ -45,4 +45,4 @@ def test_fine_tune_saves_the_model_and_the_next_run_says_what_it_copied(
         "Layer 1 (Linear): copied",
         "Layer 3 (Linear): starts fresh: weight is (2, 16) in the file, (3, 16) here",
     ]
-    assert window.layer_editor.list.topLevelItem(0).text(1) == "Linear(16) · frozen"
+    assert window.layer_editor.list.topLevelItem(0).text(1) == "frozen · Linear(16)"

@@ -54,8 +54,10 @@ def test_add_inserts_after_the_selection_and_undo_redo(editor: QtLayerEditor) ->
 def test_catalog_menu_is_grouped(editor: QtLayerEditor) -> None:
     menu = editor.findChild(QToolButton, "addLayerButton").menu()
     groups = [a.text() for a in menu.actions()]
-    assert groups == ["Core", "Convolution", "Pooling", "Normalization", "Regularization", "Activation", "Recurrent"]
-    recurrent = menu.actions()[-1].menu()
+    assert groups == [
+        "Core", "Convolution", "Pooling", "Normalization", "Regularization", "Activation", "Recurrent", "Blocks"
+    ]  # fmt: skip
+    recurrent = menu.actions()[-2].menu()
     assert [a.text() for a in recurrent.actions()] == ["RNN", "LSTM", "GRU"]
     recurrent.actions()[1].trigger()
     assert "LSTM" in types(editor)
@@ -265,7 +267,59 @@ def test_a_frozen_layer_is_switched_last_in_its_form_and_marked_in_the_list(edit
     assert list(editor.form.widgets) == ["out_features", "bias", "frozen"]  # type: ignore[union-attr]
     editor.form.widgets["frozen"].box.setChecked(True)  # type: ignore[union-attr]
     assert editor.document.spec.network.layers[1].frozen  # type: ignore[union-attr]
-    assert rows(editor)[1] == ["2", "Linear(64) · frozen", "(64,)", "4,160"]
+    assert rows(editor)[1] == ["2", "frozen · Linear(64)", "(64,)", "4,160"]
     assert "<b>650</b> parameters to train, 4,160 frozen" in editor.total_label.text()
     editor.document.undo_stack.undo()
     assert rows(editor)[1][1] == "Linear(64)" and "<b>4,810</b> parameters" in editor.total_label.text()
+
+
+def test_a_residual_block_is_built_and_edited_inside_the_list(qtbot: QtBot) -> None:
+    editor = QtLayerEditor(ExperimentDocument(load_preset("digits_cnn")))
+    qtbot.addWidget(editor)
+    editor.select(0)  # Conv2d(16): a block after it keeps (16, 8, 8)
+    editor.add("Residual")
+    block = editor.list.topLevelItem(1)
+    assert [block.child(i).text(0) for i in range(block.childCount())] == ["2.1", "2.2", "2.3"]
+    assert block.text(1) == "Residual block (3 layers)" and block.text(2) == "(16, 8, 8)"
+    assert block.text(3) == f"{2 * (16 * 16 * 9 + 16):,}"
+    assert editor.inferred_label.text().startswith("Shortcut: its input (16, 8, 8) is added as it is")
+    editor.select_at((1, 0))  # its first Conv2d: 32 channels, stride 2
+    set_field(editor, "out_channels", 32)
+    editor.form.widgets["stride"].spin.setValue(2)  # type: ignore[union-attr]
+    assert editor.document.undo_stack.undoText().startswith("Layer 2.1 (Conv2d): Stride")
+    editor.select_at((1, 2))
+    set_field(editor, "out_channels", 32)
+    editor.select(1)
+    assert "1x1 Conv2d (16 -> 32 channels, stride 2)" in editor.inferred_label.text()
+    assert editor.list.topLevelItem(1).text(2) == "(32, 4, 4)"
+    editor.select_at((1, 1))  # the ReLU inside: add after it, move it, make it another activation
+    editor.add("BatchNorm2d")
+    block_layers = editor.document.spec.network.layers[1].layers  # type: ignore[union-attr]
+    assert [layer.type for layer in block_layers] == ["Conv2d", "ReLU", "BatchNorm2d", "Conv2d"]
+    assert editor.selected() == (1, 2)
+    editor.move_selected(-1)
+    assert [layer.type for layer in editor.document.spec.network.layers[1].layers] == [  # type: ignore[union-attr]
+        "Conv2d", "BatchNorm2d", "ReLU", "Conv2d"
+    ]  # fmt: skip
+    editor.select_at((1, 2))
+    editor.change_type(2, "GELU", block=1)
+    assert editor.document.spec.network.layers[1].layers[2].type == "GELU"  # type: ignore[union-attr]
+    editor.add("Residual")  # from inside a block: a new block after it, not in it
+    assert [layer.type for layer in editor.document.spec.network.layers[:3]] == ["Conv2d", "Residual", "Residual"]
+    editor.document.undo_stack.undo()
+    editor.select_at((1, 3))
+    editor.add("Flatten")  # a vector out of the block: no shortcut reaches it
+    assert editor.list.topLevelItem(1).child(4).text(2) != "⚠ does not fit"
+    assert editor.list.topLevelItem(1).text(2) == "⚠ does not fit" and "cannot be added" in editor.error_label.text()
+    editor.document.undo_stack.undo()
+    editor.select_at((1, 0))
+    for _ in range(3):
+        editor.select_at((1, 0))
+        editor.remove_selected()
+    assert len(editor.document.spec.network.layers[1].layers) == 1  # type: ignore[union-attr]
+    editor.select_at((1, 0))
+    editor.remove_selected()  # a block's last layer: the block goes with it
+    assert types(editor)[:2] == ["Conv2d", "ReLU"]
+    while editor.document.undo_stack.canUndo():
+        editor.document.undo_stack.undo()
+    assert editor.document.spec == load_preset("digits_cnn")

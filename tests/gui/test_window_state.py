@@ -197,12 +197,13 @@ def tab_order(start: QWidget, count: int) -> list[QWidget]:
 
 def test_tab_goes_from_the_layer_list_into_the_layer_form_then_on(window: Any) -> None:
     editor = window.layer_editor
-    editor.select(1)  # Linear: out_features, bias
+    editor.select(1)  # Linear: out_features, bias, frozen
     QApplication.processEvents()  # a new form is shown on the next turn of the event loop
     form = editor.form
-    after_list = tab_order(editor.list, 3)
+    after_list = tab_order(editor.list, 4)
     assert after_list[0] is form.widgets["out_features"].spin and after_list[1] is form.widgets["bias"].box
-    assert after_list[2] is window.training_panel.form.widgets["epochs"].spin  # then the next dock
+    assert after_list[2] is form.widgets["frozen"].box
+    assert after_list[3] is window.training_panel.form.widgets["epochs"].spin  # then the next dock
 
 
 def test_plots_are_not_tab_stops(window: Any) -> None:

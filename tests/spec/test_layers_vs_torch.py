@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from workbench.engine import build_network
 from workbench.engine.autoencoder import Autoencoder
+from workbench.engine.builder import ResidualBlock
 from workbench.spec import LAYER_TYPES, ExperimentSpec, NetworkSpec, preset_names, presets_dir
 
 
@@ -100,6 +101,19 @@ CASES = [
         ],
     ),
     ((2, 3, 4), [L("Permute", dims=[0, 3, 1, 2]), L("Flatten")]),
+    (
+        (3, 9, 9),
+        [
+            L("Residual", layers=[L("Conv2d", out_channels=3, padding=1), L("ReLU")]),  # added as it is
+            L("Residual", layers=[L("Conv2d", out_channels=8, stride=2, padding=1), L("BatchNorm2d")]),  # 1x1, stride 2
+            L(
+                "Residual",
+                layers=[L("Conv2d", out_channels=4, kernel_size=5), L("Conv2d", out_channels=4, kernel_size=1)],
+            ),  # 5x5 -> 1x1
+            L("Flatten"),
+            L("Residual", layers=[L("Linear", out_features=6), L("Tanh")]),  # a Linear projection
+        ],
+    ),
 ]
 
 
@@ -112,6 +126,12 @@ def assert_agrees_with_torch(network: NetworkSpec, input_shape: tuple[int, ...])
     x = torch.randn(3, *input_shape)
     with torch.no_grad():
         for module, row in zip(modules, analysis.rows, strict=True):
+            if isinstance(module, ResidualBlock):  # its own layers, one by one, then the sum
+                inner = x
+                for part, inner_row in zip(module.body, row.inner, strict=True):
+                    inner = part(inner)
+                    assert tuple(inner.shape[1:]) == inner_row.output_shape, inner_row.location
+                    assert sum(p.numel() for p in part.parameters()) == inner_row.params, inner_row.location
             x = module(x)
             if isinstance(model, Autoencoder) and module is model.mean and model.log_var is not None:
                 module = torch.nn.ModuleList([model.mean, model.log_var])
@@ -201,3 +221,29 @@ def test_transposed_convolutions_agree_with_torch(
     except (RuntimeError, ValueError):
         return
     assert 0 in out.shape[2:]
+
+
+pictures = st.one_of(
+    st.builds(lambda c, k, s, p: L("Conv2d", out_channels=c, kernel_size=k, stride=s, padding=p),
+              st.integers(1, 6), st.integers(1, 3), st.integers(1, 2), st.integers(0, 1)),
+    st.just(L("ReLU")),
+    st.just(L("BatchNorm2d")),
+    st.just(L("MaxPool2d", kernel_size=2)),
+)  # fmt: skip
+blocks = st.lists(pictures, min_size=1, max_size=3).map(lambda inner: L("Residual", layers=inner))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    layers=st.lists(st.one_of(pictures, blocks), min_size=1, max_size=5),
+    size=st.integers(3, 12),
+    channels=st.integers(1, 3),
+)
+def test_random_stacks_with_residual_blocks_agree_with_torch(
+    layers: list[dict[str, object]], size: int, channels: int
+) -> None:
+    """Stacks of convolutions, pooling and residual blocks (each holding a few of those): where the
+    spec says they fit, every shape and count is torch's, the blocks' own layers' too."""
+    network = NetworkSpec.model_validate({"layers": [*layers, L("Flatten"), L("Linear", out_features=3)]})
+    if network.analyze((channels, size, size)).ok:
+        assert_agrees_with_torch(network, (channels, size, size))

@@ -9,6 +9,7 @@ from typing import TextIO
 from ..engine.memory import check_fits
 from ..i18n import _
 from ..spec import ExperimentSpec, NetworkAnalysis, SpecError, format_shape
+from ..spec.layers import Residual, projection
 from ..spec.peek import DataError
 from .common import EXIT_BAD_INPUT, EXIT_OK, fail, table
 
@@ -27,7 +28,17 @@ def shape_table(analysis: NetworkAnalysis) -> list[str]:
             layer = _("Linear({size}) x 2: mean, log-variance").format(size=size) if two else f"Linear({size})"
         elif row.part == "decoder":
             index = _("decoder {index}").format(index=row.index)
+        if isinstance(row.layer, Residual):
+            found = projection(row.input_shape, row.output_shape) if row.output_shape is not None else None
+            layer = _("Residual block ({count} layers)").format(count=len(row.layer.layers))
+            inferred = _("shortcut: {what}").format(what=found.in_words() if found else _("its input as it is"))
         rows.append((index, layer, shape, f"{row.params:,}", inferred))
+        for inner in row.inner:
+            inner_shape = format_shape(inner.output_shape) if inner.output_shape is not None else _("error")
+            said = ", ".join(f"{name}={value}" for name, value in inner.inferred.items())
+            rows.append(
+                (f"  {row.index}.{inner.index}", "  " + inner.layer.summary(), inner_shape, f"{inner.params:,}", said)
+            )
     total = _("total parameters: {count}").format(count=f"{analysis.total_params:,}")
     if analysis.frozen_params:
         total = _("total parameters: {count} ({trainable} to train, {frozen} frozen)").format(

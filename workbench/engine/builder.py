@@ -8,7 +8,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..spec import ExperimentSpec, LayerInfo, NetworkAnalysis, NetworkSpec, Shape, SpecError
 from ..spec.errors import Problem
-from ..spec.layers import Layer, Recurrent
+from ..spec.layers import Layer, Recurrent, Residual, projection
 
 
 class LastStep(nn.Module):
@@ -55,6 +55,29 @@ class Stack(nn.Sequential):
         return self
 
 
+class ResidualBlock(nn.Module):
+    """A residual block: `body(x) + projection(x)`, the projection an `nn.Identity` when the body
+    keeps the shape, else a 1x1 `nn.Conv2d` or an `nn.Linear` that matches it."""
+
+    def __init__(self, body: nn.Sequential, projection: nn.Module) -> None:
+        super().__init__()
+        self.body = body
+        self.projection = projection
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.body(x) + self.projection(x)
+        return out
+
+
+def shortcut(info: LayerInfo) -> nn.Module:
+    """The projection of a residual block's row: what carries its input to its output's shape."""
+    found = projection(info.input_shape, info.output_shape or ())
+    if found is None:
+        return nn.Identity()
+    module_class: type[nn.Module] = getattr(nn, found.kind)
+    return module_class(**found.arguments())
+
+
 def build_layer(layer: Layer, info: LayerInfo) -> nn.Module:
     """The torch module for one analysed layer, with the inferred input sizes filled in; a frozen
     layer's parameters do not ask for gradients."""
@@ -65,6 +88,9 @@ def build_layer(layer: Layer, info: LayerInfo) -> nn.Module:
 
 
 def _module(layer: Layer, info: LayerInfo) -> nn.Module:
+    if isinstance(layer, Residual):  # its layers first, then the projection: the order of the seed's draws
+        body = Stack(*(build_layer(row.layer, row) for row in info.inner))
+        return ResidualBlock(body, shortcut(info))
     kwargs = {**layer.arguments(), **info.inferred}
     if isinstance(layer, Recurrent):
         rnn_class: type[nn.RNNBase] = getattr(nn, layer.type)

@@ -59,7 +59,7 @@ class History:
             "class_names": list(self.class_names),
             "majority_rate": self.majority_rate,
             "device": self.device,
-            "started_from": self.started_from,
+            **({"started_from": self.started_from} if self.started_from is not None else {}),
         }
 
     def state(self) -> dict[str, Any]:

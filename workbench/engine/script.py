@@ -278,8 +278,10 @@ def _start_from(facts: Facts) -> str:
     copied = [layer.prefix for layer in report.layers if layer.copied]
     return _fill(
         '''
-        START_FROM = @PATH@  # @PATH_WORDS@
-        COPIED = @COPIED@  # @COPIED_WORDS@
+        @PATH_WORDS@
+        START_FROM = @PATH@
+        @COPIED_WORDS@
+        COPIED = @COPIED@
 
 
         def start_from(model: nn.Module, path: str) -> None:
@@ -288,9 +290,11 @@ def _start_from(facts: Facts) -> str:
             model.load_state_dict({k: v for k, v in weights.items() if k.startswith(tuple(COPIED))}, strict=False)
         ''',
         PATH=repr(str(path)),
-        PATH_WORDS=_("the Workbench model file the network starts from"),
+        PATH_WORDS=_comment(_("the Workbench model file the network starts from")),
         COPIED=repr(copied),
-        COPIED_WORDS=_("its layers that match this network's (same place, kind and shapes); the others start fresh"),
+        COPIED_WORDS=_comment(
+            _("its layers that match this network's (same place, kind and shapes); the others start fresh")
+        ),
         DOC=_("Copy the weights of the layers in COPIED from the model file in `path`."),
         SAFE_WORDS=_("weights only: nothing in the file is run"),
     )

@@ -159,14 +159,19 @@ class ExperimentDocument(QObject):
         """Replace the layer stack (or an autoencoder's decoder) as one step (add, remove, move...)."""
         self.edit(self.spec.model_copy(update={"network": _network(self.spec.network, part, layers)}), text)
 
-    def edit_layer(self, index: int, layer: Layer, change: FieldChange, part: LayerPart = "layers") -> None:
-        """Put layer `index` edited in one field in place: "Layer 2 (Linear): Outputs 64 → 128"."""
+    def edit_layer(
+        self, index: int, layer: Layer, change: FieldChange, part: LayerPart = "layers", inner: int | None = None
+    ) -> None:
+        """Put layer `index` edited in one field in place: "Layer 2 (Linear): Outputs 64 → 128"; with
+        `inner`, `layer` is a residual block whose layer `inner` was edited: "Layer 2.1 (Conv2d): ..."."""
         layers: list[Layer] = list(getattr(self.spec.network, part))
         layers[index] = layer
         new = self.spec.model_copy(update={"network": _network(self.spec.network, part, layers)})
         words = _(PART_WORDS[part])
-        prefix = f"{words} {index + 1} ({layer.type}): "
-        self.edit_field(new, change, f"{part}{index}:{layer.type}", prefix=prefix)
+        edited = layer if inner is None else layer.layers[inner]  # type: ignore[attr-defined]
+        number = f"{index + 1}" if inner is None else f"{index + 1}.{inner + 1}"
+        prefix = f"{words} {number} ({edited.type}): "
+        self.edit_field(new, change, f"{part}{number}:{edited.type}", prefix=prefix)
 
     def set_network(self, network: NetworkSpec, change: FieldChange | str) -> None:
         """Replace the network's own settings (its kind, an autoencoder's): after one field's edit, or as a step."""

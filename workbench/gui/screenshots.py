@@ -37,6 +37,8 @@ SHOTS: dict[tuple[tuple[int, int], str], tuple[str, ...]] = {
         "exercise-training",
         "exercise-solved",
         "exercise-list",
+        "residual-block",
+        "fine-tuning",
     ),
     ((1024, 700), "en"): ("small-screen",),
     ((1366, 768), "zh_CN"): (  # README.zh-CN.md
@@ -44,6 +46,7 @@ SHOTS: dict[tuple[tuple[int, int], str], tuple[str, ...]] = {
         "zh-CN-inside-the-network",
         "zh-CN-exercise-training",
         "zh-CN-exercise-solved",
+        "zh-CN-fine-tuning",
     ),
 }
 CHILD_FLAG = "--on-this-screen"
@@ -193,6 +196,53 @@ def _digits_vae(path: Path) -> None:
     window.close()
 
 
+def _residual_block(path: Path) -> None:
+    """digits_cnn with a residual block built by hand after its first ReLU: its first convolution
+    made 32 channels with stride 2, the shortcut shown under the block, then trained."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window = _window("digits_cnn")
+    editor = window.layer_editor
+    editor.select(1)
+    editor.add("Residual")
+    editor.select_at((2, 0))
+    editor.form.widgets["out_channels"].spin.setValue(32)
+    editor.form.widgets["stride"].spin.setValue(2)
+    editor.select_at((2, 2))
+    editor.form.widgets["out_channels"].spin.setValue(32)
+    editor.select(2)
+    _train(window, lambda run: run.ended is not None)
+    wait_until(lambda: not window.runs.running, 60)
+    _layer_list_in_view(window)
+    window.findChild(QScrollArea, "layerScroll").ensureWidgetVisible(editor.inferred_label, 0, 0)  # the shortcut
+    _save(path)
+    window.close()
+
+
+def _layer_list_in_view(window: Any) -> None:
+    """The layer list and what is said under it (the totals, a block's shortcut, the start file)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    area, editor = window.findChild(QScrollArea, "layerScroll"), window.layer_editor
+    area.ensureWidgetVisible(editor.form_title, 0, 0)
+    area.ensureWidgetVisible(editor.list, 0, 0)
+
+
+def _fine_tuning(path: Path) -> None:
+    """transfer_finetune after its run: the frozen convolutions, the parameters to train and frozen,
+    and which layers came from the built-in model, under the list."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window = _window("transfer_finetune")
+    _train(window, lambda run: run.ended is not None)
+    wait_until(lambda: not window.runs.running, 60)
+    window.layer_editor.select(0)
+    _layer_list_in_view(window)
+    window.findChild(QScrollArea, "layerScroll").ensureWidgetVisible(window.layer_editor.start_label, 0, 0)
+    _save(path)
+    window.close()
+
+
 def _on_tab(preset: str, tab: str) -> Callable[[Path], None]:
     """A preset after its run, with the training view's `tab` (an attribute: "inside", "network") shown."""
 
@@ -302,6 +352,9 @@ SCENES: dict[str, Callable[[Path], None]] = {
     "exercise-training": _exercise("choose_optimizer", _to_adam, lambda run: len(run.epochs) >= 3),
     "exercise-solved": _exercise("choose_optimizer", _to_adam, lambda run: run.ended is not None),
     "exercise-list": _exercise_list,
+    "residual-block": _residual_block,
+    "fine-tuning": _fine_tuning,
+    "zh-CN-fine-tuning": _fine_tuning,
     "zh-CN-exercise-training": _exercise("choose_optimizer", _to_adam, lambda run: len(run.epochs) >= 3),
     "zh-CN-exercise-solved": _exercise("choose_optimizer", _to_adam, lambda run: run.ended is not None),
     "main-window": _main_window,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..i18n import N_, _
-from .layers import Layer, Recurrent
+from .layers import Layer, Recurrent, Residual
 from .layers.base import LayerCategory
 from .shapes import Shape
 
@@ -31,17 +31,27 @@ class Advice:
     index: int
     layer: str
     message: str
+    block: int | None = None  # a layer inside the residual block at this index: `index` is in the block
 
     def __str__(self) -> str:
-        return _("{path}: {message}").format(path=f"network.layers[{self.index}] ({self.layer})", message=self.message)
+        at = (
+            f"network.layers[{self.index}]"
+            if self.block is None
+            else f"network.layers[{self.block}].layers[{self.index}]"
+        )
+        return _("{path}: {message}").format(path=f"{at} ({self.layer})", message=self.message)
+
+    def number(self, index: int) -> str:
+        """How the layer list numbers layer `index` of this advice's list: `3`, or `2.3` in a block."""
+        return str(index + 1) if self.block is None else f"{self.block + 1}.{index + 1}"
 
     def in_words(self) -> str:
         """As the window says it, layers counted from 1: `Layer 3 (Linear): nothing nonlinear between
         it and layer 2 (Linear), ...`."""
         message = re.sub(
-            r"layers\[(\d+)\]", lambda m: _("layer {number}").format(number=int(m.group(1)) + 1), self.message
+            r"layers\[(\d+)\]", lambda m: _("layer {number}").format(number=self.number(int(m.group(1)))), self.message
         )
-        place = _("Layer {number} ({kind})").format(number=self.index + 1, kind=self.layer)
+        place = _("Layer {number} ({kind})").format(number=self.number(self.index), kind=self.layer)
         return _("{place}: {message}").format(place=place, message=message)
 
 
@@ -52,10 +62,13 @@ def stack_advice(
     `inputs`: each layer's input shape, when the data's shape is known; `ends`: the last of
     `layers` gives the answer (not for an autoencoder's encoder, which the latent code follows)."""
     advice = _linear_chains(layers)
+    for at, layer in enumerate(layers):  # inside a residual block, its own layers
+        if isinstance(layer, Residual):
+            advice += [replace(inner, block=at) for inner in _linear_chains(layer.layers)]
     advice.extend(_recurrent(layers, inputs))
     if layers and ends:
         advice.extend(_last_layer(len(layers) - 1, layers[-1], classify))
-    return sorted(advice, key=lambda a: a.index)
+    return sorted(advice, key=lambda a: (a.block if a.block is not None else a.index, a.block is not None, a.index))
 
 
 def _recurrent(layers: Sequence[Layer], inputs: Sequence[Shape]) -> list[Advice]:

@@ -14,7 +14,7 @@ import textwrap
 from typing import Any
 
 from .errors import Problem, SpecError
-from .layers import Layer, Recurrent
+from .layers import Layer, Recurrent, Residual, projection
 from .network import LayerInfo, NetworkSpec
 from .shapes import Shape, format_shape, numel
 
@@ -49,11 +49,33 @@ EVERY_STEP = '''class EveryStep(nn.Module):
         return self.rnn(x)[0]'''
 
 
+RESIDUAL = '''class Residual(nn.Module):
+    """A residual block: its layers' output plus its input (through `projection`, a 1x1 convolution
+    or a Linear layer, where the layers change the shape; nn.Identity where they keep it)."""
+
+    def __init__(self, body: nn.Sequential, projection: nn.Module) -> None:
+        super().__init__()
+        self.body = body
+        self.projection = projection
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x) + self.projection(x)'''
+
+
+def _every_row(rows: list[LayerInfo]) -> list[LayerInfo]:
+    """The rows and, after each residual block's, its layers' rows."""
+    return [r for row in rows for r in (row, *row.inner)]
+
+
 def recurrent_helpers(rows: list[LayerInfo]) -> str:
-    """The wrappers the network's recurrent layers need (PyTorch's RNNs return a tuple; a stack
-    wants one tensor), as source, each followed by two blank lines; "" when none."""
-    outputs = {r.layer.output for r in rows if isinstance(r.layer, Recurrent)}
+    """The classes the network's layers need besides torch.nn (PyTorch's RNNs return a tuple, a
+    stack wants one tensor; a residual block adds its input), as source, each followed by two blank
+    lines; "" when none."""
+    every = _every_row(rows)
+    outputs = {r.layer.output for r in every if isinstance(r.layer, Recurrent)}
     used = [text for output, text in (("last", LAST_STEP), ("sequence", EVERY_STEP)) if output in outputs]
+    if any(isinstance(r.layer, Residual) for r in every):
+        used.append(RESIDUAL)
     return "".join(f"\n\n{text}\n" for text in used)
 
 
@@ -105,13 +127,37 @@ def _layer_lines(rows: list[LayerInfo], depth: int, first: str = "values of each
     pad = INDENT * depth
     lines = []
     for n, row in enumerate(rows):
-        said = [f"{row.index + 1}. {format_shape(row.input_shape)} -> {format_shape(row.output_shape or ())}"]
+        said = [f"{row.number}. {format_shape(row.input_shape)} -> {format_shape(row.output_shape or ())}"]
         flat = rows[n - 1].input_shape if n and rows[n - 1].layer.type == "Flatten" else None
         source = first if n == 0 else "outputs of the layer before it"
         said += [arithmetic(k, v, row.input_shape, flat, source) for k, v in row.inferred.items()]
         lines += [f"{pad}# {words}" for words in said]
-        lines += _wrapped(f"{pad}{layer_source(row.layer, row)},", pad)
+        if isinstance(row.layer, Residual):
+            lines += _block_lines(row, depth, source)
+        else:
+            lines += _wrapped(f"{pad}{layer_source(row.layer, row)},", pad)
     return lines
+
+
+def _block_lines(row: LayerInfo, depth: int, source: str) -> list[str]:
+    """A residual block: `Residual(nn.Sequential(its layers), the projection)`."""
+    pad, inner = INDENT * depth, INDENT * (depth + 1)
+    found = projection(row.input_shape, row.output_shape or ())
+    if found is None:
+        shortcut, why = "nn.Identity()", f"its input {format_shape(row.input_shape)} is added as it is"
+    else:
+        arguments = ", ".join(f"{k}={v!r}" for k, v in found.arguments().items())
+        shortcut = f"nn.{found.kind}({arguments})"
+        why = f"{format_shape(row.input_shape)} -> {format_shape(row.output_shape or ())}, to be added"
+    return [
+        f"{pad}Residual(",
+        f"{inner}nn.Sequential(",
+        *_layer_lines(list(row.inner), depth + 2, source),
+        f"{inner}),",
+        f"{inner}# the shortcut: {why}",
+        f"{inner}{shortcut},",
+        f"{pad}),",
+    ]
 
 
 def _wrapped(line: str, pad: str) -> list[str]:
@@ -167,15 +213,15 @@ WRAP = 96  # docstrings are wrapped at this width
 def frozen_lines(parts: dict[str, list[LayerInfo]], name: str) -> list[str]:
     """The end of `__init__` that freezes the frozen layers of each part (`self.encoder`: its rows),
     and a `train` that keeps frozen BatchNorm layers' statistics; nothing when no layer is frozen."""
-    frozen = [f"{where}[{row.index}]" for where, rows in parts.items() for row in rows if row.frozen]
+    places = {
+        f"{where}[{r.index}]" if r.block is None else f"{where}[{r.block}].body[{r.index}]": r
+        for where, rows in parts.items()
+        for r in _every_row(rows)
+    }
+    frozen = [place for place, row in places.items() if row.frozen]
     if not frozen:
         return []
-    norms = [
-        f"{where}[{row.index}]"
-        for where, rows in parts.items()
-        for row in rows
-        if row.frozen and "BatchNorm" in row.layer.type
-    ]
+    norms = [place for place in frozen if "BatchNorm" in places[place].layer.type]
     pad, pad2 = INDENT, INDENT * 2
     lines = [
         f"{pad2}# Frozen: training leaves these layers' weights as they are.",

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, field_val
 
 from ..i18n import N_, _
 from .fields import STRICT, SpecModel, ui
-from .layers import AnyLayer, Layer, Linear, Trainable
+from .layers import AnyLayer, Layer, Linear, Residual, Trainable
 from .shapes import InferredValue, Shape, ShapeProblem, format_shape
 
 MAX_LAYERS = 1000
@@ -215,6 +215,8 @@ class LayerInfo:
     inferred: dict[str, InferredValue] = field(default_factory=dict)
     error: str | None = None
     part: Part = "layers"  # an autoencoder's decoder rows count from 0 again
+    block: int | None = None  # for a layer inside a residual block: the block's index
+    inner: tuple[LayerInfo, ...] = ()  # a residual block's own layers' rows (up to one that does not fit)
 
     @property
     def frozen(self) -> bool:
@@ -222,18 +224,30 @@ class LayerInfo:
         return isinstance(self.layer, Trainable) and self.layer.frozen
 
     @property
+    def frozen_params(self) -> int:
+        """The parameters of this layer that are frozen (a block's: its frozen layers')."""
+        return self.params if self.frozen else sum(row.frozen_params for row in self.inner)
+
+    @property
     def location(self) -> str:
         """`network.layers[3] (Conv2d)`: how files and the command line name this layer."""
         if self.part == "latent":
             return "network.autoencoder.latent_size"
+        if self.block is not None:
+            return f"network.{self.part}[{self.block}].layers[{self.index}] ({self.layer.type})"
         return f"network.{self.part}[{self.index}] ({self.layer.type})"
+
+    @property
+    def number(self) -> str:
+        """`4`, or `4.2` for the second layer of the block that is layer 4: as the layer list numbers it."""
+        return str(self.index + 1) if self.block is None else f"{self.block + 1}.{self.index + 1}"
 
     @property
     def words(self) -> str:
         """`Layer 4 (Conv2d)`: how the window names it, counting from 1 as the layer list does."""
         if self.part == "latent":
             return _(PART_WORDS["latent"])
-        return _(_NUMBERED[self.part]).format(number=self.index + 1, kind=self.layer.type)
+        return _(_NUMBERED[self.part]).format(number=self.number, kind=self.layer.type)
 
 
 @dataclass(frozen=True)
@@ -271,7 +285,7 @@ class NetworkAnalysis:
     @property
     def frozen_params(self) -> int:
         """The parameters of frozen layers, which training leaves as they are."""
-        return sum(row.params for row in self.rows if row.frozen)
+        return sum(row.frozen_params for row in self.rows)
 
     @property
     def trainable_params(self) -> int:
@@ -288,20 +302,28 @@ class NetworkAnalysis:
         return self.error is None
 
 
-def analyze(layers: Sequence[Layer], input_shape: Shape, part: Part = "layers") -> NetworkAnalysis:
-    """Run shape inference through `layers`, stopping at the first layer that does not fit."""
+def analyze(
+    layers: Sequence[Layer], input_shape: Shape, part: Part = "layers", block: int | None = None
+) -> NetworkAnalysis:
+    """Run shape inference through `layers` (those of the residual block at index `block`, if
+    given), stopping at the first layer that does not fit."""
     rows: list[LayerInfo] = []
     shape: Shape | None = tuple(input_shape)
     total = 0
     for index, layer in enumerate(layers):
         assert shape is not None
+        inner = analyze(layer.layers, shape, part, index).rows if isinstance(layer, Residual) else ()
         try:
             result = layer.infer(shape)
         except ShapeProblem as problem:
-            rows.append(LayerInfo(index, layer, shape, None, 0, error=str(problem), part=part))
+            rows.append(
+                LayerInfo(index, layer, shape, None, 0, error=str(problem), part=part, block=block, inner=inner)
+            )
             shape = None
             break
-        rows.append(LayerInfo(index, layer, shape, result.output, result.params, result.inferred, part=part))
+        rows.append(
+            LayerInfo(index, layer, shape, result.output, result.params, result.inferred, None, part, block, inner)
+        )
         total += result.params
         shape = result.output
     return NetworkAnalysis(tuple(input_shape), tuple(rows), total, shape)

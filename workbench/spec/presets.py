@@ -40,6 +40,8 @@ PRESET_ORDER = (
     "healthy_relus",
     "vanishing_gradients",
     "vanishing_gradients_fixed",
+    "deep_plain_cnn",
+    "deep_residual_cnn",
     "digits_lstm",
     "sine_forecast_gru",
     "adding_rnn_vs_lstm",

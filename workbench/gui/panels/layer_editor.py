@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 from ...engine.events import StartReport
 from ...i18n import N_, _, pgettext
 from ...spec import LAYER_TYPES, ExperimentSpec, NetworkAnalysis, NetworkSpec, catalog, format_shape
-from ...spec.layers import Layer, LayerCategory, converted
+from ...spec.layers import Layer, LayerCategory, Residual, converted, shortcut_words
 from ...spec.memory import format_bytes
-from ...spec.network import PART_WORDS, LayerPart
+from ...spec.network import PART_WORDS, LayerInfo, LayerPart
 from ...spec.peek import DataError
+from ...spec.shapes import Shape
 from ..document import ExperimentDocument
 from ..forms.model_form import FieldChange, ModelForm, discard
 from ..theme import Tone, colour, error_background, style
@@ -59,7 +60,10 @@ CATEGORY_WORDS = {
     LayerCategory.REGULARIZATION: N_("Regularization"),
     LayerCategory.ACTIVATION: N_("Activation"),
     LayerCategory.RECURRENT: N_("Recurrent"),
+    LayerCategory.BLOCKS: N_("Blocks"),
 }
+# A layer of the list (block None) or of the residual block at row `block`: (block, index).
+Sel = tuple[int | None, int]
 
 
 MIN_ROWS, MAX_ROWS = 4, 12  # the layer list's height, in rows
@@ -76,6 +80,7 @@ class LayerList(QTreeWidget):
     """The rows of the stack; a drag and drop asks the editor to move a layer instead of moving items."""
 
     move_requested = Signal(int, int)
+    move_in_block = Signal(int, int, int)  # a residual block's row, and a move of one of its layers
     command = Signal(str)  # "remove", "duplicate", "up", "down" from the keyboard
 
     def __init__(self) -> None:
@@ -84,7 +89,9 @@ class LayerList(QTreeWidget):
         self.setAccessibleName(pgettext("the layer list", "Layers"))
         self.setColumnCount(4)
         self.setHeaderLabels(["#", _("Layer"), _("Output shape"), _("Parameters")])
-        self.setRootIsDecorated(False)
+        self.setRootIsDecorated(False)  # a residual block's layers are always shown, a step in
+        self.setIndentation(self.fontMetrics().horizontalAdvance("0"))
+        self.setItemsExpandable(False)
         self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -100,7 +107,7 @@ class LayerList(QTreeWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         """As tall as its rows (a few at least, a dozen at most: longer stacks scroll), so that the
         totals and the selected layer's form follow right below it."""
-        rows = min(max(self.topLevelItemCount(), MIN_ROWS), MAX_ROWS)
+        rows = min(max(self.rows(), MIN_ROWS), MAX_ROWS)
         row = self.sizeHintForRow(0) if self.topLevelItemCount() else self.fontMetrics().height() + 6
         height = self.header().sizeHint().height() + rows * row + 2 * self.frameWidth() + 4
         return QSize(super().sizeHint().width(), height)
@@ -125,15 +132,30 @@ class LayerList(QTreeWidget):
         event.accept()
         self.command.emit(command)
 
+    def rows(self) -> int:
+        """The rows shown: the layers and the layers inside the blocks."""
+        items = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
+        return len(items) + sum(item.childCount() for item in items if item is not None)
+
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
         current = self.currentItem()
-        source = self.indexOfTopLevelItem(current) if current is not None else -1
         target_item = self.itemAt(event.position().toPoint())
-        target = self.indexOfTopLevelItem(target_item) if target_item is not None else None
         below = self.dropIndicatorPosition() == QAbstractItemView.DropIndicatorPosition.BelowItem
-        insert_at = drop_position(source, target, below, self.topLevelItemCount())
         event.setDropAction(Qt.DropAction.IgnoreAction)
         event.accept()
+        block = current.parent() if current is not None else None
+        if current is not None and block is not None:  # a layer inside a block moves within it
+            if target_item is not None and target_item.parent() is block:
+                moved, onto = block.indexOfChild(current), block.indexOfChild(target_item)
+                into = drop_position(moved, onto, below, block.childCount())
+                if into != moved:
+                    self.move_in_block.emit(self.indexOfTopLevelItem(block), moved, into)
+            return
+        if target_item is not None and target_item.parent() is not None:  # onto a block's layer: the block
+            target_item = target_item.parent()
+        source = self.indexOfTopLevelItem(current) if current is not None else -1
+        target = self.indexOfTopLevelItem(target_item) if target_item is not None else None
+        insert_at = drop_position(source, target, below, self.topLevelItemCount())
         if source >= 0 and insert_at != source:
             self.move_requested.emit(source, insert_at)
 
@@ -153,7 +175,7 @@ class QtLayerEditor(QWidget):
         self.document = document
         self.analysis: NetworkAnalysis | None = None
         self.form: ModelForm | None = None
-        self.form_index = -1
+        self.form_sel: Sel | None = None  # the layer whose form is shown
         self.part: LayerPart = "layers"  # the list shown: the stack (an autoencoder's encoder) or the decoder
         self._build()
         document.changed.connect(self.show_spec)
@@ -185,6 +207,7 @@ class QtLayerEditor(QWidget):
         self.list = LayerList()
         self.list.currentItemChanged.connect(self._selection_changed)
         self.list.move_requested.connect(self.move_layer)
+        self.list.move_in_block.connect(self.move_in_block)
         layout.addLayout(self._buttons())
         layout.addWidget(self.list)
         self.error_label = WrappedLabel()
@@ -231,7 +254,7 @@ class QtLayerEditor(QWidget):
         layout.addWidget(self.type_row)
         self.form_holder = QVBoxLayout()
         layout.addLayout(self.form_holder)
-        self.inferred_label = QLabel()
+        self.inferred_label = WrappedLabel()  # a block's shortcut is a sentence
         self.inferred_label.setObjectName("inferredLabel")
         self.inferred_label.setStyleSheet(style(Tone.MUTED))
         layout.addWidget(self.inferred_label)
@@ -304,7 +327,7 @@ class QtLayerEditor(QWidget):
     @Slot(object)
     def show_spec(self, spec: ExperimentSpec) -> None:
         """Show the stack of `spec`: rows, shapes, counts, errors, totals and the selected form."""
-        selected = self.selected_index()
+        selected = self.selected()
         self._show_network(spec)
         layers = getattr(spec.network, self.part)
         try:
@@ -319,38 +342,56 @@ class QtLayerEditor(QWidget):
         self.list.clear()
         rows = {row.index: row for row in self.analysis.part(self.part)} if self.analysis else {}
         for i, layer in enumerate(layers):
-            item = QTreeWidgetItem([str(i + 1), layer.summary(), "", ""])
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
-            item.setToolTip(1, _(type(layer).doc))
-            row = rows.get(i)
-            if row is not None and row.error is None:
-                item.setText(2, format_shape(row.output_shape or ()))
-                item.setText(3, f"{row.params:,}")
-                if row.frozen:
-                    self._show_frozen(item)
-            elif row is not None:
-                item.setText(2, "⚠ " + _("does not fit"))
-                for col in range(4):
-                    item.setForeground(col, QBrush(colour(Tone.ERROR)))
-                    item.setBackground(col, QBrush(error_background()))
-                    item.setToolTip(col, row.error or "")
-            item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item = self._item(str(i + 1), layer, rows.get(i))
             self.list.addTopLevelItem(item)
+            if isinstance(layer, Residual):
+                inner = {r.index: r for r in rows[i].inner} if i in rows else {}
+                for k, part in enumerate(layer.layers):
+                    item.addChild(self._item(f"{i + 1}.{k + 1}", part, inner.get(k)))
+                item.setExpanded(True)
         self.list.blockSignals(False)
         self.list.updateGeometry()  # as tall as its rows
         self._render_totals(spec, data_error)
         self._render_advice(spec)
         self._render_health()
         self._render_start()
-        if layers:
-            self.select(min(max(selected, 0), len(layers) - 1))
+        if selected is not None and self._item_at(selected) is not None:
+            self.select_at(selected)
+        elif layers:
+            row = 0 if selected is None else selected[1] if selected[0] is None else selected[0]
+            self.select(min(row, len(layers) - 1))
         else:
             self._show_form(None)
+
+    def _item(self, number: str, layer: Layer, row: LayerInfo | None) -> QTreeWidgetItem:
+        """One row: its number (`4`, or `4.2` inside a block), the layer, its output shape and
+        parameters, or that it does not fit."""
+        summary = (
+            _("Residual block ({count} layers)").format(count=len(layer.layers))
+            if isinstance(layer, Residual)
+            else layer.summary()
+        )
+        item = QTreeWidgetItem([number, summary, "", ""])
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
+        item.setToolTip(1, _(type(layer).doc))
+        if row is not None and row.error is None:
+            item.setText(2, format_shape(row.output_shape or ()))
+            item.setText(3, f"{row.params:,}")
+            if row.frozen:
+                self._show_frozen(item)
+        elif row is not None:
+            item.setText(2, "⚠ " + _("does not fit"))
+            for col in range(4):
+                item.setForeground(col, QBrush(colour(Tone.ERROR)))
+                item.setBackground(col, QBrush(error_background()))
+                item.setToolTip(col, row.error or "")
+        item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
 
     @staticmethod
     def _show_frozen(item: QTreeWidgetItem) -> None:
         """A frozen layer's row: marked, its parameters greyed (training leaves them as they are)."""
-        item.setText(1, _("{layer} · frozen").format(layer=item.text(1)))
+        item.setText(1, _("frozen · {layer}").format(layer=item.text(1)))  # first: a narrow list elides the end
         item.setForeground(3, QBrush(colour(Tone.MUTED)))
         item.setToolTip(3, _("Frozen: training leaves these parameters as they are"))
 
@@ -376,7 +417,7 @@ class QtLayerEditor(QWidget):
         part: LayerPart = "layers" if index == 0 else "decoder"
         if part != self.part:
             self.part = part
-            self.form_index = -1  # another list: the selected row's form is another layer's
+            self.form_sel = None  # another list: the selected row's form is another layer's
             self.show_spec(self.document.spec)
             if self.list.topLevelItemCount():
                 self.select(0)
@@ -410,7 +451,7 @@ class QtLayerEditor(QWidget):
         self.advice_label.setText("\n".join(_("Tip: {advice}").format(advice=a.in_words()) for a in advice))
         self.advice_label.setVisible(bool(advice))
         for a in advice:
-            item = self.list.topLevelItem(a.index)
+            item = self.list.topLevelItem(a.index) if a.block is None else self._item_at((a.block, a.index))
             if item is not None:
                 for col in range(4):
                     item.setForeground(col, QBrush(colour(Tone.ADVICE)))  # trains, but could do better
@@ -460,18 +501,20 @@ class QtLayerEditor(QWidget):
             self.health_label.setText("\n".join([heading, *lines]))
         self.health_label.setVisible(bool(lines))
 
-    def _show_form(self, index: int | None) -> None:
-        if index is not None and self.form is not None and self.form_index == index:
-            layer = self._layers()[index]
+    def _show_form(self, sel: Sel | int | None) -> None:
+        if isinstance(sel, int):
+            sel = (None, sel)
+        layer = self._layer_at(sel) if sel is not None else None
+        if sel is not None and layer is not None and self.form is not None and self.form_sel == sel:
             if self.form.cls is type(layer):  # same layer edited: keep the editors (and the focus)
                 self.form.set_value(layer)
-                self._show_inferred(index)
+                self._show_inferred(sel)
                 return
-        self.form_index = index if index is not None else -1
+        self.form_sel = sel if layer is not None else None
         if self.form is not None:
             discard(self.form)
             self.form = None
-        if index is None:
+        if sel is None or layer is None:
             self.form_title.setText(
                 _("Add a layer to the decoder to start: Add layer, above the list")
                 if self.part == "decoder"
@@ -480,16 +523,18 @@ class QtLayerEditor(QWidget):
             self.inferred_label.setText("")
             self.type_row.hide()
             return
-        layer = self._layers()[index]
+        block, index = sel
         words = _(PART_WORDS[self.part])
-        self.form_title.setText(f"<b>{words} {index + 1}: {layer.type}</b> · {_(type(layer).doc)}")
+        number = f"{index + 1}" if block is None else f"{block + 1}.{index + 1}"
+        self.form_title.setText(f"<b>{words} {number}: {layer.type}</b> · {_(type(layer).doc)}")
         self._show_types(layer)
-        self.form = ModelForm(type(layer), layer, place=("network", self.part, index))
+        place = ("network", self.part, index) if block is None else ("network", self.part, block, "layers", index)
+        self.form = ModelForm(type(layer), layer, hidden=("layers",), place=place)
         self.form.setObjectName("layerForm")
-        self.form.edited.connect(lambda new, change, i=index: self.replace(i, new, change))
+        self.form.edited.connect(lambda new, change, at=sel: self.replace_at(at, new, change))
         self.form_holder.addWidget(self.form)
         self._chain_tabs(self.form)
-        self._show_inferred(index)
+        self._show_inferred(sel)
 
     def _show_types(self, layer: Layer) -> None:
         """The types `layer` can become: those of its group of the catalog, when there are others
@@ -504,15 +549,18 @@ class QtLayerEditor(QWidget):
 
     @Slot(int)
     def _type_chosen(self, row: int) -> None:
-        self.change_type(self.selected_index(), self.type_combo.itemText(row))
+        sel = self.selected()
+        if sel is not None:
+            self.change_type(sel[1], self.type_combo.itemText(row), sel[0])
 
-    def change_type(self, index: int, type_name: str) -> None:
-        """Make layer `index` a `type_name` layer, keeping the settings both types have."""
-        layers = self._layers()
+    def change_type(self, index: int, type_name: str, block: int | None = None) -> None:
+        """Make layer `index` (of the block at `block`, if given) a `type_name` layer, keeping the
+        settings both types have."""
+        layers = self._scope(block)
         if 0 <= index < len(layers) and layers[index].type != type_name:
             old = layers[index].type
             layers[index] = converted(layers[index], type_name)
-            self._commit(layers, _("{old} to {new}").format(old=old, new=type_name), index)
+            self._commit_at(block, layers, _("{old} to {new}").format(old=old, new=type_name), index)
 
     def _chain_tabs(self, form: QWidget) -> None:
         """Tab goes from the layer list into the selected layer's form, then on to what follows the
@@ -528,27 +576,59 @@ class QtLayerEditor(QWidget):
                 QWidget.setTabOrder(previous, widget)
                 previous = widget
 
-    def _show_inferred(self, index: int) -> None:
-        rows = self.analysis.part(self.part) if self.analysis else []
-        row = next((r for r in rows if r.index == index), None)
+    def _show_inferred(self, sel: Sel) -> None:
+        row = self._row_at(sel)
+        if row is not None and isinstance(row.layer, Residual):
+            self.inferred_label.setText(shortcut_words(row.input_shape, row.output_shape))
+            return
         inferred = ", ".join(f"{k} = {v}" for k, v in row.inferred.items()) if row else ""
         self.inferred_label.setText(
             _("Inferred from the layer before: {values}").format(values=inferred) if inferred else ""
         )
 
+    def _row_at(self, sel: Sel) -> LayerInfo | None:
+        """The analysis row of the layer at `sel`, when the analysis reaches it."""
+        block, index = sel
+        rows = self.analysis.part(self.part) if self.analysis else []
+        if block is not None:
+            outer = next((r for r in rows if r.index == block), None)
+            rows = list(outer.inner) if outer is not None else []
+        return next((r for r in rows if r.index == index), None)
+
     # --- selection ----------------------------------------------------------------------------
 
-    def selected_index(self) -> int:
-        """Row of the selected layer, or -1."""
+    def selected(self) -> Sel | None:
+        """The selected layer: (None, its row), or (its block's row, its index in the block); None."""
         item = self.list.currentItem()
-        return self.list.indexOfTopLevelItem(item) if item is not None else -1
+        if item is None:
+            return None
+        parent = item.parent()
+        if parent is None:
+            return (None, self.list.indexOfTopLevelItem(item))
+        return (self.list.indexOfTopLevelItem(parent), parent.indexOfChild(item))
+
+    def selected_index(self) -> int:
+        """Row of the selected layer (of its block, for a layer inside one), or -1."""
+        sel = self.selected()
+        return -1 if sel is None else sel[1] if sel[0] is None else sel[0]
 
     def select(self, index: int) -> None:
         """Select a row and show its form."""
-        item = self.list.topLevelItem(index)
+        self.select_at((None, index))
+
+    def select_at(self, sel: Sel) -> None:
+        """Select a layer of the list or of a block, and show its form."""
+        item = self._item_at(sel)
         if item is not None:
             self.list.setCurrentItem(item)
-        self._show_form(index)
+        self._show_form(sel)
+
+    def _item_at(self, sel: Sel) -> QTreeWidgetItem | None:
+        block, index = sel
+        if block is None:
+            return self.list.topLevelItem(index)
+        outer = self.list.topLevelItem(block)
+        return outer.child(index) if outer is not None else None
 
     def select_in(self, part: str, index: int) -> None:
         """Select layer `index` of the stack ("layers") or of the decoder, switching lists when
@@ -573,7 +653,7 @@ class QtLayerEditor(QWidget):
 
     @Slot(QTreeWidgetItem, QTreeWidgetItem)
     def _selection_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
-        self._show_form(self.list.indexOfTopLevelItem(current) if current is not None else None)
+        self._show_form(self.selected() if current is not None else None)
         self.layer_selected.emit(self.part, self.selected_index())
         if self.list.hasFocus():  # the student picked it (a click, the arrow keys): show its settings
             QTimer.singleShot(0, self.bring_form_into_view)  # once the new form is laid out
@@ -593,26 +673,62 @@ class QtLayerEditor(QWidget):
     def _layers(self) -> list[Layer]:
         return list(getattr(self.document.spec.network, self.part))
 
-    def add(self, type_name: str) -> None:
-        """Insert a new layer of `type_name` after the selected one (at the end when none is)."""
+    def _scope(self, block: int | None) -> list[Layer]:
+        """The layers of the list shown, or of its residual block at row `block`."""
         layers = self._layers()
-        at = self.selected_index() + 1 if self.selected_index() >= 0 else len(layers)
-        layers.insert(at, LAYER_TYPES[type_name].model_validate({"type": type_name}))
-        self._commit(layers, _("Add {layer}").format(layer=type_name), at)
+        if block is None:
+            return layers
+        outer = layers[block] if 0 <= block < len(layers) else None
+        return list(outer.layers) if isinstance(outer, Residual) else []
+
+    def _layer_at(self, sel: Sel) -> Layer | None:
+        layers = self._scope(sel[0])
+        return layers[sel[1]] if 0 <= sel[1] < len(layers) else None
+
+    def _shape_before(self, at: int) -> Shape | None:
+        """The shape a layer inserted at row `at` of the list would receive, when known."""
+        if self.analysis is None:
+            return None
+        rows = self.analysis.part(self.part)
+        if at == 0:
+            return rows[0].input_shape if rows else self.analysis.input_shape
+        row = next((r for r in rows if r.index == at - 1), None)
+        return row.output_shape if row is not None else None
+
+    def add(self, type_name: str) -> None:
+        """Insert a new layer of `type_name` after the selected one (at the end when none is); after
+        a layer inside a block, into the block (a new block: after the block). A new residual block
+        keeps the shape it receives: two convolutions for pictures, two Linear layers for vectors."""
+        sel = self.selected()
+        block = sel[0] if sel is not None and type_name != "Residual" else None
+        if sel is not None and sel[0] is not None and block is None:
+            sel = (None, sel[0])
+        layers = self._scope(block)
+        at = sel[1] + 1 if sel is not None else len(layers)
+        if type_name == "Residual":
+            layer: Layer = Residual.suited(self._shape_before(at))
+        else:
+            layer = LAYER_TYPES[type_name].model_validate({"type": type_name})
+        layers.insert(at, layer)
+        self._commit_at(block, layers, _("Add {layer}").format(layer=type_name), at)
 
     def remove_selected(self) -> None:
-        """Remove the selected layer."""
-        index, layers = self.selected_index(), self._layers()
-        if 0 <= index < len(layers):
-            removed = layers.pop(index)
-            self._commit(layers, _("Remove {layer}").format(layer=removed.type), min(index, len(layers) - 1))
+        """Remove the selected layer (a block's last layer: the block)."""
+        sel = self.selected()
+        layers = self._scope(sel[0]) if sel is not None else []
+        if sel is not None and 0 <= sel[1] < len(layers):
+            removed = layers.pop(sel[1])
+            self._commit_at(
+                sel[0], layers, _("Remove {layer}").format(layer=removed.type), min(sel[1], len(layers) - 1)
+            )
 
     def duplicate_selected(self) -> None:
         """Insert a copy of the selected layer below it."""
-        index, layers = self.selected_index(), self._layers()
-        if 0 <= index < len(layers):
-            layers.insert(index + 1, layers[index])
-            self._commit(layers, _("Duplicate {layer}").format(layer=layers[index].type), index + 1)
+        sel = self.selected()
+        layers = self._scope(sel[0]) if sel is not None else []
+        if sel is not None and 0 <= sel[1] < len(layers):
+            layers.insert(sel[1] + 1, layers[sel[1]])
+            self._commit_at(sel[0], layers, _("Duplicate {layer}").format(layer=layers[sel[1]].type), sel[1] + 1)
 
     @Slot(str)
     def _key_command(self, command: str) -> None:
@@ -624,9 +740,24 @@ class QtLayerEditor(QWidget):
             self.move_selected(-1 if command == "up" else 1)
 
     def move_selected(self, step: int) -> None:
-        """Move the selected layer up (-1) or down (+1)."""
-        index = self.selected_index()
-        self.move_layer(index, index + step)
+        """Move the selected layer up (-1) or down (+1), within its block for a layer inside one."""
+        sel = self.selected()
+        if sel is None:
+            return
+        if sel[0] is None:
+            self.move_layer(sel[1], sel[1] + step)
+        else:
+            self.move_in_block(sel[0], sel[1], sel[1] + step)
+
+    @Slot(int, int, int)
+    def move_in_block(self, block: int, source: int, target: int) -> None:
+        """Move layer `source` of the block at row `block` so that it ends up at `target`."""
+        layers = self._scope(block)
+        if not (0 <= source < len(layers) and 0 <= target < len(layers)) or source == target:
+            return
+        layer = layers.pop(source)
+        layers.insert(target, layer)
+        self._commit_at(block, layers, _("Move {layer}").format(layer=layer.type), target)
 
     @Slot(int, int)
     def move_layer(self, source: int, target: int) -> None:
@@ -642,10 +773,36 @@ class QtLayerEditor(QWidget):
         """Put a layer edited in one field in place (one undo step per field)."""
         self.document.edit_layer(index, layer, change, self.part)
 
+    def replace_at(self, sel: Sel, layer: Layer, change: FieldChange) -> None:
+        """Put a layer of the list, or of a block, edited in one field in place (one undo step)."""
+        block, index = sel
+        if block is None:
+            self.replace(index, layer, change)
+            return
+        inner = self._scope(block)
+        inner[index] = layer
+        outer = self._layers()[block].model_copy(update={"layers": inner})
+        self.document.edit_layer(block, outer, change, self.part, inner=index)
+
     def _commit(self, layers: list[Layer], text: str, select: int) -> None:
         self.document.set_layers(layers, text, self.part)
         if 0 <= select < self.list.topLevelItemCount():
             self.select(select)
+
+    def _commit_at(self, block: int | None, layers: list[Layer], text: str, select: int) -> None:
+        """The list, or the block at row `block`, with `layers`; a block left empty goes."""
+        if block is None:
+            self._commit(layers, text, select)
+            return
+        outer = self._layers()
+        if not layers:
+            outer.pop(block)
+            self._commit(outer, text, min(block, len(outer) - 1))
+            return
+        outer[block] = Residual(layers=layers)
+        self.document.set_layers(outer, text, self.part)
+        if self._item_at((block, select)) is not None:
+            self.select_at((block, select))
 
 
 if __name__ == "__main__":

@@ -75,7 +75,8 @@ def boxes_of(
         analysis = spec.network.analyze(spec.data_shape(base_dir).input_shape)
     except DataError:
         return []
-    advised = {a.index for a in spec.advice(base_dir)} if analysis.ok else set()
+    # Advice on a layer inside a residual block marks the block's box.
+    advised = {a.index if a.block is None else a.block for a in spec.advice(base_dir)} if analysis.ok else set()
     boxes = [
         Box("input", -1, _("input"), format_shape(analysis.input_shape), numel(analysis.input_shape), "other", False)
     ]

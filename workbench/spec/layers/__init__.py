@@ -14,6 +14,7 @@ from .activation import ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh
 from .base import Layer, LayerCategory, Trainable
 from .normalization import BatchNorm1d, BatchNorm2d, Dropout, Dropout2d, LayerNorm
 from .recurrent import GRU, LSTM, RNN, Recurrent
+from .residual import Projection, Residual, projection, shortcut_words
 from .spatial import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -52,9 +53,11 @@ AnyLayer = Annotated[
     | Tanh
     | RNN
     | LSTM
-    | GRU,
+    | GRU
+    | Residual,
     Field(discriminator="type"),
 ]
+Residual.model_rebuild(_types_namespace={"AnyLayer": AnyLayer})
 
 LAYER_TYPES: dict[str, type[Layer]] = {
     cls.model_fields["type"].default: cls
@@ -84,6 +87,7 @@ LAYER_TYPES: dict[str, type[Layer]] = {
         RNN,
         LSTM,
         GRU,
+        Residual,
     )
 }
 
@@ -132,8 +136,10 @@ __all__ = [
     "Linear",
     "MaxPool2d",
     "Permute",
+    "Projection",
     "ReLU",
     "Recurrent",
+    "Residual",
     "SiLU",
     "Sigmoid",
     "Tanh",
@@ -141,4 +147,6 @@ __all__ = [
     "Unflatten",
     "catalog",
     "converted",
+    "projection",
+    "shortcut_words",
 ]

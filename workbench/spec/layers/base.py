@@ -22,6 +22,7 @@ class LayerCategory(StrEnum):
     REGULARIZATION = "regularization"
     ACTIVATION = "activation"
     RECURRENT = "recurrent"
+    BLOCKS = "blocks"
 
 
 class Layer(SpecModel):
