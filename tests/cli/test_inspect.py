@@ -109,3 +109,15 @@ def test_frozen_layers_are_marked_and_counted_apart(tmp_path: Path, capsys: pyte
     assert [line.split()[1:3] for line in out.splitlines() if "frozen" in line and line[:2].strip() == "0"] == [
         ["Conv2d(32,", "padding=1)"]
     ]
+
+
+def test_a_residual_block_and_a_start_file_are_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", "transfer_finetune"]) == 0
+    assert "starts from builtin:digits_0-4.pt" in capsys.readouterr().out
+    doc = load_preset("digits_cnn").model_dump(mode="json")
+    block = {"type": "Residual", "layers": [{"type": "Conv2d", "out_channels": 16, "padding": 1}, {"type": "Flatten"}]}
+    doc["network"]["layers"].insert(2, block)
+    assert main(["inspect", str(write(tmp_path, doc))]) == 2
+    captured = capsys.readouterr()
+    assert "shortcut" not in captured.out and "2.1" in captured.out
+    assert "another kind of shape" in captured.err

@@ -46,7 +46,7 @@ def test_a_shape_no_shortcut_reaches_is_refused_saying_why(inner: list[dict[str,
 
 def test_a_layer_that_does_not_fit_inside_is_named_by_its_place_in_the_block() -> None:
     analysis = net(CONV, block(CONV, {"type": "Linear", "out_features": 3})).analyze((1, 8, 8))
-    assert analysis.error is not None and "its layer 2 (Linear): needs a flat input" in analysis.error
+    assert analysis.error is not None and "does not fit: layer 2.2 (Linear) needs a flat input" in analysis.error
     inner = analysis.rows[1].inner
     assert [r.location for r in inner] == [
         "network.layers[1].layers[0] (Conv2d)",

@@ -31,7 +31,8 @@ def shape_table(analysis: NetworkAnalysis) -> list[str]:
         if isinstance(row.layer, Residual):
             found = projection(row.input_shape, row.output_shape) if row.output_shape is not None else None
             layer = _("Residual block ({count} layers)").format(count=len(row.layer.layers))
-            inferred = _("shortcut: {what}").format(what=found.in_words() if found else _("its input as it is"))
+            if row.error is None:
+                inferred = _("shortcut: {what}").format(what=found.in_words() if found else _("its input as it is"))
         rows.append((index, layer, shape, f"{row.params:,}", inferred))
         for inner in row.inner:
             inner_shape = format_shape(inner.output_shape) if inner.output_shape is not None else _("error")
@@ -71,6 +72,9 @@ def inspect_command(
     print(said, file=out)
     for line in shape_table(experiment.network.analyze(shape.input_shape)):
         print(line, file=out)
+    if experiment.network.start_from:
+        said = _("starts from {file}: when a run starts, each layer that matches its layer at the same place copies it")
+        print(said.format(file=experiment.network.start_from), file=out)
     estimate = experiment.memory(base_dir)
     print(_("memory to train: {memory}").format(memory=estimate.in_words()), file=out)
     for advice in experiment.advice(base_dir):

@@ -302,6 +302,14 @@ class NetworkAnalysis:
         return self.error is None
 
 
+def _inside(wrong: LayerInfo) -> str:
+    """A residual block's error when one of its layers does not fit: that layer, numbered as the
+    layer list numbers it (2.4), and why."""
+    return _("holds a layer that does not fit: layer {number} ({kind}) {message}").format(
+        number=wrong.number, kind=wrong.layer.type, message=wrong.error
+    )
+
+
 def analyze(
     layers: Sequence[Layer], input_shape: Shape, part: Part = "layers", block: int | None = None
 ) -> NetworkAnalysis:
@@ -316,9 +324,9 @@ def analyze(
         try:
             result = layer.infer(shape)
         except ShapeProblem as problem:
-            rows.append(
-                LayerInfo(index, layer, shape, None, 0, error=str(problem), part=part, block=block, inner=inner)
-            )
+            wrong = next((row for row in inner if row.error is not None), None)
+            said = str(problem) if wrong is None else _inside(wrong)
+            rows.append(LayerInfo(index, layer, shape, None, 0, error=said, part=part, block=block, inner=inner))
             shape = None
             break
         rows.append(

@@ -141,6 +141,16 @@ def describe(name: str, info: FieldInfo) -> FieldDesc:
     raise TypeError(f"no form editor for field {name!r} of type {annotation!r}")
 
 
+def _holds_models(annotation: Any) -> bool:
+    """A list of models (a residual block's layers), which no field editor edits."""
+    if typing.get_origin(annotation) is not list:
+        return False
+    (item,) = typing.get_args(annotation)
+    if typing.get_origin(item) is typing.Annotated:
+        item = typing.get_args(item)[0]
+    return bool(_union_members(item)) or (isinstance(item, type) and issubclass(item, BaseModel))
+
+
 def form_fields(cls: type[BaseModel], hidden: tuple[str, ...] = ()) -> list[FieldDesc]:
     """The editable fields of a model in declaration order (those marked `last` at the end), tags and
     hidden names left out."""
@@ -153,6 +163,8 @@ def form_fields(cls: type[BaseModel], hidden: tuple[str, ...] = ()) -> list[Fiel
             and typing.get_origin(info.annotation) is Literal
             and len(typing.get_args(info.annotation)) == 1
         ):
+            continue
+        if _holds_models(info.annotation):  # a residual block's layers: the layer list edits them
             continue
         out.append(describe(name, info))
     # Python lists a base class's fields first; some belong after the subclass's own.
