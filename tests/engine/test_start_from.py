@@ -153,3 +153,23 @@ def test_the_built_in_model_is_what_transfer_1_trains() -> None:
     assert bundled.experiment.network == preset.network and bundled.class_names == tuple("01234")
     for name, value in trainer.best_weights().items():
         assert torch.allclose(bundled.module.network.state_dict()[name].float(), value.float(), atol=1e-5), name
+
+
+def test_the_script_refuses_a_start_file_whose_contents_changed(trained: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from workbench.engine.script import script_text
+
+    start = tmp_path / "start.pt"
+    start.write_bytes(trained.read_bytes())
+    doc = tiny(BASE, epochs=1).model_dump(mode="json")
+    doc["network"]["start_from"] = str(start)
+    experiment = tiny().model_validate(doc)
+    script = tmp_path / "tuned.py"
+    script.write_text(script_text(script_parts(experiment, (2,), "tuned"), experiment, "tuned"), encoding="utf-8")
+    start.write_bytes(start.read_bytes() + b"\0")  # another file now
+    done = subprocess.run(
+        [sys.executable, str(script), "--save", str(tmp_path / "w.pt")], capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "is not the model file the run started from" in done.stderr

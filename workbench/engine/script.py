@@ -101,6 +101,8 @@ def _fill(template: str, **values: Any) -> str:
 def _settings(facts: Facts, data: DataCode) -> Part:
     training = facts.experiment.training
     modules = {"argparse", "json", "math", "time", *(m for m in data.imports if m not in ("numpy", "pathlib"))}
+    if facts.experiment.network.start_from:
+        modules.add("hashlib")  # the start file is checked to be the one the run started from
     lines = ["from __future__ import annotations", "", *(f"import {m}" for m in sorted(modules))]
     if "pathlib" in data.imports or _predicts_pictures(facts) or _predicts_numbers(facts):
         lines.append("from pathlib import Path")
@@ -280,18 +282,26 @@ def _start_from(facts: Facts) -> str:
         '''
         @PATH_WORDS@
         START_FROM = @PATH@
+        START_SHA256 = @SHA@  # @SHA_WORDS@
+        START_CHANGED = @CHANGED@
         @COPIED_WORDS@
         COPIED = @COPIED@
 
 
         def start_from(model: nn.Module, path: str) -> None:
             """@DOC@"""
+            with open(path, "rb") as file:
+                if hashlib.sha256(file.read()).hexdigest() != START_SHA256:
+                    raise SystemExit(START_CHANGED.format(path=path))
             weights = torch.load(path, weights_only=True)["state_dict"]  # @SAFE_WORDS@
             model.load_state_dict({k: v for k, v in weights.items() if k.startswith(tuple(COPIED))}, strict=False)
         ''',
         PATH=repr(str(path)),
         PATH_WORDS=_comment(_("the Workbench model file the network starts from")),
         COPIED=repr(copied),
+        SHA=repr(report.sha256),
+        SHA_WORDS=_("the file's fingerprint"),
+        CHANGED=repr(_("{path} is not the model file the run started from: its contents changed")),
         COPIED_WORDS=_comment(
             _("its layers that match this network's (same place, kind and shapes); the others start fresh")
         ),
