@@ -76,11 +76,20 @@ def _worker(rank: int, port: int, spec_json: str, folder: str, job: dict[str, An
     callbacks: list[Callback] = [_StopHere(*stop)] if stop is not None and rank == job.get("stop_rank", 1) else []
     if job.get("fail") and rank == 1:
         callbacks.append(_FailHere())
+    meetings = [0]
     if job.get("resume"):
-        trainer = resume_run(job["resume"], callbacks, ranks=ranks)
+        trainer = resume_run(job["resume"], callbacks, ranks=ranks, progress_rate=job.get("progress_rate", 0.0))
         history = trainer.continue_training(job["epochs"])
     else:
-        trainer = Trainer(ExperimentSpec.from_json(spec_json), callbacks, ranks=ranks)
+        rate = job.get("progress_rate", 0.0)  # 0: the processes meet after every step
+        trainer = Trainer(ExperimentSpec.from_json(spec_json), callbacks, ranks=ranks, progress_rate=rate)
+        meet = trainer.strategy.sync_steps
+
+        def counted(*args: Any) -> Any:
+            meetings[0] += 1
+            return meet(*args)
+
+        trainer.strategy.sync_steps = counted  # type: ignore[method-assign]
         history = trainer.fit()
     if rank == 0:
         save_trained(Path(folder) / "run.pt", trainer)
@@ -92,6 +101,7 @@ def _worker(rank: int, port: int, spec_json: str, folder: str, job: dict[str, An
         "test_samples": history.test.samples if history.test is not None else None,
         "confusion": history.test.confusion.tolist() if history.test and history.test.confusion is not None else None,
         "steps": trainer.steps,
+        "meetings": meetings[0],
     }
     seen["message"] = history.message
     (Path(folder) / f"rank{rank}.json").write_text(json.dumps(seen))
@@ -140,6 +150,20 @@ def test_two_processes_train_as_one_does_with_twice_the_batch(uncut: tuple[list[
     assert first["steps"] == second["steps"] == 18
 
 
+def test_the_processes_meet_every_few_steps_not_every_step(tmp_path: Path) -> None:
+    """At a window's rate of progress events, the processes meet as often as the events come and
+    at every epoch's end, not after every step; they log what one process with twice the batch logs."""
+    first, second = _two_processes(tiny(**SETTINGS), tmp_path, progress_rate=5.0)
+    one = Trainer(tiny(**{**SETTINGS, "batch_size": 10})).fit()
+    assert first["steps"] == second["steps"] == 18
+    assert first["meetings"] == second["meetings"]
+    assert 3 <= first["meetings"] <= 6  # the first step of the run, then each epoch's end (and a slow step's)
+    assert first["batch_losses"] == second["batch_losses"]
+    assert first["batch_losses"] == pytest.approx(one.batch_losses, rel=1e-6)
+    for key, values in one.history.items():
+        assert first["history"][key] == pytest.approx(values, rel=1e-6, abs=1e-8), key
+
+
 def test_a_stop_asked_of_one_process_stops_both_at_the_same_step(
     uncut: tuple[list[dict[str, Any]], Path], tmp_path: Path
 ) -> None:
@@ -149,9 +173,8 @@ def test_a_stop_asked_of_one_process_stops_both_at_the_same_step(
     stopped = _two_processes(spec, tmp_path / "stopped", stop=(1, 2))
     for seen in stopped:
         assert seen["stop_reason"] == "user_stopped"
-        # Asked after step 3 of epoch 2, agreed at the end of the next step (its all-reduce): one
-        # batch later than one process, which stops before its next step.
-        assert seen["steps"] == 6 + 4
+        # Asked after step 3 of epoch 2, agreed as that step's meeting (here every step) ends it.
+        assert seen["steps"] == 6 + 3
     assert stopped[0]["history"] == stopped[1]["history"] and len(stopped[0]["history"]["loss"]) == 1
     continued = _two_processes(spec, tmp_path / "continued", resume=str(tmp_path / "stopped" / "run.pt"), epochs=2)
     (whole, _), _folder = uncut
@@ -163,7 +186,7 @@ def test_a_run_of_two_processes_continues_on_one(uncut: tuple[list[dict[str, Any
     """The file of a run on two processes is an ordinary run's: one process takes it up."""
     _results, folder = uncut
     trainer = resume_run(folder / "run.pt")
-    assert trainer.group is None and len(trainer.history.epoch) == 3
+    assert trainer.strategy.world == 1 and len(trainer.history.epoch) == 3
     history = trainer.continue_training(1)
     assert history.epoch == [0, 1, 2, 3] and history.stop_reason is StopReason.COMPLETED
     assert len(history.batch_losses) == 18 + 12  # one process, batch 5: twelve steps an epoch
@@ -173,13 +196,13 @@ def test_a_run_of_two_processes_continues_on_one(uncut: tuple[list[dict[str, Any
 
 
 def test_a_run_stopped_inside_an_epoch_on_two_processes_finishes_it_on_one(tmp_path: Path) -> None:
-    """Stopped after 4 steps of 2 x 5 samples: one process trains the rest of that epoch's order."""
+    """Stopped after 3 steps of 2 x 5 samples: one process trains the rest of that epoch's order."""
     _two_processes(tiny(**SETTINGS), tmp_path, stop=(0, 2), stop_rank=0)
     trainer = resume_run(tmp_path / "run.pt")
-    assert len(trainer.history.batch_losses) == 4  # stopped after 4 steps of 2 x 5 samples
+    assert len(trainer.history.batch_losses) == 3  # stopped after 3 steps of 2 x 5 samples
     history = trainer.continue_training(1)
     assert len(history.epoch) == 1
-    assert len(history.batch_losses) == 4 + 4  # one process, batch 5: the epoch's other 20 samples
+    assert len(history.batch_losses) == 3 + 6  # one process, batch 5: the epoch's other 30 samples
 
 
 def test_divergence_is_agreed_by_both_processes(tmp_path: Path) -> None:

@@ -15,19 +15,18 @@ from tests.gui.helpers import start, wait_done
 from workbench.engine import StopReason
 from workbench.engine.launched import run_command
 from workbench.engine.session import RunOptions, Start
+from workbench.engine.worker import Job
 
 NO_STOP = {"enabled": False}
 
 
-def test_the_window_builds_the_command_a_terminal_would_run(tmp_path: Path) -> None:
+def test_the_window_starts_the_engines_worker_with_a_job_not_a_command_line(tmp_path: Path) -> None:
     experiment = tiny(processes=4, device="cpu")
     command, out = run_command(Start(experiment, "/data/here", RunOptions(memory_limit=2**30)), tmp_path)
-    assert command[:4] == [sys.executable, "-m", "workbench", "train"]
-    assert command[4] == str(tmp_path / "experiment.json") and out == tmp_path / "run.pt"
-    assert command[5:] == ["--out", str(out), "--base-dir", "/data/here", "--max-memory", str(2**30), "--nproc", "4"]
-    from workbench.spec import ExperimentSpec
-
-    assert ExperimentSpec.load(tmp_path / "experiment.json") == experiment
+    assert command == [sys.executable, "-m", "workbench.engine.worker", str(tmp_path / "job.json")]
+    job = Job.read(tmp_path / "job.json")
+    assert job.spec == experiment and job.out == str(out) == str(tmp_path / "run.pt")
+    assert (job.base_dir, job.device, job.memory_limit) == ("/data/here", None, 2**30)
 
 
 def test_a_run_on_two_processes_from_the_window(window: Any, qtbot: QtBot, tmp_path: Path) -> None:

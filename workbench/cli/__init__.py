@@ -420,7 +420,8 @@ def _launch(args: argparse.Namespace, argv: Sequence[str]) -> int | None:
     """A train command with launch options: checked here once, then started on every process
     through PyTorch's launcher (`cli.launch`); None when it asks for one process."""
     from ..engine.distributed import Launch
-    from .launch import meeting_problem, quiet_launcher, run_launcher, without_launch_options
+    from ..engine.launcher import quiet_launcher, run_launcher
+    from .launch import meeting_problem, without_launch_options
 
     if os.environ.get("WORLD_SIZE") and args.nproc is None and args.nnodes == 1:
         return None  # one of the processes a launcher started (torchrun -m workbench train ...)
@@ -441,7 +442,7 @@ def _launch(args: argparse.Namespace, argv: Sequence[str]) -> int | None:
     )
     if refused is not None:  # said once, here, not by every process
         return fail(refused)
-    return run_launcher(launch, without_launch_options(argv))
+    return run_launcher(launch, ["-m", "workbench", *without_launch_options(argv)])
 
 
 def _language_asked(argv: Sequence[str]) -> str | None:

@@ -8,14 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from ..engine.launcher import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from ..i18n import width, wrap
 
-__all__ = ["width", "wrap"]  # the layout of text in a language, kept with the language (i18n)
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130  # as shells report a program ended by Ctrl-C
+# The layout of text in a language is kept with the language (i18n); a process's exit statuses
+# with the launcher that reads them (engine.launcher).
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "width", "wrap"]
 
 
 def printable(text: str) -> str:

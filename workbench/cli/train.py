@@ -20,7 +20,7 @@ from ..engine.backends import Inbox
 from ..engine.distributed import Ranks, die_with_launcher, leave_group
 from ..engine.events import Progress, StopReason
 from ..engine.history import History, test_to_dict
-from ..engine.launched import Relay
+from ..engine.launcher import report_status
 from ..engine.session import (
     Export,
     Extend,
@@ -40,7 +40,6 @@ from ..i18n import _
 from ..spec import ExperimentSpec, SpecError
 from ..spec.memory import format_bytes
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, fail
-from .launch import report_status
 from .models import print_test_result
 
 FAILED_REASONS = (StopReason.DIVERGED, StopReason.FAILED)
@@ -187,10 +186,8 @@ class _Run:
         console: ConsoleProgress,
         stderr: TextIO,
         ctrl_c_err: TextIO | None = None,
-        relay: Relay | None = None,
     ) -> None:
         self.path, self.console, self.err = path, console, stderr
-        self.relay = relay  # passes the run's events on to a window that launched it
         self.inbox = Inbox("thread")
         self.ctrl_c = _CtrlC(ctrl_c_err or stderr)
         self.stop_sent = False
@@ -209,9 +206,6 @@ class _Run:
             message = self.inbox.next(0.1)
             if message is None:
                 continue
-            if self.relay is not None and not self.relay.send(message) and not self.stop_sent:
-                self.inbox.send(Stop())  # the window that launched the run is gone: stop, and save
-                self.stop_sent = True
             if isinstance(message, RunStarted):
                 self._header(message)
             if isinstance(message, RunEnded):
@@ -333,15 +327,14 @@ def train_command(
         said = _("{option}: cannot write {path}: {reason}")
         return fail(said.format(option="--metrics-out", path=metrics_out, reason=exc.strerror), err=stderr)
     console = ConsoleProgress(stdout, stderr if stderr.isatty() else None, metrics, stderr)
-    relay = None if quiet else Relay.from_environment()  # a window that launched this run draws it
-    options = (RunOptions.terminal if relay is None else RunOptions.relayed)(
+    options = RunOptions.terminal(
         device=device if continuing else None,  # a new run's device is in its experiment
         memory_limit=memory_limit,
         save_to=str(out) if save_every is not None else None,
         save_every=save_every,
         ranks=ranks,
     )
-    run = _Run(path, console, stderr, ctrl_c_err=stdout if quiet else stderr, relay=relay)
+    run = _Run(path, console, stderr, ctrl_c_err=stdout if quiet else stderr)
     code = EXIT_INTERRUPTED  # unless the run ends (a second Ctrl-C ends it at once)
     with _stopped_by(run.ctrl_c):
         try:
@@ -359,8 +352,6 @@ def train_command(
             code = fail(str(exc), err=stderr)
         finally:
             run.inbox.close()
-            if relay is not None:
-                relay.close()
             if metrics is not None:
                 try:
                     metrics.close()

@@ -1,40 +1,28 @@
-"""One run on several processes, with PyTorch's DistributedDataParallel (DDP).
+"""One run on several processes, with PyTorch's DistributedDataParallel (DDP): where the
+processes are and how they start.
 
 PyTorch's launcher (`torch.distributed.run`, also known as `torchrun`) starts the processes and
 tells each its place in environment variables; `Ranks.from_environment` reads them. Each process
 trains its share of every epoch's batch order (`prepare.shard_of`) on a copy of the network that
-DDP keeps equal to the others by averaging the gradients of every step. Beyond that, the
-processes agree on a few numbers through `Group`:
-
-- every step, one all-reduce of the step's loss, its logged sums, its samples and whether a stop
-  was asked for anywhere: every process then logs the whole step's values and stops at the same
-  step (`Group.step_totals`);
-- every epoch, the validation sums over all the shares (`evaluate`), and the epoch's logs as rank
-  0 has them (`Group.agree`), so that early stopping, the schedule and the best epoch are decided
-  from the same numbers everywhere;
-- the test sums at the end.
+DDP keeps equal to the others by averaging the gradients of every step. How they agree on the
+rest (the step losses every few steps, an epoch's logs, a stop, the validation and test sums) is
+the run's strategy's business (`engine.strategy`); the loop does not know how many there are.
 
 Only plain data is here besides torch: the window imports `Ranks` without torch.
 """
 
 from __future__ import annotations
 
-import datetime
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..i18n import _
 
-if TYPE_CHECKING:
-    import torch
-    from torch import nn
-
 DEFAULT_PORT = 29500  # torchrun's
 TIMEOUT_ENV = "WORKBENCH_DDP_TIMEOUT"  # seconds a process waits for the others before the run fails
-LAUNCHER_ENV = "WORKBENCH_LAUNCHER_PID"  # the launcher `workbench train --nproc` ran in (see die_with_launcher)
+LAUNCHER_ENV = "WORKBENCH_LAUNCHER_PID"  # the process the launcher runs in (see die_with_launcher)
 DEFAULT_TIMEOUT = 300.0  # longer than any one step or validation pass; short enough to end a hang
 
 
@@ -84,23 +72,6 @@ class Launch:
         return None
 
 
-def launch_command(launch: Launch, workbench_args: Sequence[str]) -> list[str]:
-    """The whole command line that starts the run through the launcher (what the window runs)."""
-    return [sys.executable, "-m", "workbench", *workbench_args, *launch_options(launch)]
-
-
-def launch_options(launch: Launch) -> list[str]:
-    """`launch` as the options of `workbench train`."""
-    options = ["--nproc", str(launch.nproc)]
-    if launch.nnodes > 1:
-        options += ["--nnodes", str(launch.nnodes), "--node-rank", str(launch.node_rank)]
-    if launch.master_addr is not None:
-        options += ["--master-addr", launch.master_addr, "--master-port", str(launch.master_port)]
-    if launch.rdzv_endpoint is not None:
-        options += ["--rdzv-endpoint", launch.rdzv_endpoint]
-    return options
-
-
 def timeout() -> float:
     """Seconds a process waits for the others (`WORKBENCH_DDP_TIMEOUT`, else DEFAULT_TIMEOUT)."""
     try:
@@ -129,101 +100,6 @@ def die_with_launcher() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="workbench-launcher-watch", daemon=True).start()
-
-
-def process_device(ranks: Ranks, device: torch.device) -> torch.device:
-    """The device of one process: its own GPU (by its rank on its machine) when the run is on CUDA."""
-    import torch
-
-    return torch.device("cuda", ranks.local_rank) if device.type == "cuda" else device
-
-
-@dataclass(frozen=True)
-class StepTotals:
-    """One training step summed over the processes (see `Group.step_totals`)."""
-
-    loss: torch.Tensor  # the mean loss over all the step's samples, on the device
-    sums: torch.Tensor  # the sums of the objective's logged values, on the device
-    samples: int
-    stop: bool  # a stop was asked of some process
-    diverged: bool  # some process's loss was not finite or had blown up
-
-
-class Group:
-    """The processes of one run, joined (`join`) for the collective steps DDP training needs."""
-
-    def __init__(self, ranks: Ranks, device: torch.device) -> None:
-        self.ranks = ranks
-        self.device = device
-
-    @property
-    def rank(self) -> int:
-        """This process's rank."""
-        return self.ranks.rank
-
-    @property
-    def world(self) -> int:
-        """How many processes train."""
-        return self.ranks.world
-
-    @classmethod
-    def join(cls, ranks: Ranks, device: torch.device) -> Group:
-        """Join the run's process group (once per process): gloo on the CPU, NCCL on CUDA."""
-        import torch.distributed as dist
-
-        if not dist.is_initialized():
-            backend = "nccl" if device.type == "cuda" else "gloo"
-            if device.type == "cuda":
-                import torch
-
-                torch.cuda.set_device(device)
-            dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout()))
-        return cls(ranks, device)
-
-    def wrap(self, module: nn.Module) -> nn.Module:
-        """`module` in DDP: its forward's backward averages the gradients over the processes (DDP
-        also sends rank 0's weights to the others as it starts, so all start equal)."""
-        from torch.nn.parallel import DistributedDataParallel
-
-        ids = [self.device.index] if self.device.type == "cuda" else None
-        return DistributedDataParallel(module, device_ids=ids)
-
-    def all_sum(self, tensor: torch.Tensor) -> torch.Tensor:
-        """`tensor` summed over the processes, in place (every process gets the same sum)."""
-        import torch.distributed as dist
-
-        dist.all_reduce(tensor)
-        return tensor
-
-    def step_totals(self, loss: torch.Tensor, sums: torch.Tensor, samples: int, stop: bool, bad: bool) -> StepTotals:
-        """One step over all processes, in one all-reduce: the mean loss of all their samples, the
-        sums of the logged values, the samples, and whether any process was asked to stop or saw
-        its loss blow up (counts, so every process reads the same answer)."""
-        import torch
-
-        counts = torch.tensor([samples, stop, bad], dtype=torch.float64, device=sums.device)
-        total = self.all_sum(torch.cat([(loss.detach().double() * samples).reshape(1), sums.double(), counts]))
-        n, stops, blown = total[-3:].tolist()
-        return StepTotals((total[0] / n).float(), total[1:-3], int(n), stops > 0, blown > 0)
-
-    def agree(self, values: list[float], stop: bool) -> tuple[list[float], bool]:
-        """Rank 0's `values` (an epoch's logs) on every process, and whether any was asked to stop:
-        the decisions taken from them are then the same everywhere, even where sums differ in the
-        last bit from one process to the next."""
-        import torch
-
-        mine = values if self.ranks.leader else [0.0] * len(values)
-        local = torch.tensor([*mine, float(stop)], dtype=torch.float64, device=self.device)
-        total = self.all_sum(local).tolist()
-        return total[:-1], bool(total[-1])
-
-    def share_buffers(self, module: nn.Module) -> None:
-        """Rank 0's buffers (BatchNorm's running statistics) on every process, before an evaluation:
-        each process updated them from its own batches since DDP last sent them."""
-        import torch.distributed as dist
-
-        for buffer in module.buffers():
-            dist.broadcast(buffer, 0)
 
 
 def lost_peer(exc: BaseException) -> bool:

@@ -11,11 +11,11 @@ from ..spec import Task
 from ..spec.memory import EVAL_BATCH
 from ..spec.metrics import KL_KEY
 from .data import rows_as_pictures
-from .distributed import Group
 from .events import MISTAKES, Forecast, Mistake, TestResult
 from .model_file import WorkbenchModel
 from .objective import Objective
 from .prepare import PreparedData
+from .strategy import Strategy
 
 MAX_MISTAKES = 1000  # in all, so that many classes do not fill the memory
 FORECAST_POINTS = 300  # test answers drawn beside the truth
@@ -44,13 +44,13 @@ def evaluate(
     part: str,
     objective: Objective,
     confusion: bool = False,
-    group: Group | None = None,
+    strategy: Strategy | None = None,
 ) -> Evaluation:
     """Loss and accuracy (MAE, reconstruction and KL) of `model` on 'val' or 'test', in eval mode.
-    With a `group` (a run on several processes), each evaluates its share and every one gets the
-    values over the whole split."""
-    if group is not None:
-        group.share_buffers(model)
+    Under a run's `strategy`, each process evaluates its share and every one gets the values over
+    the whole split."""
+    strategy = strategy or Strategy()
+    strategy.share_buffers(model)
     was_training = model.training
     model.eval()
     device = data.device
@@ -59,7 +59,7 @@ def evaluate(
     classes = len(data.class_names)
     matrix = torch.zeros(classes * classes, device=device, dtype=torch.int64) if confusion else None
     n = 0
-    for x, y in data.eval_batches(part, (group.rank, group.world) if group is not None else (0, 1)):
+    for x, y in data.eval_batches(part, strategy.shard):
         loss, batch_sums, out = objective.eval_batch(model, x, y)
         loss_sum += loss.double() * len(y)
         sums += batch_sums
@@ -68,10 +68,9 @@ def evaluate(
         n += len(y)
     model.train(was_training)
     values = torch.cat([loss_sum, sums, torch.tensor([n], device=device, dtype=torch.float64)])
-    if group is not None:
-        group.all_sum(values)
-        if matrix is not None:
-            group.all_sum(matrix)
+    strategy.reduce(values)
+    if matrix is not None:
+        strategy.reduce(matrix)
     *sums_list, count = values.cpu().tolist()
     n = int(count)
     totals = [t / max(n, 1) for t in sums_list]
@@ -172,14 +171,14 @@ def test_result(
 
 
 def final_evaluation(
-    model: nn.Module, data: PreparedData, objective: Objective, part: str = "test", group: Group | None = None
+    model: nn.Module, data: PreparedData, objective: Objective, part: str = "test", strategy: Strategy | None = None
 ) -> TestResult:
     """The final evaluation as plain data, with the confusion matrix for classification, and the
     mistakes or a regression's forecast (which rank 0 alone looks for in a run on several
     processes: it alone reports)."""
     classify = "accuracy" in objective.keys
-    ev = evaluate(model, data, part, objective, confusion=classify, group=group)
-    if group is not None and not group.ranks.leader:
+    ev = evaluate(model, data, part, objective, confusion=classify, strategy=strategy)
+    if strategy is not None and not strategy.is_global_zero:
         return test_result(ev, data.class_names)
     mistakes = find_mistakes(model, data, part) if classify else ()
     forecast = find_forecast(model, data, part) if "mae" in objective.keys else None  # not an autoencoder's

@@ -1,7 +1,7 @@
-"""A run on several processes started from a session (the window's Train): `workbench train
---nproc N`, the command a terminal would run, in processes of their own.
+"""A run on several processes started from a session (the window's Train): the engine's worker
+(`engine.worker`) launches them and trains in each.
 
-Rank 0 sends its run's events back over a local connection (`Relay`), so the window draws its
+Rank 0 sends its run's events back over a local connection (`worker.Relay`), so the window draws its
 curves as they come; when the processes end, the session takes up the model file rank 0 saved
 (`checkpoint.resume_run`), and testing, exporting and continuing (on one process) work as for any run.
 """
@@ -18,36 +18,28 @@ import tempfile
 import threading
 from collections.abc import Callable
 from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing.connection import Connection, Listener
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..i18n import _
-from .distributed import Launch, launch_command
-from .stream import Event, RunEnded, RunFailed
+from .stream import RunEnded, RunFailed
+from .worker import EVENTS_ENV, KEY_ENV, Job, command
 
 if TYPE_CHECKING:
     from .session import Message, Start
 
-EVENTS_ENV = "WORKBENCH_EVENTS"  # host:port where rank 0 sends its events
-KEY_ENV = "WORKBENCH_EVENTS_KEY"  # the connection's key, so that no other program can send
 POLL = 0.2  # seconds between looks at the launcher while waiting for rank 0
 
 
 def run_command(start: Start, folder: Path) -> tuple[list[str], Path]:
-    """The command that trains `start`'s experiment on its processes, and the model file rank 0
-    saves (both in `folder`, a temporary folder of the session's)."""
-    experiment, options = start.experiment, start.options
-    spec, out = folder / "experiment.json", folder / "run.pt"
-    experiment.save(spec)
-    args = ["train", str(spec), "--out", str(out)]
-    if start.base_dir is not None:
-        args += ["--base-dir", start.base_dir]  # the experiment's data files, relative to its own folder
-    if options.device is not None:
-        args += ["--device", options.device]
-    if options.memory_limit is not None:
-        args += ["--max-memory", str(options.memory_limit)]
-    return launch_command(Launch(experiment.training.processes), args), out
+    """The command that trains `start`'s experiment on its processes (the engine's worker, given
+    the run as a job file), and the model file rank 0 saves (both in `folder`, a temporary folder
+    of the session's)."""
+    options, out, job_file = start.options, folder / "run.pt", folder / "job.json"
+    # base_dir: the experiment's data files are relative to its own folder.
+    Job(start.experiment.to_json(), str(out), start.base_dir, options.device, options.memory_limit).write(job_file)
+    return command(job_file), out
 
 
 class LaunchedRun:
@@ -140,36 +132,3 @@ def _accept(listener: Listener, accepted: queue.Queue[Connection]) -> None:
             continue
         except OSError:
             return  # the listener closed: the processes ended without connecting
-
-
-class Relay:
-    """Rank 0's side: sends the events of its run to the session that launched it."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    @classmethod
-    def from_environment(cls) -> Relay | None:
-        """The connection a launching session asked for (EVENTS_ENV), or None."""
-        address, key = os.environ.get(EVENTS_ENV), os.environ.get(KEY_ENV)
-        if not address or not key:
-            return None
-        host, port = address.rsplit(":", 1)
-        try:
-            return cls(Client((host, int(port)), authkey=bytes.fromhex(key)))
-        except (OSError, ValueError, AuthenticationError):
-            return None  # the session is gone already: the run trains and saves all the same
-
-    def send(self, message: Any) -> bool:
-        """Pass on one of the run's events (other messages are the terminal's own business); False
-        when the session is gone (the window closed or its training process died)."""
-        if isinstance(message, Event):
-            try:
-                self.conn.send(message)
-            except (OSError, ValueError):
-                return False
-        return True
-
-    def close(self) -> None:
-        """Done: the session reads the end of the connection as the end of the events."""
-        self.conn.close()

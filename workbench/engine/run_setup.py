@@ -19,7 +19,6 @@ from .builder import build_network
 from .callbacks import Callback, EarlyStopping
 from .data import DataError, RawData, load_raw
 from .device import resolve_device
-from .distributed import Group, Ranks, process_device
 from .early_stopping import Improvement, resolve_mode
 from .events import StartReport
 from .memory import check_fits
@@ -28,6 +27,7 @@ from .objective import Objective, objective_for
 from .optim import build_optimizer, build_scheduler
 from .prepare import PreparedData
 from .start_from import start_from
+from .strategy import Strategy
 
 
 @dataclass
@@ -43,7 +43,6 @@ class RunSetup:
     monitor: str  # what the best epoch is judged by: the spec's, or "loss" without a validation split
     best: Improvement  # the one best-epoch tracker
     early_stopping: EarlyStopping | None  # the spec's, or one passed among the callbacks
-    group: Group | None = None  # the processes training together, or None for one
     started_from: StartReport | None = None  # the model file the weights started from, layer by layer
 
 
@@ -55,13 +54,13 @@ def prepare_run(
     raw: RawData | None = None,
     memory_limit: int | None = None,
     callbacks: Iterable[Callback] = (),
-    ranks: Ranks | None = None,
+    strategy: Strategy | None = None,
     fresh: bool = True,
 ) -> RunSetup:
     """Check the experiment, load its data (or take `raw`), build the model, loss, optimizer and
     schedule on the device; raises SpecError or DataError on bad input, before any allocation
-    that would not fit (`memory_limit`: bytes; None: what the machine has free). With `ranks`
-    (one of several processes), it takes its own GPU and joins the others (`distributed`). A fresh
+    that would not fit (`memory_limit`: bytes; None: what the machine has free). The `strategy`
+    (one process's by default) says which device this process takes and meets the others. A fresh
     run's network starts from its `start_from` file; one that a saved run's state will replace
     (fresh=False) does not read it."""
     problems = experiment.check(base_dir)
@@ -70,9 +69,9 @@ def prepare_run(
     if problems:
         raise SpecError(problems)
     training = experiment.training
+    strategy = strategy or Strategy()
     place = resolve_device(device or training.device)
-    if ranks is not None:
-        place = resolve_device(str(process_device(ranks, place)))  # a GPU this machine lacks is refused
+    place = resolve_device(str(strategy.device_for(place)))  # a GPU this machine lacks is refused
     check_fits(experiment.memory(base_dir), place, memory_limit)  # before any allocation
     torch.manual_seed(training.seed)
     raw = raw or load_raw(experiment.dataset, training.seed, base_dir)
@@ -94,12 +93,12 @@ def prepare_run(
     model = build_network(network, data.input_shape).to(place)
     started_from = _start(model, experiment, base_dir, memory_limit) if fresh else None
     # Joined once the data is in: a slow load (a download) is not counted against the others' patience.
-    group = Group.join(ranks, place) if ranks is not None else None
-    if ranks is not None and ranks.rank:
+    strategy.connect(place)
+    if strategy.rank:
         # Every process starts from the same weights (rank 0's, which DDP sends), but each draws
         # its own dropout masks and augmentations (and a VAE its own noise: `objective_for`): rank 0
         # those one process would draw.
-        torch.manual_seed(training.seed + 7919 * ranks.rank)
+        torch.manual_seed(training.seed + 7919 * strategy.rank)
     optimizer = build_optimizer(model, training.optimizer)
     es = training.early_stopping
     monitor = es.monitor if data.size("val") else "loss"
@@ -111,13 +110,12 @@ def prepare_run(
         device=place,
         data=data,
         model=model,
-        objective=objective_for(experiment, data.task, ranks.rank if ranks is not None else 0),
+        objective=objective_for(experiment, data.task, strategy.rank),
         optimizer=optimizer,
         scheduler=build_scheduler(optimizer, training.scheduler, training.epochs),
         monitor=monitor,
         best=Improvement(resolve_mode(monitor, es.mode), es.min_delta),
         early_stopping=early_stopping,
-        group=group,
         started_from=started_from,
     )
 

@@ -23,7 +23,7 @@ from .callbacks import Callback, CallbackList, EarlyStopping, Logs
 from .checkpoint import PartialEpoch, callback_states, keyed, load_callback_states, split_sizes
 from .data import DataError, RawData
 from .device import describe_failure, device_label
-from .distributed import Group, Ranks, lost_peer, peer_failure
+from .distributed import Ranks
 from .evaluate import evaluate, final_evaluation
 from .events import StopReason
 from .histograms import HistogramRecorder
@@ -32,6 +32,7 @@ from .objective import Objective
 from .optim import step_scheduler
 from .prepare import PreparedData
 from .run_setup import prepare_run
+from .strategy import Strategy, choose
 from .throttle import ProgressThrottle
 from .trained import TrainedNetwork
 
@@ -93,9 +94,8 @@ class Trainer:
         ranks: Ranks | None = None,
     ) -> None:
         self.experiment = experiment
-        # One of several processes training together (started by torch.distributed.run), else None.
-        self.ranks = ranks if ranks is not None and ranks.world > 1 else None
-        self.group: Group | None = None  # joined by prepare()
+        # How the run's processes agree (one process: at once), chosen once; it meets the others in prepare().
+        self.strategy: Strategy = choose(ranks)
         self.memory_limit = memory_limit  # bytes a run may need; None: what the machine has free
         self.base_dir = base_dir
         self.device_name = device or experiment.training.device
@@ -106,7 +106,7 @@ class Trainer:
         self.raw = raw  # data already in memory (a notebook's tensors, a benchmark) instead of the spec's loader
         self.history = History(epochs_planned=experiment.training.epochs)
         self.model: nn.Module | None = None
-        self._net: nn.Module | None = None  # on several processes: the model and its loss, in DDP
+        self._net: nn.Module | None = None  # the model and its loss as one step, as the strategy wraps it
         self.data: PreparedData | None = None
         self.early_stopping: EarlyStopping | None = None
         self._stop = threading.Event()  # the run stops (on several processes: agreed by all)
@@ -145,10 +145,10 @@ class Trainer:
         the weights to end on instead of the last ones, those of `epoch` (from 0; None: the start's).
 
         On several processes, a plain stop (Ctrl-C, the window's Stop) is only noted: the processes
-        agree on it at the end of the step (`Group.step_totals`) and all stop there together.
+        agree on it when they next meet (`Strategy.sync_steps`) and all stop there together.
         The other reasons come from decisions every process takes alike, and take effect at once.
         """
-        if self.ranks is not None and reason is StopReason.USER_STOPPED:
+        if not self.strategy.stops_alone and reason is StopReason.USER_STOPPED:
             self._asked.set()
             return
         if not self._stop.is_set():
@@ -160,7 +160,7 @@ class Trainer:
     def pause(self) -> None:
         """Hold the run between two batches; the optimizer state is kept. (Not on several
         processes: the others would wait for this one until they gave up.)"""
-        if not self._stop.is_set() and self.ranks is None:
+        if not self._stop.is_set() and self.strategy.can_pause:
             self._running.clear()
 
     def resume(self) -> None:
@@ -192,26 +192,21 @@ class Trainer:
             raw=self.raw,
             memory_limit=self.memory_limit,
             callbacks=self.user_callbacks,
-            ranks=self.ranks,
+            strategy=self.strategy,
             fresh=fresh,
         )
         self.device, self.data, self.model = setup.device, setup.data, setup.model
         if setup.started_from is not None:
             self.history.started_from = setup.started_from.as_state()
-        self.group = setup.group
         # On several processes, each step goes through DDP, which averages the gradients.
-        self._net = setup.group.wrap(TrainingStep(self.model, setup.objective)) if setup.group else None
+        self._net = self.strategy.wrap(TrainingStep(self.model, setup.objective))
         self.objective, self.optimizer, self.scheduler = setup.objective, setup.optimizer, setup.scheduler
         self.best, self.early_stopping = setup.best, setup.early_stopping
         self.history.monitor = setup.monitor
         self.history.split = self.data.split
         self.history.class_names = self.data.class_names
         self.history.majority_rate = None if self.experiment.network.is_autoencoder else self.data.majority_rate()
-        self.history.device = device_label(self.device)
-        if self.group is not None:
-            self.history.device = _("{device} × {count} processes").format(
-                device=self.history.device, count=self.group.world
-            )
+        self.history.device = self.strategy.label(device_label(self.device))
 
     def trained(self) -> TrainedNetwork:
         """The network as trained so far, apart from the loop (for tests, pictures and exports)."""
@@ -387,7 +382,7 @@ class Trainer:
         return keyed([*es, *(c for c in self.user_callbacks if c is not self.early_stopping)])
 
     def _run(self) -> History:
-        self.history.processes = self.ranks.world if self.ranks is not None else 1
+        self.history.processes = self.strategy.world
         callbacks = CallbackList(callback for _key, callback in self._callbacks())
         for callback in callbacks.callbacks:
             callback.set_trainer(self)
@@ -403,8 +398,7 @@ class Trainer:
     def _fail(self, exc: BaseException) -> None:
         self.history.error = traceback.format_exc()
         # On several processes a step that fails as another process ends is that one's failure.
-        lost = self.ranks is not None and lost_peer(exc)
-        message = peer_failure(self.ranks.world, exc) if lost and self.ranks else describe_failure(exc)
+        message = self.strategy.failure(exc) or describe_failure(exc)
         self._stop_reason, self._stop_message = StopReason.FAILED, message
         self._stop.set()
 
@@ -433,9 +427,7 @@ class Trainer:
     def _agree(self, logs: Logs) -> Logs:
         """An epoch's logs as every process will decide from them: rank 0's, on several processes
         (where a stop asked of any process is agreed on too, to take effect before the next epoch)."""
-        if self.group is None:
-            return logs
-        values, stop = self.group.agree(list(logs.values()), self._asked.is_set())
+        values, stop = self.strategy.agree(list(logs.values()), self._asked.is_set())
         if stop:
             self._agreed_stop()
         return dict(zip(logs, values, strict=True))
@@ -452,24 +444,26 @@ class Trainer:
         """One pass over the training data; None when the run stopped or diverged inside it."""
         assert self.data is not None and self.model is not None
         batch_size = self.experiment.training.batch_size
-        shard = (self.group.rank, self.group.world) if self.group is not None else (0, 1)
+        world = self.strategy.world
         self.model.train()
         self._lr_used = float(self.optimizer.param_groups[0]["lr"])
         keys = self.objective.keys
-        # On several processes every step's numbers are already those of all (`_step_totals`): so
-        # are these sums, and `seen` counts the samples of all (the position in the epoch's order).
-        done, seen, kept, kept_sums, kept_loss = self._epoch_so_far(epoch, generator, batch_size)
-        metric = torch.tensor(kept_sums, device=self.device, dtype=torch.float64)  # sums of what `keys` name
-        loss_sum = torch.tensor(kept_loss, device=self.device, dtype=torch.float64)
-        batches = done + self.data.batches_per_epoch(batch_size, shard[1], seen)
-        losses = torch.zeros(batches, device=self.device)
+        # What a stop inside this epoch left (the numbers of all processes), then this process's
+        # own sums (on the device), summed over the processes once, as the epoch ends.
+        done, seen, kept, carried_sums, carried_loss = self._epoch_so_far(epoch, generator, batch_size)
+        metric = torch.zeros(len(keys), device=self.device, dtype=torch.float64)  # sums of what `keys` name
+        loss_sum = torch.zeros(1, device=self.device, dtype=torch.float64)
+        batches = done + self.data.batches_per_epoch(batch_size, world, seen)
+        losses = torch.zeros(batches, device=self.device)  # each step's loss (of all processes once they meet)
         losses[:done] = torch.tensor(kept, device=self.device)
         self._emit = ProgressThrottle(self.progress_interval, epoch, self.history.epochs_planned, batches)
         self._emit.skip(done, seen)
+        self.strategy.start_epoch(done)
         # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.
         every = max(1, min(self.histogram_every, batches))
         started = generator.get_state()
-        for batch, (x, y) in enumerate(self.data.train_batches(batch_size, generator, seen, shard), start=done):
+        batches_of = self.data.train_batches(batch_size, generator, seen, self.strategy.shard)
+        for batch, (x, y) in enumerate(batches_of, start=done):
             if not self._running.is_set():
                 self._wait_while_paused()
             if self._stop.is_set():
@@ -478,26 +472,39 @@ class Trainer:
                 callbacks.call("on_train_batch_begin", batch, {})
             snapshot = recorder if recorder is not None and self._step % every == 0 else None
             loss, sums = self._train_step(x, y, epoch, callbacks, snapshot)
-            samples = len(y)
-            if self.group is not None:
-                loss, sums, samples = self._step_totals(loss, sums, samples, epoch)
-            losses[batch] = loss  # stays on the device (one process: no synchronisation per batch)
-            loss_sum += loss.double() * samples
+            losses[batch] = loss  # stays on the device: no synchronisation per batch
+            loss_sum += loss.double() * len(y)
             metric += sums
-            seen, done = seen + samples, batch + 1
+            # Every process's batch has the same size (prepare.shard_of): the step trained `world` times it.
+            seen, done = seen + len(y) * world, batch + 1
             self._step += 1
             if callbacks.batch_hooks:
                 callbacks.call("on_train_batch_end", batch, {"loss": float(loss)})
-            due = done == batches or self._emit.due() or self._stop_reason is StopReason.DIVERGED
-            if due and not self._report(losses, done, seen, callbacks):
+            meets = self.strategy.sync_due(done, batches, self._emit.due())
+            if meets and not self._sync(losses, done, seen, callbacks):
                 return None
         if done < batches:  # stopped inside the epoch: report what ran; continuing finishes the epoch
-            self._report(losses, done, seen, callbacks)
+            self._sync(losses, done, seen, callbacks)
+        totals = self.strategy.reduce(torch.cat([loss_sum, metric])).cpu().tolist()
+        loss_total = totals[0] + carried_loss
+        sums_total = [total + carried for total, carried in zip(totals[1:], carried_sums, strict=True)]
+        if done < batches:
             kept = losses[:done].cpu().tolist()
-            self._partial = PartialEpoch(epoch, started, done, seen, kept, metric.tolist(), float(loss_sum))
+            self._partial = PartialEpoch(epoch, started, done, seen, kept, sums_total, loss_total)
             return None
-        totals = torch.cat([loss_sum.reshape(1), metric]).cpu().tolist()
-        return {"loss": totals[0] / seen, **{key: total / seen for key, total in zip(keys, totals[1:], strict=True)}}
+        return {"loss": loss_total / seen, **{key: total / seen for key, total in zip(keys, sums_total, strict=True)}}
+
+    def _sync(self, losses: torch.Tensor, done: int, seen: int, callbacks: CallbackList) -> bool:
+        """The processes meet (one process: it reports): the steps since the last meeting become
+        the steps of all, a stop asked of any is agreed, and their progress is reported; False when
+        a loss is not finite or has exploded (the run then stops as diverged, everywhere alike)."""
+        first = self._emit.sent
+        if done > first:
+            chunk, stop = self.strategy.sync_steps(losses[first:done], self._asked.is_set(), self.progress_interval)
+            losses[first:done] = chunk
+            if stop:
+                self._agreed_stop()
+        return self._report(losses, done, seen, callbacks)
 
     def _epoch_so_far(
         self, epoch: int, generator: torch.Generator, batch_size: int
@@ -513,23 +520,6 @@ class Trainer:
         loss_sum = partial.loss_sum if partial.loss_sum is not None else sum(partial.losses) * batch_size
         return partial.done, partial.seen, partial.losses, partial.metric, loss_sum
 
-    def _step_totals(
-        self, loss: torch.Tensor, sums: torch.Tensor, samples: int, epoch: int
-    ) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """A step of one of several processes as the step of all: their mean loss, their sums and
-        samples. A stop asked of any, or a loss that blew up in any, stops all after this step."""
-        assert self.group is not None
-        local = float(loss)
-        if self.first_loss is None and math.isfinite(local):
-            self.first_loss = local
-        bad = not abs(local) <= EXPLOSION_FACTOR * max(self.first_loss or 1.0, 1.0)  # NaN fails every comparison
-        total = self.group.step_totals(loss, sums, samples, self._asked.is_set(), bad)
-        if total.diverged:
-            self._diverged(epoch, self._step + 1, float(total.loss) if not bad else local)
-        elif total.stop:
-            self._agreed_stop()
-        return total.loss, total.sums, total.samples
-
     def _train_step(
         self,
         x: torch.Tensor,
@@ -542,11 +532,10 @@ class Trainer:
         assert self.model is not None
         training = self.experiment.training
         self.optimizer.zero_grad(set_to_none=True)
-        loss: torch.Tensor
-        if self._net is not None:  # DDP: its forward prepares the gradients' averaging in backward
-            loss, logged, sums = self._net(x, y, epoch, self._step)
-        else:
-            loss, logged, sums = self.objective.train_loss(self.model, x, y, epoch, self._step)
+        assert self._net is not None  # prepared with the model
+        # Under DDP, the step's forward prepares the gradients' averaging in backward.
+        step: tuple[torch.Tensor, torch.Tensor, torch.Tensor] = self._net(x, y, epoch, self._step)
+        loss, logged, sums = step
         if training.l1:
             # The penalty trains the weights; the logged loss stays the data loss, comparable to val_loss.
             penalty = sum(p.abs().sum() for n, p in self.model.named_parameters() if p.dim() > 1)
@@ -569,8 +558,6 @@ class Trainer:
         chunk = progress.losses
         self.history.batch_losses.extend(chunk.tolist())
         callbacks.call("on_progress", progress)
-        if self.group is not None:  # every step was judged as it ended, by all (_step_totals)
-            return self._stop_reason is not StopReason.DIVERGED
         if self.first_loss is None and chunk.size and np.isfinite(chunk[0]):
             self.first_loss = float(chunk[0])
         limit = EXPLOSION_FACTOR * max(self.first_loss or 1.0, 1.0)
@@ -590,7 +577,7 @@ class Trainer:
         assert self.data is not None and self.model is not None
         if not self.data.size("val"):
             return {}
-        ev = evaluate(self.model, self.data, "val", self.objective, group=self.group)
+        ev = evaluate(self.model, self.data, "val", self.objective, strategy=self.strategy)
         return {"val_loss": ev.loss, **{f"val_{key}": value for key, value in ev.values.items()}}
 
     def _track_best(self, epoch: int, logs: Logs) -> None:
@@ -627,7 +614,7 @@ class Trainer:
             self.history.message = sentences(self.history.message, self._not_learned())
         if reason is not StopReason.FAILED and self.data.size("test"):
             try:
-                self.history.test = final_evaluation(self.model, self.data, self.objective, group=self.group)
+                self.history.test = final_evaluation(self.model, self.data, self.objective, strategy=self.strategy)
             except Exception as exc:  # noqa: BLE001 - e.g. out of memory on a large test split
                 self._fail(exc)
                 self.history.stop_reason, self.history.message = StopReason.FAILED, self._stop_message
