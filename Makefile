@@ -48,7 +48,9 @@ screenshots: $(VENV)/.installed-app
 # ONLY=scaling for the DDP scaling section alone (bench/results/latest-scaling[-cuda].md), ONLY=lr_finder
 # for the learning-rate finder's check on every offline preset (bench/results/latest-lr_finder.md),
 # ONLY=health for what measuring layer health costs (bench/results/latest-health.md), ONLY=sweep for a
-# sweep's runs in parallel processes against one after another (bench/results/latest-sweep.md).
+# sweep's runs in parallel processes against one after another (bench/results/latest-sweep.md),
+# ONLY=startup for the window's first seconds: shown, Train usable, the first curve point, Stop
+# (bench/results/latest-startup.md).
 bench: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(DEVICE),--device $(DEVICE)) $(if $(ONLY),--only $(ONLY))
 

@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--mnist", type=Path, help="folder with the MNIST test IDX files")
     parser.add_argument(
         "--only",
-        choices=("scaling", "lr_finder", "health", "sweep"),
+        choices=("scaling", "lr_finder", "health", "sweep", "startup"),
         help="run one section alone (its own results file)",
     )
     parser.add_argument("--out", type=Path, help="where to write the table (default: bench/results/latest[-DEVICE].md)")
@@ -58,6 +58,7 @@ def main() -> None:
         window_bench.under_load(report, args.quick, args.device)
         window_bench.frame_cost(report, args.quick)
         gc_bench.memory(report, args.quick)
+    if args.device == "cpu" and args.only in (None, "startup"):
         window_bench.startup(report, args.quick)
     took = time.perf_counter() - started
     header = (

@@ -69,19 +69,31 @@ class SeedStyleDataset(torch.utils.data.Dataset[tuple[torch.Tensor, int]]):
         return self.transform(picture), int(self.labels[i])  # type: ignore[operator]
 
 
-def seed_pipeline_rate(exp: ExperimentSpec, raw: RawData, device: str) -> float:
-    """The seed pipeline: per-sample ToTensor + Normalize through DataLoader(batch_size=64, shuffle=True)."""
+def _seed_loader(raw: RawData) -> torch.utils.data.DataLoader[tuple[torch.Tensor, int]]:
+    """The seed's data: per-sample ToTensor + Normalize through DataLoader(batch_size=64, shuffle=True)."""
     from torchvision import transforms
 
-    from workbench.engine.device import resolve_device
-
-    dev = resolve_device(device)
     channels = raw.x.shape[1]
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,) * channels, (0.5,) * channels)])
     images = raw.x.permute(0, 2, 3, 1).numpy()
-    loader = torch.utils.data.DataLoader(
-        SeedStyleDataset(images, raw.y.numpy(), transform), batch_size=64, shuffle=True
-    )
+    return torch.utils.data.DataLoader(SeedStyleDataset(images, raw.y.numpy(), transform), batch_size=64, shuffle=True)
+
+
+def seed_loader_rate(raw: RawData) -> float:
+    """Samples a second the seed's DataLoader yields with no training at all: its data's own cost."""
+    loader = _seed_loader(raw)
+    start = time.perf_counter()
+    for _x, _y in loader:
+        pass
+    return len(raw.y) / (time.perf_counter() - start)
+
+
+def seed_pipeline_rate(exp: ExperimentSpec, raw: RawData, device: str) -> float:
+    """The seed pipeline: its DataLoader (`_seed_loader`) feeding a plain training loop."""
+    from workbench.engine.device import resolve_device
+
+    dev = resolve_device(device)
+    loader = _seed_loader(raw)
     torch.manual_seed(0)
     model = build_network(exp.network, raw.input_shape).to(dev)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -125,11 +137,15 @@ def data_path(report: Report, quick: bool, device: str, mnist: Path | None) -> N
         ),
     ]
     for name, exp, data, expected in cases:
-        wb, seed, ratio = paired(
-            *interleaved(
-                [partial(workbench_rate, exp, data, device), partial(seed_pipeline_rate, exp, data, device)], repeats
-            )
+        wb_rates, seed_rates, loader_rates = interleaved(
+            [
+                partial(workbench_rate, exp, data, device),
+                partial(seed_pipeline_rate, exp, data, device),
+                partial(seed_loader_rate, data),
+            ],
+            repeats,
         )
+        wb, seed, ratio = paired(wb_rates, seed_rates)
         report.add(
             Row(
                 "Data path",
@@ -139,6 +155,17 @@ def data_path(report: Report, quick: bool, device: str, mnist: Path | None) -> N
                 ratio,
                 f"expected {expected}",
                 None,
+            )
+        )
+        # Where the time goes: the seed's time a sample is its data's (the DataLoader alone) plus the
+        # same steps the workbench trains, so the ratio is about 1 + (training rate / DataLoader rate).
+        loader = sorted(loader_rates)[len(loader_rates) // 2]
+        report.add(
+            Row(
+                "Data path",
+                f"{name}: the per-sample DataLoader alone, no training",
+                rate(loader),
+                note=f"explains {1 + wb / loader:.1f}x: the pipeline's data, then the same steps",
             )
         )
 

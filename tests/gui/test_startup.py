@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent(
     window = create_main_window()
     window.show()
     deadline = time.monotonic() + 30
-    while window.engine_state.startswith("Loading") and time.monotonic() < deadline:
+    while "PyTorch could not be loaded" not in window.engine_state and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.01)
     print(window.findChild(object, "paramCountLabel").text())

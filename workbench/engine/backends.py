@@ -27,7 +27,19 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from ..i18n import _
-from .session import CONTROLS, LOOKS, Command, Message, Refused, Reply, RunSession, Stop, WorkerLost, warm_up
+from .session import (
+    CONTROLS,
+    LOOKS,
+    Command,
+    Message,
+    Ready,
+    Refused,
+    Reply,
+    RunSession,
+    Stop,
+    WorkerLost,
+    warm_up,
+)
 
 BACKENDS = ("thread", "process")
 DEFAULT_BACKEND = "process"
@@ -64,7 +76,10 @@ def make_backend(sink: Sink, name: str | None = None) -> Backend:
 
 def _work(session: RunSession, jobs: queue.Queue[tuple[int, Command] | None]) -> None:
     """A session's worker: warm up, then do each command's work in turn until told to end."""
-    session.sink(warm_up())
+    try:
+        session.sink(warm_up())
+    except Exception:  # noqa: BLE001 - PyTorch that does not load: the first run says why, as it fails
+        session.sink(Ready(()))
     while (item := jobs.get()) is not None:
         session.job(*item)
 

@@ -273,7 +273,9 @@ def _bad_input() -> tuple[type[Exception], ...]:
 
 def warm_up() -> Ready:
     """Import what training needs, including what PyTorch imports on first use (the first Adam
-    loads torch._dynamo, over a second), so that Train starts at once."""
+    loads torch._dynamo, over a second) and scikit-learn (the bundled datasets' source, another
+    second or two), so that Train starts at once."""
+    import sklearn.datasets  # noqa: F401 - the import is the point
     import torch
 
     from .device import available_devices

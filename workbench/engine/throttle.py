@@ -14,16 +14,17 @@ from .events import Progress
 class ProgressThrottle:
     """Groups one epoch's batch losses into `Progress` events, at most one per `interval` seconds."""
 
-    def __init__(self, interval: float, epoch: int, epochs: int, batches: int) -> None:
+    def __init__(self, interval: float, epoch: int, epochs: int, batches: int, at_once: bool = False) -> None:
         self.interval = interval
         self.epoch, self.epochs, self.batches = epoch, epochs, batches
         self.sent = 0  # batches reported
         self.sent_samples = 0
         self.last = time.perf_counter()
+        self.fresh = at_once  # the run's first batch is reported at once: its curve starts without a wait
 
     def due(self) -> bool:
-        """True when the last event is at least `interval` seconds old."""
-        return time.perf_counter() - self.last >= self.interval
+        """True when the last event is at least `interval` seconds old (and for a first batch asked `at_once`)."""
+        return self.fresh or time.perf_counter() - self.last >= self.interval
 
     def skip(self, done: int, seen: int) -> None:
         """Count the first batches as reported: an epoch taken up part-way has reported them."""
@@ -46,5 +47,5 @@ class ProgressThrottle:
         progress = Progress(
             self.epoch, self.epochs, done, self.batches, step, np.arange(first_step, step), chunk, rate, now - started
         )
-        self.sent, self.sent_samples, self.last = done, seen, now
+        self.sent, self.sent_samples, self.last, self.fresh = done, seen, now, False
         return progress

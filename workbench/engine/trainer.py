@@ -456,7 +456,8 @@ class Trainer:
         batches = done + self.data.batches_per_epoch(batch_size, world, seen)
         losses = torch.zeros(batches, device=self.device)  # each step's loss (of all processes once they meet)
         losses[:done] = torch.tensor(kept, device=self.device)
-        self._emit = ProgressThrottle(self.progress_interval, epoch, self.history.epochs_planned, batches)
+        first = self._step == 0  # the run's first batch: its first point is drawn at once
+        self._emit = ProgressThrottle(self.progress_interval, epoch, self.history.epochs_planned, batches, first)
         self._emit.skip(done, seen)
         self.strategy.start_epoch(done)
         # At least one snapshot an epoch: with few batches an epoch, the history still shows every epoch.

@@ -142,22 +142,30 @@ class QtMainWindow(FileFlows, SweepFlows, ExerciseFlows, RunBar, WindowPlacement
             path, self.exercises_to_open = self.exercises_to_open, None
             QTimer.singleShot(0, lambda: self.open_exercises(path))
         if not self._engine_requested:
-            # torch takes seconds to import and competes with the first paint for the interpreter:
-            # load it once the window is on screen; Train waits for it.
+            # The training session starts as soon as the window is on screen (its process imports
+            # and warms PyTorch on its own, without the window's help): Train is usable at once,
+            # and a run asked for meanwhile starts when the warm-up is done. The window's own
+            # PyTorch (the dataset previews, the devices) takes seconds to import and competes
+            # with the first paint for the interpreter: it loads a little later, in a pool thread.
             self._engine_requested = True
+            QTimer.singleShot(0, self._connect_backend)
             QTimer.singleShot(ENGINE_DELAY_MS, self._load_engine)
+
+    @Slot()
+    def _connect_backend(self) -> None:
+        try:
+            self.runs.connect_backend()
+        except (ValueError, OSError) as exc:  # a mistyped WORKBENCH_BACKEND, or no process to be had
+            self.engine_state = _("Training cannot start: {problem}").format(problem=exc)
+        else:
+            self.engine_state = ""
+        self.show_state()
 
     @Slot()
     def _load_engine(self) -> None:
         self.jobs.start(_preload_engine, self._engine_loaded, self._engine_failed)
 
     def _engine_loaded(self, devices: list[str]) -> None:
-        try:
-            self.runs.connect_backend()  # PyTorch is loaded: a training process starts warming up now
-        except (ValueError, OSError) as exc:  # a mistyped WORKBENCH_BACKEND, or no process to be had
-            self.engine_state = _("Training cannot start: {problem}").format(problem=exc)
-        else:
-            self.engine_state = ""
         self.training_panel.set_devices(devices)
         self.show_state()
         if self.run_to_open is not None and self.engine_ready:

@@ -79,6 +79,7 @@ class RunController(QObject):
         self.dirty = False
         self._paused = False
         self.spread = False  # the run under way trains on several processes (it cannot pause)
+        self.warm = False  # the back end has PyTorch loaded and warm (its Ready came)
         self._opened_run = False  # the run's work under way takes up a saved run (nothing newly trained)
         self._opening: tuple[Callable[[Opened], None], Failed] = (lambda _: None, lambda _m, _t: None)
         self._tickets = 0
@@ -90,8 +91,9 @@ class RunController(QObject):
         document.changed.connect(self._relabel)
 
     def connect_backend(self, name: str | None = None) -> None:
-        """Start the session's back end (once PyTorch is loaded in the background, so that this is
-        quick): a process starts warming up at once, so Train is quick too."""
+        """Start the session's back end as the window shows: a training process imports and warms
+        PyTorch on its own (`warm` once it has), so that Train is quick; a run asked for
+        meanwhile starts when it is warm."""
         if self.backend is None:
             from ..engine.backends import make_backend
 
@@ -364,7 +366,9 @@ class RunController(QObject):
                 self._finished()
         elif isinstance(message, WorkerLost):
             self._lost(message.message)
-        elif not isinstance(message, Ready):
+        elif isinstance(message, Ready):
+            self.warm = True
+        else:
             self._store(message)
 
     def _store(self, event: Any) -> None:
