@@ -27,6 +27,8 @@ def test_one_process_answers_at_once() -> None:
     assert [alone.sync_due(done, 4, clock_due=False) for done in (1, 2, 3, 4)] == [False, False, False, True]
     assert alone.sync_due(2, 4, clock_due=True)
     assert alone.stops_alone and alone.can_pause
+    step = torch.nn.Identity()
+    assert alone.wrap(step) == step.forward  # no module call (its hooks) around a step
 
 
 def test_several_processes_meet_at_steps_they_count_alike() -> None:

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,7 @@ class Trainer:
         self.raw = raw  # data already in memory (a notebook's tensors, a benchmark) instead of the spec's loader
         self.history = History(epochs_planned=experiment.training.epochs)
         self.model: nn.Module | None = None
-        self._net: nn.Module | None = None  # the model and its loss as one step, as the strategy wraps it
+        self._net: Callable[..., Any] | None = None  # the model and its loss as one step, as the strategy wraps it
         self.data: PreparedData | None = None
         self.early_stopping: EarlyStopping | None = None
         self._stop = threading.Event()  # the run stops (on several processes: agreed by all)
