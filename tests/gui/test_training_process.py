@@ -80,3 +80,18 @@ def test_an_unknown_back_end_is_named_and_train_waits(
     qtbot.waitUntil(lambda: "WORKBENCH_BACKEND" in window.engine_state, timeout=RUN_TIMEOUT)
     assert not window.train_button.isEnabled()
     assert "WORKBENCH_BACKEND='fork': choose one of thread, process" in window.train_button.toolTip()
+
+
+def test_a_train_pressed_before_the_process_is_warm_says_pytorch_is_loading(window: Any, qtbot: QtBot) -> None:
+    """Train is usable as the window shows; pressed before the training process has PyTorch warm,
+    the run waits for it and the run bar says why, until the process's Ready comes."""
+    from workbench.engine.session import Ready
+    from workbench.i18n import _
+
+    window.runs.warm = False  # as in the window's first seconds
+    start(window, qtbot, tiny(epochs=2, early_stopping=NO_STOP))
+    assert window.progress.format() == _("loading PyTorch…")
+    window.runs.on_message(Ready(("cpu",)))
+    assert window.runs.warm and window.progress.format() == _("starting…")
+    wait_done(window, qtbot)
+    assert window.runs.current.ended.reason is StopReason.COMPLETED

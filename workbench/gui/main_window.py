@@ -392,7 +392,9 @@ class QtMainWindow(FileFlows, SweepFlows, ExerciseFlows, RunBar, WindowPlacement
         running, paused, record = self.runs.running, self.runs.paused, self.runs.current
         self.show_state()
         if running and self.runs.opening is None and record is not None and record.progress is None:
-            self._set_progress(0.0, _("paused · starting") if paused else _("starting…"))
+            # A Train pressed as the window opened waits for the training process's warm-up: say so.
+            starting = _("starting…") if self.runs.warm else _("loading PyTorch…")
+            self._set_progress(0.0, _("paused · starting") if paused else starting)
         elif paused and record is not None and record.progress is not None:
             self._show_progress()
         if not running and record is not None and record.ended is not None:

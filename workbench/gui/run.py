@@ -368,6 +368,7 @@ class RunController(QObject):
             self._lost(message.message)
         elif isinstance(message, Ready):
             self.warm = True
+            self.state_changed.emit()  # a run asked for meanwhile starts now
         else:
             self._store(message)
 
