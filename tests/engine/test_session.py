@@ -37,7 +37,7 @@ from workbench.engine.session import (
     Stop,
     WorkerLost,
 )
-from workbench.engine.stream import EpochEnded, RunEnded, RunFailed
+from workbench.engine.stream import EpochEnded, RunEnded, RunFailed, RunStarted
 
 WAIT = 60.0
 NO_STOP = {"enabled": False}
@@ -212,6 +212,21 @@ def test_a_stop_sent_with_the_start_is_kept(client: Client) -> None:
     ended = client.of(RunEnded)[-1]
     assert ended.reason is StopReason.USER_STOPPED and ended.epochs_done <= 1
     assert isinstance(state, RunState)
+
+
+def test_a_pause_sent_with_the_start_is_kept(client: Client) -> None:
+    """Pause right after Start (as while the training process warms up): the run holds before its
+    first batch instead of training on, and Resume lets it go."""
+    client.send(Start(tiny(epochs=100_000, early_stopping=NO_STOP)))
+    client.send(Pause())
+    client.wait(lambda m: isinstance(m, RunStarted))
+    threading.Event().wait(0.5)
+    assert client.of(Progress) == [] and client.of(EpochEnded) == []  # held before its first batch
+    client.send(Resume())
+    client.wait(lambda m: isinstance(m, Progress))
+    client.send(Stop())
+    ended = client.wait(lambda m: isinstance(m, RunEnded), timeout=10)
+    assert isinstance(ended, RunEnded) and ended.reason is StopReason.USER_STOPPED
 
 
 def test_what_cannot_be_done_is_refused_in_words(client: Client) -> None:

@@ -46,3 +46,24 @@ def test_a_launched_run_stops_on_stop_and_leaves_its_model(tmp_path: Path) -> No
 
 def test_the_worker_wants_one_job_file(capsys: Any) -> None:
     assert main([]) == 2 and "JOB.json" in capsys.readouterr().err
+
+
+def test_a_stop_while_the_processes_start_ends_the_run_and_says_so(tmp_path: Path) -> None:
+    """Stop pressed while the processes still load PyTorch: the run does not train on, and it
+    ends as a run on one process does, once ("Stopped by you after 0 of N epochs")."""
+    from workbench.engine.session import RunSession, RunState, Stop
+
+    messages: list[Any] = []
+    session = RunSession(messages.append)
+    start = Start(tiny(epochs=500, processes=2, early_stopping=NO_STOP), str(tmp_path), RunOptions())
+    session.accept(start)
+    worker = threading.Thread(target=session.job, args=(1, start))
+    worker.start()
+    threading.Event().wait(1.0)  # the launcher has started them; they are importing PyTorch
+    session.control(Stop())
+    worker.join(120)
+    assert not worker.is_alive()
+    ended = [m for m in messages if isinstance(m, RunEnded)]
+    assert len(ended) == 1 and ended[0].reason is StopReason.USER_STOPPED, messages[-3:]
+    assert ended[0].epochs_done < 500
+    assert isinstance(messages[-1], RunState)

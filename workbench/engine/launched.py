@@ -50,7 +50,13 @@ class LaunchedRun:
         self.sink = sink
         self.process: subprocess.Popen[str] | None = None
         self._stopped = threading.Event()
+        self.ended = False  # rank 0 said how the run ended (RunEnded or RunFailed)
         self._lock = threading.Lock()  # a Stop and the start of the processes, one at a time
+
+    @property
+    def stopped(self) -> bool:
+        """A stop was asked for."""
+        return self._stopped.is_set()
 
     def stop(self) -> None:
         """Ask every process to stop after its current batch (as Ctrl-C does in a terminal), once;
@@ -87,7 +93,7 @@ class LaunchedRun:
                 if self._stopped.is_set():
                     return None
                 self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
-            ended = self._relay(listener)
+            ended = self.ended = self._relay(listener)
             code = self.process.wait()
             log.seek(0)
             said = [line.removeprefix("workbench: ") for line in log.read().splitlines() if line.strip()]
@@ -112,6 +118,10 @@ class LaunchedRun:
                 if self.process.poll() is not None:
                     return False
         ended = False
+        if self._stopped.is_set():
+            # A stop that came while the processes were still starting may have reached them before
+            # they could take it: now that rank 0 is there, every process can.
+            self.process.send_signal(signal.SIGINT)
         with conn:
             while True:
                 try:

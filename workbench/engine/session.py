@@ -298,6 +298,7 @@ class RunSession:
         self._runs_due = 0  # run commands accepted and not yet ended (their trainer may not be ready)
         self._live: Trainer | None = None  # the trainer of that run, once it is ready to train
         self._stop_next = False  # a Stop that came before the run's trainer was ready
+        self._pause_next = False  # likewise a Pause (the window's Train is usable before PyTorch is warm)
         self._cancel = threading.Event()  # cuts the learning-rate search short
         self._launched: LaunchedRun | None = None  # a run on several processes, while it trains
         self._looks: queue.Queue[tuple[int, Command]] | None = None  # looks at kept epochs while a run trains
@@ -312,6 +313,8 @@ class RunSession:
                 self._cancel.set()
                 if trainer is None and self._runs_due:
                     self._stop_next = True
+            elif trainer is None and self._runs_due:
+                self._pause_next = isinstance(command, Pause)
         if launched is not None and isinstance(command, Stop):
             launched.stop()  # its processes cannot pause: each would wait for the others
         if trainer is None:
@@ -474,18 +477,20 @@ class RunSession:
         finally:
             with self._lock:
                 self._runs_due = max(self._runs_due - 1, 0)
-                self._stop_next = False
+                self._stop_next = self._pause_next = False
                 self._live = None
             self.sink(self.state(ticket))
 
     def _adopt(self, trainer: Trainer) -> None:
         """Make `trainer` the current run, ready to train: controls reach it from now on, and a Stop
-        that came first stops it at once."""
+        that came first stops it at once (a Pause holds it before its first batch)."""
         with self._lock:
             self.trainer = self._live = trainer
-            stop = self._stop_next
+            stop, pause = self._stop_next, self._pause_next
         if stop:
             trainer.request_stop()
+        elif pause:
+            trainer.pause()
 
     def _callbacks(self, options: RunOptions) -> tuple[list[Callback], EpochSnapshots | None]:
         """What a run reports through: its events, each epoch's weights when kept, its saves."""
@@ -533,7 +538,9 @@ class RunSession:
         """Train on several processes (`engine.launched`), then take up the model file rank 0 saved."""
         import shutil
 
+        from . import outcome
         from .checkpoint import resume_run
+        from .events import StopReason
         from .launched import LaunchedRun
 
         launched = LaunchedRun(command, self.sink)
@@ -547,8 +554,13 @@ class RunSession:
             with self._lock:
                 self._launched = None
         self.trainer, self.snapshots = None, None
+        if saved is None and launched.stopped and not launched.ended:
+            # Stopped while the processes were starting: no epoch ended, as a run on one process says.
+            planned = command.experiment.training.epochs
+            said = outcome.stopped_by_you(0, planned, outcome.best_so_far("", None, None))
+            self.sink(RunEnded(StopReason.USER_STOPPED, said, None, None, 0, None, None))
         if saved is None:
-            return  # the run failed: a RunFailed said why
+            return  # the run failed (a RunFailed said why), or was stopped before an epoch ended
         callbacks, snapshots = self._callbacks(command.options)
         try:
             trainer = resume_run(saved, callbacks, base_dir=Path(command.base_dir) if command.base_dir else None)
