@@ -311,3 +311,18 @@ def test_a_terminal_s_run_sends_no_pictures_keeps_no_epochs_and_says_when_a_save
     state = windowed.answer(Start(tiny(epochs=2, early_stopping=NO_STOP)))
     assert windowed.of(HistogramSnapshot) and windowed.of(BoundarySnapshot) and state.snapshot_epochs == (0, 1)
     assert windowed.backend.close(10)
+
+
+def test_a_training_process_whose_window_is_gone_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window killed (its end of the pipe closed): the training process's session does not
+    die with a BrokenPipeError traceback on its next message; it stops and ends."""
+    import multiprocessing
+
+    from workbench.engine.backends import serve
+
+    ours, theirs = multiprocessing.Pipe()
+    ours.close()
+    errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    serve(theirs)
+    assert errors == []

@@ -157,7 +157,10 @@ def serve(conn: Connection, initializer: Callable[[], object] | None = None) -> 
 
     def send(message: Message) -> None:
         with lock:  # the worker and this thread both send
-            conn.send(message)
+            try:
+                conn.send(message)
+            except (BrokenPipeError, OSError):
+                pass  # the window is gone (closed or killed): the loop below sees it and stops the run
 
     session = RunSession(send)
     jobs: queue.Queue[tuple[int, Command] | None] = queue.Queue()
